@@ -1,0 +1,28 @@
+# Two interface targets every first-party target links: settings (definitions) and warnings.
+add_library(emsync_settings INTERFACE)
+target_compile_features(emsync_settings INTERFACE cxx_std_20)
+target_include_directories(emsync_settings INTERFACE ${PROJECT_SOURCE_DIR}/lib)
+# Asio and Beast are compiled once, in lib/asio (see asio_impl.cpp).
+target_compile_definitions(emsync_settings INTERFACE
+  BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION BOOST_ASIO_NO_DEPRECATED
+  EMSYNC_VERSION="${PROJECT_VERSION}")
+
+add_library(emsync_warnings INTERFACE)
+target_compile_options(emsync_warnings INTERFACE -Wall -Wextra -Wpedantic)
+option(EMSYNC_WERROR "Treat warnings as errors" OFF)
+if(EMSYNC_WERROR)
+  target_compile_options(emsync_warnings INTERFACE -Werror)
+endif()
+
+option(EMSYNC_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+if(EMSYNC_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# emsync_module(NAME SOURCES... DEPS ...): one static library per lib/ folder.
+function(emsync_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(emsync_${name} STATIC ${ARG_SOURCES})
+  target_link_libraries(emsync_${name} PUBLIC emsync_settings ${ARG_DEPS} PRIVATE emsync_warnings)
+endfunction()

@@ -1,0 +1,115 @@
+// emarsys::Client: the Emarsys Core API calls a contact sync needs, over one
+// keep-alive HTTPS (or, for the simulator on loopback, HTTP) connection.
+//
+// Follows ../shared/emarsys-api.md: WSSE on /api/v2 or an OAuth 2.0 bearer
+// token on /api/v3 (cached, refreshed 60 s before expiry, fetched at most
+// twice a minute); the response envelope is parsed whatever the status and
+// Content-Type; ids may be strings or ints; `errors` may be missing, [] or an
+// object. Requests are paced by a token bucket at rate_limit_per_minute and
+// corrected by X-Ratelimit-Remaining/-Reset; retryable failures (connect
+// errors, timeouts, 429, 423, 5xx, replyCode 2011) are retried with
+// exponential backoff and full jitter, at most max_attempts times.
+//
+// Errors: Errc::auth_failed (401/403 or token refused), Errc::rate_limited,
+// Errc::transient, Errc::timeout (after the retries), Errc::rejected (other
+// 4xx: the message carries HTTP status, replyCode and replyText),
+// Errc::protocol_error (unparseable reply). Secrets never appear in errors.
+//
+// Threading: all calls on the executor passed in (one io_context thread).
+// Calls may be made concurrently; they queue for the connection.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace emsync::emarsys {
+
+template <class T>
+using Task = boost::asio::awaitable<Result<T>>;
+
+enum class AuthKind { wsse, oauth2 };
+
+struct ClientConfig {
+  std::string api_url;  // base, e.g. "https://api.emarsys.net/api/v2"
+  AuthKind auth = AuthKind::wsse;
+  std::string user;       // WSSE user name, or the OAuth client_id
+  std::string secret;     // WSSE secret, or the OAuth client secret
+  std::string token_url;  // OAuth only, e.g. "https://auth.emarsys.net/oauth2/token"
+  std::optional<std::string> ca_file;  // PEM bundle; else the system CA store
+  int rate_limit_per_minute = 1000;
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
+  int max_attempts = 5;
+  std::chrono::milliseconds backoff_base{200};
+  std::chrono::milliseconds backoff_cap{std::chrono::seconds(30)};
+};
+
+struct Field {
+  std::int64_t id = 0;
+  std::string name;
+  std::string string_id;         // "" when the field has none
+  std::string application_type;  // "shorttext", "numeric", "special", ...
+};
+
+struct ContactList {
+  std::int64_t id = 0;
+  std::string name;
+};
+
+// A per-contact error from data.errors: the key as sent (the email), the
+// replyCode as text ("2008") and its message.
+struct ContactError {
+  std::string key;
+  std::string code;
+  std::string message;
+};
+
+// Contacts of the request that are not in `errors` were accepted.
+struct ContactsResult {
+  std::vector<ContactError> errors;
+};
+
+struct ListAddResult {
+  std::int64_t inserted = 0;
+  std::vector<ContactError> errors;
+};
+
+class Client {
+ public:
+  Client(boost::asio::any_io_executor executor, ClientConfig config);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // GET /field
+  Task<std::vector<Field>> list_fields();
+  // POST /field {"name","application_type"}; returns the new field id.
+  Task<std::int64_t> create_field(const std::string& name, const std::string& application_type);
+  // GET /contactlist
+  Task<std::vector<ContactList>> list_contact_lists();
+
+  // `contacts_json` is the JSON text of an array of contact objects keyed by
+  // field id, each holding "3" (the email), at most 1000 and 8 MB.
+  // PUT /contact with key_id 3, create_if_not_exists=0: unknown contacts come
+  // back as 2008 errors.
+  Task<ContactsResult> update_contacts(std::string contacts_json);
+  // POST /contact with key_id 3 (and contact_list_id when given, which adds
+  // exactly the created contacts to that list). Existing ones give 2009.
+  Task<ContactsResult> create_contacts(std::string contacts_json,
+                                       std::optional<std::int64_t> contact_list_id);
+  // POST /contactlist/{id}/add with key_id 3.
+  Task<ListAddResult> add_to_list(std::int64_t list_id, const std::vector<std::string>& emails);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace emsync::emarsys

@@ -1,0 +1,155 @@
+// StateStore: everything emsync remembers, in one SQLite database (WAL).
+//
+// Holds activations (as applied), runs (one row per run, with the run
+// report's counters), per-contact state (a contact hash and one hash per
+// mapped field, for change detection) and rejected rows (for
+// `emsyncctl errors`). All SQL of the state DB lives in state_store.cpp;
+// the schema is created and upgraded by the numbered migrations in schema/
+// (compiled into the binary), tracked with PRAGMA user_version.
+//
+// Durability: WAL with synchronous=FULL, so a committed batch survives a
+// power loss; each commit_contacts() call is one transaction.
+//
+// Thread-safety: every method may be called from any thread; calls are
+// serialised by an internal mutex. Methods block (disk I/O), so the daemon
+// calls them on its blocking thread pool.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/time.hpp"
+
+namespace emsync::store {
+
+struct ActivationRecord {
+  std::int64_t id = 0;
+  std::string name;
+  std::string definition;   // the activation as JSON text, as applied
+  std::string destination;  // destination name (a change drops contact state)
+  UnixMillis created_at = 0;
+  UnixMillis updated_at = 0;
+};
+
+// What apply writes; matched with existing activations by name.
+struct ActivationUpsert {
+  std::string name;
+  std::string definition;
+  std::string destination;
+};
+
+enum class RunStatus { running, succeeded, partial, failed, cancelled, interrupted };
+const char* to_string(RunStatus status);
+
+// The run report's counters. Every row read is counted exactly once:
+// rows_read == unchanged + updated + inserted + not_found + rejected + failed.
+struct RunCounts {
+  std::int64_t rows_read = 0;
+  std::int64_t unchanged = 0;
+  std::int64_t updated = 0;
+  std::int64_t inserted = 0;
+  std::int64_t not_found = 0;
+  std::int64_t rejected = 0;
+  std::int64_t failed = 0;
+};
+
+struct RunRecord {
+  std::int64_t id = 0;
+  std::int64_t activation_id = 0;
+  std::string activation;  // name
+  RunStatus status = RunStatus::running;
+  bool full = false;
+  RunCounts counts;
+  UnixMillis started_at = 0;
+  std::optional<UnixMillis> finished_at;
+  std::optional<std::string> error;
+};
+
+// A row that was not sent, and why. `row_key` is the normalised email when
+// there is one, else "row <n>" (1-based position in the model's result).
+struct Rejection {
+  std::int64_t run_id = 0;
+  std::string row_key;
+  std::string code;     // e.g. "invalid_email", "duplicate_email", "2007"
+  std::string message;  // names the field and what to fix
+};
+
+// The hash of one mapped field's last acknowledged value. A field that was
+// never sent (or was cleared) has no entry.
+struct FieldHash {
+  std::string key;  // stable per mapping, e.g. "first_name>1"
+  std::uint64_t hash = 0;
+};
+
+struct ContactState {
+  std::uint64_t contact_hash = 0;  // over all field hashes, for a fast "unchanged"
+  std::vector<FieldHash> fields;   // sorted by key
+};
+
+struct ContactUpdate {
+  std::string email;  // normalised
+  ContactState state;
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // -- activations --
+  // Creates or updates every activation in one transaction (all or none).
+  // When an existing activation's destination changes, its contact state is
+  // dropped, so the next run sends everything.
+  virtual Result<void> apply_activations(const std::vector<ActivationUpsert>& activations) = 0;
+  virtual Result<std::vector<ActivationRecord>> list_activations() = 0;
+  virtual Result<std::optional<ActivationRecord>> find_activation(const std::string& name) = 0;
+  // Deletes the activation with its runs, contact state and rejections.
+  // Returns false when there was no such activation.
+  virtual Result<bool> delete_activation(const std::string& name) = 0;
+
+  // -- runs --
+  // Records a new run as `running` and returns its id.
+  virtual Result<std::int64_t> begin_run(std::int64_t activation_id, bool full,
+                                         UnixMillis started_at) = 0;
+  // Stores counters while the run goes on (status stays `running`).
+  virtual Result<void> update_run_counts(std::int64_t run_id, const RunCounts& counts) = 0;
+  virtual Result<void> finish_run(std::int64_t run_id, RunStatus status, const RunCounts& counts,
+                                  UnixMillis finished_at,
+                                  const std::optional<std::string>& error) = 0;
+  // Newest first.
+  virtual Result<std::vector<RunRecord>> list_runs(std::int64_t activation_id, int limit) = 0;
+  virtual Result<std::optional<RunRecord>> find_run(std::int64_t run_id) = 0;
+  // Marks runs left `running` by a crashed daemon as `interrupted`; returns how many.
+  virtual Result<int> mark_unfinished_runs_interrupted(UnixMillis now) = 0;
+
+  // -- contact state --
+  virtual Result<std::optional<ContactState>> load_contact(std::int64_t activation_id,
+                                                           const std::string& email) = 0;
+  // Stores the state of contacts Emarsys acknowledged, in one transaction.
+  virtual Result<void> commit_contacts(std::int64_t activation_id,
+                                       const std::vector<ContactUpdate>& contacts) = 0;
+  // Drops the state of every contact whose hash64(email) is not in
+  // `seen_email_hashes` (sorted ascending), so that a contact that left the
+  // model is sent in full if it comes back. Returns how many were dropped.
+  virtual Result<std::int64_t> drop_contacts_not_in(
+      std::int64_t activation_id, const std::vector<std::uint64_t>& seen_email_hashes) = 0;
+  virtual Result<std::int64_t> count_contacts(std::int64_t activation_id) = 0;
+
+  // -- rejected rows --
+  virtual Result<void> add_rejections(std::int64_t activation_id,
+                                      const std::vector<Rejection>& rejections) = 0;
+  // Rejections of one run, or of the activation's latest run that has any
+  // when `run_id` is empty.
+  virtual Result<std::vector<Rejection>> list_rejections(std::int64_t activation_id,
+                                                         std::optional<std::int64_t> run_id) = 0;
+};
+
+// Opens (creating if needed) the state DB at `path` and runs pending
+// migrations. Fails with a clear message if the file is not a SQLite
+// database, is corrupt, or was written by a newer emsync (user_version ahead).
+Result<std::unique_ptr<StateStore>> open_state_store(const std::string& path);
+
+}  // namespace emsync::store

@@ -1,0 +1,42 @@
+// Change detection for one contact: which mapped fields to send, and the
+// state to store once Emarsys acknowledged them. Pure.
+//
+// Rules (issue #2):
+//  - a contact never synced sends all its non-NULL fields;
+//  - a known contact sends only fields whose value hash changed, plus "" for
+//    a field emsync sent before that is now NULL (clearing it);
+//  - NULL is never sent for a field emsync never sent (it must not wipe a
+//    value Emarsys got elsewhere);
+//  - `full` ignores stored hashes for non-NULL values (NULLs follow the same
+//    rule as above).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/state_store.hpp"
+
+namespace emsync::sync {
+
+// One mapped field of one contact, after conversion.
+struct MappedValue {
+  std::string state_key;            // stable per mapping, e.g. "first_name>1"
+  std::string field_id;             // Emarsys field id as text, e.g. "1"
+  std::optional<std::string> json;  // the JSON value to send; nullopt = NULL
+};
+
+using FieldValues = std::vector<std::pair<std::string, std::string>>;  // field id → JSON value
+
+struct ContactChange {
+  bool unchanged = false;
+  FieldValues changed;  // what an update sends
+  FieldValues full;     // every non-NULL value: what a create sends
+  store::ContactState new_state;  // to store after acknowledgement
+};
+
+ContactChange diff_contact(const std::vector<MappedValue>& values,
+                           const std::optional<store::ContactState>& stored, bool full);
+
+}  // namespace emsync::sync

@@ -1,0 +1,18 @@
+// Email normalisation: the contact key, as emsync stores and sends it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace emsync::sync {
+
+// Trims ASCII whitespace and lower-cases ASCII letters, then checks: one '@',
+// a non-empty local part, a domain with a dot (not first or last), no
+// whitespace or control characters inside, at most 254 characters.
+// Errors (Errc::invalid_input) say what is wrong, e.g.
+// "email is missing", "email 'a b@x.com' contains whitespace".
+Result<std::string> normalize_email(std::string_view raw);
+
+}  // namespace emsync::sync
