@@ -1,0 +1,75 @@
+// The daemon's configuration file (JSON), as emsyncd --config FILE reads it.
+//
+//   { "state_db": "/var/lib/emsyncd/state.db",
+//     "admin_socket": "/run/emsyncd/control.sock",
+//     "log": {"level": "info", "format": "text"},
+//     "sources": {"warehouse": {"type": "postgres", "conninfo": "host=... dbname=...",
+//                               "password_file": "pg-password", "statement_timeout_s": 1800},
+//                 "demo": {"type": "sqlite", "path": "examples/demo.db"}},
+//     "destinations": {"emarsys": {"type": "emarsys", "api_url": "https://api.emarsys.net/api/v2",
+//                                  "auth": "wsse", "username": "acme001", "secret_file": "emarsys-secret",
+//                                  "new_contacts_list_id": 123, "rate_limit_per_minute": 1000}} }
+//
+// Unknown keys are errors naming the key (with its path, e.g.
+// "sources.warehouse.passwrd_file"). Secrets are never in the text: each is a
+// `<name>_file` or `<name>_env` reference (exactly one), resolved later by
+// core/secret.hpp, so parsing a config never reads a secret.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "core/secret.hpp"
+
+namespace emsync::config {
+
+struct LogConfig {
+  std::string level = "info";   // trace, debug, info, warn, error
+  std::string format = "text";  // text | json
+};
+
+enum class SourceType { postgres, sqlite };
+
+struct SourceConfig {
+  SourceType type = SourceType::sqlite;
+  std::string conninfo;                // postgres: libpq conninfo without password
+  std::optional<SecretRef> password;   // postgres: password_file / password_env (optional)
+  std::string path;                    // sqlite: database file
+  std::chrono::milliseconds statement_timeout{std::chrono::minutes(30)};  // statement_timeout_s
+};
+
+enum class AuthKind { wsse, oauth2 };
+
+struct DestinationConfig {
+  std::string api_url;  // required; http:// only for loopback hosts
+  AuthKind auth = AuthKind::wsse;
+  std::string username;   // wsse: required
+  SecretRef secret;       // wsse: secret_file / secret_env
+  std::string client_id;  // oauth2: required
+  SecretRef client_secret;  // oauth2: client_secret_file / client_secret_env
+  std::string token_url = "https://auth.emarsys.net/oauth2/token";  // oauth2
+  std::optional<std::string> ca_file;
+  std::optional<std::int64_t> new_contacts_list_id;
+  int rate_limit_per_minute = 1000;
+};
+
+struct Config {
+  std::string state_db;      // required
+  std::string admin_socket;  // required
+  LogConfig log;
+  std::map<std::string, SourceConfig> sources;
+  std::map<std::string, DestinationConfig> destinations;
+};
+
+// Parses and validates the config text. The error message lists every
+// problem found, one per line.
+Result<Config> parse_config(std::string_view json_text);
+// Reads the file, then parse_config; errors name the file.
+Result<Config> load_config(const std::string& path);
+
+}  // namespace emsync::config
