@@ -42,7 +42,7 @@ struct ActivationUpsert {
   std::string destination;
 };
 
-enum class RunStatus { running, succeeded, partial, failed, cancelled, interrupted };
+enum class RunStatus { queued, running, succeeded, partial, failed, cancelled, interrupted };
 const char* to_string(RunStatus status);
 
 // The run report's counters. Every row read is counted exactly once:
@@ -111,9 +111,11 @@ class StateStore {
   virtual Result<bool> delete_activation(const std::string& name) = 0;
 
   // -- runs --
-  // Records a new run as `running` and returns its id.
-  virtual Result<std::int64_t> begin_run(std::int64_t activation_id, bool full,
-                                         UnixMillis started_at) = 0;
+  // Records a new run as `queued` (started_at = queued_at) and returns its id.
+  virtual Result<std::int64_t> create_run(std::int64_t activation_id, bool full,
+                                          UnixMillis queued_at) = 0;
+  // queued -> running; sets started_at.
+  virtual Result<void> start_run(std::int64_t run_id, UnixMillis started_at) = 0;
   // Stores counters while the run goes on (status stays `running`).
   virtual Result<void> update_run_counts(std::int64_t run_id, const RunCounts& counts) = 0;
   virtual Result<void> finish_run(std::int64_t run_id, RunStatus status, const RunCounts& counts,
@@ -122,7 +124,8 @@ class StateStore {
   // Newest first.
   virtual Result<std::vector<RunRecord>> list_runs(std::int64_t activation_id, int limit) = 0;
   virtual Result<std::optional<RunRecord>> find_run(std::int64_t run_id) = 0;
-  // Marks runs left `running` by a crashed daemon as `interrupted`; returns how many.
+  // Marks runs left `queued` or `running` by a crashed daemon as
+  // `interrupted` (finished_at = now); returns how many.
   virtual Result<int> mark_unfinished_runs_interrupted(UnixMillis now) = 0;
 
   // -- contact state --
