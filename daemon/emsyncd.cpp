@@ -1,0 +1,74 @@
+// emsyncd: the emsync daemon. Composition root: reads the config, sets up
+// logging, creates the Service on one io_context and runs it until SIGTERM
+// or SIGINT.
+//
+//   emsyncd --config FILE
+//
+// Exit codes: 0 after a clean stop, 1 when it cannot start (the reason is
+// logged and printed), 2 on a usage error.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/log.hpp"
+#include "service/service.hpp"
+
+namespace {
+
+constexpr const char* k_usage =
+    "usage: emsyncd --config FILE\n"
+    "       emsyncd --version\n"
+    "Runs the emsync daemon with the JSON configuration FILE (see README.md).\n";
+
+int run_daemon(const std::string& config_path) {
+  auto config = emsync::config::load_config(config_path);
+  if (!config) {
+    std::fprintf(stderr, "emsyncd: %s\n", config.error().message.c_str());
+    return 1;
+  }
+  if (auto logging = emsync::setup_logging(config->log.level, config->log.format); !logging) {
+    std::fprintf(stderr, "emsyncd: %s\n", logging.error().message.c_str());
+    return 1;
+  }
+  boost::asio::io_context io(1);
+  auto service = emsync::service::Service::create(io, std::move(*config));
+  if (!service) {
+    spdlog::critical("cannot start: {}", service.error().message);
+    return 1;
+  }
+  if (auto started = (*service)->start(); !started) {
+    spdlog::critical("cannot start: {}", started.error().message);
+    return 1;
+  }
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) {
+      return;
+    }
+    spdlog::info("received {}, stopping after the running batches", strsignal(signal));
+    (*service)->stop([&] { io.stop(); });
+  });
+  spdlog::info("emsyncd {} ready", EMSYNC_VERSION);
+  io.run();
+  spdlog::info("emsyncd stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("emsyncd %s\n", EMSYNC_VERSION);
+    return 0;
+  }
+  if (argc == 3 && std::strcmp(argv[1], "--config") == 0) {
+    return run_daemon(argv[2]);
+  }
+  std::fputs(k_usage, stderr);
+  return 2;
+}

@@ -1,0 +1,246 @@
+// The admin methods of lib/admin/PROTOCOL.md, one function each, dispatched
+// from a table.
+#include <algorithm>
+#include <boost/asio/use_awaitable.hpp>
+#include <utility>
+
+#include "core/blocking.hpp"
+#include "service/report.hpp"
+#include "service/service.hpp"
+
+namespace emsync::service {
+
+namespace asio = boost::asio;
+using admin::Request;
+using admin::Response;
+using nlohmann::json;
+
+namespace {
+
+Result<std::string> string_param(const Request& request, const char* key) {
+  auto it = request.params.find(key);
+  if (it == request.params.end() || !it->is_string() || it->get<std::string>().empty()) {
+    return make_error(Errc::invalid_input, std::string("'") + request.method +
+                                               "' needs the parameter '" + key + "' (a string)");
+  }
+  return it->get<std::string>();
+}
+
+template <class T>
+T param_or(const Request& request, const char* key, T fallback) {
+  auto it = request.params.find(key);
+  if (it == request.params.end() || it->is_null()) {
+    return fallback;
+  }
+  return it->get<T>();
+}
+
+}  // namespace
+
+asio::awaitable<Response> Service::handle(Request request) {
+  using Method = asio::awaitable<Response> (Service::*)(const Request&);
+  static const std::pair<const char*, Method> k_methods[] = {
+      {"ping", &Service::handle_ping},     {"apply", &Service::handle_apply},
+      {"list", &Service::handle_list},     {"show", &Service::handle_show},
+      {"delete", &Service::handle_delete}, {"run", &Service::handle_run},
+      {"runs", &Service::handle_runs},     {"errors", &Service::handle_errors},
+  };
+  for (const auto& [name, method] : k_methods) {
+    if (request.method == name) {
+      try {
+        co_return co_await (this->*method)(request);
+      } catch (const json::exception& e) {
+        co_return Response::failure(to_string(Errc::invalid_input),
+                                    "'" + request.method + "': bad parameter: " + e.what());
+      }
+    }
+  }
+  co_return Response::failure(to_string(Errc::not_found),
+                              "unknown method '" + request.method + "'");
+}
+
+asio::awaitable<Result<store::ActivationRecord>> Service::find_activation(const std::string& name) {
+  auto found = co_await on_pool(m_pool, [&] { return m_store->find_activation(name); });
+  if (!found) {
+    co_return found.error();
+  }
+  if (!*found) {
+    co_return make_error(Errc::not_found, "no activation named '" + name +
+                                              "' (see `emsyncctl list`)");
+  }
+  co_return std::move(**found);
+}
+
+asio::awaitable<Response> Service::handle_ping(const Request&) {
+  co_return Response::success(
+      {{"version", EMSYNC_VERSION}, {"uptime_s", (now_millis() - m_started_at) / 1000}});
+}
+
+asio::awaitable<Response> Service::handle_apply(const Request& request) {
+  const auto& given = request.params.value("activations", json::array());
+  auto parsed = config::parse_activations(given.dump());
+  if (!parsed) {
+    co_return Response::from_error(parsed.error());
+  }
+  std::string problems;
+  for (const auto& activation : *parsed) {
+    if (auto checked = config::check_references(activation, m_config); !checked) {
+      problems += (problems.empty() ? "" : "\n") + checked.error().message;
+    }
+  }
+  if (!problems.empty()) {
+    co_return Response::failure(to_string(Errc::invalid_input), problems);
+  }
+  std::vector<store::ActivationUpsert> upserts;
+  json applied = json::array();
+  for (const auto& activation : *parsed) {
+    const std::string definition = config::to_json(activation).dump();
+    auto existing = co_await on_pool(m_pool, [&] { return m_store->find_activation(activation.name); });
+    if (!existing) {
+      co_return Response::from_error(existing.error());
+    }
+    const char* action = !*existing ? "created"
+                         : (*existing)->definition == definition ? "unchanged"
+                                                                 : "updated";
+    applied.push_back({{"name", activation.name}, {"action", action}});
+    upserts.push_back({activation.name, definition, activation.destination});
+  }
+  auto stored = co_await on_pool(m_pool, [&] { return m_store->apply_activations(upserts); });
+  if (!stored) {
+    co_return Response::from_error(stored.error());
+  }
+  co_return Response::success({{"applied", applied}});
+}
+
+asio::awaitable<Response> Service::handle_list(const Request&) {
+  auto activations = co_await on_pool(m_pool, [&] { return m_store->list_activations(); });
+  if (!activations) {
+    co_return Response::from_error(activations.error());
+  }
+  json out = json::array();
+  for (const auto& a : *activations) {
+    auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a.id, 1); });
+    const json definition = json::parse(a.definition);
+    out.push_back({{"name", a.name},
+                   {"source", definition.value("source", "")},
+                   {"destination", a.destination},
+                   {"schedule", definition.value("schedule", "manual")},
+                   {"state", state_of(a.name)},
+                   {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});
+  }
+  co_return Response::success({{"activations", out}});
+}
+
+asio::awaitable<Response> Service::handle_show(const Request& request) {
+  auto name = string_param(request, "name");
+  if (!name) {
+    co_return Response::from_error(name.error());
+  }
+  auto a = co_await find_activation(*name);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a->id, 1); });
+  auto contacts = co_await on_pool(m_pool, [&] { return m_store->count_contacts(a->id); });
+  co_return Response::success(
+      {{"name", a->name},
+       {"definition", json::parse(a->definition)},
+       {"state", state_of(a->name)},
+       {"contacts", contacts ? *contacts : 0},
+       {"created_at", timestamp_json(a->created_at)},
+       {"updated_at", timestamp_json(a->updated_at)},
+       {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});
+}
+
+asio::awaitable<Response> Service::handle_delete(const Request& request) {
+  auto name = string_param(request, "name");
+  if (!name) {
+    co_return Response::from_error(name.error());
+  }
+  if (state_of(*name) != "idle") {
+    co_return Response::failure(to_string(Errc::invalid_input),
+                                "activation '" + *name + "' is running; delete it once it ends");
+  }
+  auto deleted = co_await on_pool(m_pool, [&] { return m_store->delete_activation(*name); });
+  if (!deleted) {
+    co_return Response::from_error(deleted.error());
+  }
+  if (!*deleted) {
+    co_return Response::failure(to_string(Errc::not_found), "no activation named '" + *name + "'");
+  }
+  m_slots.erase(*name);
+  co_return Response::success({{"deleted", *name}});
+}
+
+asio::awaitable<Response> Service::handle_run(const Request& request) {
+  auto name = string_param(request, "name");
+  if (!name) {
+    co_return Response::from_error(name.error());
+  }
+  auto a = co_await find_activation(*name);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  auto ticket = co_await request_run(*a, param_or(request, "full", false));
+  if (!ticket) {
+    co_return Response::from_error(ticket.error());
+  }
+  if (!param_or(request, "wait", false)) {
+    co_return Response::success({{"run_id", ticket->run_id}, {"queued", ticket->queued}});
+  }
+  auto finished = co_await wait_for_run(ticket->run_id);
+  if (!finished) {
+    co_return Response::from_error(finished.error());
+  }
+  co_return Response::success(run_report(*finished));
+}
+
+asio::awaitable<Response> Service::handle_runs(const Request& request) {
+  auto name = string_param(request, "name");
+  if (!name) {
+    co_return Response::from_error(name.error());
+  }
+  auto a = co_await find_activation(*name);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  const int limit = std::clamp(param_or(request, "limit", 20), 1, 10000);
+  auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a->id, limit); });
+  if (!runs) {
+    co_return Response::from_error(runs.error());
+  }
+  json out = json::array();
+  for (const auto& run : *runs) {
+    out.push_back(run_report(run));
+  }
+  co_return Response::success({{"runs", out}});
+}
+
+asio::awaitable<Response> Service::handle_errors(const Request& request) {
+  auto name = string_param(request, "name");
+  if (!name) {
+    co_return Response::from_error(name.error());
+  }
+  auto a = co_await find_activation(*name);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  std::optional<std::int64_t> run_id;
+  if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
+    run_id = it->get<std::int64_t>();
+  }
+  auto rejections = co_await on_pool(m_pool, [&] { return m_store->list_rejections(a->id, run_id); });
+  if (!rejections) {
+    co_return Response::from_error(rejections.error());
+  }
+  json errors = json::array();
+  for (const auto& r : *rejections) {
+    errors.push_back({{"row_key", r.row_key}, {"code", r.code}, {"message", r.message}});
+  }
+  json shown_run = run_id ? json(*run_id)
+                   : rejections->empty() ? json(nullptr)
+                                         : json(rejections->front().run_id);
+  co_return Response::success({{"run_id", shown_run}, {"errors", errors}});
+}
+
+}  // namespace emsync::service

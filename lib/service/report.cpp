@@ -1,0 +1,28 @@
+#include "service/report.hpp"
+
+namespace emsync::service {
+
+nlohmann::json timestamp_json(std::optional<UnixMillis> t) {
+  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json run_report(const store::RunRecord& run) {
+  const auto& c = run.counts;
+  const bool started = run.status != store::RunStatus::queued;
+  return {{"run_id", run.id},
+          {"activation", run.activation},
+          {"status", store::to_string(run.status)},
+          {"full", run.full},
+          {"rows_read", c.rows_read},
+          {"unchanged", c.unchanged},
+          {"updated", c.updated},
+          {"inserted", c.inserted},
+          {"not_found", c.not_found},
+          {"rejected", c.rejected},
+          {"failed", c.failed},
+          {"started_at", started ? timestamp_json(run.started_at) : nlohmann::json(nullptr)},
+          {"finished_at", timestamp_json(run.finished_at)},
+          {"error", run.error ? nlohmann::json(*run.error) : nlohmann::json(nullptr)}};
+}
+
+}  // namespace emsync::service

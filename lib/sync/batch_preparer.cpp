@@ -1,0 +1,109 @@
+#include "sync/batch_preparer.hpp"
+
+#include <algorithm>
+
+#include "core/hash.hpp"
+#include "sync/diff.hpp"
+
+namespace emsync::sync {
+
+namespace {
+
+// Rows examined per batch at most, so a long run of unchanged rows still
+// reports progress and notices cancellation.
+constexpr int k_rows_per_step = 50000;
+
+}  // namespace
+
+BatchPreparer::BatchPreparer(const RunRequest& request, RunEnvironment& env, SpoolReader reader,
+                             const ModelSnapshot& snapshot, std::vector<PlannedField> plan)
+    : m_request(request),
+      m_env(env),
+      m_reader(std::move(reader)),
+      m_snapshot(snapshot),
+      m_plan(std::move(plan)) {}
+
+void BatchPreparer::reject(PreparedBatch& batch, const std::string& key, std::string code,
+                           std::string message) {
+  batch.rejections.push_back({m_request.run_id, key, std::move(code), std::move(message)});
+}
+
+Result<std::optional<BatchPreparer::Change>> BatchPreparer::examine(const SpooledRow& row,
+                                                                    PreparedBatch& batch) {
+  const auto& dups = m_snapshot.duplicate_hashes;
+  if (std::binary_search(dups.begin(), dups.end(), hash64(row.email))) {
+    reject(batch, row.email, "duplicate_email",
+           "row " + std::to_string(row.row_number) + ": email " + row.email +
+               " appears in several rows of the model; none of them is sent (make the model "
+               "return one row per email)");
+    return std::optional<Change>();
+  }
+  std::vector<MappedValue> values;
+  values.reserve(m_plan.size());
+  for (std::size_t i = 0; i < m_plan.size(); ++i) {
+    const auto& field = m_plan[i];
+    auto json = convert_value(row.values[i], field.column_type, field.type, field.column);
+    if (!json) {
+      reject(batch, row.email, "invalid_value", json.error().message);
+      return std::optional<Change>();
+    }
+    values.push_back({field.state_key, std::to_string(field.field_id), std::move(*json)});
+  }
+  auto stored = m_env.store.load_contact(m_request.activation_id, row.email);
+  if (!stored) {
+    return stored.error();
+  }
+  ContactChange change = diff_contact(values, *stored, m_request.full);
+  if (change.unchanged) {
+    ++batch.unchanged;
+    return std::optional<Change>();
+  }
+  return std::optional<Change>(Change{
+      contact_json(row.email, change.changed),
+      {row.email, contact_json(row.email, change.full), std::move(change.new_state)}});
+}
+
+Result<PreparedBatch> BatchPreparer::next() {
+  PreparedBatch batch;
+  BatchBuilder builder;
+  auto add = [&](Change& change) {
+    builder.add(change.contact.email, change.update_json);
+    batch.contacts.push_back(std::move(change.contact));
+  };
+  if (m_carry) {
+    add(*m_carry);
+    m_carry.reset();
+  }
+  for (int examined = 0; examined < k_rows_per_step; ++examined) {
+    auto more = m_reader.next(m_row);
+    if (!more) {
+      return more.error();
+    }
+    if (!*more) {
+      batch.last = true;
+      break;
+    }
+    auto change = examine(m_row, batch);
+    if (!change) {
+      return change.error();
+    }
+    if (!*change) {
+      continue;
+    }
+    if (builder.fits((*change)->update_json)) {
+      add(**change);
+    } else if (builder.empty()) {
+      reject(batch, m_row.email, "too_large", "the contact's payload exceeds Emarsys' 8 MB limit");
+    } else {
+      m_carry = std::move(*change);
+      break;
+    }
+  }
+  std::vector<std::string> keys;
+  if (!builder.empty()) {
+    batch.update_json = builder.take_json(keys);
+  }
+  return batch;
+}
+
+}  // namespace emsync::sync

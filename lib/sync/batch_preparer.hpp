@@ -1,0 +1,60 @@
+// Step 3 of a run: read the spool back, diff each contact against its stored
+// state, and cut the changes into batches. Blocking (runs on the pool).
+// Internal to the sync module.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sync/batch.hpp"
+#include "sync/field_plan.hpp"
+#include "sync/model_reader.hpp"
+#include "sync/spool.hpp"
+
+namespace emsync::sync {
+
+// A changed contact waiting for Emarsys' answer.
+struct PendingContact {
+  std::string email;
+  std::string full_json;  // every non-NULL value: sent if the contact must be created
+  store::ContactState new_state;
+};
+
+struct PreparedBatch {
+  std::string update_json;               // JSON array of the changed fields; "" if none
+  std::vector<PendingContact> contacts;  // in the order of update_json
+  std::vector<store::Rejection> rejections;
+  std::int64_t unchanged = 0;
+  bool last = false;  // the spool is exhausted
+};
+
+class BatchPreparer {
+ public:
+  BatchPreparer(const RunRequest& request, RunEnvironment& env, SpoolReader reader,
+                const ModelSnapshot& snapshot, std::vector<PlannedField> plan);
+
+  // The next batch: at most 1000 contacts / 8 MB of changes, or fewer when
+  // the spool ends or many rows were read (so progress is reported).
+  Result<PreparedBatch> next();
+
+ private:
+  struct Change {
+    std::string update_json;
+    PendingContact contact;
+  };
+  // The change of one row, nullopt when unchanged or rejected (counted in `batch`).
+  Result<std::optional<Change>> examine(const SpooledRow& row, PreparedBatch& batch);
+  void reject(PreparedBatch& batch, const std::string& key, std::string code, std::string message);
+
+  const RunRequest& m_request;
+  RunEnvironment& m_env;
+  SpoolReader m_reader;
+  const ModelSnapshot& m_snapshot;
+  std::vector<PlannedField> m_plan;
+  std::optional<Change> m_carry;  // did not fit in the previous batch
+  SpooledRow m_row;
+};
+
+}  // namespace emsync::sync

@@ -1,0 +1,148 @@
+#include "sync/field_plan.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace emsync::sync {
+
+namespace {
+
+constexpr std::int64_t k_email_field_id = 3;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::vector<const emarsys::Field*> matching(const std::vector<emarsys::Field>& fields,
+                                            const std::string& ref, bool by_string_id) {
+  std::vector<const emarsys::Field*> out;
+  for (const auto& field : fields) {
+    const std::string& candidate = by_string_id ? field.string_id : field.name;
+    if (!candidate.empty() && iequals(candidate, ref)) {
+      out.push_back(&field);
+    }
+  }
+  return out;
+}
+
+Result<const emarsys::Field*> find_by_reference(const std::vector<emarsys::Field>& fields,
+                                                const std::string& ref, const std::string& where) {
+  for (bool by_string_id : {true, false}) {
+    auto found = matching(fields, ref, by_string_id);
+    if (found.size() == 1) {
+      return found.front();
+    }
+    if (found.size() > 1) {
+      return make_error(Errc::invalid_input,
+                        where + ": field '" + ref + "' is ambiguous (" +
+                            std::to_string(found.size()) + " Emarsys fields match by " +
+                            (by_string_id ? "string_id" : "name") + "); map it by field id");
+    }
+  }
+  return make_error(Errc::invalid_input, where + ": no Emarsys field has string_id or name '" +
+                                             ref + "'; check GET /field or map it by field id");
+}
+
+Result<const emarsys::Field*> find_by_id(const std::vector<emarsys::Field>& fields,
+                                         std::int64_t id, const std::string& where) {
+  auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.id == id; });
+  if (it == fields.end()) {
+    return make_error(Errc::invalid_input,
+                      where + ": Emarsys has no field with id " + std::to_string(id));
+  }
+  return &*it;
+}
+
+const emarsys::Field* find_by_name(const std::vector<emarsys::Field>& fields,
+                                   const std::string& name) {
+  auto found = matching(fields, name, false);
+  return found.empty() ? nullptr : found.front();
+}
+
+Result<PlannedField> plan_one(const std::string& column, source::ColumnType column_type,
+                              const emarsys::Field& field, const std::string& where) {
+  if (field.id == k_email_field_id) {
+    return make_error(Errc::invalid_input,
+                      where + ": field 3 (email) is the contact key; it cannot be mapped");
+  }
+  const FieldType type = field_type_of(field.id, field.application_type);
+  if (type == FieldType::unsupported) {
+    return make_error(Errc::invalid_input,
+                      where + ": Emarsys field " + std::to_string(field.id) + " '" + field.name +
+                          "' has type '" + field.application_type +
+                          "', which emsync cannot write; map another field");
+  }
+  return PlannedField{column, column_type, field.id, type,
+                      column + ">" + std::to_string(field.id)};
+}
+
+}  // namespace
+
+std::vector<std::string> mapped_columns(const config::Activation& activation) {
+  std::vector<std::string> columns;
+  for (const auto& mapping : activation.fields) {
+    columns.push_back(mapping.column);
+  }
+  for (const auto& attribute : activation.custom_attributes) {
+    columns.push_back(attribute.column);
+  }
+  return columns;
+}
+
+std::vector<FieldToCreate> missing_custom_fields(const config::Activation& activation,
+                                                 const std::vector<source::ColumnType>& column_types,
+                                                 const std::vector<emarsys::Field>& fields) {
+  std::vector<FieldToCreate> out;
+  const std::size_t offset = activation.fields.size();
+  for (std::size_t i = 0; i < activation.custom_attributes.size(); ++i) {
+    const auto& attribute = activation.custom_attributes[i];
+    if (find_by_name(fields, attribute.column) == nullptr) {
+      out.push_back({attribute.column,
+                     attribute.type.value_or(custom_field_type_for(column_types.at(offset + i)))});
+    }
+  }
+  return out;
+}
+
+Result<std::vector<PlannedField>> plan_fields(const config::Activation& activation,
+                                              const std::vector<source::ColumnType>& column_types,
+                                              const std::vector<emarsys::Field>& fields) {
+  std::vector<PlannedField> plan;
+  const std::string prefix = "activation '" + activation.name + "', column '";
+  for (std::size_t i = 0; i < activation.fields.size(); ++i) {
+    const auto& mapping = activation.fields[i];
+    const std::string where = prefix + mapping.column + "'";
+    auto field = std::holds_alternative<std::int64_t>(mapping.field)
+                     ? find_by_id(fields, std::get<std::int64_t>(mapping.field), where)
+                     : find_by_reference(fields, std::get<std::string>(mapping.field), where);
+    if (!field) {
+      return field.error();
+    }
+    auto planned = plan_one(mapping.column, column_types.at(i), **field, where);
+    if (!planned) {
+      return planned.error();
+    }
+    plan.push_back(std::move(*planned));
+  }
+  const std::size_t offset = activation.fields.size();
+  for (std::size_t i = 0; i < activation.custom_attributes.size(); ++i) {
+    const auto& column = activation.custom_attributes[i].column;
+    const std::string where = prefix + column + "'";
+    const emarsys::Field* field = find_by_name(fields, column);
+    if (field == nullptr) {
+      return make_error(Errc::invalid_input, where + ": custom field '" + column +
+                                                 "' does not exist in Emarsys");
+    }
+    auto planned = plan_one(column, column_types.at(offset + i), *field, where);
+    if (!planned) {
+      return planned.error();
+    }
+    plan.push_back(std::move(*planned));
+  }
+  return plan;
+}
+
+}  // namespace emsync::sync

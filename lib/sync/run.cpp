@@ -1,0 +1,159 @@
+#include "sync/run.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "core/blocking.hpp"
+#include "sync/batch_preparer.hpp"
+#include "sync/batch_sender.hpp"
+#include "sync/field_plan.hpp"
+#include "sync/model_reader.hpp"
+
+namespace emsync::sync {
+
+namespace {
+
+using boost::asio::awaitable;
+
+class Run {
+ public:
+  Run(const RunRequest& request, RunEnvironment& env)
+      : m_request(request),
+        m_env(env),
+        m_spool_path(env.spool_dir + "/run-" + std::to_string(request.run_id) + ".spool") {}
+  ~Run() { std::remove(m_spool_path.c_str()); }
+
+  awaitable<RunOutcome> execute() {
+    auto snapshot = co_await on_pool(m_env.pool, [&] { return read_model(m_request, m_env, m_spool_path); });
+    if (!snapshot) {
+      co_return abort(snapshot.error());
+    }
+    m_counts.rows_read = snapshot->rows_read;
+    m_counts.rejected = snapshot->rejected;
+    auto plan = co_await resolve_fields(snapshot->column_types);
+    if (!plan) {
+      co_return abort(plan.error());
+    }
+    auto reader = SpoolReader::open(m_spool_path);
+    if (!reader) {
+      co_return abort(reader.error());
+    }
+    BatchPreparer preparer(m_request, m_env, std::move(*reader), *snapshot, std::move(*plan));
+    if (auto sent = co_await send_all(preparer); !sent) {
+      co_return abort(sent.error());
+    }
+    auto dropped = co_await on_pool(m_env.pool, [&] {
+      return m_env.store.drop_contacts_not_in(m_request.activation_id, snapshot->email_hashes);
+    });
+    if (!dropped) {
+      co_return abort(dropped.error());
+    }
+    co_return finish();
+  }
+
+ private:
+  awaitable<Result<std::vector<PlannedField>>> resolve_fields(
+      const std::vector<source::ColumnType>& column_types) {
+    auto fields = co_await m_env.client.list_fields();
+    if (!fields) {
+      co_return fields.error();
+    }
+    for (const auto& missing : missing_custom_fields(m_request.activation, column_types, *fields)) {
+      auto id = co_await m_env.client.create_field(missing.name, missing.application_type);
+      if (!id) {
+        co_return id.error();
+      }
+      spdlog::info("activation {}: created custom field '{}' ({}) with id {}",
+                   m_request.activation.name, missing.name, missing.application_type, *id);
+      fields->push_back({*id, missing.name, "", missing.application_type});
+    }
+    co_return plan_fields(m_request.activation, column_types, *fields);
+  }
+
+  awaitable<Result<void>> send_all(BatchPreparer& preparer) {
+    for (bool last = false; !last;) {
+      if (m_env.cancel_requested && m_env.cancel_requested->load()) {
+        co_return make_error(Errc::cancelled, "run cancelled");
+      }
+      auto batch = co_await on_pool(m_env.pool, [&] { return preparer.next(); });
+      if (!batch) {
+        co_return batch.error();
+      }
+      last = batch->last;
+      BatchOutcome outcome;
+      if (!batch->contacts.empty()) {
+        outcome = co_await send_batch(m_env.client, *batch, m_request.run_id,
+                                      m_request.activation.insert_new_contacts,
+                                      m_env.new_contacts_list_id);
+      }
+      count(*batch, outcome);
+      EMSYNC_TRY(co_await on_pool(m_env.pool, [&] { return commit(*batch, outcome); }));
+      if (outcome.abort_run) {
+        co_return *outcome.failure;
+      }
+    }
+    co_return ok();
+  }
+
+  void count(const PreparedBatch& batch, const BatchOutcome& outcome) {
+    m_counts.unchanged += batch.unchanged;
+    m_counts.rejected += static_cast<std::int64_t>(batch.rejections.size()) + outcome.rejected;
+    m_counts.updated += outcome.updated;
+    m_counts.inserted += outcome.inserted;
+    m_counts.not_found += outcome.not_found;
+    m_counts.failed += outcome.failed;
+    if (outcome.failure) {
+      m_last_failure = outcome.failure->message;
+    }
+  }
+
+  // Stores what Emarsys acknowledged, the rejections and the progress.
+  Result<void> commit(const PreparedBatch& batch, const BatchOutcome& outcome) {
+    auto& store = m_env.store;
+    EMSYNC_TRY(store.commit_contacts(m_request.activation_id, outcome.acknowledged));
+    EMSYNC_TRY(store.add_rejections(m_request.activation_id, batch.rejections));
+    EMSYNC_TRY(store.add_rejections(m_request.activation_id, outcome.rejections));
+    return store.update_run_counts(m_request.run_id, m_counts);
+  }
+
+  RunOutcome abort(const Error& error) {
+    // Every row is counted once: what was not settled failed (it is retried next run).
+    const auto& c = m_counts;
+    const std::int64_t settled =
+        c.unchanged + c.updated + c.inserted + c.not_found + c.rejected + c.failed;
+    m_counts.failed += std::max<std::int64_t>(0, c.rows_read - settled);
+    const auto status =
+        error.code == Errc::cancelled ? store::RunStatus::cancelled : store::RunStatus::failed;
+    return {status, m_counts, error.message};
+  }
+
+  RunOutcome finish() {
+    if (m_counts.failed > 0) {
+      return {store::RunStatus::partial, m_counts,
+              std::to_string(m_counts.failed) + " contacts were not delivered and will be retried "
+              "next run; last error: " + m_last_failure.value_or("unknown")};
+    }
+    return {store::RunStatus::succeeded, m_counts, std::nullopt};
+  }
+
+  const RunRequest& m_request;
+  RunEnvironment& m_env;
+  std::string m_spool_path;
+  store::RunCounts m_counts;
+  std::optional<std::string> m_last_failure;
+};
+
+}  // namespace
+
+awaitable<RunOutcome> execute_run(const RunRequest& request, RunEnvironment& env) {
+  try {
+    Run run(request, env);
+    co_return co_await run.execute();
+  } catch (const std::exception& e) {
+    co_return RunOutcome{store::RunStatus::failed, {},
+                         std::string("internal error (please report): ") + e.what()};
+  }
+}
+
+}  // namespace emsync::sync

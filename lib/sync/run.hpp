@@ -1,0 +1,64 @@
+// One run of an activation: read the model, find what changed, send it to
+// Emarsys, remember what Emarsys acknowledged.
+//
+//  1. Stream the model's rows from the source into a spool file (memory:
+//     8 bytes per contact, for the set of email hashes); reject rows with a
+//     missing or invalid email, then every row of an email that appears more
+//     than once.
+//  2. Resolve the mapped fields (GET /field), creating missing custom fields.
+//  3. Read the spool back; per contact, convert values and diff them against
+//     the stored hashes; batch the changes (1000 contacts / 8 MB).
+//  4. Per batch: PUT /contact (update only); with insert_new_contacts, POST
+//     /contact the ones Emarsys did not know (2008) with the new-contacts list
+//     id, so only those join the list; a 2009 on create is retried as an
+//     update. Then store the new hashes of acknowledged contacts, in one
+//     transaction per batch: an unacknowledged contact is never "unchanged".
+//  5. At the end of a completed run, drop the state of contacts that left the
+//     model.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/activation.hpp"
+#include "emarsys/client.hpp"
+#include "source/row_source.hpp"
+#include "store/state_store.hpp"
+
+namespace emsync::sync {
+
+// What a run uses; owned by the caller, must outlive the run.
+struct RunEnvironment {
+  boost::asio::thread_pool& pool;  // blocking work: source, store, spool
+  store::StateStore& store;
+  emarsys::Client& client;
+  source::RowSource& source;
+  source::QueryOptions query_options;
+  std::optional<std::int64_t> new_contacts_list_id;
+  std::string spool_dir;
+  // Set to stop the run at the next batch boundary (status `cancelled`).
+  const std::atomic<bool>* cancel_requested = nullptr;
+};
+
+struct RunRequest {
+  std::int64_t run_id = 0;
+  std::int64_t activation_id = 0;
+  config::Activation activation;
+  bool full = false;
+};
+
+struct RunOutcome {
+  store::RunStatus status = store::RunStatus::failed;
+  store::RunCounts counts;
+  std::optional<std::string> error;
+};
+
+// Runs on the caller's executor (the event loop); blocking steps go to
+// env.pool. Never throws: every failure ends in the outcome.
+boost::asio::awaitable<RunOutcome> execute_run(const RunRequest& request, RunEnvironment& env);
+
+}  // namespace emsync::sync
