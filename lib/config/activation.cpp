@@ -1,0 +1,243 @@
+#include "config/activation.hpp"
+
+#include <array>
+#include <set>
+
+#include "config/json_reader.hpp"
+
+namespace emsync::config {
+
+namespace {
+
+constexpr std::size_t k_max_name_length = 64;
+constexpr std::array<std::string_view, 6> k_attribute_types = {"shorttext", "longtext", "largetext",
+                                                               "url",       "numeric",  "date"};
+
+bool is_valid_name(std::string_view name) {
+  if (name.empty() || name.size() > k_max_name_length) {
+    return false;
+  }
+  for (char c : name) {
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '.' && c != '_' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_attribute_type(std::string_view type) {
+  for (std::string_view candidate : k_attribute_types) {
+    if (type == candidate) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Messages start "activation 'crm': " once the name is known to be valid,
+// else with `label` ("activation", "activation #2").
+std::string prefix_for(const Json& value, const std::string& label) {
+  const auto name = value.find("name");
+  if (name != value.end() && name->is_string() &&
+      is_valid_name(name->get_ref<const std::string&>())) {
+    return "activation '" + name->get<std::string>() + "': ";
+  }
+  return label + ": ";
+}
+
+void read_fields(ObjectReader& r, Activation& activation) {
+  const Json* fields = r.object("fields", Need::optional);
+  if (fields == nullptr) {
+    return;
+  }
+  for (const auto& [column, field] : fields->items()) {
+    if (fits_int64(field, 0)) {
+      activation.fields.push_back({column, field.get<std::int64_t>()});
+    } else if (field.is_string() && !field.get_ref<const std::string&>().empty()) {
+      activation.fields.push_back({column, field.get<std::string>()});
+    } else {
+      r.report("fields." + column, "must be a field id (an integer, 0 or more) or a field name");
+    }
+  }
+}
+
+// One element of custom_attributes: "column" or {"column": ..., "type": ...}.
+std::optional<CustomAttribute> read_attribute(const Json& item, const std::string& path,
+                                              ObjectReader& parent, Problems& problems) {
+  if (item.is_string() && !item.get_ref<const std::string&>().empty()) {
+    return CustomAttribute{item.get<std::string>(), std::nullopt};
+  }
+  if (!item.is_object()) {
+    parent.report(path, "must be a column name or {\"column\": ..., \"type\": ...}");
+    return std::nullopt;
+  }
+  ObjectReader r(item, path, parent.prefix(), problems);
+  CustomAttribute attribute{r.string("column", Need::required).value_or(""), std::nullopt};
+  if (auto type = r.string("type", Need::optional)) {
+    if (is_attribute_type(*type)) {
+      attribute.type = std::move(*type);
+    } else {
+      r.report("type", "must be one of shorttext, longtext, largetext, url, numeric, date");
+    }
+  }
+  r.finish();
+  return attribute.column.empty() ? std::nullopt : std::optional(attribute);
+}
+
+void read_custom_attributes(ObjectReader& r, Activation& activation, Problems& problems) {
+  const Json* items = r.get("custom_attributes", Need::optional);
+  if (items == nullptr) {
+    return;
+  }
+  if (!items->is_array()) {
+    r.report("custom_attributes", "must be an array");
+    return;
+  }
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const std::string path = "custom_attributes[" + std::to_string(i) + "]";
+    if (auto attribute = read_attribute((*items)[i], path, r, problems)) {
+      activation.custom_attributes.push_back(std::move(*attribute));
+    }
+  }
+}
+
+// Each column feeds one field at most, and the email column none (it is the key).
+void check_columns(const Activation& activation, const std::string& prefix, Problems& problems) {
+  std::set<std::string> seen;
+  auto check = [&](const std::string& column) {
+    if (column == activation.email_column) {
+      problems.add(prefix + "column '" + column +
+                   "' is the email column; it cannot also be mapped to a field");
+    } else if (!seen.insert(column).second) {
+      problems.add(prefix + "column '" + column + "' is mapped twice");
+    }
+  };
+  for (const FieldMapping& mapping : activation.fields) {
+    check(mapping.column);
+  }
+  for (const CustomAttribute& attribute : activation.custom_attributes) {
+    check(attribute.column);
+  }
+}
+
+Activation read_activation(const Json& value, const std::string& label, Problems& problems) {
+  Activation activation;
+  if (!value.is_object()) {
+    problems.add(label + " must be a JSON object");
+    return activation;
+  }
+  const std::string prefix = prefix_for(value, label);
+  ObjectReader r(value, "", prefix, problems);
+  if (auto name = r.string("name", Need::required)) {
+    if (!is_valid_name(*name)) {
+      r.report("name", "must be 1 to 64 characters from A-Z, a-z, 0-9, '.', '_', '-'");
+    }
+    activation.name = std::move(*name);
+  }
+  activation.source = r.string("source", Need::required).value_or("");
+  activation.destination = r.string("destination", Need::required).value_or("");
+  activation.query = r.string("query", Need::required).value_or("");
+  activation.email_column = r.string("email_column", Need::optional).value_or("email");
+  read_fields(r, activation);
+  read_custom_attributes(r, activation, problems);
+  activation.insert_new_contacts = r.boolean("insert_new_contacts").value_or(false);
+  if (auto schedule = r.string("schedule", Need::optional); schedule && *schedule != "manual") {
+    problems.add(prefix + "schedule '" + *schedule + "' is not supported yet; use \"manual\"");
+  }
+  r.finish();
+  check_columns(activation, prefix, problems);
+  return activation;
+}
+
+template <class T>
+std::string defined_names(const std::map<std::string, T>& entries) {
+  std::string names;
+  for (const auto& [name, entry] : entries) {
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  return names.empty() ? "none are defined" : "defined: " + names;
+}
+
+}  // namespace
+
+Result<Activation> parse_activation(const nlohmann::json& value) {
+  // Re-read as ordered JSON, the form the readers take.
+  const Json ordered =
+      Json::parse(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  Problems problems;
+  Activation activation = read_activation(ordered, "activation", problems);
+  if (!problems.empty()) {
+    return make_error(Errc::invalid_input, problems.joined());
+  }
+  return activation;
+}
+
+Result<std::vector<Activation>> parse_activations(std::string_view json_text) {
+  auto root = parse_json(json_text, "activations");
+  if (!root) {
+    return root.error();
+  }
+  if (!root->is_object() && !root->is_array()) {
+    return make_error(Errc::invalid_input,
+                      "activations must be a JSON object or an array of JSON objects");
+  }
+  Problems problems;
+  std::vector<Activation> activations;
+  const bool single = root->is_object();
+  for (std::size_t i = 0; i < (single ? 1 : root->size()); ++i) {
+    const std::string label = single ? "activation" : "activation #" + std::to_string(i + 1);
+    activations.push_back(read_activation(single ? *root : (*root)[i], label, problems));
+  }
+  std::set<std::string> names;
+  for (const Activation& activation : activations) {
+    if (!activation.name.empty() && !names.insert(activation.name).second) {
+      problems.add("activation '" + activation.name + "' is defined more than once");
+    }
+  }
+  if (!problems.empty()) {
+    return make_error(Errc::invalid_input, problems.joined());
+  }
+  return activations;
+}
+
+Result<void> check_references(const Activation& activation, const Config& config) {
+  Problems problems;
+  const std::string prefix = "activation '" + activation.name + "': ";
+  if (!config.sources.contains(activation.source)) {
+    problems.add(prefix + "source '" + activation.source + "' is not in the config (" +
+                 defined_names(config.sources) + ")");
+  }
+  if (!config.destinations.contains(activation.destination)) {
+    problems.add(prefix + "destination '" + activation.destination + "' is not in the config (" +
+                 defined_names(config.destinations) + ")");
+  }
+  if (!problems.empty()) {
+    return make_error(Errc::not_found, problems.joined());
+  }
+  return ok();
+}
+
+nlohmann::json to_json(const Activation& activation) {
+  nlohmann::json fields = nlohmann::json::object();
+  for (const FieldMapping& mapping : activation.fields) {
+    std::visit([&](const auto& field) { fields[mapping.column] = field; }, mapping.field);
+  }
+  nlohmann::json attributes = nlohmann::json::array();
+  for (const CustomAttribute& attribute : activation.custom_attributes) {
+    attributes.push_back(
+        attribute.type ? nlohmann::json{{"column", attribute.column}, {"type", *attribute.type}}
+                       : nlohmann::json(attribute.column));
+  }
+  return {{"name", activation.name},
+          {"source", activation.source},
+          {"destination", activation.destination},
+          {"query", activation.query},
+          {"email_column", activation.email_column},
+          {"fields", std::move(fields)},
+          {"custom_attributes", std::move(attributes)},
+          {"insert_new_contacts", activation.insert_new_contacts},
+          {"schedule", activation.schedule}};
+}
+
+}  // namespace emsync::config

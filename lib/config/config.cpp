@@ -1,0 +1,279 @@
+#include "config/config.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "config/json_reader.hpp"
+
+namespace emsync::config {
+
+namespace {
+
+constexpr std::array<std::string_view, 5> k_log_levels = {"trace", "debug", "info", "warn",
+                                                          "error"};
+constexpr std::array<std::string_view, 3> k_loopback_hosts = {"127.0.0.1", "localhost", "[::1]"};
+// Keys of the auth methods, skipped when `auth` itself is invalid so that a
+// typo there does not also flag each of them as unknown.
+constexpr std::array<std::string_view, 8> k_auth_keys = {
+    "username",           "secret_file",       "secret_env", "client_id",
+    "client_secret_file", "client_secret_env", "token_url",  "auth"};
+
+template <std::size_t N>
+bool is_one_of(std::string_view value, const std::array<std::string_view, N>& allowed) {
+  for (std::string_view candidate : allowed) {
+    if (value == candidate) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+// Reads "<base>_file" / "<base>_env": exactly one when `need` is required,
+// at most one otherwise.
+std::optional<SecretRef> read_secret(ObjectReader& r, const std::string& base, Need need) {
+  SecretRef ref{r.string(base + "_file", Need::optional), r.string(base + "_env", Need::optional)};
+  if (ref.file && ref.env) {
+    r.report_object("has both " + base + "_file and " + base + "_env; give only one");
+    return std::nullopt;
+  }
+  if (!ref.file && !ref.env) {
+    if (need == Need::required) {
+      r.report_object("needs " + base + "_file or " + base + "_env");
+    }
+    return std::nullopt;
+  }
+  return ref;
+}
+
+// Checks that `url` is http(s) with a host, has no user:password part, and
+// uses plain http only towards this machine.
+void check_url(ObjectReader& r, std::string_view key, const std::string& url) {
+  const std::string scheme = lower(url.substr(0, url.find("://")));
+  if (url.find("://") == std::string::npos || (scheme != "http" && scheme != "https")) {
+    r.report(key, "must be an http:// or https:// URL");
+    return;
+  }
+  const std::string rest = url.substr(scheme.size() + 3);
+  const std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string::npos) {
+    r.report(key, "must not contain a user name or password");
+    return;
+  }
+  const std::string host =
+      lower(authority.front() == '[' ? authority.substr(0, authority.find(']') + 1)
+                                     : authority.substr(0, authority.find(':')));
+  if (host.empty()) {
+    r.report(key, "has no host");
+  } else if (scheme == "http" && !is_one_of(host, k_loopback_hosts)) {
+    r.report(key, "uses plain http:// to '" + host +
+                      "'; http is only allowed for loopback hosts (127.0.0.1, localhost, "
+                      "[::1]); use https://");
+  }
+}
+
+// A password in libpq's key=value form ("password=...") or in a URI
+// ("postgresql://user:pw@host", "?password=...").
+bool conninfo_has_password(const std::string& conninfo) {
+  for (auto pos = conninfo.find("password"); pos != std::string::npos;
+       pos = conninfo.find("password", pos + 1)) {
+    const auto next = conninfo.find_first_not_of(' ', pos + 8);
+    if (next != std::string::npos && conninfo[next] == '=') {
+      return true;
+    }
+  }
+  const auto scheme_end = conninfo.find("://");
+  if (scheme_end == std::string::npos) {
+    return false;
+  }
+  const std::string rest = conninfo.substr(scheme_end + 3);
+  const std::string authority = rest.substr(0, rest.find_first_of("/?"));
+  const auto at = authority.rfind('@');
+  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+}
+
+void read_postgres(ObjectReader& r, SourceConfig& source) {
+  source.type = SourceType::postgres;
+  if (auto conninfo = r.string("conninfo", Need::required)) {
+    if (conninfo_has_password(*conninfo)) {
+      r.report("conninfo",
+               "contains a password: secrets don't belong in the config text; use "
+               "password_file or password_env");
+    }
+    source.conninfo = std::move(*conninfo);
+  }
+  source.password = read_secret(r, "password", Need::optional);
+}
+
+SourceConfig read_source(const Json& value, const std::string& path, Problems& problems) {
+  SourceConfig source;
+  if (!value.is_object()) {
+    problems.add("'" + path + "' must be a JSON object");
+    return source;
+  }
+  ObjectReader r(value, path, "", problems);
+  const auto type = r.string("type", Need::required);
+  if (type == "postgres") {
+    read_postgres(r, source);
+  } else if (type == "sqlite") {
+    source.type = SourceType::sqlite;
+    source.path = r.string("path", Need::required).value_or("");
+  } else {
+    if (type) {
+      r.report("type", "must be \"postgres\" or \"sqlite\"");
+    }
+    return source;  // the other keys depend on the type
+  }
+  if (auto timeout = r.integer("statement_timeout_s", 1, Need::optional)) {
+    source.statement_timeout = std::chrono::seconds(*timeout);
+  }
+  r.finish();
+  return source;
+}
+
+void read_auth(ObjectReader& r, DestinationConfig& dest) {
+  const std::string auth = r.string("auth", Need::optional).value_or("wsse");
+  if (auth == "wsse") {
+    dest.auth = AuthKind::wsse;
+    dest.username = r.string("username", Need::required).value_or("");
+    dest.secret = read_secret(r, "secret", Need::required).value_or(SecretRef{});
+  } else if (auth == "oauth2") {
+    dest.auth = AuthKind::oauth2;
+    dest.client_id = r.string("client_id", Need::required).value_or("");
+    dest.client_secret = read_secret(r, "client_secret", Need::required).value_or(SecretRef{});
+    if (auto token_url = r.string("token_url", Need::optional)) {
+      check_url(r, "token_url", *token_url);
+      dest.token_url = std::move(*token_url);
+    }
+  } else {
+    r.report("auth", "must be \"wsse\" or \"oauth2\"");
+    for (std::string_view key : k_auth_keys) {
+      r.get(key, Need::optional);
+    }
+  }
+}
+
+DestinationConfig read_destination(const Json& value, const std::string& path, Problems& problems) {
+  DestinationConfig dest;
+  if (!value.is_object()) {
+    problems.add("'" + path + "' must be a JSON object");
+    return dest;
+  }
+  ObjectReader r(value, path, "", problems);
+  if (auto type = r.string("type", Need::required); type && *type != "emarsys") {
+    r.report("type", "must be \"emarsys\"");
+  }
+  if (auto url = r.string("api_url", Need::required)) {
+    check_url(r, "api_url", *url);
+    dest.api_url = std::move(*url);
+  }
+  read_auth(r, dest);
+  dest.ca_file = r.string("ca_file", Need::optional);
+  dest.new_contacts_list_id = r.integer("new_contacts_list_id", 1, Need::optional);
+  if (auto rate = r.integer("rate_limit_per_minute", 1, Need::optional)) {
+    if (*rate > std::numeric_limits<int>::max()) {
+      r.report("rate_limit_per_minute", "is too large");
+    } else {
+      dest.rate_limit_per_minute = static_cast<int>(*rate);
+    }
+  }
+  r.finish();
+  return dest;
+}
+
+void read_log(ObjectReader& top, LogConfig& log, Problems& problems) {
+  const Json* value = top.object("log", Need::optional);
+  if (value == nullptr) {
+    return;
+  }
+  ObjectReader r(*value, "log", "", problems);
+  if (auto level = r.string("level", Need::optional)) {
+    if (is_one_of(*level, k_log_levels)) {
+      log.level = *level;
+    } else {
+      r.report("level", "must be one of trace, debug, info, warn, error");
+    }
+  }
+  if (auto format = r.string("format", Need::optional)) {
+    if (*format == "text" || *format == "json") {
+      log.format = *format;
+    } else {
+      r.report("format", "must be \"text\" or \"json\"");
+    }
+  }
+  r.finish();
+}
+
+// Calls read(value, "<key>.<name>", problems) for each entry of the object
+// `key`, storing the results by name.
+template <class T, class Read>
+void read_named(ObjectReader& top, std::string_view key, std::map<std::string, T>& out,
+                Problems& problems, Read read) {
+  if (const Json* entries = top.object(key, Need::optional)) {
+    for (const auto& [name, value] : entries->items()) {
+      out[name] = read(value, top.path_of(key) + "." + name, problems);
+    }
+  }
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view json_text) {
+  auto root = parse_json(json_text, "config");
+  if (!root) {
+    return root.error();
+  }
+  if (!root->is_object()) {
+    return make_error(Errc::invalid_input, "config must be a JSON object");
+  }
+  Problems problems;
+  ObjectReader r(*root, "", "", problems);
+  Config config;
+  config.state_db = r.string("state_db", Need::required).value_or("");
+  config.admin_socket = r.string("admin_socket", Need::required).value_or("");
+  read_log(r, config.log, problems);
+  read_named(r, "sources", config.sources, problems, read_source);
+  read_named(r, "destinations", config.destinations, problems, read_destination);
+  r.finish();
+  if (!problems.empty()) {
+    return make_error(Errc::invalid_input, problems.joined());
+  }
+  return config;
+}
+
+Result<Config> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) {
+    text << in.rdbuf();
+  }
+  if (!in.is_open() || in.bad()) {
+    return make_error(Errc::io_error,
+                      "cannot read config file '" + path + "': " + std::strerror(errno));
+  }
+  auto config = parse_config(text.str());
+  if (!config) {
+    std::string message;
+    std::istringstream lines(config.error().message);
+    for (std::string line; std::getline(lines, line);) {
+      message += (message.empty() ? "" : "\n") + path + ": " + line;
+    }
+    return make_error(Errc::invalid_input, message);
+  }
+  return config;
+}
+
+}  // namespace emsync::config
