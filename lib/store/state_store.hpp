@@ -3,7 +3,7 @@
 // Holds activations (as applied), runs (one row per run, with the run
 // report's counters), per-contact state (a contact hash and one hash per
 // mapped field, for change detection) and rejected rows (for
-// `emsyncctl errors`). All SQL of the state DB lives in state_store.cpp;
+// `emsyncctl errors`). All SQL of the state DB lives in queries.cpp;
 // the schema is created and upgraded by the numbered migrations in schema/
 // (compiled into the binary), tracked with PRAGMA user_version.
 //

@@ -1,0 +1,190 @@
+// Contact state (change detection) and rejected rows.
+#include <algorithm>
+#include <bit>
+#include <string_view>
+
+#include "core/hash.hpp"
+#include "store/sqlite_state_store.hpp"
+
+namespace emsync::store {
+namespace {
+
+// contact_state.field_hashes: per field, the key's length (u32), the key's
+// bytes and the hash (u64), integers little endian.
+void put_le(std::vector<std::byte>& out, std::uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) {
+    out.push_back(static_cast<std::byte>((value >> (8 * i)) & 0xff));
+  }
+}
+
+std::uint64_t get_le(std::span<const std::byte> in, int bytes) {
+  std::uint64_t value = 0;
+  for (int i = 0; i < bytes; ++i) {
+    value |= std::to_integer<std::uint64_t>(in[static_cast<std::size_t>(i)]) << (8 * i);
+  }
+  return value;
+}
+
+void encode_fields(const std::vector<FieldHash>& fields, std::vector<std::byte>& out) {
+  out.clear();
+  for (const FieldHash& field : fields) {
+    put_le(out, field.key.size(), 4);
+    const auto* key = reinterpret_cast<const std::byte*>(field.key.data());
+    out.insert(out.end(), key, key + field.key.size());
+    put_le(out, field.hash, 8);
+  }
+}
+
+// std::nullopt when the blob is malformed.
+std::optional<std::vector<FieldHash>> decode_fields(std::span<const std::byte> in) {
+  std::vector<FieldHash> fields;
+  while (!in.empty()) {
+    if (in.size() < 4) {
+      return std::nullopt;
+    }
+    const std::uint64_t key_size = get_le(in, 4);
+    if (in.size() - 4 < key_size + 8) {
+      return std::nullopt;
+    }
+    const auto* key = reinterpret_cast<const char*>(in.data() + 4);
+    fields.push_back(FieldHash{std::string(key, key_size), get_le(in.subspan(4 + key_size), 8)});
+    in = in.subspan(4 + key_size + 8);
+  }
+  return fields;
+}
+
+Error contact_error(std::int64_t activation_id, const std::string& email, const Error& error) {
+  return make_error(Errc::state_error, "activation " + std::to_string(activation_id) +
+                                           ", contact '" + email + "': " + error.message);
+}
+
+}  // namespace
+
+Result<std::optional<ContactState>> SqliteStateStore::load_contact(std::int64_t activation_id,
+                                                                   const std::string& email) {
+  std::lock_guard lock(m_mutex);
+  auto load = use(Query::load_contact);
+  load->bind_all(activation_id, email);
+  auto row = load->step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<ContactState>();
+  }
+  auto fields = decode_fields(load->get_blob(1));
+  if (!fields) {
+    return contact_error(activation_id, email,
+                         make_error(Errc::state_error,
+                                    "the stored field hashes are malformed (the state DB is "
+                                    "damaged): restore a backup"));
+  }
+  return std::optional(ContactState{std::bit_cast<std::uint64_t>(load->get_int64(0)),
+                                    std::move(*fields)});
+}
+
+Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,
+                                               const std::vector<ContactUpdate>& contacts) {
+  std::lock_guard lock(m_mutex);
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  std::vector<std::byte> blob;  // reused: one allocation for the whole batch
+  for (const ContactUpdate& contact : contacts) {
+    encode_fields(contact.state.fields, blob);
+    auto upsert = use(Query::upsert_contact);
+    upsert->bind_all(activation_id, contact.email,
+                     std::bit_cast<std::int64_t>(contact.state.contact_hash),
+                     std::span<const std::byte>(blob));
+    auto stored = upsert->run();
+    if (!stored) {
+      return contact_error(activation_id, contact.email, stored.error());
+    }
+  }
+  return transaction->commit();
+}
+
+Result<std::int64_t> SqliteStateStore::drop_contacts_not_in(
+    std::int64_t activation_id, const std::vector<std::uint64_t>& seen_email_hashes) {
+  std::lock_guard lock(m_mutex);
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  // Collect first: deleting rows while a SELECT walks the same table is not
+  // guaranteed to visit every row.
+  std::vector<std::string> missing;
+  {
+    auto list = use(Query::list_contact_emails);
+    list->bind_all(activation_id);
+    for (;;) {
+      auto row = list->step();
+      if (!row) {
+        return row.error();
+      }
+      if (!*row) {
+        break;
+      }
+      std::string email = list->get_text(0);
+      if (!std::binary_search(seen_email_hashes.begin(), seen_email_hashes.end(), hash64(email))) {
+        missing.push_back(std::move(email));
+      }
+    }
+  }
+  for (const std::string& email : missing) {
+    auto remove = use(Query::delete_contact);
+    remove->bind_all(activation_id, email);
+    EMSYNC_TRY(remove->run());
+  }
+  EMSYNC_TRY(transaction->commit());
+  return static_cast<std::int64_t>(missing.size());
+}
+
+Result<std::int64_t> SqliteStateStore::count_contacts(std::int64_t activation_id) {
+  std::lock_guard lock(m_mutex);
+  auto count = use(Query::count_contacts);
+  count->bind_all(activation_id);
+  auto row = count->step();
+  if (!row) {
+    return row.error();
+  }
+  return count->get_int64(0);
+}
+
+Result<void> SqliteStateStore::add_rejections(std::int64_t activation_id,
+                                              const std::vector<Rejection>& rejections) {
+  std::lock_guard lock(m_mutex);
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  for (const Rejection& rejection : rejections) {
+    auto insert = use(Query::insert_rejection);
+    insert->bind_all(activation_id, rejection.run_id, rejection.row_key, rejection.code,
+                     rejection.message);
+    EMSYNC_TRY(insert->run());
+  }
+  return transaction->commit();
+}
+
+Result<std::vector<Rejection>> SqliteStateStore::list_rejections(
+    std::int64_t activation_id, std::optional<std::int64_t> run_id) {
+  std::lock_guard lock(m_mutex);
+  auto list = use(Query::list_rejections);
+  list->bind_all(activation_id, run_id);
+  std::vector<Rejection> rejections;
+  for (;;) {
+    auto row = list->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return rejections;
+    }
+    rejections.push_back(
+        Rejection{list->get_int64(0), list->get_text(1), list->get_text(2), list->get_text(3)});
+  }
+}
+
+}  // namespace emsync::store

@@ -1,0 +1,69 @@
+#include "store/migrations.hpp"
+
+#include <iterator>
+#include <string>
+
+namespace emsync::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* file;
+  const char* sql;
+};
+
+// Generated at build time from schema/*.sql (see embed_schema.cmake).
+constexpr Migration k_migrations[] = {
+#include "store/schema_migrations.inc"
+};
+
+Result<int> read_user_version(Db& db) {
+  auto statement = db.prepare("PRAGMA user_version");
+  if (!statement) {
+    return statement.error();
+  }
+  auto row = statement->step();
+  if (!row) {
+    return row.error();
+  }
+  return *row ? static_cast<int>(statement->get_int64(0)) : 0;
+}
+
+Error too_new(const Db& db, int version) {
+  return make_error(Errc::state_error,
+                    db.describe() + " has schema version " + std::to_string(version) +
+                        ", newer than this emsync knows (" +
+                        std::to_string(latest_schema_version()) +
+                        "): run a newer emsync, or restore a backup made by this version");
+}
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(std::size(k_migrations)); }
+
+Result<void> migrate(Db& db) {
+  auto transaction = Transaction::begin(db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  auto current = read_user_version(db);
+  if (!current) {
+    return current.error();
+  }
+  if (*current > latest_schema_version()) {
+    return too_new(db, *current);
+  }
+  for (const Migration& migration : k_migrations) {
+    if (migration.version > *current) {
+      auto applied = db.exec(migration.sql);
+      if (!applied) {
+        return make_error(Errc::state_error, "migration schema/" + std::string(migration.file) +
+                                                 " failed: " + applied.error().message);
+      }
+    }
+  }
+  EMSYNC_TRY(db.exec("PRAGMA user_version = " + std::to_string(latest_schema_version())));
+  return transaction->commit();
+}
+
+}  // namespace emsync::store

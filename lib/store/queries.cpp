@@ -1,0 +1,88 @@
+// All SQL of the state DB (the schema itself is in schema/*.sql).
+#include "store/queries.hpp"
+
+#include <iterator>
+
+namespace emsync::store {
+namespace {
+
+#define EMSYNC_ACTIVATION_COLUMNS \
+  "SELECT id, name, definition, destination, created_at, updated_at FROM activations "
+
+// Column order is what read_run() in state_store.cpp expects.
+#define EMSYNC_RUN_COLUMNS                                                                       \
+  "SELECT r.id, r.activation_id, a.name, r.status, r.full, r.rows_read, r.unchanged, r.updated, " \
+  "r.inserted, r.not_found, r.rejected, r.failed, r.started_at, r.finished_at, r.error "         \
+  "FROM runs AS r JOIN activations AS a ON a.id = r.activation_id "
+
+#define EMSYNC_COUNT_COLUMNS "rows_read, unchanged, updated, inserted, not_found, rejected, failed"
+
+struct Entry {
+  Query query;
+  std::string_view sql;
+};
+
+constexpr Entry k_queries[] = {
+    {Query::list_activations, EMSYNC_ACTIVATION_COLUMNS "ORDER BY name"},
+    {Query::find_activation, EMSYNC_ACTIVATION_COLUMNS "WHERE name = ?1"},
+    {Query::insert_activation,
+     "INSERT INTO activations (name, definition, destination, created_at, updated_at) "
+     "VALUES (?1, ?2, ?3, ?4, ?4)"},
+    {Query::update_activation,
+     "UPDATE activations SET definition = ?2, destination = ?3, updated_at = ?4 WHERE id = ?1"},
+    {Query::delete_activation, "DELETE FROM activations WHERE name = ?1"},
+    {Query::create_run,
+     "INSERT INTO runs (activation_id, status, full, started_at) VALUES (?1, 'queued', ?2, ?3)"},
+    {Query::start_run,
+     "UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1 AND status = 'queued'"},
+    {Query::update_run_counts,
+     "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ") = (?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+     "WHERE id = ?1 AND status = 'running'"},
+    {Query::finish_run,
+     "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ", status, finished_at, error) "
+     "= (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) WHERE id = ?1"},
+    {Query::list_runs, EMSYNC_RUN_COLUMNS "WHERE r.activation_id = ?1 ORDER BY r.id DESC LIMIT ?2"},
+    {Query::find_run, EMSYNC_RUN_COLUMNS "WHERE r.id = ?1"},
+    {Query::interrupt_unfinished_runs,
+     "UPDATE runs SET status = 'interrupted', finished_at = ?1 "
+     "WHERE status IN ('queued', 'running')"},
+    {Query::load_contact,
+     "SELECT contact_hash, field_hashes FROM contact_state WHERE activation_id = ?1 AND email = ?2"},
+    {Query::upsert_contact,
+     "INSERT INTO contact_state (activation_id, email, contact_hash, field_hashes) "
+     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (activation_id, email) DO UPDATE "
+     "SET contact_hash = excluded.contact_hash, field_hashes = excluded.field_hashes"},
+    {Query::delete_contact, "DELETE FROM contact_state WHERE activation_id = ?1 AND email = ?2"},
+    {Query::delete_all_contacts, "DELETE FROM contact_state WHERE activation_id = ?1"},
+    {Query::list_contact_emails, "SELECT email FROM contact_state WHERE activation_id = ?1"},
+    {Query::count_contacts, "SELECT count(*) FROM contact_state WHERE activation_id = ?1"},
+    {Query::insert_rejection,
+     "INSERT INTO rejections (activation_id, run_id, row_key, code, message) "
+     "VALUES (?1, ?2, ?3, ?4, ?5)"},
+    // Without a run id (?2 NULL): the activation's latest run that has rejections.
+    {Query::list_rejections,
+     "SELECT run_id, row_key, code, message FROM rejections WHERE activation_id = ?1 AND run_id = "
+     "coalesce(?2, (SELECT max(run_id) FROM rejections WHERE activation_id = ?1)) ORDER BY id"},
+};
+
+#undef EMSYNC_ACTIVATION_COLUMNS
+#undef EMSYNC_RUN_COLUMNS
+#undef EMSYNC_COUNT_COLUMNS
+
+static_assert(std::size(k_queries) == k_query_count, "every Query needs its SQL");
+
+constexpr bool in_enum_order() {
+  for (std::size_t i = 0; i < std::size(k_queries); ++i) {
+    if (static_cast<std::size_t>(k_queries[i].query) != i) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(in_enum_order(), "k_queries must list the queries in enum order");
+
+}  // namespace
+
+std::string_view sql(Query query) { return k_queries[static_cast<std::size_t>(query)].sql; }
+
+}  // namespace emsync::store

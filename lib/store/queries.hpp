@@ -1,0 +1,37 @@
+// Every SQL statement the state store runs, prepared once per connection.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace emsync::store {
+
+enum class Query {
+  list_activations,
+  find_activation,
+  insert_activation,
+  update_activation,
+  delete_activation,
+  create_run,
+  start_run,
+  update_run_counts,
+  finish_run,
+  list_runs,
+  find_run,
+  interrupt_unfinished_runs,
+  load_contact,
+  upsert_contact,
+  delete_contact,
+  delete_all_contacts,
+  list_contact_emails,
+  count_contacts,
+  insert_rejection,
+  list_rejections,
+};
+
+inline constexpr std::size_t k_query_count = static_cast<std::size_t>(Query::list_rejections) + 1;
+
+// The SQL of `query`. Parameters are numbered (?1, ?2, ...).
+std::string_view sql(Query query);
+
+}  // namespace emsync::store

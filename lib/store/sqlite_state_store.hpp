@@ -1,0 +1,63 @@
+// The StateStore on SQLite (internal to lib/store). Methods are split by
+// topic: activations and runs in state_store.cpp, contact state and
+// rejections in contact_state.cpp; the SQL is in queries.cpp.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "store/queries.hpp"
+#include "store/sqlite.hpp"
+#include "store/state_store.hpp"
+
+namespace emsync::store {
+
+class SqliteStateStore final : public StateStore {
+ public:
+  // Prepares every statement of queries.cpp on `db`, which must be migrated.
+  static Result<std::unique_ptr<StateStore>> create(Db db);
+
+  Result<void> apply_activations(const std::vector<ActivationUpsert>& activations) override;
+  Result<std::vector<ActivationRecord>> list_activations() override;
+  Result<std::optional<ActivationRecord>> find_activation(const std::string& name) override;
+  Result<bool> delete_activation(const std::string& name) override;
+
+  Result<std::int64_t> create_run(std::int64_t activation_id, bool full,
+                                  UnixMillis queued_at) override;
+  Result<void> start_run(std::int64_t run_id, UnixMillis started_at) override;
+  Result<void> update_run_counts(std::int64_t run_id, const RunCounts& counts) override;
+  Result<void> finish_run(std::int64_t run_id, RunStatus status, const RunCounts& counts,
+                          UnixMillis finished_at, const std::optional<std::string>& error) override;
+  Result<std::vector<RunRecord>> list_runs(std::int64_t activation_id, int limit) override;
+  Result<std::optional<RunRecord>> find_run(std::int64_t run_id) override;
+  Result<int> mark_unfinished_runs_interrupted(UnixMillis now) override;
+
+  Result<std::optional<ContactState>> load_contact(std::int64_t activation_id,
+                                                   const std::string& email) override;
+  Result<void> commit_contacts(std::int64_t activation_id,
+                               const std::vector<ContactUpdate>& contacts) override;
+  Result<std::int64_t> drop_contacts_not_in(
+      std::int64_t activation_id, const std::vector<std::uint64_t>& seen_email_hashes) override;
+  Result<std::int64_t> count_contacts(std::int64_t activation_id) override;
+
+  Result<void> add_rejections(std::int64_t activation_id,
+                              const std::vector<Rejection>& rejections) override;
+  Result<std::vector<Rejection>> list_rejections(std::int64_t activation_id,
+                                                 std::optional<std::int64_t> run_id) override;
+
+ private:
+  SqliteStateStore(Db db, std::vector<Statement> statements);
+
+  // REQUIRES: m_mutex held.
+  StatementUse use(Query query) { return StatementUse(m_statements[static_cast<int>(query)]); }
+  Result<void> upsert_activation(const ActivationUpsert& activation, UnixMillis now);
+  Result<std::vector<RunRecord>> read_runs(Statement& statement);
+
+  // Every member is guarded by m_mutex: a connection serves one call at a time.
+  std::mutex m_mutex;
+  Db m_db;
+  std::vector<Statement> m_statements;  // indexed by Query
+};
+
+}  // namespace emsync::store

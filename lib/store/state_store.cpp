@@ -1,0 +1,309 @@
+// open_state_store(), activations and runs. Contact state and rejections are
+// in contact_state.cpp.
+#include "store/state_store.hpp"
+
+#include <sqlite3.h>
+
+#include <iterator>
+#include <string_view>
+#include <utility>
+
+#include "store/migrations.hpp"
+#include "store/sqlite_state_store.hpp"
+
+namespace emsync::store {
+namespace {
+
+// How long a call waits for a lock held by another connection (e.g. a backup).
+constexpr int k_busy_timeout_ms = 5000;
+
+struct StatusName {
+  RunStatus status;
+  const char* name;  // as stored in runs.status
+};
+
+constexpr StatusName k_status_names[] = {
+    {RunStatus::queued, "queued"},       {RunStatus::running, "running"},
+    {RunStatus::succeeded, "succeeded"}, {RunStatus::partial, "partial"},
+    {RunStatus::failed, "failed"},       {RunStatus::cancelled, "cancelled"},
+    {RunStatus::interrupted, "interrupted"},
+};
+
+std::optional<RunStatus> parse_run_status(std::string_view text) {
+  for (const StatusName& entry : k_status_names) {
+    if (text == entry.name) {
+      return entry.status;
+    }
+  }
+  return std::nullopt;
+}
+
+ActivationRecord read_activation(const Statement& row) {
+  return ActivationRecord{row.get_int64(0), row.get_text(1),  row.get_text(2),
+                          row.get_text(3),  row.get_int64(4), row.get_int64(5)};
+}
+
+// Binds the seven counters to parameters first..first+6 (schema column order).
+void bind_counts(Statement& statement, int first, const RunCounts& counts) {
+  statement.bind(first, counts.rows_read);
+  statement.bind(first + 1, counts.unchanged);
+  statement.bind(first + 2, counts.updated);
+  statement.bind(first + 3, counts.inserted);
+  statement.bind(first + 4, counts.not_found);
+  statement.bind(first + 5, counts.rejected);
+  statement.bind(first + 6, counts.failed);
+}
+
+RunCounts read_counts(const Statement& row, int first) {
+  return RunCounts{row.get_int64(first),     row.get_int64(first + 1), row.get_int64(first + 2),
+                   row.get_int64(first + 3), row.get_int64(first + 4), row.get_int64(first + 5),
+                   row.get_int64(first + 6)};
+}
+
+// Reads a row of EMSYNC_RUN_COLUMNS (queries.cpp).
+Result<RunRecord> read_run(const Statement& row) {
+  const std::string status = row.get_text(3);
+  auto parsed = parse_run_status(status);
+  if (!parsed) {
+    return make_error(Errc::state_error, "state DB: run " + std::to_string(row.get_int64(0)) +
+                                             " has an unknown status '" + status + "'");
+  }
+  return RunRecord{row.get_int64(0),      row.get_int64(1),  row.get_text(2),
+                   *parsed,               row.get_int64(4) != 0, read_counts(row, 5),
+                   row.get_int64(12),     row.get_optional_int64(13), row.get_optional_text(14)};
+}
+
+// Durability and integrity settings; journal_mode is persistent, the others
+// are per connection.
+Result<void> configure(Db& db) {
+  db.set_busy_timeout(k_busy_timeout_ms);
+  return db.exec("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
+}
+
+Error run_not_in_state(std::int64_t run_id, const char* state) {
+  return make_error(Errc::state_error, "run " + std::to_string(run_id) +
+                                           " does not exist or is not " + state);
+}
+
+}  // namespace
+
+const char* to_string(RunStatus status) {
+  for (const StatusName& entry : k_status_names) {
+    if (entry.status == status) {
+      return entry.name;
+    }
+  }
+  return "unknown";
+}
+
+Result<std::unique_ptr<StateStore>> open_state_store(const std::string& path) {
+  auto opened = [&]() -> Result<std::unique_ptr<StateStore>> {
+    auto db = Db::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (!db) {
+      return db.error();
+    }
+    EMSYNC_TRY(configure(*db));
+    EMSYNC_TRY(migrate(*db));
+    return SqliteStateStore::create(std::move(*db));
+  }();
+  if (!opened) {
+    return make_error(Errc::state_error, "cannot open the state DB: " + opened.error().message);
+  }
+  return opened;
+}
+
+Result<std::unique_ptr<StateStore>> SqliteStateStore::create(Db db) {
+  std::vector<Statement> statements;
+  statements.reserve(k_query_count);
+  for (std::size_t i = 0; i < k_query_count; ++i) {
+    auto statement = db.prepare(sql(static_cast<Query>(i)));
+    if (!statement) {
+      return statement.error();
+    }
+    statements.push_back(std::move(*statement));
+  }
+  return std::unique_ptr<StateStore>(new SqliteStateStore(std::move(db), std::move(statements)));
+}
+
+SqliteStateStore::SqliteStateStore(Db db, std::vector<Statement> statements)
+    : m_db(std::move(db)), m_statements(std::move(statements)) {}
+
+// -- activations --
+
+Result<void> SqliteStateStore::apply_activations(const std::vector<ActivationUpsert>& activations) {
+  std::lock_guard lock(m_mutex);
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  const UnixMillis now = now_millis();
+  for (const ActivationUpsert& activation : activations) {
+    auto applied = upsert_activation(activation, now);
+    if (!applied) {
+      return make_error(Errc::state_error, "cannot store activation '" + activation.name +
+                                               "': " + applied.error().message);
+    }
+  }
+  return transaction->commit();
+}
+
+Result<void> SqliteStateStore::upsert_activation(const ActivationUpsert& activation,
+                                                 UnixMillis now) {
+  std::optional<ActivationRecord> existing;
+  {
+    auto find = use(Query::find_activation);
+    find->bind_all(activation.name);
+    auto row = find->step();
+    if (!row) {
+      return row.error();
+    }
+    if (*row) {
+      existing = read_activation(*find);
+    }
+  }
+  if (!existing) {
+    auto insert = use(Query::insert_activation);
+    insert->bind_all(activation.name, activation.definition, activation.destination, now);
+    return insert->run();
+  }
+  if (existing->definition == activation.definition &&
+      existing->destination == activation.destination) {
+    return ok();
+  }
+  {
+    auto update = use(Query::update_activation);
+    update->bind_all(existing->id, activation.definition, activation.destination, now);
+    EMSYNC_TRY(update->run());
+  }
+  if (existing->destination == activation.destination) {
+    return ok();
+  }
+  // Another destination has none of these contacts: the next run sends all.
+  auto drop = use(Query::delete_all_contacts);
+  drop->bind_all(existing->id);
+  return drop->run();
+}
+
+Result<std::vector<ActivationRecord>> SqliteStateStore::list_activations() {
+  std::lock_guard lock(m_mutex);
+  auto list = use(Query::list_activations);
+  std::vector<ActivationRecord> records;
+  for (;;) {
+    auto row = list->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return records;
+    }
+    records.push_back(read_activation(*list));
+  }
+}
+
+Result<std::optional<ActivationRecord>> SqliteStateStore::find_activation(
+    const std::string& name) {
+  std::lock_guard lock(m_mutex);
+  auto find = use(Query::find_activation);
+  find->bind_all(name);
+  auto row = find->step();
+  if (!row) {
+    return row.error();
+  }
+  return *row ? std::optional(read_activation(*find)) : std::nullopt;
+}
+
+Result<bool> SqliteStateStore::delete_activation(const std::string& name) {
+  std::lock_guard lock(m_mutex);
+  auto remove = use(Query::delete_activation);
+  remove->bind_all(name);
+  EMSYNC_TRY(remove->run());  // runs, contact state and rejections cascade
+  return m_db.changes() > 0;
+}
+
+// -- runs --
+
+Result<std::int64_t> SqliteStateStore::create_run(std::int64_t activation_id, bool full,
+                                                  UnixMillis queued_at) {
+  std::lock_guard lock(m_mutex);
+  auto insert = use(Query::create_run);
+  insert->bind_all(activation_id, std::int64_t{full}, queued_at);
+  EMSYNC_TRY(insert->run());
+  return m_db.last_insert_rowid();
+}
+
+Result<void> SqliteStateStore::start_run(std::int64_t run_id, UnixMillis started_at) {
+  std::lock_guard lock(m_mutex);
+  auto update = use(Query::start_run);
+  update->bind_all(run_id, started_at);
+  EMSYNC_TRY(update->run());
+  return m_db.changes() > 0 ? ok() : Result<void>(run_not_in_state(run_id, "queued"));
+}
+
+Result<void> SqliteStateStore::update_run_counts(std::int64_t run_id, const RunCounts& counts) {
+  std::lock_guard lock(m_mutex);
+  auto update = use(Query::update_run_counts);
+  update->bind(1, run_id);
+  bind_counts(*update, 2, counts);
+  EMSYNC_TRY(update->run());
+  return m_db.changes() > 0 ? ok() : Result<void>(run_not_in_state(run_id, "running"));
+}
+
+Result<void> SqliteStateStore::finish_run(std::int64_t run_id, RunStatus status,
+                                          const RunCounts& counts, UnixMillis finished_at,
+                                          const std::optional<std::string>& error) {
+  std::lock_guard lock(m_mutex);
+  auto update = use(Query::finish_run);
+  update->bind(1, run_id);
+  bind_counts(*update, 2, counts);
+  update->bind(9, to_string(status));
+  update->bind(10, finished_at);
+  update->bind(11, error);
+  EMSYNC_TRY(update->run());
+  return m_db.changes() > 0 ? ok() : Result<void>(run_not_in_state(run_id, "recorded"));
+}
+
+Result<std::vector<RunRecord>> SqliteStateStore::read_runs(Statement& statement) {
+  std::vector<RunRecord> runs;
+  for (;;) {
+    auto row = statement.step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return runs;
+    }
+    auto run = read_run(statement);
+    if (!run) {
+      return run.error();
+    }
+    runs.push_back(std::move(*run));
+  }
+}
+
+Result<std::vector<RunRecord>> SqliteStateStore::list_runs(std::int64_t activation_id, int limit) {
+  std::lock_guard lock(m_mutex);
+  auto list = use(Query::list_runs);
+  list->bind_all(activation_id, std::int64_t{limit});
+  return read_runs(*list);
+}
+
+Result<std::optional<RunRecord>> SqliteStateStore::find_run(std::int64_t run_id) {
+  std::lock_guard lock(m_mutex);
+  auto find = use(Query::find_run);
+  find->bind_all(run_id);
+  auto runs = read_runs(*find);
+  if (!runs) {
+    return runs.error();
+  }
+  return runs->empty() ? std::nullopt : std::optional(std::move(runs->front()));
+}
+
+Result<int> SqliteStateStore::mark_unfinished_runs_interrupted(UnixMillis now) {
+  std::lock_guard lock(m_mutex);
+  auto update = use(Query::interrupt_unfinished_runs);
+  update->bind_all(now);
+  EMSYNC_TRY(update->run());
+  return static_cast<int>(m_db.changes());
+}
+
+}  // namespace emsync::store

@@ -1,0 +1,88 @@
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "store/migrations.hpp"
+#include "store/sqlite.hpp"
+#include "store/state_store.hpp"
+#include "temp_db.hpp"
+
+namespace emsync::store {
+namespace {
+
+std::int64_t pragma_int(const std::string& path, const std::string& pragma) {
+  auto db = Db::open(path, SQLITE_OPEN_READONLY);
+  REQUIRE(db);
+  auto statement = db->prepare("PRAGMA " + pragma);
+  REQUIRE(statement);
+  REQUIRE(statement->step().value());
+  return statement->get_int64(0);
+}
+
+TEST_CASE("a fresh file gets the latest schema, and re-opening keeps the data", "[store]") {
+  test::TempDb temp;
+  {
+    auto store = open_state_store(temp.path());
+    REQUIRE(store);
+    REQUIRE((*store)->apply_activations({{"crm", "{}", "emarsys"}}));
+  }
+  CHECK(pragma_int(temp.path(), "user_version") == latest_schema_version());
+
+  auto reopened = open_state_store(temp.path());
+  REQUIRE(reopened);
+  CHECK((*reopened)->list_activations().value().size() == 1);
+  CHECK(pragma_int(temp.path(), "user_version") == latest_schema_version());
+}
+
+TEST_CASE("the state DB is opened in WAL mode", "[store]") {
+  test::TempDb temp;
+  auto store = open_state_store(temp.path());
+  REQUIRE(store);
+  auto db = Db::open(temp.path(), SQLITE_OPEN_READONLY);
+  REQUIRE(db);
+  auto mode = db->prepare("PRAGMA journal_mode");
+  REQUIRE(mode);
+  REQUIRE(mode->step().value());
+  CHECK(mode->get_text(0) == "wal");
+}
+
+TEST_CASE("a state DB written by a newer emsync is refused", "[store]") {
+  test::TempDb temp;
+  REQUIRE(open_state_store(temp.path()));
+  {
+    auto db = Db::open(temp.path(), SQLITE_OPEN_READWRITE);
+    REQUIRE(db);
+    REQUIRE(db->exec("PRAGMA user_version = 999"));
+  }
+  auto store = open_state_store(temp.path());
+  REQUIRE_FALSE(store);
+  CHECK(store.error().code == Errc::state_error);
+  CHECK_THAT(store.error().message, Catch::Contains(temp.path()) &&
+                                        Catch::Contains("schema version 999") &&
+                                        Catch::Contains("newer emsync"));
+}
+
+TEST_CASE("a file that is not a SQLite database gives an error naming it and the remedy",
+          "[store]") {
+  test::TempDb temp;
+  std::ofstream(temp.path()) << std::string(8192, 'x');
+  auto store = open_state_store(temp.path());
+  REQUIRE_FALSE(store);
+  CHECK(store.error().code == Errc::state_error);
+  CHECK_THAT(store.error().message, Catch::Contains(temp.path()) &&
+                                        Catch::Contains("not a SQLite database") &&
+                                        Catch::Contains("restore it from a backup"));
+}
+
+TEST_CASE("a state DB in a missing directory gives an error naming the path", "[store]") {
+  test::TempDb temp;
+  const std::string path = (temp.dir() / "missing" / "state.db").string();
+  auto store = open_state_store(path);
+  REQUIRE_FALSE(store);
+  CHECK_THAT(store.error().message,
+             Catch::Contains(path) && Catch::Contains("check that the directory exists"));
+}
+
+}  // namespace
+}  // namespace emsync::store

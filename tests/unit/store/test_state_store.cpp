@@ -1,0 +1,233 @@
+#include "store/state_store.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "core/hash.hpp"
+#include "temp_db.hpp"
+
+namespace emsync::store {
+namespace {
+
+// A store on a fresh file with one activation, "crm", sending to "emarsys".
+struct Fixture {
+  test::TempDb temp;
+  std::unique_ptr<StateStore> store = open_state_store(temp.path()).value();
+  std::int64_t crm = add("crm");
+
+  std::int64_t add(const std::string& name) {
+    REQUIRE(store->apply_activations({{name, R"({"query":"SELECT 1"})", "emarsys"}}));
+    return store->find_activation(name).value()->id;
+  }
+};
+
+ContactState state(std::uint64_t contact_hash, std::vector<FieldHash> fields) {
+  return ContactState{contact_hash, std::move(fields)};
+}
+
+TEST_CASE("apply creates activations and updates the ones that changed", "[store]") {
+  Fixture f;
+  const ActivationRecord before = f.store->find_activation("crm").value().value();
+  CHECK(before.definition == R"({"query":"SELECT 1"})");
+  CHECK(before.created_at > 0);
+
+  REQUIRE(f.store->apply_activations(
+      {{"crm", R"({"query":"SELECT 2"})", "emarsys"}, {"newsletter", "{}", "emarsys"}}));
+  const auto all = f.store->list_activations().value();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].name == "crm");
+  CHECK(all[0].id == before.id);
+  CHECK(all[0].definition == R"({"query":"SELECT 2"})");
+  CHECK(all[0].created_at == before.created_at);
+  CHECK(all[0].updated_at >= before.updated_at);
+  CHECK(all[1].name == "newsletter");
+  CHECK_FALSE(f.store->find_activation("nope").value().has_value());
+}
+
+TEST_CASE("apply stores every activation or none", "[store]") {
+  Fixture f;
+  // The empty name violates a CHECK constraint after "b" was inserted.
+  auto applied = f.store->apply_activations(
+      {{"crm", "{changed}", "emarsys"}, {"b", "{}", "emarsys"}, {"", "{}", "emarsys"}});
+  REQUIRE_FALSE(applied);
+  CHECK(applied.error().code == Errc::state_error);
+  CHECK_THAT(applied.error().message, Catch::Contains("activation ''"));
+
+  const auto all = f.store->list_activations().value();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].definition == R"({"query":"SELECT 1"})");
+}
+
+TEST_CASE("changing an activation's destination drops its contact state", "[store]") {
+  Fixture f;
+  REQUIRE(f.store->commit_contacts(f.crm, {{"a@example.com", state(1, {})}}));
+  REQUIRE(f.store->apply_activations({{"crm", R"({"query":"SELECT 1"})", "emarsys"}}));
+  CHECK(f.store->count_contacts(f.crm).value() == 1);
+
+  REQUIRE(f.store->apply_activations({{"crm", R"({"query":"SELECT 1"})", "other"}}));
+  CHECK(f.store->find_activation("crm").value()->destination == "other");
+  CHECK(f.store->count_contacts(f.crm).value() == 0);
+}
+
+TEST_CASE("a run goes from queued to running to finished with its counters", "[store]") {
+  Fixture f;
+  const std::int64_t run = f.store->create_run(f.crm, true, 1000).value();
+  RunRecord queued = f.store->find_run(run).value().value();
+  CHECK(queued.status == RunStatus::queued);
+  CHECK(queued.activation == "crm");
+  CHECK(queued.full);
+  CHECK(queued.started_at == 1000);
+
+  REQUIRE(f.store->start_run(run, 2000));
+  REQUIRE(f.store->update_run_counts(run, RunCounts{5, 1, 1, 1, 1, 1, 0}));
+  CHECK(f.store->find_run(run).value()->counts.rows_read == 5);
+
+  const RunCounts counts{10, 2, 3, 1, 1, 2, 1};
+  REQUIRE(f.store->finish_run(run, RunStatus::partial, counts, 3000, "2 rows rejected"));
+  const RunRecord done = f.store->find_run(run).value().value();
+  CHECK(done.status == RunStatus::partial);
+  CHECK(done.started_at == 2000);
+  CHECK(done.finished_at == 3000);
+  CHECK(done.error == "2 rows rejected");
+  CHECK(done.counts.rows_read == 10);
+  CHECK(done.counts.unchanged == 2);
+  CHECK(done.counts.updated == 3);
+  CHECK(done.counts.inserted == 1);
+  CHECK(done.counts.not_found == 1);
+  CHECK(done.counts.rejected == 2);
+  CHECK(done.counts.failed == 1);
+  CHECK(std::string(to_string(done.status)) == "partial");
+}
+
+TEST_CASE("a run can start only once and update counters only while running", "[store]") {
+  Fixture f;
+  const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();
+  CHECK_FALSE(f.store->update_run_counts(run, {}));
+  REQUIRE(f.store->start_run(run, 2000));
+  auto again = f.store->start_run(run, 2500);
+  REQUIRE_FALSE(again);
+  CHECK_THAT(again.error().message, Catch::Contains("not queued"));
+  CHECK_FALSE(f.store->finish_run(run + 100, RunStatus::failed, {}, 3000, std::nullopt));
+  CHECK_FALSE(f.store->find_run(run + 100).value().has_value());
+}
+
+TEST_CASE("runs are listed newest first, up to the limit", "[store]") {
+  Fixture f;
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.store->create_run(f.crm, false, 1000 + i));
+  }
+  const auto runs = f.store->list_runs(f.crm, 2).value();
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[0].started_at == 1002);
+  CHECK(runs[1].started_at == 1001);
+}
+
+TEST_CASE("runs left queued or running are marked interrupted", "[store]") {
+  Fixture f;
+  const std::int64_t queued = f.store->create_run(f.crm, false, 1000).value();
+  const std::int64_t running = f.store->create_run(f.crm, false, 1000).value();
+  const std::int64_t done = f.store->create_run(f.crm, false, 1000).value();
+  REQUIRE(f.store->start_run(running, 1100));
+  REQUIRE(f.store->start_run(done, 1100));
+  REQUIRE(f.store->finish_run(done, RunStatus::succeeded, {}, 1200, std::nullopt));
+
+  CHECK(f.store->mark_unfinished_runs_interrupted(5000).value() == 2);
+  for (std::int64_t id : {queued, running}) {
+    const RunRecord run = f.store->find_run(id).value().value();
+    CHECK(run.status == RunStatus::interrupted);
+    CHECK(run.finished_at == 5000);
+  }
+  CHECK(f.store->find_run(done).value()->status == RunStatus::succeeded);
+}
+
+TEST_CASE("contact state round-trips, with hashes that use all 64 bits", "[store]") {
+  Fixture f;
+  const ContactState original =
+      state(0xFEDCBA9876543210ULL, {{"first_name>1", 0x8000000000000001ULL}, {"tier", 0}, {"", 7}});
+  REQUIRE(f.store->commit_contacts(f.crm, {{"a@example.com", original}}));
+
+  const ContactState loaded = f.store->load_contact(f.crm, "a@example.com").value().value();
+  CHECK(loaded.contact_hash == original.contact_hash);
+  REQUIRE(loaded.fields.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(loaded.fields[i].key == original.fields[i].key);
+    CHECK(loaded.fields[i].hash == original.fields[i].hash);
+  }
+  CHECK_FALSE(f.store->load_contact(f.crm, "b@example.com").value().has_value());
+}
+
+TEST_CASE("commit_contacts stores a batch and overwrites earlier state", "[store]") {
+  Fixture f;
+  std::vector<ContactUpdate> batch;
+  for (int i = 0; i < 1000; ++i) {
+    batch.push_back({"c" + std::to_string(i) + "@example.com", state(1, {{"f", 1}})});
+  }
+  REQUIRE(f.store->commit_contacts(f.crm, batch));
+  REQUIRE(f.store->commit_contacts(f.crm, {{"c7@example.com", state(2, {})}}));
+
+  CHECK(f.store->count_contacts(f.crm).value() == 1000);
+  const ContactState c7 = f.store->load_contact(f.crm, "c7@example.com").value().value();
+  CHECK(c7.contact_hash == 2);
+  CHECK(c7.fields.empty());
+}
+
+TEST_CASE("drop_contacts_not_in keeps only the contacts seen in the run", "[store]") {
+  Fixture f;
+  const std::int64_t other = f.add("other");
+  const std::vector<std::string> emails = {"a@x.com", "b@x.com", "c@x.com", "d@x.com"};
+  for (const std::string& email : emails) {
+    REQUIRE(f.store->commit_contacts(f.crm, {{email, state(1, {})}}));
+    REQUIRE(f.store->commit_contacts(other, {{email, state(1, {})}}));
+  }
+  std::vector<std::uint64_t> seen = {hash64("d@x.com"), hash64("b@x.com"), hash64("z@x.com")};
+  std::sort(seen.begin(), seen.end());
+
+  CHECK(f.store->drop_contacts_not_in(f.crm, seen).value() == 2);
+  CHECK(f.store->load_contact(f.crm, "b@x.com").value().has_value());
+  CHECK(f.store->load_contact(f.crm, "d@x.com").value().has_value());
+  CHECK_FALSE(f.store->load_contact(f.crm, "a@x.com").value().has_value());
+  CHECK(f.store->count_contacts(other).value() == 4);
+  CHECK(f.store->drop_contacts_not_in(f.crm, {}).value() == 2);
+  CHECK(f.store->count_contacts(f.crm).value() == 0);
+}
+
+TEST_CASE("rejections are listed for a given run or for the latest run that has any",
+          "[store]") {
+  Fixture f;
+  const std::int64_t first = f.store->create_run(f.crm, false, 1000).value();
+  const std::int64_t second = f.store->create_run(f.crm, false, 2000).value();
+  const std::int64_t third = f.store->create_run(f.crm, false, 3000).value();
+  REQUIRE(f.store->add_rejections(
+      f.crm, {{first, "row 1", "invalid_email", "email 'x' is not an address"}}));
+  REQUIRE(f.store->add_rejections(f.crm, {{second, "a@x.com", "2007", "field 3: bad date"},
+                                          {second, "b@x.com", "duplicate_email", "seen in row 2"}}));
+
+  const auto latest = f.store->list_rejections(f.crm, std::nullopt).value();
+  REQUIRE(latest.size() == 2);
+  CHECK(latest[0].run_id == second);
+  CHECK(latest[0].row_key == "a@x.com");
+  CHECK(latest[0].code == "2007");
+  CHECK(latest[1].message == "seen in row 2");
+
+  const auto of_first = f.store->list_rejections(f.crm, first).value();
+  REQUIRE(of_first.size() == 1);
+  CHECK(of_first[0].code == "invalid_email");
+  CHECK(f.store->list_rejections(f.crm, third).value().empty());
+}
+
+TEST_CASE("deleting an activation deletes its runs, contact state and rejections", "[store]") {
+  Fixture f;
+  const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();
+  REQUIRE(f.store->commit_contacts(f.crm, {{"a@x.com", state(1, {})}}));
+  REQUIRE(f.store->add_rejections(f.crm, {{run, "row 1", "invalid_email", "bad"}}));
+
+  CHECK(f.store->delete_activation("crm").value());
+  CHECK_FALSE(f.store->delete_activation("crm").value());
+  CHECK_FALSE(f.store->find_run(run).value().has_value());
+  CHECK(f.store->count_contacts(f.crm).value() == 0);
+  CHECK(f.store->list_rejections(f.crm, run).value().empty());
+  CHECK(f.store->list_activations().value().empty());
+}
+
+}  // namespace
+}  // namespace emsync::store
