@@ -95,8 +95,8 @@ Error reject(std::string_view column, const std::string& reason) {
 }
 
 Error wrong_column_type(std::string_view column, ColumnType type, FieldType target) {
-  return reject(column, std::string("a ") + column_type_name(type) +
-                            " value cannot be sent to an Emarsys " + field_type_name(target) +
+  return reject(column, std::string(column_type_name(type)) +
+                            " values cannot be sent to an Emarsys " + field_type_name(target) +
                             " field");
 }
 
