@@ -1,0 +1,202 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "config/activation.hpp"
+
+using emsync::Errc;
+using emsync::config::Activation;
+using emsync::config::check_references;
+using emsync::config::Config;
+using emsync::config::FieldRef;
+using emsync::config::parse_activation;
+using emsync::config::parse_activations;
+using emsync::config::to_json;
+
+namespace {
+
+const char* const k_full_activation = R"({
+  "name": "crm-contacts", "source": "warehouse", "destination": "emarsys",
+  "query": "SELECT email, first_name, tier, note FROM crm.customers",
+  "email_column": "mail",
+  "fields": {"first_name": 1, "city": "city", "email": 3},
+  "custom_attributes": ["tier", {"column": "note", "type": "largetext"}],
+  "insert_new_contacts": true,
+  "schedule": "manual"
+})";
+
+// A minimal valid activation named `name` with `extra` members appended.
+std::string activation(const std::string& name, const std::string& extra = "") {
+  return R"({"name": ")" + name +
+         R"(", "source": "warehouse", "destination": "emarsys", "query": "SELECT 1")" + extra + "}";
+}
+
+std::string error_of(const std::string& text) {
+  const auto activations = parse_activations(text);
+  REQUIRE_FALSE(activations);
+  CHECK(activations.error().code == Errc::invalid_input);
+  return activations.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("parses a full activation, keeping the field order", "[config][activation]") {
+  const auto parsed = parse_activations(k_full_activation);
+  REQUIRE(parsed);
+  REQUIRE(parsed->size() == 1);
+  const Activation& a = parsed->front();
+  CHECK(a.name == "crm-contacts");
+  CHECK(a.source == "warehouse");
+  CHECK(a.destination == "emarsys");
+  CHECK(a.query == "SELECT email, first_name, tier, note FROM crm.customers");
+  CHECK(a.email_column == "mail");
+  REQUIRE(a.fields.size() == 3);
+  CHECK(a.fields[0].column == "first_name");
+  CHECK(a.fields[0].field == FieldRef(std::int64_t{1}));
+  CHECK(a.fields[1].column == "city");
+  CHECK(a.fields[1].field == FieldRef(std::string("city")));
+  CHECK(a.fields[2].column == "email");  // allowed: the email column is "mail"
+  REQUIRE(a.custom_attributes.size() == 2);
+  CHECK(a.custom_attributes[0].column == "tier");
+  CHECK_FALSE(a.custom_attributes[0].type);
+  CHECK(a.custom_attributes[1].column == "note");
+  CHECK(a.custom_attributes[1].type == "largetext");
+  CHECK(a.insert_new_contacts);
+  CHECK(a.schedule == "manual");
+}
+
+TEST_CASE("fills in activation defaults", "[config][activation]") {
+  const auto parsed = parse_activation(nlohmann::json::parse(activation("a")));
+  REQUIRE(parsed);
+  CHECK(parsed->email_column == "email");
+  CHECK(parsed->fields.empty());
+  CHECK(parsed->custom_attributes.empty());
+  CHECK_FALSE(parsed->insert_new_contacts);
+  CHECK(parsed->schedule == "manual");
+}
+
+TEST_CASE("to_json gives the canonical form, which parses back to the same activation",
+          "[config][activation]") {
+  const auto parsed = parse_activations(k_full_activation);
+  REQUIRE(parsed);
+  const nlohmann::json json = to_json(parsed->front());
+  CHECK(json == nlohmann::json::parse(k_full_activation));
+
+  const auto again = parse_activation(json);
+  REQUIRE(again);
+  CHECK(to_json(*again) == json);
+
+  const auto defaults = parse_activation(nlohmann::json::parse(activation("a")));
+  REQUIRE(defaults);
+  CHECK(to_json(*defaults) == nlohmann::json::parse(R"({
+    "name": "a", "source": "warehouse", "destination": "emarsys", "query": "SELECT 1",
+    "email_column": "email", "fields": {}, "custom_attributes": [],
+    "insert_new_contacts": false, "schedule": "manual"})"));
+}
+
+TEST_CASE("rejects each kind of invalid activation with a message naming it",
+          "[config][activation]") {
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const Case cases[] = {
+      {activation("x", R"(, "feilds": {})"), "activation 'x': unknown key 'feilds'"},
+      {R"({"name": "x", "source": "s", "destination": "d"})",
+       "activation 'x': 'query' is required"},
+      {R"({"source": "s", "destination": "d", "query": "q"})", "activation: 'name' is required"},
+      {activation("bad name"),
+       "activation: 'name' must be 1 to 64 characters from A-Z, a-z, 0-9, '.', '_', '-'"},
+      {activation(std::string(65, 'n')), "activation: 'name' must be 1 to 64 characters"},
+      {activation("x", R"(, "fields": {"a": -1})"),
+       "activation 'x': 'fields.a' must be a field id (an integer, 0 or more) or a field name"},
+      {activation("x", R"(, "fields": {"a": ""})"),
+       "activation 'x': 'fields.a' must be a field id"},
+      {activation("x", R"(, "fields": {"a": 1.5})"),
+       "activation 'x': 'fields.a' must be a field id"},
+      {activation("x", R"(, "fields": [])"), "activation 'x': 'fields' must be a JSON object"},
+      {activation("x", R"(, "custom_attributes": "tier")"),
+       "activation 'x': 'custom_attributes' must be an array"},
+      {activation("x", R"(, "custom_attributes": [7])"),
+       R"(activation 'x': 'custom_attributes[0]' must be a column name or {"column": ..., "type": ...})"},
+      {activation("x", R"(, "custom_attributes": [{"column": "a", "type": "blob"}])"),
+       "activation 'x': 'custom_attributes[0].type' must be one of shorttext, longtext, "
+       "largetext, url, numeric, date"},
+      {activation("x", R"(, "custom_attributes": [{"type": "url"}])"),
+       "activation 'x': 'custom_attributes[0].column' is required"},
+      {activation("x", R"(, "custom_attributes": ["a", {"column": "b", "typ": "url"}])"),
+       "activation 'x': unknown key 'custom_attributes[1].typ'"},
+      {activation("x", R"(, "fields": {"city": 11}, "custom_attributes": ["city"])"),
+       "activation 'x': column 'city' is mapped twice"},
+      {activation("x", R"(, "fields": {"email": 3})"),
+       "activation 'x': column 'email' is the email column; it cannot also be mapped to a field"},
+      {activation("x", R"(, "email_column": "mail", "custom_attributes": ["mail"])"),
+       "activation 'x': column 'mail' is the email column"},
+      {activation("x", R"(, "schedule": "every 5m")"),
+       R"(activation 'x': schedule 'every 5m' is not supported yet; use "manual")"},
+      {activation("x", R"(, "insert_new_contacts": "yes")"),
+       "activation 'x': 'insert_new_contacts' must be true or false"},
+      {"42", "activations must be a JSON object or an array of JSON objects"},
+      {"[42]", "activation #1 must be a JSON object"},
+      {"{", "activations is not valid JSON: "},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.text);
+    CHECK_THAT(error_of(c.text), Catch::StartsWith(c.message));
+  }
+  CHECK(error_of(R"({"name": "x", "source": "s", "destination": "d", "query": ""})") ==
+        "activation 'x': 'query' must be a non-empty string");
+}
+
+TEST_CASE("reports every problem of an activation at once", "[config][activation]") {
+  CHECK(error_of(R"({"name": "x", "source": 1, "feilds": {}, "schedule": "hourly"})") ==
+        "activation 'x': 'source' must be a non-empty string\n"
+        "activation 'x': 'destination' is required\n"
+        "activation 'x': 'query' is required\n"
+        "activation 'x': schedule 'hourly' is not supported yet; use \"manual\"\n"
+        "activation 'x': unknown key 'feilds'");
+}
+
+TEST_CASE("parses an array, validating every activation and unique names", "[config][activation]") {
+  const auto parsed = parse_activations("[" + activation("a") + "," + activation("b") + "]");
+  REQUIRE(parsed);
+  REQUIRE(parsed->size() == 2);
+  CHECK((*parsed)[1].name == "b");
+  CHECK(parse_activations("[]"));
+
+  CHECK(error_of("[" + activation("a") + "," + activation("b") + "," + activation("a") + "]") ==
+        "activation 'a' is defined more than once");
+  CHECK(error_of("[" + activation("a", R"(, "x": 1)") + R"(, {"name": 5}, )" +
+                 activation("c", R"(, "schedule": "daily")") + "]") ==
+        "activation 'a': unknown key 'x'\n"
+        "activation #2: 'name' must be a non-empty string\n"
+        "activation #2: 'source' is required\n"
+        "activation #2: 'destination' is required\n"
+        "activation #2: 'query' is required\n"
+        "activation 'c': schedule 'daily' is not supported yet; use \"manual\"");
+}
+
+TEST_CASE("check_references requires the source and destination to be in the config",
+          "[config][activation]") {
+  Config config;
+  config.sources["warehouse"] = {};
+  config.destinations["emarsys"] = {};
+  const auto parsed = parse_activation(nlohmann::json::parse(activation("a")));
+  REQUIRE(parsed);
+  CHECK(check_references(*parsed, config));
+
+  Activation wrong = *parsed;
+  wrong.source = "dw";
+  wrong.destination = "prod";
+  config.sources["demo"] = {};
+  const auto result = check_references(wrong, config);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == Errc::not_found);
+  CHECK(result.error().message ==
+        "activation 'a': source 'dw' is not in the config (defined: demo, warehouse)\n"
+        "activation 'a': destination 'prod' is not in the config (defined: emarsys)");
+
+  const auto none = check_references(*parsed, Config{});
+  REQUIRE_FALSE(none);
+  CHECK_THAT(none.error().message, Catch::Contains("(none are defined)"));
+}

@@ -1,0 +1,277 @@
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "config/config.hpp"
+
+using emsync::Errc;
+using emsync::config::AuthKind;
+using emsync::config::load_config;
+using emsync::config::parse_config;
+using emsync::config::SourceType;
+
+namespace {
+
+const char* const k_full_config = R"({
+  "state_db": "/var/lib/emsyncd/state.db",
+  "admin_socket": "/run/emsyncd/control.sock",
+  "log": {"level": "debug", "format": "json"},
+  "sources": {
+    "warehouse": {"type": "postgres", "conninfo": "host=db dbname=dw user=emsync",
+                  "password_file": "pg-password", "statement_timeout_s": 600},
+    "demo": {"type": "sqlite", "path": "examples/demo.db"}
+  },
+  "destinations": {
+    "emarsys": {"type": "emarsys", "api_url": "https://api.emarsys.net/api/v2",
+                "auth": "wsse", "username": "acme001", "secret_env": "EMARSYS_SECRET",
+                "ca_file": "/etc/ssl/ca.pem", "new_contacts_list_id": 123,
+                "rate_limit_per_minute": 500},
+    "sandbox": {"type": "emarsys", "api_url": "http://127.0.0.1:8080/api/v2", "auth": "oauth2",
+                "client_id": "abc", "client_secret_file": "oauth-secret",
+                "token_url": "http://localhost:8080/oauth2/token"}
+  }
+})";
+
+// A valid config with `destination` as the only destination's body.
+std::string with_destination(const std::string& destination) {
+  return R"({"state_db": "s.db", "admin_socket": "a.sock", "destinations": {"emarsys": )" +
+         destination + "}}";
+}
+
+std::string with_source(const std::string& source) {
+  return R"({"state_db": "s.db", "admin_socket": "a.sock", "sources": {"warehouse": )" + source +
+         "}}";
+}
+
+std::string error_of(const std::string& text) {
+  const auto config = parse_config(text);
+  REQUIRE_FALSE(config);
+  CHECK(config.error().code == Errc::invalid_input);
+  return config.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("parses a full config", "[config]") {
+  const auto config = parse_config(k_full_config);
+  REQUIRE(config);
+  CHECK(config->state_db == "/var/lib/emsyncd/state.db");
+  CHECK(config->admin_socket == "/run/emsyncd/control.sock");
+  CHECK(config->log.level == "debug");
+  CHECK(config->log.format == "json");
+
+  const auto& warehouse = config->sources.at("warehouse");
+  CHECK(warehouse.type == SourceType::postgres);
+  CHECK(warehouse.conninfo == "host=db dbname=dw user=emsync");
+  REQUIRE(warehouse.password);
+  CHECK(warehouse.password->file == "pg-password");
+  CHECK_FALSE(warehouse.password->env);
+  CHECK(warehouse.statement_timeout == std::chrono::minutes(10));
+  CHECK(config->sources.at("demo").type == SourceType::sqlite);
+  CHECK(config->sources.at("demo").path == "examples/demo.db");
+
+  const auto& emarsys = config->destinations.at("emarsys");
+  CHECK(emarsys.api_url == "https://api.emarsys.net/api/v2");
+  CHECK(emarsys.auth == AuthKind::wsse);
+  CHECK(emarsys.username == "acme001");
+  CHECK(emarsys.secret.env == "EMARSYS_SECRET");
+  CHECK(emarsys.ca_file == "/etc/ssl/ca.pem");
+  CHECK(emarsys.new_contacts_list_id == 123);
+  CHECK(emarsys.rate_limit_per_minute == 500);
+
+  const auto& sandbox = config->destinations.at("sandbox");
+  CHECK(sandbox.auth == AuthKind::oauth2);
+  CHECK(sandbox.client_id == "abc");
+  CHECK(sandbox.client_secret.file == "oauth-secret");
+  CHECK(sandbox.token_url == "http://localhost:8080/oauth2/token");
+}
+
+TEST_CASE("fills in config defaults", "[config]") {
+  const auto config = parse_config(
+      with_destination(R"({"type": "emarsys", "api_url": "https://api.emarsys.net/api/v2",
+                           "username": "u", "secret_file": "s"})"));
+  REQUIRE(config);
+  CHECK(config->log.level == "info");
+  CHECK(config->log.format == "text");
+  CHECK(config->sources.empty());
+  const auto& dest = config->destinations.at("emarsys");
+  CHECK(dest.auth == AuthKind::wsse);
+  CHECK(dest.rate_limit_per_minute == 1000);
+  CHECK_FALSE(dest.ca_file);
+  CHECK_FALSE(dest.new_contacts_list_id);
+  CHECK(dest.token_url == "https://auth.emarsys.net/oauth2/token");
+
+  const auto source = parse_config(with_source(R"({"type": "postgres", "conninfo": "host=x"})"));
+  REQUIRE(source);
+  CHECK_FALSE(source->sources.at("warehouse").password);
+  CHECK(source->sources.at("warehouse").statement_timeout == std::chrono::minutes(30));
+}
+
+TEST_CASE("rejects invalid JSON and a non-object document", "[config]") {
+  CHECK_THAT(error_of("{\"state_db\": "), Catch::StartsWith("config is not valid JSON: "));
+  CHECK(error_of("[]") == "config must be a JSON object");
+}
+
+TEST_CASE("names unknown keys with their dotted path", "[config]") {
+  CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "statedb": "x"})") ==
+        "unknown key 'statedb'");
+  CHECK(error_of(with_source(R"({"type": "postgres", "conninfo": "host=x",
+                                 "passwrd_file": "p"})")) ==
+        "unknown key 'sources.warehouse.passwrd_file'");
+  CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "log": {"colour": true}})") ==
+        "unknown key 'log.colour'");
+  // conninfo belongs to postgres sources only
+  CHECK(error_of(with_source(R"({"type": "sqlite", "path": "p", "conninfo": "x"})")) ==
+        "unknown key 'sources.warehouse.conninfo'");
+}
+
+TEST_CASE("reports missing required keys", "[config]") {
+  CHECK(error_of("{}") == "'state_db' is required\n'admin_socket' is required");
+  CHECK(error_of(with_source(R"({"type": "postgres"})")) ==
+        "'sources.warehouse.conninfo' is required");
+  CHECK(error_of(with_source(R"({"type": "sqlite"})")) == "'sources.warehouse.path' is required");
+  CHECK(error_of(with_source("{}")) == "'sources.warehouse.type' is required");
+  CHECK(error_of(with_destination(R"({"type": "emarsys", "username": "u", "secret_env": "S"})")) ==
+        "'destinations.emarsys.api_url' is required");
+}
+
+TEST_CASE("names the expected type of a wrong value", "[config]") {
+  const std::string dest = R"({"type": "emarsys", "api_url": "https://x.io", "username": "u",
+                               "secret_env": "S", "rate_limit_per_minute": )";
+  for (const char* bad : {"0", "-5", "1.5", "\"100\"", "true"}) {
+    CAPTURE(bad);
+    CHECK(error_of(with_destination(dest + bad + "}")) ==
+          "'destinations.emarsys.rate_limit_per_minute' must be a positive integer");
+  }
+  CHECK(error_of(R"({"state_db": 1, "admin_socket": ""})") ==
+        "'state_db' must be a non-empty string\n'admin_socket' must be a non-empty string");
+  CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "sources": []})") ==
+        "'sources' must be a JSON object");
+  CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "log": {"level": "loud"}})") ==
+        "'log.level' must be one of trace, debug, info, warn, error");
+  CHECK(error_of(with_source(R"({"type": "mysql"})")) ==
+        R"('sources.warehouse.type' must be "postgres" or "sqlite")");
+}
+
+TEST_CASE("rejects inline secrets, saying where they belong", "[config]") {
+  CHECK(error_of(with_destination(R"({"type": "emarsys", "api_url": "https://x.io",
+                                      "username": "u", "secret": "hunter2"})")) ==
+        "'destinations.emarsys' needs secret_file or secret_env\n"
+        "'destinations.emarsys.secret': put the secret in a file (secret_file) or an environment "
+        "variable (secret_env), not in the config");
+  CHECK_THAT(error_of(with_source(R"({"type": "postgres", "conninfo": "x", "password": "p"})")),
+             Catch::Contains("'sources.warehouse.password': put the secret in a file "
+                             "(password_file) or an environment variable (password_env)"));
+  CHECK_THAT(error_of(with_destination(R"({"type": "emarsys", "api_url": "https://x.io",
+      "auth": "oauth2", "client_id": "c", "client_secret_env": "E", "client_secret": "p"})")),
+             Catch::Contains("(client_secret_file) or an environment variable "
+                             "(client_secret_env), not in the config"));
+}
+
+TEST_CASE("rejects a password inside the conninfo", "[config]") {
+  for (const char* conninfo :
+       {"host=db password=hunter2", "host=db password = x", "postgresql://emsync:hunter2@db/dw",
+        "postgres://db/dw?user=u&password=x"}) {
+    CAPTURE(conninfo);
+    CHECK_THAT(error_of(with_source(std::string(R"({"type": "postgres", "conninfo": ")") +
+                                    conninfo + "\"}")),
+               Catch::Contains("'sources.warehouse.conninfo' contains a password"));
+  }
+  CHECK(parse_config(with_source(R"({"type": "postgres", "conninfo": "postgresql://u@db/dw"})")));
+}
+
+TEST_CASE("rejects a secret given both as file and environment variable", "[config]") {
+  CHECK(error_of(with_source(R"({"type": "postgres", "conninfo": "host=x",
+                                 "password_file": "f", "password_env": "E"})")) ==
+        "'sources.warehouse' has both password_file and password_env; give only one");
+  CHECK(error_of(with_destination(R"({"type": "emarsys", "api_url": "https://x.io",
+      "username": "u", "secret_file": "f", "secret_env": "E"})")) ==
+        "'destinations.emarsys' has both secret_file and secret_env; give only one");
+}
+
+TEST_CASE("allows plain http only towards loopback hosts", "[config]") {
+  auto dest = [](const std::string& url) {
+    return with_destination(R"({"type": "emarsys", "username": "u", "secret_env": "S",
+                                "api_url": ")" +
+                            url + "\"}");
+  };
+  for (const char* url : {"http://127.0.0.1:9000/api/v2", "http://localhost/api",
+                          "http://[::1]:8080", "HTTP://LocalHost:1/x", "https://api.emarsys.net"}) {
+    CAPTURE(url);
+    CHECK(parse_config(dest(url)));
+  }
+  CHECK(error_of(dest("http://api.emarsys.net/api/v2")) ==
+        "'destinations.emarsys.api_url' uses plain http:// to 'api.emarsys.net'; http is only "
+        "allowed for loopback hosts (127.0.0.1, localhost, [::1]); use https://");
+  CHECK_THAT(error_of(dest("http://localhost.evil.com/")), Catch::Contains("uses plain http://"));
+  CHECK_THAT(error_of(dest("http://127.0.0.2/")), Catch::Contains("uses plain http://"));
+  CHECK(error_of(dest("ftp://x.io")) ==
+        "'destinations.emarsys.api_url' must be an http:// or https:// URL");
+  CHECK(error_of(dest("api.emarsys.net")) ==
+        "'destinations.emarsys.api_url' must be an http:// or https:// URL");
+  CHECK(error_of(dest("https://")) == "'destinations.emarsys.api_url' has no host");
+  CHECK(error_of(dest("https://u:p@x.io/")) ==
+        "'destinations.emarsys.api_url' must not contain a user name or password");
+}
+
+TEST_CASE("checks the auth method and its keys", "[config]") {
+  const std::string base = R"({"type": "emarsys", "api_url": "https://x.io", )";
+  CHECK(error_of(with_destination(base + R"("auth": "basic", "username": "u",
+                                            "secret_env": "S"})")) ==
+        R"('destinations.emarsys.auth' must be "wsse" or "oauth2")");
+  CHECK(error_of(with_destination(base + R"("auth": "oauth2", "client_secret_env": "S"})")) ==
+        "'destinations.emarsys.client_id' is required");
+  CHECK(error_of(with_destination(base + R"("auth": "oauth2", "client_id": "c"})")) ==
+        "'destinations.emarsys' needs client_secret_file or client_secret_env");
+  CHECK(error_of(with_destination(base + R"("secret_env": "S"})")) ==
+        "'destinations.emarsys.username' is required");
+  // wsse keys are unknown under oauth2
+  CHECK(error_of(with_destination(base + R"("auth": "oauth2", "client_id": "c",
+                                            "client_secret_env": "S", "username": "u"})")) ==
+        "unknown key 'destinations.emarsys.username'");
+  CHECK(error_of(with_destination(base + R"("auth": "oauth2", "client_id": "c",
+      "client_secret_env": "S", "token_url": "http://auth.example.com/token"})")) ==
+        "'destinations.emarsys.token_url' uses plain http:// to 'auth.example.com'; http is only "
+        "allowed for loopback hosts (127.0.0.1, localhost, [::1]); use https://");
+}
+
+TEST_CASE("reports every problem at once, one per line", "[config]") {
+  const std::string text = R"({
+    "admin_socket": 5,
+    "sources": {"warehouse": {"type": "postgres", "conninfo": "host=x password=p",
+                              "passwrd_file": "p"}},
+    "destinations": {"emarsys": {"type": "emarsys", "api_url": "http://api.emarsys.net",
+                                 "username": "u", "secret": "s"}}
+  })";
+  CHECK(error_of(text) ==
+        "'state_db' is required\n"
+        "'admin_socket' must be a non-empty string\n"
+        "'sources.warehouse.conninfo' contains a password: secrets don't belong in the config "
+        "text; use password_file or password_env\n"
+        "unknown key 'sources.warehouse.passwrd_file'\n"
+        "'destinations.emarsys.api_url' uses plain http:// to 'api.emarsys.net'; http is only "
+        "allowed for loopback hosts (127.0.0.1, localhost, [::1]); use https://\n"
+        "'destinations.emarsys' needs secret_file or secret_env\n"
+        "'destinations.emarsys.secret': put the secret in a file (secret_file) or an environment "
+        "variable (secret_env), not in the config");
+}
+
+TEST_CASE("load_config reads the file and names it in errors", "[config]") {
+  const std::string path = "emsync_test_config_" + std::to_string(::getpid()) + ".json";
+  { std::ofstream(path) << k_full_config; }
+  CHECK(load_config(path));
+  { std::ofstream(path) << R"({"state_db": "s", "admin_socket": "a", "x": 1, "y": 2})"; }
+  const auto invalid = load_config(path);
+  std::remove(path.c_str());
+  REQUIRE_FALSE(invalid);
+  CHECK(invalid.error().message == path + ": unknown key 'x'\n" + path + ": unknown key 'y'");
+
+  const auto missing = load_config("/nonexistent/emsync.json");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == Errc::io_error);
+  CHECK_THAT(missing.error().message,
+             Catch::StartsWith("cannot read config file '/nonexistent/emsync.json': "));
+}
