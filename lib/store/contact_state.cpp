@@ -79,8 +79,8 @@ Result<std::optional<ContactState>> SqliteStateStore::load_contact(std::int64_t 
                                     "the stored field hashes are malformed (the state DB is "
                                     "damaged): restore a backup"));
   }
-  return std::optional(ContactState{std::bit_cast<std::uint64_t>(load->get_int64(0)),
-                                    std::move(*fields)});
+  return std::optional(
+      ContactState{std::bit_cast<std::uint64_t>(load->get_int64(0)), std::move(*fields)});
 }
 
 Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,

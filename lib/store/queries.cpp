@@ -10,9 +10,9 @@ namespace {
   "SELECT id, name, definition, destination, created_at, updated_at FROM activations "
 
 // Column order is what read_run() in state_store.cpp expects.
-#define EMSYNC_RUN_COLUMNS                                                                       \
+#define EMSYNC_RUN_COLUMNS                                                                        \
   "SELECT r.id, r.activation_id, a.name, r.status, r.full, r.rows_read, r.unchanged, r.updated, " \
-  "r.inserted, r.not_found, r.rejected, r.failed, r.started_at, r.finished_at, r.error "         \
+  "r.inserted, r.not_found, r.rejected, r.failed, r.started_at, r.finished_at, r.error "          \
   "FROM runs AS r JOIN activations AS a ON a.id = r.activation_id "
 
 #define EMSYNC_COUNT_COLUMNS "rows_read, unchanged, updated, inserted, not_found, rejected, failed"
@@ -38,16 +38,16 @@ constexpr Entry k_queries[] = {
     {Query::update_run_counts,
      "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ") = (?2, ?3, ?4, ?5, ?6, ?7, ?8) "
      "WHERE id = ?1 AND status = 'running'"},
-    {Query::finish_run,
-     "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ", status, finished_at, error) "
-     "= (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) WHERE id = ?1"},
+    {Query::finish_run, "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ", status, finished_at, error) "
+                        "= (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) WHERE id = ?1"},
     {Query::list_runs, EMSYNC_RUN_COLUMNS "WHERE r.activation_id = ?1 ORDER BY r.id DESC LIMIT ?2"},
     {Query::find_run, EMSYNC_RUN_COLUMNS "WHERE r.id = ?1"},
     {Query::interrupt_unfinished_runs,
      "UPDATE runs SET status = 'interrupted', finished_at = ?1 "
      "WHERE status IN ('queued', 'running')"},
     {Query::load_contact,
-     "SELECT contact_hash, field_hashes FROM contact_state WHERE activation_id = ?1 AND email = ?2"},
+     "SELECT contact_hash, field_hashes FROM contact_state "
+     "WHERE activation_id = ?1 AND email = ?2"},
     {Query::upsert_contact,
      "INSERT INTO contact_state (activation_id, email, contact_hash, field_hashes) "
      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (activation_id, email) DO UPDATE "

@@ -74,8 +74,8 @@ void Statement::bind(int index, std::int64_t value) {
 }
 
 void Statement::bind(int index, std::string_view text) {
-  check_bind(sqlite3_bind_text64(m_stmt, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                 SQLITE_UTF8));
+  check_bind(
+      sqlite3_bind_text64(m_stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
 void Statement::bind(int index, std::span<const std::byte> blob) {
@@ -138,9 +138,7 @@ bool Statement::is_null(int column) const {
   return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
 }
 
-std::int64_t Statement::get_int64(int column) const {
-  return sqlite3_column_int64(m_stmt, column);
-}
+std::int64_t Statement::get_int64(int column) const { return sqlite3_column_int64(m_stmt, column); }
 
 std::string Statement::get_text(int column) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, column));
@@ -231,8 +229,7 @@ Result<Transaction> Transaction::begin(Db& db) {
   return Transaction(&db);
 }
 
-Transaction::Transaction(Transaction&& other) noexcept
-    : m_db(std::exchange(other.m_db, nullptr)) {}
+Transaction::Transaction(Transaction&& other) noexcept : m_db(std::exchange(other.m_db, nullptr)) {}
 
 Transaction::~Transaction() {
   if (m_db != nullptr) {

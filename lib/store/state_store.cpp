@@ -23,9 +23,9 @@ struct StatusName {
 };
 
 constexpr StatusName k_status_names[] = {
-    {RunStatus::queued, "queued"},       {RunStatus::running, "running"},
-    {RunStatus::succeeded, "succeeded"}, {RunStatus::partial, "partial"},
-    {RunStatus::failed, "failed"},       {RunStatus::cancelled, "cancelled"},
+    {RunStatus::queued, "queued"},           {RunStatus::running, "running"},
+    {RunStatus::succeeded, "succeeded"},     {RunStatus::partial, "partial"},
+    {RunStatus::failed, "failed"},           {RunStatus::cancelled, "cancelled"},
     {RunStatus::interrupted, "interrupted"},
 };
 
@@ -68,9 +68,9 @@ Result<RunRecord> read_run(const Statement& row) {
     return make_error(Errc::state_error, "state DB: run " + std::to_string(row.get_int64(0)) +
                                              " has an unknown status '" + status + "'");
   }
-  return RunRecord{row.get_int64(0),      row.get_int64(1),  row.get_text(2),
-                   *parsed,               row.get_int64(4) != 0, read_counts(row, 5),
-                   row.get_int64(12),     row.get_optional_int64(13), row.get_optional_text(14)};
+  return RunRecord{row.get_int64(0),  row.get_int64(1),           row.get_text(2),
+                   *parsed,           row.get_int64(4) != 0,      read_counts(row, 5),
+                   row.get_int64(12), row.get_optional_int64(13), row.get_optional_text(14)};
 }
 
 // Durability and integrity settings; journal_mode is persistent, the others
@@ -81,8 +81,8 @@ Result<void> configure(Db& db) {
 }
 
 Error run_not_in_state(std::int64_t run_id, const char* state) {
-  return make_error(Errc::state_error, "run " + std::to_string(run_id) +
-                                           " does not exist or is not " + state);
+  return make_error(Errc::state_error,
+                    "run " + std::to_string(run_id) + " does not exist or is not " + state);
 }
 
 }  // namespace
@@ -200,8 +200,7 @@ Result<std::vector<ActivationRecord>> SqliteStateStore::list_activations() {
   }
 }
 
-Result<std::optional<ActivationRecord>> SqliteStateStore::find_activation(
-    const std::string& name) {
+Result<std::optional<ActivationRecord>> SqliteStateStore::find_activation(const std::string& name) {
   std::lock_guard lock(m_mutex);
   auto find = use(Query::find_activation);
   find->bind_all(name);

@@ -1,9 +1,8 @@
-#include "store/state_store.hpp"
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "core/hash.hpp"
+#include "store/state_store.hpp"
 #include "temp_db.hpp"
 
 namespace emsync::store {
@@ -191,16 +190,16 @@ TEST_CASE("drop_contacts_not_in keeps only the contacts seen in the run", "[stor
   CHECK(f.store->count_contacts(f.crm).value() == 0);
 }
 
-TEST_CASE("rejections are listed for a given run or for the latest run that has any",
-          "[store]") {
+TEST_CASE("rejections are listed for a given run or for the latest run that has any", "[store]") {
   Fixture f;
   const std::int64_t first = f.store->create_run(f.crm, false, 1000).value();
   const std::int64_t second = f.store->create_run(f.crm, false, 2000).value();
   const std::int64_t third = f.store->create_run(f.crm, false, 3000).value();
   REQUIRE(f.store->add_rejections(
       f.crm, {{first, "row 1", "invalid_email", "email 'x' is not an address"}}));
-  REQUIRE(f.store->add_rejections(f.crm, {{second, "a@x.com", "2007", "field 3: bad date"},
-                                          {second, "b@x.com", "duplicate_email", "seen in row 2"}}));
+  REQUIRE(
+      f.store->add_rejections(f.crm, {{second, "a@x.com", "2007", "field 3: bad date"},
+                                      {second, "b@x.com", "duplicate_email", "seen in row 2"}}));
 
   const auto latest = f.store->list_rejections(f.crm, std::nullopt).value();
   REQUIRE(latest.size() == 2);

@@ -1,0 +1,165 @@
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "recording_sink.hpp"
+#include "source/row_source.hpp"
+
+namespace emsync::source {
+namespace {
+
+// A database file with one table of typed columns, removed afterwards.
+class TempSqliteDb {
+ public:
+  TempSqliteDb() {
+    std::string dir = (std::filesystem::temp_directory_path() / "emsync-source-XXXXXX").string();
+    REQUIRE(mkdtemp(dir.data()) != nullptr);
+    m_dir = dir;
+    exec(R"(
+      CREATE TABLE people (id INTEGER, email TEXT, score REAL, price NUMERIC(10,2),
+                           active BOOLEAN, born DATE, seen_at DATETIME, note VARCHAR(20));
+      INSERT INTO people VALUES
+        (1, 'a@x.com', 0.1, 12.5, 1, '1990-02-03', '2024-05-01T10:00:00Z', 'tab	here'),
+        (2, 'b@x.com', 1e20, NULL, 0, NULL, '2024-05-01 10:00:00.250', NULL),
+        (-7, NULL, 3.0, 7, NULL, NULL, NULL, '');
+    )");
+  }
+  ~TempSqliteDb() { std::filesystem::remove_all(m_dir); }
+
+  std::string path() const { return (m_dir / "model.db").string(); }
+
+  void exec(const char* sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path().c_str(), &db) == SQLITE_OK);
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+  }
+
+ private:
+  std::filesystem::path m_dir;
+};
+
+Result<void> run(const TempSqliteDb& db, const std::string& query, test::RecordingSink& sink,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  return make_sqlite_source(db.path())->stream(query, QueryOptions{timeout}, sink);
+}
+
+TEST_CASE("sqlite columns get their types from the declared types", "[source]") {
+  TempSqliteDb db;
+  test::RecordingSink sink;
+  REQUIRE(run(db, "SELECT * FROM people ORDER BY id", sink));
+  REQUIRE(sink.columns.size() == 8);
+  const ColumnType expected[] = {ColumnType::integer,   ColumnType::text,    ColumnType::numeric,
+                                 ColumnType::numeric,   ColumnType::boolean, ColumnType::date,
+                                 ColumnType::timestamp, ColumnType::text};
+  for (std::size_t i = 0; i < 8; ++i) {
+    CHECK(to_string(sink.columns[i].type) == std::string(to_string(expected[i])));
+  }
+  CHECK(sink.columns[1].name == "email");
+}
+
+TEST_CASE("sqlite values come out in canonical text form, NULL as nullopt", "[source]") {
+  TempSqliteDb db;
+  test::RecordingSink sink;
+  REQUIRE(run(db, "SELECT * FROM people ORDER BY id", sink));
+  REQUIRE(sink.rows.size() == 3);
+  const std::vector<Value> minus_seven = {"-7",         std::nullopt, "3",          "7",
+                                          std::nullopt, std::nullopt, std::nullopt, ""};
+  const std::vector<Value> one = {
+      "1", "a@x.com", "0.1", "12.5", "true", "1990-02-03", "2024-05-01 10:00:00", "tab\there"};
+  const std::vector<Value> two = {"2",
+                                  "b@x.com",
+                                  "1e+20",
+                                  std::nullopt,
+                                  "false",
+                                  std::nullopt,
+                                  "2024-05-01 10:00:00.250",
+                                  std::nullopt};
+  CHECK(sink.rows[0] == minus_seven);
+  CHECK(sink.rows[1] == one);
+  CHECK(sink.rows[2] == two);
+}
+
+TEST_CASE("sqlite expression columns take the type of their first non-NULL value", "[source]") {
+  TempSqliteDb db;
+  test::RecordingSink sink;
+  REQUIRE(run(db,
+              "SELECT id * 2 AS twice, CASE WHEN id = 2 THEN 1.5 END AS later, "
+              "upper(email) AS shout, NULL AS nada FROM people ORDER BY id;",
+              sink));
+  REQUIRE(sink.columns.size() == 4);
+  CHECK(sink.columns[0].type == ColumnType::integer);
+  CHECK(sink.columns[1].type == ColumnType::numeric);
+  CHECK(sink.columns[2].type == ColumnType::text);
+  CHECK(sink.columns[3].type == ColumnType::text);
+  REQUIRE(sink.rows.size() == 3);  // the look-ahead did not consume rows
+  CHECK(sink.rows[0][0] == "-14");
+  CHECK(sink.rows[2][1] == "1.5");
+  CHECK_FALSE(sink.rows[0][2].has_value());
+}
+
+TEST_CASE("sqlite on_columns is called once even when there are no rows", "[source]") {
+  TempSqliteDb db;
+  test::RecordingSink sink;
+  REQUIRE(run(db, "SELECT id, id + 1 AS next FROM people WHERE id > 100", sink));
+  CHECK(sink.columns_calls == 1);
+  CHECK(sink.columns.size() == 2);
+  CHECK(sink.rows.empty());
+}
+
+TEST_CASE("a bad sqlite query is a source error naming the database", "[source]") {
+  TempSqliteDb db;
+  test::RecordingSink sink;
+  auto result = run(db, "SELECT nope FROM people", sink);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == Errc::source_error);
+  CHECK_THAT(result.error().message,
+             Catch::Contains(db.path()) && Catch::Contains("no such column: nope"));
+  CHECK(sink.columns_calls == 0);
+}
+
+TEST_CASE("a sqlite query that writes, or holds two statements, is refused", "[source]") {
+  TempSqliteDb db;
+  test::RecordingSink sink;
+  auto write = run(db, "DELETE FROM people", sink);
+  REQUIRE_FALSE(write);
+  CHECK_THAT(write.error().message, Catch::Contains("must only read"));
+  auto two = run(db, "SELECT 1; SELECT 2", sink);
+  REQUIRE_FALSE(two);
+  CHECK_THAT(two.error().message, Catch::Contains("single statement"));
+}
+
+TEST_CASE("a missing sqlite database is a source error naming the path", "[source]") {
+  test::RecordingSink sink;
+  auto result = make_sqlite_source("/nonexistent/model.db")->stream("SELECT 1", {}, sink);
+  REQUIRE_FALSE(result);
+  CHECK_THAT(result.error().message, Catch::Contains("/nonexistent/model.db"));
+}
+
+TEST_CASE("a sqlite query running past the statement timeout is interrupted", "[source]") {
+  TempSqliteDb db;
+  test::RecordingSink sink;
+  auto result = run(db,
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                    "SELECT count(*) FROM n",
+                    sink, std::chrono::milliseconds(100));
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == Errc::source_error);
+  CHECK_THAT(result.error().message, Catch::Contains("statement timeout (100 ms)"));
+}
+
+TEST_CASE("an error from the sink stops the sqlite stream", "[source]") {
+  TempSqliteDb db;
+  test::RecordingSink sink;
+  sink.fail_at_row = 1;
+  auto result = run(db, "SELECT id FROM people", sink);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == Errc::cancelled);
+  CHECK(sink.rows.size() == 1);
+}
+
+}  // namespace
+}  // namespace emsync::source
