@@ -18,8 +18,8 @@ using Clock = std::chrono::steady_clock;
 using Deadline = std::optional<Clock::time_point>;
 
 Error socket_failure(const char* what) {
-  return make_error(Errc::io_error, std::string(what) + " on the emsyncd socket: " +
-                                        std::strerror(errno));
+  return make_error(Errc::io_error,
+                    std::string(what) + " on the emsyncd socket: " + std::strerror(errno));
 }
 
 // Waits until `fd` is ready for `events` or the deadline passes.
@@ -99,7 +99,12 @@ Result<Response> call(const std::string& socket_path, const Request& request,
   if (!line) {
     return sent ? line.error() : sent.error();
   }
-  return decode_response(*line);
+  auto response = decode_response(*line);
+  if (!response) {
+    return make_error(Errc::protocol_error,
+                      "invalid reply from emsyncd: " + response.error().message);
+  }
+  return response;
 }
 
 }  // namespace emsync::admin

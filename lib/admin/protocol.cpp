@@ -27,8 +27,8 @@ std::string_view strip_newline(std::string_view line) {
 // different sides); a foreign protocol number is always Errc::protocol_error.
 Result<json> parse_envelope(std::string_view line, Errc errc) {
   if (line.size() > k_max_message_bytes) {
-    return make_error(errc, "message longer than " + std::to_string(k_max_message_bytes) +
-                                " bytes");
+    return make_error(errc,
+                      "message longer than " + std::to_string(k_max_message_bytes) + " bytes");
   }
   auto parsed = parse_json(strip_newline(line));
   if (!parsed) {
@@ -43,9 +43,9 @@ Result<json> parse_envelope(std::string_view line, Errc errc) {
     return make_error(errc, "message has no integer \"protocol\"");
   }
   if (protocol->get<std::int64_t>() != k_protocol_version) {
-    return make_error(Errc::protocol_error,
-                      "protocol " + protocol->dump() + " is not supported (this side speaks " +
-                          std::to_string(k_protocol_version) + ")");
+    return make_error(Errc::protocol_error, "protocol " + protocol->dump() +
+                                                " is not supported (this side speaks " +
+                                                std::to_string(k_protocol_version) + ")");
   }
   return std::move(message);
 }
@@ -91,7 +91,8 @@ Result<Request> decode_request(std::string_view line) {
     return message.error();
   }
   auto method = message->find("method");
-  if (method == message->end() || !method->is_string() || method->get_ref<const std::string&>().empty()) {
+  if (method == message->end() || !method->is_string() ||
+      method->get_ref<const std::string&>().empty()) {
     return make_error(Errc::invalid_input, "request has no \"method\" string");
   }
   Request request{method->get<std::string>()};

@@ -8,10 +8,9 @@
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
 
@@ -34,9 +33,9 @@ struct Request {
 
 struct Response {
   bool ok = false;
-  nlohmann::json result;       // when ok
-  std::string error_code;      // when !ok: an Errc word or k_unsupported_protocol/k_internal
-  std::string error_message;   // when !ok: for humans
+  nlohmann::json result;      // when ok
+  std::string error_code;     // when !ok: an Errc word or k_unsupported_protocol/k_internal
+  std::string error_message;  // when !ok: for humans
 
   static Response success(nlohmann::json result);
   static Response failure(std::string code, std::string message);

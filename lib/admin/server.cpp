@@ -1,15 +1,9 @@
 #include "admin/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstdint>
-#include <cstring>
-#include <exception>
-#include <map>
-#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -19,7 +13,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <utility>
 
 #include "admin/unix_socket.hpp"
 
@@ -50,7 +49,7 @@ auto log_exception(const char* what) {
 
 // A path with nothing listening can be replaced; anything else cannot.
 Result<void> remove_stale_socket(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) {
       return ok();
@@ -62,14 +61,14 @@ Result<void> remove_stale_socket(const std::string& path) {
   }
   auto probe = detail::connect_unix(path, std::chrono::seconds(1));
   if (probe) {
-    return make_error(Errc::io_error, "another process listens on " + path +
-                                          " (is emsyncd already running?)");
+    return make_error(Errc::io_error,
+                      "another process listens on " + path + " (is emsyncd already running?)");
   }
   if (probe.error().code != Errc::not_found || ::unlink(path.c_str()) != 0) {
-    return make_error(Errc::io_error, "cannot remove stale socket " + path + ": " +
-                                          (probe.error().code == Errc::not_found
-                                               ? std::strerror(errno)
-                                               : probe.error().message));
+    return make_error(
+        Errc::io_error,
+        "cannot remove stale socket " + path + ": " +
+            (probe.error().code == Errc::not_found ? std::strerror(errno) : probe.error().message));
   }
   return ok();
 }
@@ -97,7 +96,8 @@ std::string encode_bounded(const Response& response) {
 }  // namespace
 
 struct detail::ServerState {
-  ServerState(asio::any_io_executor executor, std::string path, Handler handler, ServerLimits limits)
+  ServerState(asio::any_io_executor executor, std::string path, Handler handler,
+              ServerLimits limits)
       : executor(executor),
         path(std::move(path)),
         handler(std::move(handler)),
@@ -140,19 +140,20 @@ awaitable<void> serve_requests(ServerState& state, Socket& socket) {
   asio::steady_timer idle(state.executor);
   for (;;) {
     idle.expires_after(state.limits.idle_timeout);
-    auto read = co_await (
-        asio::async_read_until(socket, asio::dynamic_buffer(buffer, k_max_message_bytes), '\n',
-                               use_nothrow) ||
-        idle.async_wait(use_nothrow));
+    auto read =
+        co_await (asio::async_read_until(socket, asio::dynamic_buffer(buffer, k_max_message_bytes),
+                                         '\n', use_nothrow) ||
+                  idle.async_wait(use_nothrow));
     if (read.index() == 1) {
       co_return;  // idle
     }
     auto [error, line_size] = std::get<0>(read);
     if (error == asio::error::not_found) {  // the buffer filled up without a '\n'
       co_await asio::async_write(
-          socket, asio::buffer(encode_response(Response::failure(
-                      "invalid_input", "request line longer than " +
-                                           std::to_string(k_max_message_bytes) + " bytes"))),
+          socket,
+          asio::buffer(encode_response(Response::failure(
+              "invalid_input",
+              "request line longer than " + std::to_string(k_max_message_bytes) + " bytes"))),
           use_nothrow);
       co_return;
     }
@@ -190,7 +191,7 @@ void reject(Socket& socket, std::size_t limit) {
   asio::write(socket,
               asio::buffer(encode_response(Response::failure(
                   to_string(Errc::transient), "emsyncd serves at most " + std::to_string(limit) +
-                                  " admin connections at once; retry later"))),
+                                                  " admin connections at once; retry later"))),
               ignored);
   socket.close(ignored);
 }
@@ -226,7 +227,7 @@ Result<void> bind_and_listen(ServerState& s) {
   if (!error) {
     s.acceptor.bind(endpoint, error);
   }
-  struct stat st{};
+  struct stat st {};
   if (!error && ::lstat(s.path.c_str(), &st) == 0) {
     s.socket_inode = st.st_ino;
   }
@@ -247,7 +248,7 @@ Result<void> bind_and_listen(ServerState& s) {
 Server::Server(asio::any_io_executor executor, std::string socket_path, Handler handler,
                ServerLimits limits)
     : m_state(std::make_shared<detail::ServerState>(std::move(executor), std::move(socket_path),
-                                      std::move(handler), limits)) {}
+                                                    std::move(handler), limits)) {}
 
 Server::~Server() { stop(); }
 
@@ -273,7 +274,7 @@ void Server::stop() {
   for (auto& [id, socket] : s.connections) {
     socket->close(ignored);
   }
-  struct stat st{};
+  struct stat st {};
   if (s.socket_inode != 0 && ::lstat(s.path.c_str(), &st) == 0 && st.st_ino == s.socket_inode) {
     ::unlink(s.path.c_str());
   }

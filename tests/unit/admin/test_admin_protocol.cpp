@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "admin/protocol.hpp"
@@ -85,7 +84,8 @@ TEST_CASE("responses survive encode and decode", "[admin]") {
   }
   SECTION("failure") {
     std::string line = encode_response(Response::failure("not_found", "no activation 'crm'"));
-    CHECK(json::parse(line)["error"] == json{{"code", "not_found"}, {"message", "no activation 'crm'"}});
+    CHECK(json::parse(line)["error"] ==
+          json{{"code", "not_found"}, {"message", "no activation 'crm'"}});
     auto decoded = decode_response(line);
     REQUIRE(decoded);
     CHECK_FALSE(decoded->ok);

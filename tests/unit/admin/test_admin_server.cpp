@@ -1,24 +1,22 @@
 // The admin server and the blocking client, in process, on a unix socket in
 // a temporary directory. The io_context runs on a second thread.
-#include <catch2/catch.hpp>
-
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <stdexcept>
-#include <thread>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
 
 #include "admin/client.hpp"
 #include "admin/server.hpp"
@@ -87,7 +85,8 @@ struct RawConnection {
   ~RawConnection() { ::close(fd); }
 
   void send(const std::string& data) const {
-    REQUIRE(::send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()));
+    REQUIRE(::send(fd, data.data(), data.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(data.size()));
   }
   // The next line, or "" at EOF.
   std::string read_line() const {
@@ -111,7 +110,7 @@ TEST_CASE("the server answers a request on a 0660 socket with the peer uid", "[a
   TempDir dir;
   RunningServer running(dir.path + "/control.sock");
 
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(running.socket_path.c_str(), &st) == 0);
   CHECK(S_ISSOCK(st.st_mode));
   CHECK((st.st_mode & 0777) == 0660);

@@ -1,0 +1,190 @@
+#include "ctl_output.hpp"
+
+#include <array>
+#include <iostream>
+#include <string>
+#include <utility>
+
+#include "admin/table.hpp"
+
+namespace emsync::ctl {
+namespace {
+
+using admin::Fields;
+using admin::Table;
+using nlohmann::json;
+
+// object[key], or null when `object` is not an object or lacks the key.
+const json& member(const json& object, const char* key) {
+  static const json null;
+  if (!object.is_object()) {
+    return null;
+  }
+  auto it = object.find(key);
+  return it == object.end() ? null : *it;
+}
+
+// One JSON value as a table cell or field value.
+std::string text(const json& object, const char* key) {
+  const json& value = member(object, key);
+  if (value.is_null()) {
+    return "-";
+  }
+  if (value.is_string()) {
+    return value.get<std::string>();
+  }
+  if (value.is_boolean()) {
+    return value.get<bool>() ? "yes" : "no";
+  }
+  return value.dump();
+}
+
+// The array at `key`, or an empty one.
+const json& array_at(const json& result, const char* key) {
+  static const json empty = json::array();
+  const json& value = member(result, key);
+  return value.is_array() ? value : empty;
+}
+
+struct Column {
+  const char* header;
+  const char* key;
+};
+
+// The `runs` table.
+constexpr std::array<Column, 12> k_run_columns{{
+    {"RUN", "run_id"},
+    {"STATUS", "status"},
+    {"STARTED", "started_at"},
+    {"FINISHED", "finished_at"},
+    {"READ", "rows_read"},
+    {"UNCHANGED", "unchanged"},
+    {"UPDATED", "updated"},
+    {"INSERTED", "inserted"},
+    {"NOT_FOUND", "not_found"},
+    {"REJECTED", "rejected"},
+    {"FAILED", "failed"},
+    {"ERROR", "error"},
+}};
+
+// A RunReport as `run --wait` shows it.
+constexpr std::array<const char*, 14> k_report_fields{
+    "run_id",    "activation", "status",   "full",      "started_at", "finished_at", "rows_read",
+    "unchanged", "updated",    "inserted", "not_found", "rejected",   "failed",      "error"};
+
+template <std::size_t N>
+void print_table(const std::array<Column, N>& columns, const json& rows) {
+  std::vector<std::string> headers;
+  for (const Column& column : columns) {
+    headers.emplace_back(column.header);
+  }
+  Table table(std::move(headers));
+  for (const json& row : rows) {
+    std::vector<std::string> cells;
+    for (const Column& column : columns) {
+      cells.push_back(text(row, column.key));
+    }
+    table.add_row(std::move(cells));
+  }
+  std::cout << table.render();
+}
+
+// "12 succeeded" for a last_run, or "-".
+std::string run_summary(const json& run) {
+  if (!run.is_object()) {
+    return "-";
+  }
+  return text(run, "run_id") + " " + text(run, "status");
+}
+
+std::string format_uptime(std::int64_t seconds) {
+  std::string out;
+  for (auto [unit, size] : {std::pair{"d", 86400}, {"h", 3600}, {"m", 60}}) {
+    if (seconds >= size || !out.empty()) {
+      out += std::to_string(seconds / size) + unit + " ";
+      seconds %= size;
+    }
+  }
+  return out + std::to_string(seconds) + "s";
+}
+
+}  // namespace
+
+void print_ping(const json& result) {
+  const json& uptime = member(result, "uptime_s");
+  std::cout << "emsyncd " << text(result, "version") << ", up "
+            << (uptime.is_number_integer() ? format_uptime(uptime.get<std::int64_t>()) : "-")
+            << '\n';
+}
+
+void print_applied(const json& result) {
+  Table table({"NAME", "ACTION"});
+  for (const json& entry : array_at(result, "applied")) {
+    table.add_row({text(entry, "name"), text(entry, "action")});
+  }
+  std::cout << table.render();
+}
+
+void print_list(const json& result) {
+  Table table({"NAME", "SOURCE", "DESTINATION", "SCHEDULE", "STATE", "LAST_RUN", "FINISHED"});
+  for (const json& activation : array_at(result, "activations")) {
+    const json& last_run = member(activation, "last_run");
+    table.add_row({text(activation, "name"), text(activation, "source"),
+                   text(activation, "destination"), text(activation, "schedule"),
+                   text(activation, "state"), run_summary(last_run),
+                   text(last_run, "finished_at")});
+  }
+  std::cout << table.render();
+}
+
+void print_show(const json& result) {
+  std::cout << admin::render_fields({{"name", text(result, "name")},
+                                     {"state", text(result, "state")},
+                                     {"contacts", text(result, "contacts")},
+                                     {"created_at", text(result, "created_at")},
+                                     {"updated_at", text(result, "updated_at")},
+                                     {"last_run", run_summary(member(result, "last_run"))}});
+  // The definition as indented JSON, after the aligned fields.
+  std::string definition = member(result, "definition").dump(2);
+  for (std::size_t at = definition.find('\n'); at != std::string::npos;
+       at = definition.find('\n', at + 1)) {
+    definition.insert(at + 1, "  ");
+  }
+  std::cout << "definition:\n  " << definition << '\n';
+}
+
+void print_deleted(const json& result) {
+  std::cout << "deleted " << text(result, "deleted") << '\n';
+}
+
+void print_run_started(const json& result) {
+  bool queued = member(result, "queued") == true;
+  std::cout << "run " << text(result, "run_id")
+            << (queued ? " queued behind the running run" : " started") << '\n';
+}
+
+void print_run_report(const json& report) {
+  Fields fields;
+  for (const char* key : k_report_fields) {
+    fields.emplace_back(key, text(report, key));
+  }
+  std::cout << admin::render_fields(fields);
+}
+
+void print_runs(const json& result) { print_table(k_run_columns, array_at(result, "runs")); }
+
+void print_errors(const json& result) {
+  const std::string run = text(result, "run_id");
+  const json& errors = array_at(result, "errors");
+  if (run == "-") {
+    std::cout << "no runs yet\n";
+  } else if (errors.empty()) {
+    std::cout << "run " << run << ": no errors\n";
+  } else {
+    constexpr std::array<Column, 3> k_columns{
+        {{"ROW_KEY", "row_key"}, {"CODE", "code"}, {"MESSAGE", "message"}}};
+    print_table(k_columns, errors);
+  }
+}
+
+}  // namespace emsync::ctl

@@ -1,0 +1,23 @@
+// emsyncctl's human-readable output: one printer per command result (the
+// shapes of lib/admin/PROTOCOL.md), writing to stdout. Printers tolerate
+// missing or null fields (shown as "-") so an older or newer daemon still
+// prints something useful.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace emsync::ctl {
+
+void print_ping(const nlohmann::json& result);
+void print_applied(const nlohmann::json& result);
+void print_list(const nlohmann::json& result);
+void print_show(const nlohmann::json& result);
+void print_deleted(const nlohmann::json& result);
+// `run` without --wait: "run 12 started" or "run 12 queued behind the running run".
+void print_run_started(const nlohmann::json& result);
+// A RunReport as "key: value" lines.
+void print_run_report(const nlohmann::json& report);
+void print_runs(const nlohmann::json& result);
+void print_errors(const nlohmann::json& result);
+
+}  // namespace emsync::ctl
