@@ -76,6 +76,14 @@ std::vector<Column> describe_columns(pqxx::transaction_base& transaction,
   return columns;
 }
 
+// libpq and server messages end with a newline.
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
 class PostgresRowSource final : public RowSource {
  public:
   PostgresRowSource(std::string conninfo, std::optional<std::string> password)
@@ -96,10 +104,7 @@ class PostgresRowSource final : public RowSource {
 // "PostgreSQL source 'host=... dbname=...': <message>", without the password
 // even if a server or libpq message were to echo it.
 Error PostgresRowSource::failure(const std::string& message) const {
-  std::string text = message;
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.pop_back();
-  }
+  std::string text = trimmed(message);
   if (m_password && !m_password->empty()) {
     constexpr std::string_view k_redacted = "***";
     for (std::size_t at = text.find(*m_password); at != std::string::npos;
@@ -120,7 +125,7 @@ Result<void> PostgresRowSource::stream(const std::string& query, const QueryOpti
     pqxx::connection connection(m_connect->connect_string);
     return stream_rows(connection, as_subquery(query), options, sink);
   } catch (const pqxx::sql_error& e) {
-    std::string message = e.what();
+    std::string message = trimmed(e.what());
     if (e.sqlstate() == "57014") {  // query_canceled: the statement timeout
       message += " (after " + std::to_string(options.statement_timeout.count()) +
                  " ms): make the model query faster or raise statement_timeout";
