@@ -16,7 +16,6 @@ class Table {
 
   // REQUIRES: cells.size() == number of headers.
   void add_row(std::vector<std::string> cells);
-  bool empty() const { return m_rows.size() == 1; }
   // Every row including the header, each ending in '\n'.
   std::string render() const;
 
