@@ -73,8 +73,8 @@ void check_url(ObjectReader& r, std::string_view key, const std::string& url) {
     r.report(key, "must not contain a user name or password");
     return;
   }
-  const std::string host =
-      lower(authority.front() == '[' ? authority.substr(0, authority.find(']') + 1)
+  const std::string host = lower(!authority.empty() && authority.front() == '['
+                                     ? authority.substr(0, authority.find(']') + 1)
                                      : authority.substr(0, authority.find(':')));
   if (host.empty()) {
     r.report(key, "has no host");
