@@ -1,0 +1,155 @@
+// /sim/ test-control endpoints (see control.hpp and README.md).
+#include "sim/control.hpp"
+
+#include <string_view>
+
+namespace emsync::sim {
+namespace {
+
+struct ControlError : std::runtime_error {
+  ControlError(int http_status, const std::string& message)
+      : std::runtime_error(message), status(http_status) {}
+  int status;
+};
+
+Json contact_to_json(const Contact& contact) {
+  return Json{{"id", contact.id},
+              {"uid", contact.uid},
+              {"email", contact.fields.value("3", Json())},
+              {"fields", contact.fields}};
+}
+
+Json list_to_json(const State& state, const ContactList& list) {
+  Json emails = Json::array();
+  for (const ContactId id : list.members) {
+    emails.push_back(state.contacts.get(id).fields.value("3", Json()));
+  }
+  return Json{{"id", list.id},
+              {"name", list.name},
+              {"created", list.created},
+              {"members", list.members},
+              {"member_emails", emails}};
+}
+
+Json ok() { return Json{{"ok", true}}; }
+
+Json get_state(State& state, const Json&, Clock::time_point) { return dump_state(state); }
+
+Json reset(State& state, const Json&, Clock::time_point) {
+  state.reset();
+  return ok();
+}
+
+Json clear_requests(State& state, const Json&, Clock::time_point) {
+  state.requests = Json::array();
+  return ok();
+}
+
+// {"contacts":[{"3":"a@x.com","1":"Ann"}, ...]} -> {"ids":[...]}; all or nothing.
+Json seed_contacts(State& state, const Json& body, Clock::time_point) {
+  const Json contacts = body.value("contacts", Json());
+  if (!contacts.is_array()) {
+    throw ControlError(400, "expected {\"contacts\": [...]}");
+  }
+  for (const Json& contact : contacts) {
+    const Json email = contact.is_object() ? contact.value("3", Json()) : Json();
+    if (!email.is_string() || email.get<std::string>().empty()) {
+      throw ControlError(400, "every contact needs a non-empty \"3\" (email): " + contact.dump());
+    }
+  }
+  Json ids = Json::array();
+  for (const Json& contact : contacts) {
+    ids.push_back(state.contacts.create(contact));
+  }
+  return Json{{"ids", ids}};
+}
+
+// {"name":"..."} -> {"id":N}
+Json create_list(State& state, const Json& body, Clock::time_point now) {
+  const Json name = body.value("name", Json());
+  if (!name.is_string() || name.get<std::string>().empty()) {
+    throw ControlError(400, "expected {\"name\": \"...\"}");
+  }
+  if (state.lists.has_name(name.get<std::string>())) {
+    throw ControlError(409, "a list with this name exists");
+  }
+  return Json{{"id", state.lists.create(name.get<std::string>(), now).id}};
+}
+
+// {"emails":{"bad@x.com":{"code":"2007","message":"..."}}} replaces the set.
+Json set_rejects(State& state, const Json& body, Clock::time_point) {
+  const Json emails = body.value("emails", Json());
+  if (!emails.is_object()) {
+    throw ControlError(400, "expected {\"emails\": {\"<email>\": {\"code\", \"message\"}}}");
+  }
+  std::map<std::string, ContactError> rejects;
+  for (const auto& [email, error] : emails.items()) {
+    const Json code = error.is_object() ? error.value("code", Json()) : Json();
+    if (!code.is_string() && !code.is_number_integer()) {
+      throw ControlError(400, "reject for '" + email + "' needs a \"code\"");
+    }
+    rejects[state.contacts.email_key(email)] = ContactError{
+        code.is_string() ? code.get<std::string>() : code.dump(), error.value("message", "")};
+  }
+  state.rejects = std::move(rejects);
+  return Json{{"ok", true}, {"count", state.rejects.size()}};
+}
+
+struct ControlRoute {
+  std::string_view method;
+  std::string_view path;
+  Json (*handler)(State&, const Json&, Clock::time_point);
+};
+
+const ControlRoute k_routes[] = {
+    {"GET", "/sim/state", get_state},         {"POST", "/sim/reset", reset},
+    {"POST", "/sim/contacts", seed_contacts}, {"POST", "/sim/lists", create_list},
+    {"POST", "/sim/reject", set_rejects},     {"POST", "/sim/requests/clear", clear_requests},
+};
+
+}  // namespace
+
+Json dump_state(const State& state) {
+  Json contacts = Json::array();
+  for (const auto& [id, contact] : state.contacts.all()) {
+    contacts.push_back(contact_to_json(contact));
+  }
+  Json lists = Json::array();
+  for (const auto& [id, list] : state.lists.all()) {
+    lists.push_back(list_to_json(state, list));
+  }
+  return Json{{"contacts", contacts},
+              {"lists", lists},
+              {"fields", state.fields.custom_to_json()},
+              {"requests", state.requests},
+              {"token_requests", state.auth.token_requests()},
+              {"rate_limited", state.rate_limited}};
+}
+
+Response handle_control(State& state, const Request& request, const Target& target,
+                        Clock::time_point now) {
+  bool path_known = false;
+  for (const ControlRoute& route : k_routes) {
+    if (route.path != target.path) {
+      continue;
+    }
+    path_known = true;
+    if (route.method != request.method) {
+      continue;
+    }
+    const Json body =
+        request.body.empty() ? Json::object() : Json::parse(request.body, nullptr, false);
+    if (!body.is_object()) {
+      return json_response(400, Json{{"error", "the body must be a JSON object"}});
+    }
+    try {
+      return json_response(200, route.handler(state, body, now));
+    } catch (const ControlError& e) {
+      return json_response(e.status, Json{{"error", e.what()}});
+    }
+  }
+  return path_known ? json_response(405, Json{{"error", "method not allowed"}})
+                    : json_response(404, Json{{"error", "unknown /sim endpoint"}});
+}
+
+}  // namespace emsync::sim

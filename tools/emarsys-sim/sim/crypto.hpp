@@ -1,0 +1,23 @@
+// The few primitives WSSE and OAuth need, on OpenSSL's EVP/RAND interfaces.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace emsync::sim {
+
+// Lower-case hex of the SHA-1 digest of `data` (40 characters).
+std::string sha1_hex(std::string_view data);
+
+// Standard Base64 with '=' padding.
+std::string base64_encode(std::string_view data);
+
+// Decodes standard padded Base64; nullopt if malformed.
+std::optional<std::string> base64_decode(std::string_view text);
+
+// `bytes` random bytes from OpenSSL's CSPRNG, as lower-case hex.
+std::string random_hex(std::size_t bytes);
+
+}  // namespace emsync::sim

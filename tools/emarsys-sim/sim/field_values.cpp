@@ -1,0 +1,119 @@
+// Field value rules per application_type (see field_values.hpp).
+#include "sim/field_values.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <regex>
+
+#include "sim/time_text.hpp"
+
+namespace emsync::sim {
+namespace {
+
+constexpr int k_optin_field = 31;
+constexpr std::size_t k_max_numeric_digits = 24;
+
+ContactError invalid(const std::string& what, const FieldDef& field) {
+  return ContactError{"2007", "Invalid " + what + " for field id: " + std::to_string(field.id)};
+}
+
+std::size_t code_points(const std::string& utf8) {
+  return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// Strings as they are, numbers in their JSON spelling; nullopt otherwise.
+std::optional<std::string> scalar_text(const Json& value) {
+  if (value.is_string()) {
+    return value.get<std::string>();
+  }
+  if (value.is_number()) {
+    return value.dump();
+  }
+  return std::nullopt;
+}
+
+std::optional<ContactError> check_text(const FieldDef& field, const Json& value,
+                                       std::size_t max_chars) {
+  const std::optional<std::string> text = scalar_text(value);
+  if (!text) {
+    return invalid("data format", field);
+  }
+  if (code_points(*text) > max_chars) {
+    return ContactError{"2007", "Invalid data format for field id: " + std::to_string(field.id) +
+                                    " (too long, max " + std::to_string(max_chars) + ")"};
+  }
+  return std::nullopt;
+}
+
+std::optional<ContactError> check_numeric(const FieldDef& field, const Json& value) {
+  static const std::regex k_number(R"([+-]?[0-9]+(\.[0-9]+)?)");
+  const std::optional<std::string> text = scalar_text(value);
+  if (!text || !std::regex_match(*text, k_number) ||
+      std::count_if(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; }) >
+          static_cast<std::ptrdiff_t>(k_max_numeric_digits)) {
+    return invalid("data format", field);
+  }
+  return std::nullopt;
+}
+
+std::optional<ContactError> check_optin(const FieldDef& field, const Json& value) {
+  const bool ok = (value.is_number_integer() && (value == 1 || value == 2)) ||
+                  (value.is_string() && (value == "1" || value == "2"));
+  return ok ? std::nullopt : std::optional(invalid("opt-in value", field));
+}
+
+std::optional<ContactError> check_choice(const FieldCatalog& catalog, const FieldDef& field,
+                                         const Json& value) {
+  const std::optional<std::string> id =
+      value.is_number_integer() || value.is_string() ? scalar_text(value) : std::nullopt;
+  const std::vector<Choice>& choices = catalog.choices(field.id);
+  const bool known = id && std::any_of(choices.begin(), choices.end(),
+                                       [&id](const Choice& c) { return c.id == *id; });
+  return known ? std::nullopt : std::optional(invalid("choice id", field));
+}
+
+}  // namespace
+
+std::optional<ContactError> check_field_value(const FieldCatalog& catalog, const FieldDef& field,
+                                              const Json& value) {
+  if (field.read_only) {
+    return ContactError{"2007", "Field is read-only: " + std::to_string(field.id)};
+  }
+  if (value.is_null() || value == "") {
+    return std::nullopt;
+  }
+  const std::string& type = field.application_type;
+  if (field.id == k_optin_field) {
+    return check_optin(field, value);
+  }
+  if (type == "shorttext" || type == "fax") {
+    return check_text(field, value, 60);
+  }
+  if (type == "longtext" || type == "url") {
+    return check_text(field, value, 255);
+  }
+  if (type == "largetext") {
+    return check_text(field, value, std::string::npos);
+  }
+  if (type == "date" || type == "birthdate") {
+    return value.is_string() && is_valid_date(value.get<std::string>())
+               ? std::nullopt
+               : std::optional(invalid("date format", field));
+  }
+  if (type == "numeric") {
+    return check_numeric(field, value);
+  }
+  if (type == "singlechoice") {
+    return check_choice(catalog, field, value);
+  }
+  return invalid("data format", field);  // special fields other than opt-in
+}
+
+bool is_plausible_email(const std::string& email) {
+  static const std::regex k_email(R"([^@\s]+@[^@\s.]+(\.[^@\s.]+)+)");
+  return std::regex_match(email, k_email);
+}
+
+}  // namespace emsync::sim

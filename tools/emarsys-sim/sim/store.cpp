@@ -1,0 +1,154 @@
+// Contact and list storage (see store.hpp).
+#include "sim/store.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace emsync::sim {
+namespace {
+
+constexpr ContactId k_first_contact_id = 100001;
+constexpr std::int64_t k_first_list_id = 900001;
+const std::string k_email_field = "3";
+
+// A stable, uid-looking string per id (Emarsys uids are opaque strings).
+std::string make_uid(ContactId id) {
+  char buffer[16];
+  std::snprintf(
+      buffer, sizeof buffer, "s%08x",
+      static_cast<unsigned>((static_cast<std::uint64_t>(id) * 2654435761u) & 0xffffffffu));
+  return buffer;
+}
+
+void apply_fields(Json& target, const Json& fields) {
+  for (const auto& [key, value] : fields.items()) {
+    if (value.is_null() || value == "") {
+      target.erase(key);
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+}  // namespace
+
+ContactStore::ContactStore(bool email_case_sensitive)
+    : m_case_sensitive(email_case_sensitive), m_next_id(k_first_contact_id) {}
+
+std::string ContactStore::email_key(const std::string& email) const {
+  std::string out = email;
+  if (!m_case_sensitive) {
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  }
+  return out;
+}
+
+std::vector<ContactId> ContactStore::find(const std::string& email) const {
+  std::vector<ContactId> out;
+  const auto [first, last] = m_by_email.equal_range(email_key(email));
+  for (auto it = first; it != last; ++it) {
+    out.push_back(it->second);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+const Contact& ContactStore::get(ContactId id) const { return m_contacts.at(id); }
+
+ContactId ContactStore::create(const Json& fields) {
+  Contact contact{m_next_id++, "", Json::object()};
+  contact.uid = make_uid(contact.id);
+  apply_fields(contact.fields, fields);
+  index(contact, true);
+  const ContactId id = contact.id;
+  m_contacts.emplace(id, std::move(contact));
+  return id;
+}
+
+void ContactStore::update(ContactId id, const Json& fields) {
+  Contact& contact = m_contacts.at(id);
+  index(contact, false);
+  apply_fields(contact.fields, fields);
+  index(contact, true);
+}
+
+void ContactStore::clear() {
+  m_contacts.clear();
+  m_by_email.clear();
+  m_next_id = k_first_contact_id;
+}
+
+void ContactStore::index(const Contact& contact, bool add) {
+  const auto email = contact.fields.find(k_email_field);
+  if (email == contact.fields.end() || !email->is_string()) {
+    return;
+  }
+  const std::string key = email_key(email->get<std::string>());
+  if (add) {
+    m_by_email.emplace(key, contact.id);
+    return;
+  }
+  const auto [first, last] = m_by_email.equal_range(key);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == contact.id) {
+      m_by_email.erase(it);
+      return;
+    }
+  }
+}
+
+ListStore::ListStore() : m_next_id(k_first_list_id) {}
+
+ContactList* ListStore::find(std::int64_t id) {
+  const auto it = m_lists.find(id);
+  return it == m_lists.end() ? nullptr : &it->second;
+}
+
+bool ListStore::has_name(const std::string& name) const {
+  return std::any_of(m_lists.begin(), m_lists.end(),
+                     [&name](const auto& entry) { return entry.second.name == name; });
+}
+
+ContactList& ListStore::create(const std::string& name, Clock::time_point now) {
+  const std::int64_t id = m_next_id++;
+  ContactList& list = m_lists[id];
+  list.id = id;
+  list.name = name;
+  list.created = format_datetime(now);
+  return list;
+}
+
+void ListStore::clear() {
+  m_lists.clear();
+  m_next_id = k_first_list_id;
+}
+
+bool add_member(ContactList& list, ContactId contact) {
+  if (!list.member_set.insert(contact).second) {
+    return false;
+  }
+  list.members.push_back(contact);
+  return true;
+}
+
+State::State(const Config& cfg)
+    : config(cfg),
+      contacts(cfg.email_case_sensitive),
+      auth(cfg),
+      limiter(cfg.rate_limit, cfg.rate_window) {}
+
+void State::reset() {
+  fields.reset();
+  contacts.clear();
+  lists.clear();
+  auth.reset();
+  limiter.reset();
+  rejects.clear();
+  requests = Json::array();
+  next_request_seq = 1;
+  rate_limited = 0;
+}
+
+}  // namespace emsync::sim

@@ -1,0 +1,105 @@
+// The simulated account's data: contacts (indexed by email key), contact
+// lists, and everything else a test may inspect or reset (request log,
+// injected rejections, auth counters, rate-limit windows).
+//
+// Not thread-safe: the Simulator owns one State and guards it with a mutex.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/auth.hpp"
+#include "sim/config.hpp"
+#include "sim/field_catalog.hpp"
+#include "sim/field_values.hpp"
+#include "sim/rate_limiter.hpp"
+
+namespace emsync::sim {
+
+using ContactId = std::int64_t;
+
+struct Contact {
+  ContactId id = 0;
+  std::string uid;
+  Json fields = Json::object();  // "<field id>" -> value as sent; cleared fields absent
+};
+
+// Contacts by id, with an index on the email (field 3). Email is not unique,
+// as in Emarsys: several contacts may share one (seeded through /sim).
+class ContactStore {
+ public:
+  explicit ContactStore(bool email_case_sensitive);
+
+  // The form an email takes as an index key (lower-cased unless case-sensitive).
+  std::string email_key(const std::string& email) const;
+
+  std::vector<ContactId> find(const std::string& email) const;
+  const Contact& get(ContactId id) const;  // REQUIRES: id exists
+  const std::map<ContactId, Contact>& all() const { return m_contacts; }
+
+  // `fields` maps field ids to values; "" and null clear a field.
+  ContactId create(const Json& fields);
+  void update(ContactId id, const Json& fields);
+  void clear();
+
+ private:
+  void index(const Contact& contact, bool add);
+
+  bool m_case_sensitive;
+  ContactId m_next_id;
+  std::map<ContactId, Contact> m_contacts;
+  std::unordered_multimap<std::string, ContactId> m_by_email;
+};
+
+struct ContactList {
+  std::int64_t id = 0;
+  std::string name;
+  std::string created;             // "YYYY-MM-DD HH:MM:SS" UTC
+  std::vector<ContactId> members;  // in insertion order
+  std::set<ContactId> member_set;
+};
+
+class ListStore {
+ public:
+  ListStore();
+
+  ContactList* find(std::int64_t id);
+  bool has_name(const std::string& name) const;
+  const std::map<std::int64_t, ContactList>& all() const { return m_lists; }
+
+  // REQUIRES: !has_name(name).
+  ContactList& create(const std::string& name, Clock::time_point now);
+  void clear();
+
+ private:
+  std::int64_t m_next_id;
+  std::map<std::int64_t, ContactList> m_lists;
+};
+
+// Adds `contact` to `list`; false when it was a member already.
+bool add_member(ContactList& list, ContactId contact);
+
+struct State {
+  // `config` must outlive this.
+  explicit State(const Config& config);
+
+  // Back to an empty account; the configuration and issued tokens stay.
+  void reset();
+
+  const Config& config;
+  FieldCatalog fields;
+  ContactStore contacts;
+  ListStore lists;
+  Authenticator auth;
+  RateLimiter limiter;
+  std::map<std::string, ContactError> rejects;  // email key -> injected error
+  Json requests = Json::array();                // the /api request log
+  std::int64_t next_request_seq = 1;
+  std::int64_t rate_limited = 0;  // 429 replies so far
+};
+
+}  // namespace emsync::sim
