@@ -1,0 +1,69 @@
+// A small HTTP/1.1 client for one origin over one keep-alive connection:
+// plain TCP for http://, TLS (peer and host name verified, SNI) for https://.
+//
+// Every step (resolve+connect, handshake, write, read) has `timeout` as its
+// deadline. Requests are serialized by an AsyncMutex, so concurrent send()s
+// queue for the connection. A request that fails on a reused connection
+// before any response arrived (the server closed it while idle) is resent
+// once on a fresh connection. Response bodies are limited to 16 MB.
+//
+// Errors: Errc::timeout, Errc::transient (resolve, connect, reset),
+// Errc::io_error (TLS setup or certificate verification: not retryable),
+// Errc::protocol_error (malformed or oversized response). Messages name the
+// origin and the step, never headers or bodies.
+//
+// Threading: use from coroutines on the executor passed in. The HttpClient
+// must outlive every send().
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+#include "emarsys/url.hpp"
+
+namespace emsync::emarsys {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method;  // "GET", "PUT", "POST"
+  std::string target;  // origin-form: "/api/v2/contact?create_if_not_exists=0"
+  Headers headers;     // Host, Content-Length and User-Agent are added
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+
+  // The first header named `name`, compared case-insensitively.
+  std::optional<std::string> header(std::string_view name) const;
+};
+
+class HttpClient {
+ public:
+  // `origin` supplies scheme, host and port (its path is ignored). `ca_file`
+  // is a PEM bundle; without it the system store is used.
+  HttpClient(boost::asio::any_io_executor executor, Url origin,
+             std::optional<std::string> ca_file, std::chrono::milliseconds timeout);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  boost::asio::awaitable<Result<HttpResponse>> send(HttpRequest request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace emsync::emarsys

@@ -1,0 +1,249 @@
+// emarsys::Client end to end against the in-process FakeServer: request
+// shape, retries, reconnects, OAuth renewal, rate-limit holds, timeouts.
+#include <catch2/catch.hpp>
+
+#include "emarsys/client.hpp"
+#include "fake_server.hpp"
+
+using namespace emsync::emarsys;
+using namespace emsync::emarsys::test;
+using emsync::Errc;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string k_fields =
+    R"({"replyCode":0,"replyText":"OK","data":[{"id":3,"name":"Email","application_type":"longtext","string_id":"email"}]})";
+const std::string k_busy = R"({"replyCode":1,"replyText":"The system is overloaded","data":""})";
+
+ClientConfig wsse_config(const FakeServer& server) {
+  ClientConfig config;
+  config.api_url = server.url("/api/v2");
+  config.user = "acme001";
+  config.secret = "s3cret";
+  config.backoff_base = 1ms;
+  config.backoff_cap = 5ms;
+  config.max_attempts = 3;
+  config.request_timeout = 2s;
+  return config;
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("list_fields sends a WSSE GET and parses the fields", "[emarsys][client]") {
+  asio::io_context io;
+  FakeServer server(io, {answer(200, k_fields)});
+  Client client(io.get_executor(), wsse_config(server));
+  auto fields = run(io, client.list_fields());
+  REQUIRE(fields);
+  REQUIRE(fields->size() == 1);
+  CHECK(fields->at(0).string_id == "email");
+  const auto& head = server.received.at(0).head;
+  CHECK(head.starts_with("get /api/v2/field http/1.1\r\n"));
+  CHECK(has(head, "x-wsse: usernametoken username=\"acme001\", passworddigest=\""));
+  CHECK(has(head, "accept: application/json"));
+  CHECK_FALSE(has(head, "s3cret"));
+}
+
+TEST_CASE("update and create send key_id 3 with the contacts array", "[emarsys][client]") {
+  asio::io_context io;
+  const std::string ok = R"({"replyCode":0,"replyText":"OK","data":{"ids":["1"],"errors":{
+      "ghost@x.com":{"2008":"No contact found with the external id: 3 - ghost@x.com"}}}})";
+  FakeServer server(io, {answer(200, ok), answer(200, ok)});
+  Client client(io.get_executor(), wsse_config(server));
+  auto updated = run(io, client.update_contacts(R"([{"3":"a@x.com"}])"));
+  REQUIRE(updated);
+  REQUIRE(updated->errors.size() == 1);
+  CHECK(updated->errors[0].code == "2008");
+  io.restart();
+  auto created = run(io, client.create_contacts(R"([{"3":"b@x.com"}])", 969));
+  REQUIRE(created);
+  CHECK(server.received[0].head.starts_with("put /api/v2/contact?create_if_not_exists=0 "));
+  CHECK(server.received[0].body == R"({"key_id":"3","contacts":[{"3":"a@x.com"}]})");
+  CHECK(has(server.received[0].head, "content-type: application/json"));
+  CHECK(server.received[1].head.starts_with("post /api/v2/contact "));
+  CHECK(server.received[1].body ==
+        R"({"key_id":"3","contacts":[{"3":"b@x.com"}],"contact_list_id":969})");
+  CHECK(server.connections == 1);  // keep-alive
+}
+
+TEST_CASE("add_to_list posts external ids to the list", "[emarsys][client]") {
+  asio::io_context io;
+  FakeServer server(io, {answer(200, R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":"2","errors":[]}})")});
+  Client client(io.get_executor(), wsse_config(server));
+  auto added = run(io, client.add_to_list(900337462, {"a@x.com", "b@x.com"}));
+  REQUIRE(added);
+  CHECK(added->inserted == 2);
+  CHECK(server.received[0].head.starts_with("post /api/v2/contactlist/900337462/add "));
+  CHECK(server.received[0].body == R"({"external_ids":["a@x.com","b@x.com"],"key_id":"3"})");
+}
+
+TEST_CASE("a 503 is retried and then succeeds", "[emarsys][client]") {
+  asio::io_context io;
+  FakeServer server(io, {answer(503, k_busy), answer(502, "<html>bad gateway</html>"),
+                         answer(200, k_fields)});
+  Client client(io.get_executor(), wsse_config(server));
+  auto fields = run(io, client.list_fields());
+  REQUIRE(fields);
+  CHECK(server.received.size() == 3);
+  // Every attempt signs afresh.
+  CHECK(server.received[0].head != server.received[1].head);
+}
+
+TEST_CASE("transient errors give up after max_attempts", "[emarsys][client]") {
+  asio::io_context io;
+  FakeServer server(io, {answer(503, k_busy), answer(503, k_busy), answer(503, k_busy)});
+  Client client(io.get_executor(), wsse_config(server));
+  auto fields = run(io, client.list_fields());
+  REQUIRE_FALSE(fields);
+  CHECK(fields.error().code == Errc::transient);
+  CHECK(fields.error().http_status == 503);
+  CHECK(has(fields.error().message, "GET /field answered HTTP 503"));
+  CHECK(has(fields.error().message, "gave up after 3 attempts"));
+  CHECK(server.received.size() == 3);
+}
+
+TEST_CASE("a 400 is not retried", "[emarsys][client]") {
+  asio::io_context io;
+  FakeServer server(io, {answer(400, R"({"replyCode":2004,"replyText":"Invalid key field id: ","data":""})")});
+  Client client(io.get_executor(), wsse_config(server));
+  auto updated = run(io, client.update_contacts("[]"));
+  REQUIRE_FALSE(updated);
+  CHECK(updated.error().code == Errc::rejected);
+  CHECK(updated.error().reply_code == 2004);
+  CHECK(server.received.size() == 1);
+}
+
+TEST_CASE("a keep-alive connection closed by the server is reopened", "[emarsys][client]") {
+  asio::io_context io;
+  Reply closing = answer(200, k_fields);
+  closing.close_after = true;
+  FakeServer server(io, {closing, answer(200, k_fields)});
+  Client client(io.get_executor(), wsse_config(server));
+  REQUIRE(run(io, client.list_fields()));
+  io.restart();
+  REQUIRE(run(io, client.list_fields()));
+  CHECK(server.connections == 2);
+}
+
+TEST_CASE("concurrent calls queue for the one connection", "[emarsys][client]") {
+  asio::io_context io;
+  FakeServer server(io, {answer(200, k_fields), answer(200, k_fields), answer(200, k_fields)});
+  Client client(io.get_executor(), wsse_config(server));
+  int done = 0;
+  for (int i = 0; i < 3; ++i) {
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      auto fields = co_await client.list_fields();
+      CHECK(fields);
+      if (++done == 3) {
+        io.stop();
+      }
+    }, asio::detached);
+  }
+  io.run();
+  CHECK(done == 3);
+  CHECK(server.connections == 1);
+}
+
+TEST_CASE("a 429 holds until X-Ratelimit-Reset, then retries", "[emarsys][client]") {
+  asio::io_context io;
+  const auto reset = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()) + 1s;
+  Reply limited = answer(429, R"({"replyCode":7003,"replyText":"Too many requests","data":""})",
+                "x-ratelimit-remaining: 0\r\nX-RateLimit-Reset: " + std::to_string(reset.count()) +
+                    "\r\n");
+  FakeServer server(io, {limited, answer(200, k_fields)});
+  Client client(io.get_executor(), wsse_config(server));
+  const auto started = std::chrono::system_clock::now();
+  REQUIRE(run(io, client.list_fields()));
+  CHECK(std::chrono::system_clock::now() >= std::chrono::system_clock::time_point(reset) - 10ms);
+  CHECK(std::chrono::system_clock::now() - started < 3s);
+}
+
+TEST_CASE("a server that does not answer times out", "[emarsys][client]") {
+  asio::io_context io;
+  Reply silent;
+  silent.silent = true;
+  FakeServer server(io, {silent, silent});
+  auto config = wsse_config(server);
+  config.request_timeout = 100ms;
+  config.max_attempts = 2;
+  Client client(io.get_executor(), config);
+  auto fields = run(io, client.list_fields());
+  REQUIRE_FALSE(fields);
+  CHECK(fields.error().code == Errc::timeout);
+  CHECK(has(fields.error().message, "127.0.0.1"));
+  CHECK(server.connections == 2);
+}
+
+TEST_CASE("a refused connection is a transient error naming the URL", "[emarsys][client]") {
+  asio::io_context io;
+  ClientConfig config;
+  config.api_url = "http://127.0.0.1:1/api/v2";
+  config.max_attempts = 1;
+  Client client(io.get_executor(), config);
+  auto fields = run(io, client.list_fields());
+  REQUIRE_FALSE(fields);
+  CHECK(fields.error().code == Errc::transient);
+  CHECK(has(fields.error().message, "http://127.0.0.1:1"));
+}
+
+TEST_CASE("a bad api_url fails every call with invalid_input", "[emarsys][client]") {
+  asio::io_context io;
+  ClientConfig config;
+  config.api_url = "api.emarsys.net/api/v2";
+  Client client(io.get_executor(), config);
+  auto fields = run(io, client.list_fields());
+  REQUIRE_FALSE(fields);
+  CHECK(fields.error().code == Errc::invalid_input);
+}
+
+TEST_CASE("OAuth fetches one token, reuses it and renews it once after a 401",
+          "[emarsys][client]") {
+  asio::io_context io;
+  const std::string token1 = R"({"access_token":"tok-1","token_type":"Bearer","expires_in":3600})";
+  const std::string token2 = R"({"access_token":"tok-2","token_type":"Bearer","expires_in":3600})";
+  const std::string refused = R"({"replyCode":1,"replyText":"Unauthorized","data":""})";
+  FakeServer server(io, {answer(200, token1), answer(200, k_fields), answer(401, refused),
+                         answer(200, token2), answer(200, k_fields)});
+  auto config = wsse_config(server);
+  config.auth = AuthKind::oauth2;
+  config.api_url = server.url("/api/v3");
+  config.token_url = server.url("/oauth2/token");
+  config.user = "id";
+  config.secret = "secret";
+  Client client(io.get_executor(), config);
+  REQUIRE(run(io, client.list_fields()));
+  io.restart();
+  REQUIRE(run(io, client.list_fields()));
+  REQUIRE(server.received.size() == 5);
+  const auto& token_request = server.received[0];
+  CHECK(token_request.head.starts_with("post /oauth2/token "));
+  CHECK(has(token_request.head, "authorization: basic awq6c2vjcmv0"));  // lowercased by the fake
+  CHECK(has(token_request.head, "content-type: application/x-www-form-urlencoded"));
+  CHECK(token_request.body == "grant_type=client_credentials");
+  CHECK(has(server.received[1].head, "authorization: bearer tok-1"));
+  CHECK(has(server.received[2].head, "authorization: bearer tok-1"));
+  CHECK(server.received[3].head.starts_with("post /oauth2/token "));
+  CHECK(has(server.received[4].head, "authorization: bearer tok-2"));
+}
+
+TEST_CASE("OAuth gives up when the renewed token is refused too", "[emarsys][client]") {
+  asio::io_context io;
+  const std::string token = R"({"access_token":"t","token_type":"Bearer","expires_in":3600})";
+  const std::string refused = R"({"replyCode":1,"replyText":"Unauthorized","data":""})";
+  FakeServer server(io, {answer(200, token), answer(401, refused), answer(200, token),
+                         answer(401, refused)});
+  auto config = wsse_config(server);
+  config.auth = AuthKind::oauth2;
+  config.token_url = server.url("/oauth2/token");
+  Client client(io.get_executor(), config);
+  auto fields = run(io, client.list_fields());
+  REQUIRE_FALSE(fields);
+  CHECK(fields.error().code == Errc::auth_failed);
+  CHECK(server.received.size() == 4);
+}

@@ -1,0 +1,151 @@
+// Every documented `data` shape (emarsys-api.md §4-§6, §11, §12).
+#include <catch2/catch.hpp>
+
+#include "emarsys/reply_data.hpp"
+
+using namespace emsync::emarsys;
+using nlohmann::json;
+
+namespace {
+
+std::vector<ContactError> errors_of(const char* data) {
+  auto errors = parse_contact_errors(json::parse(data), "PUT /contact");
+  REQUIRE(errors);
+  return errors.value();
+}
+
+}  // namespace
+
+TEST_CASE("errors may be missing, null or an empty array", "[emarsys][reply_data]") {
+  CHECK(errors_of(R"({"ids":[106504559]})").empty());
+  CHECK(errors_of(R"({"inserted_contacts":2,"errors":[]})").empty());
+  CHECK(errors_of(R"({"errors":null})").empty());
+  CHECK(errors_of(R"({"errors":{}})").empty());
+  CHECK(errors_of(R"("")").empty());
+}
+
+TEST_CASE("errors keyed by key value give one entry per code", "[emarsys][reply_data]") {
+  const auto errors = errors_of(R"({"ids":["285291248"],"errors":{
+      "erik.selvig@example.com":{"2008":"No contact found with the external id: 3 - erik.selvig@example.com"},
+      "":{"2005":"No value provided for key field: 3"}}})");
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].key == "");
+  CHECK(errors[0].code == "2005");
+  CHECK(errors[1].key == "erik.selvig@example.com");
+  CHECK(errors[1].code == "2008");
+  CHECK(errors[1].message.starts_with("No contact found"));
+}
+
+TEST_CASE("getdata errors are an array with string or int codes", "[emarsys][reply_data]") {
+  const auto errors = errors_of(R"({"result":false,"errors":[
+      {"key":"a@x.com","errorCode":2008,"errorMsg":"No contact found with the external id: 3"},
+      {"key":"b@x.com","errorCode":"2008","errorMsg":"No contact found with the external id: 3"}]})");
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].key == "a@x.com");
+  CHECK(errors[0].code == "2008");
+  CHECK(errors[1].code == "2008");
+}
+
+TEST_CASE("malformed errors are protocol errors naming the call", "[emarsys][reply_data]") {
+  for (const char* data : {R"({"errors":"oops"})", R"({"errors":{"a@x":"2008"}})",
+                           R"({"errors":[1]})"}) {
+    auto errors = parse_contact_errors(json::parse(data), "PUT /contact");
+    REQUIRE_FALSE(errors);
+    CHECK(errors.error().code == emsync::Errc::protocol_error);
+    CHECK(errors.error().message.find("PUT /contact") != std::string::npos);
+  }
+}
+
+TEST_CASE("ids may be strings, ints or mixed", "[emarsys][reply_data]") {
+  auto ids = parse_ids(json::parse(R"({"ids":["138621551", 968984932]})"), "PUT /contact");
+  REQUIRE(ids);
+  CHECK(ids.value() == std::vector<std::int64_t>{138621551, 968984932});
+  auto none = parse_ids(json::parse(R"({"errors":{}})"), "PUT /contact");
+  REQUIRE(none);
+  CHECK(none->empty());
+  CHECK_FALSE(parse_ids(json::parse(R"({"ids":["abc"]})"), "PUT /contact"));
+  CHECK_FALSE(parse_ids(json::parse(R"({"ids":{"a":1}})"), "PUT /contact"));
+}
+
+TEST_CASE("contacts results of worked examples A, B and the batch create", "[emarsys][reply_data]") {
+  auto a = parse_contacts_result(json::parse(R"({"ids":["100001",100002],
+      "errors":{"":{"2005":"No value provided for key field: 3"}}})"), "PUT /contact");
+  REQUIRE(a);
+  REQUIRE(a->errors.size() == 1);
+  CHECK(a->errors[0].code == "2005");
+  auto b = parse_contacts_result(json::parse(R"({"ids":[],"errors":{"ghost@example.com":
+      {"2008":"No contact found with the external id: 3 - ghost@example.com"}}})"), "PUT /contact");
+  REQUIRE(b);
+  CHECK(b->errors[0].key == "ghost@example.com");
+  auto create = parse_contacts_result(json::parse(R"({"ids":[123,456],"errors":{
+      "james@example.com":{"2009":"Contact with the external id already exists: 3"}}})"),
+                                      "POST /contact");
+  REQUIRE(create);
+  CHECK(create->errors[0].code == "2009");
+  CHECK_FALSE(parse_contacts_result(json::parse("[1]"), "PUT /contact"));
+}
+
+TEST_CASE("fields accept int or string ids, missing string_id and null names",
+          "[emarsys][reply_data]") {
+  auto fields = parse_fields(json::parse(R"([
+      {"id":1,"name":"First Name","application_type":"shorttext","string_id":"first_name"},
+      {"id":"31","name":"Opt-In","application_type":"special","string_id":"optin"},
+      {"id":796,"name":"loyalty_tier","application_type":"shorttext","string_id":""},
+      {"id":0,"name":null,"application_type":"interests"}])"), "GET /field");
+  REQUIRE(fields);
+  REQUIRE(fields->size() == 4);
+  CHECK(fields->at(0).string_id == "first_name");
+  CHECK(fields->at(1).id == 31);
+  CHECK(fields->at(2).string_id.empty());
+  CHECK(fields->at(3).name.empty());
+  CHECK(fields->at(3).string_id.empty());
+  CHECK(fields->at(3).application_type == "interests");
+  CHECK_FALSE(parse_fields(json::parse(R"({"id":1})"), "GET /field"));
+  CHECK_FALSE(parse_fields(json::parse(R"([{"name":"no id"}])"), "GET /field"));
+}
+
+TEST_CASE("contact lists have string ids", "[emarsys][reply_data]") {
+  auto lists = parse_contact_lists(json::parse(R"([
+      {"id":"482019135","name":"123","created":"2020-11-27 14:00:19","type":0},
+      {"id":969,"name":"b"}])"), "GET /contactlist");
+  REQUIRE(lists);
+  CHECK(lists->at(0).id == 482019135);
+  CHECK(lists->at(0).name == "123");
+  CHECK(lists->at(1).id == 969);
+  CHECK_FALSE(parse_contact_lists(json::parse(R"("")"), "GET /contactlist"));
+}
+
+TEST_CASE("list add counts inserted contacts as int or string", "[emarsys][reply_data]") {
+  auto f = parse_list_add(json::parse(R"({"inserted_contacts":1,"errors":{"nobody@x.com":
+      {"2008":"No contact found with the external id: 3 - nobody@x.com"}}})"),
+                          "POST /contactlist/900337462/add");
+  REQUIRE(f);
+  CHECK(f->inserted == 1);
+  REQUIRE(f->errors.size() == 1);
+  CHECK(f->errors[0].key == "nobody@x.com");
+  auto all_ok = parse_list_add(json::parse(R"({"inserted_contacts":"2","errors":[]})"), "add");
+  REQUIRE(all_ok);
+  CHECK(all_ok->inserted == 2);
+  CHECK(all_ok->errors.empty());
+  CHECK_FALSE(parse_list_add(json::parse(R"({"errors":[]})"), "add"));
+}
+
+TEST_CASE("created ids may be ints or strings", "[emarsys][reply_data]") {
+  auto id = parse_created_id(json::parse(R"({"id":796})"), "POST /field");
+  REQUIRE(id);
+  CHECK(id.value() == 796);
+  auto text = parse_created_id(json::parse(R"({"id":"112035628"})"), "PUT /contact");
+  REQUIRE(text);
+  CHECK(text.value() == 112035628);
+  CHECK_FALSE(parse_created_id(json::parse(R"("")"), "POST /field"));
+}
+
+TEST_CASE("json_int accepts numbers and decimal strings only", "[emarsys][reply_data]") {
+  CHECK(json_int(json(5)) == 5);
+  CHECK(json_int(json("5")) == 5);
+  CHECK(json_int(json("-7")) == -7);
+  CHECK_FALSE(json_int(json("5a")));
+  CHECK_FALSE(json_int(json("")));
+  CHECK_FALSE(json_int(json(1.5)));
+  CHECK_FALSE(json_int(json(nullptr)));
+}
