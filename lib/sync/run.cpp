@@ -88,7 +88,10 @@ class Run {
                                       m_env.new_contacts_list_id);
       }
       count(*batch, outcome);
-      EMSYNC_TRY(co_await on_pool(m_env.pool, [&] { return commit(*batch, outcome); }));
+      auto committed = co_await on_pool(m_env.pool, [&] { return commit(*batch, outcome); });
+      if (!committed) {
+        co_return committed.error();
+      }
       if (outcome.abort_run) {
         co_return *outcome.failure;
       }

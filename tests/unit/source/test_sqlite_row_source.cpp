@@ -26,7 +26,10 @@ class TempSqliteDb {
         (-7, NULL, 3.0, 7, NULL, NULL, NULL, '');
     )");
   }
-  ~TempSqliteDb() { std::filesystem::remove_all(m_dir); }
+  ~TempSqliteDb() {
+    std::error_code ignored;
+    std::filesystem::remove_all(m_dir, ignored);
+  }
 
   std::string path() const { return (m_dir / "model.db").string(); }
 

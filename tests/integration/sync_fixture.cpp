@@ -1,0 +1,191 @@
+#include "sync_fixture.hpp"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "support/http.hpp"
+
+namespace emsync::test {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) {
+    throw std::runtime_error("cannot write " + path.string());
+  }
+}
+
+std::string testdata(const std::string& name) {
+  return source_dir() + "/tools/emarsys-sim/testdata/" + name;
+}
+
+}  // namespace
+
+std::string source_dir() { return EMSYNC_SOURCE_DIR; }
+
+Simulator::Simulator(bool tls, std::vector<std::string> extra_args) : m_tls(tls) {
+  std::vector<std::string> argv = {EMARSYS_SIM_PATH,      "--bind",          "127.0.0.1",
+                                   "--port",              "0",               "--wsse-user",
+                                   k_wsse_user,           "--wsse-secret",   k_wsse_secret,
+                                   "--oauth-client-id",   k_oauth_client,    "--oauth-client-secret",
+                                   k_oauth_secret};
+  if (tls) {
+    argv.insert(argv.end(), {"--tls-cert", testdata("server.pem"), "--tls-key", testdata("server.key")});
+  }
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  m_process = std::make_unique<ChildProcess>(argv);
+  auto line = m_process->read_line_from_stdout(10s);
+  if (!line || line->rfind("listening on ", 0) != 0) {
+    throw std::runtime_error("emarsys-sim did not start: " + m_process->stderr_text());
+  }
+  m_port = static_cast<std::uint16_t>(std::stoi(line->substr(13)));
+}
+
+std::string Simulator::base_url() const {
+  return std::string(m_tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(m_port);
+}
+
+nlohmann::json Simulator::state() const {
+  if (m_tls) {
+    // The control endpoints share the TLS listener; read them with curl.
+    auto result = run_command({"curl", "-sf", "--cacert", testdata("test-ca.pem"),
+                               base_url() + "/sim/state"});
+    REQUIRE(result.exit_code == 0);
+    return nlohmann::json::parse(result.stdout_text);
+  }
+  auto response = http_request("GET", "127.0.0.1", m_port, "/sim/state");
+  REQUIRE(response.status == 200);
+  return nlohmann::json::parse(response.body);
+}
+
+std::map<std::string, nlohmann::json> Simulator::contacts() const {
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& contact : state().at("contacts")) {
+    out[contact.at("email").get<std::string>()] = contact.at("fields");
+  }
+  return out;
+}
+
+nlohmann::json Simulator::post(const std::string& target, const nlohmann::json& body) const {
+  REQUIRE_FALSE(m_tls);
+  auto response = http_request("POST", "127.0.0.1", m_port, target, body.dump());
+  REQUIRE(response.status == 200);
+  return response.body.empty() ? nlohmann::json() : nlohmann::json::parse(response.body);
+}
+
+std::int64_t Simulator::create_list(const std::string& name) const {
+  return post("/sim/lists", {{"name", name}}).at("id").get<std::int64_t>();
+}
+
+void Simulator::seed(const nlohmann::json& contacts) const {
+  post("/sim/contacts", {{"contacts", contacts}});
+}
+
+void Simulator::reject(const nlohmann::json& emails) const { post("/sim/reject", {{"emails", emails}}); }
+
+void Simulator::clear_requests() const { post("/sim/requests/clear", nlohmann::json::object()); }
+
+std::vector<nlohmann::json> Simulator::requests(const std::string& method,
+                                                const std::string& path_suffix) const {
+  std::vector<nlohmann::json> out;
+  for (const auto& request : state().at("requests")) {
+    const auto path = request.at("path").get<std::string>();
+    std::string trimmed = path;
+    while (trimmed.size() > 1 && trimmed.back() == '/') {
+      trimmed.pop_back();
+    }
+    if (request.at("method") == method && trimmed.size() >= path_suffix.size() &&
+        trimmed.compare(trimmed.size() - path_suffix.size(), path_suffix.size(), path_suffix) == 0) {
+      out.push_back(request);
+    }
+  }
+  return out;
+}
+
+nlohmann::json wsse_destination(const Simulator& sim, const TempDir& dir,
+                                std::optional<std::int64_t> list_id) {
+  write_file(dir.path() / "wsse-secret", k_wsse_secret);
+  nlohmann::json d = {{"type", "emarsys"},
+                      {"api_url", sim.base_url() + "/api/v2"},
+                      {"auth", "wsse"},
+                      {"username", k_wsse_user},
+                      {"secret_file", (dir.path() / "wsse-secret").string()}};
+  if (list_id) {
+    d["new_contacts_list_id"] = *list_id;
+  }
+  return d;
+}
+
+nlohmann::json oauth_destination(const Simulator& sim, const TempDir& dir,
+                                 std::optional<std::int64_t> list_id) {
+  write_file(dir.path() / "oauth-secret", std::string(k_oauth_secret) + "\n");
+  nlohmann::json d = {{"type", "emarsys"},
+                      {"api_url", sim.base_url() + "/api/v3"},
+                      {"auth", "oauth2"},
+                      {"client_id", k_oauth_client},
+                      {"client_secret_file", (dir.path() / "oauth-secret").string()},
+                      {"token_url", sim.base_url() + "/oauth2/token"},
+                      {"ca_file", testdata("test-ca.pem")}};
+  if (list_id) {
+    d["new_contacts_list_id"] = *list_id;
+  }
+  return d;
+}
+
+Daemon::Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destinations)
+    : m_dir(dir) {
+  const nlohmann::json config = {{"state_db", state_db()},
+                                 {"admin_socket", socket_path()},
+                                 {"log", {{"level", "debug"}, {"format", "text"}}},
+                                 {"sources", std::move(sources)},
+                                 {"destinations", std::move(destinations)}};
+  write_file(dir.path() / "emsyncd.json", config.dump(2));
+  m_process = std::make_unique<ChildProcess>(
+      std::vector<std::string>{EMSYNCD_PATH, "--config", (dir.path() / "emsyncd.json").string()});
+  for (int i = 0; i < 200; ++i) {
+    if (ctl({"ping"}).exit_code == 0) {
+      return;
+    }
+    if (m_process->poll()) {
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  throw std::runtime_error("emsyncd did not start: " + m_process->stderr_text());
+}
+
+Daemon::~Daemon() {
+  const int code = m_process->terminate(10s);
+  if (code != 0) {
+    std::fprintf(stderr, "emsyncd exited with %d; its log:\n%s\n", code,
+                 m_process->stderr_text().c_str());
+  }
+}
+
+std::string Daemon::socket_path() const { return (m_dir.path() / "emsyncd.sock").string(); }
+std::string Daemon::state_db() const { return (m_dir.path() / "state.db").string(); }
+
+CommandResult Daemon::ctl(const std::vector<std::string>& args,
+                          const std::string& stdin_text) const {
+  std::vector<std::string> argv = {EMSYNCCTL_PATH, "--socket", socket_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, stdin_text, std::chrono::minutes(5));
+}
+
+nlohmann::json Daemon::ctl_json(const std::vector<std::string>& args, int expected_exit) const {
+  std::vector<std::string> with_json = {"--json"};
+  with_json.insert(with_json.end(), args.begin(), args.end());
+  auto result = ctl(with_json);
+  INFO("emsyncctl " << args.front() << " stderr: " << result.stderr_text
+                    << "\nstdout: " << result.stdout_text);
+  REQUIRE(result.exit_code == expected_exit);
+  return nlohmann::json::parse(result.stdout_text);
+}
+
+}  // namespace emsync::test

@@ -1,0 +1,257 @@
+// End to end: a PostgreSQL model synced to the Emarsys simulator by the real
+// emsyncd, driven with the real emsyncctl.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "support/pg_cluster.hpp"
+#include "sync_fixture.hpp"
+
+namespace emsync::test {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int k_contacts = 3000;
+constexpr int k_existing = 500;  // user1..user500 already exist in Emarsys
+
+std::string email_of(int i) { return "user" + std::to_string(i) + "@example.com"; }
+
+// A fresh database with the crm.customers model: k_contacts good rows and six
+// bad ones (three invalid emails, one email twice, one city too long).
+std::string create_model(const PgCluster& pg, const std::string& db) {
+  pg.exec("DROP DATABASE IF EXISTS " + db + "; CREATE DATABASE " + db + ";");
+  pg.exec(R"sql(
+    CREATE SCHEMA crm;
+    CREATE TABLE crm.customers (email text, first_name text, city text, birth_date date,
+                                opted_in boolean, tier text, ltv numeric(12,2));
+    INSERT INTO crm.customers
+      SELECT 'user' || i || '@example.com', 'First' || i, 'City' || (i % 7),
+             DATE '1980-01-01' + i, i % 2 = 0, (ARRAY['gold','silver','bronze'])[i % 3 + 1],
+             i * 1.5
+      FROM generate_series(1, 3000) AS i;
+    INSERT INTO crm.customers (email, first_name) VALUES
+      ('not-an-email', 'Bad'), ('a b@example.com', 'Bad'), (NULL, 'Bad'),
+      ('dup@example.com', 'One'), (' DUP@example.com', 'Two');
+    INSERT INTO crm.customers (email, city) VALUES ('long@example.com', repeat('x', 61));
+  )sql", db);
+  return pg.conninfo("postgres", db);
+}
+
+json activation(bool insert) {
+  return {{"name", "crm-contacts"},
+          {"source", "warehouse"},
+          {"destination", "emarsys"},
+          {"query", "SELECT email, first_name, city, birth_date, opted_in, tier, ltv FROM crm.customers"},
+          {"fields", {{"first_name", 1}, {"city", "city"}, {"birth_date", 4}, {"opted_in", 31}}},
+          {"custom_attributes", {"tier", "ltv"}},
+          {"insert_new_contacts", insert}};
+}
+
+struct Setup {
+  TempDir dir{"emsync-sync"};
+  Simulator sim;
+  std::int64_t list_id;
+  Daemon daemon;
+
+  Setup(const std::string& db, bool insert)
+      : list_id(sim.create_list("new from emsync")),
+        daemon(dir, {{"warehouse", {{"type", "postgres"}, {"conninfo", create_model(PgCluster::shared(), db)}}}},
+               {{"emarsys", wsse_destination(sim, dir, list_id)}}) {
+    json existing = json::array();
+    for (int i = 1; i <= k_existing; ++i) {
+      existing.push_back({{"3", email_of(i)}, {"1", "Old"}});
+    }
+    sim.seed(existing);
+    auto applied = daemon.ctl({"apply", "-"}, activation(insert).dump());
+    INFO(applied.stderr_text);
+    REQUIRE(applied.exit_code == 0);
+  }
+
+  json run(int expected_exit = 0) { return daemon.ctl_json({"run", "crm-contacts", "--wait"}, expected_exit); }
+};
+
+std::int64_t custom_field_id(const json& state, const std::string& name) {
+  for (const auto& field : state.at("fields")) {
+    if (field.at("name") == name) {
+      return field.at("id").get<std::int64_t>();
+    }
+  }
+  FAIL("no custom field " << name);
+  return -1;
+}
+
+std::string as_text(const json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::size_t contacts_sent(const Simulator& sim) {
+  std::size_t n = 0;
+  for (const auto* method : {"PUT", "POST"}) {
+    for (const auto& request : sim.requests(method, "/contact")) {
+      n += request.at("contacts").size();
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", "[sync][pg]") {
+  Setup s("sync_first", true);
+
+  const json report = s.run();
+  CHECK(report.at("status") == "succeeded");
+  CHECK(report.at("rows_read") == k_contacts + 6);
+  CHECK(report.at("updated") == k_existing);
+  CHECK(report.at("inserted") == k_contacts - k_existing);
+  CHECK(report.at("rejected") == 6);
+  CHECK(report.at("unchanged") == 0);
+  CHECK(report.at("not_found") == 0);
+  CHECK(report.at("failed") == 0);
+  CHECK(report.at("error").is_null());
+
+  const json state = s.sim.state();
+  const auto tier_id = std::to_string(custom_field_id(state, "tier"));
+  const auto ltv_id = std::to_string(custom_field_id(state, "ltv"));
+  const auto contacts = s.sim.contacts();
+  REQUIRE(contacts.size() == k_contacts);
+  for (int i = 1; i <= k_contacts; ++i) {
+    const json& fields = contacts.at(email_of(i));
+    INFO(email_of(i) << " " << fields.dump());
+    CHECK(as_text(fields.at("1")) == "First" + std::to_string(i));
+    CHECK(as_text(fields.at("11")) == "City" + std::to_string(i % 7));
+    CHECK(as_text(fields.at("31")) == (i % 2 == 0 ? "1" : "2"));
+    CHECK(as_text(fields.at(tier_id)) == std::vector<std::string>{"gold", "silver", "bronze"}[i % 3]);
+    CHECK(std::stod(as_text(fields.at(ltv_id))) == Approx(i * 1.5));
+    if (i == 1) {
+      CHECK(as_text(fields.at("4")) == "1980-01-02");
+    }
+  }
+
+  SECTION("custom fields are created once, with types from the model's columns") {
+    CHECK(s.sim.requests("POST", "/field").size() == 2);
+    std::map<std::string, std::string> types;
+    for (const auto& field : state.at("fields")) {
+      types[field.at("name")] = field.at("application_type");
+    }
+    CHECK(types.at("tier") == "longtext");
+    CHECK(types.at("ltv") == "numeric");
+  }
+
+  SECTION("only the new contacts join the new-contacts list") {
+    std::set<std::string> members;
+    for (const auto& list : state.at("lists")) {
+      if (list.at("id") == s.list_id) {
+        for (const auto& member : list.at("members")) {
+          members.insert(as_text(member));
+        }
+      }
+    }
+    std::set<std::string> created;
+    for (const auto& contact : state.at("contacts")) {
+      const int n = std::stoi(contact.at("email").get<std::string>().substr(4));
+      if (n > k_existing) {
+        created.insert(as_text(contact.at("id")));
+      }
+    }
+    CHECK(members.size() == k_contacts - k_existing);
+    CHECK(members == created);
+  }
+
+  SECTION("bad rows are rejected with their reason") {
+    const json errors = s.daemon.ctl_json({"errors", "crm-contacts"});
+    std::multiset<std::string> codes;
+    for (const auto& e : errors.at("errors")) {
+      codes.insert(e.at("code").get<std::string>());
+    }
+    CHECK(codes.count("invalid_email") == 2);
+    CHECK(codes.count("missing_email") == 1);
+    CHECK(codes.count("duplicate_email") == 2);
+    CHECK(codes.count("invalid_value") == 1);
+  }
+
+  SECTION("a rerun sends no contact") {
+    s.sim.clear_requests();
+    const json again = s.run();
+    CHECK(again.at("status") == "succeeded");
+    CHECK(again.at("unchanged") == k_contacts);
+    CHECK(again.at("rejected") == 6);
+    CHECK(again.at("updated") == 0);
+    CHECK(again.at("inserted") == 0);
+    CHECK(contacts_sent(s.sim) == 0);
+    CHECK(s.sim.requests("POST", "/field").empty());
+  }
+
+  SECTION("a changed column sends exactly those contacts with exactly that field") {
+    PgCluster::shared().exec(
+        "UPDATE crm.customers SET city = 'Moved' WHERE email IN "
+        "('user1@example.com','user2@example.com','user2999@example.com')",
+        "sync_first");
+    s.sim.clear_requests();
+    const json again = s.run();
+    CHECK(again.at("updated") == 3);
+    CHECK(again.at("unchanged") == k_contacts - 3);
+    auto puts = s.sim.requests("PUT", "/contact");
+    REQUIRE(puts.size() == 1);
+    std::set<std::string> emails;
+    for (const auto& contact : puts.front().at("contacts")) {
+      CHECK(contact.size() == 2);
+      CHECK(contact.at("11") == "Moved");
+      emails.insert(contact.at("3").get<std::string>());
+    }
+    CHECK(emails == std::set<std::string>{"user1@example.com", "user2@example.com",
+                                          "user2999@example.com"});
+    CHECK(as_text(s.sim.contacts().at("user2999@example.com").at("11")) == "Moved");
+  }
+
+  SECTION("a value that becomes NULL is cleared with an empty string") {
+    PgCluster::shared().exec("UPDATE crm.customers SET tier = NULL WHERE email = 'user5@example.com'",
+                             "sync_first");
+    s.sim.clear_requests();
+    CHECK(s.run().at("updated") == 1);
+    auto puts = s.sim.requests("PUT", "/contact");
+    REQUIRE(puts.size() == 1);
+    CHECK(puts.front().at("contacts") ==
+          json::array({{{"3", "user5@example.com"}, {tier_id, ""}}}));
+  }
+
+  SECTION("a contact the simulator rejects is retried on the next run") {
+    PgCluster::shared().exec(
+        "UPDATE crm.customers SET first_name = 'Renamed' WHERE email = 'user7@example.com'",
+        "sync_first");
+    s.sim.reject({{"user7@example.com", {{"code", "2007"}, {"message", "Invalid data format for field id: 1"}}}});
+    const json rejected = s.run();
+    CHECK(rejected.at("status") == "succeeded");
+    CHECK(rejected.at("rejected") == 7);
+    const json errors = s.daemon.ctl_json({"errors", "crm-contacts"});
+    bool found = false;
+    for (const auto& e : errors.at("errors")) {
+      found = found || (e.at("row_key") == "user7@example.com" && e.at("code") == "2007");
+    }
+    CHECK(found);
+    s.sim.reject(json::object());
+    const json retried = s.run();
+    CHECK(retried.at("updated") == 1);
+    CHECK(as_text(s.sim.contacts().at("user7@example.com").at("1")) == "Renamed");
+  }
+}
+
+TEST_CASE("without insert_new_contacts, unknown contacts are counted and nothing is created",
+          "[sync][pg]") {
+  Setup s("sync_no_insert", false);
+  const json report = s.run();
+  CHECK(report.at("status") == "succeeded");
+  CHECK(report.at("updated") == k_existing);
+  CHECK(report.at("not_found") == k_contacts - k_existing);
+  CHECK(report.at("inserted") == 0);
+  CHECK(s.sim.contacts().size() == k_existing);
+  CHECK(s.sim.requests("POST", "/contact").empty());
+
+  // Nothing was stored for them: they are tried again on the next run.
+  const json again = s.run();
+  CHECK(again.at("not_found") == k_contacts - k_existing);
+  CHECK(again.at("unchanged") == k_existing);
+}
+
+}  // namespace emsync::test
