@@ -66,7 +66,8 @@ nlohmann::json Simulator::state() const {
 
 std::map<std::string, nlohmann::json> Simulator::contacts() const {
   std::map<std::string, nlohmann::json> out;
-  for (const auto& contact : state().at("contacts")) {
+  const nlohmann::json all = state();
+  for (const auto& contact : all.at("contacts")) {
     out[contact.at("email").get<std::string>()] = contact.at("fields");
   }
   return out;
@@ -94,7 +95,8 @@ void Simulator::clear_requests() const { post("/sim/requests/clear", nlohmann::j
 std::vector<nlohmann::json> Simulator::requests(const std::string& method,
                                                 const std::string& path_suffix) const {
   std::vector<nlohmann::json> out;
-  for (const auto& request : state().at("requests")) {
+  const nlohmann::json all = state();
+  for (const auto& request : all.at("requests")) {
     const auto path = request.at("path").get<std::string>();
     std::string trimmed = path;
     while (trimmed.size() > 1 && trimmed.back() == '/') {
