@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "emarsys/crypto.hpp"
+#include "core/crypto.hpp"
 #include "emarsys/reply_data.hpp"
 
 namespace emsync::emarsys {

@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "emarsys/crypto.hpp"
+#include "core/crypto.hpp"
 
 namespace emsync::emarsys {
 

@@ -71,6 +71,14 @@ asio::awaitable<Result<store::ActivationRecord>> Service::find_activation(const 
   co_return std::move(**found);
 }
 
+asio::awaitable<Result<store::ActivationRecord>> Service::named_activation(const Request& request) {
+  auto name = string_param(request, "name");
+  if (!name) {
+    co_return name.error();
+  }
+  co_return co_await find_activation(*name);
+}
+
 asio::awaitable<Response> Service::handle_ping(const Request&) {
   co_return Response::success(
       {{"version", EMSYNC_VERSION}, {"uptime_s", (now_millis() - m_started_at) / 1000}});
@@ -132,11 +140,7 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
 }
 
 asio::awaitable<Response> Service::handle_show(const Request& request) {
-  auto name = string_param(request, "name");
-  if (!name) {
-    co_return Response::from_error(name.error());
-  }
-  auto a = co_await find_activation(*name);
+  auto a = co_await named_activation(request);
   if (!a) {
     co_return Response::from_error(a.error());
   }
@@ -173,11 +177,7 @@ asio::awaitable<Response> Service::handle_delete(const Request& request) {
 }
 
 asio::awaitable<Response> Service::handle_run(const Request& request) {
-  auto name = string_param(request, "name");
-  if (!name) {
-    co_return Response::from_error(name.error());
-  }
-  auto a = co_await find_activation(*name);
+  auto a = co_await named_activation(request);
   if (!a) {
     co_return Response::from_error(a.error());
   }
@@ -196,11 +196,7 @@ asio::awaitable<Response> Service::handle_run(const Request& request) {
 }
 
 asio::awaitable<Response> Service::handle_runs(const Request& request) {
-  auto name = string_param(request, "name");
-  if (!name) {
-    co_return Response::from_error(name.error());
-  }
-  auto a = co_await find_activation(*name);
+  auto a = co_await named_activation(request);
   if (!a) {
     co_return Response::from_error(a.error());
   }
@@ -217,11 +213,7 @@ asio::awaitable<Response> Service::handle_runs(const Request& request) {
 }
 
 asio::awaitable<Response> Service::handle_errors(const Request& request) {
-  auto name = string_param(request, "name");
-  if (!name) {
-    co_return Response::from_error(name.error());
-  }
-  auto a = co_await find_activation(*name);
+  auto a = co_await named_activation(request);
   if (!a) {
     co_return Response::from_error(a.error());
   }

@@ -70,6 +70,9 @@ class Service {
   boost::asio::awaitable<admin::Response> handle_ping(const admin::Request& request);
 
   boost::asio::awaitable<Result<store::ActivationRecord>> find_activation(const std::string& name);
+  // The activation named by the request's "name" parameter.
+  boost::asio::awaitable<Result<store::ActivationRecord>> named_activation(
+      const admin::Request& request);
   boost::asio::awaitable<Result<RunTicket>> request_run(const store::ActivationRecord& activation,
                                                         bool full);
   boost::asio::awaitable<void> run_activation(std::string name, std::int64_t run_id);

@@ -30,26 +30,6 @@ constexpr std::array<std::pair<std::string_view, FieldType>, 8> k_application_ty
     {"singlechoice", FieldType::singlechoice},
 }};
 
-// Spelled here rather than with source::to_string, which the source module
-// implements: this module only uses source's header.
-const char* column_type_name(ColumnType type) {
-  switch (type) {
-    case ColumnType::text:
-      return "text";
-    case ColumnType::integer:
-      return "integer";
-    case ColumnType::numeric:
-      return "numeric";
-    case ColumnType::boolean:
-      return "boolean";
-    case ColumnType::date:
-      return "date";
-    case ColumnType::timestamp:
-      return "timestamp";
-  }
-  return "unknown";
-}
-
 const char* field_type_name(FieldType type) {
   switch (type) {
     case FieldType::shorttext:
@@ -95,7 +75,7 @@ Error reject(std::string_view column, const std::string& reason) {
 }
 
 Error wrong_column_type(std::string_view column, ColumnType type, FieldType target) {
-  return reject(column, std::string(column_type_name(type)) +
+  return reject(column, std::string(source::to_string(type)) +
                             " values cannot be sent to an Emarsys " + field_type_name(target) +
                             " field");
 }

@@ -1,8 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "emarsys/crypto.hpp"
+#include "core/crypto.hpp"
 #include "emarsys/wsse.hpp"
 
+using namespace emsync;
 using namespace emsync::emarsys;
 
 TEST_CASE("wsse digest matches the documented test vectors", "[emarsys][wsse]") {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "sim/auth.hpp"
-#include "sim/crypto.hpp"
+#include "core/crypto.hpp"
 #include "sim/simulator.hpp"
 
 namespace emsync::sim::test {

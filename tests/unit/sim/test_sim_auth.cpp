@@ -3,6 +3,7 @@
 
 #include "sim_fixture.hpp"
 
+using namespace emsync;
 using namespace emsync::sim;
 using namespace emsync::sim::test;
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "sim/crypto.hpp"
+#include "core/crypto.hpp"
 
 namespace emsync::sim {
 namespace {

@@ -1,5 +1,5 @@
 // SHA-1, Base64 and random tokens via OpenSSL (see crypto.hpp).
-#include "sim/crypto.hpp"
+#include "core/crypto.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace emsync::sim {
+namespace emsync {
 namespace {
 
 std::string to_hex(const unsigned char* data, std::size_t size) {
@@ -69,4 +69,4 @@ std::string random_hex(std::size_t bytes) {
   return to_hex(buffer.data(), buffer.size());
 }
 
-}  // namespace emsync::sim
+}  // namespace emsync

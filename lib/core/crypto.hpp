@@ -1,4 +1,5 @@
-// The few primitives WSSE and OAuth need, on OpenSSL's EVP/RAND interfaces.
+// SHA-1, Base64 and CSPRNG hex via OpenSSL: what WSSE and OAuth need, shared by
+// the Emarsys client and the simulator.
 #pragma once
 
 #include <cstddef>
@@ -6,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace emsync::sim {
+namespace emsync {
 
 // Lower-case hex of the SHA-1 digest of `data` (40 characters).
 std::string sha1_hex(std::string_view data);
@@ -20,4 +21,4 @@ std::optional<std::string> base64_decode(std::string_view text);
 // `bytes` random bytes from OpenSSL's CSPRNG, as lower-case hex.
 std::string random_hex(std::size_t bytes);
 
-}  // namespace emsync::sim
+}  // namespace emsync
