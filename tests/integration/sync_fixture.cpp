@@ -1,11 +1,16 @@
 #include "sync_fixture.hpp"
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
+#include "store/sqlite.hpp"
 #include "support/http.hpp"
+#include "support/pg_cluster.hpp"
 
 namespace emsync::test {
 
@@ -13,7 +18,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-void write_file(const std::filesystem::path& path, const std::string& text) {
+std::string testdata(const std::string& name) {
+  return source_dir() + "/tools/emarsys-sim/testdata/" + name;
+}
+
+}  // namespace
+
+void write_text_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
   if (!out) {
@@ -21,11 +32,12 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
   }
 }
 
-std::string testdata(const std::string& name) {
-  return source_dir() + "/tools/emarsys-sim/testdata/" + name;
+std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-}  // namespace
+std::string test_ca_file() { return testdata("test-ca.pem"); }
 
 std::string source_dir() { return EMSYNC_SOURCE_DIR; }
 
@@ -54,8 +66,9 @@ std::string Simulator::base_url() const {
 nlohmann::json Simulator::state() const {
   if (m_tls) {
     // The control endpoints share the TLS listener; read them with curl.
-    auto result = run_command({"curl", "-sf", "--cacert", testdata("test-ca.pem"),
+    auto result = run_command({"curl", "-sSf", "--cacert", test_ca_file(),
                                base_url() + "/sim/state"});
+    INFO("curl: " << result.stderr_text);
     REQUIRE(result.exit_code == 0);
     return nlohmann::json::parse(result.stdout_text);
   }
@@ -74,7 +87,15 @@ std::map<std::string, nlohmann::json> Simulator::contacts() const {
 }
 
 nlohmann::json Simulator::post(const std::string& target, const nlohmann::json& body) const {
-  REQUIRE_FALSE(m_tls);
+  if (m_tls) {
+    auto result = run_command({"curl", "-sSf", "--cacert", test_ca_file(), "-X", "POST", "-H",
+                               "Content-Type: application/json", "--data-binary", "@-",
+                               base_url() + target},
+                              body.dump());
+    INFO("curl POST " << target << ": " << result.stderr_text);
+    REQUIRE(result.exit_code == 0);
+    return result.stdout_text.empty() ? nlohmann::json() : nlohmann::json::parse(result.stdout_text);
+  }
   auto response = http_request("POST", "127.0.0.1", m_port, target, body.dump());
   REQUIRE(response.status == 200);
   return response.body.empty() ? nlohmann::json() : nlohmann::json::parse(response.body);
@@ -110,9 +131,24 @@ std::vector<nlohmann::json> Simulator::requests(const std::string& method,
   return out;
 }
 
+std::vector<nlohmann::json> Simulator::sent_contacts(const std::string& method) const {
+  std::vector<nlohmann::json> out;
+  for (const auto& request : requests(method, "/contact")) {
+    const nlohmann::json& contacts = request.at("contacts");
+    out.insert(out.end(), contacts.begin(), contacts.end());
+  }
+  return out;
+}
+
+std::int64_t Simulator::token_requests(const std::string& client_id) const {
+  const nlohmann::json all = state();
+  const nlohmann::json& counts = all.at("token_requests");
+  return counts.contains(client_id) ? counts.at(client_id).get<std::int64_t>() : 0;
+}
+
 nlohmann::json wsse_destination(const Simulator& sim, const TempDir& dir,
-                                std::optional<std::int64_t> list_id) {
-  write_file(dir.path() / "wsse-secret", k_wsse_secret);
+                                std::optional<std::int64_t> list_id, const std::string& secret) {
+  write_text_file(dir.path() / "wsse-secret", secret);
   nlohmann::json d = {{"type", "emarsys"},
                       {"api_url", sim.base_url() + "/api/v2"},
                       {"auth", "wsse"},
@@ -126,28 +162,39 @@ nlohmann::json wsse_destination(const Simulator& sim, const TempDir& dir,
 
 nlohmann::json oauth_destination(const Simulator& sim, const TempDir& dir,
                                  std::optional<std::int64_t> list_id) {
-  write_file(dir.path() / "oauth-secret", std::string(k_oauth_secret) + "\n");
+  write_text_file(dir.path() / "oauth-secret", std::string(k_oauth_secret) + "\n");
   nlohmann::json d = {{"type", "emarsys"},
                       {"api_url", sim.base_url() + "/api/v3"},
                       {"auth", "oauth2"},
                       {"client_id", k_oauth_client},
                       {"client_secret_file", (dir.path() / "oauth-secret").string()},
                       {"token_url", sim.base_url() + "/oauth2/token"},
-                      {"ca_file", testdata("test-ca.pem")}};
+                      {"ca_file", test_ca_file()}};
   if (list_id) {
     d["new_contacts_list_id"] = *list_id;
   }
   return d;
 }
 
+nlohmann::json daemon_config(const TempDir& dir, nlohmann::json sources,
+                             nlohmann::json destinations) {
+  return {{"state_db", (dir.path() / "state.db").string()},
+          {"admin_socket", (dir.path() / "emsyncd.sock").string()},
+          {"log", {{"level", "debug"}, {"format", "text"}}},
+          {"sources", std::move(sources)},
+          {"destinations", std::move(destinations)}};
+}
+
+CommandResult run_emsyncd(const TempDir& dir, const nlohmann::json& config) {
+  const auto path = dir.path() / "bad-config.json";
+  write_text_file(path, config.dump(2));
+  return run_command({EMSYNCD_PATH, "--config", path.string()}, {}, std::chrono::seconds(20));
+}
+
 Daemon::Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destinations)
     : m_dir(dir) {
-  const nlohmann::json config = {{"state_db", state_db()},
-                                 {"admin_socket", socket_path()},
-                                 {"log", {{"level", "debug"}, {"format", "text"}}},
-                                 {"sources", std::move(sources)},
-                                 {"destinations", std::move(destinations)}};
-  write_file(dir.path() / "emsyncd.json", config.dump(2));
+  const nlohmann::json config = daemon_config(dir, std::move(sources), std::move(destinations));
+  write_text_file(dir.path() / "emsyncd.json", config.dump(2));
   m_process = std::make_unique<ChildProcess>(
       std::vector<std::string>{EMSYNCD_PATH, "--config", (dir.path() / "emsyncd.json").string()});
   for (int i = 0; i < 200; ++i) {
@@ -180,14 +227,100 @@ CommandResult Daemon::ctl(const std::vector<std::string>& args,
   return run_command(argv, stdin_text, std::chrono::minutes(5));
 }
 
-nlohmann::json Daemon::ctl_json(const std::vector<std::string>& args, int expected_exit) const {
+nlohmann::json Daemon::ctl_json(const std::vector<std::string>& args, int expected_exit,
+                                const std::string& stdin_text) const {
   std::vector<std::string> with_json = {"--json"};
   with_json.insert(with_json.end(), args.begin(), args.end());
-  auto result = ctl(with_json);
+  auto result = ctl(with_json, stdin_text);
   INFO("emsyncctl " << args.front() << " stderr: " << result.stderr_text
                     << "\nstdout: " << result.stdout_text);
   REQUIRE(result.exit_code == expected_exit);
   return nlohmann::json::parse(result.stdout_text);
 }
+
+nlohmann::json Daemon::apply(const nlohmann::json& activations) const {
+  return ctl_json({"apply", "-"}, 0, activations.dump()).at("applied");
+}
+
+nlohmann::json Daemon::run(const std::string& name, const std::vector<std::string>& extra,
+                           int expected_exit) const {
+  std::vector<std::string> args = {"run", name, "--wait"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return ctl_json(args, expected_exit);
+}
+
+std::vector<std::string> Daemon::state_rows(const std::string& sql) const {
+  auto db = store::Db::open(state_db(), SQLITE_OPEN_READONLY);
+  REQUIRE(db);
+  db->set_busy_timeout(5000);
+  auto statement = db->prepare(sql);
+  REQUIRE(statement);
+  std::vector<std::string> rows;
+  for (;;) {
+    auto row = statement->step();
+    REQUIRE(row);
+    if (!*row) {
+      return rows;
+    }
+    rows.push_back(statement->get_text(0));
+  }
+}
+
+std::string as_text(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::map<std::string, nlohmann::json> by_email(const std::vector<nlohmann::json>& contacts) {
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& contact : contacts) {
+    out[contact.at("3").get<std::string>()] = contact;
+  }
+  return out;
+}
+
+std::string person(int i) { return "person" + std::to_string(i) + "@example.com"; }
+
+std::string create_people_db(const std::string& db, int rows) {
+  const auto& pg = PgCluster::shared();
+  pg.exec("DROP DATABASE IF EXISTS " + db + "; CREATE DATABASE " + db + ";");
+  pg.exec("CREATE TABLE people (email text, first_name text, last_name text, city text,"
+          " active boolean NOT NULL DEFAULT true);"
+          "INSERT INTO people (email, first_name, last_name, city)"
+          "  SELECT 'person' || i || '@example.com', 'First' || i, 'Last' || i,"
+          "         CASE WHEN i % 4 = 0 THEN NULL ELSE 'City' || i END"
+          "  FROM generate_series(1, " + std::to_string(rows) + ") AS i;",
+          db);
+  return pg.conninfo("postgres", db);
+}
+
+nlohmann::json person_fields(int i) {
+  nlohmann::json fields = {{"1", "First" + std::to_string(i)}, {"2", "Last" + std::to_string(i)}};
+  if (i % 4 != 0) {
+    fields["11"] = "City" + std::to_string(i);
+  }
+  return fields;
+}
+
+nlohmann::json person_contact(int i) {
+  nlohmann::json contact = person_fields(i);
+  contact["3"] = person(i);
+  return contact;
+}
+
+nlohmann::json all_people_fields() { return {{"first_name", 1}, {"last_name", 2}, {"city", 11}}; }
+
+nlohmann::json people_activation(const std::string& name, const std::string& destination,
+                                 const nlohmann::json& fields) {
+  return {{"name", name},
+          {"source", "warehouse"},
+          {"destination", destination},
+          {"query", "SELECT email, first_name, last_name, city FROM people WHERE active"},
+          {"fields", fields},
+          {"insert_new_contacts", true}};
+}
+
+PeopleSync::PeopleSync(const std::string& db, int rows)
+    : daemon(dir, {{"warehouse", {{"type", "postgres"}, {"conninfo", create_people_db(db, rows)}}}},
+             {{"emarsys", wsse_destination(sim, dir, std::nullopt)}}) {}
 
 }  // namespace emsync::test

@@ -2,7 +2,10 @@
 // and emsyncctl binaries, on loopback, in a private temp dir.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <memory>
@@ -20,7 +23,14 @@ inline constexpr const char* k_wsse_secret = "wsse-secret-value";
 inline constexpr const char* k_oauth_client = "acme-client";
 inline constexpr const char* k_oauth_secret = "oauth-secret-value";
 
-// emarsys-sim with one WSSE user and one OAuth client.
+void write_text_file(const std::filesystem::path& path, const std::string& text);
+// The whole file, or "" when it does not exist.
+std::string read_text_file(const std::filesystem::path& path);
+// The CA that signed the simulator's TLS certificate.
+std::string test_ca_file();
+
+// emarsys-sim with one WSSE user and one OAuth client. The /sim control
+// requests work over TLS too (through curl, trusting test_ca_file()).
 class Simulator {
  public:
   explicit Simulator(bool tls = false, std::vector<std::string> extra_args = {});
@@ -38,6 +48,10 @@ class Simulator {
   // Logged requests with `method` whose path ends with `path_suffix`.
   std::vector<nlohmann::json> requests(const std::string& method,
                                        const std::string& path_suffix) const;
+  // The contacts sent with `method` ("PUT" or "POST") to /contact, in order.
+  std::vector<nlohmann::json> sent_contacts(const std::string& method = "PUT") const;
+  // POST /oauth2/token calls made by `client_id` (0 when none).
+  std::int64_t token_requests(const std::string& client_id) const;
 
  private:
   nlohmann::json post(const std::string& target, const nlohmann::json& body) const;
@@ -56,9 +70,19 @@ class Daemon {
   std::string socket_path() const;
   CommandResult ctl(const std::vector<std::string>& args, const std::string& stdin_text = {}) const;
   // emsyncctl --json ARGS; REQUIREs the expected exit code and parses stdout.
-  nlohmann::json ctl_json(const std::vector<std::string>& args, int expected_exit = 0) const;
+  nlohmann::json ctl_json(const std::vector<std::string>& args, int expected_exit = 0,
+                          const std::string& stdin_text = {}) const;
+  // `apply -` with `activations`; REQUIREs success and returns the "applied" array.
+  nlohmann::json apply(const nlohmann::json& activations) const;
+  // `run NAME --wait [extra...]`: the run report.
+  nlohmann::json run(const std::string& name, const std::vector<std::string>& extra = {},
+                     int expected_exit = 0) const;
   std::string log() const { return m_process->stderr_text(); }
+  pid_t pid() const { return m_process->pid(); }
   std::string state_db() const;
+  // The first column of every row `sql` returns, read from the state DB
+  // (read-only, beside the running daemon).
+  std::vector<std::string> state_rows(const std::string& sql) const;
 
  private:
   const TempDir& m_dir;
@@ -68,10 +92,52 @@ class Daemon {
 // The destination JSON for `sim` with WSSE or OAuth 2.0; secrets are written
 // as files in `dir`.
 nlohmann::json wsse_destination(const Simulator& sim, const TempDir& dir,
-                                std::optional<std::int64_t> list_id);
+                                std::optional<std::int64_t> list_id,
+                                const std::string& secret = k_wsse_secret);
 nlohmann::json oauth_destination(const Simulator& sim, const TempDir& dir,
                                  std::optional<std::int64_t> list_id);
 
+// The config file Daemon writes for `sources` and `destinations`.
+nlohmann::json daemon_config(const TempDir& dir, nlohmann::json sources,
+                             nlohmann::json destinations);
+// emsyncd --config with `config` (written to DIR/bad-config.json), for a
+// config it must refuse: its exit code and output.
+CommandResult run_emsyncd(const TempDir& dir, const nlohmann::json& config);
+
+// A JSON value as text: strings as they are, anything else dumped.
+std::string as_text(const nlohmann::json& value);
+// Contacts (objects with "3") by email.
+std::map<std::string, nlohmann::json> by_email(const std::vector<nlohmann::json>& contacts);
+
 std::string source_dir();
+
+// The "people" model in PostgreSQL: person(i) for i in 1..rows, first_name
+// "First<i>", last_name "Last<i>", city "City<i>" except NULL for every
+// fourth person, active true.
+std::string person(int i);
+// Recreates database `db` in PgCluster::shared() with the people table;
+// returns its conninfo.
+std::string create_people_db(const std::string& db, int rows);
+// The non-NULL values of person(i) as Emarsys field id -> value, for the
+// mapping first_name -> 1, last_name -> 2, city -> 11.
+nlohmann::json person_fields(int i);
+// person_fields(i) with the email ("3"): the contact as sent in full.
+nlohmann::json person_contact(int i);
+// {"first_name": 1, "last_name": 2, "city": 11}
+nlohmann::json all_people_fields();
+// An activation over the active people, to `destination`, creating new
+// contacts; `fields` maps columns to Emarsys fields.
+nlohmann::json people_activation(const std::string& name, const std::string& destination,
+                                 const nlohmann::json& fields);
+
+// A simulator (WSSE destination "emarsys"), the people model in database
+// `db` (source "warehouse") and emsyncd, in a private dir.
+struct PeopleSync {
+  TempDir dir{"emsync-e2e"};
+  Simulator sim;
+  Daemon daemon;
+
+  PeopleSync(const std::string& db, int rows);
+};
 
 }  // namespace emsync::test

@@ -81,10 +81,6 @@ std::int64_t custom_field_id(const json& state, const std::string& name) {
   return -1;
 }
 
-std::string as_text(const json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
-
 std::size_t contacts_sent(const Simulator& sim) {
   std::size_t n = 0;
   for (const auto* method : {"PUT", "POST"}) {

@@ -1,0 +1,147 @@
+// End to end: run queueing and the error paths of emsyncd and emsyncctl
+// (exit codes, messages naming what is wrong, nothing half-applied).
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "support/pg_cluster.hpp"
+#include "sync_fixture.hpp"
+
+namespace emsync::test {
+
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// emsyncd on the shipped SQLite demo model with a simulator destination.
+struct DemoDaemon {
+  TempDir dir{"emsync-cli"};
+  Simulator sim;
+  Daemon daemon{dir,
+                {{"demo", {{"type", "sqlite"}, {"path", source_dir() + "/examples/demo.db"}}}},
+                {{"emarsys", wsse_destination(sim, dir, std::nullopt)}}};
+};
+
+json demo_activation(const std::string& name) {
+  return {{"name", name},
+          {"source", "demo"},
+          {"destination", "emarsys"},
+          {"query", "SELECT email, first_name FROM customers"},
+          {"fields", {{"first_name", 1}}}};
+}
+
+json activations(const Daemon& daemon) { return daemon.ctl_json({"list"}).at("activations"); }
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a run requested while another runs is queued once, and both succeed", "[cli][queue]") {
+  constexpr int k_rows = 30;
+  PeopleSync s("e2e_queue", k_rows);
+  json slow = people_activation("people", "emarsys", all_people_fields());
+  // Every run reads the model for two seconds: long enough to queue behind it.
+  slow["query"] =
+      "SELECT email, first_name, last_name, city FROM people CROSS JOIN (SELECT pg_sleep(2)) AS slow";
+  s.daemon.apply(slow);
+
+  const json first = s.daemon.ctl_json({"run", "people"});
+  CHECK(first.at("queued") == false);
+  const json second = s.daemon.ctl_json({"run", "people"});
+  CHECK(second.at("queued") == true);
+  CHECK(second.at("run_id") != first.at("run_id"));
+  const json third = s.daemon.ctl_json({"run", "people"});
+  CHECK(third.at("queued") == true);
+  CHECK(third.at("run_id") == second.at("run_id"));
+
+  json runs;
+  for (int i = 0; i < 300; ++i) {
+    runs = s.daemon.ctl_json({"runs", "people"}).at("runs");
+    const bool settled = std::none_of(runs.begin(), runs.end(), [](const json& run) {
+      return run.at("status") == "queued" || run.at("status") == "running";
+    });
+    if (settled) {
+      break;
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  INFO(runs.dump(2));
+  REQUIRE(runs.size() == 2);  // newest first
+  CHECK(runs[0].at("run_id") == second.at("run_id"));
+  CHECK(runs[1].at("run_id") == first.at("run_id"));
+  CHECK(runs[0].at("status") == "succeeded");
+  CHECK(runs[1].at("status") == "succeeded");
+  CHECK(runs[1].at("inserted") == k_rows);
+  CHECK(runs[0].at("unchanged") == k_rows);
+  CHECK(s.sim.contacts().size() == static_cast<std::size_t>(k_rows));
+  CHECK(activations(s.daemon).at(0).at("state") == "idle");
+}
+
+TEST_CASE("emsyncd refuses a config with an unknown key, naming it", "[cli]") {
+  TempDir dir("emsync-bad-config");
+  json config = daemon_config(dir, {{"demo", {{"type", "sqlite"}, {"path", "demo.db"}}}},
+                              json::object());
+  config["sources"]["demo"]["colour"] = "blue";
+  const auto result = run_emsyncd(dir, config);
+  INFO("stderr: " << result.stderr_text);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.stderr_text, "sources.demo.colour"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "emsyncd.sock"));
+}
+
+TEST_CASE("emsyncctl exits 3 without a daemon, 2 on bad usage, 1 for an unknown activation",
+          "[cli]") {
+  const auto unreachable = run_command({EMSYNCCTL_PATH, "--socket", "/nonexistent", "ping"});
+  CHECK(unreachable.exit_code == 3);
+  CHECK(contains(unreachable.stderr_text, "/nonexistent"));
+
+  DemoDaemon d;
+  const auto bogus = d.daemon.ctl({"bogus"});
+  CHECK(bogus.exit_code == 2);
+  // CLI11 reports a missing subcommand here ("A subcommand is required"),
+  // not the unknown word.
+  CHECK(contains(bogus.stderr_text, "--help"));
+  CHECK(bogus.stdout_text.empty());
+
+  const auto no_such = d.daemon.ctl({"run", "nosuch", "--wait"});
+  INFO("stderr: " << no_such.stderr_text);
+  CHECK(no_such.exit_code == 1);
+  CHECK(contains(no_such.stderr_text, "'nosuch'"));
+  CHECK(d.daemon.ctl({"runs", "nosuch"}).exit_code == 1);
+  CHECK(d.sim.state().at("requests").empty());
+}
+
+TEST_CASE("an invalid activation is refused whole, naming the key, and nothing is applied",
+          "[cli]") {
+  DemoDaemon d;
+  json invalid = demo_activation("broken");
+  invalid["colour"] = "blue";
+
+  SECTION("one activation") {
+    const auto result = d.daemon.ctl({"apply", "-"}, invalid.dump());
+    INFO("stderr: " << result.stderr_text);
+    CHECK(result.exit_code == 1);
+    CHECK(contains(result.stderr_text, "colour"));
+  }
+
+  SECTION("an array whose second activation is invalid applies neither") {
+    const auto result =
+        d.daemon.ctl({"apply", "-"}, json::array({demo_activation("fine"), invalid}).dump());
+    INFO("stderr: " << result.stderr_text);
+    CHECK(result.exit_code == 1);
+    CHECK(contains(result.stderr_text, "colour"));
+    CHECK(d.daemon.ctl({"show", "fine"}).exit_code == 1);
+  }
+
+  CHECK(activations(d.daemon).empty());
+  CHECK(d.daemon.state_rows("SELECT count(*) FROM activations") == std::vector<std::string>{"0"});
+  // The daemon still takes a valid one afterwards.
+  CHECK(d.daemon.apply(demo_activation("fine")) ==
+        json::array({{{"name", "fine"}, {"action", "created"}}}));
+}
+
+}  // namespace emsync::test
