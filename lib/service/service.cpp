@@ -162,7 +162,20 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
 asio::awaitable<void> Service::run_activation(std::string name, std::int64_t run_id) {
   for (;;) {
     auto cancel = m_slots[name].cancel;
-    co_await run_one(name, run_id, *cancel);
+    std::optional<std::string> internal_error;
+    try {
+      co_await run_one(name, run_id, *cancel);
+    } catch (const std::exception& e) {
+      // A bug must not take the daemon down with every other activation.
+      internal_error = std::string("internal error (please report): ") + e.what();
+      spdlog::error("run {} of activation {}: {}", run_id, name, *internal_error);
+    }
+    if (internal_error) {
+      (void)co_await on_pool(m_pool, [&] {
+        return m_store->finish_run(run_id, store::RunStatus::failed, {}, now_millis(),
+                                   internal_error);
+      });
+    }
     auto [first, last] = m_waiters.equal_range(run_id);
     for (auto it = first; it != last; ++it) {
       it->second->cancel();
@@ -197,6 +210,10 @@ asio::awaitable<void> Service::run_one(const std::string& name, std::int64_t run
     co_return;
   }
   sync::RunRequest request{run_id, (*activation)->id, definition->front(), (*record)->full};
+  if (auto checked = config::check_references(request.activation, m_config); !checked) {
+    (void)co_await fail(checked.error().message);
+    co_return;
+  }
   const auto& source_config = m_config.sources.at(request.activation.source);
   const auto& destination = m_config.destinations.at(request.activation.destination);
   auto source = make_source(source_config, m_source_passwords[request.activation.source]);
