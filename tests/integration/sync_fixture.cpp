@@ -111,6 +111,8 @@ void Simulator::seed(const nlohmann::json& contacts) const {
 
 void Simulator::reject(const nlohmann::json& emails) const { post("/sim/reject", {{"emails", emails}}); }
 
+void Simulator::race(const nlohmann::json& emails) const { post("/sim/race", {{"emails", emails}}); }
+
 void Simulator::clear_requests() const { post("/sim/requests/clear", nlohmann::json::object()); }
 
 std::vector<nlohmann::json> Simulator::requests(const std::string& method,

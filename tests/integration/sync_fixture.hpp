@@ -44,6 +44,8 @@ class Simulator {
   std::int64_t create_list(const std::string& name) const;
   void seed(const nlohmann::json& contacts) const;
   void reject(const nlohmann::json& emails) const;
+  // The next create of each email loses a race (answered 2009, created by "someone else").
+  void race(const nlohmann::json& emails) const;
   void clear_requests() const;
   // Logged requests with `method` whose path ends with `path_suffix`.
   std::vector<nlohmann::json> requests(const std::string& method,

@@ -171,3 +171,35 @@ TEST_CASE("a contact that leaves the model and comes back is sent in full", "[st
 }
 
 }  // namespace emsync::test
+
+namespace emsync::test {
+
+TEST_CASE("a create that loses a race (2009) is retried as an update and lands in full",
+          "[state]") {
+  PeopleSync s("e2e_race", 10);
+  s.sim.race(json::array({person(3), person(7)}));
+  s.daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  const json report = s.daemon.run("people");
+  CHECK(report.at("status") == "succeeded");
+  CHECK(report.at("inserted") == 8);
+  CHECK(report.at("updated") == 2);
+  const auto contacts = s.sim.contacts();
+  REQUIRE(contacts.size() == 10);
+  for (int i : {3, 7}) {
+    json expected = person_contact(i);
+    CHECK(contacts.at(person(i)) == expected);
+  }
+  // The retry was a PUT of the full contacts, after the POST that got 2009.
+  std::set<std::string> updated_in_full;
+  for (const auto& request : s.sim.requests("PUT", "/contact")) {
+    for (const auto& contact : request.at("contacts")) {
+      if (contact == person_contact(3) || contact == person_contact(7)) {
+        updated_in_full.insert(contact.at("3").get<std::string>());
+      }
+    }
+  }
+  CHECK(updated_in_full == std::set<std::string>{person(3), person(7)});
+  CHECK(s.daemon.run("people").at("unchanged") == 10);
+}
+
+}  // namespace emsync::test

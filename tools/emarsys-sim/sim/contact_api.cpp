@@ -78,6 +78,9 @@ ItemOutcome write_contact(State& state, const Json& contact, WriteMode mode) {
   } else if (matches.size() == 1) {
     out.id = matches.front();
     state.contacts.update(out.id, checked.fields);
+  } else if (mode == WriteMode::create && state.races.erase(state.contacts.email_key(out.key))) {
+    state.contacts.create(Json{{k_email_field, out.key}});  // the other writer's contact
+    out.error = ContactError{"2009", "Contact with the external id already exists: 3"};
   } else if (mode == WriteMode::update) {
     out.error = ContactError{"2008", "No contact found with the external id: 3 - " + out.key};
   } else if (state.config.validate_email && !is_plausible_email(out.key)) {

@@ -95,6 +95,19 @@ Json set_rejects(State& state, const Json& body, Clock::time_point) {
   return Json{{"ok", true}, {"count", state.rejects.size()}};
 }
 
+// {"emails":["a@x.com"]}: each one's next create loses a race (2009).
+Json set_races(State& state, const Json& body, Clock::time_point) {
+  const Json emails = body.value("emails", Json());
+  if (!emails.is_array()) {
+    throw ControlError(400, "expected {\"emails\": [\"<email>\", ...]}");
+  }
+  state.races.clear();
+  for (const Json& email : emails) {
+    state.races.insert(state.contacts.email_key(email.get<std::string>()));
+  }
+  return Json{{"ok", true}, {"count", state.races.size()}};
+}
+
 struct ControlRoute {
   std::string_view method;
   std::string_view path;
@@ -105,6 +118,7 @@ const ControlRoute k_routes[] = {
     {"GET", "/sim/state", get_state},         {"POST", "/sim/reset", reset},
     {"POST", "/sim/contacts", seed_contacts}, {"POST", "/sim/lists", create_list},
     {"POST", "/sim/reject", set_rejects},     {"POST", "/sim/requests/clear", clear_requests},
+    {"POST", "/sim/race", set_races},
 };
 
 }  // namespace

@@ -146,6 +146,7 @@ void State::reset() {
   auth.reset();
   limiter.reset();
   rejects.clear();
+  races.clear();
   requests = Json::array();
   next_request_seq = 1;
   rate_limited = 0;

@@ -97,6 +97,9 @@ struct State {
   Authenticator auth;
   RateLimiter limiter;
   std::map<std::string, ContactError> rejects;  // email key -> injected error
+  // Email keys whose next create loses a race: another writer creates the
+  // contact first and the create answers 2009 (emarsys-api.md §9).
+  std::set<std::string> races;
   Json requests = Json::array();                // the /api request log
   std::int64_t next_request_seq = 1;
   std::int64_t rate_limited = 0;  // 429 replies so far
