@@ -60,9 +60,30 @@ Error contact_error(std::int64_t activation_id, const std::string& email, const 
 
 }  // namespace
 
-Result<std::optional<ContactState>> SqliteStateStore::load_contact(std::int64_t activation_id,
-                                                                   const std::string& email) {
+Result<std::vector<std::optional<ContactState>>> SqliteStateStore::load_contacts(
+    std::int64_t activation_id, const std::vector<std::string>& emails) {
   std::lock_guard lock(m_mutex);
+  // One read transaction for all: in autocommit mode each lookup would open
+  // and close its own WAL snapshot, which costs more than the lookup itself.
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  std::vector<std::optional<ContactState>> states;
+  states.reserve(emails.size());
+  for (const auto& email : emails) {
+    auto state = load_contact_locked(activation_id, email);
+    if (!state) {
+      return state.error();
+    }
+    states.push_back(std::move(*state));
+  }
+  EMSYNC_TRY(transaction->commit());
+  return states;
+}
+
+Result<std::optional<ContactState>> SqliteStateStore::load_contact_locked(
+    std::int64_t activation_id, const std::string& email) {
   auto load = use(Query::load_contact);
   load->bind_all(activation_id, email);
   auto row = load->step();

@@ -33,8 +33,8 @@ class SqliteStateStore final : public StateStore {
   Result<std::optional<RunRecord>> find_run(std::int64_t run_id) override;
   Result<int> mark_unfinished_runs_interrupted(UnixMillis now) override;
 
-  Result<std::optional<ContactState>> load_contact(std::int64_t activation_id,
-                                                   const std::string& email) override;
+  Result<std::vector<std::optional<ContactState>>> load_contacts(
+      std::int64_t activation_id, const std::vector<std::string>& emails) override;
   Result<void> commit_contacts(std::int64_t activation_id,
                                const std::vector<ContactUpdate>& contacts) override;
   Result<std::int64_t> drop_contacts_not_in(
@@ -49,6 +49,9 @@ class SqliteStateStore final : public StateStore {
  private:
   SqliteStateStore(Db db, std::vector<Statement> statements);
 
+  // REQUIRES: m_mutex held.
+  Result<std::optional<ContactState>> load_contact_locked(std::int64_t activation_id,
+                                                          const std::string& email);
   // REQUIRES: m_mutex held.
   StatementUse use(Query query) { return StatementUse(m_statements[static_cast<int>(query)]); }
   Result<void> upsert_activation(const ActivationUpsert& activation, UnixMillis now);

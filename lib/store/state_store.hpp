@@ -129,8 +129,10 @@ class StateStore {
   virtual Result<int> mark_unfinished_runs_interrupted(UnixMillis now) = 0;
 
   // -- contact state --
-  virtual Result<std::optional<ContactState>> load_contact(std::int64_t activation_id,
-                                                           const std::string& email) = 0;
+  // The stored states of several contacts (one entry per email, in order,
+  // empty for a contact never acknowledged), read in one transaction.
+  virtual Result<std::vector<std::optional<ContactState>>> load_contacts(
+      std::int64_t activation_id, const std::vector<std::string>& emails) = 0;
   // Stores the state of contacts Emarsys acknowledged, in one transaction.
   virtual Result<void> commit_contacts(std::int64_t activation_id,
                                        const std::vector<ContactUpdate>& contacts) = 0;

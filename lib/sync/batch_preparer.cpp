@@ -12,6 +12,8 @@ namespace {
 // Rows examined per batch at most, so a long run of unchanged rows still
 // reports progress and notices cancellation.
 constexpr int k_rows_per_step = 50000;
+// Rows whose stored state is read in one store call.
+constexpr std::size_t k_rows_per_lookup = 1000;
 
 }  // namespace
 
@@ -28,8 +30,37 @@ void BatchPreparer::reject(PreparedBatch& batch, const std::string& key, std::st
   batch.rejections.push_back({m_request.run_id, key, std::move(code), std::move(message)});
 }
 
-Result<std::optional<BatchPreparer::Change>> BatchPreparer::examine(const SpooledRow& row,
-                                                                    PreparedBatch& batch) {
+Result<bool> BatchPreparer::fill_chunk() {
+  m_chunk.resize(k_rows_per_lookup);
+  std::size_t filled = 0;
+  while (filled < k_rows_per_lookup) {
+    auto more = m_reader.next(m_chunk[filled]);
+    if (!more) {
+      return more.error();
+    }
+    if (!*more) {
+      break;
+    }
+    ++filled;
+  }
+  m_chunk.resize(filled);
+  m_next = 0;
+  std::vector<std::string> emails;
+  emails.reserve(filled);
+  for (const auto& row : m_chunk) {
+    emails.push_back(row.email);
+  }
+  auto states = m_env.store.load_contacts(m_request.activation_id, emails);
+  if (!states) {
+    return states.error();
+  }
+  m_states = std::move(*states);
+  return filled > 0;
+}
+
+Result<std::optional<BatchPreparer::Change>> BatchPreparer::examine(
+    const SpooledRow& row, const std::optional<store::ContactState>& stored,
+    PreparedBatch& batch) {
   const auto& dups = m_snapshot.duplicate_hashes;
   if (std::binary_search(dups.begin(), dups.end(), hash64(row.email))) {
     reject(batch, row.email, "duplicate_email",
@@ -49,11 +80,7 @@ Result<std::optional<BatchPreparer::Change>> BatchPreparer::examine(const Spoole
     }
     values.push_back({field.state_key, std::to_string(field.field_id), std::move(*json)});
   }
-  auto stored = m_env.store.load_contact(m_request.activation_id, row.email);
-  if (!stored) {
-    return stored.error();
-  }
-  ContactChange change = diff_contact(values, *stored, m_request.full);
+  ContactChange change = diff_contact(values, stored, m_request.full);
   if (change.unchanged) {
     ++batch.unchanged;
     return std::optional<Change>();
@@ -75,15 +102,20 @@ Result<PreparedBatch> BatchPreparer::next() {
     m_carry.reset();
   }
   for (int examined = 0; examined < k_rows_per_step; ++examined) {
-    auto more = m_reader.next(m_row);
-    if (!more) {
-      return more.error();
+    if (m_next == m_chunk.size()) {
+      auto more = fill_chunk();
+      if (!more) {
+        return more.error();
+      }
+      if (!*more) {
+        batch.last = true;
+        break;
+      }
     }
-    if (!*more) {
-      batch.last = true;
-      break;
-    }
-    auto change = examine(m_row, batch);
+    const SpooledRow& row = m_chunk[m_next];
+    const auto& stored = m_states[m_next];
+    ++m_next;
+    auto change = examine(row, stored, batch);
     if (!change) {
       return change.error();
     }
@@ -93,7 +125,7 @@ Result<PreparedBatch> BatchPreparer::next() {
     if (builder.fits((*change)->update_json)) {
       add(**change);
     } else if (builder.empty()) {
-      reject(batch, m_row.email, "too_large", "the contact's payload exceeds Emarsys' 8 MB limit");
+      reject(batch, row.email, "too_large", "the contact's payload exceeds Emarsys' 8 MB limit");
     } else {
       m_carry = std::move(*change);
       break;

@@ -45,7 +45,12 @@ class BatchPreparer {
     PendingContact contact;
   };
   // The change of one row, nullopt when unchanged or rejected (counted in `batch`).
-  Result<std::optional<Change>> examine(const SpooledRow& row, PreparedBatch& batch);
+  Result<std::optional<Change>> examine(const SpooledRow& row,
+                                        const std::optional<store::ContactState>& stored,
+                                        PreparedBatch& batch);
+  // Reads the next rows of the spool with their stored states (one store
+  // call for many rows); false at the end of the spool.
+  Result<bool> fill_chunk();
   void reject(PreparedBatch& batch, const std::string& key, std::string code, std::string message);
 
   const RunRequest& m_request;
@@ -54,7 +59,9 @@ class BatchPreparer {
   const ModelSnapshot& m_snapshot;
   std::vector<PlannedField> m_plan;
   std::optional<Change> m_carry;  // did not fit in the previous batch
-  SpooledRow m_row;
+  std::vector<SpooledRow> m_chunk;
+  std::vector<std::optional<store::ContactState>> m_states;  // of m_chunk's rows
+  std::size_t m_next = 0;                                    // in m_chunk
 };
 
 }  // namespace emsync::sync

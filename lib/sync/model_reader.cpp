@@ -76,8 +76,8 @@ class SpoolingSink : public source::RowSink {
       }
       it = end;
     }
+    // No shrink_to_fit(): it would copy the vector, briefly doubling its memory.
     hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-    hashes.shrink_to_fit();
     return std::move(m_snapshot);
   }
 
