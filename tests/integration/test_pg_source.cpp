@@ -4,29 +4,14 @@
 
 #include "source/row_source.hpp"
 #include "support/pg_cluster.hpp"
+#include "unit/source/recording_sink.hpp"
 
 namespace emsync::source {
 namespace {
 
-using test::PgCluster;
+using emsync::test::PgCluster;
 
-struct Sink : RowSink {
-  std::vector<Column> columns;
-  std::vector<std::vector<Value>> rows;
-  std::optional<std::size_t> fail_at_row;
-
-  Result<void> on_columns(const std::vector<Column>& received) override {
-    columns = received;
-    return ok();
-  }
-  Result<void> on_row(std::span<const Value> values) override {
-    if (fail_at_row && rows.size() == *fail_at_row) {
-      return make_error(Errc::cancelled, "stopped by the sink");
-    }
-    rows.emplace_back(values.begin(), values.end());
-    return ok();
-  }
-};
+using Sink = test::RecordingSink;
 
 Result<void> stream(const std::string& query, Sink& sink,
                     std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
