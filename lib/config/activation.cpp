@@ -4,6 +4,7 @@
 #include <set>
 
 #include "config/json_reader.hpp"
+#include "schedule/schedule.hpp"
 
 namespace emsync::config {
 
@@ -142,8 +143,11 @@ Activation read_activation(const Json& value, const std::string& label, Problems
   read_fields(r, activation);
   read_custom_attributes(r, activation, problems);
   activation.insert_new_contacts = r.boolean("insert_new_contacts").value_or(false);
-  if (auto schedule = r.string("schedule", Need::optional); schedule && *schedule != "manual") {
-    problems.add(prefix + "schedule '" + *schedule + "' is not supported yet; use \"manual\"");
+  if (auto schedule = r.string("schedule", Need::optional)) {
+    if (auto parsed = schedule::parse_schedule(*schedule); !parsed) {
+      problems.add(prefix + parsed.error().message);
+    }
+    activation.schedule = std::move(*schedule);
   }
   r.finish();
   check_columns(activation, prefix, problems);

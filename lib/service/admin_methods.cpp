@@ -117,6 +117,7 @@ asio::awaitable<Response> Service::handle_apply(const Request& request) {
   if (!stored) {
     co_return Response::from_error(stored.error());
   }
+  co_await refresh_plans();
   co_return Response::success({{"applied", applied}});
 }
 
@@ -173,6 +174,7 @@ asio::awaitable<Response> Service::handle_delete(const Request& request) {
     co_return Response::failure(to_string(Errc::not_found), "no activation named '" + *name + "'");
   }
   m_slots.erase(*name);
+  co_await refresh_plans();
   co_return Response::success({{"deleted", *name}});
 }
 

@@ -101,7 +101,66 @@ Result<void> Service::start() {
   m_server = std::make_unique<admin::Server>(
       m_io.get_executor(), m_config.admin_socket,
       [this](admin::Request request) { return handle(std::move(request)); });
-  return m_server->start();
+  EMSYNC_TRY(m_server->start());
+  asio::co_spawn(m_io, schedule_loop(), asio::detached);
+  return ok();
+}
+
+asio::awaitable<void> Service::refresh_plans() {
+  auto activations = co_await on_pool(m_pool, [&] { return m_store->list_activations(); });
+  if (!activations) {
+    spdlog::error("cannot read the activations' schedules: {}", activations.error().message);
+    co_return;
+  }
+  std::map<std::string, Plan> plans;
+  for (const auto& record : *activations) {
+    auto definition = config::parse_activations(record.definition);
+    auto parsed = definition ? schedule::parse_schedule(definition->front().schedule)
+                             : Result<schedule::Schedule>(definition.error());
+    if (!parsed || parsed->kind == schedule::Kind::manual) {
+      continue;
+    }
+    auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(record.id, 1); });
+    std::optional<UnixMillis> last_start;
+    if (runs && !runs->empty()) {
+      last_start = runs->front().started_at;
+    }
+    plans.emplace(record.name, Plan{record, std::move(*parsed), last_start});
+  }
+  m_plans = std::move(plans);
+}
+
+asio::awaitable<void> Service::schedule_loop() {
+  using namespace std::chrono;
+  co_await refresh_plans();
+  asio::steady_timer timer(m_io);
+  while (!m_stopping) {
+    const UnixMillis now_ms = now_millis();
+    const schedule::TimePoint now{duration_cast<seconds>(milliseconds(now_ms))};
+    for (auto& [name, plan] : m_plans) {
+      if (state_of(name) != "idle") {
+        continue;  // due while running: the next tick after the run sees it
+      }
+      std::optional<schedule::TimePoint> last;
+      if (plan.last_start) {
+        last = schedule::TimePoint{duration_cast<seconds>(milliseconds(*plan.last_start))};
+      }
+      const auto due = schedule::next_run(plan.schedule, last, now);
+      if (due && *due <= now) {
+        plan.last_start = now_ms;
+        spdlog::info("activation {} is due ({})", name, plan.schedule.text);
+        auto ticket = co_await request_run(plan.activation, false);
+        if (!ticket) {
+          spdlog::warn("activation {}: scheduled run not started: {}", name,
+                       ticket.error().message);
+        }
+        break;  // m_plans may have changed while awaiting
+      }
+    }
+    timer.expires_after(seconds(1));
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
 }
 
 void Service::stop(std::function<void()> on_stopped) {
@@ -225,7 +284,11 @@ asio::awaitable<void> Service::run_one(const std::string& name, std::int64_t run
                            destination.new_contacts_list_id,
                            m_spool_dir,
                            &cancel};
-  (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, now_millis()); });
+  const UnixMillis started_at = now_millis();
+  (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, started_at); });
+  if (auto plan = m_plans.find(name); plan != m_plans.end()) {
+    plan->second.last_start = started_at;  // intervals count from the latest start
+  }
   spdlog::info("run {} of activation {} started{}", run_id, name, request.full ? " (full)" : "");
   const sync::RunOutcome outcome = co_await sync::execute_run(request, env);
   auto finished = co_await on_pool(m_pool, [&] {

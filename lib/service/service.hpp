@@ -2,6 +2,11 @@
 // Emarsys client per destination, the blocking thread pool, the run queue and
 // the admin server, and answers the admin methods of lib/admin/PROTOCOL.md.
 //
+// Schedules: a loop wakes every second and starts the activations whose
+// schedule (lib/schedule) is due; one that is due while it runs starts once
+// after it (the next tick sees the missed time), and a schedule missed while
+// the daemon was down runs once at start-up.
+//
 // Runs: an activation runs at most once at a time. A run requested while it
 // runs is queued (one at most: further requests return the queued run's id)
 // and starts when the running one ends. Different activations run
@@ -25,6 +30,7 @@
 #include "config/activation.hpp"
 #include "config/config.hpp"
 #include "emarsys/client.hpp"
+#include "schedule/schedule.hpp"
 #include "store/state_store.hpp"
 
 namespace emsync::service {
@@ -49,6 +55,11 @@ class Service {
     bool running = false;
     std::optional<std::int64_t> queued_run;
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+  };
+  struct Plan {  // one per activation with a schedule other than manual
+    store::ActivationRecord activation;
+    schedule::Schedule schedule;
+    std::optional<UnixMillis> last_start;  // of its latest run
   };
   struct RunTicket {
     std::int64_t run_id = 0;
@@ -79,6 +90,9 @@ class Service {
   boost::asio::awaitable<void> run_one(const std::string& name, std::int64_t run_id,
                                        const std::atomic<bool>& cancel);
   boost::asio::awaitable<Result<store::RunRecord>> wait_for_run(std::int64_t run_id);
+  // Rebuilds m_plans from the stored activations (at start-up and after apply/delete).
+  boost::asio::awaitable<void> refresh_plans();
+  boost::asio::awaitable<void> schedule_loop();
   std::string state_of(const std::string& name) const;
 
   boost::asio::io_context& m_io;
@@ -88,6 +102,7 @@ class Service {
   std::map<std::string, std::optional<std::string>> m_source_passwords;
   std::map<std::string, std::unique_ptr<emarsys::Client>> m_clients;  // by destination
   std::map<std::string, Slot> m_slots;                                // by activation
+  std::map<std::string, Plan> m_plans;                                // by activation
   std::multimap<std::int64_t, std::shared_ptr<boost::asio::steady_timer>> m_waiters;
   std::unique_ptr<admin::Server> m_server;
   std::string m_spool_dir;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "config/activation.hpp"
+#include "schedule/schedule.hpp"
 
 using emsync::Errc;
 using emsync::config::Activation;
@@ -39,6 +40,11 @@ std::string error_of(const std::string& text) {
 }
 
 }  // namespace
+
+// What the schedule module says of an invalid schedule.
+static std::string schedule_error(const char* text) {
+  return emsync::schedule::parse_schedule(text).error().message;
+}
 
 TEST_CASE("parses a full activation, keeping the field order", "[config][activation]") {
   const auto parsed = parse_activations(k_full_activation);
@@ -132,8 +138,8 @@ TEST_CASE("rejects each kind of invalid activation with a message naming it",
        "activation 'x': column 'email' is the email column; it cannot also be mapped to a field"},
       {activation("x", R"(, "email_column": "mail", "custom_attributes": ["mail"])"),
        "activation 'x': column 'mail' is the email column"},
-      {activation("x", R"(, "schedule": "every 5m")"),
-       R"(activation 'x': schedule 'every 5m' is not supported yet; use "manual")"},
+      {activation("x", R"(, "schedule": "every 0m")"),
+       "activation 'x': schedule 'every 0m': the interval must be at least 1 second"},
       {activation("x", R"(, "insert_new_contacts": "yes")"),
        "activation 'x': 'insert_new_contacts' must be true or false"},
       {"42", "activations must be a JSON object or an array of JSON objects"},
@@ -153,7 +159,7 @@ TEST_CASE("reports every problem of an activation at once", "[config][activation
         "activation 'x': 'source' must be a non-empty string\n"
         "activation 'x': 'destination' is required\n"
         "activation 'x': 'query' is required\n"
-        "activation 'x': schedule 'hourly' is not supported yet; use \"manual\"\n"
+        "activation 'x': " + schedule_error("hourly") + "\n"
         "activation 'x': unknown key 'feilds'");
 }
 
@@ -173,7 +179,7 @@ TEST_CASE("parses an array, validating every activation and unique names", "[con
         "activation #2: 'source' is required\n"
         "activation #2: 'destination' is required\n"
         "activation #2: 'query' is required\n"
-        "activation 'c': schedule 'daily' is not supported yet; use \"manual\"");
+        "activation 'c': " + schedule_error("daily"));
 }
 
 TEST_CASE("check_references requires the source and destination to be in the config",
@@ -199,4 +205,11 @@ TEST_CASE("check_references requires the source and destination to be in the con
   const auto none = check_references(*parsed, Config{});
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error().message, Catch::Contains("(none are defined)"));
+}
+
+TEST_CASE("a valid schedule is kept as written", "[config][activation]") {
+  const auto parsed = emsync::config::parse_activations(
+      R"({"name": "x", "source": "s", "destination": "d", "query": "q", "schedule": "every 5m"})");
+  REQUIRE(parsed);
+  CHECK(parsed->front().schedule == "every 5m");
 }
