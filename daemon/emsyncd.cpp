@@ -24,6 +24,7 @@ namespace {
 
 constexpr const char* k_usage =
     "usage: emsyncd --config FILE\n"
+    "       emsyncd --check-config FILE\n"
     "       emsyncd --version\n"
     "Runs the emsync daemon with the JSON configuration FILE (see README.md).\n";
 
@@ -68,6 +69,17 @@ int run_daemon(const std::string& config_path) {
   return 0;
 }
 
+// Validates the config file and reports every problem, without starting.
+int check_config(const std::string& config_path) {
+  auto config = emsync::config::load_config(config_path);
+  if (!config) {
+    std::fprintf(stderr, "emsyncd: %s\n", config.error().message.c_str());
+    return 1;
+  }
+  std::printf("%s: ok\n", config_path.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,6 +89,9 @@ int main(int argc, char** argv) {
   }
   if (argc == 3 && std::strcmp(argv[1], "--config") == 0) {
     return run_daemon(argv[2]);
+  }
+  if (argc == 3 && std::strcmp(argv[1], "--check-config") == 0) {
+    return check_config(argv[2]);
   }
   std::fputs(k_usage, stderr);
   return 2;

@@ -40,13 +40,17 @@ std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& sourc
 
 }  // namespace
 
-Service::Service(asio::io_context& io, config::Config config,
+Service::Service(asio::io_context& io, config::Config config, FileLock lock,
                  std::unique_ptr<store::StateStore> store)
-    : m_io(io), m_config(std::move(config)), m_store(std::move(store)) {}
+    : m_io(io), m_config(std::move(config)), m_lock(std::move(lock)), m_store(std::move(store)) {}
 
 Service::~Service() { m_pool.join(); }
 
 Result<std::unique_ptr<Service>> Service::create(asio::io_context& io, config::Config config) {
+  auto lock = FileLock::acquire(config.state_db + ".lock", "the state DB " + config.state_db);
+  if (!lock) {
+    return lock.error();
+  }
   auto store = store::open_state_store(config.state_db);
   if (!store) {
     return store.error();
@@ -59,7 +63,8 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& io, config::C
     spdlog::warn("{} run(s) left unfinished by the previous daemon were marked interrupted",
                  *interrupted);
   }
-  std::unique_ptr<Service> service(new Service(io, std::move(config), std::move(*store)));
+  std::unique_ptr<Service> service(
+      new Service(io, std::move(config), std::move(*lock), std::move(*store)));
   EMSYNC_TRY(service->load_secrets());
   const auto db_dir = std::filesystem::absolute(service->m_config.state_db).parent_path();
   service->m_spool_dir = (db_dir / "spool").string();

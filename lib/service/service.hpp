@@ -29,6 +29,7 @@
 #include "admin/server.hpp"
 #include "config/activation.hpp"
 #include "config/config.hpp"
+#include "core/file_lock.hpp"
 #include "emarsys/client.hpp"
 #include "schedule/schedule.hpp"
 #include "store/state_store.hpp"
@@ -66,7 +67,7 @@ class Service {
     bool queued = false;
   };
 
-  Service(boost::asio::io_context& io, config::Config config,
+  Service(boost::asio::io_context& io, config::Config config, FileLock lock,
           std::unique_ptr<store::StateStore> store);
   Result<void> load_secrets();
 
@@ -97,6 +98,7 @@ class Service {
 
   boost::asio::io_context& m_io;
   config::Config m_config;
+  FileLock m_lock;  // on "<state_db>.lock": one daemon per state DB
   std::unique_ptr<store::StateStore> m_store;
   boost::asio::thread_pool m_pool{4};
   std::map<std::string, std::optional<std::string>> m_source_passwords;
