@@ -153,8 +153,10 @@ void print_show(const json& result) {
   std::cout << "definition:\n  " << definition << '\n';
 }
 
-void print_deleted(const json& result) {
-  std::cout << "deleted " << text(result, "deleted") << '\n';
+void print_action(const json& result) {
+  for (const auto& [action, name] : result.items()) {
+    std::cout << action << ' ' << (name.is_string() ? name.get<std::string>() : name.dump()) << '\n';
+  }
 }
 
 void print_run_started(const json& result) {

@@ -12,7 +12,8 @@ void print_ping(const nlohmann::json& result);
 void print_applied(const nlohmann::json& result);
 void print_list(const nlohmann::json& result);
 void print_show(const nlohmann::json& result);
-void print_deleted(const nlohmann::json& result);
+// {"deleted"|"paused"|"resumed": NAME} as "deleted NAME".
+void print_action(const nlohmann::json& result);
 // `run` without --wait: "run 12 started" or "run 12 queued behind the running run".
 void print_run_started(const nlohmann::json& result);
 // A RunReport as "key: value" lines.

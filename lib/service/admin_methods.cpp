@@ -44,6 +44,7 @@ asio::awaitable<Response> Service::handle(Request request) {
       {"list", &Service::handle_list},     {"show", &Service::handle_show},
       {"delete", &Service::handle_delete}, {"run", &Service::handle_run},
       {"runs", &Service::handle_runs},     {"errors", &Service::handle_errors},
+      {"pause", &Service::handle_pause},   {"resume", &Service::handle_resume},
   };
   for (const auto& [name, method] : k_methods) {
     if (request.method == name) {
@@ -134,7 +135,7 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
                    {"source", definition.value("source", "")},
                    {"destination", a.destination},
                    {"schedule", definition.value("schedule", "manual")},
-                   {"state", state_of(a.name)},
+                   {"state", a.paused && state_of(a.name) == "idle" ? "paused" : state_of(a.name)},
                    {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});
   }
   co_return Response::success({{"activations", out}});
@@ -150,7 +151,7 @@ asio::awaitable<Response> Service::handle_show(const Request& request) {
   co_return Response::success(
       {{"name", a->name},
        {"definition", json::parse(a->definition)},
-       {"state", state_of(a->name)},
+       {"state", a->paused && state_of(a->name) == "idle" ? "paused" : state_of(a->name)},
        {"contacts", contacts ? *contacts : 0},
        {"created_at", timestamp_json(a->created_at)},
        {"updated_at", timestamp_json(a->updated_at)},
@@ -176,6 +177,29 @@ asio::awaitable<Response> Service::handle_delete(const Request& request) {
   m_slots.erase(*name);
   co_await refresh_plans();
   co_return Response::success({{"deleted", *name}});
+}
+
+asio::awaitable<Response> Service::handle_pause(const Request& request) {
+  co_return co_await set_paused(request, true);
+}
+
+asio::awaitable<Response> Service::handle_resume(const Request& request) {
+  co_return co_await set_paused(request, false);
+}
+
+// A paused activation keeps its state and can still be run by hand; only its
+// schedule stops starting it. A run in progress finishes.
+asio::awaitable<Response> Service::set_paused(const Request& request, bool paused) {
+  auto a = co_await named_activation(request);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  auto updated = co_await on_pool(m_pool, [&] { return m_store->set_paused(a->name, paused); });
+  if (!updated) {
+    co_return Response::from_error(updated.error());
+  }
+  co_await refresh_plans();
+  co_return Response::success({{paused ? "paused" : "resumed", a->name}});
 }
 
 asio::awaitable<Response> Service::handle_run(const Request& request) {

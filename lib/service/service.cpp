@@ -122,7 +122,7 @@ asio::awaitable<void> Service::refresh_plans() {
     auto definition = config::parse_activations(record.definition);
     auto parsed = definition ? schedule::parse_schedule(definition->front().schedule)
                              : Result<schedule::Schedule>(definition.error());
-    if (!parsed || parsed->kind == schedule::Kind::manual) {
+    if (!parsed || parsed->kind == schedule::Kind::manual || record.paused) {
       continue;
     }
     auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(record.id, 1); });

@@ -76,6 +76,9 @@ class Service {
   boost::asio::awaitable<admin::Response> handle_list(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_show(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_delete(const admin::Request& request);
+  boost::asio::awaitable<admin::Response> handle_pause(const admin::Request& request);
+  boost::asio::awaitable<admin::Response> handle_resume(const admin::Request& request);
+  boost::asio::awaitable<admin::Response> set_paused(const admin::Request& request, bool paused);
   boost::asio::awaitable<admin::Response> handle_run(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_runs(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_errors(const admin::Request& request);

@@ -7,7 +7,7 @@ namespace emsync::store {
 namespace {
 
 #define EMSYNC_ACTIVATION_COLUMNS \
-  "SELECT id, name, definition, destination, created_at, updated_at FROM activations "
+  "SELECT id, name, definition, destination, created_at, updated_at, paused FROM activations "
 
 // Column order is what read_run() in state_store.cpp expects.
 #define EMSYNC_RUN_COLUMNS                                                                        \
@@ -31,6 +31,7 @@ constexpr Entry k_queries[] = {
     {Query::update_activation,
      "UPDATE activations SET definition = ?2, destination = ?3, updated_at = ?4 WHERE id = ?1"},
     {Query::delete_activation, "DELETE FROM activations WHERE name = ?1"},
+    {Query::set_paused, "UPDATE activations SET paused = ?2 WHERE name = ?1"},
     {Query::create_run,
      "INSERT INTO runs (activation_id, status, full, started_at) VALUES (?1, 'queued', ?2, ?3)"},
     {Query::start_run,

@@ -12,6 +12,7 @@ enum class Query {
   insert_activation,
   update_activation,
   delete_activation,
+  set_paused,
   create_run,
   start_run,
   update_run_counts,

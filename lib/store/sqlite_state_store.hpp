@@ -22,6 +22,7 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<ActivationRecord>> list_activations() override;
   Result<std::optional<ActivationRecord>> find_activation(const std::string& name) override;
   Result<bool> delete_activation(const std::string& name) override;
+  Result<bool> set_paused(const std::string& name, bool paused) override;
 
   Result<std::int64_t> create_run(std::int64_t activation_id, bool full,
                                   UnixMillis queued_at) override;

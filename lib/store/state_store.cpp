@@ -40,7 +40,8 @@ std::optional<RunStatus> parse_run_status(std::string_view text) {
 
 ActivationRecord read_activation(const Statement& row) {
   return ActivationRecord{row.get_int64(0), row.get_text(1),  row.get_text(2),
-                          row.get_text(3),  row.get_int64(4), row.get_int64(5)};
+                          row.get_text(3),  row.get_int64(4), row.get_int64(5),
+                          row.get_int64(6) != 0};
 }
 
 // Binds the seven counters to parameters first..first+6 (schema column order).
@@ -216,6 +217,14 @@ Result<bool> SqliteStateStore::delete_activation(const std::string& name) {
   auto remove = use(Query::delete_activation);
   remove->bind_all(name);
   EMSYNC_TRY(remove->run());  // runs, contact state and rejections cascade
+  return m_db.changes() > 0;
+}
+
+Result<bool> SqliteStateStore::set_paused(const std::string& name, bool paused) {
+  std::lock_guard lock(m_mutex);
+  auto update = use(Query::set_paused);
+  update->bind_all(name, static_cast<std::int64_t>(paused ? 1 : 0));
+  EMSYNC_TRY(update->run());
   return m_db.changes() > 0;
 }
 

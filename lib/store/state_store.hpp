@@ -33,6 +33,7 @@ struct ActivationRecord {
   std::string destination;  // destination name (a change drops contact state)
   UnixMillis created_at = 0;
   UnixMillis updated_at = 0;
+  bool paused = false;  // by emsyncctl pause: its schedule does not start it
 };
 
 // What apply writes; matched with existing activations by name.
@@ -109,6 +110,8 @@ class StateStore {
   // Deletes the activation with its runs, contact state and rejections.
   // Returns false when there was no such activation.
   virtual Result<bool> delete_activation(const std::string& name) = 0;
+  // Pauses or resumes an activation; false when there is no such activation.
+  virtual Result<bool> set_paused(const std::string& name, bool paused) = 0;
 
   // -- runs --
   // Records a new run as `queued` (started_at = queued_at) and returns its id.

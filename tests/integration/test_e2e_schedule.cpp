@@ -53,3 +53,40 @@ TEST_CASE("an 'every 2s' activation runs again and again, one run at a time", "[
 }
 
 }  // namespace emsync::test
+
+namespace emsync::test {
+
+TEST_CASE("a paused activation is not started by its schedule, even after a restart",
+          "[schedule]") {
+  TempDir dir("emsync-e2e");
+  Simulator sim;
+  const json sources = {{"warehouse", {{"type", "postgres"}, {"conninfo", create_people_db("e2e_pause", 10)}}}};
+  const json destinations = {{"emarsys", wsse_destination(sim, dir, std::nullopt)}};
+  json scheduled = people_activation("people", "emarsys", all_people_fields());
+  scheduled["schedule"] = "every 1s";
+  {
+    Daemon daemon(dir, sources, destinations);
+    daemon.apply(scheduled);
+    const auto paused = daemon.ctl({"pause", "people"});
+    INFO(paused.stderr_text);
+    REQUIRE(paused.exit_code == 0);
+    CHECK(paused.stdout_text == "paused people\n");
+  }
+  Daemon daemon(dir, sources, destinations);
+  // At most one run started before the pause; it has ended by now.
+  const std::size_t runs_when_paused = finished_runs(daemon, "people").size();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(finished_runs(daemon, "people").size() == runs_when_paused);
+  const json list = daemon.ctl_json({"list"});
+  CHECK(list.at("activations").at(0).at("state") == "paused");
+
+  REQUIRE(daemon.ctl({"resume", "people"}).exit_code == 0);
+  json runs;
+  for (int i = 0; i < 100 && runs.size() < runs_when_paused + 2; ++i) {
+    std::this_thread::sleep_for(100ms);
+    runs = finished_runs(daemon, "people");
+  }
+  CHECK(runs.size() >= runs_when_paused + 2);
+}
+
+}  // namespace emsync::test
