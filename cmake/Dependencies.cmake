@@ -9,3 +9,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_package(Catch2 2.13 REQUIRED)
+# Howard Hinnant's date/tz.h for IANA time zones (GCC 12's libstdc++ has no
+# std::chrono::zoned_time). Debian's date::date-tz reads the OS database,
+# /usr/share/zoneinfo (package tzdata), never the network; the target
+# defines USE_OS_TZDB=1 for its users.
+find_package(date 3.0 REQUIRED)

@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libssl-dev ca-certificates openssl
   libpqxx-dev libpq-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev
   libxxhash-dev libcli11-dev catch2
+  libhowardhinnant-date-dev tzdata
   postgresql curl jq bsdextrautils
 )
 

@@ -143,11 +143,11 @@ Activation read_activation(const Json& value, const std::string& label, Problems
   read_fields(r, activation);
   read_custom_attributes(r, activation, problems);
   activation.insert_new_contacts = r.boolean("insert_new_contacts").value_or(false);
-  if (auto schedule = r.string("schedule", Need::optional)) {
-    if (auto parsed = schedule::parse_schedule(*schedule); !parsed) {
-      problems.add(prefix + parsed.error().message);
-    }
-    activation.schedule = std::move(*schedule);
+  activation.schedule = r.string("schedule", Need::optional).value_or("manual");
+  activation.timezone = r.string("timezone", Need::optional).value_or("UTC");
+  // "activation 'x': schedule 'daily 7am': ..." or "activation 'x': timezone 'Paris': ...".
+  if (auto parsed = schedule::parse_schedule(activation.schedule, activation.timezone); !parsed) {
+    problems.add(prefix + parsed.error().message);
   }
   r.finish();
   check_columns(activation, prefix, problems);
@@ -241,7 +241,8 @@ nlohmann::json to_json(const Activation& activation) {
           {"fields", std::move(fields)},
           {"custom_attributes", std::move(attributes)},
           {"insert_new_contacts", activation.insert_new_contacts},
-          {"schedule", activation.schedule}};
+          {"schedule", activation.schedule},
+          {"timezone", activation.timezone}};
 }
 
 }  // namespace emsync::config

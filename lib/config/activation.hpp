@@ -7,12 +7,13 @@
 //     "fields": { "first_name": 1, "city": "city" },
 //     "custom_attributes": [ "tier", {"column": "note", "type": "largetext"} ],
 //     "insert_new_contacts": true,
-//     "schedule": "manual" }
+//     "schedule": "daily 07:00", "timezone": "Europe/Paris" }
 //
 // Defaults: email_column "email", insert_new_contacts false, schedule
-// "manual", fields {} and custom_attributes []. Unknown keys are errors
-// naming the key. A column may be mapped only once (fields and
-// custom_attributes together), and never the email column.
+// "manual", timezone "UTC", fields {} and custom_attributes []. The schedule
+// and its timezone (an IANA name) are checked by schedule::parse_schedule.
+// Unknown keys are errors naming the key. A column may be mapped only once
+// (fields and custom_attributes together), and never the email column.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +54,7 @@ struct Activation {
   std::vector<CustomAttribute> custom_attributes;
   bool insert_new_contacts = false;
   std::string schedule = "manual";
+  std::string timezone = "UTC";  // IANA name the schedule's times are read in
 };
 
 // Validates one activation object. Errors start with the activation's name

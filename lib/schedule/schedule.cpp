@@ -1,8 +1,11 @@
 #include "schedule/schedule.hpp"
 
+#include <date/tz.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <exception>
 #include <string>
 #include <variant>
 #include <vector>
@@ -164,6 +167,69 @@ std::variant<Schedule, std::string> parse(std::string_view text) {
   return "unknown schedule '" + std::string(parts[0]) + "'";
 }
 
+// The zone named `name` from the OS tz database; nullptr for "UTC", which
+// needs no database.
+Result<const date::time_zone*> find_zone(std::string_view name) {
+  if (name == "UTC") return nullptr;
+  try {
+    date::get_tzdb();
+  } catch (const std::exception& e) {
+    const std::string problem(trim(e.what()));  // what() may end with a newline
+    return make_error(Errc::io_error, "cannot read the time zone database (" + problem +
+                                          "): is the tzdata package installed?");
+  }
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception&) {
+    return make_error(Errc::invalid_input,
+                      "timezone '" + std::string(name) +
+                          "' is not a known time zone: use an IANA name such as 'Europe/Paris' "
+                          "or 'America/New_York', or 'UTC'");
+  }
+}
+
+// Local date and time are written as the UTC instant with the same fields
+// (see next_match).
+TimePoint local_of(const date::time_zone* zone, TimePoint instant) {
+  return zone ? instant + zone->get_info(instant).offset : instant;
+}
+
+// The instants a local minute names in `zone`, earlier first: the same one
+// twice, except in a fall-back hour (the local minute happens twice). A
+// minute skipped by spring-forward names the end of the gap.
+std::pair<TimePoint, TimePoint> instants_of(const date::time_zone* zone, TimePoint local) {
+  if (!zone) return {local, local};
+  const date::local_info info = zone->get_info(date::local_seconds(local.time_since_epoch()));
+  switch (info.result) {
+    case date::local_info::nonexistent:
+      return {info.second.begin, info.second.begin};
+    case date::local_info::ambiguous:
+      return {local - info.first.offset, local - info.second.offset};
+    default:
+      return {local - info.first.offset, local - info.first.offset};
+  }
+}
+
+// The first slot of `spec` in `zone` (nullptr: UTC) strictly after
+// last_run_start, or at or after `now` when there was none, by the DST rules
+// of next_run: local minutes are searched from the local time of that start,
+// and a minute is kept when one of its instants falls after it too.
+std::optional<TimePoint> next_slot(const CalendarSpec& spec, const date::time_zone* zone,
+                                   std::optional<TimePoint> last_run_start, TimePoint now) {
+  // Seconds are whole, so "strictly after" is "at or after one second later".
+  const TimePoint not_before = last_run_start ? *last_run_start + seconds(1) : now;
+  const TimePoint local_from =
+      last_run_start ? local_of(zone, *last_run_start) + seconds(1) : local_of(zone, now);
+  std::optional<TimePoint> local = next_match(spec, local_from);
+  while (local) {
+    const auto [earlier, later] = instants_of(zone, *local);
+    if (earlier >= not_before) return earlier;
+    if (later >= not_before) return later;
+    local = next_match(spec, *local + minutes(1));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 const char* to_string(Kind kind) {
@@ -182,14 +248,19 @@ const char* to_string(Kind kind) {
   return "?";
 }
 
-Result<Schedule> parse_schedule(std::string_view text) {
+Result<Schedule> parse_schedule(std::string_view text, std::string_view time_zone) {
   text = trim(text);
   auto parsed = parse(text);
   if (auto* problem = std::get_if<std::string>(&parsed)) {
     return make_error(Errc::invalid_input,
                       "schedule '" + std::string(text) + "': " + *problem + k_accepted);
   }
-  return std::get<Schedule>(std::move(parsed));
+  auto zone = find_zone(time_zone);
+  if (!zone) return zone.error();
+  Schedule s = std::get<Schedule>(std::move(parsed));
+  s.time_zone = std::string(time_zone);
+  s.zone = *zone;
+  return s;
 }
 
 std::optional<TimePoint> next_run(const Schedule& s, std::optional<TimePoint> last_run_start,
@@ -203,9 +274,7 @@ std::optional<TimePoint> next_run(const Schedule& s, std::optional<TimePoint> la
     case Kind::daily:
     case Kind::weekly:
     case Kind::cron: {
-      // Strictly after the last start: the first whole minute after it.
-      const TimePoint from = last_run_start ? floor<minutes>(*last_run_start) + minutes(1) : now;
-      std::optional<TimePoint> due = next_match(s.calendar, from);
+      std::optional<TimePoint> due = next_slot(s.calendar, s.zone, last_run_start, now);
       if (!due) return std::nullopt;
       return std::max(*due, now);  // a missed slot: one catch-up run now
     }

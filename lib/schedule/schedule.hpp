@@ -11,13 +11,20 @@
 //   weekly mon,thu 07:00       on the listed days (mon..sun, no duplicates)
 //   cron */10 * * * *          a standard 5-field cron expression
 //
-// All times are UTC. Time zones (and so DST) are not supported yet: when they
-// are, daily/weekly/cron times will be read in the activation's zone and the
-// calendar search below will run on local time.
+// daily, weekly and cron times are local times in the schedule's time zone,
+// an IANA name such as "Europe/Paris" (default "UTC"); `every` intervals are
+// absolute and ignore it. Across daylight saving time changes:
+//
+//  - a skipped local time (spring forward: 02:30 when clocks jump from 02:00
+//    to 03:00) runs once, at the first valid instant after the gap (03:00);
+//    several skipped slots ("*/10" through the gap) also give one run there;
+//  - a repeated local time (fall back: 02:30 when clocks go from 03:00 back to
+//    02:00) runs once, at its first occurrence; the slots of the repeated
+//    hour do not run again on the second pass.
 //
 // Example:
 //
-//   auto s = emsync::schedule::parse_schedule("daily 07:00");
+//   auto s = emsync::schedule::parse_schedule("daily 07:00", "Europe/Paris");
 //   if (!s) return s.error();  // Errc::invalid_input, message names the problem
 //   std::optional<TimePoint> due = next_run(*s, last_start, now);
 //   if (due && *due <= now) start_run();
@@ -30,6 +37,10 @@
 #include <string_view>
 
 #include "core/result.hpp"
+
+namespace date {
+class time_zone;  // Howard Hinnant's date/tz.h, included by schedule.cpp only
+}
 
 namespace emsync::schedule {
 
@@ -60,21 +71,29 @@ struct CalendarSpec {
 };
 
 // A parsed schedule. Build it with parse_schedule(); the fields used depend
-// on `kind`: `interval` for Kind::interval, `calendar` for daily, weekly and
-// cron, neither for manual.
+// on `kind`: `interval` for Kind::interval, `calendar` (read in `zone`) for
+// daily, weekly and cron, neither for manual.
 struct Schedule {
   Kind kind = Kind::manual;
   std::string text = "manual";  // the trimmed source text, for messages
   std::chrono::seconds interval{0};
   CalendarSpec calendar;
+  std::string time_zone = "UTC";  // the zone's name, as given
+  // The zone from the tz database (which keeps it for the program's life);
+  // nullptr for UTC.
+  const date::time_zone* zone = nullptr;
 };
 
-// Parses one of the forms above. Leading and trailing whitespace is ignored;
-// tokens are separated by one or more spaces or tabs. On failure returns
-// Errc::invalid_input with a message that quotes the text, says what is wrong
-// and lists the accepted forms, e.g.
-//   "schedule 'every 0m': the interval must be at least 1 second (accepted: ...)".
-Result<Schedule> parse_schedule(std::string_view text);
+// Parses one of the forms above, to be run in `time_zone` (an IANA name from
+// the OS tz database, /usr/share/zoneinfo, or "UTC"). Leading and trailing
+// whitespace is ignored; tokens are separated by one or more spaces or tabs.
+// On failure returns Errc::invalid_input with a message that quotes the text,
+// says what is wrong and lists the accepted forms, e.g.
+//   "schedule 'every 0m': the interval must be at least 1 second (accepted: ...)",
+// or, for a valid schedule in an unknown zone,
+//   "timezone 'Mars/Olympus' is not a known time zone: use an IANA name ...".
+// (Errc::io_error when the tz database itself cannot be read.)
+Result<Schedule> parse_schedule(std::string_view text, std::string_view time_zone = "UTC");
 
 // Parses the 5 fields of a cron expression ("*/10 * * * *"): minute (0-59),
 // hour (0-23), day-of-month (1-31), month (1-12 or jan..dec), day-of-week
@@ -86,6 +105,8 @@ Result<CalendarSpec> parse_cron(std::string_view fields);
 
 // The first minute t >= from (from rounded up to a whole minute) that `spec`
 // matches, or nullopt if none within 400 years (the Gregorian cycle, so never).
+// Pure calendar arithmetic: next_run also uses it on local times (a local
+// date and time written as the UTC instant with the same fields).
 std::optional<TimePoint> next_match(const CalendarSpec& spec, TimePoint from);
 
 // When the activation is next due, or nullopt for a manual schedule (or a
@@ -100,6 +121,12 @@ std::optional<TimePoint> next_match(const CalendarSpec& spec, TimePoint from);
 //    minute at or after `now`. If that is <= now (a slot missed while the
 //    daemon was down), `now`: one catch-up run, after which the next call
 //    (with last_run_start = that run's start) returns the next future slot.
+//    In a zone, minutes are searched in local time from the local time of
+//    last_run_start (or of `now`), and each matching local minute gives the
+//    instant it names: the only one; for a skipped minute, the end of the
+//    gap; for a repeated one, the earlier of its two instants after
+//    last_run_start. A minute whose instant is not after last_run_start (a
+//    second skipped minute of the same gap) is passed over.
 std::optional<TimePoint> next_run(const Schedule& s, std::optional<TimePoint> last_run_start,
                                   TimePoint now);
 

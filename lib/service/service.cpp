@@ -120,7 +120,8 @@ asio::awaitable<void> Service::refresh_plans() {
   std::map<std::string, Plan> plans;
   for (const auto& record : *activations) {
     auto definition = config::parse_activations(record.definition);
-    auto parsed = definition ? schedule::parse_schedule(definition->front().schedule)
+    auto parsed = definition ? schedule::parse_schedule(definition->front().schedule,
+                                                        definition->front().timezone)
                              : Result<schedule::Schedule>(definition.error());
     if (!parsed || parsed->kind == schedule::Kind::manual || record.paused) {
       continue;

@@ -23,7 +23,8 @@ const char* const k_full_activation = R"({
   "fields": {"first_name": 1, "city": "city", "email": 3},
   "custom_attributes": ["tier", {"column": "note", "type": "largetext"}],
   "insert_new_contacts": true,
-  "schedule": "manual"
+  "schedule": "weekly mon 07:00",
+  "timezone": "Europe/Paris"
 })";
 
 // A minimal valid activation named `name` with `extra` members appended.
@@ -68,7 +69,8 @@ TEST_CASE("parses a full activation, keeping the field order", "[config][activat
   CHECK(a.custom_attributes[1].column == "note");
   CHECK(a.custom_attributes[1].type == "largetext");
   CHECK(a.insert_new_contacts);
-  CHECK(a.schedule == "manual");
+  CHECK(a.schedule == "weekly mon 07:00");
+  CHECK(a.timezone == "Europe/Paris");
 }
 
 TEST_CASE("fills in activation defaults", "[config][activation]") {
@@ -79,6 +81,7 @@ TEST_CASE("fills in activation defaults", "[config][activation]") {
   CHECK(parsed->custom_attributes.empty());
   CHECK_FALSE(parsed->insert_new_contacts);
   CHECK(parsed->schedule == "manual");
+  CHECK(parsed->timezone == "UTC");
 }
 
 TEST_CASE("to_json gives the canonical form, which parses back to the same activation",
@@ -97,7 +100,7 @@ TEST_CASE("to_json gives the canonical form, which parses back to the same activ
   CHECK(to_json(*defaults) == nlohmann::json::parse(R"({
     "name": "a", "source": "warehouse", "destination": "emarsys", "query": "SELECT 1",
     "email_column": "email", "fields": {}, "custom_attributes": [],
-    "insert_new_contacts": false, "schedule": "manual"})"));
+    "insert_new_contacts": false, "schedule": "manual", "timezone": "UTC"})"));
 }
 
 TEST_CASE("rejects each kind of invalid activation with a message naming it",
@@ -140,6 +143,13 @@ TEST_CASE("rejects each kind of invalid activation with a message naming it",
        "activation 'x': column 'mail' is the email column"},
       {activation("x", R"(, "schedule": "every 0m")"),
        "activation 'x': schedule 'every 0m': the interval must be at least 1 second"},
+      {activation("x", R"(, "schedule": "daily 07:00", "timezone": "Mars/Olympus")"),
+       "activation 'x': timezone 'Mars/Olympus' is not a known time zone: use an IANA name "
+       "such as 'Europe/Paris'"},
+      {activation("x", R"(, "timezone": "Mars/Olympus")"),
+       "activation 'x': timezone 'Mars/Olympus' is not a known time zone"},
+      {activation("x", R"(, "timezone": 1)"),
+       "activation 'x': 'timezone' must be a non-empty string"},
       {activation("x", R"(, "insert_new_contacts": "yes")"),
        "activation 'x': 'insert_new_contacts' must be true or false"},
       {"42", "activations must be a JSON object or an array of JSON objects"},

@@ -37,16 +37,32 @@ std::string show(std::optional<TimePoint> t) {
   return buf;
 }
 
-Schedule parsed(const std::string& text) {
-  auto s = parse_schedule(text);
-  INFO(text << ": " << (s ? "" : s.error().message));
+Schedule parsed(const std::string& text, const std::string& zone = "UTC") {
+  auto s = parse_schedule(text, zone);
+  INFO(text << " in " << zone << ": " << (s ? "" : s.error().message));
   REQUIRE(s);
   return *s;
 }
 
 // next_run of `text` after a run started at `last` (or never), at `now`.
-std::string next(const std::string& text, std::optional<TimePoint> last, TimePoint now) {
-  return show(next_run(parsed(text), last, now));
+std::string next(const std::string& text, std::optional<TimePoint> last, TimePoint now,
+                 const std::string& zone = "UTC") {
+  return show(next_run(parsed(text, zone), last, now));
+}
+
+// The `count` runs of `text` in `zone` that follow a run started at `last`,
+// each run starting on time (the daemon asks a second after each start).
+std::vector<std::string> runs_after(const std::string& text, const std::string& zone,
+                                    TimePoint last, int count) {
+  const Schedule s = parsed(text, zone);
+  std::vector<std::string> out;
+  for (int i = 0; i < count; ++i) {
+    const std::optional<TimePoint> due = next_run(s, last, last + seconds(1));
+    out.push_back(show(due));
+    if (!due) break;
+    last = *due;
+  }
+  return out;
 }
 
 }  // namespace
@@ -287,4 +303,145 @@ TEST_CASE("missed slots give one catch-up run at now, then the schedule resumes"
     CHECK(next_run(s, c.last, c.now) == c.now);
     CHECK(show(next_run(s, c.now, c.now + seconds(3))) == c.after_catch_up);
   }
+}
+
+// Time zones. Times are checked in UTC; comments give the local time.
+// Europe/Paris 2026: CET (+1) until 2026-03-29 01:00 UTC (02:00 -> 03:00 local),
+// CEST (+2) until 2026-10-25 01:00 UTC (03:00 -> 02:00 local), CET again.
+
+TEST_CASE("zones: daily, weekly and cron times are local times") {
+  CHECK(next("daily 07:00", std::nullopt, at(2026, 3, 1, 5), "Europe/Paris") ==
+        "2026-03-01 06:00:00");
+  CHECK(next("daily 07:00", at(2026, 7, 1, 5), at(2026, 7, 1, 6), "Europe/Paris") ==
+        "2026-07-02 05:00:00");
+  CHECK(next("daily 07:00", at(2026, 7, 1, 11), at(2026, 7, 1, 12), "America/New_York") ==
+        "2026-07-02 11:00:00");
+  CHECK(next("daily 07:00", at(2026, 7, 1, 7), at(2026, 7, 1, 8), "Etc/UTC") ==
+        "2026-07-02 07:00:00");
+  // Local date differs from the UTC date: 00:30 in Tokyo (+9) is 15:30 UTC the day before.
+  CHECK(next("cron 30 0 * * mon", std::nullopt, at(2026, 3, 1), "Asia/Tokyo") ==
+        "2026-03-01 15:30:00");  // Monday 2026-03-02 00:30 local
+  const Schedule s = parsed("daily 07:00", "Europe/Paris");
+  CHECK(s.time_zone == "Europe/Paris");
+  CHECK(s.zone != nullptr);
+  CHECK(parsed("daily 07:00").time_zone == "UTC");
+}
+
+TEST_CASE("zones: a time skipped by spring forward runs once, at the end of the gap") {
+  // 02:30 local does not exist on 2026-03-29: it runs at 03:00 CEST, then as usual.
+  CHECK(runs_after("daily 02:30", "Europe/Paris", at(2026, 3, 28, 1, 30), 3) ==
+        std::vector<std::string>{"2026-03-29 01:00:00",    // 03:00 CEST
+                                 "2026-03-30 00:30:00",    // 02:30 CEST
+                                 "2026-03-31 00:30:00"});  // 02:30 CEST
+  // The six slots 02:00..02:50 of the gap give one run at 03:00, then 03:10.
+  CHECK(runs_after("cron */10 * * * *", "Europe/Paris", at(2026, 3, 29, 0, 40), 4) ==
+        std::vector<std::string>{"2026-03-29 00:50:00",    // 01:50 CET
+                                 "2026-03-29 01:00:00",    // 03:00 CEST
+                                 "2026-03-29 01:10:00",    // 03:10 CEST
+                                 "2026-03-29 01:20:00"});  // 03:20 CEST
+  // First run ever, decided just before the gap; and a last start on its edge.
+  CHECK(next("daily 02:30", std::nullopt, at(2026, 3, 29, 0, 55), "Europe/Paris") ==
+        "2026-03-29 01:00:00");
+  CHECK(next("daily 02:30", at(2026, 3, 29, 0, 59, 59), at(2026, 3, 29, 1), "Europe/Paris") ==
+        "2026-03-29 01:00:00");
+  // A run at the end of the gap is the skipped slots' run: none again.
+  CHECK(next("cron 30 2,3 * * *", at(2026, 3, 29, 1), at(2026, 3, 29, 1, 0, 1), "Europe/Paris") ==
+        "2026-03-29 01:30:00");  // 03:30 CEST
+}
+
+TEST_CASE("zones: a time repeated by fall back runs once, at its first occurrence") {
+  // 02:30 local happens at 00:30 UTC (CEST) and 01:30 UTC (CET) on 2026-10-25.
+  CHECK(runs_after("daily 02:30", "Europe/Paris", at(2026, 10, 24, 0, 30), 2) ==
+        std::vector<std::string>{"2026-10-25 00:30:00",    // 02:30 CEST
+                                 "2026-10-26 01:30:00"});  // 02:30 CET
+  // The repeated hour's slots run on the first pass only.
+  CHECK(runs_after("cron */30 * * * *", "Europe/Paris", at(2026, 10, 24, 23, 30), 4) ==
+        std::vector<std::string>{"2026-10-25 00:00:00",    // 02:00 CEST
+                                 "2026-10-25 00:30:00",    // 02:30 CEST
+                                 "2026-10-25 02:00:00",    // 03:00 CET
+                                 "2026-10-25 02:30:00"});  // 03:30 CET
+  // A last start at the very end of the first pass: the second pass is skipped.
+  CHECK(next("cron */30 * * * *", at(2026, 10, 25, 0, 59, 59), at(2026, 10, 25, 1),
+             "Europe/Paris") == "2026-10-25 02:00:00");
+  // A catch-up run during the second pass (at 02:15 CET): 02:30 has not run
+  // since, so it runs at its second occurrence.
+  const Schedule s = parsed("cron */30 * * * *", "Europe/Paris");
+  CHECK(next_run(s, at(2026, 10, 25, 0), at(2026, 10, 25, 1, 15)) == at(2026, 10, 25, 1, 15));
+  CHECK(show(next_run(s, at(2026, 10, 25, 1, 15), at(2026, 10, 25, 1, 15, 3))) ==
+        "2026-10-25 01:30:00");  // 02:30 CET
+  // First run ever, decided during the second pass: the first pass is past.
+  CHECK(next("daily 02:30", std::nullopt, at(2026, 10, 25, 1, 10), "Europe/Paris") ==
+        "2026-10-25 01:30:00");
+}
+
+TEST_CASE("zones: DST in America/New_York and in the southern hemisphere") {
+  // New York falls back on 2026-11-01 at 06:00 UTC (02:00 EDT -> 01:00 EST):
+  // 01:15 and 01:45 run once, on the EDT pass.
+  CHECK(runs_after("cron 15,45 1 * * *", "America/New_York", at(2026, 10, 31, 5, 45), 3) ==
+        std::vector<std::string>{"2026-11-01 05:15:00",    // 01:15 EDT
+                                 "2026-11-01 05:45:00",    // 01:45 EDT
+                                 "2026-11-02 06:15:00"});  // 01:15 EST
+  // Sydney springs forward on 2026-10-04 at 16:00 UTC the day before
+  // (02:00 AEST -> 03:00 AEDT): 02:30 runs at 03:00 AEDT.
+  CHECK(runs_after("daily 02:30", "Australia/Sydney", at(2026, 10, 2, 16, 30), 2) ==
+        std::vector<std::string>{"2026-10-03 16:00:00",    // 10-04 03:00 AEDT
+                                 "2026-10-04 15:30:00"});  // 10-05 02:30 AEDT
+}
+
+TEST_CASE("zones: weekly keeps its local time across DST changes") {
+  // Mondays at 07:00 in Paris: 06:00 UTC in winter, 05:00 UTC in summer.
+  CHECK(runs_after("weekly mon 07:00", "Europe/Paris", at(2026, 3, 16, 6), 3) ==
+        std::vector<std::string>{"2026-03-23 06:00:00", "2026-03-30 05:00:00",
+                                 "2026-04-06 05:00:00"});
+  CHECK(runs_after("weekly mon 07:00", "Europe/Paris", at(2026, 10, 12, 5), 3) ==
+        std::vector<std::string>{"2026-10-19 05:00:00", "2026-10-26 06:00:00",
+                                 "2026-11-02 06:00:00"});
+}
+
+TEST_CASE("zones: month ends and leap days are local dates") {
+  // The 1st at midnight in Paris is the last day of the month before in UTC.
+  CHECK(runs_after("cron 0 0 1 * *", "Europe/Paris", at(2026, 1, 31, 23), 2) ==
+        std::vector<std::string>{"2026-02-28 23:00:00",    // 03-01 00:00 CET
+                                 "2026-03-31 22:00:00"});  // 04-01 00:00 CEST
+  CHECK(next("cron 0 0 29 2 *", std::nullopt, at(2026, 3, 1), "Europe/Paris") ==
+        "2028-02-28 23:00:00");
+  CHECK(next("cron 0 0 29 2 *", at(2028, 2, 28, 23), at(2028, 2, 29), "Europe/Paris") ==
+        "2032-02-28 23:00:00");
+  // 19:00 on 2028-02-28 in New York (-5) is already the leap day in UTC.
+  CHECK(runs_after("daily 19:00", "America/New_York", at(2028, 2, 27, 0), 2) ==
+        std::vector<std::string>{"2028-02-28 00:00:00", "2028-02-29 00:00:00"});
+  CHECK(next("daily 00:30", at(2028, 2, 28, 15, 30), at(2028, 2, 28, 16), "Asia/Tokyo") ==
+        "2028-02-29 15:30:00");  // 03-01 00:30 JST
+}
+
+TEST_CASE("zones: interval schedules ignore the zone") {
+  // Absolute intervals: 24 hours across the spring-forward night, not 07:00 local.
+  CHECK(next("every 1d", at(2026, 3, 28, 6), at(2026, 3, 28, 7), "Europe/Paris") ==
+        "2026-03-29 06:00:00");
+  CHECK(next("every 15m", at(2026, 3, 29, 0, 50), at(2026, 3, 29, 0, 51), "Europe/Paris") ==
+        "2026-03-29 01:05:00");
+  CHECK(next("every 15m", std::nullopt, at(2026, 10, 25, 1, 3), "Australia/Sydney") ==
+        "2026-10-25 01:03:00");
+}
+
+TEST_CASE("zones: an unknown zone is rejected with what is expected") {
+  for (const char* zone : {"Mars/Olympus", "europe/paris", "", "CEST", "Europe/../UTC",
+                           "/etc/localtime", "../../etc/passwd"}) {
+    auto s = parse_schedule("daily 07:00", zone);
+    INFO("zone: '" << zone << "'");
+    REQUIRE_FALSE(s);
+    INFO("message: " << s.error().message);
+    CHECK(s.error().code == Errc::invalid_input);
+    CHECK(s.error().message ==
+          "timezone '" + std::string(zone) +
+              "' is not a known time zone: use an IANA name such as 'Europe/Paris' or "
+              "'America/New_York', or 'UTC'");
+  }
+  // Interval and manual schedules check the zone too (it is part of the activation).
+  CHECK_FALSE(parse_schedule("every 15m", "Mars/Olympus"));
+  CHECK_FALSE(parse_schedule("manual", "Mars/Olympus"));
+  // A bad schedule is reported as such, whatever the zone.
+  auto both = parse_schedule("daily 25:00", "Mars/Olympus");
+  REQUIRE_FALSE(both);
+  CHECK_THAT(both.error().message, Catch::StartsWith("schedule 'daily 25:00': "));
 }
