@@ -8,6 +8,8 @@ find_package(SQLite3 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+# sd_notify (readiness, watchdog) for the Type=notify unit; a later issue uses sd-journal too.
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd>=252)
 find_package(Catch2 2.13 REQUIRED)
 # Howard Hinnant's date/tz.h for IANA time zones (GCC 12's libstdc++ has no
 # std::chrono::zoned_time). Debian's date::date-tz reads the OS database,

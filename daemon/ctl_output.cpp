@@ -1,6 +1,7 @@
 #include "ctl_output.hpp"
 
 #include <array>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -125,14 +126,82 @@ void print_applied(const json& result) {
   std::cout << table.render();
 }
 
+// "daily 07:00", or "daily 07:00 Europe/Paris" outside UTC.
+std::string schedule_text(const json& activation) {
+  const std::string zone = text(activation, "timezone");
+  const std::string schedule = text(activation, "schedule");
+  return zone == "-" || zone == "UTC" ? schedule : schedule + " " + zone;
+}
+
 void print_list(const json& result) {
-  Table table({"NAME", "SOURCE", "DESTINATION", "SCHEDULE", "STATE", "LAST_RUN", "FINISHED"});
+  Table table({"NAME", "STATE", "NOW", "SCHEDULE", "LAST_RUN", "FINISHED", "NEXT_RUN", "SOURCE",
+               "DESTINATION"});
   for (const json& activation : array_at(result, "activations")) {
     const json& last_run = member(activation, "last_run");
-    table.add_row({text(activation, "name"), text(activation, "source"),
-                   text(activation, "destination"), text(activation, "schedule"),
-                   text(activation, "state"), run_summary(last_run),
-                   text(last_run, "finished_at")});
+    table.add_row({text(activation, "name"), text(activation, "state"),
+                   text(activation, "activity"), schedule_text(activation),
+                   run_summary(last_run), text(last_run, "finished_at"),
+                   text(activation, "next_run"), text(activation, "source"),
+                   text(activation, "destination")});
+  }
+  std::cout << table.render();
+}
+
+void print_status(const json& result) {
+  const json& uptime = member(result, "uptime_s");
+  const json& activations = member(result, "activations");
+  std::cout << admin::render_fields(
+      {{"version", text(result, "version")},
+       {"started_at", text(result, "started_at")},
+       {"uptime", uptime.is_number_integer() ? format_uptime(uptime.get<std::int64_t>()) : "-"},
+       {"config", text(result, "config_path") + " (generation " +
+                      text(result, "config_generation") + ", loaded " +
+                      text(result, "config_loaded_at") + ")"},
+       {"activations", text(activations, "total") + " (" + text(activations, "active") +
+                           " active, " + text(activations, "paused") + " paused)"},
+       {"runs", text(activations, "running") + " running (at most " +
+                    text(result, "max_concurrent_runs") + "), " + text(activations, "queued") +
+                    " queued"}});
+  const json& runs = array_at(result, "runs");
+  if (!runs.empty()) {
+    constexpr std::array<Column, 9> k_columns{{{"ACTIVATION", "activation"},
+                                               {"RUN", "run_id"},
+                                               {"STARTED", "started_at"},
+                                               {"PHASE", "phase"},
+                                               {"ROWS_READ", "rows_read"},
+                                               {"ROWS_DONE", "rows_done"},
+                                               {"ROWS/S", "rows_per_s"},
+                                               {"ETA_S", "eta_s"},
+                                               {"ELAPSED_S", "elapsed_s"}}};
+    std::cout << '\n';
+    print_table(k_columns, runs);
+  }
+}
+
+void print_cancelled(const json& result) {
+  const std::string name = text(result, "activation");
+  if (!member(result, "cancelled_queued_run").is_null()) {
+    std::cout << "run " << text(result, "cancelled_queued_run") << " of " << name
+              << " cancelled before it started\n";
+  }
+  const json& run = member(result, "cancelled_run");
+  if (run.is_object()) {
+    std::cout << "run " << text(run, "run_id") << " of " << name << " ended "
+              << text(run, "status") << " after " << text(run, "updated") << " updated, "
+              << text(run, "inserted") << " inserted (acknowledged contacts stay stored)\n";
+  }
+}
+
+void print_reloaded(const json& result) { std::cout << text(result, "message") << '\n'; }
+
+void print_audit(const json& result, const std::function<std::string(int)>& user_name) {
+  Table table({"AT", "USER", "PID", "METHOD", "TARGET", "OUTCOME", "DETAIL"});
+  for (const json& entry : array_at(result, "entries")) {
+    const json& uid = member(entry, "peer_uid");
+    table.add_row({text(entry, "at"),
+                   uid.is_number_integer() ? user_name(uid.get<int>()) : "-",
+                   text(entry, "peer_pid"), text(entry, "method"), text(entry, "target"),
+                   text(entry, "outcome"), text(entry, "detail")});
   }
   std::cout << table.render();
 }
@@ -140,6 +209,8 @@ void print_list(const json& result) {
 void print_show(const json& result) {
   std::cout << admin::render_fields({{"name", text(result, "name")},
                                      {"state", text(result, "state")},
+                                     {"now", text(result, "activity")},
+                                     {"next_run", text(result, "next_run")},
                                      {"contacts", text(result, "contacts")},
                                      {"created_at", text(result, "created_at")},
                                      {"updated_at", text(result, "updated_at")},

@@ -4,11 +4,20 @@
 // prints something useful.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace emsync::ctl {
 
 void print_ping(const nlohmann::json& result);
+// Daemon facts as "key: value" lines, then a table of the runs in progress.
+void print_status(const nlohmann::json& result);
+// What `cancel` stopped.
+void print_cancelled(const nlohmann::json& result);
+void print_reloaded(const nlohmann::json& result);
+// The audit log; `user_name` turns a uid into a name.
+void print_audit(const nlohmann::json& result, const std::function<std::string(int)>& user_name);
 void print_applied(const nlohmann::json& result);
 void print_list(const nlohmann::json& result);
 void print_show(const nlohmann::json& result);

@@ -7,6 +7,7 @@
 // 4 permission denied on the socket, 5 a waited-for run finished partial.
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <pwd.h>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -155,6 +156,27 @@ Result<json> errors_params(const Args& args) {
   return params;
 }
 
+void declare_audit(CLI::App& sub, Args& args) {
+  args.limit = 50;
+  sub.add_option("--limit", args.limit, "at most this many entries, newest first")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+}
+
+Result<json> limit_params(const Args& args) { return json{{"limit", args.limit}}; }
+
+// "alice (1000)", or the bare uid when it has no passwd entry.
+std::string user_name(int uid) {
+  if (uid < 0) {
+    return "-";
+  }
+  const passwd* entry = ::getpwuid(static_cast<uid_t>(uid));
+  return entry ? std::string(entry->pw_name) + " (" + std::to_string(uid) + ")"
+               : std::to_string(uid);
+}
+
+void print_audit(const Args&, const json& result) { ctl::print_audit(result, user_name); }
+
 // Adapts a ctl_output printer that needs only the result.
 template <void (*Print)(const json&)>
 void print(const Args&, const json& result) {
@@ -165,6 +187,9 @@ void print(const Args&, const json& result) {
 const Command k_commands[] = {
   {"ping", "check that emsyncd answers; print its version and uptime",
    no_args, no_params, print<ctl::print_ping>, nullptr},
+  {"status", "daemon version, uptime, config, activations by state, runs in progress with "
+             "rows done, rows/s and ETA",
+   no_args, no_params, print<ctl::print_status>, nullptr},
   {"apply", "create or update activations from a JSON file (- for stdin)",
    declare_apply, apply_params, print<ctl::print_applied>, nullptr},
   {"list", "list activations with their state and last run",
@@ -177,12 +202,21 @@ const Command k_commands[] = {
    add_name, name_params, print<ctl::print_action>, nullptr},
   {"resume", "let an activation's schedule start it again",
    add_name, name_params, print<ctl::print_action>, nullptr},
-  {"run", "start a run now (queued behind a running one)",
+  {"run", "start a run now (queued behind a running one, or while max_concurrent_runs run)",
    declare_run, run_params, print_run, run_exit_code},
+  {"cancel", "stop an activation's run at its next batch boundary and drop its queued run; "
+             "waits until the run has ended (acknowledged contacts stay stored)",
+   add_name, name_params, print<ctl::print_cancelled>, nullptr},
   {"runs", "list an activation's runs, newest first",
    declare_runs, runs_params, print<ctl::print_runs>, nullptr},
   {"errors", "list the rows a run rejected",
    declare_errors, errors_params, print<ctl::print_errors>, nullptr},
+  {"reload", "re-read the daemon's config file; a bad config is refused (exit 1) with the "
+             "reason and the old one keeps running",
+   no_args, no_params, print<ctl::print_reloaded>, nullptr},
+  {"audit", "list the state-changing commands sent to the daemon, who sent them and how "
+            "they ended, newest first",
+   declare_audit, limit_params, print_audit, nullptr},
 };
 // clang-format on
 

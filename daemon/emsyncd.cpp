@@ -1,6 +1,6 @@
 // emsyncd: the emsync daemon. Composition root: reads the config, sets up
 // logging, creates the Service on one io_context and runs it until SIGTERM
-// or SIGINT.
+// or SIGINT; SIGHUP reloads the config.
 //
 //   emsyncd --config FILE
 //
@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <string>
 
 #include "config/config.hpp"
@@ -46,7 +47,7 @@ int run_daemon(const std::string& config_path) {
     return 1;
   }
   boost::asio::io_context io(1);
-  auto service = emsync::service::Service::create(io, std::move(*config));
+  auto service = emsync::service::Service::create(io, std::move(*config), config_path);
   if (!service) {
     spdlog::critical("cannot start: {}", service.error().message);
     return 1;
@@ -55,14 +56,25 @@ int run_daemon(const std::string& config_path) {
     spdlog::critical("cannot start: {}", started.error().message);
     return 1;
   }
-  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+  boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) {
       return;
     }
     spdlog::info("received {}, stopping after the running batches", strsignal(signal));
     (*service)->stop([&] { io.stop(); });
   });
+  boost::asio::signal_set reload_signal(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) {
+          return;
+        }
+        spdlog::info("received SIGHUP, reloading {}", config_path);
+        (*service)->reload_in_background();
+        reload_signal.async_wait(on_hangup);
+      };
+  reload_signal.async_wait(on_hangup);
   spdlog::info("emsyncd {} ready", EMSYNC_VERSION);
   io.run();
   spdlog::info("emsyncd stopped");

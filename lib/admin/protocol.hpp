@@ -28,6 +28,7 @@ struct Request {
   nlohmann::json params = nlohmann::json::object();  // always an object
   // Filled by the server from SO_PEERCRED; never sent on the wire.
   int peer_uid = -1;
+  int peer_gid = -1;
   int peer_pid = -1;
 };
 

@@ -78,6 +78,7 @@ void set_peer(Request& request, Socket& socket) {
   socklen_t size = sizeof cred;
   if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &size) == 0) {
     request.peer_uid = static_cast<int>(cred.uid);
+    request.peer_gid = static_cast<int>(cred.gid);
     request.peer_pid = static_cast<int>(cred.pid);
   }
 }

@@ -31,7 +31,7 @@ namespace detail {
 struct ServerState;
 }
 
-// Serves one decoded request; Request::peer_uid/peer_pid name the client.
+// Serves one decoded request; Request::peer_uid/peer_gid/peer_pid name the client.
 using Handler = std::function<boost::asio::awaitable<Response>(Request)>;
 
 struct ServerLimits {

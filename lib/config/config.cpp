@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -244,6 +245,12 @@ Result<Config> parse_config(std::string_view json_text) {
   Config config;
   config.state_db = r.string("state_db", Need::required).value_or("");
   config.admin_socket = r.string("admin_socket", Need::required).value_or("");
+  if (auto n = r.integer("max_concurrent_runs", 1, Need::optional)) {
+    config.max_concurrent_runs = static_cast<int>(std::min<std::int64_t>(*n, 64));
+  }
+  if (auto s = r.integer("shutdown_timeout_s", 1, Need::optional)) {
+    config.shutdown_timeout = std::chrono::seconds(std::min<std::int64_t>(*s, 3600));
+  }
   read_log(r, config.log, problems);
   read_named(r, "sources", config.sources, problems, read_source);
   read_named(r, "destinations", config.destinations, problems, read_destination);

@@ -2,6 +2,7 @@
 //
 //   { "state_db": "/var/lib/emsyncd/state.db",
 //     "admin_socket": "/run/emsyncd/control.sock",
+//     "max_concurrent_runs": 4, "shutdown_timeout_s": 60,
 //     "log": {"level": "info", "format": "text"},
 //     "sources": {"warehouse": {"type": "postgres", "conninfo": "host=... dbname=...",
 //                               "password_file": "pg-password", "statement_timeout_s": 1800},
@@ -61,6 +62,11 @@ struct DestinationConfig {
 struct Config {
   std::string state_db;      // required
   std::string admin_socket;  // required
+  // Runs of different activations at once (1..64); more wait their turn.
+  int max_concurrent_runs = 4;
+  // On SIGTERM, how long running runs get to finish their in-flight batch
+  // before the daemon exits anyway (keep it below systemd's TimeoutStopSec).
+  std::chrono::seconds shutdown_timeout{60};
   LogConfig log;
   std::map<std::string, SourceConfig> sources;
   std::map<std::string, DestinationConfig> destinations;

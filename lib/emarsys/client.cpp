@@ -1,11 +1,13 @@
 #include "emarsys/client.hpp"
 
 #include <algorithm>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <spdlog/spdlog.h>
 
 #include "emarsys/backoff.hpp"
@@ -69,6 +71,7 @@ struct Client::Impl {
   asio::awaitable<void> sleep(Clock::duration duration);
   void observe(const HttpResponse& response);
   Clock::duration retry_delay(const Error& error, int attempt);
+  Error stopped_error(const Call& call) const;
 
   asio::any_io_executor executor;
   ClientConfig config;
@@ -78,6 +81,8 @@ struct Client::Impl {
   std::unique_ptr<OAuth> oauth;
   TokenBucket bucket;
   std::mt19937_64 random{std::random_device{}()};
+  bool stopping = false;  // stop_retrying() was called
+  std::set<asio::steady_timer*> sleeping;  // cancelled by stop_retrying()
 };
 
 Client::Impl::Impl(asio::any_io_executor ex, ClientConfig cfg)
@@ -107,10 +112,18 @@ Client::Impl::Impl(asio::any_io_executor ex, ClientConfig cfg)
 }
 
 asio::awaitable<void> Client::Impl::sleep(Clock::duration duration) {
-  if (duration > Clock::duration::zero()) {
+  if (duration > Clock::duration::zero() && !stopping) {
     asio::steady_timer timer(executor, duration);
-    co_await timer.async_wait(asio::use_awaitable);
+    sleeping.insert(&timer);
+    boost::system::error_code cancelled;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
+    sleeping.erase(&timer);
   }
+}
+
+Error Client::Impl::stopped_error(const Call& call) const {
+  return make_error(Errc::cancelled, "Emarsys " + call.method + " " + call.endpoint +
+                                         " not sent: the daemon is stopping");
 }
 
 asio::awaitable<Result<std::pair<std::string, std::string>>> Client::Impl::authorization(
@@ -171,6 +184,9 @@ asio::awaitable<Result<json>> Client::Impl::call(const Call& call) {
   bool token_renewed = false;
   for (int attempt_no = 1;; ++attempt_no) {
     co_await sleep(bucket.reserve(Clock::now()));
+    if (stopping) {
+      co_return stopped_error(call);
+    }
     std::string used_token;
     auto result = co_await attempt(call, used_token);
     if (result) {
@@ -183,7 +199,7 @@ asio::awaitable<Result<json>> Client::Impl::call(const Call& call) {
       oauth->invalidate(used_token);
       continue;
     }
-    if (!error.is_retryable() || attempt_no >= config.max_attempts) {
+    if (!error.is_retryable() || attempt_no >= config.max_attempts || stopping) {
       if (attempt_no > 1) {
         error.message += " (gave up after " + std::to_string(attempt_no) + " attempts)";
       }
@@ -210,6 +226,15 @@ Client::Client(asio::any_io_executor executor, ClientConfig config)
     : m_impl(std::make_unique<Impl>(std::move(executor), std::move(config))) {}
 
 Client::~Client() = default;
+
+const ClientConfig& Client::config() const { return m_impl->config; }
+
+void Client::stop_retrying() {
+  m_impl->stopping = true;
+  for (auto* timer : m_impl->sleeping) {
+    timer->cancel();
+  }
+}
 
 Task<std::vector<Field>> Client::list_fields() {
   return m_impl->run<std::vector<Field>>({"GET", "/field", ""}, parse_fields);

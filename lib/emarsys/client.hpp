@@ -49,6 +49,8 @@ struct ClientConfig {
   int max_attempts = 5;
   std::chrono::milliseconds backoff_base{200};
   std::chrono::milliseconds backoff_cap{std::chrono::seconds(30)};
+
+  bool operator==(const ClientConfig&) const = default;
 };
 
 struct Field {
@@ -106,6 +108,14 @@ class Client {
                                        std::optional<std::int64_t> contact_list_id);
   // POST /contactlist/{id}/add with key_id 3.
   Task<ListAddResult> add_to_list(std::int64_t list_id, const std::vector<std::string>& emails);
+
+  const ClientConfig& config() const;
+
+  // For shutdown: requests already on the wire finish (bounded by
+  // request_timeout), but no call retries any more, and a call that is
+  // waiting (backoff or rate limit) or not yet sent fails at once with
+  // Errc::cancelled. Irreversible.
+  void stop_retrying();
 
  private:
   struct Impl;

@@ -1,10 +1,11 @@
-// The admin methods of lib/admin/PROTOCOL.md, one function each, dispatched
-// from a table.
+// The admin methods of lib/admin/PROTOCOL.md that manage activations and
+// their runs, one function each, and the dispatch table of all methods.
 #include <algorithm>
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>
 
 #include "core/blocking.hpp"
+#include "service/params.hpp"
 #include "service/report.hpp"
 #include "service/service.hpp"
 
@@ -15,36 +16,17 @@ using admin::Request;
 using admin::Response;
 using nlohmann::json;
 
-namespace {
 
-Result<std::string> string_param(const Request& request, const char* key) {
-  auto it = request.params.find(key);
-  if (it == request.params.end() || !it->is_string() || it->get<std::string>().empty()) {
-    return make_error(Errc::invalid_input, std::string("'") + request.method +
-                                               "' needs the parameter '" + key + "' (a string)");
-  }
-  return it->get<std::string>();
-}
-
-template <class T>
-T param_or(const Request& request, const char* key, T fallback) {
-  auto it = request.params.find(key);
-  if (it == request.params.end() || it->is_null()) {
-    return fallback;
-  }
-  return it->get<T>();
-}
-
-}  // namespace
-
-asio::awaitable<Response> Service::handle(Request request) {
+asio::awaitable<Response> Service::dispatch(const Request& request) {
   using Method = asio::awaitable<Response> (Service::*)(const Request&);
   static const std::pair<const char*, Method> k_methods[] = {
-      {"ping", &Service::handle_ping},     {"apply", &Service::handle_apply},
-      {"list", &Service::handle_list},     {"show", &Service::handle_show},
-      {"delete", &Service::handle_delete}, {"run", &Service::handle_run},
+      {"ping", &Service::handle_ping},     {"status", &Service::handle_status},
+      {"apply", &Service::handle_apply},   {"list", &Service::handle_list},
+      {"show", &Service::handle_show},     {"delete", &Service::handle_delete},
+      {"run", &Service::handle_run},       {"cancel", &Service::handle_cancel},
       {"runs", &Service::handle_runs},     {"errors", &Service::handle_errors},
       {"pause", &Service::handle_pause},   {"resume", &Service::handle_resume},
+      {"reload", &Service::handle_reload}, {"audit", &Service::handle_audit},
   };
   for (const auto& [name, method] : k_methods) {
     if (request.method == name) {
@@ -78,11 +60,6 @@ asio::awaitable<Result<store::ActivationRecord>> Service::named_activation(const
     co_return name.error();
   }
   co_return co_await find_activation(*name);
-}
-
-asio::awaitable<Response> Service::handle_ping(const Request&) {
-  co_return Response::success(
-      {{"version", EMSYNC_VERSION}, {"uptime_s", (now_millis() - m_started_at) / 1000}});
 }
 
 asio::awaitable<Response> Service::handle_apply(const Request& request) {
@@ -135,7 +112,10 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
                    {"source", definition.value("source", "")},
                    {"destination", a.destination},
                    {"schedule", definition.value("schedule", "manual")},
-                   {"state", a.paused && state_of(a.name) == "idle" ? "paused" : state_of(a.name)},
+                   {"timezone", definition.value("timezone", "UTC")},
+                   {"state", a.paused ? "paused" : "active"},
+                   {"activity", activity_of(a.name)},
+                   {"next_run", timestamp_json(next_run_of(a.name))},
                    {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});
   }
   co_return Response::success({{"activations", out}});
@@ -151,7 +131,9 @@ asio::awaitable<Response> Service::handle_show(const Request& request) {
   co_return Response::success(
       {{"name", a->name},
        {"definition", json::parse(a->definition)},
-       {"state", a->paused && state_of(a->name) == "idle" ? "paused" : state_of(a->name)},
+       {"state", a->paused ? "paused" : "active"},
+       {"activity", activity_of(a->name)},
+       {"next_run", timestamp_json(next_run_of(a->name))},
        {"contacts", contacts ? *contacts : 0},
        {"created_at", timestamp_json(a->created_at)},
        {"updated_at", timestamp_json(a->updated_at)},
@@ -163,9 +145,13 @@ asio::awaitable<Response> Service::handle_delete(const Request& request) {
   if (!name) {
     co_return Response::from_error(name.error());
   }
-  if (state_of(*name) != "idle") {
+  if (m_active.contains(*name)) {
     co_return Response::failure(to_string(Errc::invalid_input),
-                                "activation '" + *name + "' is running; delete it once it ends");
+                                "activation '" + *name + "' is running; `emsyncctl cancel " +
+                                    *name + "`, then delete it once the run has ended");
+  }
+  if (auto waiting = m_queue.withdraw(*name)) {
+    co_await cancel_waiting_run(*waiting, "the activation was deleted");
   }
   auto deleted = co_await on_pool(m_pool, [&] { return m_store->delete_activation(*name); });
   if (!deleted) {
@@ -174,7 +160,6 @@ asio::awaitable<Response> Service::handle_delete(const Request& request) {
   if (!*deleted) {
     co_return Response::failure(to_string(Errc::not_found), "no activation named '" + *name + "'");
   }
-  m_slots.erase(*name);
   co_await refresh_plans();
   co_return Response::success({{"deleted", *name}});
 }

@@ -1,16 +1,14 @@
+// Service lifecycle: creation, secrets and clients, start, stop and reload.
 #include "service/service.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 
 #include "core/blocking.hpp"
-#include "source/row_source.hpp"
-#include "sync/run.hpp"
+#include "core/notify.hpp"
 
 namespace emsync::service {
 
@@ -30,23 +28,27 @@ emarsys::ClientConfig client_config(const config::DestinationConfig& d, std::str
   return c;
 }
 
-std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& source,
-                                               const std::optional<std::string>& password) {
-  if (source.type == config::SourceType::postgres) {
-    return source::make_postgres_source(source.conninfo, password);
-  }
-  return source::make_sqlite_source(source.path);
-}
+// Spare threads besides one per concurrent run, so that SQLite work (admin
+// commands, the scheduler, batch commits) never waits behind model reads.
+constexpr int k_spare_pool_threads = 4;
 
 }  // namespace
 
-Service::Service(asio::io_context& io, config::Config config, FileLock lock,
-                 std::unique_ptr<store::StateStore> store)
-    : m_io(io), m_config(std::move(config)), m_lock(std::move(lock)), m_store(std::move(store)) {}
+Service::Service(asio::io_context& io, config::Config config, std::string config_path,
+                 FileLock lock, std::unique_ptr<store::StateStore> store)
+    : m_io(io),
+      m_config(std::move(config)),
+      m_config_path(std::move(config_path)),
+      m_lock(std::move(lock)),
+      m_store(std::move(store)),
+      m_pool_threads(m_config.max_concurrent_runs + k_spare_pool_threads),
+      m_pool(static_cast<std::size_t>(m_pool_threads)),
+      m_queue(static_cast<std::size_t>(m_config.max_concurrent_runs)) {}
 
 Service::~Service() { m_pool.join(); }
 
-Result<std::unique_ptr<Service>> Service::create(asio::io_context& io, config::Config config) {
+Result<std::unique_ptr<Service>> Service::create(asio::io_context& io, config::Config config,
+                                                 std::string config_path) {
   auto lock = FileLock::acquire(config.state_db + ".lock", "the state DB " + config.state_db);
   if (!lock) {
     return lock.error();
@@ -63,9 +65,13 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& io, config::C
     spdlog::warn("{} run(s) left unfinished by the previous daemon were marked interrupted",
                  *interrupted);
   }
-  std::unique_ptr<Service> service(
-      new Service(io, std::move(config), std::move(*lock), std::move(*store)));
-  EMSYNC_TRY(service->load_secrets());
+  std::unique_ptr<Service> service(new Service(io, std::move(config), std::move(config_path),
+                                               std::move(*lock), std::move(*store)));
+  auto resources = service->load_resources(service->m_config);
+  if (!resources) {
+    return resources.error();
+  }
+  service->m_resources = std::move(*resources);
   const auto db_dir = std::filesystem::absolute(service->m_config.state_db).parent_path();
   service->m_spool_dir = (db_dir / "spool").string();
   std::error_code ec;
@@ -77,8 +83,9 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& io, config::C
   return service;
 }
 
-Result<void> Service::load_secrets() {
-  for (const auto& [name, source] : m_config.sources) {
+Result<Service::Resources> Service::load_resources(const config::Config& config) {
+  Resources resources;
+  for (const auto& [name, source] : config.sources) {
     std::optional<std::string> password;
     if (source.password) {
       auto secret = load_secret(*source.password, "source '" + name + "' password");
@@ -87,19 +94,56 @@ Result<void> Service::load_secrets() {
       }
       password = std::move(*secret);
     }
-    m_source_passwords[name] = std::move(password);
+    resources.source_passwords[name] = std::move(password);
   }
-  for (const auto& [name, destination] : m_config.destinations) {
+  for (const auto& [name, destination] : config.destinations) {
     const bool wsse = destination.auth == config::AuthKind::wsse;
     auto secret = load_secret(wsse ? destination.secret : destination.client_secret,
                               "destination '" + name + "' " + (wsse ? "secret" : "client secret"));
     if (!secret) {
       return secret.error();
     }
-    m_clients[name] = std::make_unique<emarsys::Client>(
-        m_io.get_executor(), client_config(destination, std::move(*secret)));
+    auto wanted = client_config(destination, std::move(*secret));
+    // An unchanged destination keeps its client: its token and rate limiter.
+    if (auto old = m_resources.clients.find(name);
+        old != m_resources.clients.end() && old->second->config() == wanted) {
+      resources.clients[name] = old->second;
+      continue;
+    }
+    resources.clients[name] = std::make_shared<emarsys::Client>(m_io.get_executor(), std::move(wanted));
   }
-  return ok();
+  return resources;
+}
+
+Result<config::Config> Service::checked_config(const std::string& path) {
+  auto config = config::load_config(path);
+  if (!config) {
+    return config.error();
+  }
+  if (config->state_db != m_config.state_db || config->admin_socket != m_config.admin_socket) {
+    return make_error(Errc::invalid_input, path +
+                                               ": state_db and admin_socket cannot change while "
+                                               "the daemon runs; restart it to use the new ones");
+  }
+  auto activations = m_store->list_activations();
+  if (!activations) {
+    return activations.error();
+  }
+  std::string problems;
+  for (const auto& record : *activations) {
+    auto definition = config::parse_activations(record.definition);
+    if (!definition) {
+      continue;  // reported when it runs
+    }
+    if (auto checked = config::check_references(definition->front(), *config); !checked) {
+      problems += (problems.empty() ? "" : "\n") + checked.error().message +
+                  " (delete the activation first, or keep it in the config)";
+    }
+  }
+  if (!problems.empty()) {
+    return make_error(Errc::invalid_input, problems);
+  }
+  return config;
 }
 
 Result<void> Service::start() {
@@ -108,231 +152,80 @@ Result<void> Service::start() {
       [this](admin::Request request) { return handle(std::move(request)); });
   EMSYNC_TRY(m_server->start());
   asio::co_spawn(m_io, schedule_loop(), asio::detached);
+  notify::ready(status_line());
   return ok();
 }
 
-asio::awaitable<void> Service::refresh_plans() {
-  auto activations = co_await on_pool(m_pool, [&] { return m_store->list_activations(); });
-  if (!activations) {
-    spdlog::error("cannot read the activations' schedules: {}", activations.error().message);
-    co_return;
-  }
-  std::map<std::string, Plan> plans;
-  for (const auto& record : *activations) {
-    auto definition = config::parse_activations(record.definition);
-    auto parsed = definition ? schedule::parse_schedule(definition->front().schedule,
-                                                        definition->front().timezone)
-                             : Result<schedule::Schedule>(definition.error());
-    if (!parsed || parsed->kind == schedule::Kind::manual || record.paused) {
-      continue;
-    }
-    auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(record.id, 1); });
-    std::optional<UnixMillis> last_start;
-    if (runs && !runs->empty()) {
-      last_start = runs->front().started_at;
-    }
-    plans.emplace(record.name, Plan{record, std::move(*parsed), last_start});
-  }
-  m_plans = std::move(plans);
-}
-
-asio::awaitable<void> Service::schedule_loop() {
-  using namespace std::chrono;
-  co_await refresh_plans();
-  asio::steady_timer timer(m_io);
-  while (!m_stopping) {
-    const UnixMillis now_ms = now_millis();
-    const schedule::TimePoint now{duration_cast<seconds>(milliseconds(now_ms))};
-    for (auto& [name, plan] : m_plans) {
-      if (state_of(name) != "idle") {
-        continue;  // due while running: the next tick after the run sees it
-      }
-      std::optional<schedule::TimePoint> last;
-      if (plan.last_start) {
-        last = schedule::TimePoint{duration_cast<seconds>(milliseconds(*plan.last_start))};
-      }
-      const auto due = schedule::next_run(plan.schedule, last, now);
-      if (due && *due <= now) {
-        plan.last_start = now_ms;
-        spdlog::info("activation {} is due ({})", name, plan.schedule.text);
-        auto ticket = co_await request_run(plan.activation, false);
-        if (!ticket) {
-          spdlog::warn("activation {}: scheduled run not started: {}", name,
-                       ticket.error().message);
-        }
-        break;  // m_plans may have changed while awaiting
-      }
-    }
-    timer.expires_after(seconds(1));
-    boost::system::error_code ignored;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
-}
-
 void Service::stop(std::function<void()> on_stopped) {
+  if (m_stopping) {
+    return;
+  }
   m_stopping = true;
+  notify::stopping("stopping: " + std::to_string(m_active.size()) + " run(s) to wind down");
   if (m_server) {
     m_server->stop();
   }
-  for (auto& [name, slot] : m_slots) {
-    slot.cancel->store(true);
+  for (auto& [name, active] : m_active) {
+    active.cancel->store(true);
+    if (active.client) {
+      active.client->stop_retrying();  // may predate a reload
+    }
   }
+  for (auto& [name, client] : m_resources.clients) {
+    client->stop_retrying();
+  }
+  asio::co_spawn(m_io, drain_then(std::move(on_stopped)), asio::detached);
+}
+
+void Service::reload_in_background() {
   asio::co_spawn(
       m_io,
-      [this, on_stopped = std::move(on_stopped)]() -> asio::awaitable<void> {
-        asio::steady_timer timer(m_io);
-        while (std::any_of(m_slots.begin(), m_slots.end(),
-                           [](const auto& s) { return s.second.running; })) {
-          timer.expires_after(std::chrono::milliseconds(50));
-          co_await timer.async_wait(asio::use_awaitable);
+      [this]() -> asio::awaitable<void> {
+        auto reloaded = co_await reload();
+        if (!reloaded) {
+          spdlog::error("reload refused, the old config keeps running: {}",
+                        reloaded.error().message);
         }
-        on_stopped();
       },
       asio::detached);
 }
 
-std::string Service::state_of(const std::string& name) const {
-  auto it = m_slots.find(name);
-  if (it == m_slots.end() || !it->second.running) {
-    return "idle";
-  }
-  return "running";
-}
-
-asio::awaitable<Result<Service::RunTicket>> Service::request_run(
-    const store::ActivationRecord& activation, bool full) {
+asio::awaitable<Result<std::string>> Service::reload() {
   if (m_stopping) {
-    co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
+    co_return make_error(Errc::cancelled, "the daemon is shutting down");
   }
-  Slot& slot = m_slots[activation.name];
-  if (slot.running && slot.queued_run) {
-    co_return RunTicket{*slot.queued_run, true};
+  if (m_reloading) {
+    co_return make_error(Errc::transient, "a reload is already in progress; try again");
   }
-  auto run_id = co_await on_pool(
-      m_pool, [&] { return m_store->create_run(activation.id, full, now_millis()); });
-  if (!run_id) {
-    co_return run_id.error();
+  m_reloading = true;
+  notify::reloading();
+  auto config = co_await on_pool(m_pool, [&] { return checked_config(m_config_path); });
+  // Clients are made on the event loop, which owns them.
+  auto resources = config ? load_resources(*config) : Result<Resources>(config.error());
+  m_reloading = false;
+  if (!resources) {
+    notify::ready(status_line());
+    co_return resources.error();
   }
-  Slot& current = m_slots[activation.name];  // the map may have changed while awaiting
-  if (current.running) {
-    current.queued_run = *run_id;
-    co_return RunTicket{*run_id, true};
+  m_config = std::move(*config);
+  m_resources = std::move(*resources);
+  ++m_config_generation;
+  m_config_loaded_at = now_millis();
+  spdlog::set_level(spdlog::level::from_str(m_config.log.level));
+  const int concurrent = std::min(m_config.max_concurrent_runs, m_pool_threads - k_spare_pool_threads);
+  if (concurrent < m_config.max_concurrent_runs) {
+    spdlog::warn("max_concurrent_runs {} needs a restart (the thread pool was sized for {})",
+                 m_config.max_concurrent_runs, concurrent);
   }
-  current.running = true;
-  current.cancel->store(false);
-  asio::co_spawn(m_io, run_activation(activation.name, *run_id), asio::detached);
-  co_return RunTicket{*run_id, false};
-}
-
-asio::awaitable<void> Service::run_activation(std::string name, std::int64_t run_id) {
-  for (;;) {
-    auto cancel = m_slots[name].cancel;
-    std::optional<std::string> internal_error;
-    try {
-      co_await run_one(name, run_id, *cancel);
-    } catch (const std::exception& e) {
-      // A bug must not take the daemon down with every other activation.
-      internal_error = std::string("internal error (please report): ") + e.what();
-      spdlog::error("run {} of activation {}: {}", run_id, name, *internal_error);
-    }
-    if (internal_error) {
-      (void)co_await on_pool(m_pool, [&] {
-        return m_store->finish_run(run_id, store::RunStatus::failed, {}, now_millis(),
-                                   internal_error);
-      });
-    }
-    auto [first, last] = m_waiters.equal_range(run_id);
-    for (auto it = first; it != last; ++it) {
-      it->second->cancel();
-    }
-    m_waiters.erase(first, last);
-    Slot& slot = m_slots[name];
-    if (!slot.queued_run || m_stopping) {
-      slot.running = false;
-      co_return;
-    }
-    run_id = *slot.queued_run;
-    slot.queued_run.reset();
-  }
-}
-
-asio::awaitable<void> Service::run_one(const std::string& name, std::int64_t run_id,
-                                       const std::atomic<bool>& cancel) {
-  auto fail = [&](const std::string& error) {
-    return on_pool(m_pool, [&, error] {
-      return m_store->finish_run(run_id, store::RunStatus::failed, {}, now_millis(), error);
-    });
-  };
-  auto record = co_await on_pool(m_pool, [&] { return m_store->find_run(run_id); });
-  auto activation = co_await on_pool(m_pool, [&] { return m_store->find_activation(name); });
-  if (!record || !*record || !activation || !*activation) {
-    (void)co_await fail("activation '" + name + "' or its run disappeared before it started");
-    co_return;
-  }
-  auto definition = config::parse_activations((*activation)->definition);
-  if (!definition) {
-    (void)co_await fail(definition.error().message);
-    co_return;
-  }
-  sync::RunRequest request{run_id, (*activation)->id, definition->front(), (*record)->full};
-  if (auto checked = config::check_references(request.activation, m_config); !checked) {
-    (void)co_await fail(checked.error().message);
-    co_return;
-  }
-  const auto& source_config = m_config.sources.at(request.activation.source);
-  const auto& destination = m_config.destinations.at(request.activation.destination);
-  auto source = make_source(source_config, m_source_passwords[request.activation.source]);
-  sync::RunEnvironment env{m_pool,
-                           *m_store,
-                           *m_clients.at(request.activation.destination),
-                           *source,
-                           {source_config.statement_timeout},
-                           destination.new_contacts_list_id,
-                           m_spool_dir,
-                           &cancel};
-  const UnixMillis started_at = now_millis();
-  (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, started_at); });
-  if (auto plan = m_plans.find(name); plan != m_plans.end()) {
-    plan->second.last_start = started_at;  // intervals count from the latest start
-  }
-  spdlog::info("run {} of activation {} started{}", run_id, name, request.full ? " (full)" : "");
-  const sync::RunOutcome outcome = co_await sync::execute_run(request, env);
-  auto finished = co_await on_pool(m_pool, [&] {
-    return m_store->finish_run(run_id, outcome.status, outcome.counts, now_millis(), outcome.error);
-  });
-  const auto& c = outcome.counts;
-  spdlog::info(
-      "run_finished run_id={} activation={} status={} rows_read={} unchanged={} updated={} "
-      "inserted={} not_found={} rejected={} failed={} error={}",
-      run_id, name, store::to_string(outcome.status), c.rows_read, c.unchanged, c.updated,
-      c.inserted, c.not_found, c.rejected, c.failed, outcome.error.value_or("none"));
-  if (!finished) {
-    spdlog::error("run {}: could not record its result: {}", run_id, finished.error().message);
-  }
-}
-
-asio::awaitable<Result<store::RunRecord>> Service::wait_for_run(std::int64_t run_id) {
-  for (;;) {
-    // Register before looking, so a run that ends meanwhile still wakes us.
-    auto timer = std::make_shared<asio::steady_timer>(m_io, asio::steady_timer::time_point::max());
-    m_waiters.emplace(run_id, timer);
-    auto record = co_await on_pool(m_pool, [&] { return m_store->find_run(run_id); });
-    const bool done = !record || !*record ||
-                      ((*record)->status != store::RunStatus::queued &&
-                       (*record)->status != store::RunStatus::running);
-    if (done) {
-      std::erase_if(m_waiters, [&](const auto& entry) { return entry.second == timer; });
-      if (!record) {
-        co_return record.error();
-      }
-      if (!*record) {
-        co_return make_error(Errc::not_found, "run " + std::to_string(run_id) + " does not exist");
-      }
-      co_return std::move(**record);
-    }
-    boost::system::error_code ignored;
-    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
+  start_runs(m_queue.set_max_concurrent(static_cast<std::size_t>(concurrent)));
+  co_await refresh_plans();
+  const std::string summary = "config generation " + std::to_string(m_config_generation) +
+                              " loaded from " + m_config_path + ": " +
+                              std::to_string(m_config.sources.size()) + " source(s), " +
+                              std::to_string(m_config.destinations.size()) + " destination(s)";
+  spdlog::info("{}", summary);
+  notify::ready(status_line());
+  co_return summary;
 }
 
 }  // namespace emsync::service

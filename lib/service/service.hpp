@@ -5,12 +5,23 @@
 // Schedules: a loop wakes every second and starts the activations whose
 // schedule (lib/schedule) is due; one that is due while it runs starts once
 // after it (the next tick sees the missed time), and a schedule missed while
-// the daemon was down runs once at start-up.
+// the daemon was down runs once at start-up. The same loop pings the systemd
+// watchdog, so a stuck event loop gets the daemon restarted.
 //
-// Runs: an activation runs at most once at a time. A run requested while it
-// runs is queued (one at most: further requests return the queued run's id)
-// and starts when the running one ends. Different activations run
-// concurrently.
+// Runs: RunQueue decides: an activation runs at most once at a time (further
+// requests coalesce into one waiting run), and at most max_concurrent_runs
+// activations run at once.
+//
+// Reload (`emsyncctl reload`, SIGHUP): the config file is read again and
+// swapped in only if it is valid, every stored activation still finds its
+// source and destination, and every secret can be read; otherwise the old
+// config keeps running and the reason is returned. Running runs finish with
+// the config they started with.
+//
+// Stop (SIGTERM): no new run starts; running runs stop at their next batch
+// boundary (retries and rate-limit waits are cut short) and are recorded
+// `cancelled`; after shutdown_timeout the daemon stops anyway, recording the
+// remaining runs `cancelled` (nothing unacknowledged is ever stored).
 //
 // Threading: everything here runs on the io_context's one thread; SQLite,
 // the sources and the spool run on the pool via on_pool().
@@ -27,12 +38,13 @@
 #include <string>
 
 #include "admin/server.hpp"
-#include "config/activation.hpp"
 #include "config/config.hpp"
 #include "core/file_lock.hpp"
 #include "emarsys/client.hpp"
 #include "schedule/schedule.hpp"
+#include "service/run_queue.hpp"
 #include "store/state_store.hpp"
+#include "sync/run.hpp"
 
 namespace emsync::service {
 
@@ -40,22 +52,28 @@ class Service {
  public:
   // Opens the state DB (marking runs a crash left unfinished as
   // `interrupted`), reads every secret and creates the Emarsys clients.
-  // Fails with a message naming what is wrong (state DB, secret file, ...).
+  // `config_path` is where reload() reads the config again. Fails with a
+  // message naming what is wrong (state DB, secret file, ...).
   static Result<std::unique_ptr<Service>> create(boost::asio::io_context& io,
-                                                 config::Config config);
+                                                 config::Config config, std::string config_path);
   ~Service();
 
-  // Starts serving the admin socket.
+  // Starts serving the admin socket and the scheduler; tells systemd READY=1.
   Result<void> start();
-  // Stops accepting commands, cancels running runs at their next batch
-  // boundary, and calls `on_stopped` once no run is left.
+  // Stops accepting commands and starting runs, cancels running runs at
+  // their next batch boundary, and calls `on_stopped` once no run is left or
+  // shutdown_timeout has passed.
   void stop(std::function<void()> on_stopped);
+  // Reloads the config (see above) and logs the outcome; for SIGHUP.
+  void reload_in_background();
 
  private:
-  struct Slot {  // one per activation with a run in flight
-    bool running = false;
-    std::optional<std::int64_t> queued_run;
+  struct ActiveRun {  // one per activation with a run in progress
+    std::int64_t run_id = 0;
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<sync::RunProgress> progress = std::make_shared<sync::RunProgress>();
+    UnixMillis started_at = now_millis();
+    std::shared_ptr<emarsys::Client> client;  // set once the run has its config
   };
   struct Plan {  // one per activation with a schedule other than manual
     store::ActivationRecord activation;
@@ -66,12 +84,23 @@ class Service {
     std::int64_t run_id = 0;
     bool queued = false;
   };
+  // What a config needs at run time besides itself: secrets and clients.
+  struct Resources {
+    std::map<std::string, std::optional<std::string>> source_passwords;
+    std::map<std::string, std::shared_ptr<emarsys::Client>> clients;  // by destination
+  };
 
-  Service(boost::asio::io_context& io, config::Config config, FileLock lock,
-          std::unique_ptr<store::StateStore> store);
-  Result<void> load_secrets();
+  Service(boost::asio::io_context& io, config::Config config, std::string config_path,
+          FileLock lock, std::unique_ptr<store::StateStore> store);
+  // Reads the secrets of `config` and makes its clients, reusing those of
+  // m_resources whose settings (secret included) did not change.
+  Result<Resources> load_resources(const config::Config& config);
 
+  // -- admin methods (admin_methods.cpp, control_methods.cpp) --
   boost::asio::awaitable<admin::Response> handle(admin::Request request);
+  boost::asio::awaitable<admin::Response> dispatch(const admin::Request& request);
+  boost::asio::awaitable<void> record_audit(const admin::Request& request,
+                                            const admin::Response& response, UnixMillis at);
   boost::asio::awaitable<admin::Response> handle_apply(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_list(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_show(const admin::Request& request);
@@ -80,39 +109,68 @@ class Service {
   boost::asio::awaitable<admin::Response> handle_resume(const admin::Request& request);
   boost::asio::awaitable<admin::Response> set_paused(const admin::Request& request, bool paused);
   boost::asio::awaitable<admin::Response> handle_run(const admin::Request& request);
+  boost::asio::awaitable<admin::Response> handle_cancel(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_runs(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_errors(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_ping(const admin::Request& request);
+  boost::asio::awaitable<admin::Response> handle_status(const admin::Request& request);
+  boost::asio::awaitable<admin::Response> handle_reload(const admin::Request& request);
+  boost::asio::awaitable<admin::Response> handle_audit(const admin::Request& request);
 
   boost::asio::awaitable<Result<store::ActivationRecord>> find_activation(const std::string& name);
   // The activation named by the request's "name" parameter.
   boost::asio::awaitable<Result<store::ActivationRecord>> named_activation(
       const admin::Request& request);
+  // "running", "queued" or "idle": what the activation is doing now.
+  std::string activity_of(const std::string& name) const;
+  std::optional<UnixMillis> next_run_of(const std::string& name) const;
+
+  // -- runs (runs.cpp) --
   boost::asio::awaitable<Result<RunTicket>> request_run(const store::ActivationRecord& activation,
                                                         bool full);
+  void start_runs(const std::vector<RunQueue::Start>& starts);
   boost::asio::awaitable<void> run_activation(std::string name, std::int64_t run_id);
   boost::asio::awaitable<void> run_one(const std::string& name, std::int64_t run_id,
-                                       const std::atomic<bool>& cancel);
+                                       const ActiveRun& active);
   boost::asio::awaitable<Result<store::RunRecord>> wait_for_run(std::int64_t run_id);
+  // Records a run that never started (withdrawn from the queue) as cancelled.
+  boost::asio::awaitable<void> cancel_waiting_run(std::int64_t run_id, std::string reason);
+  void wake_waiters(std::int64_t run_id);
+
+  // -- schedules and lifecycle (scheduler.cpp) --
   // Rebuilds m_plans from the stored activations (at start-up and after apply/delete).
   boost::asio::awaitable<void> refresh_plans();
   boost::asio::awaitable<void> schedule_loop();
-  std::string state_of(const std::string& name) const;
+  boost::asio::awaitable<void> drain_then(std::function<void()> on_stopped);
+  // Reloads the config; the result says what changed, the error why not.
+  boost::asio::awaitable<Result<std::string>> reload();
+  // The config at `path` if it is valid, keeps state_db and admin_socket,
+  // and has the source and destination of every stored activation. Blocking.
+  Result<config::Config> checked_config(const std::string& path);
+  std::string status_line() const;
+  void publish_status() const;
 
   boost::asio::io_context& m_io;
   config::Config m_config;
+  const std::string m_config_path;
+  int m_config_generation = 1;
+  UnixMillis m_config_loaded_at = now_millis();
   FileLock m_lock;  // on "<state_db>.lock": one daemon per state DB
   std::unique_ptr<store::StateStore> m_store;
-  boost::asio::thread_pool m_pool{4};
-  std::map<std::string, std::optional<std::string>> m_source_passwords;
-  std::map<std::string, std::unique_ptr<emarsys::Client>> m_clients;  // by destination
-  std::map<std::string, Slot> m_slots;                                // by activation
-  std::map<std::string, Plan> m_plans;                                // by activation
+  // Each run holds one thread while it reads its model; the rest serve SQLite.
+  const int m_pool_threads;
+  boost::asio::thread_pool m_pool;
+  Resources m_resources;
+  RunQueue m_queue;
+  std::map<std::string, ActiveRun> m_active;  // by activation
+  std::map<std::string, Plan> m_plans;        // by activation
+  // `run --wait` callers, by run id: their timer is cancelled when it ends.
   std::multimap<std::int64_t, std::shared_ptr<boost::asio::steady_timer>> m_waiters;
   std::unique_ptr<admin::Server> m_server;
   std::string m_spool_dir;
   UnixMillis m_started_at = now_millis();
   bool m_stopping = false;
+  bool m_reloading = false;
 };
 
 }  // namespace emsync::service

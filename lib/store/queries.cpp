@@ -64,6 +64,12 @@ constexpr Entry k_queries[] = {
     {Query::list_rejections,
      "SELECT run_id, row_key, code, message FROM rejections WHERE activation_id = ?1 AND run_id = "
      "coalesce(?2, (SELECT max(run_id) FROM rejections WHERE activation_id = ?1)) ORDER BY id"},
+    {Query::insert_audit,
+     "INSERT INTO audit_log (at, peer_uid, peer_gid, peer_pid, method, target, outcome, detail) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+    {Query::list_audit,
+     "SELECT at, peer_uid, peer_gid, peer_pid, method, target, outcome, detail FROM audit_log "
+     "ORDER BY id DESC LIMIT ?1"},
 };
 
 #undef EMSYNC_ACTIVATION_COLUMNS

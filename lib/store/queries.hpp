@@ -28,9 +28,11 @@ enum class Query {
   count_contacts,
   insert_rejection,
   list_rejections,
+  insert_audit,
+  list_audit,
 };
 
-inline constexpr std::size_t k_query_count = static_cast<std::size_t>(Query::list_rejections) + 1;
+inline constexpr std::size_t k_query_count = static_cast<std::size_t>(Query::list_audit) + 1;
 
 // The SQL of `query`. Parameters are numbered (?1, ?2, ...).
 std::string_view sql(Query query);

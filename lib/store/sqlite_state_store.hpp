@@ -1,6 +1,6 @@
 // The StateStore on SQLite (internal to lib/store). Methods are split by
 // topic: activations and runs in state_store.cpp, contact state and
-// rejections in contact_state.cpp; the SQL is in queries.cpp.
+// rejections in contact_state.cpp, the audit log in audit_log.cpp; the SQL is in queries.cpp.
 #pragma once
 
 #include <memory>
@@ -46,6 +46,9 @@ class SqliteStateStore final : public StateStore {
                               const std::vector<Rejection>& rejections) override;
   Result<std::vector<Rejection>> list_rejections(std::int64_t activation_id,
                                                  std::optional<std::int64_t> run_id) override;
+
+  Result<void> add_audit_entry(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> list_audit_entries(int limit) override;
 
  private:
   SqliteStateStore(Db db, std::vector<Statement> statements);

@@ -96,6 +96,18 @@ struct ContactUpdate {
   ContactState state;
 };
 
+// One state-changing admin command, as the audit log keeps it.
+struct AuditEntry {
+  UnixMillis at = 0;
+  int peer_uid = -1;  // SO_PEERCRED of the client; -1 when unknown
+  int peer_gid = -1;
+  int peer_pid = -1;
+  std::string method;                 // "apply", "run", "reload", ...
+  std::optional<std::string> target;  // the activation(s) concerned
+  std::string outcome;                // "ok" or an error code
+  std::optional<std::string> detail;  // error message, or what was done
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -153,6 +165,11 @@ class StateStore {
   // when `run_id` is empty.
   virtual Result<std::vector<Rejection>> list_rejections(std::int64_t activation_id,
                                                          std::optional<std::int64_t> run_id) = 0;
+
+  // -- audit log (state-changing admin commands) --
+  virtual Result<void> add_audit_entry(const AuditEntry& entry) = 0;
+  // The latest `limit` entries, newest first.
+  virtual Result<std::vector<AuditEntry>> list_audit_entries(int limit) = 0;
 };
 
 // Opens (creating if needed) the state DB at `path` and runs pending

@@ -46,6 +46,9 @@ class SpoolingSink : public source::RowSink {
 
   Result<void> on_row(std::span<const source::Value> values) override {
     const std::int64_t row_number = ++m_snapshot.rows_read;
+    if (m_env.progress) {
+      m_env.progress->rows_read.store(row_number, std::memory_order_relaxed);
+    }
     if (m_env.cancel_requested && m_env.cancel_requested->load()) {
       return make_error(Errc::cancelled, "run cancelled while reading the model");
     }

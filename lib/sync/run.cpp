@@ -31,6 +31,10 @@ class Run {
     }
     m_counts.rows_read = snapshot->rows_read;
     m_counts.rejected = snapshot->rejected;
+    report_progress();
+    if (m_env.progress) {
+      m_env.progress->sending_since.store(now_millis());
+    }
     auto plan = co_await resolve_fields(snapshot->column_types);
     if (!plan) {
       co_return abort(plan.error());
@@ -109,6 +113,18 @@ class Run {
     if (outcome.failure) {
       m_last_failure = outcome.failure->message;
     }
+    report_progress();
+  }
+
+  std::int64_t settled() const {
+    const auto& c = m_counts;
+    return c.unchanged + c.updated + c.inserted + c.not_found + c.rejected + c.failed;
+  }
+
+  void report_progress() {
+    if (m_env.progress) {
+      m_env.progress->rows_settled.store(settled());
+    }
   }
 
   // Stores what Emarsys acknowledged, the rejections and the progress.
@@ -122,10 +138,7 @@ class Run {
 
   RunOutcome abort(const Error& error) {
     // Every row is counted once: what was not settled failed (it is retried next run).
-    const auto& c = m_counts;
-    const std::int64_t settled =
-        c.unchanged + c.updated + c.inserted + c.not_found + c.rejected + c.failed;
-    m_counts.failed += std::max<std::int64_t>(0, c.rows_read - settled);
+    m_counts.failed += std::max<std::int64_t>(0, m_counts.rows_read - settled());
     const auto status =
         error.code == Errc::cancelled ? store::RunStatus::cancelled : store::RunStatus::failed;
     return {status, m_counts, error.message};

@@ -31,6 +31,16 @@
 
 namespace emsync::sync {
 
+// How far a run is, for `emsyncctl status`: written by the run (from the
+// pool's threads too), read by the event loop.
+struct RunProgress {
+  std::atomic<std::int64_t> rows_read{0};  // rows streamed from the source so far
+  // When the model was read (rows_read final) and sending began; 0 before.
+  std::atomic<UnixMillis> sending_since{0};
+  // Rows settled (unchanged, sent, rejected or failed); reaches rows_read.
+  std::atomic<std::int64_t> rows_settled{0};
+};
+
 // What a run uses; owned by the caller, must outlive the run.
 struct RunEnvironment {
   boost::asio::thread_pool& pool;  // blocking work: source, store, spool
@@ -42,6 +52,7 @@ struct RunEnvironment {
   std::string spool_dir;
   // Set to stop the run at the next batch boundary (status `cancelled`).
   const std::atomic<bool>* cancel_requested = nullptr;
+  RunProgress* progress = nullptr;  // optional
 };
 
 struct RunRequest {

@@ -78,7 +78,8 @@ TEST_CASE("a run requested while another runs is queued once, and both succeed",
   CHECK(runs[1].at("inserted") == k_rows);
   CHECK(runs[0].at("unchanged") == k_rows);
   CHECK(s.sim.contacts().size() == static_cast<std::size_t>(k_rows));
-  CHECK(activations(s.daemon).at(0).at("state") == "idle");
+  CHECK(activations(s.daemon).at(0).at("state") == "active");
+  CHECK(activations(s.daemon).at(0).at("activity") == "idle");
 }
 
 TEST_CASE("emsyncd refuses a config with an unknown key, naming it", "[cli]") {

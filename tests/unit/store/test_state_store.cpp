@@ -238,5 +238,29 @@ TEST_CASE("deleting an activation deletes its runs, contact state and rejections
   CHECK(f.store->list_activations().value().empty());
 }
 
+TEST_CASE("the audit log keeps who did what, newest first, beyond a deleted activation",
+          "[store]") {
+  Fixture f;
+  REQUIRE(f.store->add_audit_entry({1000, 0, 0, 41, "apply", "crm", "ok", "created crm"}));
+  REQUIRE(f.store->add_audit_entry(
+      {2000, 1001, 1002, 42, "run", "crm", "not_found", std::optional<std::string>()}));
+  REQUIRE(f.store->add_audit_entry({3000, 1001, 1002, 43, "reload", std::nullopt, "ok", "generation 2"}));
+  REQUIRE(f.store->delete_activation("crm").value());
+
+  const auto entries = f.store->list_audit_entries(2).value();
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].method == "reload");
+  CHECK_FALSE(entries[0].target.has_value());
+  CHECK(entries[0].detail == "generation 2");
+  CHECK(entries[1].at == 2000);
+  CHECK(entries[1].peer_uid == 1001);
+  CHECK(entries[1].peer_gid == 1002);
+  CHECK(entries[1].peer_pid == 42);
+  CHECK(entries[1].target == "crm");
+  CHECK(entries[1].outcome == "not_found");
+  CHECK_FALSE(entries[1].detail.has_value());
+  CHECK(f.store->list_audit_entries(10).value().size() == 3);
+}
+
 }  // namespace
 }  // namespace emsync::store

@@ -1,0 +1,200 @@
+// The admin methods about the daemon itself (ping, status, reload, audit) and
+// cancel, plus the audit log every state-changing method goes through.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "core/blocking.hpp"
+#include "service/params.hpp"
+#include "service/report.hpp"
+#include "service/service.hpp"
+
+namespace emsync::service {
+
+namespace asio = boost::asio;
+using admin::Request;
+using admin::Response;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 7> k_state_changing = {
+    "apply", "delete", "run", "cancel", "pause", "resume", "reload"};
+constexpr std::size_t k_audit_detail_chars = 300;
+
+// The activation(s) a request is about: "name", or the names of an apply.
+std::optional<std::string> audit_target(const Request& request) {
+  if (auto name = request.params.find("name"); name != request.params.end() && name->is_string()) {
+    return name->get<std::string>();
+  }
+  auto activations = request.params.find("activations");
+  if (activations == request.params.end() || !activations->is_array()) {
+    return std::nullopt;
+  }
+  std::string names;
+  for (const auto& activation : *activations) {
+    if (activation.is_object() && activation.contains("name") && activation["name"].is_string()) {
+      names += (names.empty() ? "" : ",") + activation["name"].get<std::string>();
+    }
+  }
+  return names.empty() ? std::nullopt : std::optional(names);
+}
+
+json progress_json(const std::string& name, std::int64_t run_id, UnixMillis started_at,
+                   const sync::RunProgress& progress, UnixMillis now) {
+  const std::int64_t rows_read = progress.rows_read.load();
+  const std::int64_t done = progress.rows_settled.load();
+  const UnixMillis sending_since = progress.sending_since.load();
+  const bool sending = sending_since > 0;
+  const double seconds = static_cast<double>(now - (sending ? sending_since : started_at)) / 1000.0;
+  const double rate = seconds > 0.5 ? static_cast<double>(sending ? done : rows_read) / seconds : 0;
+  json eta = nullptr;
+  if (sending && rate > 0) {
+    eta = static_cast<std::int64_t>(static_cast<double>(rows_read - done) / rate + 0.5);
+  }
+  return {{"activation", name},
+          {"run_id", run_id},
+          {"started_at", timestamp_json(started_at)},
+          {"elapsed_s", (now - started_at) / 1000},
+          {"phase", sending ? "sending" : "reading"},
+          {"rows_read", rows_read},
+          {"rows_done", done},
+          {"rows_per_s", static_cast<std::int64_t>(rate)},
+          {"eta_s", eta}};
+}
+
+}  // namespace
+
+asio::awaitable<Response> Service::handle(Request request) {
+  const UnixMillis at = now_millis();
+  Response response = co_await dispatch(request);
+  const bool audited = std::find(k_state_changing.begin(), k_state_changing.end(),
+                                 request.method) != k_state_changing.end();
+  if (audited) {
+    co_await record_audit(request, response, at);
+  }
+  co_return response;
+}
+
+asio::awaitable<void> Service::record_audit(const Request& request, const Response& response,
+                                            UnixMillis at) {
+  std::string detail = response.ok ? response.result.dump() : response.error_message;
+  if (detail.size() > k_audit_detail_chars) {
+    detail.resize(k_audit_detail_chars);
+    detail += "...";
+  }
+  const store::AuditEntry entry{at,
+                                request.peer_uid,
+                                request.peer_gid,
+                                request.peer_pid,
+                                request.method,
+                                audit_target(request),
+                                response.ok ? "ok" : response.error_code,
+                                detail};
+  spdlog::info("control method={} target={} peer_uid={} peer_pid={} outcome={}", entry.method,
+               entry.target.value_or("-"), entry.peer_uid, entry.peer_pid, entry.outcome);
+  auto stored = co_await on_pool(m_pool, [&] { return m_store->add_audit_entry(entry); });
+  if (!stored) {
+    spdlog::error("could not write the audit log: {}", stored.error().message);
+  }
+}
+
+asio::awaitable<Response> Service::handle_ping(const Request&) {
+  co_return Response::success(
+      {{"version", EMSYNC_VERSION}, {"uptime_s", (now_millis() - m_started_at) / 1000}});
+}
+
+asio::awaitable<Response> Service::handle_status(const Request&) {
+  auto activations = co_await on_pool(m_pool, [&] { return m_store->list_activations(); });
+  if (!activations) {
+    co_return Response::from_error(activations.error());
+  }
+  const auto paused = std::count_if(activations->begin(), activations->end(),
+                                    [](const auto& a) { return a.paused; });
+  const UnixMillis now = now_millis();
+  json runs = json::array();
+  for (const auto& [name, active] : m_active) {
+    runs.push_back(progress_json(name, active.run_id, active.started_at, *active.progress, now));
+  }
+  co_return Response::success(
+      {{"version", EMSYNC_VERSION},
+       {"started_at", timestamp_json(m_started_at)},
+       {"uptime_s", (now - m_started_at) / 1000},
+       {"config_path", m_config_path},
+       {"config_generation", m_config_generation},
+       {"config_loaded_at", timestamp_json(m_config_loaded_at)},
+       {"max_concurrent_runs", m_config.max_concurrent_runs},
+       {"activations",
+        {{"total", activations->size()},
+         {"active", static_cast<std::int64_t>(activations->size()) - paused},
+         {"paused", paused},
+         {"running", m_active.size()},
+         {"queued", m_queue.waiting_count()}}},
+       {"runs", runs}});
+}
+
+// Stops the activation's run at its next batch boundary (what Emarsys
+// acknowledged stays stored) and drops its queued run; answers once the run
+// has ended.
+asio::awaitable<Response> Service::handle_cancel(const Request& request) {
+  auto a = co_await named_activation(request);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  json result = {{"activation", a->name}, {"cancelled_queued_run", nullptr},
+                 {"cancelled_run", nullptr}};
+  if (auto waiting = m_queue.withdraw(a->name)) {
+    co_await cancel_waiting_run(*waiting, "cancelled by `emsyncctl cancel` before it started");
+    result["cancelled_queued_run"] = *waiting;
+  }
+  if (auto active = m_active.find(a->name); active != m_active.end()) {
+    active->second.cancel->store(true);
+    const std::int64_t run_id = active->second.run_id;
+    auto finished = co_await wait_for_run(run_id);
+    if (!finished) {
+      co_return Response::from_error(finished.error());
+    }
+    result["cancelled_run"] = run_report(*finished);
+  }
+  if (result["cancelled_run"].is_null() && result["cancelled_queued_run"].is_null()) {
+    co_return Response::failure(to_string(Errc::not_found),
+                                "activation '" + a->name + "' has no run in progress or queued");
+  }
+  publish_status();
+  co_return Response::success(result);
+}
+
+asio::awaitable<Response> Service::handle_reload(const Request&) {
+  auto reloaded = co_await reload();
+  if (!reloaded) {
+    spdlog::error("reload refused, the old config keeps running: {}", reloaded.error().message);
+    co_return Response::failure(to_string(reloaded.error().code),
+                                "reload refused, the old config keeps running: " +
+                                    reloaded.error().message);
+  }
+  co_return Response::success({{"config_generation", m_config_generation}, {"message", *reloaded}});
+}
+
+asio::awaitable<Response> Service::handle_audit(const Request& request) {
+  const int limit = std::clamp(param_or(request, "limit", 50), 1, 10000);
+  auto entries = co_await on_pool(m_pool, [&] { return m_store->list_audit_entries(limit); });
+  if (!entries) {
+    co_return Response::from_error(entries.error());
+  }
+  json out = json::array();
+  for (const auto& e : *entries) {
+    out.push_back({{"at", timestamp_json(e.at)},
+                   {"peer_uid", e.peer_uid},
+                   {"peer_gid", e.peer_gid},
+                   {"peer_pid", e.peer_pid},
+                   {"method", e.method},
+                   {"target", e.target ? json(*e.target) : json(nullptr)},
+                   {"outcome", e.outcome},
+                   {"detail", e.detail ? json(*e.detail) : json(nullptr)}});
+  }
+  co_return Response::success({{"entries", out}});
+}
+
+}  // namespace emsync::service

@@ -1,0 +1,189 @@
+// Service runs: requesting, queueing, executing and waiting for runs.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/blocking.hpp"
+#include "service/service.hpp"
+#include "source/row_source.hpp"
+
+namespace emsync::service {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& source,
+                                               const std::optional<std::string>& password) {
+  if (source.type == config::SourceType::postgres) {
+    return source::make_postgres_source(source.conninfo, password);
+  }
+  return source::make_sqlite_source(source.path);
+}
+
+}  // namespace
+
+asio::awaitable<Result<Service::RunTicket>> Service::request_run(
+    const store::ActivationRecord& activation, bool full) {
+  if (m_stopping) {
+    co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
+  }
+  if (auto joined = m_queue.waiting_run(activation.name)) {
+    co_return RunTicket{*joined, true};
+  }
+  auto run_id = co_await on_pool(
+      m_pool, [&] { return m_store->create_run(activation.id, full, now_millis()); });
+  if (!run_id) {
+    co_return run_id.error();
+  }
+  switch (m_queue.submit(activation.name, *run_id)) {
+    case RunQueue::Admission::start:
+      start_runs({{activation.name, *run_id}});
+      co_return RunTicket{*run_id, false};
+    case RunQueue::Admission::wait:
+      co_return RunTicket{*run_id, true};
+    case RunQueue::Admission::coalesced:
+      break;
+  }
+  // Another request queued a run while this one was being recorded.
+  const std::int64_t joined = *m_queue.waiting_run(activation.name);
+  co_await cancel_waiting_run(*run_id, "merged into run " + std::to_string(joined));
+  co_return RunTicket{joined, true};
+}
+
+void Service::start_runs(const std::vector<RunQueue::Start>& starts) {
+  for (const auto& start : starts) {
+    m_active[start.activation].run_id = start.run_id;
+    asio::co_spawn(m_io, run_activation(start.activation, start.run_id), asio::detached);
+  }
+  publish_status();
+}
+
+asio::awaitable<void> Service::run_activation(std::string name, std::int64_t run_id) {
+  std::optional<std::string> internal_error;
+  try {
+    co_await run_one(name, run_id, m_active.at(name));
+  } catch (const std::exception& e) {
+    // A bug must not take the daemon down with every other activation.
+    internal_error = std::string("internal error (please report): ") + e.what();
+    spdlog::error("run {} of activation {}: {}", run_id, name, *internal_error);
+  }
+  if (internal_error) {
+    (void)co_await on_pool(m_pool, [&] {
+      return m_store->finish_run(run_id, store::RunStatus::failed, {}, now_millis(),
+                                 internal_error);
+    });
+  }
+  wake_waiters(run_id);
+  m_active.erase(name);
+  auto next = m_queue.finish(name);
+  if (!m_stopping) {
+    start_runs(next);
+  }
+  publish_status();
+}
+
+asio::awaitable<void> Service::run_one(const std::string& name, std::int64_t run_id,
+                                       const ActiveRun& active) {
+  auto fail = [&](const std::string& error) {
+    return on_pool(m_pool, [&, error] {
+      return m_store->finish_run(run_id, store::RunStatus::failed, {}, now_millis(), error);
+    });
+  };
+  auto record = co_await on_pool(m_pool, [&] { return m_store->find_run(run_id); });
+  auto activation = co_await on_pool(m_pool, [&] { return m_store->find_activation(name); });
+  if (!record || !*record || !activation || !*activation) {
+    (void)co_await fail("activation '" + name + "' or its run disappeared before it started");
+    co_return;
+  }
+  auto definition = config::parse_activations((*activation)->definition);
+  if (!definition) {
+    (void)co_await fail(definition.error().message);
+    co_return;
+  }
+  sync::RunRequest request{run_id, (*activation)->id, definition->front(), (*record)->full};
+  if (auto checked = config::check_references(request.activation, m_config); !checked) {
+    (void)co_await fail(checked.error().message);
+    co_return;
+  }
+  // The run keeps what it started with, whatever a reload swaps in meanwhile.
+  const config::SourceConfig source_config = m_config.sources.at(request.activation.source);
+  auto client = m_resources.clients.at(request.activation.destination);
+  m_active.at(name).client = client;
+  auto source = make_source(source_config, m_resources.source_passwords[request.activation.source]);
+  sync::RunEnvironment env{m_pool,
+                           *m_store,
+                           *client,
+                           *source,
+                           {source_config.statement_timeout},
+                           m_config.destinations.at(request.activation.destination).new_contacts_list_id,
+                           m_spool_dir,
+                           active.cancel.get(),
+                           active.progress.get()};
+  const UnixMillis started_at = now_millis();
+  (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, started_at); });
+  if (auto plan = m_plans.find(name); plan != m_plans.end()) {
+    plan->second.last_start = started_at;  // intervals count from the latest start
+  }
+  spdlog::info("run {} of activation {} started{}", run_id, name, request.full ? " (full)" : "");
+  const sync::RunOutcome outcome = co_await sync::execute_run(request, env);
+  auto finished = co_await on_pool(m_pool, [&] {
+    return m_store->finish_run(run_id, outcome.status, outcome.counts, now_millis(), outcome.error);
+  });
+  const auto& c = outcome.counts;
+  spdlog::info(
+      "run_finished run_id={} activation={} status={} rows_read={} unchanged={} updated={} "
+      "inserted={} not_found={} rejected={} failed={} error={}",
+      run_id, name, store::to_string(outcome.status), c.rows_read, c.unchanged, c.updated,
+      c.inserted, c.not_found, c.rejected, c.failed, outcome.error.value_or("none"));
+  if (!finished) {
+    spdlog::error("run {}: could not record its result: {}", run_id, finished.error().message);
+  }
+}
+
+asio::awaitable<void> Service::cancel_waiting_run(std::int64_t run_id, std::string reason) {
+  auto finished = co_await on_pool(m_pool, [&] {
+    return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(), reason);
+  });
+  if (!finished) {
+    spdlog::error("run {}: could not record it cancelled: {}", run_id, finished.error().message);
+  }
+  wake_waiters(run_id);
+}
+
+void Service::wake_waiters(std::int64_t run_id) {
+  auto [first, last] = m_waiters.equal_range(run_id);
+  for (auto it = first; it != last; ++it) {
+    it->second->cancel();
+  }
+  m_waiters.erase(first, last);
+}
+
+asio::awaitable<Result<store::RunRecord>> Service::wait_for_run(std::int64_t run_id) {
+  for (;;) {
+    // Register before looking, so a run that ends meanwhile still wakes us.
+    auto timer = std::make_shared<asio::steady_timer>(m_io, asio::steady_timer::time_point::max());
+    m_waiters.emplace(run_id, timer);
+    auto record = co_await on_pool(m_pool, [&] { return m_store->find_run(run_id); });
+    const bool done = !record || !*record ||
+                      ((*record)->status != store::RunStatus::queued &&
+                       (*record)->status != store::RunStatus::running);
+    if (done) {
+      std::erase_if(m_waiters, [&](const auto& entry) { return entry.second == timer; });
+      if (!record) {
+        co_return record.error();
+      }
+      if (!*record) {
+        co_return make_error(Errc::not_found, "run " + std::to_string(run_id) + " does not exist");
+      }
+      co_return std::move(**record);
+    }
+    boost::system::error_code ignored;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+}
+
+}  // namespace emsync::service

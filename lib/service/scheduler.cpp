@@ -1,0 +1,149 @@
+// Service schedules and lifecycle loops: the 1 s scheduler tick (which also
+// pings the systemd watchdog), the shutdown drain, and the status line.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/blocking.hpp"
+#include "core/notify.hpp"
+#include "service/service.hpp"
+
+namespace emsync::service {
+
+namespace asio = boost::asio;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+namespace {
+
+schedule::TimePoint to_time_point(UnixMillis t) {
+  return schedule::TimePoint{duration_cast<seconds>(milliseconds(t))};
+}
+
+asio::awaitable<void> sleep_for(asio::io_context& io, std::chrono::steady_clock::duration d) {
+  asio::steady_timer timer(io, d);
+  boost::system::error_code ignored;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+}  // namespace
+
+asio::awaitable<void> Service::refresh_plans() {
+  auto activations = co_await on_pool(m_pool, [&] { return m_store->list_activations(); });
+  if (!activations) {
+    spdlog::error("cannot read the activations' schedules: {}", activations.error().message);
+    co_return;
+  }
+  std::map<std::string, Plan> plans;
+  for (const auto& record : *activations) {
+    auto definition = config::parse_activations(record.definition);
+    auto parsed = definition ? schedule::parse_schedule(definition->front().schedule,
+                                                        definition->front().timezone)
+                             : Result<schedule::Schedule>(definition.error());
+    if (!parsed || parsed->kind == schedule::Kind::manual || record.paused) {
+      continue;
+    }
+    auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(record.id, 1); });
+    std::optional<UnixMillis> last_start;
+    if (runs && !runs->empty()) {
+      last_start = runs->front().started_at;
+    }
+    plans.emplace(record.name, Plan{record, std::move(*parsed), last_start});
+  }
+  m_plans = std::move(plans);
+  publish_status();
+}
+
+std::optional<UnixMillis> Service::next_run_of(const std::string& name) const {
+  auto plan = m_plans.find(name);
+  if (plan == m_plans.end()) {
+    return std::nullopt;  // manual or paused
+  }
+  std::optional<schedule::TimePoint> last;
+  if (plan->second.last_start) {
+    last = to_time_point(*plan->second.last_start);
+  }
+  const auto due = schedule::next_run(plan->second.schedule, last, to_time_point(now_millis()));
+  if (!due) {
+    return std::nullopt;
+  }
+  return duration_cast<milliseconds>(due->time_since_epoch()).count();
+}
+
+std::string Service::activity_of(const std::string& name) const {
+  if (m_active.contains(name)) {
+    return "running";
+  }
+  return m_queue.waiting_run(name) ? "queued" : "idle";
+}
+
+asio::awaitable<void> Service::schedule_loop() {
+  co_await refresh_plans();
+  const auto watchdog = notify::watchdog_interval();
+  auto last_ping = std::chrono::steady_clock::time_point{};
+  while (!m_stopping) {
+    // Pinging here proves the loop turns: a blocked event loop stops the pings.
+    if (watchdog && std::chrono::steady_clock::now() - last_ping >= *watchdog / 2) {
+      notify::watchdog();
+      last_ping = std::chrono::steady_clock::now();
+    }
+    const UnixMillis now = now_millis();
+    for (auto& [name, plan] : m_plans) {
+      if (activity_of(name) != "idle") {
+        continue;  // due while running: the next tick after the run sees it
+      }
+      const auto due = next_run_of(name);
+      if (due && *due <= now) {
+        plan.last_start = now;
+        spdlog::info("activation {} is due ({})", name, plan.schedule.text);
+        auto ticket = co_await request_run(plan.activation, false);
+        if (!ticket) {
+          spdlog::warn("activation {}: scheduled run not started: {}", name,
+                       ticket.error().message);
+        }
+        break;  // m_plans may have changed while awaiting
+      }
+    }
+    co_await sleep_for(m_io, seconds(1));
+  }
+}
+
+asio::awaitable<void> Service::drain_then(std::function<void()> on_stopped) {
+  for (const auto& waiting : m_queue.withdraw_all()) {
+    co_await cancel_waiting_run(waiting.run_id, "the daemon stopped before the run started");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + m_config.shutdown_timeout;
+  while (!m_active.empty() && std::chrono::steady_clock::now() < deadline) {
+    co_await sleep_for(m_io, milliseconds(50));
+  }
+  for (const auto& [name, active] : m_active) {
+    spdlog::error("run {} of activation {} did not reach a batch boundary within {} s; stopping "
+                  "anyway (contacts Emarsys had not acknowledged are sent again next run)",
+                  active.run_id, name, m_config.shutdown_timeout.count());
+    const std::int64_t run_id = active.run_id;
+    (void)co_await on_pool(m_pool, [&] {
+      return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(),
+                                 std::string("the daemon stopped during the run"));
+    });
+  }
+  on_stopped();
+}
+
+std::string Service::status_line() const {
+  std::string line = std::to_string(m_plans.size()) + " scheduled activation(s), " +
+                     std::to_string(m_active.size()) + " running, " +
+                     std::to_string(m_queue.waiting_count()) + " queued";
+  if (!m_active.empty()) {
+    line += ":";
+    for (const auto& [name, active] : m_active) {
+      line += " " + name;
+    }
+  }
+  return line;
+}
+
+void Service::publish_status() const { notify::status(status_line()); }
+
+}  // namespace emsync::service

@@ -1,0 +1,35 @@
+// The audit log of state-changing admin commands (schema/003_audit.sql).
+#include "store/sqlite_state_store.hpp"
+
+namespace emsync::store {
+
+Result<void> SqliteStateStore::add_audit_entry(const AuditEntry& entry) {
+  std::lock_guard lock(m_mutex);
+  auto insert = use(Query::insert_audit);
+  insert->bind_all(entry.at, std::int64_t{entry.peer_uid}, std::int64_t{entry.peer_gid},
+                   std::int64_t{entry.peer_pid}, entry.method, entry.target, entry.outcome,
+                   entry.detail);
+  return insert->run();
+}
+
+Result<std::vector<AuditEntry>> SqliteStateStore::list_audit_entries(int limit) {
+  std::lock_guard lock(m_mutex);
+  auto list = use(Query::list_audit);
+  list->bind_all(std::int64_t{limit});
+  std::vector<AuditEntry> entries;
+  for (;;) {
+    auto row = list->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return entries;
+    }
+    entries.push_back({list->get_int64(0), static_cast<int>(list->get_int64(1)),
+                       static_cast<int>(list->get_int64(2)), static_cast<int>(list->get_int64(3)),
+                       list->get_text(4), list->get_optional_text(5), list->get_text(6),
+                       list->get_optional_text(7)});
+  }
+}
+
+}  // namespace emsync::store
