@@ -10,6 +10,7 @@ packages=(
   libxxhash-dev libcli11-dev catch2 libsystemd-dev
   libhowardhinnant-date-dev tzdata
   postgresql curl jq bsdextrautils
+  systemd # systemd-analyze, systemd-sysusers, systemd-tmpfiles: the systemd.units test
 )
 
 missing=()
