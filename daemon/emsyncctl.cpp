@@ -257,6 +257,16 @@ int execute(const Command& command, const Args& args) {
   return command.exit_code ? command.exit_code(args, reply->result) : k_exit_ok;
 }
 
+// Subcommand help does not list the options of the whole program.
+constexpr const char* k_global_options_help =
+    "Global options (before or after the command):\n"
+    "  --json                      print the daemon's result as JSON\n"
+    "  --socket PATH               the daemon's control socket [$EMSYNC_SOCKET, "
+    "/run/emsyncd/control.sock]\n"
+    "  -t,--timeout SECONDS        seconds to wait for the daemon, 0 for no limit\n"
+    "Exit codes: 0 ok, 1 error, 2 usage, 3 daemon not reachable, 4 permission denied\n"
+    "(run --wait: 1 failed or cancelled, 5 partial).";
+
 void declare_globals(CLI::App& app, Args& args) {
   app.add_option("--socket", args.socket, "the daemon's control socket")
       ->envname("EMSYNC_SOCKET")
@@ -283,6 +293,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, const Command*>> subcommands;
   for (const Command& command : k_commands) {
     CLI::App* sub = app.add_subcommand(command.name, command.help);
+    sub->footer(k_global_options_help);
     command.declare(*sub, args);
     subcommands.emplace_back(sub, &command);
   }

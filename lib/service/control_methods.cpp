@@ -80,7 +80,9 @@ asio::awaitable<Response> Service::handle(Request request) {
 
 asio::awaitable<void> Service::record_audit(const Request& request, const Response& response,
                                             UnixMillis at) {
-  std::string detail = response.ok ? response.result.dump() : response.error_message;
+  std::string detail = !response.ok                ? response.error_message
+                       : response.result.is_string() ? response.result.get<std::string>()
+                                                     : response.result.dump();
   if (detail.size() > k_audit_detail_chars) {
     detail.resize(k_audit_detail_chars);
     detail += "...";

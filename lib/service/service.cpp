@@ -181,11 +181,18 @@ void Service::reload_in_background() {
   asio::co_spawn(
       m_io,
       [this]() -> asio::awaitable<void> {
+        const UnixMillis at = now_millis();
         auto reloaded = co_await reload();
         if (!reloaded) {
           spdlog::error("reload refused, the old config keeps running: {}",
                         reloaded.error().message);
         }
+        // A signal has no peer credentials: the entry says SIGHUP instead.
+        const admin::Request request{"reload"};
+        const auto response = reloaded ? admin::Response::success("SIGHUP: " + *reloaded)
+                                       : admin::Response::failure(to_string(reloaded.error().code),
+                                                                  "SIGHUP: " + reloaded.error().message);
+        co_await record_audit(request, response, at);
       },
       asio::detached);
 }

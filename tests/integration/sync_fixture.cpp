@@ -193,12 +193,16 @@ CommandResult run_emsyncd(const TempDir& dir, const nlohmann::json& config) {
   return run_command({EMSYNCD_PATH, "--config", path.string()}, {}, std::chrono::seconds(20));
 }
 
-Daemon::Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destinations)
+Daemon::Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destinations,
+               DaemonOptions options)
     : m_dir(dir) {
-  const nlohmann::json config = daemon_config(dir, std::move(sources), std::move(destinations));
-  write_text_file(dir.path() / "emsyncd.json", config.dump(2));
+  nlohmann::json config = daemon_config(dir, std::move(sources), std::move(destinations));
+  config.update(options.extra_config);
+  write_text_file(config_path(), config.dump(2));
+  SpawnOptions spawn;
+  spawn.env = std::move(options.env);
   m_process = std::make_unique<ChildProcess>(
-      std::vector<std::string>{EMSYNCD_PATH, "--config", (dir.path() / "emsyncd.json").string()});
+      std::vector<std::string>{EMSYNCD_PATH, "--config", config_path().string()}, spawn);
   for (int i = 0; i < 200; ++i) {
     if (ctl({"ping"}).exit_code == 0) {
       return;
@@ -218,6 +222,8 @@ Daemon::~Daemon() {
                  m_process->stderr_text().c_str());
   }
 }
+
+std::filesystem::path Daemon::config_path() const { return m_dir.path() / "emsyncd.json"; }
 
 std::string Daemon::socket_path() const { return (m_dir.path() / "emsyncd.sock").string(); }
 std::string Daemon::state_db() const { return (m_dir.path() / "state.db").string(); }

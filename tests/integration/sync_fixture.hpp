@@ -62,12 +62,21 @@ class Simulator {
   std::uint16_t m_port = 0;
 };
 
+struct DaemonOptions {
+  nlohmann::json extra_config = nlohmann::json::object();  // merged into the config file
+  std::vector<std::pair<std::string, std::string>> env;     // added to emsyncd's environment
+};
+
 // emsyncd started with a config built from `sources` and `destinations`
 // (JSON objects as in the config file), in `dir`.
 class Daemon {
  public:
-  Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destinations);
+  Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destinations,
+         DaemonOptions options = {});
   ~Daemon();
+
+  ChildProcess& process() { return *m_process; }
+  std::filesystem::path config_path() const;
 
   std::string socket_path() const;
   CommandResult ctl(const std::vector<std::string>& args, const std::string& stdin_text = {}) const;
