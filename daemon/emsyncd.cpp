@@ -13,6 +13,7 @@
 #include <malloc.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -77,6 +78,13 @@ int run_daemon(const std::string& config_path) {
   reload_signal.async_wait(on_hangup);
   spdlog::info("emsyncd {} ready", EMSYNC_VERSION);
   io.run();
+  if ((*service)->abandoned_runs()) {
+    // Their pool threads may be stuck in a query: do not wait for them. The
+    // state DB is consistent (WAL) and the runs are recorded cancelled.
+    spdlog::warn("emsyncd stopped with runs abandoned");
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
   spdlog::info("emsyncd stopped");
   return 0;
 }

@@ -39,6 +39,10 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
   if (!run_id) {
     co_return run_id.error();
   }
+  if (m_stopping) {  // began while the run was being recorded
+    co_await cancel_waiting_run(*run_id, "the daemon stopped before the run started");
+    co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
+  }
   switch (m_queue.submit(activation.name, *run_id)) {
     case RunQueue::Admission::start:
       start_runs({{activation.name, *run_id}});

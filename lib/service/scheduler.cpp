@@ -118,11 +118,15 @@ asio::awaitable<void> Service::drain_then(std::function<void()> on_stopped) {
   while (!m_active.empty() && std::chrono::steady_clock::now() < deadline) {
     co_await sleep_for(m_io, milliseconds(50));
   }
+  std::vector<std::pair<std::string, std::int64_t>> unfinished;  // m_active changes while awaiting
   for (const auto& [name, active] : m_active) {
+    unfinished.emplace_back(name, active.run_id);
+  }
+  m_abandoned_runs = !unfinished.empty();
+  for (const auto& [name, run_id] : unfinished) {
     spdlog::error("run {} of activation {} did not reach a batch boundary within {} s; stopping "
                   "anyway (contacts Emarsys had not acknowledged are sent again next run)",
-                  active.run_id, name, m_config.shutdown_timeout.count());
-    const std::int64_t run_id = active.run_id;
+                  run_id, name, m_config.shutdown_timeout.count());
     (void)co_await on_pool(m_pool, [&] {
       return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(),
                                  std::string("the daemon stopped during the run"));

@@ -66,6 +66,10 @@ class Service {
   void stop(std::function<void()> on_stopped);
   // Reloads the config (see above) and logs the outcome; for SIGHUP.
   void reload_in_background();
+  // After stop(): true when shutdown_timeout passed with runs still going.
+  // Their blocking work may never return (a slow query), so the caller
+  // should exit without destroying the Service (which joins the pool).
+  bool abandoned_runs() const { return m_abandoned_runs; }
 
  private:
   struct ActiveRun {  // one per activation with a run in progress
@@ -171,6 +175,7 @@ class Service {
   UnixMillis m_started_at = now_millis();
   bool m_stopping = false;
   bool m_reloading = false;
+  bool m_abandoned_runs = false;
 };
 
 }  // namespace emsync::service

@@ -293,6 +293,27 @@ TEST_CASE("SIGTERM during a run exits 0 within the bound; the run is cancelled a
   check_simulator_holds_people(s.sim, 8000);
 }
 
+TEST_CASE("SIGTERM while the source is stuck in a query exits 0 after shutdown_timeout_s",
+          "[operations]") {
+  SlowSync s("e2e_sigterm_stuck", 10);
+  auto daemon = s.start({.extra_config = {{"shutdown_timeout_s", 2}}, .env = {}});
+  json stuck = people_activation("people", "emarsys", all_people_fields());
+  stuck["query"] = "SELECT email, first_name, last_name, city FROM people, pg_sleep(60) WHERE active";
+  daemon->apply(stuck);
+  REQUIRE(daemon->ctl({"run", "people"}).exit_code == 0);
+  REQUIRE(wait_until([&] { return status_run(*daemon).is_object(); }));
+  std::this_thread::sleep_for(500ms);  // the query is running
+  const auto asked = std::chrono::steady_clock::now();
+  daemon->process().send_signal(SIGTERM);
+  CHECK(daemon->process().wait(10s) == 0);
+  const auto took = std::chrono::steady_clock::now() - asked;
+  CHECK(took >= 2s);
+  CHECK(took < 5s);
+  CHECK(daemon->state_rows("SELECT status FROM runs").at(0) == "cancelled");
+  CHECK(daemon->log().find("did not reach a batch boundary within 2 s") != std::string::npos);
+  CHECK(s.sim.contacts().empty());
+}
+
 namespace {
 
 // Receives sd_notify datagrams on a private NOTIFY_SOCKET, reading all the
