@@ -9,7 +9,7 @@ packages=(
   libpqxx-dev libpq-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev
   libxxhash-dev libcli11-dev catch2 libsystemd-dev
   libhowardhinnant-date-dev tzdata
-  postgresql curl jq bsdextrautils
+  postgresql curl jq bsdextrautils sqlite3
   systemd # systemd-analyze, systemd-sysusers, systemd-tmpfiles: the systemd.units test
 )
 

@@ -111,6 +111,16 @@ TEST_CASE("status shows a run in progress; cancel stops it at a batch boundary a
     CHECK(human.stdout_text.find("ROWS/S") != std::string::npos);
     CHECK(daemon->ctl_json({"list"}).at("activations").at(0).at("activity") == "running");
 
+    // The README's online backup works while a run commits batches.
+    const auto backup = s.dir.path() / "backup.db";
+    const auto backed_up =
+        run_command({"sqlite3", daemon->state_db(), ".backup '" + backup.string() + "'"});
+    INFO(backed_up.stderr_text);
+    REQUIRE(backed_up.exit_code == 0);
+    CHECK(run_command({"sqlite3", backup.string(), "PRAGMA integrity_check"}).stdout_text == "ok\n");
+    CHECK(run_command({"sqlite3", backup.string(), "SELECT name FROM activations"}).stdout_text ==
+          "people\n");
+
     const json cancelled = daemon->ctl_json({"cancel", "people"});
     const json run = cancelled.at("cancelled_run");
     CHECK(run.at("status") == "cancelled");
