@@ -24,6 +24,16 @@ inline std::string wsse_header(const std::string& user, const std::string& secre
          "\"";
 }
 
+// The value of an extra header of `response`, or "".
+inline std::string header(const Response& response, const std::string& name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return "";
+}
+
 struct SimFixture {
   static Config default_config() {
     Config config;

@@ -7,19 +7,6 @@
 using namespace emsync::sim;
 using namespace emsync::sim::test;
 
-namespace {
-
-std::string header(const Response& response, const std::string& name) {
-  for (const auto& [key, value] : response.headers) {
-    if (key == name) {
-      return value;
-    }
-  }
-  return "";
-}
-
-}  // namespace
-
 TEST_CASE("the window opens at the first request and resets after its length", "[sim]") {
   RateLimiter limiter(2, std::chrono::milliseconds(1500));
   const Clock::time_point t0(std::chrono::milliseconds(1000000000200));

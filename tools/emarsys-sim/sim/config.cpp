@@ -2,6 +2,7 @@
 #include "sim/config.hpp"
 
 #include <charconv>
+#include <climits>
 #include <optional>
 
 namespace emsync::sim {
@@ -16,6 +17,18 @@ long long parse_number(const std::string& option, const std::string& text, long 
                      std::to_string(max) + "], got '" + text + "'");
   }
   return value;
+}
+
+FaultConfig parse_faults_option(const std::string& option, const std::string& text) {
+  const Json json = Json::parse(text, nullptr, false);
+  if (json.is_discarded()) {
+    throw UsageError(option + ": not valid JSON: " + text);
+  }
+  try {
+    return parse_fault_config(json);
+  } catch (const FaultConfigError& e) {
+    throw UsageError(option + ": " + e.what());
+  }
 }
 
 // Collects "--X-user U --X-secret S" pairs (several allowed) into `out`.
@@ -89,6 +102,10 @@ Config parse_args(const std::vector<std::string>& args) {
       config.validate_email = true;
     } else if (option == "--reject-nonce-replay") {
       config.reject_nonce_replay = true;
+    } else if (option == "--faults") {
+      config.faults = parse_faults_option(option, value());
+    } else if (option == "--seed") {
+      config.fault_seed = static_cast<std::uint64_t>(parse_number(option, value(), 0, LLONG_MAX));
     } else {
       throw UsageError("unknown option '" + option + "'");
     }
@@ -114,6 +131,8 @@ const char* usage() {
          "  --email-case-sensitive       match email keys case-sensitively\n"
          "  --validate-email             invalid email syntax on create -> 2005\n"
          "  --reject-nonce-replay        a reused WSSE nonce -> 401\n"
+         "  --faults JSON                inject faults (see README.md), e.g. '{\"rate_503\":0.1}'\n"
+         "  --seed N                     seed of the fault draws (1)\n"
          "  --help                       this text\n";
 }
 

@@ -1,6 +1,7 @@
 // The simulator's configuration, from its command line (see README.md for
 // each option and its default). Fixed for the life of the process:
-// POST /sim/reset clears the state but keeps this.
+// POST /sim/reset clears the state but keeps this (POST /sim/faults replaces
+// the fault configuration until the next reset).
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "sim/faults.hpp"
 
 namespace emsync::sim {
 
@@ -25,6 +28,8 @@ struct Config {
   bool email_case_sensitive = false;  // else email keys match case-insensitively
   bool validate_email = false;        // invalid email syntax on create -> 2005
   bool reject_nonce_replay = false;   // a reused WSSE nonce -> 401
+  FaultConfig faults;                 // --faults JSON; POST /sim/reset returns to it
+  std::uint64_t fault_seed = 1;       // --seed; the fault PRNG's seed unless faults.seed
 };
 
 // Bad command line; the message says which option and why.

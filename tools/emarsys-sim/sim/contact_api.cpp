@@ -61,9 +61,8 @@ ItemOutcome write_contact(State& state, const Json& contact, WriteMode mode) {
     return out;
   }
   out.key = email.get<std::string>();
-  if (const auto reject = state.rejects.find(state.contacts.email_key(out.key));
-      reject != state.rejects.end()) {
-    out.error = reject->second;
+  if (const ContactError* injected = state.faults.contact_error(out.key)) {
+    out.error = *injected;
     return out;
   }
   if (checked.error) {
@@ -135,6 +134,10 @@ Response write_contacts(ApiCall& call, WriteMode mode, std::size_t max_bytes) {
     throw ApiFailure(400, 1000, "The request exceeded the maximum batch size of 1,000");
   }
   ContactList* list = target_list(call.state, body);
+  if (const std::optional<std::string> poisoned = call.state.faults.poisoned(contacts)) {
+    // The injected "poison" fault: one bad key value fails the whole batch.
+    throw ApiFailure(400, 2005, "Invalid key field value: " + *poisoned);
+  }
   Json ids = Json::array();
   Json errors = Json::object();
   for (const Json& contact : contacts) {

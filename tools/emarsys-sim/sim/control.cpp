@@ -76,23 +76,21 @@ Json create_list(State& state, const Json& body, Clock::time_point now) {
   return Json{{"id", state.lists.create(name.get<std::string>(), now).id}};
 }
 
-// {"emails":{"bad@x.com":{"code":"2007","message":"..."}}} replaces the set.
+// {"emails":{"bad@x.com":{"code":"2007","message":"..."}}} replaces the
+// fault configuration's contact_errors (a shorthand for POST /sim/faults).
 Json set_rejects(State& state, const Json& body, Clock::time_point) {
-  const Json emails = body.value("emails", Json());
-  if (!emails.is_object()) {
-    throw ControlError(400, "expected {\"emails\": {\"<email>\": {\"code\", \"message\"}}}");
-  }
-  std::map<std::string, ContactError> rejects;
-  for (const auto& [email, error] : emails.items()) {
-    const Json code = error.is_object() ? error.value("code", Json()) : Json();
-    if (!code.is_string() && !code.is_number_integer()) {
-      throw ControlError(400, "reject for '" + email + "' needs a \"code\"");
-    }
-    rejects[state.contacts.email_key(email)] = ContactError{
-        code.is_string() ? code.get<std::string>() : code.dump(), error.value("message", "")};
-  }
-  state.rejects = std::move(rejects);
-  return Json{{"ok", true}, {"count", state.rejects.size()}};
+  std::map<std::string, ContactError> errors = parse_contact_errors(body.value("emails", Json()));
+  const std::size_t count = errors.size();
+  state.faults.set_contact_errors(std::move(errors));
+  return Json{{"ok", true}, {"count", count}};
+}
+
+Json get_faults(State& state, const Json&, Clock::time_point) { return state.faults.to_json(); }
+
+// Replaces the fault configuration (counters zeroed, PRNG reseeded).
+Json set_faults(State& state, const Json& body, Clock::time_point) {
+  state.faults.configure(parse_fault_config(body));
+  return state.faults.to_json();
 }
 
 // {"emails":["a@x.com"]}: each one's next create loses a race (2009).
@@ -118,7 +116,8 @@ const ControlRoute k_routes[] = {
     {"GET", "/sim/state", get_state},         {"POST", "/sim/reset", reset},
     {"POST", "/sim/contacts", seed_contacts}, {"POST", "/sim/lists", create_list},
     {"POST", "/sim/reject", set_rejects},     {"POST", "/sim/requests/clear", clear_requests},
-    {"POST", "/sim/race", set_races},
+    {"POST", "/sim/race", set_races},         {"GET", "/sim/faults", get_faults},
+    {"POST", "/sim/faults", set_faults},
 };
 
 }  // namespace
@@ -160,6 +159,8 @@ Response handle_control(State& state, const Request& request, const Target& targ
       return json_response(200, route.handler(state, body, now));
     } catch (const ControlError& e) {
       return json_response(e.status, Json{{"error", e.what()}});
+    } catch (const FaultConfigError& e) {
+      return json_response(400, Json{{"error", e.what()}});
     }
   }
   return path_known ? json_response(405, Json{{"error", "method not allowed"}})

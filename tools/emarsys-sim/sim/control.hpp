@@ -1,6 +1,6 @@
 // The test-control endpoints under /sim/ (no auth, not rate limited, not in
 // the request log): inspect the state, reset it, seed contacts and lists,
-// inject per-contact rejections. JSON shapes are in README.md.
+// configure fault injection. JSON shapes are in README.md.
 #pragma once
 
 #include "sim/http.hpp"

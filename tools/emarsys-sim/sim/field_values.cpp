@@ -2,6 +2,7 @@
 #include "sim/field_values.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <regex>
 
@@ -109,6 +110,12 @@ std::optional<ContactError> check_field_value(const FieldCatalog& catalog, const
     return check_choice(catalog, field, value);
   }
   return invalid("data format", field);  // special fields other than opt-in
+}
+
+std::string lower_ascii(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
 }
 
 bool is_plausible_email(const std::string& email) {

@@ -25,4 +25,7 @@ std::optional<ContactError> check_field_value(const FieldCatalog& catalog, const
 // no blanks. Used for --validate-email.
 bool is_plausible_email(const std::string& email);
 
+// `text` with A-Z lower-cased (case-insensitive email keys).
+std::string lower_ascii(std::string text);
+
 }  // namespace emsync::sim

@@ -3,6 +3,7 @@
 // Nothing here touches sockets, so the whole simulator logic tests in-process.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -25,12 +26,18 @@ struct Request {
   const std::string& header(const std::string& lower_name) const;
 };
 
+// How the server delivers a response: at once, after a delay (the "slow"
+// fault), or not at all, resetting the connection (the "reset" faults).
+enum class Delivery { now, delayed, reset };
+
 struct Response {
-  int status = 200;
+  int status = 200;  // 0 when nothing was produced (a reset before applying)
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::string body;
   std::string log_note;  // for the server's log line (user, failure reason); not sent
+  Delivery delivery = Delivery::now;
+  std::chrono::milliseconds delay{0};  // with Delivery::delayed
 };
 
 // A request target split into a path (percent-decoded, trailing "/" removed

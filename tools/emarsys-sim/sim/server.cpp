@@ -1,14 +1,16 @@
 // Thread-per-connection Beast server for the simulator (see server.hpp).
 //
-// Shutdown: on SIGINT/SIGTERM the acceptor closes and every tracked
-// connection socket is shut down (::shutdown wakes its thread's blocking read
-// or write), then run() waits until the connection threads are gone.
+// Shutdown: on SIGINT/SIGTERM (or stop()) the acceptor closes and every
+// tracked connection socket is shut down (::shutdown wakes its thread's
+// blocking read or write; a slow-fault pause is woken too), then run() waits
+// until the connection threads are gone.
 #include "sim/server.hpp"
 
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -65,11 +67,14 @@ http::response<http::string_body> to_message(const Response& response, unsigned 
   return out;
 }
 
-// "PUT /api/v2/contact -> 200 0.4ms user=acme001" (one fprintf: lines stay whole).
+// "PUT /api/v2/contact -> 200 0.4ms user=acme001" (one fprintf: lines stay
+// whole); "-> reset" when a fault drops the reply.
 void log_request(const http::request<http::string_body>& request, const Response& response,
                  std::chrono::steady_clock::duration took) {
-  std::fprintf(stderr, "%s %s -> %d %.1fms%s%s\n", std::string(request.method_string()).c_str(),
-               std::string(request.target()).c_str(), response.status,
+  const std::string status =
+      response.delivery == Delivery::reset ? "reset" : std::to_string(response.status);
+  std::fprintf(stderr, "%s %s -> %s %.1fms%s%s\n", std::string(request.method_string()).c_str(),
+               std::string(request.target()).c_str(), status.c_str(),
                std::chrono::duration<double, std::milli>(took).count(),
                response.log_note.empty() ? "" : " ", response.log_note.c_str());
 }
@@ -84,9 +89,10 @@ struct Server::Impl {
   template <class Stream>
   void serve_stream(Stream& stream);
   template <class Stream>
-  void serve_requests(Stream& stream);
+  bool serve_requests(Stream& stream);
   bool track(int fd);
   void untrack(int fd);
+  bool pause(std::chrono::milliseconds delay);
   void stop();
 
   Simulator& simulator;
@@ -97,6 +103,7 @@ struct Server::Impl {
 
   std::mutex mutex;
   std::condition_variable idle;
+  std::condition_variable stop_requested;
   std::set<int> open_fds;  // guarded by mutex
   int live_threads = 0;    // guarded by mutex
   bool stopping = false;   // guarded by mutex
@@ -152,28 +159,40 @@ void Server::Impl::start_connection(tcp::socket socket) {
 
 template <class Stream>
 void Server::Impl::serve_stream(Stream& stream) {
-  const int fd = beast::get_lowest_layer(stream).native_handle();
+  tcp::socket& socket = beast::get_lowest_layer(stream);
+  const int fd = socket.native_handle();
   if (!track(fd)) {
     return;
   }
   beast::error_code ec;
+  bool reset = false;
   if constexpr (std::is_same_v<Stream, TlsStream>) {
     stream.handshake(asio::ssl::stream_base::server, ec);
     if (ec) {
       std::fprintf(stderr, "TLS handshake failed: %s\n", ec.message().c_str());
     } else {
-      serve_requests(stream);
-      stream.shutdown(ec);
+      reset = serve_requests(stream);
+      if (!reset) {
+        stream.shutdown(ec);
+      }
     }
   } else {
-    serve_requests(stream);
-    stream.shutdown(tcp::socket::shutdown_send, ec);
+    reset = serve_requests(stream);
+    if (!reset) {
+      stream.shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
-  untrack(fd);  // before the stream's destructor closes (and frees) the fd
+  untrack(fd);  // before the fd is closed (and may be reused)
+  if (reset) {
+    // A reset fault: no close_notify, no FIN; a zero linger makes close() send RST.
+    socket.set_option(tcp::socket::linger(true, 0), ec);
+    socket.close(ec);
+  }
 }
 
+// Serves requests until the peer closes, an error, or a reset fault (returns true).
 template <class Stream>
-void Server::Impl::serve_requests(Stream& stream) {
+bool Server::Impl::serve_requests(Stream& stream) {
   beast::flat_buffer buffer;
   while (true) {
     http::request_parser<http::string_body> parser;
@@ -195,15 +214,21 @@ void Server::Impl::serve_requests(Stream& stream) {
       response.log_note = "(body over 12 MB, connection closed)";
       keep_alive = false;
     } else if (ec) {
-      return;  // peer closed, or a malformed request
+      return false;  // peer closed, or a malformed request
     } else {
       response = simulator.handle(to_request(parser.get()), Clock::now());
     }
     log_request(parser.get(), response, std::chrono::steady_clock::now() - started);
+    if (response.delivery == Delivery::reset) {
+      return true;
+    }
+    if (response.delivery == Delivery::delayed && !pause(response.delay)) {
+      return false;  // the server stops
+    }
     auto message = to_message(response, parser.get().version(), keep_alive);
     http::write(stream, message, ec);
     if (ec || !keep_alive) {
-      return;
+      return false;
     }
   }
 }
@@ -222,14 +247,23 @@ void Server::Impl::untrack(int fd) {
   open_fds.erase(fd);
 }
 
+// A slow-response fault: this connection's thread waits, the others go on;
+// stop() cuts the wait short (false).
+bool Server::Impl::pause(std::chrono::milliseconds delay) {
+  std::unique_lock lock(mutex);
+  return !stop_requested.wait_for(lock, delay, [this] { return stopping; });
+}
+
 void Server::Impl::stop() {
   beast::error_code ec;
   acceptor.close(ec);
+  signals.cancel(ec);  // for stop() without a signal: nothing keeps io.run() going
   std::lock_guard lock(mutex);
   stopping = true;
   for (const int fd : open_fds) {
     ::shutdown(fd, SHUT_RDWR);
   }
+  stop_requested.notify_all();
 }
 
 Server::Server(const Config& config, Simulator& simulator)
@@ -238,6 +272,10 @@ Server::Server(const Config& config, Simulator& simulator)
 Server::~Server() = default;
 
 std::uint16_t Server::port() const { return m_impl->acceptor.local_endpoint().port(); }
+
+void Server::stop() {
+  asio::post(m_impl->io, [this] { m_impl->stop(); });
+}
 
 void Server::run() {
   m_impl->signals.async_wait([this](const beast::error_code&, int) { m_impl->stop(); });

@@ -1,7 +1,9 @@
 // Serves a Simulator over HTTP/1.1, or HTTPS when a certificate is
 // configured: one thread per connection doing synchronous Beast reads and
 // writes, keep-alive honoured, request bodies capped at 12 MB; one log line
-// per request on stderr.
+// per request on stderr. Carries out Response::delivery: a slow fault waits
+// in that connection's thread only; a reset fault closes the socket with an
+// RST and writes nothing.
 //
 // Threading: run() accepts on the calling thread; connection threads call
 // Simulator::handle concurrently (it serialises them). The Server and the
@@ -27,9 +29,12 @@ class Server {
 
   std::uint16_t port() const;
 
-  // Serves until SIGINT or SIGTERM, then closes every open connection and
-  // returns once their threads have finished.
+  // Serves until SIGINT, SIGTERM or stop(), then closes every open
+  // connection and returns once their threads have finished.
   void run();
+
+  // Makes run() return as a signal would; callable from any thread (tests).
+  void stop();
 
  private:
   struct Impl;

@@ -106,6 +106,17 @@ void add_rate_headers(Response& response, const RateDecision& decision) {
   response.headers.emplace_back("X-Ratelimit-Reset", std::to_string(decision.reset_epoch_seconds));
 }
 
+// Applies a drawn fault's delivery (reset_after, slow) and names it in the
+// server's log line.
+void finish_fault(FaultKind fault, std::chrono::milliseconds slow, Response& response,
+                  std::string& note) {
+  if (fault == FaultKind::none) {
+    return;
+  }
+  apply_delivery_fault(fault, slow, response);
+  note += (note.empty() ? "fault=" : " fault=") + std::string(fault_name(fault));
+}
+
 }  // namespace
 
 Simulator::Simulator(Config config) : m_config(std::move(config)), m_state(m_config) {}
@@ -126,8 +137,7 @@ Response Simulator::route(const Request& request, const Target& target, Clock::t
       return handle_control(m_state, request, target, now);
     }
     if (target.path == "/oauth2/token") {
-      return request.method == "POST" ? m_state.auth.issue_token(request, now)
-                                      : json_response(405, Json{{"error", "invalid_request"}});
+      return handle_token(request, target, now, note);
     }
     if (target.path.starts_with("/api/v2") || target.path.starts_with("/api/v3")) {
       return handle_api(request, target, now, note);
@@ -139,9 +149,23 @@ Response Simulator::route(const Request& request, const Target& target, Clock::t
   }
 }
 
+Response Simulator::handle_token(const Request& request, const Target& target,
+                                 Clock::time_point now, std::string& note) {
+  const FaultKind fault = m_state.faults.draw(target.path, true);
+  Response response;
+  if (refuses(fault)) {
+    response = fault_reply(fault, m_config, target.path, now);
+  } else if (request.method == "POST") {
+    response = m_state.auth.issue_token(request, now);
+  } else {
+    response = json_response(405, Json{{"error", "invalid_request"}});
+  }
+  finish_fault(fault, m_state.faults.slow_delay(), response, note);
+  return response;
+}
+
 Response Simulator::handle_api(const Request& request, const Target& target, Clock::time_point now,
                                std::string& note) {
-  const std::string_view version = std::string_view(target.path).substr(5, 2);
   const std::string_view rest = std::string_view(target.path).substr(7);
   if (!rest.empty() && rest.front() != '/') {
     return json_response(404, Json{{"error", "not found"}});
@@ -151,6 +175,21 @@ Response Simulator::handle_api(const Request& request, const Target& target, Clo
              {"path", target.path},
              {"query", target.query},
              {"user", ""}};
+  const FaultKind fault = m_state.faults.draw(target.path, false);
+  Response response = refuses(fault) ? fault_reply(fault, m_config, target.path, now)
+                                     : serve_api(request, target, now, entry, note);
+  if (fault != FaultKind::none) {
+    entry["fault"] = fault_name(fault);
+    finish_fault(fault, m_state.faults.slow_delay(), response, note);
+  }
+  entry["status"] = response.status == 0 ? Json() : Json(response.status);
+  m_state.requests.push_back(std::move(entry));
+  return response;
+}
+
+Response Simulator::serve_api(const Request& request, const Target& target, Clock::time_point now,
+                              Json& entry, std::string& note) {
+  const std::string_view version = std::string_view(target.path).substr(5, 2);
   const std::string& wsse = request.header("x-wsse");
   const AuthOutcome auth =
       version == "v2" ? m_state.auth.check_wsse(wsse.empty() ? request.header("wsse") : wsse, now)
@@ -170,7 +209,7 @@ Response Simulator::handle_api(const Request& request, const Target& target, Clo
     } else {
       ApiCall call{m_state, request, target, {}, entry, now};
       try {
-        response = dispatch(call, rest);
+        response = dispatch(call, std::string_view(target.path).substr(7));
       } catch (const ApiFailure& failure) {
         note += " (" + std::to_string(failure.code) + " " + failure.what() + ")";
         response = envelope(failure.status, failure.code, failure.what());
@@ -181,8 +220,6 @@ Response Simulator::handle_api(const Request& request, const Target& target, Clo
     }
     add_rate_headers(response, decision);
   }
-  entry["status"] = response.status;
-  m_state.requests.push_back(std::move(entry));
   return response;
 }
 

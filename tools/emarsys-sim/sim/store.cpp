@@ -2,7 +2,6 @@
 #include "sim/store.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
 namespace emsync::sim {
@@ -37,12 +36,7 @@ ContactStore::ContactStore(bool email_case_sensitive)
     : m_case_sensitive(email_case_sensitive), m_next_id(k_first_contact_id) {}
 
 std::string ContactStore::email_key(const std::string& email) const {
-  std::string out = email;
-  if (!m_case_sensitive) {
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  }
-  return out;
+  return m_case_sensitive ? email : lower_ascii(email);
 }
 
 std::vector<ContactId> ContactStore::find(const std::string& email) const {
@@ -137,7 +131,8 @@ State::State(const Config& cfg)
     : config(cfg),
       contacts(cfg.email_case_sensitive),
       auth(cfg),
-      limiter(cfg.rate_limit, cfg.rate_window) {}
+      limiter(cfg.rate_limit, cfg.rate_window),
+      faults(cfg.faults, cfg.fault_seed, cfg.email_case_sensitive) {}
 
 void State::reset() {
   fields.reset();
@@ -145,7 +140,7 @@ void State::reset() {
   lists.clear();
   auth.reset();
   limiter.reset();
-  rejects.clear();
+  faults.reset();
   races.clear();
   requests = Json::array();
   next_request_seq = 1;

@@ -1,6 +1,6 @@
 // The simulated account's data: contacts (indexed by email key), contact
 // lists, and everything else a test may inspect or reset (request log,
-// injected rejections, auth counters, rate-limit windows).
+// injected faults, auth counters, rate-limit windows).
 //
 // Not thread-safe: the Simulator owns one State and guards it with a mutex.
 #pragma once
@@ -14,6 +14,7 @@
 
 #include "sim/auth.hpp"
 #include "sim/config.hpp"
+#include "sim/faults.hpp"
 #include "sim/field_catalog.hpp"
 #include "sim/field_values.hpp"
 #include "sim/rate_limiter.hpp"
@@ -96,11 +97,11 @@ struct State {
   ListStore lists;
   Authenticator auth;
   RateLimiter limiter;
-  std::map<std::string, ContactError> rejects;  // email key -> injected error
+  FaultInjector faults;  // also holds the /sim/reject errors (contact_errors)
   // Email keys whose next create loses a race: another writer creates the
   // contact first and the create answers 2009 (emarsys-api.md §9).
   std::set<std::string> races;
-  Json requests = Json::array();                // the /api request log
+  Json requests = Json::array();  // the /api request log
   std::int64_t next_request_seq = 1;
   std::int64_t rate_limited = 0;  // 429 replies so far
 };
