@@ -47,6 +47,7 @@ struct Args {
   std::string file;
   bool wait = false;  // only `run` has --wait
   bool full = false;
+  bool force = false;
   int limit = 20;
   std::int64_t run_id = -1;  // < 0: the latest run
 };
@@ -110,10 +111,12 @@ void declare_run(CLI::App& sub, Args& args) {
   add_name(sub, args);
   sub.add_flag("--wait", args.wait, "wait for the run to finish; exit with its outcome");
   sub.add_flag("--full", args.full, "send every row, not only changed ones");
+  sub.add_flag("--force", args.force,
+               "pass the safety valve (empty or shrunken model, mass clearing of fields)");
 }
 
 Result<json> run_params(const Args& args) {
-  return json{{"name", args.name}, {"full", args.full}, {"wait", args.wait}};
+  return json{{"name", args.name}, {"full", args.full}, {"force", args.force}, {"wait", args.wait}};
 }
 
 void print_run(const Args& args, const json& result) {

@@ -145,6 +145,12 @@ Activation read_activation(const Json& value, const std::string& label, Problems
   activation.insert_new_contacts = r.boolean("insert_new_contacts").value_or(false);
   activation.schedule = r.string("schedule", Need::optional).value_or("manual");
   activation.timezone = r.string("timezone", Need::optional).value_or("UTC");
+  if (auto percent = r.integer("max_clear_percent", 0, Need::optional)) {
+    if (*percent > 100) {
+      r.report("max_clear_percent", "must be a percentage from 0 to 100");
+    }
+    activation.max_clear_percent = static_cast<int>(std::min<std::int64_t>(*percent, 100));
+  }
   // "activation 'x': schedule 'daily 7am': ..." or "activation 'x': timezone 'Paris': ...".
   if (auto parsed = schedule::parse_schedule(activation.schedule, activation.timezone); !parsed) {
     problems.add(prefix + parsed.error().message);
@@ -242,7 +248,8 @@ nlohmann::json to_json(const Activation& activation) {
           {"custom_attributes", std::move(attributes)},
           {"insert_new_contacts", activation.insert_new_contacts},
           {"schedule", activation.schedule},
-          {"timezone", activation.timezone}};
+          {"timezone", activation.timezone},
+          {"max_clear_percent", activation.max_clear_percent}};
 }
 
 }  // namespace emsync::config

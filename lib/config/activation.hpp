@@ -55,6 +55,9 @@ struct Activation {
   bool insert_new_contacts = false;
   std::string schedule = "manual";
   std::string timezone = "UTC";  // IANA name the schedule's times are read in
+  // Safety valve: a run that would clear a field on more than this share of
+  // the activation's known contacts stops before sending (run --force sends).
+  int max_clear_percent = 10;
 };
 
 // Validates one activation object. Errors start with the activation's name

@@ -16,7 +16,6 @@ using admin::Request;
 using admin::Response;
 using nlohmann::json;
 
-
 asio::awaitable<Response> Service::dispatch(const Request& request) {
   using Method = asio::awaitable<Response> (Service::*)(const Request&);
   static const std::pair<const char*, Method> k_methods[] = {
@@ -48,8 +47,8 @@ asio::awaitable<Result<store::ActivationRecord>> Service::find_activation(const 
     co_return found.error();
   }
   if (!*found) {
-    co_return make_error(Errc::not_found, "no activation named '" + name +
-                                              "' (see `emsyncctl list`)");
+    co_return make_error(Errc::not_found,
+                         "no activation named '" + name + "' (see `emsyncctl list`)");
   }
   co_return std::move(**found);
 }
@@ -81,11 +80,12 @@ asio::awaitable<Response> Service::handle_apply(const Request& request) {
   json applied = json::array();
   for (const auto& activation : *parsed) {
     const std::string definition = config::to_json(activation).dump();
-    auto existing = co_await on_pool(m_pool, [&] { return m_store->find_activation(activation.name); });
+    auto existing =
+        co_await on_pool(m_pool, [&] { return m_store->find_activation(activation.name); });
     if (!existing) {
       co_return Response::from_error(existing.error());
     }
-    const char* action = !*existing ? "created"
+    const char* action = !*existing                              ? "created"
                          : (*existing)->definition == definition ? "unchanged"
                                                                  : "updated";
     applied.push_back({{"name", activation.name}, {"action", action}});
@@ -108,15 +108,16 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
   for (const auto& a : *activations) {
     auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a.id, 1); });
     const json definition = json::parse(a.definition);
-    out.push_back({{"name", a.name},
-                   {"source", definition.value("source", "")},
-                   {"destination", a.destination},
-                   {"schedule", definition.value("schedule", "manual")},
-                   {"timezone", definition.value("timezone", "UTC")},
-                   {"state", a.paused ? "paused" : "active"},
-                   {"activity", activity_of(a.name)},
-                   {"next_run", timestamp_json(next_run_of(a.name))},
-                   {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});
+    out.push_back(
+        {{"name", a.name},
+         {"source", definition.value("source", "")},
+         {"destination", a.destination},
+         {"schedule", definition.value("schedule", "manual")},
+         {"timezone", definition.value("timezone", "UTC")},
+         {"state", a.paused ? "paused" : "active"},
+         {"activity", activity_of(a.name)},
+         {"next_run", timestamp_json(next_run_of(a.name))},
+         {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});
   }
   co_return Response::success({{"activations", out}});
 }
@@ -192,7 +193,8 @@ asio::awaitable<Response> Service::handle_run(const Request& request) {
   if (!a) {
     co_return Response::from_error(a.error());
   }
-  auto ticket = co_await request_run(*a, param_or(request, "full", false));
+  auto ticket =
+      co_await request_run(*a, param_or(request, "full", false), param_or(request, "force", false));
   if (!ticket) {
     co_return Response::from_error(ticket.error());
   }
@@ -232,7 +234,8 @@ asio::awaitable<Response> Service::handle_errors(const Request& request) {
   if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
     run_id = it->get<std::int64_t>();
   }
-  auto rejections = co_await on_pool(m_pool, [&] { return m_store->list_rejections(a->id, run_id); });
+  auto rejections =
+      co_await on_pool(m_pool, [&] { return m_store->list_rejections(a->id, run_id); });
   if (!rejections) {
     co_return Response::from_error(rejections.error());
   }
@@ -240,7 +243,7 @@ asio::awaitable<Response> Service::handle_errors(const Request& request) {
   for (const auto& r : *rejections) {
     errors.push_back({{"row_key", r.row_key}, {"code", r.code}, {"message", r.message}});
   }
-  json shown_run = run_id ? json(*run_id)
+  json shown_run = run_id                ? json(*run_id)
                    : rejections->empty() ? json(nullptr)
                                          : json(rejections->front().run_id);
   co_return Response::success({{"run_id", shown_run}, {"errors", errors}});

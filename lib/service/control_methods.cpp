@@ -20,8 +20,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 7> k_state_changing = {
-    "apply", "delete", "run", "cancel", "pause", "resume", "reload"};
+constexpr std::array<std::string_view, 7> k_state_changing = {"apply", "delete", "run",   "cancel",
+                                                              "pause", "resume", "reload"};
 constexpr std::size_t k_audit_detail_chars = 300;
 
 // The activation(s) a request is about: "name", or the names of an apply.
@@ -80,7 +80,7 @@ asio::awaitable<Response> Service::handle(Request request) {
 
 asio::awaitable<void> Service::record_audit(const Request& request, const Response& response,
                                             UnixMillis at) {
-  std::string detail = !response.ok                ? response.error_message
+  std::string detail = !response.ok                  ? response.error_message
                        : response.result.is_string() ? response.result.get<std::string>()
                                                      : response.result.dump();
   if (detail.size() > k_audit_detail_chars) {
@@ -145,8 +145,8 @@ asio::awaitable<Response> Service::handle_cancel(const Request& request) {
   if (!a) {
     co_return Response::from_error(a.error());
   }
-  json result = {{"activation", a->name}, {"cancelled_queued_run", nullptr},
-                 {"cancelled_run", nullptr}};
+  json result = {
+      {"activation", a->name}, {"cancelled_queued_run", nullptr}, {"cancelled_run", nullptr}};
   if (auto waiting = m_queue.withdraw(a->name)) {
     co_await cancel_waiting_run(*waiting, "cancelled by `emsyncctl cancel` before it started");
     result["cancelled_queued_run"] = *waiting;
@@ -172,9 +172,9 @@ asio::awaitable<Response> Service::handle_reload(const Request&) {
   auto reloaded = co_await reload();
   if (!reloaded) {
     spdlog::error("reload refused, the old config keeps running: {}", reloaded.error().message);
-    co_return Response::failure(to_string(reloaded.error().code),
-                                "reload refused, the old config keeps running: " +
-                                    reloaded.error().message);
+    co_return Response::failure(
+        to_string(reloaded.error().code),
+        "reload refused, the old config keeps running: " + reloaded.error().message);
   }
   co_return Response::success({{"config_generation", m_config_generation}, {"message", *reloaded}});
 }

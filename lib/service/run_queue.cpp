@@ -5,7 +5,8 @@
 
 namespace emsync::service {
 
-RunQueue::RunQueue(std::size_t max_concurrent) : m_max_concurrent(std::max<std::size_t>(max_concurrent, 1)) {}
+RunQueue::RunQueue(std::size_t max_concurrent)
+    : m_max_concurrent(std::max<std::size_t>(max_concurrent, 1)) {}
 
 std::optional<std::int64_t> RunQueue::waiting_run(const std::string& activation) const {
   auto it = std::find_if(m_waiting.begin(), m_waiting.end(),

@@ -27,11 +27,14 @@ std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& sourc
 }  // namespace
 
 asio::awaitable<Result<Service::RunTicket>> Service::request_run(
-    const store::ActivationRecord& activation, bool full) {
+    const store::ActivationRecord& activation, bool full, bool force) {
   if (m_stopping) {
     co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
   }
   if (auto joined = m_queue.waiting_run(activation.name)) {
+    if (force) {
+      m_forced_runs.insert(*joined);
+    }
     co_return RunTicket{*joined, true};
   }
   auto run_id = co_await on_pool(
@@ -42,6 +45,9 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
   if (m_stopping) {  // began while the run was being recorded
     co_await cancel_waiting_run(*run_id, "the daemon stopped before the run started");
     co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
+  }
+  if (force) {
+    m_forced_runs.insert(*run_id);
   }
   switch (m_queue.submit(activation.name, *run_id)) {
     case RunQueue::Admission::start:
@@ -54,6 +60,9 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
   }
   // Another request queued a run while this one was being recorded.
   const std::int64_t joined = *m_queue.waiting_run(activation.name);
+  if (m_forced_runs.erase(*run_id) > 0) {
+    m_forced_runs.insert(joined);
+  }
   co_await cancel_waiting_run(*run_id, "merged into run " + std::to_string(joined));
   co_return RunTicket{joined, true};
 }
@@ -108,7 +117,8 @@ asio::awaitable<void> Service::run_one(const std::string& name, std::int64_t run
     (void)co_await fail(definition.error().message);
     co_return;
   }
-  sync::RunRequest request{run_id, (*activation)->id, definition->front(), (*record)->full};
+  sync::RunRequest request{run_id, (*activation)->id, definition->front(), (*record)->full,
+                           m_forced_runs.erase(run_id) > 0};
   if (auto checked = config::check_references(request.activation, m_config); !checked) {
     (void)co_await fail(checked.error().message);
     co_return;
@@ -118,15 +128,16 @@ asio::awaitable<void> Service::run_one(const std::string& name, std::int64_t run
   auto client = m_resources.clients.at(request.activation.destination);
   m_active.at(name).client = client;
   auto source = make_source(source_config, m_resources.source_passwords[request.activation.source]);
-  sync::RunEnvironment env{m_pool,
-                           *m_store,
-                           *client,
-                           *source,
-                           {source_config.statement_timeout},
-                           m_config.destinations.at(request.activation.destination).new_contacts_list_id,
-                           m_spool_dir,
-                           active.cancel.get(),
-                           active.progress.get()};
+  sync::RunEnvironment env{
+      m_pool,
+      *m_store,
+      *client,
+      *source,
+      {source_config.statement_timeout},
+      m_config.destinations.at(request.activation.destination).new_contacts_list_id,
+      m_spool_dir,
+      active.cancel.get(),
+      active.progress.get()};
   const UnixMillis started_at = now_millis();
   (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, started_at); });
   if (auto plan = m_plans.find(name); plan != m_plans.end()) {
@@ -149,6 +160,7 @@ asio::awaitable<void> Service::run_one(const std::string& name, std::int64_t run
 }
 
 asio::awaitable<void> Service::cancel_waiting_run(std::int64_t run_id, std::string reason) {
+  m_forced_runs.erase(run_id);
   auto finished = co_await on_pool(m_pool, [&] {
     return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(), reason);
   });

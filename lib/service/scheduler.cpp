@@ -124,9 +124,10 @@ asio::awaitable<void> Service::drain_then(std::function<void()> on_stopped) {
   }
   m_abandoned_runs = !unfinished.empty();
   for (const auto& [name, run_id] : unfinished) {
-    spdlog::error("run {} of activation {} did not reach a batch boundary within {} s; stopping "
-                  "anyway (contacts Emarsys had not acknowledged are sent again next run)",
-                  run_id, name, m_config.shutdown_timeout.count());
+    spdlog::error(
+        "run {} of activation {} did not reach a batch boundary within {} s; stopping "
+        "anyway (contacts Emarsys had not acknowledged are sent again next run)",
+        run_id, name, m_config.shutdown_timeout.count());
     (void)co_await on_pool(m_pool, [&] {
       return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(),
                                  std::string("the daemon stopped during the run"));

@@ -77,8 +77,8 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& io, config::C
   std::error_code ec;
   std::filesystem::create_directories(service->m_spool_dir, ec);
   if (ec) {
-    return make_error(Errc::io_error, "cannot create the spool directory " +
-                                          service->m_spool_dir + ": " + ec.message());
+    return make_error(Errc::io_error, "cannot create the spool directory " + service->m_spool_dir +
+                                          ": " + ec.message());
   }
   return service;
 }
@@ -110,7 +110,8 @@ Result<Service::Resources> Service::load_resources(const config::Config& config)
       resources.clients[name] = old->second;
       continue;
     }
-    resources.clients[name] = std::make_shared<emarsys::Client>(m_io.get_executor(), std::move(wanted));
+    resources.clients[name] =
+        std::make_shared<emarsys::Client>(m_io.get_executor(), std::move(wanted));
   }
   return resources;
 }
@@ -189,9 +190,10 @@ void Service::reload_in_background() {
         }
         // A signal has no peer credentials: the entry says SIGHUP instead.
         const admin::Request request{"reload"};
-        const auto response = reloaded ? admin::Response::success("SIGHUP: " + *reloaded)
-                                       : admin::Response::failure(to_string(reloaded.error().code),
-                                                                  "SIGHUP: " + reloaded.error().message);
+        const auto response = reloaded
+                                  ? admin::Response::success("SIGHUP: " + *reloaded)
+                                  : admin::Response::failure(to_string(reloaded.error().code),
+                                                             "SIGHUP: " + reloaded.error().message);
         co_await record_audit(request, response, at);
       },
       asio::detached);
@@ -219,7 +221,8 @@ asio::awaitable<Result<std::string>> Service::reload() {
   ++m_config_generation;
   m_config_loaded_at = now_millis();
   spdlog::set_level(spdlog::level::from_str(m_config.log.level));
-  const int concurrent = std::min(m_config.max_concurrent_runs, m_pool_threads - k_spare_pool_threads);
+  const int concurrent =
+      std::min(m_config.max_concurrent_runs, m_pool_threads - k_spare_pool_threads);
   if (concurrent < m_config.max_concurrent_runs) {
     spdlog::warn("max_concurrent_runs {} needs a restart (the thread pool was sized for {})",
                  m_config.max_concurrent_runs, concurrent);

@@ -35,6 +35,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "admin/server.hpp"
@@ -54,8 +55,8 @@ class Service {
   // `interrupted`), reads every secret and creates the Emarsys clients.
   // `config_path` is where reload() reads the config again. Fails with a
   // message naming what is wrong (state DB, secret file, ...).
-  static Result<std::unique_ptr<Service>> create(boost::asio::io_context& io,
-                                                 config::Config config, std::string config_path);
+  static Result<std::unique_ptr<Service>> create(boost::asio::io_context& io, config::Config config,
+                                                 std::string config_path);
   ~Service();
 
   // Starts serving the admin socket and the scheduler; tells systemd READY=1.
@@ -130,8 +131,9 @@ class Service {
   std::optional<UnixMillis> next_run_of(const std::string& name) const;
 
   // -- runs (runs.cpp) --
+  // `force` passes the safety valve (it carries over to a queued run joined).
   boost::asio::awaitable<Result<RunTicket>> request_run(const store::ActivationRecord& activation,
-                                                        bool full);
+                                                        bool full, bool force = false);
   void start_runs(const std::vector<RunQueue::Start>& starts);
   boost::asio::awaitable<void> run_activation(std::string name, std::int64_t run_id);
   boost::asio::awaitable<void> run_one(const std::string& name, std::int64_t run_id,
@@ -168,6 +170,7 @@ class Service {
   RunQueue m_queue;
   std::map<std::string, ActiveRun> m_active;  // by activation
   std::map<std::string, Plan> m_plans;        // by activation
+  std::set<std::int64_t> m_forced_runs;       // queued or running runs asked with --force
   // `run --wait` callers, by run id: their timer is cancelled when it ends.
   std::multimap<std::int64_t, std::shared_ptr<boost::asio::steady_timer>> m_waiters;
   std::unique_ptr<admin::Server> m_server;

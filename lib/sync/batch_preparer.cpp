@@ -58,16 +58,15 @@ Result<bool> BatchPreparer::fill_chunk() {
   return filled > 0;
 }
 
-Result<std::optional<BatchPreparer::Change>> BatchPreparer::examine(
-    const SpooledRow& row, const std::optional<store::ContactState>& stored,
-    PreparedBatch& batch) {
+Result<std::optional<PendingContact>> BatchPreparer::examine(
+    const SpooledRow& row, const std::optional<store::ContactState>& stored, PreparedBatch& batch) {
   const auto& dups = m_snapshot.duplicate_hashes;
   if (std::binary_search(dups.begin(), dups.end(), hash64(row.email))) {
     reject(batch, row.email, "duplicate_email",
            "row " + std::to_string(row.row_number) + ": email " + row.email +
                " appears in several rows of the model; none of them is sent (make the model "
                "return one row per email)");
-    return std::optional<Change>();
+    return std::optional<PendingContact>();
   }
   std::vector<MappedValue> values;
   values.reserve(m_plan.size());
@@ -76,26 +75,27 @@ Result<std::optional<BatchPreparer::Change>> BatchPreparer::examine(
     auto json = convert_value(row.values[i], field.column_type, field.type, field.column);
     if (!json) {
       reject(batch, row.email, "invalid_value", json.error().message);
-      return std::optional<Change>();
+      return std::optional<PendingContact>();
     }
     values.push_back({field.state_key, std::to_string(field.field_id), std::move(*json)});
   }
   ContactChange change = diff_contact(values, stored, m_request.full);
   if (change.unchanged) {
     ++batch.unchanged;
-    return std::optional<Change>();
+    return std::optional<PendingContact>();
   }
-  return std::optional<Change>(Change{
-      contact_json(row.email, change.changed),
-      {row.email, contact_json(row.email, change.full), std::move(change.new_state)}});
+  return std::optional<PendingContact>(
+      PendingContact{row.email, contact_json(row.email, change.changed),
+                     contact_json(row.email, change.full), std::move(change.new_state),
+                     change.clears_field});
 }
 
 Result<PreparedBatch> BatchPreparer::next() {
   PreparedBatch batch;
   BatchBuilder builder;
-  auto add = [&](Change& change) {
-    builder.add(change.contact.email, change.update_json);
-    batch.contacts.push_back(std::move(change.contact));
+  auto add = [&](PendingContact& contact) {
+    builder.add(contact.email, contact.update_json);
+    batch.contacts.push_back(std::move(contact));
   };
   if (m_carry) {
     add(*m_carry);
@@ -130,10 +130,6 @@ Result<PreparedBatch> BatchPreparer::next() {
       m_carry = std::move(*change);
       break;
     }
-  }
-  std::vector<std::string> keys;
-  if (!builder.empty()) {
-    batch.update_json = builder.take_json(keys);
   }
   return batch;
 }

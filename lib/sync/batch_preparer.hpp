@@ -18,13 +18,14 @@ namespace emsync::sync {
 // A changed contact waiting for Emarsys' answer.
 struct PendingContact {
   std::string email;
-  std::string full_json;  // every non-NULL value: sent if the contact must be created
+  std::string update_json;  // the changed fields: what the update sends
+  std::string full_json;    // every non-NULL value: sent if the contact must be created
   store::ContactState new_state;
+  bool clears_field = false;  // the update clears a field emsync had sent
 };
 
 struct PreparedBatch {
-  std::string update_json;               // JSON array of the changed fields; "" if none
-  std::vector<PendingContact> contacts;  // in the order of update_json
+  std::vector<PendingContact> contacts;  // changed, within one request's limits
   std::vector<store::Rejection> rejections;
   std::int64_t unchanged = 0;
   bool last = false;  // the spool is exhausted
@@ -40,12 +41,8 @@ class BatchPreparer {
   Result<PreparedBatch> next();
 
  private:
-  struct Change {
-    std::string update_json;
-    PendingContact contact;
-  };
   // The change of one row, nullopt when unchanged or rejected (counted in `batch`).
-  Result<std::optional<Change>> examine(const SpooledRow& row,
+  Result<std::optional<PendingContact>> examine(const SpooledRow& row,
                                         const std::optional<store::ContactState>& stored,
                                         PreparedBatch& batch);
   // Reads the next rows of the spool with their stored states (one store
@@ -58,7 +55,7 @@ class BatchPreparer {
   SpoolReader m_reader;
   const ModelSnapshot& m_snapshot;
   std::vector<PlannedField> m_plan;
-  std::optional<Change> m_carry;  // did not fit in the previous batch
+  std::optional<PendingContact> m_carry;  // did not fit in the previous batch
   std::vector<SpooledRow> m_chunk;
   std::vector<std::optional<store::ContactState>> m_states;  // of m_chunk's rows
   std::size_t m_next = 0;                                    // in m_chunk

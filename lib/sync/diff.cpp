@@ -80,6 +80,7 @@ ContactChange diff_contact(const std::vector<MappedValue>& values,
   for (const MappedValue& value : values) {
     const std::uint64_t hash = value.json ? hash64(*value.json) : 0;
     if (auto json = field_change(value, hash, stored_hash(stored, value.state_key), full)) {
+      change.clears_field = change.clears_field || !value.json;
       change.changed.emplace_back(value.field_id, std::move(*json));
     }
   }

@@ -31,6 +31,7 @@ using FieldValues = std::vector<std::pair<std::string, std::string>>;  // field 
 
 struct ContactChange {
   bool unchanged = false;
+  bool clears_field = false;  // a field emsync sent before is now NULL: "" is sent
   FieldValues changed;  // what an update sends
   FieldValues full;     // every non-NULL value: what a create sends
   store::ContactState new_state;  // to store after acknowledgement

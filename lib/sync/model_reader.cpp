@@ -61,9 +61,12 @@ class SpoolingSink : public source::RowSink {
     m_row.row_number = row_number;
     m_row.email = std::move(*email);
     m_row.values.clear();
+    bool has_null = false;
     for (std::size_t index : m_value_indexes) {
+      has_null = has_null || !values[index];
       m_row.values.push_back(values[index]);
     }
+    m_snapshot.rows_with_null += has_null ? 1 : 0;
     return m_writer.write(m_row);
   }
 

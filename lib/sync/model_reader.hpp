@@ -17,6 +17,9 @@ struct ModelSnapshot {
   std::vector<std::uint64_t> duplicate_hashes;   // sorted: emails found in several rows
   std::int64_t rows_read = 0;
   std::int64_t rejected = 0;  // rows without a valid email (already stored as rejections)
+  // Rows with a valid email and a NULL in some mapped column: an upper bound
+  // of the contacts whose update could clear a field (the safety valve).
+  std::int64_t rows_with_null = 0;
 };
 
 Result<ModelSnapshot> read_model(const RunRequest& request, RunEnvironment& env,

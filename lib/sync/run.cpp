@@ -9,12 +9,16 @@
 #include "sync/batch_sender.hpp"
 #include "sync/field_plan.hpp"
 #include "sync/model_reader.hpp"
+#include "sync/safety_valve.hpp"
 
 namespace emsync::sync {
 
 namespace {
 
 using boost::asio::awaitable;
+
+// How far back the safety valve looks for the last successful run.
+constexpr int k_runs_searched_for_success = 50;
 
 class Run {
  public:
@@ -35,9 +39,25 @@ class Run {
     if (m_env.progress) {
       m_env.progress->sending_since.store(now_millis());
     }
+    auto facts = co_await valve_facts(*snapshot);
+    if (!facts) {
+      co_return abort(facts.error());
+    }
+    if (auto stop = m_request.force ? std::nullopt : volume_stop(*facts)) {
+      co_return abort(make_error(Errc::invalid_input, *stop));
+    }
     auto plan = co_await resolve_fields(snapshot->column_types);
     if (!plan) {
       co_return abort(plan.error());
+    }
+    if (!m_request.force && may_clear_too_many(*facts, snapshot->rows_with_null)) {
+      auto clearing = co_await on_pool(m_env.pool, [&] { return count_clearing(*snapshot, *plan); });
+      if (!clearing) {
+        co_return abort(clearing.error());
+      }
+      if (auto stop = clearing_stop(*facts, *clearing)) {
+        co_return abort(make_error(Errc::invalid_input, *stop));
+      }
     }
     auto reader = SpoolReader::open(m_spool_path);
     if (!reader) {
@@ -57,6 +77,56 @@ class Run {
   }
 
  private:
+  awaitable<Result<ValveFacts>> valve_facts(const ModelSnapshot& snapshot) {
+    ValveFacts facts;
+    facts.model_rows = snapshot.rows_read;
+    facts.model_contacts = snapshot.rows_read - snapshot.rejected;
+    facts.max_clear_percent = m_request.activation.max_clear_percent;
+    auto known = co_await on_pool(m_env.pool, [&] {
+      return m_env.store.count_contacts(m_request.activation_id);
+    });
+    if (!known) {
+      co_return known.error();
+    }
+    facts.known_contacts = *known;
+    auto runs = co_await on_pool(m_env.pool, [&] {
+      return m_env.store.list_runs(m_request.activation_id, k_runs_searched_for_success);
+    });
+    if (!runs) {
+      co_return runs.error();
+    }
+    for (const auto& run : *runs) {
+      if (run.status == store::RunStatus::succeeded) {
+        facts.last_success_rows = run.counts.rows_read;
+        break;
+      }
+    }
+    co_return facts;
+  }
+
+  // How many contacts the run's updates would clear a field of: a dry pass
+  // over the spool that sends nothing and stores nothing. Blocking.
+  Result<std::int64_t> count_clearing(const ModelSnapshot& snapshot,
+                                      const std::vector<PlannedField>& plan) {
+    auto reader = SpoolReader::open(m_spool_path);
+    if (!reader) {
+      return reader.error();
+    }
+    BatchPreparer dry_run(m_request, m_env, std::move(*reader), snapshot, plan);
+    std::int64_t clearing = 0;
+    for (bool last = false; !last;) {
+      auto batch = dry_run.next();
+      if (!batch) {
+        return batch.error();
+      }
+      last = batch->last;
+      for (const auto& contact : batch->contacts) {
+        clearing += contact.clears_field ? 1 : 0;
+      }
+    }
+    return clearing;
+  }
+
   awaitable<Result<std::vector<PlannedField>>> resolve_fields(
       const std::vector<source::ColumnType>& column_types) {
     auto fields = co_await m_env.client.list_fields();

@@ -60,6 +60,7 @@ struct RunRequest {
   std::int64_t activation_id = 0;
   config::Activation activation;
   bool full = false;
+  bool force = false;  // pass the safety valve (see safety_valve.hpp)
 };
 
 struct RunOutcome {

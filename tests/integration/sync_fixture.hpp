@@ -46,6 +46,10 @@ class Simulator {
   void reject(const nlohmann::json& emails) const;
   // The next create of each email loses a race (answered 2009, created by "someone else").
   void race(const nlohmann::json& emails) const;
+  // POST /sim/faults (see tools/emarsys-sim/README.md); returns the reply.
+  nlohmann::json set_faults(const nlohmann::json& faults) const;
+  // GET /sim/faults: the config and the faults injected so far, by kind.
+  nlohmann::json faults() const;
   void clear_requests() const;
   // Logged requests with `method` whose path ends with `path_suffix`.
   std::vector<nlohmann::json> requests(const std::string& method,
@@ -56,6 +60,7 @@ class Simulator {
   std::int64_t token_requests(const std::string& client_id) const;
 
  private:
+  nlohmann::json get(const std::string& target) const;
   nlohmann::json post(const std::string& target, const nlohmann::json& body) const;
   bool m_tls;
   std::unique_ptr<ChildProcess> m_process;
@@ -80,7 +85,7 @@ class Daemon {
 
   std::string socket_path() const;
   CommandResult ctl(const std::vector<std::string>& args, const std::string& stdin_text = {}) const;
-  // emsyncctl --json ARGS; REQUIREs the expected exit code and parses stdout.
+  // emsyncctl --json ARGS; REQUIREs the expected exit code (any when < 0) and parses stdout.
   nlohmann::json ctl_json(const std::vector<std::string>& args, int expected_exit = 0,
                           const std::string& stdin_text = {}) const;
   // `apply -` with `activations`; REQUIREs success and returns the "applied" array.

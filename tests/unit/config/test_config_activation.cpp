@@ -24,7 +24,8 @@ const char* const k_full_activation = R"({
   "custom_attributes": ["tier", {"column": "note", "type": "largetext"}],
   "insert_new_contacts": true,
   "schedule": "weekly mon 07:00",
-  "timezone": "Europe/Paris"
+  "timezone": "Europe/Paris",
+  "max_clear_percent": 25
 })";
 
 // A minimal valid activation named `name` with `extra` members appended.
@@ -71,6 +72,7 @@ TEST_CASE("parses a full activation, keeping the field order", "[config][activat
   CHECK(a.insert_new_contacts);
   CHECK(a.schedule == "weekly mon 07:00");
   CHECK(a.timezone == "Europe/Paris");
+  CHECK(a.max_clear_percent == 25);
 }
 
 TEST_CASE("fills in activation defaults", "[config][activation]") {
@@ -100,7 +102,8 @@ TEST_CASE("to_json gives the canonical form, which parses back to the same activ
   CHECK(to_json(*defaults) == nlohmann::json::parse(R"({
     "name": "a", "source": "warehouse", "destination": "emarsys", "query": "SELECT 1",
     "email_column": "email", "fields": {}, "custom_attributes": [],
-    "insert_new_contacts": false, "schedule": "manual", "timezone": "UTC"})"));
+    "insert_new_contacts": false, "schedule": "manual", "timezone": "UTC",
+    "max_clear_percent": 10})"));
 }
 
 TEST_CASE("rejects each kind of invalid activation with a message naming it",
@@ -150,6 +153,9 @@ TEST_CASE("rejects each kind of invalid activation with a message naming it",
        "activation 'x': timezone 'Mars/Olympus' is not a known time zone"},
       {activation("x", R"(, "timezone": 1)"),
        "activation 'x': 'timezone' must be a non-empty string"},
+      {activation("x", R"(, "max_clear_percent": 101)"),
+       "activation 'x': 'max_clear_percent' must be a percentage from 0 to 100"},
+      {activation("x", R"(, "max_clear_percent": -1)"), "activation 'x': 'max_clear_percent'"},
       {activation("x", R"(, "insert_new_contacts": "yes")"),
        "activation 'x': 'insert_new_contacts' must be true or false"},
       {"42", "activations must be a JSON object or an array of JSON objects"},

@@ -1,0 +1,153 @@
+// End to end: the safety valves that keep a broken model from wiping Emarsys
+// profiles, and a whole batch refused for one bad contact.
+#include <catch2/catch.hpp>
+
+#include "support/pg_cluster.hpp"
+#include "sync_fixture.hpp"
+
+namespace emsync::test {
+
+namespace {
+
+using nlohmann::json;
+
+std::string error_of(const json& report) { return as_text(report.at("error")); }
+
+}  // namespace
+
+TEST_CASE("safety valves stop a mass clear, an empty model and a shrunken one before sending; "
+          "--force sends",
+          "[resilience]") {
+  constexpr int k_people = 400;
+  PeopleSync s("e2e_valve", k_people);
+  const auto& pg = PgCluster::shared();
+  s.daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  REQUIRE(s.daemon.run("people").at("inserted") == k_people);
+  s.sim.clear_requests();
+
+  SECTION("a field cleared on most contacts") {
+    pg.exec("UPDATE people SET city = NULL", "e2e_valve");
+    const json stopped = s.daemon.run("people", {}, 1);
+    CHECK(stopped.at("status") == "failed");
+    CHECK(error_of(stopped).find("would clear a field on 300 of 400 known contacts") !=
+          std::string::npos);
+    CHECK(error_of(stopped).find("--force") != std::string::npos);
+    CHECK(s.sim.requests("PUT", "/contact").empty());
+    CHECK(as_text(s.sim.contacts().at(person(1)).at("11")) == "City1");
+
+    const json forced = s.daemon.run("people", {"--force"});
+    CHECK(forced.at("status") == "succeeded");
+    CHECK(forced.at("updated") == 300);
+    CHECK(s.sim.contacts().at(person(1)).value("11", json("")) == "");
+  }
+  SECTION("a raised max_clear_percent lets the same clear through") {
+    json lenient = people_activation("people", "emarsys", all_people_fields());
+    lenient["max_clear_percent"] = 80;
+    s.daemon.apply(lenient);
+    pg.exec("UPDATE people SET city = NULL", "e2e_valve");
+    CHECK(s.daemon.run("people").at("updated") == 300);
+  }
+  SECTION("a few cleared fields pass") {
+    pg.exec("UPDATE people SET city = NULL WHERE email IN ('person1@example.com', "
+            "'person2@example.com')",
+            "e2e_valve");
+    CHECK(s.daemon.run("people").at("updated") == 2);
+  }
+  SECTION("a model that returns nothing") {
+    pg.exec("UPDATE people SET active = false", "e2e_valve");
+    const json stopped = s.daemon.run("people", {}, 1);
+    CHECK(error_of(stopped).find("the model returned no contact (0 rows) while 400 contacts are "
+                                 "known") != std::string::npos);
+    CHECK(s.sim.requests("PUT", "/contact").empty());
+    CHECK(s.daemon.state_rows("SELECT count(*) FROM contact_state").at(0) == "400");
+    CHECK(s.daemon.run("people", {"--force"}).at("status") == "succeeded");
+    // A forced empty run drops the state of the contacts that left the model.
+    CHECK(s.daemon.state_rows("SELECT count(*) FROM contact_state").at(0) == "0");
+  }
+  SECTION("a model under half the last successful run") {
+    pg.exec("UPDATE people SET active = (substr(email, 7, 1) = '1')", "e2e_valve");
+    const json stopped = s.daemon.run("people", {}, 1);
+    CHECK(error_of(stopped).find("under half the 400 of the last successful run") !=
+          std::string::npos);
+    CHECK(s.sim.requests("PUT", "/contact").empty());
+  }
+}
+
+TEST_CASE("a batch Emarsys refuses whole for one contact is split until that contact is alone; "
+          "the others go through",
+          "[resilience]") {
+  PeopleSync s("e2e_poison", 300);
+  s.sim.set_faults({{"poison", {person(7), person(200)}}});
+  s.daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  const json report = s.daemon.run("people");
+  CHECK(report.at("status") == "succeeded");
+  CHECK(report.at("inserted") == 298);
+  CHECK(report.at("rejected") == 2);
+  const auto contacts = s.sim.contacts();
+  CHECK(contacts.size() == 298);
+  CHECK_FALSE(contacts.contains(person(7)));
+  CHECK_FALSE(contacts.contains(person(200)));
+  const json errors = s.daemon.ctl_json({"errors", "people"}).at("errors");
+  REQUIRE(errors.size() == 2);
+  for (const auto& error : errors) {
+    CHECK(error.at("code") == "2005");
+    CHECK(as_text(error.at("message")).find(as_text(error.at("row_key"))) != std::string::npos);
+  }
+  // Halving costs a few requests per bad contact, not one per contact.
+  CHECK(s.sim.requests("PUT", "/contact").size() < 40);
+
+  // Rejected contacts are tried again next run; once the data is fixed they go through.
+  s.sim.set_faults(json::object());
+  const json next = s.daemon.run("people");
+  CHECK(next.at("inserted") == 2);
+  CHECK(next.at("unchanged") == 298);
+}
+
+TEST_CASE("under 30% injected faults every contact ends up delivered exactly", "[resilience]") {
+  constexpr int k_people = 3000;
+  TempDir dir("emsync-faults");
+  Simulator sim(false, {"--rate-window-ms", "1000", "--seed", "7"});
+  sim.set_faults({{"rate_429", 0.05},
+                  {"rate_500", 0.05},
+                  {"rate_503", 0.05},
+                  {"rate_423", 0.05},
+                  {"rate_reset_before", 0.05},
+                  {"rate_reset_after", 0.05}});
+  Daemon daemon(dir,
+                {{"warehouse", {{"type", "postgres"}, {"conninfo", create_people_db("e2e_faults", k_people)}}}},
+                {{"emarsys", wsse_destination(sim, dir, std::nullopt)}});
+  daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  // A batch whose retries all fail waits for the next run: a few runs at most.
+  json report;
+  for (int run = 0; run < 6; ++run) {
+    report = daemon.run("people", {}, -1);
+    if (report.at("status") == "succeeded") {
+      break;
+    }
+    CHECK(report.at("status") == "partial");
+  }
+  REQUIRE(report.at("status") == "succeeded");
+  const json injected = sim.faults().at("injected");
+  INFO(injected.dump());
+  CHECK(injected.at("reset_after").get<int>() > 0);
+  CHECK(injected.at("429").get<int>() + injected.at("500").get<int>() +
+            injected.at("503").get<int>() + injected.at("423").get<int>() >
+        0);
+  sim.set_faults(json::object());
+
+  const auto contacts = sim.contacts();
+  REQUIRE(contacts.size() == k_people);
+  for (int i = 1; i <= k_people; ++i) {
+    const json& contact = contacts.at(person(i));
+    const json expected = person_fields(i);
+    for (const auto& [field, value] : expected.items()) {
+      CHECK(as_text(contact.at(field)) == as_text(value));
+    }
+    CHECK(contact.contains("11") == expected.contains("11"));
+  }
+  CHECK(daemon.state_rows("SELECT count(*) FROM contact_state").at(0) == std::to_string(k_people));
+  // Nothing left to send.
+  CHECK(daemon.run("people").at("unchanged") == k_people);
+}
+
+}  // namespace emsync::test
