@@ -1,6 +1,10 @@
 // End to end: the safety valves that keep a broken model from wiping Emarsys
 // profiles, and a whole batch refused for one bad contact.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <csignal>
+#include <random>
+#include <thread>
 
 #include "support/pg_cluster.hpp"
 #include "sync_fixture.hpp"
@@ -148,6 +152,64 @@ TEST_CASE("under 30% injected faults every contact ends up delivered exactly", "
   CHECK(daemon.state_rows("SELECT count(*) FROM contact_state").at(0) == std::to_string(k_people));
   // Nothing left to send.
   CHECK(daemon.run("people").at("unchanged") == k_people);
+}
+
+TEST_CASE("kill -9 at random moments of 20 runs, with the model changing between them, loses "
+          "no update",
+          "[resilience]") {
+  constexpr int k_people = 3000;
+  constexpr int k_kills = 20;
+  TempDir dir("emsync-kill");
+  Simulator sim;
+  const json sources = {
+      {"warehouse", {{"type", "postgres"}, {"conninfo", create_people_db("e2e_kill", k_people)}}}};
+  // Slow replies and a low rate make each run last long enough to be killed
+  // mid-way: while reading, sending, waiting for a reply or committing.
+  sim.set_faults({{"rate_slow", 0.5}, {"slow_ms", 400}});
+  json destination = wsse_destination(sim, dir, std::nullopt);
+  destination["rate_limit_per_minute"] = 120;
+  const json destinations = {{"emarsys", destination}};
+  {
+    Daemon daemon(dir, sources, destinations);
+    daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  }
+  std::mt19937 random(20261128);
+  std::map<char, int> changed_in;  // first digit of i -> last iteration that changed last_name
+  for (int kill = 0; kill < k_kills; ++kill) {
+    Daemon daemon(dir, sources, destinations);
+    REQUIRE(daemon.ctl({"run", "people"}).exit_code == 0);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 1500)(random)));
+    daemon.process().send_signal(SIGKILL);
+    CHECK(daemon.process().wait(std::chrono::seconds(10)) == 128 + SIGKILL);
+    const char digit = static_cast<char>('1' + kill % 9);
+    PgCluster::shared().exec("UPDATE people SET last_name = 'Last' || substr(email, 7, "
+                             "position('@' in email) - 7) || '-v" + std::to_string(kill) +
+                                 "' WHERE substr(email, 7, 1) = '" + std::string(1, digit) + "'",
+                             "e2e_kill");
+    changed_in[digit] = kill;
+  }
+  Daemon daemon(dir, sources, destinations);
+  CHECK(daemon.state_rows("PRAGMA integrity_check").at(0) == "ok");
+  const json final_run = daemon.run("people");
+  CHECK(final_run.at("status") == "succeeded");
+  const auto contacts = sim.contacts();
+  REQUIRE(contacts.size() == k_people);
+  for (int i = 1; i <= k_people; ++i) {
+    json expected = person_fields(i);
+    const char digit = std::to_string(i).front();
+    if (changed_in.contains(digit)) {
+      expected["2"] = "Last" + std::to_string(i) + "-v" + std::to_string(changed_in[digit]);
+    }
+    const json& contact = contacts.at(person(i));
+    INFO(person(i));
+    for (const auto& [field, value] : expected.items()) {
+      CHECK(as_text(contact.at(field)) == as_text(value));
+    }
+  }
+  CHECK(daemon.run("people").at("unchanged") == k_people);
+  const auto interrupted = daemon.state_rows("SELECT count(*) FROM runs WHERE status = 'interrupted'");
+  CHECK(std::stoi(interrupted.at(0)) >= k_kills / 2);
 }
 
 }  // namespace emsync::test
