@@ -191,6 +191,13 @@ DestinationConfig read_destination(const Json& value, const std::string& path, P
       dest.rate_limit_per_minute = static_cast<int>(*rate);
     }
   }
+  if (auto n = r.integer("connections", 1, Need::optional)) {
+    if (*n > 16) {
+      r.report("connections", "must be at most 16 (keep-alive connections to Emarsys at once)");
+    } else {
+      dest.connections = static_cast<int>(*n);
+    }
+  }
   r.finish();
   return dest;
 }

@@ -9,7 +9,8 @@
 //                 "demo": {"type": "sqlite", "path": "examples/demo.db"}},
 //     "destinations": {"emarsys": {"type": "emarsys", "api_url": "https://api.emarsys.net/api/v2",
 //                                  "auth": "wsse", "username": "acme001", "secret_file": "emarsys-secret",
-//                                  "new_contacts_list_id": 123, "rate_limit_per_minute": 1000}} }
+//                                  "new_contacts_list_id": 123, "rate_limit_per_minute": 1000,
+//                                  "connections": 4}} }
 //
 // Unknown keys are errors naming the key (with its path, e.g.
 // "sources.warehouse.passwrd_file"). Secrets are never in the text: each is a
@@ -56,7 +57,10 @@ struct DestinationConfig {
   std::string token_url = "https://auth.emarsys.net/oauth2/token";  // oauth2
   std::optional<std::string> ca_file;
   std::optional<std::int64_t> new_contacts_list_id;
+  // For this API user (host + username/client_id); destinations of one user
+  // share one limiter at the lowest of their rates.
   int rate_limit_per_minute = 1000;
+  int connections = 4;  // keep-alive connections used at once (1..16)
 };
 
 struct Config {

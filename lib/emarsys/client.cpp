@@ -1,6 +1,5 @@
 #include "emarsys/client.hpp"
 
-#include <algorithm>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,9 +12,9 @@
 #include "emarsys/backoff.hpp"
 #include "emarsys/http.hpp"
 #include "emarsys/oauth.hpp"
+#include "emarsys/rate_limiter.hpp"
 #include "emarsys/reply.hpp"
 #include "emarsys/reply_data.hpp"
-#include "emarsys/token_bucket.hpp"
 #include "emarsys/wsse.hpp"
 
 namespace emsync::emarsys {
@@ -33,9 +32,6 @@ struct Call {
   std::string body;
 };
 
-// Small bursts only: requests share one connection anyway.
-int burst_for(int rate_per_minute) { return std::clamp(rate_per_minute / 60, 1, 10); }
-
 std::optional<std::int64_t> header_int(const HttpResponse& response, std::string_view name) {
   const auto text = response.header(name);
   std::int64_t value = 0;
@@ -44,6 +40,18 @@ std::optional<std::int64_t> header_int(const HttpResponse& response, std::string
   }
   return value;
 }
+
+// Counts a request of the API user as on the wire while it lives.
+class InFlight {
+ public:
+  explicit InFlight(SharedRateLimiter& limiter) : m_limiter(limiter) { m_limiter.request_started(); }
+  ~InFlight() { m_limiter.request_finished(); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  SharedRateLimiter& m_limiter;
+};
 
 // Built outside the coroutines: GCC 12 mishandles initializer lists in them.
 HttpRequest make_request(const Call& call, const std::string& base_path,
@@ -59,7 +67,8 @@ HttpRequest make_request(const Call& call, const std::string& base_path,
 }  // namespace
 
 struct Client::Impl {
-  Impl(asio::any_io_executor ex, ClientConfig cfg);
+  Impl(asio::any_io_executor ex, ClientConfig cfg, std::shared_ptr<SharedRateLimiter> shared);
+  ~Impl();
 
   // Runs `call` and turns its data into T with parse(data, "<METHOD> <endpoint>").
   template <class T, class Parse>
@@ -69,6 +78,8 @@ struct Client::Impl {
   asio::awaitable<Result<json>> attempt(const Call& call, std::string& used_token);
   asio::awaitable<Result<std::pair<std::string, std::string>>> authorization(std::string& used_token);
   asio::awaitable<void> sleep(Clock::duration duration);
+  // Waits for the API user's rate limiter (again after a hold voided the slot).
+  asio::awaitable<void> pace();
   void observe(const HttpResponse& response);
   Clock::duration retry_delay(const Error& error, int attempt);
   Error stopped_error(const Call& call) const;
@@ -79,24 +90,36 @@ struct Client::Impl {
   Url api;
   std::unique_ptr<HttpClient> http;
   std::unique_ptr<OAuth> oauth;
-  TokenBucket bucket;
+  std::shared_ptr<SharedRateLimiter> limiter;  // of this API user; maybe shared
+  bool joined = false;                         // limiter counts config.rate_limit_per_minute
   std::mt19937_64 random{std::random_device{}()};
   bool stopping = false;  // stop_retrying() was called
   std::set<asio::steady_timer*> sleeping;  // cancelled by stop_retrying()
 };
 
-Client::Impl::Impl(asio::any_io_executor ex, ClientConfig cfg)
-    : executor(std::move(ex)),
-      config(std::move(cfg)),
-      bucket(std::max(config.rate_limit_per_minute, 1), burst_for(config.rate_limit_per_minute),
-             Clock::now()) {
+Client::Impl::Impl(asio::any_io_executor ex, ClientConfig cfg,
+                   std::shared_ptr<SharedRateLimiter> shared)
+    : executor(std::move(ex)), config(std::move(cfg)), limiter(std::move(shared)) {
+  if (!limiter) {
+    limiter = std::make_shared<SharedRateLimiter>(api_user_key(config.api_url, config.user),
+                                                  Clock::now());
+  }
+  if (config.rate_limit_per_minute < 1 || config.connections < 1) {
+    config_error = make_error(Errc::invalid_input,
+                              "Emarsys rate_limit_per_minute and connections must be at least 1; "
+                              "fix the config");
+    return;
+  }
+  limiter->join(config.rate_limit_per_minute, Clock::now());
+  joined = true;
   auto api_url = parse_url(config.api_url, "Emarsys api_url");
   if (!api_url) {
     config_error = api_url.error();
     return;
   }
   api = api_url.value();
-  http = std::make_unique<HttpClient>(executor, api, config.ca_file, config.request_timeout);
+  http = std::make_unique<HttpClient>(executor, api, config.ca_file, config.request_timeout,
+                                      config.connections);
   if (config.auth == AuthKind::oauth2) {
     auto token_url = parse_url(config.token_url, "Emarsys token_url");
     if (!token_url) {
@@ -106,8 +129,11 @@ Client::Impl::Impl(asio::any_io_executor ex, ClientConfig cfg)
     oauth = std::make_unique<OAuth>(executor, token_url.value(), config.user, config.secret,
                                     config.ca_file, config.request_timeout);
   }
-  if (config.rate_limit_per_minute < 1) {
-    config_error = make_error(Errc::invalid_input, "Emarsys rate_limit_per_minute must be at least 1; fix the config");
+}
+
+Client::Impl::~Impl() {
+  if (joined) {
+    limiter->leave(config.rate_limit_per_minute, Clock::now());
   }
 }
 
@@ -118,6 +144,16 @@ asio::awaitable<void> Client::Impl::sleep(Clock::duration duration) {
     boost::system::error_code cancelled;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
     sleeping.erase(&timer);
+  }
+}
+
+asio::awaitable<void> Client::Impl::pace() {
+  while (!stopping) {
+    const auto slot = limiter->bucket().reserve(Clock::now());
+    co_await sleep(slot.at - Clock::now());
+    if (!limiter->bucket().voided(slot)) {
+      co_return;
+    }
   }
 }
 
@@ -146,16 +182,24 @@ void Client::Impl::observe(const HttpResponse& response) {
   if (response.status == 429) {
     remaining = 0;  // whatever the header says, the server wants a pause
   }
-  bucket.observe(remaining, header_int(response, "X-Ratelimit-Reset"), Clock::now(),
-                 std::chrono::system_clock::now());
+  limiter->bucket().observe(remaining, header_int(response, "X-Ratelimit-Reset"),
+                            limiter->in_flight() - 1,  // the others: this one is answered
+                            Clock::now(), std::chrono::system_clock::now());
 }
 
 Clock::duration Client::Impl::retry_delay(const Error& error, int attempt) {
-  if (error.code == Errc::rate_limited && bucket.hold_end() > Clock::now()) {
-    return Clock::duration::zero();  // the bucket already waits for X-Ratelimit-Reset
+  auto& bucket = limiter->bucket();
+  const auto now = Clock::now();
+  if (error.code == Errc::rate_limited && bucket.hold_end() > now) {
+    return Clock::duration::zero();  // the limiter already waits for X-Ratelimit-Reset
   }
   const double draw = std::uniform_real_distribution<double>(0.0, 1.0)(random);
-  return backoff_delay(attempt, config.backoff_base, config.backoff_cap, draw);
+  const auto delay = backoff_delay(attempt, config.backoff_base, config.backoff_cap, draw);
+  if (error.code != Errc::rate_limited) {
+    return delay;
+  }
+  bucket.hold_until(now + delay, now);  // no reset known: every Client of the user backs off
+  return Clock::duration::zero();
 }
 
 asio::awaitable<Result<json>> Client::Impl::attempt(const Call& call, std::string& used_token) {
@@ -164,6 +208,7 @@ asio::awaitable<Result<json>> Client::Impl::attempt(const Call& call, std::strin
     co_return auth.error();
   }
   const auto started = Clock::now();
+  const InFlight on_the_wire(*limiter);  // until this attempt returns
   auto response = co_await http->send(make_request(call, api.path, std::move(auth.value())));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   if (!response) {
@@ -183,7 +228,7 @@ asio::awaitable<Result<json>> Client::Impl::call(const Call& call) {
   }
   bool token_renewed = false;
   for (int attempt_no = 1;; ++attempt_no) {
-    co_await sleep(bucket.reserve(Clock::now()));
+    co_await pace();
     if (stopping) {
       co_return stopped_error(call);
     }
@@ -193,6 +238,9 @@ asio::awaitable<Result<json>> Client::Impl::call(const Call& call) {
       co_return result;
     }
     Error error = result.error();
+    if (error.code == Errc::cancelled) {
+      co_return stopped_error(call);  // queued for a connection when stop_retrying() came
+    }
     // A bearer token may be revoked before it expires: renew it once.
     if (error.code == Errc::auth_failed && !used_token.empty() && !token_renewed) {
       token_renewed = true;
@@ -222,17 +270,23 @@ Task<T> Client::Impl::run(Call call, Parse parse) {
   co_return parse(data.value(), call.method + " " + call.endpoint);
 }
 
-Client::Client(asio::any_io_executor executor, ClientConfig config)
-    : m_impl(std::make_unique<Impl>(std::move(executor), std::move(config))) {}
+Client::Client(asio::any_io_executor executor, ClientConfig config,
+               std::shared_ptr<SharedRateLimiter> limiter)
+    : m_impl(std::make_unique<Impl>(std::move(executor), std::move(config), std::move(limiter))) {}
 
 Client::~Client() = default;
 
 const ClientConfig& Client::config() const { return m_impl->config; }
 
+const std::shared_ptr<SharedRateLimiter>& Client::rate_limiter() const { return m_impl->limiter; }
+
 void Client::stop_retrying() {
   m_impl->stopping = true;
   for (auto* timer : m_impl->sleeping) {
     timer->cancel();
+  }
+  if (m_impl->http) {
+    m_impl->http->stop_queued();
   }
 }
 

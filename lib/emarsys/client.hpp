@@ -1,12 +1,15 @@
-// emarsys::Client: the Emarsys Core API calls a contact sync needs, over one
-// keep-alive HTTPS (or, for the simulator on loopback, HTTP) connection.
+// emarsys::Client: the Emarsys Core API calls a contact sync needs, over a
+// small pool of keep-alive HTTPS (or, for the simulator on loopback, HTTP)
+// connections.
 //
 // Follows ../shared/emarsys-api.md: WSSE on /api/v2 or an OAuth 2.0 bearer
 // token on /api/v3 (cached, refreshed 60 s before expiry, fetched at most
 // twice a minute); the response envelope is parsed whatever the status and
 // Content-Type; ids may be strings or ints; `errors` may be missing, [] or an
-// object. Requests are paced by a token bucket at rate_limit_per_minute and
-// corrected by X-Ratelimit-Remaining/-Reset; retryable failures (connect
+// object. Requests are paced by the API user's SharedRateLimiter (a token
+// bucket at rate_limit_per_minute, the lowest of the Clients sharing it) and
+// corrected by X-Ratelimit-Remaining/-Reset: nothing remaining or a 429
+// holds every Client of that user until the reset; retryable failures (connect
 // errors, timeouts, 429, 423, 5xx, replyCode 2011) are retried with
 // exponential backoff and full jitter, at most max_attempts times.
 //
@@ -16,7 +19,8 @@
 // Errc::protocol_error (unparseable reply). Secrets never appear in errors.
 //
 // Threading: all calls on the executor passed in (one io_context thread).
-// Calls may be made concurrently; they queue for the connection.
+// Calls may be made concurrently: up to `connections` are on the wire at
+// once, the others queue (in order) for the rate limiter and a connection.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -29,6 +33,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "emarsys/rate_limiter.hpp"
 
 namespace emsync::emarsys {
 
@@ -45,6 +50,7 @@ struct ClientConfig {
   std::string token_url;  // OAuth only, e.g. "https://auth.emarsys.net/oauth2/token"
   std::optional<std::string> ca_file;  // PEM bundle; else the system CA store
   int rate_limit_per_minute = 1000;
+  int connections = 4;  // keep-alive connections used at once, at least 1
   std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
   int max_attempts = 5;
   std::chrono::milliseconds backoff_base{200};
@@ -85,7 +91,11 @@ struct ListAddResult {
 
 class Client {
  public:
-  Client(boost::asio::any_io_executor executor, ClientConfig config);
+  // `limiter` is the API user's limiter, shared with that user's other
+  // Clients (see RateLimiters in rate_limiter.hpp); without one the Client
+  // makes its own.
+  Client(boost::asio::any_io_executor executor, ClientConfig config,
+         std::shared_ptr<SharedRateLimiter> limiter = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -110,11 +120,12 @@ class Client {
   Task<ListAddResult> add_to_list(std::int64_t list_id, const std::vector<std::string>& emails);
 
   const ClientConfig& config() const;
+  const std::shared_ptr<SharedRateLimiter>& rate_limiter() const;
 
   // For shutdown: requests already on the wire finish (bounded by
   // request_timeout), but no call retries any more, and a call that is
-  // waiting (backoff or rate limit) or not yet sent fails at once with
-  // Errc::cancelled. Irreversible.
+  // waiting (backoff, rate limit or a free connection) or not yet sent fails
+  // at once with Errc::cancelled. Irreversible.
   void stop_retrying();
 
  private:

@@ -1,16 +1,20 @@
-// A small HTTP/1.1 client for one origin over one keep-alive connection:
-// plain TCP for http://, TLS (peer and host name verified, SNI) for https://.
+// A small HTTP/1.1 client for one origin over a pool of up to `connections`
+// keep-alive connections: plain TCP for http://, TLS (peer and host name
+// verified, SNI) for https://.
 //
-// Every step (resolve+connect, handshake, write, read) has `timeout` as its
-// deadline. Requests are serialized by an AsyncMutex, so concurrent send()s
-// queue for the connection. A request that fails on a reused connection
-// before any response arrived (the server closed it while idle) is resent
-// once on a fresh connection. Response bodies are limited to 16 MB.
+// Concurrent send()s use up to `connections` connections at once (opened on
+// demand, kept open, the most recently used reused first); further ones
+// queue in order for the next free connection. Per connection (see
+// http_connection.hpp): every step (resolve+connect, handshake, write, read)
+// has `timeout` as its deadline, and a request that fails on a reused
+// connection before any response arrived (the server closed it while idle)
+// is resent once on a fresh connection. Response bodies are limited to 16 MB.
 //
 // Errors: Errc::timeout, Errc::transient (resolve, connect, reset),
 // Errc::io_error (TLS setup or certificate verification: not retryable),
-// Errc::protocol_error (malformed or oversized response). Messages name the
-// origin and the step, never headers or bodies.
+// Errc::protocol_error (malformed or oversized response), Errc::cancelled
+// (not sent: stop_queued() was called). Messages name the origin and the
+// step, never headers or bodies.
 //
 // Threading: use from coroutines on the executor passed in. The HttpClient
 // must outlive every send().
@@ -53,13 +57,19 @@ class HttpClient {
  public:
   // `origin` supplies scheme, host and port (its path is ignored). `ca_file`
   // is a PEM bundle; without it the system store is used.
+  // REQUIRES: connections >= 1.
   HttpClient(boost::asio::any_io_executor executor, Url origin,
-             std::optional<std::string> ca_file, std::chrono::milliseconds timeout);
+             std::optional<std::string> ca_file, std::chrono::milliseconds timeout,
+             int connections = 1);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
   boost::asio::awaitable<Result<HttpResponse>> send(HttpRequest request);
+
+  // For shutdown: send()s waiting for a free connection, and every later
+  // one, fail with Errc::cancelled; those on the wire finish. Irreversible.
+  void stop_queued();
 
  private:
   struct Impl;

@@ -4,7 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "emarsys/async_mutex.hpp"
+#include "emarsys/async_semaphore.hpp"
 #include "emarsys/http.hpp"
 #include "emarsys/oauth_token.hpp"
 
@@ -21,7 +21,7 @@ struct OAuth::Impl {
         client_id(std::move(id)),
         client_secret(std::move(secret)),
         http(ex, token_url, std::move(ca_file), timeout),
-        fetching(ex) {}
+        fetching(ex, 1) {}
 
   asio::awaitable<Result<std::string>> fetch();
   // Built outside the coroutine: GCC 12 mishandles initializer lists in them.
@@ -39,7 +39,7 @@ struct OAuth::Impl {
   std::string client_id;
   std::string client_secret;
   HttpClient http;
-  AsyncMutex fetching;  // one fetch at a time; later callers reuse its token
+  AsyncSemaphore fetching;  // one fetch at a time; later callers reuse its token
   TokenCache cache;
 };
 
@@ -79,7 +79,7 @@ asio::awaitable<Result<std::string>> OAuth::token() {
   if (auto cached = m_impl->cache.get(Clock::now())) {
     co_return std::move(*cached);
   }
-  auto guard = co_await m_impl->fetching.lock();
+  auto guard = co_await m_impl->fetching.acquire();  // never closed
   // Another caller may have fetched while this one waited for the lock.
   if (auto cached = m_impl->cache.get(Clock::now())) {
     co_return std::move(*cached);

@@ -18,46 +18,68 @@ TokenBucket::TokenBucket(int rate_per_minute, int burst, Clock::time_point now)
       m_last(now),
       m_hold_until(now) {}
 
+void TokenBucket::set_rate(int rate_per_minute, int burst, Clock::time_point now) {
+  refill(now);
+  m_per_second = rate_per_minute / 60.0;
+  m_burst = burst;
+  m_tokens = std::min(m_tokens, m_burst);
+}
+
 void TokenBucket::refill(Clock::time_point now) {
   if (now <= m_last) {
-    return;
+    return;  // also during a hold: m_last is its end
   }
   const std::chrono::duration<double> elapsed = now - m_last;
   m_tokens = std::min(m_burst, m_tokens + elapsed.count() * m_per_second);
   m_last = now;
 }
 
-TokenBucket::Clock::duration TokenBucket::reserve(Clock::time_point now) {
+TokenBucket::Slot TokenBucket::reserve(Clock::time_point now) {
   refill(now);
   m_tokens -= 1.0;
-  Clock::duration wait{0};
+  Clock::time_point at = std::max(now, m_last);
   if (m_tokens < 0) {
-    wait = std::chrono::duration_cast<Clock::duration>(
+    at += std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(-m_tokens / m_per_second));
   }
-  return std::max(wait, m_hold_until - now);
+  return Slot{at, m_holds};
 }
 
 void TokenBucket::observe(std::optional<std::int64_t> remaining,
-                          std::optional<std::int64_t> reset_epoch, Clock::time_point now,
+                          std::optional<std::int64_t> reset_epoch, int in_flight,
+                          Clock::time_point now,
                           std::chrono::system_clock::time_point now_system) {
   if (!remaining) {
     return;
   }
-  refill(now);
-  m_tokens = std::min(m_tokens, static_cast<double>(*remaining));
-  if (*remaining > 0 || !reset_epoch) {
-    return;
+  const std::int64_t left = *remaining - in_flight;
+  if (left <= 0 && reset_epoch) {
+    const auto reset = std::chrono::system_clock::time_point(std::chrono::seconds(*reset_epoch));
+    const auto until_reset = std::clamp<Clock::duration>(
+        std::chrono::duration_cast<Clock::duration>(reset - now_system), Clock::duration{0},
+        k_max_hold);
+    if (until_reset > Clock::duration{0}) {
+      hold_until(now + until_reset, now);
+      return;
+    }
   }
-  const auto reset = std::chrono::system_clock::time_point(std::chrono::seconds(*reset_epoch));
-  const auto until_reset = std::clamp<Clock::duration>(
-      std::chrono::duration_cast<Clock::duration>(reset - now_system), Clock::duration{0},
-      k_max_hold);
-  hold_until(now + until_reset);
+  if (now < m_hold_until) {
+    return;  // sent before the hold began: the hold already waits for a fresh window
+  }
+  refill(now);
+  m_tokens = std::min(m_tokens, static_cast<double>(std::max<std::int64_t>(left, 0)));
 }
 
-void TokenBucket::hold_until(Clock::time_point until) {
-  m_hold_until = std::max(m_hold_until, until);
+void TokenBucket::hold_until(Clock::time_point until, Clock::time_point now) {
+  if (until <= now || until <= m_hold_until) {
+    return;
+  }
+  m_hold_until = until;
+  ++m_holds;
+  // Earlier reservations are void; from `until` on, one request at once,
+  // then the rate: no burst into a window whose state is unknown.
+  m_tokens = 1.0;
+  m_last = until;
 }
 
 }  // namespace emsync::emarsys

@@ -25,6 +25,7 @@ emarsys::ClientConfig client_config(const config::DestinationConfig& d, std::str
   c.token_url = d.token_url;
   c.ca_file = d.ca_file;
   c.rate_limit_per_minute = d.rate_limit_per_minute;
+  c.connections = d.connections;
   return c;
 }
 
@@ -96,6 +97,12 @@ Result<Service::Resources> Service::load_resources(const config::Config& config)
     }
     resources.source_passwords[name] = std::move(password);
   }
+  // Destinations of one API user share its rate limiter, also with the
+  // clients of the previous config that are kept or still finishing a run.
+  emarsys::RateLimiters limiters;
+  for (const auto& [name, client] : m_resources.clients) {
+    limiters.adopt(client->rate_limiter());
+  }
   for (const auto& [name, destination] : config.destinations) {
     const bool wsse = destination.auth == config::AuthKind::wsse;
     auto secret = load_secret(wsse ? destination.secret : destination.client_secret,
@@ -110,8 +117,9 @@ Result<Service::Resources> Service::load_resources(const config::Config& config)
       resources.clients[name] = old->second;
       continue;
     }
-    resources.clients[name] =
-        std::make_shared<emarsys::Client>(m_io.get_executor(), std::move(wanted));
+    auto limiter = limiters.of(wanted.api_url, wanted.user);
+    resources.clients[name] = std::make_shared<emarsys::Client>(
+        m_io.get_executor(), std::move(wanted), std::move(limiter));
   }
   return resources;
 }

@@ -100,6 +100,7 @@ TEST_CASE("fills in config defaults", "[config]") {
   const auto& dest = config->destinations.at("emarsys");
   CHECK(dest.auth == AuthKind::wsse);
   CHECK(dest.rate_limit_per_minute == 1000);
+  CHECK(dest.connections == 4);
   CHECK_FALSE(dest.ca_file);
   CHECK_FALSE(dest.new_contacts_list_id);
   CHECK(dest.token_url == "https://auth.emarsys.net/oauth2/token");
@@ -154,6 +155,24 @@ TEST_CASE("names the expected type of a wrong value", "[config]") {
         "'log.level' must be one of trace, debug, info, warn, error");
   CHECK(error_of(with_source(R"({"type": "mysql"})")) ==
         R"('sources.warehouse.type' must be "postgres" or "sqlite")");
+}
+
+TEST_CASE("reads a destination's connections, 1 to 16", "[config]") {
+  const std::string dest = R"({"type": "emarsys", "api_url": "https://x.io", "username": "u",
+                               "secret_env": "S", "connections": )";
+  for (int n : {1, 16}) {
+    const auto config = parse_config(with_destination(dest + std::to_string(n) + "}"));
+    REQUIRE(config);
+    CHECK(config->destinations.at("emarsys").connections == n);
+  }
+  CHECK(error_of(with_destination(dest + "17}")) ==
+        "'destinations.emarsys.connections' must be at most 16 (keep-alive connections to "
+        "Emarsys at once)");
+  for (const char* bad : {"0", "-1", "2.5", "\"4\""}) {
+    CAPTURE(bad);
+    CHECK(error_of(with_destination(dest + bad + "}")) ==
+          "'destinations.emarsys.connections' must be a positive integer");
+  }
 }
 
 TEST_CASE("rejects inline secrets, saying where they belong", "[config]") {

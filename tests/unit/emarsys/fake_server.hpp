@@ -1,6 +1,6 @@
 // A scripted HTTP/1.1 server on 127.0.0.1 for the Client tests: it answers
-// requests in arrival order from a list of canned replies and records what it
-// received. Plain Asio, no Beast, so these tests compile quickly.
+// requests in arrival order (over all connections) from a list of canned
+// replies, each maybe delayed, and records what it received. Plain Asio, no Beast, so these tests compile quickly.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <string>
@@ -30,6 +31,7 @@ struct Reply {
   std::string headers;        // extra header lines, each ending in \r\n
   bool close_after = false;   // close without saying so (a keep-alive timeout)
   bool silent = false;        // never answer (to provoke a client timeout)
+  std::chrono::milliseconds delay{0};  // answer this late (a slow server)
 };
 
 inline Reply answer(int status, std::string body, std::string headers = "") {
@@ -105,10 +107,13 @@ class FakeServer {
       }
       const Reply reply = m_script.front();
       m_script.pop_front();
-      if (reply.silent) {
-        asio::steady_timer timer(socket.get_executor(), std::chrono::seconds(30));
+      if (reply.silent || reply.delay.count() > 0) {
+        asio::steady_timer timer(socket.get_executor(),
+                                 reply.silent ? std::chrono::seconds(30) : reply.delay);
         co_await timer.async_wait(use_tuple);
-        co_return;
+        if (reply.silent) {
+          co_return;
+        }
       }
       const std::string text = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\n" +
                                "Content-Type: text/html; charset=utf-8\r\n" + reply.headers +

@@ -130,10 +130,12 @@ TEST_CASE("a keep-alive connection closed by the server is reopened", "[emarsys]
   CHECK(server.connections == 2);
 }
 
-TEST_CASE("concurrent calls queue for the one connection", "[emarsys][client]") {
+TEST_CASE("with one connection, concurrent calls queue for it", "[emarsys][client]") {
   asio::io_context io;
   FakeServer server(io, {answer(200, k_fields), answer(200, k_fields), answer(200, k_fields)});
-  Client client(io.get_executor(), wsse_config(server));
+  auto config = wsse_config(server);
+  config.connections = 1;
+  Client client(io.get_executor(), config);
   int done = 0;
   for (int i = 0; i < 3; ++i) {
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
