@@ -158,7 +158,8 @@ void print_status(const json& result) {
                       text(result, "config_generation") + ", loaded " +
                       text(result, "config_loaded_at") + ")"},
        {"activations", text(activations, "total") + " (" + text(activations, "active") +
-                           " active, " + text(activations, "paused") + " paused)"},
+                           " active, " + text(activations, "paused") + " paused, " +
+                           text(activations, "auto_paused") + " auto-paused)"},
        {"runs", text(activations, "running") + " running (at most " +
                     text(result, "max_concurrent_runs") + "), " + text(activations, "queued") +
                     " queued"}});
@@ -209,6 +210,7 @@ void print_audit(const json& result, const std::function<std::string(int)>& user
 void print_show(const json& result) {
   std::cout << admin::render_fields({{"name", text(result, "name")},
                                      {"state", text(result, "state")},
+                                     {"auto_paused_reason", text(result, "auto_paused_reason")},
                                      {"now", text(result, "activity")},
                                      {"next_run", text(result, "next_run")},
                                      {"contacts", text(result, "contacts")},

@@ -258,6 +258,12 @@ Result<Config> parse_config(std::string_view json_text) {
   if (auto s = r.integer("shutdown_timeout_s", 1, Need::optional)) {
     config.shutdown_timeout = std::chrono::seconds(std::min<std::int64_t>(*s, 3600));
   }
+  if (auto n = r.integer("auto_pause_after_failures", 1, Need::optional)) {
+    config.auto_pause_after_failures = static_cast<int>(std::min<std::int64_t>(*n, 1000));
+  }
+  if (auto s = r.integer("auto_resume_check_s", 1, Need::optional)) {
+    config.auto_resume_check = std::chrono::seconds(std::min<std::int64_t>(*s, 7 * 86400));
+  }
   read_log(r, config.log, problems);
   read_named(r, "sources", config.sources, problems, read_source);
   read_named(r, "destinations", config.destinations, problems, read_destination);

@@ -3,6 +3,7 @@
 //   { "state_db": "/var/lib/emsyncd/state.db",
 //     "admin_socket": "/run/emsyncd/control.sock",
 //     "max_concurrent_runs": 4, "shutdown_timeout_s": 60,
+//     "auto_pause_after_failures": 3, "auto_resume_check_s": 3600,
 //     "log": {"level": "info", "format": "text"},
 //     "sources": {"warehouse": {"type": "postgres", "conninfo": "host=... dbname=...",
 //                               "password_file": "pg-password", "statement_timeout_s": 1800},
@@ -71,6 +72,11 @@ struct Config {
   // On SIGTERM, how long running runs get to finish their in-flight batch
   // before the daemon exits anyway (keep it below systemd's TimeoutStopSec).
   std::chrono::seconds shutdown_timeout{60};
+  // An activation whose runs fail this many times in a row for a reason that
+  // will not fix itself is auto-paused; every auto_resume_check it is checked
+  // (source, query with LIMIT 0, API) and resumed once the check passes.
+  int auto_pause_after_failures = 3;
+  std::chrono::seconds auto_resume_check{3600};
   LogConfig log;
   std::map<std::string, SourceConfig> sources;
   std::map<std::string, DestinationConfig> destinations;

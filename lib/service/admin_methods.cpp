@@ -16,6 +16,17 @@ using admin::Request;
 using admin::Response;
 using nlohmann::json;
 
+namespace {
+
+// "paused" (by an operator), "auto-paused" (by the daemon) or "active".
+const char* state_of(const store::ActivationRecord& activation) {
+  return activation.paused               ? "paused"
+         : activation.auto_paused_reason ? "auto-paused"
+                                         : "active";
+}
+
+}  // namespace
+
 asio::awaitable<Response> Service::dispatch(const Request& request) {
   using Method = asio::awaitable<Response> (Service::*)(const Request&);
   static const std::pair<const char*, Method> k_methods[] = {
@@ -114,7 +125,8 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
          {"destination", a.destination},
          {"schedule", definition.value("schedule", "manual")},
          {"timezone", definition.value("timezone", "UTC")},
-         {"state", a.paused ? "paused" : "active"},
+         {"state", state_of(a)},
+         {"auto_paused_reason", a.auto_paused_reason ? json(*a.auto_paused_reason) : json(nullptr)},
          {"activity", activity_of(a.name)},
          {"next_run", timestamp_json(next_run_of(a.name))},
          {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});
@@ -132,7 +144,9 @@ asio::awaitable<Response> Service::handle_show(const Request& request) {
   co_return Response::success(
       {{"name", a->name},
        {"definition", json::parse(a->definition)},
-       {"state", a->paused ? "paused" : "active"},
+       {"state", state_of(*a)},
+       {"auto_paused_reason", a->auto_paused_reason ? json(*a->auto_paused_reason) : json(nullptr)},
+       {"failure_streak", a->failure_streak},
        {"activity", activity_of(a->name)},
        {"next_run", timestamp_json(next_run_of(a->name))},
        {"contacts", contacts ? *contacts : 0},

@@ -115,6 +115,9 @@ asio::awaitable<Response> Service::handle_status(const Request&) {
   }
   const auto paused = std::count_if(activations->begin(), activations->end(),
                                     [](const auto& a) { return a.paused; });
+  const auto auto_paused = std::count_if(
+      activations->begin(), activations->end(),
+      [](const auto& a) { return !a.paused && a.auto_paused_reason.has_value(); });
   const UnixMillis now = now_millis();
   json runs = json::array();
   for (const auto& [name, active] : m_active) {
@@ -130,8 +133,9 @@ asio::awaitable<Response> Service::handle_status(const Request&) {
        {"max_concurrent_runs", m_config.max_concurrent_runs},
        {"activations",
         {{"total", activations->size()},
-         {"active", static_cast<std::int64_t>(activations->size()) - paused},
+         {"active", static_cast<std::int64_t>(activations->size()) - paused - auto_paused},
          {"paused", paused},
+         {"auto_paused", auto_paused},
          {"running", m_active.size()},
          {"queued", m_queue.waiting_count()}}},
        {"runs", runs}});

@@ -77,8 +77,9 @@ void Service::start_runs(const std::vector<RunQueue::Start>& starts) {
 
 asio::awaitable<void> Service::run_activation(std::string name, std::int64_t run_id) {
   std::optional<std::string> internal_error;
+  std::optional<std::string> needs_attention;
   try {
-    co_await run_one(name, run_id, m_active.at(name));
+    needs_attention = co_await run_one(name, run_id, m_active.at(name));
   } catch (const std::exception& e) {
     // A bug must not take the daemon down with every other activation.
     internal_error = std::string("internal error (please report): ") + e.what();
@@ -91,6 +92,7 @@ asio::awaitable<void> Service::run_activation(std::string name, std::int64_t run
     });
   }
   wake_waiters(run_id);
+  co_await note_run_health(name, needs_attention);
   m_active.erase(name);
   auto next = m_queue.finish(name);
   if (!m_stopping) {
@@ -99,45 +101,48 @@ asio::awaitable<void> Service::run_activation(std::string name, std::int64_t run
   publish_status();
 }
 
-asio::awaitable<void> Service::run_one(const std::string& name, std::int64_t run_id,
-                                       const ActiveRun& active) {
-  auto fail = [&](const std::string& error) {
-    return on_pool(m_pool, [&, error] {
+Result<Service::RunTools> Service::run_tools(const config::Activation& activation) {
+  EMSYNC_TRY(config::check_references(activation, m_config));
+  const config::SourceConfig& source = m_config.sources.at(activation.source);
+  RunTools tools;
+  tools.client = m_resources.clients.at(activation.destination);
+  tools.source = make_source(source, m_resources.source_passwords[activation.source]);
+  tools.query_options = {source.statement_timeout};
+  tools.new_contacts_list_id = m_config.destinations.at(activation.destination).new_contacts_list_id;
+  return tools;
+}
+
+asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& name,
+                                                             std::int64_t run_id,
+                                                             const ActiveRun& active) {
+  auto fail = [&](const std::string& error) -> asio::awaitable<std::optional<std::string>> {
+    (void)co_await on_pool(m_pool, [&] {
       return m_store->finish_run(run_id, store::RunStatus::failed, {}, now_millis(), error);
     });
+    co_return error;
   };
   auto record = co_await on_pool(m_pool, [&] { return m_store->find_run(run_id); });
   auto activation = co_await on_pool(m_pool, [&] { return m_store->find_activation(name); });
   if (!record || !*record || !activation || !*activation) {
-    (void)co_await fail("activation '" + name + "' or its run disappeared before it started");
-    co_return;
+    co_return co_await fail("activation '" + name + "' or its run disappeared before it started");
   }
   auto definition = config::parse_activations((*activation)->definition);
   if (!definition) {
-    (void)co_await fail(definition.error().message);
-    co_return;
+    co_return co_await fail(definition.error().message);
   }
   sync::RunRequest request{run_id, (*activation)->id, definition->front(), (*record)->full,
                            m_forced_runs.erase(run_id) > 0};
-  if (auto checked = config::check_references(request.activation, m_config); !checked) {
-    (void)co_await fail(checked.error().message);
-    co_return;
-  }
   // The run keeps what it started with, whatever a reload swaps in meanwhile.
-  const config::SourceConfig source_config = m_config.sources.at(request.activation.source);
-  auto client = m_resources.clients.at(request.activation.destination);
-  m_active.at(name).client = client;
-  auto source = make_source(source_config, m_resources.source_passwords[request.activation.source]);
-  sync::RunEnvironment env{
-      m_pool,
-      *m_store,
-      *client,
-      *source,
-      {source_config.statement_timeout},
-      m_config.destinations.at(request.activation.destination).new_contacts_list_id,
-      m_spool_dir,
-      active.cancel.get(),
-      active.progress.get()};
+  auto tools = run_tools(request.activation);
+  if (!tools) {
+    co_return co_await fail(tools.error().message);
+  }
+  m_active.at(name).client = tools->client;
+  sync::RunEnvironment env{m_pool,         *m_store,
+                           *tools->client, *tools->source,
+                           tools->query_options, tools->new_contacts_list_id,
+                           m_spool_dir,    active.cancel.get(),
+                           active.progress.get()};
   const UnixMillis started_at = now_millis();
   (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, started_at); });
   if (auto plan = m_plans.find(name); plan != m_plans.end()) {
@@ -157,6 +162,7 @@ asio::awaitable<void> Service::run_one(const std::string& name, std::int64_t run
   if (!finished) {
     spdlog::error("run {}: could not record its result: {}", run_id, finished.error().message);
   }
+  co_return outcome.needs_attention ? outcome.error : std::nullopt;
 }
 
 asio::awaitable<void> Service::cancel_waiting_run(std::int64_t run_id, std::string reason) {

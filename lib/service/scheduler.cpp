@@ -42,7 +42,8 @@ asio::awaitable<void> Service::refresh_plans() {
     auto parsed = definition ? schedule::parse_schedule(definition->front().schedule,
                                                         definition->front().timezone)
                              : Result<schedule::Schedule>(definition.error());
-    if (!parsed || parsed->kind == schedule::Kind::manual || record.paused) {
+    if (!parsed || parsed->kind == schedule::Kind::manual || record.paused ||
+        record.auto_paused_reason) {
       continue;
     }
     auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(record.id, 1); });

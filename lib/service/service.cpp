@@ -161,6 +161,7 @@ Result<void> Service::start() {
       [this](admin::Request request) { return handle(std::move(request)); });
   EMSYNC_TRY(m_server->start());
   asio::co_spawn(m_io, schedule_loop(), asio::detached);
+  asio::co_spawn(m_io, auto_resume_loop(), asio::detached);
   notify::ready(status_line());
   return ok();
 }

@@ -44,6 +44,7 @@
 #include "emarsys/client.hpp"
 #include "schedule/schedule.hpp"
 #include "service/run_queue.hpp"
+#include "source/row_source.hpp"
 #include "store/state_store.hpp"
 #include "sync/run.hpp"
 
@@ -136,12 +137,31 @@ class Service {
                                                         bool full, bool force = false);
   void start_runs(const std::vector<RunQueue::Start>& starts);
   boost::asio::awaitable<void> run_activation(std::string name, std::int64_t run_id);
-  boost::asio::awaitable<void> run_one(const std::string& name, std::int64_t run_id,
-                                       const ActiveRun& active);
+  // Runs it; returns why it failed when the failure needs attention (auto-pause).
+  boost::asio::awaitable<std::optional<std::string>> run_one(const std::string& name,
+                                                             std::int64_t run_id,
+                                                             const ActiveRun& active);
+  // What a run or a check of `activation` works with, from the current config.
+  struct RunTools {
+    std::shared_ptr<emarsys::Client> client;
+    std::unique_ptr<source::RowSource> source;
+    source::QueryOptions query_options;
+    std::optional<std::int64_t> new_contacts_list_id;
+  };
+  Result<RunTools> run_tools(const config::Activation& activation);
   boost::asio::awaitable<Result<store::RunRecord>> wait_for_run(std::int64_t run_id);
   // Records a run that never started (withdrawn from the queue) as cancelled.
   boost::asio::awaitable<void> cancel_waiting_run(std::int64_t run_id, std::string reason);
   void wake_waiters(std::int64_t run_id);
+
+  // -- auto-pause (auto_pause.cpp) --
+  // After a run: extends or ends the failure streak, auto-pausing at the limit.
+  boost::asio::awaitable<void> note_run_health(const std::string& name,
+                                               const std::optional<std::string>& needs_attention);
+  // Every auto_resume_check: checks each auto-paused activation (preflight)
+  // and lifts the pause of those that pass.
+  boost::asio::awaitable<void> auto_resume_loop();
+  boost::asio::awaitable<Result<void>> check_activation(const store::ActivationRecord& record);
 
   // -- schedules and lifecycle (scheduler.cpp) --
   // Rebuilds m_plans from the stored activations (at start-up and after apply/delete).

@@ -7,7 +7,8 @@ namespace emsync::store {
 namespace {
 
 #define EMSYNC_ACTIVATION_COLUMNS \
-  "SELECT id, name, definition, destination, created_at, updated_at, paused FROM activations "
+  "SELECT id, name, definition, destination, created_at, updated_at, paused, failure_streak, " \
+  "auto_paused_reason FROM activations "
 
 // Column order is what read_run() in state_store.cpp expects.
 #define EMSYNC_RUN_COLUMNS                                                                        \
@@ -31,7 +32,17 @@ constexpr Entry k_queries[] = {
     {Query::update_activation,
      "UPDATE activations SET definition = ?2, destination = ?3, updated_at = ?4 WHERE id = ?1"},
     {Query::delete_activation, "DELETE FROM activations WHERE name = ?1"},
-    {Query::set_paused, "UPDATE activations SET paused = ?2 WHERE name = ?1"},
+    // Resuming also lifts an auto-pause and ends the failure streak.
+    {Query::set_paused,
+     "UPDATE activations SET paused = ?2, "
+     "auto_paused_reason = CASE WHEN ?2 = 0 THEN NULL ELSE auto_paused_reason END, "
+     "failure_streak = CASE WHEN ?2 = 0 THEN 0 ELSE failure_streak END WHERE name = ?1"},
+    {Query::record_run_health,
+     "UPDATE activations SET failure_streak = CASE WHEN ?2 = 1 THEN failure_streak + 1 ELSE 0 END "
+     "WHERE name = ?1 RETURNING failure_streak"},
+    {Query::set_auto_paused,
+     "UPDATE activations SET auto_paused_reason = ?2, "
+     "failure_streak = CASE WHEN ?2 IS NULL THEN 0 ELSE failure_streak END WHERE name = ?1"},
     {Query::create_run,
      "INSERT INTO runs (activation_id, status, full, started_at) VALUES (?1, 'queued', ?2, ?3)"},
     {Query::start_run,

@@ -13,6 +13,8 @@ enum class Query {
   update_activation,
   delete_activation,
   set_paused,
+  record_run_health,
+  set_auto_paused,
   create_run,
   start_run,
   update_run_counts,

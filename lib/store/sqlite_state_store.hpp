@@ -23,6 +23,9 @@ class SqliteStateStore final : public StateStore {
   Result<std::optional<ActivationRecord>> find_activation(const std::string& name) override;
   Result<bool> delete_activation(const std::string& name) override;
   Result<bool> set_paused(const std::string& name, bool paused) override;
+  Result<int> record_run_health(const std::string& name, bool needs_attention) override;
+  Result<void> set_auto_paused(const std::string& name,
+                               const std::optional<std::string>& reason) override;
 
   Result<std::int64_t> create_run(std::int64_t activation_id, bool full,
                                   UnixMillis queued_at) override;

@@ -39,9 +39,15 @@ std::optional<RunStatus> parse_run_status(std::string_view text) {
 }
 
 ActivationRecord read_activation(const Statement& row) {
-  return ActivationRecord{row.get_int64(0), row.get_text(1),  row.get_text(2),
-                          row.get_text(3),  row.get_int64(4), row.get_int64(5),
-                          row.get_int64(6) != 0};
+  return ActivationRecord{row.get_int64(0),
+                          row.get_text(1),
+                          row.get_text(2),
+                          row.get_text(3),
+                          row.get_int64(4),
+                          row.get_int64(5),
+                          row.get_int64(6) != 0,
+                          static_cast<int>(row.get_int64(7)),
+                          row.get_optional_text(8)};
 }
 
 // Binds the seven counters to parameters first..first+6 (schema column order).
@@ -226,6 +232,27 @@ Result<bool> SqliteStateStore::set_paused(const std::string& name, bool paused) 
   update->bind_all(name, static_cast<std::int64_t>(paused ? 1 : 0));
   EMSYNC_TRY(update->run());
   return m_db.changes() > 0;
+}
+
+Result<int> SqliteStateStore::record_run_health(const std::string& name, bool needs_attention) {
+  std::lock_guard lock(m_mutex);
+  auto update = use(Query::record_run_health);
+  update->bind_all(name, static_cast<std::int64_t>(needs_attention ? 1 : 0));
+  auto row = update->step();
+  if (!row) {
+    return row.error();
+  }
+  const int streak = *row ? static_cast<int>(update->get_int64(0)) : 0;
+  EMSYNC_TRY(update->run());  // finish the statement
+  return streak;
+}
+
+Result<void> SqliteStateStore::set_auto_paused(const std::string& name,
+                                               const std::optional<std::string>& reason) {
+  std::lock_guard lock(m_mutex);
+  auto update = use(Query::set_auto_paused);
+  update->bind_all(name, reason);
+  return update->run();
 }
 
 // -- runs --

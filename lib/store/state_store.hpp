@@ -34,6 +34,11 @@ struct ActivationRecord {
   UnixMillis created_at = 0;
   UnixMillis updated_at = 0;
   bool paused = false;  // by emsyncctl pause: its schedule does not start it
+  // Consecutive runs that failed for a reason that will not fix itself.
+  int failure_streak = 0;
+  // Set when the daemon paused it after such failures; its schedule does not
+  // start it until a check passes or `emsyncctl resume`.
+  std::optional<std::string> auto_paused_reason;
 };
 
 // What apply writes; matched with existing activations by name.
@@ -124,6 +129,13 @@ class StateStore {
   virtual Result<bool> delete_activation(const std::string& name) = 0;
   // Pauses or resumes an activation; false when there is no such activation.
   virtual Result<bool> set_paused(const std::string& name, bool paused) = 0;
+  // After a run: a failure that needs attention extends the failure streak,
+  // anything else ends it. Returns the new streak.
+  virtual Result<int> record_run_health(const std::string& name, bool needs_attention) = 0;
+  // Auto-pauses with `reason`, or lifts an auto-pause (nullopt; also ends the
+  // failure streak). Resuming (set_paused false) lifts it too.
+  virtual Result<void> set_auto_paused(const std::string& name,
+                                       const std::optional<std::string>& reason) = 0;
 
   // -- runs --
   // Records a new run as `queued` (started_at = queued_at) and returns its id.

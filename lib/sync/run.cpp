@@ -44,7 +44,7 @@ class Run {
       co_return abort(facts.error());
     }
     if (auto stop = m_request.force ? std::nullopt : volume_stop(*facts)) {
-      co_return abort(make_error(Errc::invalid_input, *stop));
+      co_return stop_for_safety(*stop);
     }
     auto plan = co_await resolve_fields(snapshot->column_types);
     if (!plan) {
@@ -56,7 +56,7 @@ class Run {
         co_return abort(clearing.error());
       }
       if (auto stop = clearing_stop(*facts, *clearing)) {
-        co_return abort(make_error(Errc::invalid_input, *stop));
+        co_return stop_for_safety(*stop);
       }
     }
     auto reader = SpoolReader::open(m_spool_path);
@@ -211,7 +211,17 @@ class Run {
     m_counts.failed += std::max<std::int64_t>(0, m_counts.rows_read - settled());
     const auto status =
         error.code == Errc::cancelled ? store::RunStatus::cancelled : store::RunStatus::failed;
-    return {status, m_counts, error.message};
+    const bool needs_attention = error.code == Errc::source_error ||
+                                 error.code == Errc::auth_failed ||
+                                 error.code == Errc::invalid_input || error.code == Errc::rejected;
+    return {status, m_counts, error.message, needs_attention};
+  }
+
+  // The safety valve is a decision, not a fault: it never auto-pauses.
+  RunOutcome stop_for_safety(const std::string& reason) {
+    RunOutcome outcome = abort(make_error(Errc::invalid_input, reason));
+    outcome.needs_attention = false;
+    return outcome;
   }
 
   RunOutcome finish() {

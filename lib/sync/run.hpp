@@ -67,6 +67,9 @@ struct RunOutcome {
   store::RunStatus status = store::RunStatus::failed;
   store::RunCounts counts;
   std::optional<std::string> error;
+  // Failed for a reason that will not fix itself (the source or its query,
+  // auth, a missing field or list): counts towards auto-pause.
+  bool needs_attention = false;
 };
 
 // Runs on the caller's executor (the event loop); blocking steps go to

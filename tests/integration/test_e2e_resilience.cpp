@@ -213,3 +213,99 @@ TEST_CASE("kill -9 at random moments of 20 runs, with the model changing between
 }
 
 }  // namespace emsync::test
+
+namespace emsync::test {
+
+TEST_CASE("an activation whose runs keep failing for a lasting reason is auto-paused, and "
+          "resumed by the daemon once its check passes",
+          "[resilience]") {
+  TempDir dir("emsync-autopause");
+  Simulator sim;
+  const std::string conninfo = create_people_db("e2e_autopause", 20);
+  const json sources = {{"warehouse", {{"type", "postgres"}, {"conninfo", conninfo}}}};
+  Daemon daemon(dir, sources, {{"emarsys", wsse_destination(sim, dir, std::nullopt)}},
+                {.extra_config = {{"auto_pause_after_failures", 3}, {"auto_resume_check_s", 1}},
+                 .env = {}});
+  json broken = people_activation("people", "emarsys", all_people_fields());
+  broken["query"] = "SELECT email, first_name, last_name, city FROM people_view";
+  daemon.apply(broken);
+  for (int i = 0; i < 3; ++i) {
+    const json failed = daemon.run("people", {}, 1);
+    CHECK(as_text(failed.at("error")).find("people_view") != std::string::npos);
+  }
+  json shown = daemon.ctl_json({"show", "people"});
+  CHECK(shown.at("state") == "auto-paused");
+  CHECK(as_text(shown.at("auto_paused_reason")).find("3 runs in a row failed") != std::string::npos);
+  CHECK(daemon.ctl_json({"list"}).at("activations").at(0).at("state") == "auto-paused");
+  CHECK(daemon.ctl_json({"status"}).at("activations").at("auto_paused") == 1);
+  CHECK(daemon.ctl({"list"}).stdout_text.find("auto-paused") != std::string::npos);
+
+  // Fixed upstream: the periodic check (every second here) lifts the pause.
+  PgCluster::shared().exec("CREATE VIEW people_view AS SELECT * FROM people WHERE active",
+                           "e2e_autopause");
+  bool resumed = false;
+  for (int i = 0; i < 100 && !resumed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    resumed = daemon.ctl_json({"show", "people"}).at("state") == "active";
+  }
+  CHECK(resumed);
+  CHECK(daemon.log().find("auto-pause lifted") != std::string::npos);
+  CHECK(daemon.run("people").at("inserted") == 20);
+
+  // A safety-valve stop is a decision, not a fault; `resume` lifts an auto-pause by hand.
+  PgCluster::shared().exec("DROP VIEW people_view", "e2e_autopause");
+  for (int i = 0; i < 3; ++i) {
+    daemon.run("people", {}, 1);
+  }
+  CHECK(daemon.ctl_json({"show", "people"}).at("state") == "auto-paused");
+  REQUIRE(daemon.ctl({"resume", "people"}).exit_code == 0);
+  shown = daemon.ctl_json({"show", "people"});
+  CHECK(shown.at("state") == "active");
+  CHECK(shown.at("failure_streak") == 0);
+}
+
+}  // namespace emsync::test
+
+namespace emsync::test {
+
+TEST_CASE("a source that drops the connection mid-stream fails the run cleanly and stores nothing",
+          "[resilience]") {
+  PeopleSync s("e2e_drop", 5000);
+  const auto& pg = PgCluster::shared();
+  // One millisecond per row: the model takes seconds to stream.
+  pg.exec("CREATE FUNCTION slow_row() RETURNS boolean LANGUAGE plpgsql VOLATILE AS "
+          "'BEGIN PERFORM pg_sleep(0.001); RETURN true; END'",
+          "e2e_drop");
+  json slow = people_activation("people", "emarsys", all_people_fields());
+  slow["query"] = "SELECT email, first_name, last_name, city FROM people WHERE slow_row()";
+  s.daemon.apply(slow);
+  REQUIRE(s.daemon.ctl({"run", "people"}).exit_code == 0);
+  bool streaming = false;
+  for (int i = 0; i < 200 && !streaming; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const json runs = s.daemon.ctl_json({"status"}).at("runs");
+    streaming = !runs.empty() && runs.at(0).at("rows_read").get<int>() > 100;
+  }
+  REQUIRE(streaming);
+  pg.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+          "WHERE datname = 'e2e_drop' AND pid <> pg_backend_pid()");
+  json run;
+  for (int i = 0; i < 200; ++i) {
+    run = s.daemon.ctl_json({"runs", "people", "--limit", "1"}).at("runs").at(0);
+    if (run.at("status") != "running") {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(run.at("status") == "failed");
+  CHECK(as_text(run.at("error")).find("PostgreSQL") != std::string::npos);
+  CHECK(s.sim.contacts().empty());
+  CHECK(s.sim.requests("PUT", "/contact").empty());
+  CHECK(s.daemon.state_rows("SELECT count(*) FROM contact_state").at(0) == "0");
+
+  // The daemon is fine; once the source is back the next run delivers everything.
+  s.daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  CHECK(s.daemon.run("people").at("inserted") == 5000);
+}
+
+}  // namespace emsync::test

@@ -238,6 +238,32 @@ TEST_CASE("deleting an activation deletes its runs, contact state and rejections
   CHECK(f.store->list_activations().value().empty());
 }
 
+TEST_CASE("the failure streak counts runs needing attention; auto-pause keeps a reason until "
+          "lifted or resumed",
+          "[store]") {
+  Fixture f;
+  CHECK(f.store->record_run_health("crm", true).value() == 1);
+  CHECK(f.store->record_run_health("crm", true).value() == 2);
+  CHECK(f.store->record_run_health("crm", false).value() == 0);
+  CHECK(f.store->record_run_health("crm", true).value() == 1);
+  CHECK(f.store->record_run_health("nope", true).value() == 0);
+
+  REQUIRE(f.store->set_auto_paused("crm", std::string("3 failures: source down")));
+  auto crm = f.store->find_activation("crm").value();
+  CHECK(crm->auto_paused_reason == "3 failures: source down");
+  CHECK(crm->failure_streak == 1);
+  CHECK_FALSE(crm->paused);
+
+  REQUIRE(f.store->set_paused("crm", false));  // emsyncctl resume
+  crm = f.store->find_activation("crm").value();
+  CHECK_FALSE(crm->auto_paused_reason.has_value());
+  CHECK(crm->failure_streak == 0);
+
+  REQUIRE(f.store->set_auto_paused("crm", std::string("again")));
+  REQUIRE(f.store->set_auto_paused("crm", std::nullopt));  // the check passed
+  CHECK_FALSE(f.store->find_activation("crm").value()->auto_paused_reason.has_value());
+}
+
 TEST_CASE("the audit log keeps who did what, newest first, beyond a deleted activation",
           "[store]") {
   Fixture f;

@@ -1,0 +1,93 @@
+// Auto-pause and auto-resume (issue #4, following DinMo): an activation whose
+// runs keep failing for a reason that will not fix itself stops being
+// scheduled, with the reason in `list`/`show`; the daemon checks it
+// periodically and resumes it once the check passes.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/blocking.hpp"
+#include "service/service.hpp"
+#include "sync/preflight.hpp"
+
+namespace emsync::service {
+
+namespace asio = boost::asio;
+
+asio::awaitable<void> Service::note_run_health(const std::string& name,
+                                               const std::optional<std::string>& needs_attention) {
+  auto streak = co_await on_pool(
+      m_pool, [&] { return m_store->record_run_health(name, needs_attention.has_value()); });
+  if (!streak) {
+    spdlog::error("activation {}: cannot record its failure streak: {}", name,
+                  streak.error().message);
+    co_return;
+  }
+  if (!needs_attention || *streak < m_config.auto_pause_after_failures) {
+    co_return;
+  }
+  const std::string reason = std::to_string(*streak) + " runs in a row failed; last error: " +
+                             *needs_attention;
+  auto paused = co_await on_pool(m_pool, [&] { return m_store->set_auto_paused(name, reason); });
+  if (!paused) {
+    spdlog::error("activation {}: cannot auto-pause: {}", name, paused.error().message);
+    co_return;
+  }
+  spdlog::warn("activation {} auto-paused: {} (checked every {} s; `emsyncctl resume {}` lifts it)",
+               name, reason, m_config.auto_resume_check.count(), name);
+  co_await refresh_plans();
+}
+
+asio::awaitable<Result<void>> Service::check_activation(const store::ActivationRecord& record) {
+  auto definition = config::parse_activations(record.definition);
+  if (!definition) {
+    co_return definition.error();
+  }
+  auto tools = run_tools(definition->front());
+  if (!tools) {
+    co_return tools.error();
+  }
+  sync::RunEnvironment env{m_pool,         *m_store,
+                           *tools->client, *tools->source,
+                           tools->query_options, tools->new_contacts_list_id,
+                           m_spool_dir};
+  const sync::RunRequest request{0, record.id, definition->front()};
+  co_return co_await sync::preflight(request, env);
+}
+
+asio::awaitable<void> Service::auto_resume_loop() {
+  asio::steady_timer timer(m_io);
+  while (!m_stopping) {
+    timer.expires_after(m_config.auto_resume_check);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    auto activations = co_await on_pool(m_pool, [&] { return m_store->list_activations(); });
+    if (!activations || m_stopping) {
+      continue;
+    }
+    bool lifted = false;
+    for (const auto& record : *activations) {
+      if (!record.auto_paused_reason || m_active.contains(record.name)) {
+        continue;
+      }
+      auto checked = co_await check_activation(record);
+      if (!checked) {
+        spdlog::info("activation {} stays auto-paused: {}", record.name, checked.error().message);
+        continue;
+      }
+      auto resumed = co_await on_pool(
+          m_pool, [&] { return m_store->set_auto_paused(record.name, std::nullopt); });
+      if (resumed) {
+        spdlog::info("activation {}: the check passed, auto-pause lifted", record.name);
+        lifted = true;
+      }
+    }
+    if (lifted) {
+      co_await refresh_plans();
+    }
+  }
+}
+
+}  // namespace emsync::service

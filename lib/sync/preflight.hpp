@@ -1,0 +1,20 @@
+// A check that an activation could run, without reading or sending a
+// contact: the daemon runs it to lift an auto-pause by itself once the cause
+// (source down, query broken, credentials refused, list missing) is gone.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "sync/run.hpp"
+
+namespace emsync::sync {
+
+// Connects to the source and runs the model query with LIMIT 0 (so the email
+// column and every mapped column must exist), calls the Emarsys API (GET
+// /field) and, when new contacts join a list, checks that the list exists.
+// Sends nothing, stores nothing. The error says what still fails.
+// `request` must outlive the call (GCC 12 mishandles coroutine parameters
+// taken by value from a braced temporary, so none is taken by value).
+boost::asio::awaitable<Result<void>> preflight(const RunRequest& request, RunEnvironment& env);
+
+}  // namespace emsync::sync
