@@ -2,7 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
+#include <deque>
+#include <memory>
 
 #include "core/blocking.hpp"
 #include "sync/batch_preparer.hpp"
@@ -29,7 +38,8 @@ class Run {
   ~Run() { std::remove(m_spool_path.c_str()); }
 
   awaitable<RunOutcome> execute() {
-    auto snapshot = co_await on_pool(m_env.pool, [&] { return read_model(m_request, m_env, m_spool_path); });
+    auto snapshot =
+        co_await on_pool(m_env.pool, [&] { return read_model(m_request, m_env, m_spool_path); });
     if (!snapshot) {
       co_return abort(snapshot.error());
     }
@@ -51,7 +61,8 @@ class Run {
       co_return abort(plan.error());
     }
     if (!m_request.force && may_clear_too_many(*facts, snapshot->rows_with_null)) {
-      auto clearing = co_await on_pool(m_env.pool, [&] { return count_clearing(*snapshot, *plan); });
+      auto clearing =
+          co_await on_pool(m_env.pool, [&] { return count_clearing(*snapshot, *plan); });
       if (!clearing) {
         co_return abort(clearing.error());
       }
@@ -82,9 +93,8 @@ class Run {
     facts.model_rows = snapshot.rows_read;
     facts.model_contacts = snapshot.rows_read - snapshot.rejected;
     facts.max_clear_percent = m_request.activation.max_clear_percent;
-    auto known = co_await on_pool(m_env.pool, [&] {
-      return m_env.store.count_contacts(m_request.activation_id);
-    });
+    auto known = co_await on_pool(
+        m_env.pool, [&] { return m_env.store.count_contacts(m_request.activation_id); });
     if (!known) {
       co_return known.error();
     }
@@ -145,32 +155,85 @@ class Run {
     co_return plan_fields(m_request.activation, column_types, *fields);
   }
 
+  // A batch on its way to Emarsys; settled (counted, committed) in order.
+  struct InFlight {
+    explicit InFlight(boost::asio::any_io_executor executor)
+        : wake(executor, boost::asio::steady_timer::time_point::max()) {}
+    PreparedBatch batch;
+    BatchOutcome outcome;
+    bool done = false;
+    boost::asio::steady_timer wake;  // cancelled when done
+  };
+
+  // Keeps up to one batch per Emarsys connection in flight, so that reply
+  // latency does not cap throughput; settles them in order. After a failure
+  // that stops the run (or a cancel), no new batch is sent but those already
+  // sent are settled: what Emarsys acknowledged is stored.
   awaitable<Result<void>> send_all(BatchPreparer& preparer) {
-    for (bool last = false; !last;) {
-      if (m_env.cancel_requested && m_env.cancel_requested->load()) {
-        co_return make_error(Errc::cancelled, "run cancelled");
+    const auto executor = co_await boost::asio::this_coro::executor;
+    const std::size_t window =
+        static_cast<std::size_t>(std::max(1, m_env.client.config().connections));
+    std::deque<std::shared_ptr<InFlight>> in_flight;
+    std::optional<Error> stop;
+    for (bool last = false; !(last || stop) || !in_flight.empty();) {
+      while (!last && !stop && in_flight.size() < window) {
+        if (m_env.cancel_requested && m_env.cancel_requested->load()) {
+          stop = make_error(Errc::cancelled, "run cancelled");
+          break;
+        }
+        auto batch = co_await on_pool(m_env.pool, [&] { return preparer.next(); });
+        if (!batch) {
+          stop = batch.error();
+          break;
+        }
+        last = batch->last;
+        auto entry = std::make_shared<InFlight>(executor);
+        entry->batch = std::move(*batch);
+        in_flight.push_back(entry);
+        boost::asio::co_spawn(executor, send(entry), boost::asio::detached);
       }
-      auto batch = co_await on_pool(m_env.pool, [&] { return preparer.next(); });
-      if (!batch) {
-        co_return batch.error();
+      if (in_flight.empty()) {
+        break;
       }
-      last = batch->last;
-      BatchOutcome outcome;
-      if (!batch->contacts.empty()) {
-        outcome = co_await send_batch(m_env.client, *batch, m_request.run_id,
-                                      m_request.activation.insert_new_contacts,
-                                      m_env.new_contacts_list_id);
+      auto entry = std::move(in_flight.front());
+      in_flight.pop_front();
+      while (!entry->done) {
+        boost::system::error_code woken;
+        co_await entry->wake.async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, woken));
       }
-      count(*batch, outcome);
-      auto committed = co_await on_pool(m_env.pool, [&] { return commit(*batch, outcome); });
-      if (!committed) {
-        co_return committed.error();
+      count(entry->batch, entry->outcome);
+      auto committed =
+          co_await on_pool(m_env.pool, [&] { return commit(entry->batch, entry->outcome); });
+      if (!committed && !stop) {
+        stop = committed.error();
       }
-      if (outcome.abort_run) {
-        co_return *outcome.failure;
+      if (entry->outcome.abort_run && !stop) {
+        stop = *entry->outcome.failure;
       }
     }
+    if (stop) {
+      co_return *stop;
+    }
     co_return ok();
+  }
+
+  awaitable<void> send(std::shared_ptr<InFlight> entry) {
+    try {
+      if (!entry->batch.contacts.empty()) {
+        entry->outcome = co_await send_batch(m_env.client, entry->batch, m_request.run_id,
+                                             m_request.activation.insert_new_contacts,
+                                             m_env.new_contacts_list_id);
+      }
+    } catch (const std::exception& e) {  // detached: nothing may escape
+      entry->outcome = {};
+      entry->outcome.failed = static_cast<std::int64_t>(entry->batch.contacts.size());
+      entry->outcome.failure = make_error(
+          Errc::protocol_error, std::string("internal error (please report): ") + e.what());
+      entry->outcome.abort_run = true;
+    }
+    entry->done = true;
+    entry->wake.cancel();
   }
 
   void count(const PreparedBatch& batch, const BatchOutcome& outcome) {
@@ -227,8 +290,10 @@ class Run {
   RunOutcome finish() {
     if (m_counts.failed > 0) {
       return {store::RunStatus::partial, m_counts,
-              std::to_string(m_counts.failed) + " contacts were not delivered and will be retried "
-              "next run; last error: " + m_last_failure.value_or("unknown")};
+              std::to_string(m_counts.failed) +
+                  " contacts were not delivered and will be retried "
+                  "next run; last error: " +
+                  m_last_failure.value_or("unknown")};
     }
     return {store::RunStatus::succeeded, m_counts, std::nullopt};
   }
@@ -247,8 +312,8 @@ awaitable<RunOutcome> execute_run(const RunRequest& request, RunEnvironment& env
     Run run(request, env);
     co_return co_await run.execute();
   } catch (const std::exception& e) {
-    co_return RunOutcome{store::RunStatus::failed, {},
-                         std::string("internal error (please report): ") + e.what()};
+    co_return RunOutcome{
+        store::RunStatus::failed, {}, std::string("internal error (please report): ") + e.what()};
   }
 }
 
