@@ -309,3 +309,33 @@ TEST_CASE("a source that drops the connection mid-stream fails the run cleanly a
 }
 
 }  // namespace emsync::test
+
+namespace emsync::test {
+
+TEST_CASE("a run against a rate-limited Emarsys stays within the limit, even when its own "
+          "setting is 10 times too high",
+          "[resilience]") {
+  constexpr int k_people = 10000;  // 20 requests (10 PUT, 10 POST) at 8 a second
+  TempDir dir("emsync-ratelimit");
+  Simulator sim(false, {"--rate-limit", "8", "--rate-window-ms", "1000"});
+  json destination = wsse_destination(sim, dir, std::nullopt);
+  destination["rate_limit_per_minute"] = 4800;  // the API says 480
+  Daemon daemon(
+      dir,
+      {{"warehouse", {{"type", "postgres"}, {"conninfo", create_people_db("e2e_ratelimit", k_people)}}}},
+      {{"emarsys", destination}});
+  daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  const json report = daemon.run("people");
+  CHECK(report.at("status") == "succeeded");
+  CHECK(report.at("inserted") == k_people);
+  CHECK(sim.contacts().size() == static_cast<std::size_t>(k_people));
+  // X-Ratelimit-Remaining/-Reset pace the client after its first window: at
+  // most a handful of requests ever hit the limit.
+  int limited = 0;
+  for (const auto& request : sim.state().at("requests")) {
+    limited += request.value("status", 0) == 429 ? 1 : 0;
+  }
+  CHECK(limited <= 3);
+}
+
+}  // namespace emsync::test
