@@ -193,6 +193,11 @@ void print_cancelled(const json& result) {
   }
 }
 
+void print_unparked(const json& result) {
+  std::cout << text(result, "unparked") << " contact(s) of " << text(result, "activation")
+            << " unparked: its next run sends them\n";
+}
+
 void print_reloaded(const json& result) { std::cout << text(result, "message") << '\n'; }
 
 void print_audit(const json& result, const std::function<std::string(int)>& user_name) {

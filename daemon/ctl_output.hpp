@@ -16,6 +16,8 @@ void print_status(const nlohmann::json& result);
 // What `cancel` stopped.
 void print_cancelled(const nlohmann::json& result);
 void print_reloaded(const nlohmann::json& result);
+// "12 contact(s) of crm unparked: its next run sends them".
+void print_unparked(const nlohmann::json& result);
 // The audit log; `user_name` turns a uid into a name.
 void print_audit(const nlohmann::json& result, const std::function<std::string(int)>& user_name);
 void print_applied(const nlohmann::json& result);

@@ -214,6 +214,9 @@ const Command k_commands[] = {
    declare_runs, runs_params, print<ctl::print_runs>, nullptr},
   {"errors", "list the rows a run rejected",
    declare_errors, errors_params, print<ctl::print_errors>, nullptr},
+  {"retry", "send an activation's parked contacts again (Emarsys rejected them with the same "
+            "error for the same data park_after_rejections runs in a row)",
+   add_name, name_params, print<ctl::print_unparked>, nullptr},
   {"reload", "re-read the daemon's config file; a bad config is refused (exit 1) with the "
              "reason and the old one keeps running",
    no_args, no_params, print<ctl::print_reloaded>, nullptr},

@@ -261,6 +261,9 @@ Result<Config> parse_config(std::string_view json_text) {
   if (auto n = r.integer("auto_pause_after_failures", 1, Need::optional)) {
     config.auto_pause_after_failures = static_cast<int>(std::min<std::int64_t>(*n, 1000));
   }
+  if (auto n = r.integer("park_after_rejections", 0, Need::optional)) {
+    config.park_after_rejections = static_cast<int>(std::min<std::int64_t>(*n, 1000));
+  }
   if (auto s = r.integer("auto_resume_check_s", 1, Need::optional)) {
     config.auto_resume_check = std::chrono::seconds(std::min<std::int64_t>(*s, 7 * 86400));
   }

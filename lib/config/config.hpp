@@ -77,6 +77,10 @@ struct Config {
   // (source, query with LIMIT 0, API) and resumed once the check passes.
   int auto_pause_after_failures = 3;
   std::chrono::seconds auto_resume_check{3600};
+  // A contact Emarsys rejects with the same error for the same data this many
+  // runs in a row is parked (skipped) until its data changes or `emsyncctl
+  // retry`. 0 never parks.
+  int park_after_rejections = 5;
   LogConfig log;
   std::map<std::string, SourceConfig> sources;
   std::map<std::string, DestinationConfig> destinations;

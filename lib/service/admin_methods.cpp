@@ -37,6 +37,7 @@ asio::awaitable<Response> Service::dispatch(const Request& request) {
       {"runs", &Service::handle_runs},     {"errors", &Service::handle_errors},
       {"pause", &Service::handle_pause},   {"resume", &Service::handle_resume},
       {"reload", &Service::handle_reload}, {"audit", &Service::handle_audit},
+      {"retry", &Service::handle_retry},
   };
   for (const auto& [name, method] : k_methods) {
     if (request.method == name) {
@@ -220,6 +221,19 @@ asio::awaitable<Response> Service::handle_run(const Request& request) {
     co_return Response::from_error(finished.error());
   }
   co_return Response::success(run_report(*finished));
+}
+
+// Unparks the activation's contacts: its next run sends them again.
+asio::awaitable<Response> Service::handle_retry(const Request& request) {
+  auto a = co_await named_activation(request);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  auto cleared = co_await on_pool(m_pool, [&] { return m_store->clear_rejection_streaks(a->id); });
+  if (!cleared) {
+    co_return Response::from_error(cleared.error());
+  }
+  co_return Response::success({{"activation", a->name}, {"unparked", *cleared}});
 }
 
 asio::awaitable<Response> Service::handle_runs(const Request& request) {

@@ -20,8 +20,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 7> k_state_changing = {"apply", "delete", "run",   "cancel",
-                                                              "pause", "resume", "reload"};
+constexpr std::array<std::string_view, 8> k_state_changing = {
+    "apply", "delete", "run", "cancel", "pause", "resume", "reload", "retry"};
 constexpr std::size_t k_audit_detail_chars = 300;
 
 // The activation(s) a request is about: "name", or the names of an apply.

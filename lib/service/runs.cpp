@@ -142,7 +142,8 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& 
                            *tools->client, *tools->source,
                            tools->query_options, tools->new_contacts_list_id,
                            m_spool_dir,    active.cancel.get(),
-                           active.progress.get()};
+                           active.progress.get(),
+                           m_config.park_after_rejections};
   const UnixMillis started_at = now_millis();
   (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, started_at); });
   if (auto plan = m_plans.find(name); plan != m_plans.end()) {

@@ -116,6 +116,7 @@ class Service {
   boost::asio::awaitable<admin::Response> set_paused(const admin::Request& request, bool paused);
   boost::asio::awaitable<admin::Response> handle_run(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_cancel(const admin::Request& request);
+  boost::asio::awaitable<admin::Response> handle_retry(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_runs(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_errors(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_ping(const admin::Request& request);

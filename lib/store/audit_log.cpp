@@ -16,20 +16,12 @@ Result<std::vector<AuditEntry>> SqliteStateStore::list_audit_entries(int limit) 
   std::lock_guard lock(m_mutex);
   auto list = use(Query::list_audit);
   list->bind_all(std::int64_t{limit});
-  std::vector<AuditEntry> entries;
-  for (;;) {
-    auto row = list->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      return entries;
-    }
-    entries.push_back({list->get_int64(0), static_cast<int>(list->get_int64(1)),
-                       static_cast<int>(list->get_int64(2)), static_cast<int>(list->get_int64(3)),
-                       list->get_text(4), list->get_optional_text(5), list->get_text(6),
-                       list->get_optional_text(7)});
-  }
+  return read_rows<AuditEntry>(*list, [](const Statement& row) {
+    return AuditEntry{row.get_int64(0),         static_cast<int>(row.get_int64(1)),
+                      static_cast<int>(row.get_int64(2)), static_cast<int>(row.get_int64(3)),
+                      row.get_text(4),          row.get_optional_text(5),
+                      row.get_text(6),          row.get_optional_text(7)};
+  });
 }
 
 }  // namespace emsync::store

@@ -194,18 +194,52 @@ Result<std::vector<Rejection>> SqliteStateStore::list_rejections(
   std::lock_guard lock(m_mutex);
   auto list = use(Query::list_rejections);
   list->bind_all(activation_id, run_id);
-  std::vector<Rejection> rejections;
-  for (;;) {
-    auto row = list->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      return rejections;
-    }
-    rejections.push_back(
-        Rejection{list->get_int64(0), list->get_text(1), list->get_text(2), list->get_text(3)});
+  return read_rows<Rejection>(*list, [](const Statement& row) {
+    return Rejection{row.get_int64(0), row.get_text(1), row.get_text(2), row.get_text(3)};
+  });
+}
+
+}  // namespace emsync::store
+
+namespace emsync::store {
+
+Result<void> SqliteStateStore::record_rejections(std::int64_t activation_id,
+                                                 const std::vector<ContactRejection>& rejections) {
+  if (rejections.empty()) {
+    return ok();
   }
+  std::lock_guard lock(m_mutex);
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  for (const ContactRejection& rejection : rejections) {
+    auto upsert = use(Query::record_rejection);
+    upsert->bind_all(activation_id, rejection.email, rejection.code,
+                     std::bit_cast<std::int64_t>(rejection.contact_hash));
+    EMSYNC_TRY(upsert->run());
+  }
+  return transaction->commit();
+}
+
+Result<std::vector<RejectionStreak>> SqliteStateStore::list_parked(std::int64_t activation_id,
+                                                                   int min_streak) {
+  std::lock_guard lock(m_mutex);
+  auto list = use(Query::list_parked);
+  list->bind_all(activation_id, std::int64_t{min_streak});
+  return read_rows<RejectionStreak>(*list, [](const Statement& row) {
+    return RejectionStreak{row.get_text(0), row.get_text(1),
+                           std::bit_cast<std::uint64_t>(row.get_int64(2)),
+                           static_cast<int>(row.get_int64(3))};
+  });
+}
+
+Result<std::int64_t> SqliteStateStore::clear_rejection_streaks(std::int64_t activation_id) {
+  std::lock_guard lock(m_mutex);
+  auto remove = use(Query::clear_rejection_streaks);
+  remove->bind_all(activation_id);
+  EMSYNC_TRY(remove->run());
+  return m_db.changes();
 }
 
 }  // namespace emsync::store

@@ -75,6 +75,15 @@ constexpr Entry k_queries[] = {
     {Query::list_rejections,
      "SELECT run_id, row_key, code, message FROM rejections WHERE activation_id = ?1 AND run_id = "
      "coalesce(?2, (SELECT max(run_id) FROM rejections WHERE activation_id = ?1)) ORDER BY id"},
+    {Query::record_rejection,
+     "INSERT INTO rejection_streaks (activation_id, email, code, contact_hash, streak) "
+     "VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT (activation_id, email) DO UPDATE SET "
+     "streak = CASE WHEN code = excluded.code AND contact_hash = excluded.contact_hash "
+     "THEN streak + 1 ELSE 1 END, code = excluded.code, contact_hash = excluded.contact_hash"},
+    {Query::list_parked,
+     "SELECT email, code, contact_hash, streak FROM rejection_streaks "
+     "WHERE activation_id = ?1 AND streak >= ?2"},
+    {Query::clear_rejection_streaks, "DELETE FROM rejection_streaks WHERE activation_id = ?1"},
     {Query::insert_audit,
      "INSERT INTO audit_log (at, peer_uid, peer_gid, peer_pid, method, target, outcome, detail) "
      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},

@@ -30,6 +30,9 @@ enum class Query {
   count_contacts,
   insert_rejection,
   list_rejections,
+  record_rejection,
+  list_parked,
+  clear_rejection_streaks,
   insert_audit,
   list_audit,
 };

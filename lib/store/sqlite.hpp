@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -89,6 +90,22 @@ class StatementUse {
  private:
   Statement& m_statement;
 };
+
+// Steps `statement` to its end and turns each row into a T with `read(statement)`.
+template <class T, class Read>
+Result<std::vector<T>> read_rows(Statement& statement, Read read) {
+  std::vector<T> rows;
+  for (;;) {
+    auto row = statement.step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return rows;
+    }
+    rows.push_back(read(statement));
+  }
+}
 
 class Db {
  public:

@@ -50,6 +50,12 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<Rejection>> list_rejections(std::int64_t activation_id,
                                                  std::optional<std::int64_t> run_id) override;
 
+  Result<void> record_rejections(std::int64_t activation_id,
+                                 const std::vector<ContactRejection>& rejections) override;
+  Result<std::vector<RejectionStreak>> list_parked(std::int64_t activation_id,
+                                                   int min_streak) override;
+  Result<std::int64_t> clear_rejection_streaks(std::int64_t activation_id) override;
+
   Result<void> add_audit_entry(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> list_audit_entries(int limit) override;
 

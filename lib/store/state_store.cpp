@@ -194,17 +194,7 @@ Result<void> SqliteStateStore::upsert_activation(const ActivationUpsert& activat
 Result<std::vector<ActivationRecord>> SqliteStateStore::list_activations() {
   std::lock_guard lock(m_mutex);
   auto list = use(Query::list_activations);
-  std::vector<ActivationRecord> records;
-  for (;;) {
-    auto row = list->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      return records;
-    }
-    records.push_back(read_activation(*list));
-  }
+  return read_rows<ActivationRecord>(*list, read_activation);
 }
 
 Result<std::optional<ActivationRecord>> SqliteStateStore::find_activation(const std::string& name) {

@@ -101,6 +101,22 @@ struct ContactUpdate {
   ContactState state;
 };
 
+// Emarsys rejected a contact: `code` for the data whose hash is contact_hash.
+struct ContactRejection {
+  std::string email;
+  std::string code;
+  std::uint64_t contact_hash = 0;
+};
+
+// A contact Emarsys rejected with the same code for the same data `streak`
+// runs in a row.
+struct RejectionStreak {
+  std::string email;
+  std::string code;
+  std::uint64_t contact_hash = 0;
+  int streak = 0;
+};
+
 // One state-changing admin command, as the audit log keeps it.
 struct AuditEntry {
   UnixMillis at = 0;
@@ -177,6 +193,17 @@ class StateStore {
   // when `run_id` is empty.
   virtual Result<std::vector<Rejection>> list_rejections(std::int64_t activation_id,
                                                          std::optional<std::int64_t> run_id) = 0;
+
+  // -- rejection streaks (parked contacts) --
+  // Extends each contact's streak when code and data are the same as last
+  // time, else starts it at 1.
+  virtual Result<void> record_rejections(std::int64_t activation_id,
+                                         const std::vector<ContactRejection>& rejections) = 0;
+  // The contacts whose streak reached `min_streak`.
+  virtual Result<std::vector<RejectionStreak>> list_parked(std::int64_t activation_id,
+                                                           int min_streak) = 0;
+  // Forgets every streak of the activation (`emsyncctl retry`); returns how many.
+  virtual Result<std::int64_t> clear_rejection_streaks(std::int64_t activation_id) = 0;
 
   // -- audit log (state-changing admin commands) --
   virtual Result<void> add_audit_entry(const AuditEntry& entry) = 0;

@@ -84,10 +84,27 @@ Result<std::optional<PendingContact>> BatchPreparer::examine(
     ++batch.unchanged;
     return std::optional<PendingContact>();
   }
+  if (auto parked = m_parked.find(row.email);
+      parked != m_parked.end() && parked->second.contact_hash == change.new_state.contact_hash) {
+    const auto& streak = parked->second;
+    reject(batch, row.email, "parked",
+           "Emarsys rejected this contact " + std::to_string(streak.streak) +
+               " runs in a row with " + streak.code +
+               " for the same data; it is skipped until its data changes or `emsyncctl retry " +
+               m_request.activation.name + "`");
+    return std::optional<PendingContact>();
+  }
   return std::optional<PendingContact>(
       PendingContact{row.email, contact_json(row.email, change.changed),
                      contact_json(row.email, change.full), std::move(change.new_state),
                      change.clears_field});
+}
+
+void BatchPreparer::park(std::vector<store::RejectionStreak> parked) {
+  for (auto& streak : parked) {
+    std::string email = streak.email;
+    m_parked.emplace(std::move(email), std::move(streak));
+  }
 }
 
 Result<PreparedBatch> BatchPreparer::next() {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sync/batch.hpp"
@@ -36,6 +37,9 @@ class BatchPreparer {
   BatchPreparer(const RunRequest& request, RunEnvironment& env, SpoolReader reader,
                 const ModelSnapshot& snapshot, std::vector<PlannedField> plan);
 
+  // Contacts to skip while their data is what Emarsys kept rejecting.
+  void park(std::vector<store::RejectionStreak> parked);
+
   // The next batch: at most 1000 contacts / 8 MB of changes, or fewer when
   // the spool ends or many rows were read (so progress is reported).
   Result<PreparedBatch> next();
@@ -56,6 +60,7 @@ class BatchPreparer {
   const ModelSnapshot& m_snapshot;
   std::vector<PlannedField> m_plan;
   std::optional<PendingContact> m_carry;  // did not fit in the previous batch
+  std::unordered_map<std::string, store::RejectionStreak> m_parked;  // by email
   std::vector<SpooledRow> m_chunk;
   std::vector<std::optional<store::ContactState>> m_states;  // of m_chunk's rows
   std::size_t m_next = 0;                                    // in m_chunk

@@ -167,6 +167,7 @@ class Sender {
   void reject(const PendingContact& contact, const emarsys::ContactError& error) {
     ++m_out.rejected;
     m_out.rejections.push_back({m_run_id, contact.email, error.code, error.message});
+    m_out.contact_rejections.push_back({contact.email, error.code, contact.new_state.contact_hash});
   }
 
   void acknowledge(const PendingContact& contact, std::int64_t& counter) {

@@ -14,6 +14,7 @@ namespace emsync::sync {
 struct BatchOutcome {
   std::vector<store::ContactUpdate> acknowledged;  // to store
   std::vector<store::Rejection> rejections;
+  std::vector<store::ContactRejection> contact_rejections;  // for the rejection streaks
   std::int64_t updated = 0;
   std::int64_t inserted = 0;
   std::int64_t not_found = 0;

@@ -75,6 +75,15 @@ class Run {
       co_return abort(reader.error());
     }
     BatchPreparer preparer(m_request, m_env, std::move(*reader), *snapshot, std::move(*plan));
+    if (m_env.park_after_rejections > 0) {
+      auto parked = co_await on_pool(m_env.pool, [&] {
+        return m_env.store.list_parked(m_request.activation_id, m_env.park_after_rejections);
+      });
+      if (!parked) {
+        co_return abort(parked.error());
+      }
+      preparer.park(std::move(*parked));
+    }
     if (auto sent = co_await send_all(preparer); !sent) {
       co_return abort(sent.error());
     }
@@ -266,6 +275,7 @@ class Run {
     EMSYNC_TRY(store.commit_contacts(m_request.activation_id, outcome.acknowledged));
     EMSYNC_TRY(store.add_rejections(m_request.activation_id, batch.rejections));
     EMSYNC_TRY(store.add_rejections(m_request.activation_id, outcome.rejections));
+    EMSYNC_TRY(store.record_rejections(m_request.activation_id, outcome.contact_rejections));
     return store.update_run_counts(m_request.run_id, m_counts);
   }
 

@@ -53,6 +53,10 @@ struct RunEnvironment {
   // Set to stop the run at the next batch boundary (status `cancelled`).
   const std::atomic<bool>* cancel_requested = nullptr;
   RunProgress* progress = nullptr;  // optional
+  // A contact Emarsys rejected with the same error for the same data this
+  // many runs in a row is skipped (parked) until its data changes or its
+  // streak is cleared (emsyncctl retry). 0: never.
+  int park_after_rejections = 5;
 };
 
 struct RunRequest {

@@ -339,3 +339,70 @@ TEST_CASE("a run against a rate-limited Emarsys stays within the limit, even whe
 }
 
 }  // namespace emsync::test
+
+namespace emsync::test {
+
+TEST_CASE("a contact Emarsys rejects with the same error run after run is parked until its data "
+          "changes or emsyncctl retry",
+          "[resilience]") {
+  TempDir dir("emsync-park");
+  Simulator sim;
+  Daemon daemon(dir,
+                {{"warehouse", {{"type", "postgres"}, {"conninfo", create_people_db("e2e_park", 20)}}}},
+                {{"emarsys", wsse_destination(sim, dir, std::nullopt)}},
+                {.extra_config = {{"park_after_rejections", 3}}, .env = {}});
+  sim.set_faults({{"contact_errors",
+                   {{person(5), {{"code", "2007"}, {"message", "Invalid date format for field id: 4"}}}}}});
+  daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  auto sent_person5 = [&] {
+    for (const auto& method : {"PUT", "POST"}) {
+      for (const auto& contact : sim.sent_contacts(method)) {
+        if (contact.at("3") == person(5)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  auto latest_error = [&] {
+    return daemon.ctl_json({"errors", "people"}).at("errors").at(0);
+  };
+  for (int run = 1; run <= 3; ++run) {
+    sim.clear_requests();
+    const json report = daemon.run("people");
+    CHECK(report.at("rejected") == 1);
+    CHECK(sent_person5());
+    CHECK(latest_error().at("code") == "2007");
+  }
+  // Fourth run: parked, not sent, still reported.
+  sim.clear_requests();
+  CHECK(daemon.run("people").at("rejected") == 1);
+  CHECK_FALSE(sent_person5());
+  const json parked = latest_error();
+  CHECK(parked.at("code") == "parked");
+  CHECK(as_text(parked.at("message")).find("3 runs in a row with 2007") != std::string::npos);
+  CHECK(as_text(parked.at("message")).find("emsyncctl retry people") != std::string::npos);
+
+  // Changed data is sent again.
+  PgCluster::shared().exec("UPDATE people SET first_name = 'Fixed' WHERE email = '" + person(5) + "'",
+                           "e2e_park");
+  sim.clear_requests();
+  daemon.run("people");
+  CHECK(sent_person5());
+
+  // retry unparks; once Emarsys accepts it, it is delivered.
+  sim.set_faults(json::object());
+  const json retried = daemon.ctl_json({"retry", "people"});
+  CHECK(retried.at("unparked") == 1);
+  CHECK(daemon.run("people").at("inserted") == 1);
+  CHECK(sim.contacts().contains(person(5)));
+  bool audited = false;
+  const json entries = daemon.ctl_json({"audit"}).at("entries");
+  INFO(entries.dump());
+  for (const auto& entry : entries) {
+    audited |= entry.at("method") == "retry" && entry.at("target") == "people";
+  }
+  CHECK(audited);
+}
+
+}  // namespace emsync::test

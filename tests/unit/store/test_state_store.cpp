@@ -264,6 +264,27 @@ TEST_CASE("the failure streak counts runs needing attention; auto-pause keeps a 
   CHECK_FALSE(f.store->find_activation("crm").value()->auto_paused_reason.has_value());
 }
 
+TEST_CASE("rejection streaks grow for the same code and data, restart otherwise, and clear",
+          "[store]") {
+  Fixture f;
+  const std::uint64_t data = 0xfedcba9876543210ULL;  // all 64 bits survive
+  REQUIRE(f.store->record_rejections(f.crm, {{"a@x.com", "2007", data}, {"b@x.com", "2007", 1}}));
+  REQUIRE(f.store->record_rejections(f.crm, {{"a@x.com", "2007", data}, {"b@x.com", "2010", 1}}));
+  REQUIRE(f.store->record_rejections(f.crm, {{"a@x.com", "2007", data}}));
+  auto parked = f.store->list_parked(f.crm, 3).value();
+  REQUIRE(parked.size() == 1);
+  CHECK(parked[0].email == "a@x.com");
+  CHECK(parked[0].code == "2007");
+  CHECK(parked[0].contact_hash == data);
+  CHECK(parked[0].streak == 3);
+  CHECK(f.store->list_parked(f.crm, 1).value().size() == 2);  // b restarted at 1 (new code)
+
+  REQUIRE(f.store->record_rejections(f.crm, {{"a@x.com", "2007", data + 1}}));  // data changed
+  CHECK(f.store->list_parked(f.crm, 2).value().empty());
+  CHECK(f.store->clear_rejection_streaks(f.crm).value() == 2);
+  CHECK(f.store->list_parked(f.crm, 1).value().empty());
+}
+
 TEST_CASE("the audit log keeps who did what, newest first, beyond a deleted activation",
           "[store]") {
   Fixture f;
