@@ -332,7 +332,8 @@ TEST_CASE("a run against a rate-limited Emarsys stays within the limit, even whe
   // X-Ratelimit-Remaining/-Reset pace the client after its first window: at
   // most a handful of requests ever hit the limit.
   int limited = 0;
-  for (const auto& request : sim.state().at("requests")) {
+  const json state = sim.state();  // range-for over a temporary's member would dangle
+  for (const auto& request : state.at("requests")) {
     limited += request.value("status", 0) == 429 ? 1 : 0;
   }
   CHECK(limited <= 3);
