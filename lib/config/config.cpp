@@ -1,7 +1,10 @@
 #include "config/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -267,6 +270,26 @@ Result<Config> parse_config(std::string_view json_text) {
   if (auto s = r.integer("auto_resume_check_s", 1, Need::optional)) {
     config.auto_resume_check = std::chrono::seconds(std::min<std::int64_t>(*s, 7 * 86400));
   }
+  if (const Json* listen = r.get("metrics_listen", Need::optional)) {
+    if (!listen->is_string() ||
+        (!listen->get_ref<const std::string&>().empty() &&
+         !parse_listen_address(listen->get_ref<const std::string&>()))) {
+      r.report("metrics_listen", "must be \"host:port\" (e.g. \"127.0.0.1:19100\"), "
+                                 "or \"\" to turn the endpoint off");
+    } else {
+      config.metrics_listen = listen->get<std::string>();
+    }
+  }
+  if (auto days = r.integer("run_history_days", 0, Need::optional)) {
+    config.run_history_days = static_cast<int>(std::min<std::int64_t>(*days, 100 * 365));
+  }
+  if (auto keys = r.string("rejected_row_keys", Need::optional)) {
+    if (*keys == "hashed") {
+      config.rejected_row_keys = Config::RowKeys::hashed;
+    } else if (*keys != "clear") {
+      r.report("rejected_row_keys", "must be \"clear\" or \"hashed\"");
+    }
+  }
   read_log(r, config.log, problems);
   read_named(r, "sources", config.sources, problems, read_source);
   read_named(r, "destinations", config.destinations, problems, read_destination);
@@ -275,6 +298,31 @@ Result<Config> parse_config(std::string_view json_text) {
     return make_error(Errc::invalid_input, problems.joined());
   }
   return config;
+}
+
+std::optional<ListenAddress> parse_listen_address(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return std::nullopt;
+  }
+  std::string host(text.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string_view port_text = text.substr(colon + 1);
+  int port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 1 ||
+      port > 65535) {
+    return std::nullopt;
+  }
+  in6_addr parsed{};
+  if (host != "localhost" && inet_pton(AF_INET, host.c_str(), &parsed) != 1 &&
+      inet_pton(AF_INET6, host.c_str(), &parsed) != 1) {
+    return std::nullopt;
+  }
+  return ListenAddress{host == "localhost" ? "127.0.0.1" : host,
+                       static_cast<std::uint16_t>(port)};
 }
 
 Result<Config> load_config(const std::string& path) {

@@ -4,6 +4,8 @@
 //     "admin_socket": "/run/emsyncd/control.sock",
 //     "max_concurrent_runs": 4, "shutdown_timeout_s": 60,
 //     "auto_pause_after_failures": 3, "auto_resume_check_s": 3600,
+//     "metrics_listen": "127.0.0.1:19100", "run_history_days": 90,
+//     "rejected_row_keys": "clear",
 //     "log": {"level": "info", "format": "text"},
 //     "sources": {"warehouse": {"type": "postgres", "conninfo": "host=... dbname=...",
 //                               "password_file": "pg-password", "statement_timeout_s": 1800},
@@ -81,10 +83,29 @@ struct Config {
   // runs in a row is parked (skipped) until its data changes or `emsyncctl
   // retry`. 0 never parks.
   int park_after_rejections = 5;
+  // Where GET /metrics (Prometheus text format) and GET /healthz are served:
+  // "host:port" with host an IP literal or localhost; empty turns it off.
+  // 19100 clashes with no common exporter (node_exporter 9100, OTel 9464).
+  std::string metrics_listen = "127.0.0.1:19100";
+  // Finished runs (and their rejected rows) older than this are pruned;
+  // 0 keeps them forever.
+  int run_history_days = 90;
+  // How rejected rows keep their key (the email): in clear, so that
+  // `emsyncctl errors` says which row to fix, or hashed (sha256 hex prefix)
+  // where the state DB must not hold emails beyond the contact state.
+  enum class RowKeys { clear, hashed };
+  RowKeys rejected_row_keys = RowKeys::clear;
   LogConfig log;
   std::map<std::string, SourceConfig> sources;
   std::map<std::string, DestinationConfig> destinations;
 };
+
+struct ListenAddress {
+  std::string host;  // an IP literal ("localhost" becomes 127.0.0.1)
+  std::uint16_t port = 0;
+};
+// "127.0.0.1:19100", "[::1]:19100", "localhost:19100"; nullopt otherwise.
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
 
 // Parses and validates the config text. The error message lists every
 // problem found, one per line.

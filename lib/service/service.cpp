@@ -129,10 +129,12 @@ Result<config::Config> Service::checked_config(const std::string& path) {
   if (!config) {
     return config.error();
   }
-  if (config->state_db != m_config.state_db || config->admin_socket != m_config.admin_socket) {
-    return make_error(Errc::invalid_input, path +
-                                               ": state_db and admin_socket cannot change while "
-                                               "the daemon runs; restart it to use the new ones");
+  if (config->state_db != m_config.state_db || config->admin_socket != m_config.admin_socket ||
+      config->metrics_listen != m_config.metrics_listen) {
+    return make_error(Errc::invalid_input,
+                      path +
+                          ": state_db, admin_socket and metrics_listen cannot change while "
+                          "the daemon runs; restart it to use the new ones");
   }
   auto activations = m_store->list_activations();
   if (!activations) {

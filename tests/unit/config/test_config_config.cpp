@@ -175,6 +175,51 @@ TEST_CASE("reads a destination's connections, 1 to 16", "[config]") {
   }
 }
 
+TEST_CASE("reads the metrics endpoint, run history and rejected row key settings", "[config]") {
+  const auto defaults = parse_config(R"({"state_db": "s", "admin_socket": "a"})");
+  REQUIRE(defaults);
+  CHECK(defaults->metrics_listen == "127.0.0.1:19100");
+  CHECK(defaults->run_history_days == 90);
+  CHECK(defaults->rejected_row_keys == emsync::config::Config::RowKeys::clear);
+
+  const auto set = parse_config(R"({"state_db": "s", "admin_socket": "a", "metrics_listen": "",
+                                     "run_history_days": 0, "rejected_row_keys": "hashed"})");
+  REQUIRE(set);
+  CHECK(set->metrics_listen.empty());
+  CHECK(set->run_history_days == 0);
+  CHECK(set->rejected_row_keys == emsync::config::Config::RowKeys::hashed);
+
+  for (const char* bad : {"\"19100\"", "\"127.0.0.1\"", "\"127.0.0.1:0\"",
+                          "\"127.0.0.1:70000\"", "\"example.com:19100\"", "19100"}) {
+    CAPTURE(bad);
+    CHECK(error_of(std::string(R"({"state_db": "s", "admin_socket": "a", "metrics_listen": )") +
+                   bad + "}") ==
+          R"('metrics_listen' must be "host:port" (e.g. "127.0.0.1:19100"), or "" to turn )"
+          "the endpoint off");
+  }
+  CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "rejected_row_keys": "sha"})") ==
+        R"('rejected_row_keys' must be "clear" or "hashed")");
+  CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "run_history_days": -1})") ==
+        "'run_history_days' must be an integer of at least 0");
+}
+
+TEST_CASE("parses listen addresses", "[config]") {
+  using emsync::config::parse_listen_address;
+  const auto v4 = parse_listen_address("127.0.0.1:19100");
+  REQUIRE(v4);
+  CHECK(v4->host == "127.0.0.1");
+  CHECK(v4->port == 19100);
+  const auto v6 = parse_listen_address("[::1]:9");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  const auto named = parse_listen_address("localhost:8080");
+  REQUIRE(named);
+  CHECK(named->host == "127.0.0.1");
+  CHECK_FALSE(parse_listen_address(":19100"));
+  CHECK_FALSE(parse_listen_address("127.0.0.1:"));
+  CHECK_FALSE(parse_listen_address("127.0.0.1:12ab"));
+}
+
 TEST_CASE("rejects inline secrets, saying where they belong", "[config]") {
   CHECK(error_of(with_destination(R"({"type": "emarsys", "api_url": "https://x.io",
                                       "username": "u", "secret": "hunter2"})")) ==
