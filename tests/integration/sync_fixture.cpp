@@ -192,6 +192,7 @@ nlohmann::json daemon_config(const TempDir& dir, nlohmann::json sources,
   return {{"state_db", (dir.path() / "state.db").string()},
           {"admin_socket", (dir.path() / "emsyncd.sock").string()},
           {"log", {{"level", "debug"}, {"format", "text"}}},
+          {"metrics_listen", "127.0.0.1:" + std::to_string(free_loopback_port())},
           {"sources", std::move(sources)},
           {"destinations", std::move(destinations)}};
 }
@@ -207,6 +208,9 @@ Daemon::Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destin
     : m_dir(dir) {
   nlohmann::json config = daemon_config(dir, std::move(sources), std::move(destinations));
   config.update(options.extra_config);
+  if (const auto listen = config.at("metrics_listen").get<std::string>(); !listen.empty()) {
+    m_metrics_port = static_cast<std::uint16_t>(std::stoi(listen.substr(listen.rfind(':') + 1)));
+  }
   write_text_file(config_path(), config.dump(2));
   SpawnOptions spawn;
   spawn.env = std::move(options.env);

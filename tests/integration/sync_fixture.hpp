@@ -94,6 +94,9 @@ class Daemon {
   nlohmann::json run(const std::string& name, const std::vector<std::string>& extra = {},
                      int expected_exit = 0) const;
   std::string log() const { return m_process->stderr_text(); }
+  // The port of its metrics endpoint on 127.0.0.1 (a free one unless the
+  // options set metrics_listen); 0 when turned off.
+  std::uint16_t metrics_port() const { return m_metrics_port; }
   pid_t pid() const { return m_process->pid(); }
   std::string state_db() const;
   // The first column of every row `sql` returns, read from the state DB
@@ -103,6 +106,7 @@ class Daemon {
  private:
   const TempDir& m_dir;
   std::unique_ptr<ChildProcess> m_process;
+  std::uint16_t m_metrics_port = 0;
 };
 
 // The destination JSON for `sim` with WSSE or OAuth 2.0; secrets are written

@@ -66,4 +66,10 @@ HttpResponse http_request(const std::string& method, const std::string& host, st
   }
 }
 
+std::uint16_t free_loopback_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address_v4("127.0.0.1"), 0});
+  return acceptor.local_endpoint().port();
+}
+
 }  // namespace emsync::test

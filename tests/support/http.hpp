@@ -21,4 +21,8 @@ HttpResponse http_request(const std::string& method, const std::string& host, st
                           const std::string& target, const std::string& body = {},
                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0 and
+// released), for a server a test starts.
+std::uint16_t free_loopback_port();
+
 }  // namespace emsync::test
