@@ -1,8 +1,16 @@
-// Logging setup for the daemon: spdlog to stderr (journald picks it up under
-// systemd), as text or as JSON Lines ({"ts","level","msg"}).
+// Logging for the daemon: spdlog to stderr (journald picks it up under
+// systemd), as text or as JSON Lines, with structured events for lines a log
+// pipeline reads by field rather than by text.
 #pragma once
 
+#include <spdlog/common.h>
+#include <spdlog/formatter.h>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/result.hpp"
 
@@ -10,5 +18,17 @@ namespace emsync {
 
 // level: trace|debug|info|warn|error; format: text|json.
 Result<void> setup_logging(const std::string& level, const std::string& format);
+
+// One structured log line: `event` is a fixed snake_case name (e.g. "run_finished"),
+// `fields` a flat JSON object (strings, numbers, booleans, null).
+// json format:  {"ts":...,"level":...,"msg":"<event>","pid":...,<fields...>}  (fields at top level)
+// text format:  "<ts> <level> <event> key=value key=value ..." (logfmt; values with spaces or quotes quoted and escaped)
+// A field named like a key every line has (ts, level, msg, pid) is written as
+// field_<name>, so no line has a key twice. null `fields` means none.
+void log_event(spdlog::level::level_enum level, std::string_view event, const nlohmann::json& fields);
+
+// The formatter setup_logging gives the logger, for tests that format through
+// it: `format` is "text" or "json".
+std::unique_ptr<spdlog::formatter> make_log_formatter(std::string_view format);
 
 }  // namespace emsync

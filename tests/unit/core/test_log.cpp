@@ -1,0 +1,178 @@
+#include <catch2/catch.hpp>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/log.hpp"
+
+using emsync::log_event;
+using emsync::make_log_formatter;
+using nlohmann::json;
+
+namespace {
+
+// Makes a logger writing to a string, formatted as the daemon formats, the
+// default logger while it lives (log_event writes to the default logger).
+class CapturedLog {
+ public:
+  explicit CapturedLog(std::string_view format,
+                       spdlog::level::level_enum level = spdlog::level::trace)
+      : m_previous(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(m_out);
+    auto logger = std::make_shared<spdlog::logger>("emsyncd", sink);
+    logger->set_formatter(make_log_formatter(format));
+    logger->set_level(level);
+    spdlog::set_default_logger(logger);
+  }
+  ~CapturedLog() { spdlog::set_default_logger(m_previous); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+
+  std::vector<std::string> lines() const {
+    std::vector<std::string> result;
+    std::istringstream in(m_out.str());
+    for (std::string line; std::getline(in, line);) {
+      result.push_back(line);
+    }
+    return result;
+  }
+
+  // Every line parsed; fails the test on a line that is not a JSON object.
+  std::vector<json> json_lines() const {
+    std::vector<json> result;
+    for (const auto& line : lines()) {
+      CAPTURE(line);
+      auto parsed = json::parse(line, nullptr, false);
+      REQUIRE(parsed.is_object());
+      result.push_back(std::move(parsed));
+    }
+    return result;
+  }
+
+ private:
+  std::ostringstream m_out;
+  std::shared_ptr<spdlog::logger> m_previous;
+};
+
+// "2024-05-01T10:00:00.123Z info rest" -> "info rest"
+std::string without_timestamp(const std::string& line) {
+  const auto space = line.find(' ');
+  REQUIRE(space == 24);
+  return line.substr(space + 1);
+}
+
+}  // namespace
+
+TEST_CASE("json: events put their fields at the top level, next to ts, level, msg and pid",
+          "[core][log]") {
+  CapturedLog log("json");
+  log_event(spdlog::level::info, "run_finished",
+            {{"run_id", 7}, {"activation", "crm"}, {"ok", true}, {"error", nullptr},
+             {"duration_seconds", 1.5}});
+  const auto lines = log.json_lines();
+  REQUIRE(lines.size() == 1);
+  const json& line = lines[0];
+  CHECK(line["msg"] == "run_finished");
+  CHECK(line["level"] == "info");
+  CHECK(line["pid"].is_number_integer());
+  CHECK(line["ts"].get<std::string>().size() == 24);  // 2024-05-01T10:00:00.123Z
+  CHECK(line["run_id"] == 7);
+  CHECK(line["activation"] == "crm");
+  CHECK(line["ok"] == true);
+  CHECK(line["error"].is_null());
+  CHECK(line["duration_seconds"] == 1.5);
+}
+
+TEST_CASE("json: plain spdlog lines and events without fields are one object per line",
+          "[core][log]") {
+  CapturedLog log("json");
+  spdlog::info("plain {} with \"quotes\"\nand a newline", 1);
+  spdlog::warn("bad utf-8 \xff here");
+  log_event(spdlog::level::debug, "tick", nullptr);
+  log_event(spdlog::level::err, "empty", json::object());
+  const auto lines = log.json_lines();
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0]["msg"] == "plain 1 with \"quotes\"\nand a newline");
+  CHECK(lines[1]["level"] == "warning");
+  CHECK(lines[2]["msg"] == "tick");
+  CHECK(lines[2].size() == 4);
+  CHECK(lines[3]["msg"] == "empty");
+  CHECK(lines[3]["level"] == "error");
+}
+
+TEST_CASE("json: a field named like a line key is renamed, never duplicated", "[core][log]") {
+  CapturedLog log("json");
+  log_event(spdlog::level::info, "odd", {{"msg", "field"}, {"ts", 1}, {"level", "x"}, {"pid", 2}});
+  const auto line = log.json_lines().at(0);
+  CHECK(line["msg"] == "odd");
+  CHECK(line["field_msg"] == "field");
+  CHECK(line["field_ts"] == 1);
+  CHECK(line["field_level"] == "x");
+  CHECK(line["field_pid"] == 2);
+}
+
+TEST_CASE("text: events are logfmt, values with spaces, quotes or = quoted and escaped",
+          "[core][log]") {
+  CapturedLog log("text");
+  log_event(spdlog::level::warn, "run_finished",
+            {{"activation", "crm"},
+             {"rows", 3},
+             {"ok", false},
+             {"error", nullptr},
+             {"reason", "source said \"no\" = bad\\path\nnext"},
+             {"empty", ""},
+             {"ratio", 0.25}});
+  spdlog::info("plain message {}", "stays");
+  const auto lines = log.lines();
+  REQUIRE(lines.size() == 2);
+  CHECK(without_timestamp(lines[0]) ==
+        R"(warning run_finished activation=crm empty="" error=null ok=false ratio=0.25 )"
+        R"(reason="source said \"no\" = bad\\path\nnext" rows=3)");
+  CHECK(without_timestamp(lines[1]) == "info plain message stays");
+}
+
+TEST_CASE("events below the logger's level are not written", "[core][log]") {
+  CapturedLog log("json", spdlog::level::info);
+  log_event(spdlog::level::debug, "hidden", {{"a", 1}});
+  spdlog::debug("hidden too");
+  log_event(spdlog::level::info, "shown", {{"a", 1}});
+  const auto lines = log.json_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["msg"] == "shown");
+}
+
+TEST_CASE("json: lines written from many threads at once each parse", "[core][log]") {
+  CapturedLog log("json");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t] {
+      for (int i = 0; i < 200; ++i) {
+        if (i % 2 == 0) {
+          log_event(spdlog::level::info, "step", {{"thread", t}, {"i", i}});
+        } else {
+          spdlog::info("thread {} step {}", t, i);
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  const auto lines = log.json_lines();
+  REQUIRE(lines.size() == 800);
+  int events = 0;
+  for (const auto& line : lines) {
+    if (line["msg"] == "step") {
+      ++events;
+      CHECK(line.contains("thread"));
+      CHECK(line.contains("i"));
+    }
+  }
+  CHECK(events == 400);
+}
