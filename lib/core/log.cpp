@@ -6,8 +6,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cstdlib>
 #include <optional>
 
 namespace emsync {
@@ -119,6 +124,39 @@ class TextMessageFlag : public StatelessFlag<TextMessageFlag> {
   }
 };
 
+// %N: the line's sd-daemon priority, e.g. "<6>" for info.
+class PriorityFlag : public StatelessFlag<PriorityFlag> {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    append(dest, priority_prefix(msg.level));
+  }
+
+ private:
+  static std::string_view priority_prefix(spdlog::level::level_enum level) {
+    switch (level) {
+      case spdlog::level::trace:
+      case spdlog::level::debug:
+        return "<7>";
+      case spdlog::level::warn:
+        return "<4>";
+      case spdlog::level::err:
+        return "<3>";
+      case spdlog::level::critical:
+        return "<2>";
+      default:
+        return "<6>";
+    }
+  }
+};
+
+bool stderr_is_journal() {
+  const char* journal_stream = std::getenv("JOURNAL_STREAM");
+  struct stat st {};
+  return journal_stream != nullptr && fstat(STDERR_FILENO, &st) == 0 &&
+         is_journal_stream(journal_stream, st.st_dev, st.st_ino);
+}
+
 // The fields as the JSON object text of the payload, line keys renamed.
 std::string fields_text(const nlohmann::json& fields) {
   if (fields.is_null()) {
@@ -138,15 +176,34 @@ std::string fields_text(const nlohmann::json& fields) {
 
 }  // namespace
 
-std::unique_ptr<spdlog::formatter> make_log_formatter(std::string_view format) {
+std::unique_ptr<spdlog::formatter> make_log_formatter(std::string_view format, bool to_journal) {
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  formatter->add_flag<PriorityFlag>('N');
+  const std::string prefix = to_journal ? "%N" : "";
   if (format == "json") {
     formatter->add_flag<JsonMessageFlag>('j').add_flag<JsonFieldsFlag>('k').set_pattern(
-        R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":%j,"pid":%P%k})");
+        prefix + R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":%j,"pid":%P%k})");
   } else {
-    formatter->add_flag<TextMessageFlag>('q').set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %q");
+    formatter->add_flag<TextMessageFlag>('q').set_pattern(
+        prefix + (to_journal ? "%l %q" : "%Y-%m-%dT%H:%M:%S.%eZ %l %q"));
   }
   return formatter;
+}
+
+bool is_journal_stream(std::string_view journal_stream, dev_t stderr_dev, ino_t stderr_ino) {
+  const auto colon = journal_stream.find(':');
+  if (colon == std::string_view::npos) {
+    return false;
+  }
+  // Both parse in full as decimal numbers, as systemd writes them.
+  const auto parse = [](std::string_view text, auto& value) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+  };
+  unsigned long long dev = 0;
+  unsigned long long ino = 0;
+  return parse(journal_stream.substr(0, colon), dev) && parse(journal_stream.substr(colon + 1), ino) &&
+         dev == stderr_dev && ino == stderr_ino;
 }
 
 Result<void> setup_logging(const std::string& level, const std::string& format) {
@@ -157,7 +214,7 @@ Result<void> setup_logging(const std::string& level, const std::string& format) 
   }
   auto logger = spdlog::stderr_logger_mt("emsyncd");
   logger->set_level(parsed);
-  logger->set_formatter(make_log_formatter(format));
+  logger->set_formatter(make_log_formatter(format, stderr_is_journal()));
   spdlog::set_default_logger(logger);
   return ok();
 }

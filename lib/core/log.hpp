@@ -7,6 +7,7 @@
 #include <spdlog/formatter.h>
 
 #include <nlohmann/json_fwd.hpp>
+#include <sys/types.h>
 
 #include <memory>
 #include <string>
@@ -28,7 +29,16 @@ Result<void> setup_logging(const std::string& level, const std::string& format);
 void log_event(spdlog::level::level_enum level, std::string_view event, const nlohmann::json& fields);
 
 // The formatter setup_logging gives the logger, for tests that format through
-// it: `format` is "text" or "json".
-std::unique_ptr<spdlog::formatter> make_log_formatter(std::string_view format);
+// it: `format` is "text" or "json". For the journal (`to_journal`) each line
+// starts with its sd-daemon(3) priority, <7> debug and trace, <6> info, <4>
+// warn, <3> error, <2> critical, so journald records the level; text lines
+// then have no timestamp (journald adds its own), JSON lines keep theirs.
+std::unique_ptr<spdlog::formatter> make_log_formatter(std::string_view format, bool to_journal);
+
+// Whether stderr is the journal: `journal_stream` is $JOURNAL_STREAM
+// ("DEV:INODE", set by systemd, see systemd.exec(5)) and names the device
+// and inode fstat(2) gives for stderr. A child that inherited the variable but
+// writes elsewhere (a redirect, a pipe) does not match.
+bool is_journal_stream(std::string_view journal_stream, dev_t stderr_dev, ino_t stderr_ino);
 
 }  // namespace emsync

@@ -11,6 +11,7 @@
 
 #include "core/log.hpp"
 
+using emsync::is_journal_stream;
 using emsync::log_event;
 using emsync::make_log_formatter;
 using nlohmann::json;
@@ -22,11 +23,12 @@ namespace {
 class CapturedLog {
  public:
   explicit CapturedLog(std::string_view format,
-                       spdlog::level::level_enum level = spdlog::level::trace)
+                       spdlog::level::level_enum level = spdlog::level::trace,
+                       bool to_journal = false)
       : m_previous(spdlog::default_logger()) {
     auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(m_out);
     auto logger = std::make_shared<spdlog::logger>("emsyncd", sink);
-    logger->set_formatter(make_log_formatter(format));
+    logger->set_formatter(make_log_formatter(format, to_journal));
     logger->set_level(level);
     spdlog::set_default_logger(logger);
   }
@@ -175,4 +177,50 @@ TEST_CASE("json: lines written from many threads at once each parse", "[core][lo
     }
   }
   CHECK(events == 400);
+}
+
+TEST_CASE("stderr is the journal only when $JOURNAL_STREAM names its device and inode",
+          "[core][log][journal]") {
+  CHECK(is_journal_stream("8:12345", 8, 12345));
+  CHECK(is_journal_stream("64769:18446744073709551615", 64769, static_cast<ino_t>(-1)));
+  CHECK_FALSE(is_journal_stream("8:12345", 8, 12346));  // stderr redirected elsewhere
+  CHECK_FALSE(is_journal_stream("8:12345", 9, 12345));
+  CHECK_FALSE(is_journal_stream("", 8, 12345));  // unset
+  for (const char* malformed : {"8", "8:", ":12345", "8:12345x", "8:12345:1", "x8:12345", "-8:12345",
+                                " 8:12345", "0x8:12345"}) {
+    CAPTURE(malformed);
+    CHECK_FALSE(is_journal_stream(malformed, 8, 12345));
+  }
+}
+
+TEST_CASE("journal: text lines start with the sd-daemon priority and have no timestamp",
+          "[core][log][journal]") {
+  CapturedLog log("text", spdlog::level::trace, true);
+  spdlog::trace("t");
+  spdlog::debug("d");
+  spdlog::info("i {}", 1);
+  spdlog::warn("w");
+  spdlog::error("e");
+  spdlog::critical("c");
+  log_event(spdlog::level::info, "run_finished", {{"run_id", 3}});
+  CHECK(log.lines() == std::vector<std::string>{"<7>trace t", "<7>debug d", "<6>info i 1",
+                                                 "<4>warning w", "<3>error e", "<2>critical c",
+                                                 "<6>info run_finished run_id=3"});
+}
+
+TEST_CASE("journal: JSON lines start with the priority, then are whole JSON objects",
+          "[core][log][journal]") {
+  CapturedLog log("json", spdlog::level::trace, true);
+  spdlog::warn("w");
+  log_event(spdlog::level::err, "run_failed", {{"run_id", 3}});
+  const auto lines = log.lines();
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].substr(0, 3) == "<4>");
+  CHECK(lines[1].substr(0, 3) == "<3>");
+  const auto warn = json::parse(lines[0].substr(3));
+  CHECK(warn["msg"] == "w");
+  CHECK(warn["ts"].is_string());
+  const auto event = json::parse(lines[1].substr(3));
+  CHECK(event["msg"] == "run_failed");
+  CHECK(event["run_id"] == 3);
 }
