@@ -26,10 +26,27 @@ using Clock = std::chrono::steady_clock;
 
 // One API call: `endpoint` is appended to api_url and names the call in logs
 // and errors.
+// "/contactlist/123/add?x=1" -> "/contactlist/{id}/add": no id, no query.
+std::string endpoint_label(std::string_view endpoint) {
+  endpoint = endpoint.substr(0, endpoint.find('?'));
+  std::string out;
+  for (std::size_t at = 0; at < endpoint.size();) {
+    const auto next = std::min(endpoint.find('/', at + 1), endpoint.size());
+    const auto segment = endpoint.substr(at, next - at);  // with its leading '/'
+    const bool numeric = segment.size() > 1 &&
+                         segment.find_first_not_of("0123456789", 1) == std::string_view::npos;
+    out += numeric ? std::string_view("/{id}") : segment;
+    at = next;
+  }
+  return out;
+}
+
 struct Call {
   std::string method;
   std::string endpoint;
   std::string body;
+  RequestStats* stats = nullptr;
+  std::string label = endpoint_label(endpoint);  // for metrics
 };
 
 std::optional<std::int64_t> header_int(const HttpResponse& response, std::string_view name) {
@@ -79,8 +96,10 @@ struct Client::Impl {
   asio::awaitable<Result<std::pair<std::string, std::string>>> authorization(std::string& used_token);
   asio::awaitable<void> sleep(Clock::duration duration);
   // Waits for the API user's rate limiter (again after a hold voided the slot).
-  asio::awaitable<void> pace();
+  asio::awaitable<void> pace(const Call& call);
   void observe(const HttpResponse& response);
+  // Counts one exchange (status 0: no reply) for metrics and the run's stats.
+  void note_exchange(const Call& call, int status, Clock::duration took);
   Clock::duration retry_delay(const Error& error, int attempt);
   Error stopped_error(const Call& call) const;
 
@@ -95,6 +114,7 @@ struct Client::Impl {
   std::mt19937_64 random{std::random_device{}()};
   bool stopping = false;  // stop_retrying() was called
   std::set<asio::steady_timer*> sleeping;  // cancelled by stop_retrying()
+  std::shared_ptr<ClientObserver> observer;  // maybe null
 };
 
 Client::Impl::Impl(asio::any_io_executor ex, ClientConfig cfg,
@@ -147,13 +167,36 @@ asio::awaitable<void> Client::Impl::sleep(Clock::duration duration) {
   }
 }
 
-asio::awaitable<void> Client::Impl::pace() {
+asio::awaitable<void> Client::Impl::pace(const Call& call) {
+  const auto started = Clock::now();
   while (!stopping) {
     const auto slot = limiter->bucket().reserve(Clock::now());
     co_await sleep(slot.at - Clock::now());
     if (!limiter->bucket().voided(slot)) {
-      co_return;
+      break;
     }
+  }
+  const double waited = std::chrono::duration<double>(Clock::now() - started).count();
+  if (waited >= 0.001) {
+    if (call.stats) {
+      call.stats->ratelimit_wait_seconds += waited;
+    }
+    if (observer) {
+      observer->on_rate_limit_wait(waited);
+    }
+  }
+}
+
+void Client::Impl::note_exchange(const Call& call, int status, Clock::duration took) {
+  if (RequestStats* stats = call.stats) {
+    ++stats->requests;
+    stats->http_429 += status == 429 ? 1 : 0;
+    stats->http_5xx += status >= 500 ? 1 : 0;
+    stats->transport_errors += status == 0 ? 1 : 0;
+  }
+  if (observer) {
+    observer->on_exchange(call.method, call.label, status,
+                          std::chrono::duration<double>(took).count());
   }
 }
 
@@ -181,6 +224,9 @@ void Client::Impl::observe(const HttpResponse& response) {
   auto remaining = header_int(response, "X-Ratelimit-Remaining");
   if (response.status == 429) {
     remaining = 0;  // whatever the header says, the server wants a pause
+  }
+  if (observer && remaining) {
+    observer->on_rate_limit_remaining(*remaining);
   }
   limiter->bucket().observe(remaining, header_int(response, "X-Ratelimit-Reset"),
                             limiter->in_flight() - 1,  // the others: this one is answered
@@ -210,7 +256,9 @@ asio::awaitable<Result<json>> Client::Impl::attempt(const Call& call, std::strin
   const auto started = Clock::now();
   const InFlight on_the_wire(*limiter);  // until this attempt returns
   auto response = co_await http->send(make_request(call, api.path, std::move(auth.value())));
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  const auto took = Clock::now() - started;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took);
+  note_exchange(call, response ? response->status : 0, took);
   if (!response) {
     spdlog::debug("Emarsys {} {} failed after {} ms: {}", call.method, call.endpoint, ms.count(),
                   response.error().message);
@@ -228,7 +276,7 @@ asio::awaitable<Result<json>> Client::Impl::call(const Call& call) {
   }
   bool token_renewed = false;
   for (int attempt_no = 1;; ++attempt_no) {
-    co_await pace();
+    co_await pace(call);
     if (stopping) {
       co_return stopped_error(call);
     }
@@ -254,6 +302,12 @@ asio::awaitable<Result<json>> Client::Impl::call(const Call& call) {
       co_return error;
     }
     const auto delay = retry_delay(error, attempt_no);
+    if (call.stats) {
+      ++call.stats->retries;
+    }
+    if (observer) {
+      observer->on_retry(call.label, to_string(error.code));
+    }
     spdlog::debug("Emarsys {} {}: attempt {} failed ({}), retrying in {} ms", call.method,
                   call.endpoint, attempt_no, to_string(error.code),
                   std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
@@ -271,8 +325,10 @@ Task<T> Client::Impl::run(Call call, Parse parse) {
 }
 
 Client::Client(asio::any_io_executor executor, ClientConfig config,
-               std::shared_ptr<SharedRateLimiter> limiter)
-    : m_impl(std::make_unique<Impl>(std::move(executor), std::move(config), std::move(limiter))) {}
+               std::shared_ptr<SharedRateLimiter> limiter, std::shared_ptr<ClientObserver> observer)
+    : m_impl(std::make_unique<Impl>(std::move(executor), std::move(config), std::move(limiter))) {
+  m_impl->observer = std::move(observer);
+}
 
 Client::~Client() = default;
 
@@ -290,41 +346,46 @@ void Client::stop_retrying() {
   }
 }
 
-Task<std::vector<Field>> Client::list_fields() {
-  return m_impl->run<std::vector<Field>>({"GET", "/field", ""}, parse_fields);
+Task<std::vector<Field>> Client::list_fields(RequestStats* stats) {
+  return m_impl->run<std::vector<Field>>({"GET", "/field", "", stats}, parse_fields);
 }
 
 Task<std::int64_t> Client::create_field(const std::string& name,
-                                        const std::string& application_type) {
+                                        const std::string& application_type,
+                                        RequestStats* stats) {
   std::string body = json{{"name", name}, {"application_type", application_type}}.dump();
-  return m_impl->run<std::int64_t>({"POST", "/field", std::move(body)}, parse_created_id);
+  return m_impl->run<std::int64_t>({"POST", "/field", std::move(body), stats}, parse_created_id);
 }
 
-Task<std::vector<ContactList>> Client::list_contact_lists() {
-  return m_impl->run<std::vector<ContactList>>({"GET", "/contactlist", ""}, parse_contact_lists);
+Task<std::vector<ContactList>> Client::list_contact_lists(RequestStats* stats) {
+  return m_impl->run<std::vector<ContactList>>({"GET", "/contactlist", "", stats},
+                                               parse_contact_lists);
 }
 
-Task<ContactsResult> Client::update_contacts(std::string contacts_json) {
+Task<ContactsResult> Client::update_contacts(std::string contacts_json, RequestStats* stats) {
   std::string body = R"({"key_id":"3","contacts":)" + contacts_json + "}";
-  return m_impl->run<ContactsResult>({"PUT", "/contact?create_if_not_exists=0", std::move(body)},
-                             parse_contacts_result);
+  return m_impl->run<ContactsResult>(
+      {"PUT", "/contact?create_if_not_exists=0", std::move(body), stats}, parse_contacts_result);
 }
 
 Task<ContactsResult> Client::create_contacts(std::string contacts_json,
-                                             std::optional<std::int64_t> contact_list_id) {
+                                             std::optional<std::int64_t> contact_list_id,
+                                             RequestStats* stats) {
   std::string body = R"({"key_id":"3","contacts":)" + contacts_json;
   if (contact_list_id) {
     body += R"(,"contact_list_id":)" + std::to_string(*contact_list_id);
   }
   body += "}";
-  return m_impl->run<ContactsResult>({"POST", "/contact", std::move(body)}, parse_contacts_result);
+  return m_impl->run<ContactsResult>({"POST", "/contact", std::move(body), stats},
+                                     parse_contacts_result);
 }
 
 Task<ListAddResult> Client::add_to_list(std::int64_t list_id,
-                                        const std::vector<std::string>& emails) {
+                                        const std::vector<std::string>& emails,
+                                        RequestStats* stats) {
   std::string body = json{{"key_id", "3"}, {"external_ids", emails}}.dump();
   return m_impl->run<ListAddResult>(
-      {"POST", "/contactlist/" + std::to_string(list_id) + "/add", std::move(body)},
+      {"POST", "/contactlist/" + std::to_string(list_id) + "/add", std::move(body), stats},
       parse_list_add);
 }
 

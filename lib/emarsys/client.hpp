@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -89,35 +90,69 @@ struct ListAddResult {
   std::vector<ContactError> errors;
 };
 
+// What the requests of one run cost, for its run_finished log line: give
+// the same RequestStats to every call of the run. Updated on the executor.
+struct RequestStats {
+  std::int64_t requests = 0;          // HTTP exchanges, retries included
+  std::int64_t http_429 = 0;
+  std::int64_t http_5xx = 0;
+  std::int64_t transport_errors = 0;  // no reply: connect error, reset, timeout
+  std::int64_t retries = 0;
+  double ratelimit_wait_seconds = 0;  // held by the API user's rate limiter
+};
+
+// Told about every exchange of a Client, for metrics; called on the executor.
+// `endpoint` is the path template ("/contact", "/contactlist/{id}/add"),
+// never an id or a query.
+class ClientObserver {
+ public:
+  virtual ~ClientObserver() = default;
+  // status 0: no reply came (connect error, reset, timeout).
+  virtual void on_exchange(std::string_view method, std::string_view endpoint, int status,
+                           double seconds) = 0;
+  // A failed attempt that will be retried; `reason` is the Errc name.
+  virtual void on_retry(std::string_view endpoint, std::string_view reason) = 0;
+  virtual void on_rate_limit_wait(double seconds) = 0;
+  // X-Ratelimit-Remaining of a reply (0 after a 429).
+  virtual void on_rate_limit_remaining(std::int64_t remaining) = 0;
+};
+
 class Client {
  public:
   // `limiter` is the API user's limiter, shared with that user's other
   // Clients (see RateLimiters in rate_limiter.hpp); without one the Client
   // makes its own.
+  // `observer` (optional) hears about every exchange.
   Client(boost::asio::any_io_executor executor, ClientConfig config,
-         std::shared_ptr<SharedRateLimiter> limiter = nullptr);
+         std::shared_ptr<SharedRateLimiter> limiter = nullptr,
+         std::shared_ptr<ClientObserver> observer = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
+  // Every call counts its exchanges in `stats` when given (see RequestStats).
+
   // GET /field
-  Task<std::vector<Field>> list_fields();
+  Task<std::vector<Field>> list_fields(RequestStats* stats = nullptr);
   // POST /field {"name","application_type"}; returns the new field id.
-  Task<std::int64_t> create_field(const std::string& name, const std::string& application_type);
+  Task<std::int64_t> create_field(const std::string& name, const std::string& application_type,
+                                  RequestStats* stats = nullptr);
   // GET /contactlist
-  Task<std::vector<ContactList>> list_contact_lists();
+  Task<std::vector<ContactList>> list_contact_lists(RequestStats* stats = nullptr);
 
   // `contacts_json` is the JSON text of an array of contact objects keyed by
   // field id, each holding "3" (the email), at most 1000 and 8 MB.
   // PUT /contact with key_id 3, create_if_not_exists=0: unknown contacts come
   // back as 2008 errors.
-  Task<ContactsResult> update_contacts(std::string contacts_json);
+  Task<ContactsResult> update_contacts(std::string contacts_json, RequestStats* stats = nullptr);
   // POST /contact with key_id 3 (and contact_list_id when given, which adds
   // exactly the created contacts to that list). Existing ones give 2009.
   Task<ContactsResult> create_contacts(std::string contacts_json,
-                                       std::optional<std::int64_t> contact_list_id);
+                                       std::optional<std::int64_t> contact_list_id,
+                                       RequestStats* stats = nullptr);
   // POST /contactlist/{id}/add with key_id 3.
-  Task<ListAddResult> add_to_list(std::int64_t list_id, const std::vector<std::string>& emails);
+  Task<ListAddResult> add_to_list(std::int64_t list_id, const std::vector<std::string>& emails,
+                                  RequestStats* stats = nullptr);
 
   const ClientConfig& config() const;
   const std::shared_ptr<SharedRateLimiter>& rate_limiter() const;

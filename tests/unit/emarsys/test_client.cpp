@@ -249,3 +249,49 @@ TEST_CASE("OAuth gives up when the renewed token is refused too", "[emarsys][cli
   CHECK(fields.error().code == Errc::auth_failed);
   CHECK(server.received.size() == 4);
 }
+
+namespace {
+
+struct RecordingObserver : ClientObserver {
+  std::vector<std::string> exchanges;  // "METHOD endpoint status"
+  std::vector<std::string> retries;    // "endpoint reason"
+  std::vector<std::int64_t> remaining;
+  void on_exchange(std::string_view method, std::string_view endpoint, int status,
+                   double seconds) override {
+    CHECK(seconds >= 0);
+    exchanges.push_back(std::string(method) + " " + std::string(endpoint) + " " +
+                        std::to_string(status));
+  }
+  void on_retry(std::string_view endpoint, std::string_view reason) override {
+    retries.push_back(std::string(endpoint) + " " + std::string(reason));
+  }
+  void on_rate_limit_wait(double) override {}
+  void on_rate_limit_remaining(std::int64_t left) override { remaining.push_back(left); }
+};
+
+}  // namespace
+
+TEST_CASE("the observer and the run's stats hear of every exchange, ids left out",
+          "[emarsys][client]") {
+  asio::io_context io;
+  const std::string added =
+      R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":"1","errors":[]}})";
+  FakeServer server(io, {answer(503, k_busy), answer(429, k_busy, "X-Ratelimit-Reset: 0\r\n"),
+                         answer(200, added, "X-Ratelimit-Remaining: 41\r\n")});
+  auto observer = std::make_shared<RecordingObserver>();
+  Client client(io.get_executor(), wsse_config(server), nullptr, observer);
+  RequestStats stats;
+  auto result = run(io, client.add_to_list(900337462, {"a@x.com"}, &stats));
+  REQUIRE(result);
+  CHECK(observer->exchanges == std::vector<std::string>{"POST /contactlist/{id}/add 503",
+                                                        "POST /contactlist/{id}/add 429",
+                                                        "POST /contactlist/{id}/add 200"});
+  CHECK(observer->retries == std::vector<std::string>{"/contactlist/{id}/add transient",
+                                                      "/contactlist/{id}/add rate_limited"});
+  CHECK(observer->remaining.back() == 41);
+  CHECK(stats.requests == 3);
+  CHECK(stats.http_5xx == 1);
+  CHECK(stats.http_429 == 1);
+  CHECK(stats.retries == 2);
+  CHECK(stats.transport_errors == 0);
+}
