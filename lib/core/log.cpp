@@ -26,7 +26,8 @@ namespace {
 constexpr char k_event_marker = '\x1e';
 
 // Keys every JSON line has; a field of the same name is renamed field_<name>.
-constexpr std::array<std::string_view, 4> k_line_keys = {"ts", "level", "msg", "pid"};
+constexpr std::array<std::string_view, 6> k_line_keys = {"ts",  "level",   "msg",
+                                                         "pid", "version", "logger"};
 
 struct EventView {
   std::string_view event;
@@ -182,7 +183,8 @@ std::unique_ptr<spdlog::formatter> make_log_formatter(std::string_view format, b
   const std::string prefix = to_journal ? "%N" : "";
   if (format == "json") {
     formatter->add_flag<JsonMessageFlag>('j').add_flag<JsonFieldsFlag>('k').set_pattern(
-        prefix + R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":%j,"pid":%P%k})");
+        prefix + R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":%j,"pid":%P,"version":)" +
+        json_string(EMSYNC_VERSION) + R"(,"logger":"%n"%k})");
   } else {
     formatter->add_flag<TextMessageFlag>('q').set_pattern(
         prefix + (to_journal ? "%l %q" : "%Y-%m-%dT%H:%M:%S.%eZ %l %q"));

@@ -24,8 +24,10 @@ Result<void> setup_logging(const std::string& level, const std::string& format);
 // `fields` a flat JSON object (strings, numbers, booleans, null).
 // json format:  {"ts":...,"level":...,"msg":"<event>","pid":...,<fields...>}  (fields at top level)
 // text format:  "<ts> <level> <event> key=value key=value ..." (logfmt; values with spaces or quotes quoted and escaped)
-// A field named like a key every line has (ts, level, msg, pid) is written as
-// field_<name>, so no line has a key twice. null `fields` means none.
+// Every JSON line also has "version" (the project version) and "logger" (the
+// logger's name, "emsyncd"). A field named like a key every line has (ts,
+// level, msg, pid, version, logger) is written as field_<name>, so no line has
+// a key twice. null `fields` means none.
 void log_event(spdlog::level::level_enum level, std::string_view event, const nlohmann::json& fields);
 
 // The formatter setup_logging gives the logger, for tests that format through

@@ -84,6 +84,8 @@ TEST_CASE("json: events put their fields at the top level, next to ts, level, ms
   CHECK(line["level"] == "info");
   CHECK(line["pid"].is_number_integer());
   CHECK(line["ts"].get<std::string>().size() == 24);  // 2024-05-01T10:00:00.123Z
+  CHECK(line["version"] == EMSYNC_VERSION);
+  CHECK(line["logger"] == "emsyncd");
   CHECK(line["run_id"] == 7);
   CHECK(line["activation"] == "crm");
   CHECK(line["ok"] == true);
@@ -101,22 +103,31 @@ TEST_CASE("json: plain spdlog lines and events without fields are one object per
   const auto lines = log.json_lines();
   REQUIRE(lines.size() == 4);
   CHECK(lines[0]["msg"] == "plain 1 with \"quotes\"\nand a newline");
+  for (const auto& line : lines) {
+    CHECK(line["version"] == EMSYNC_VERSION);
+    CHECK(line["logger"] == "emsyncd");
+  }
   CHECK(lines[1]["level"] == "warning");
   CHECK(lines[2]["msg"] == "tick");
-  CHECK(lines[2].size() == 4);
+  CHECK(lines[2].size() == 6);
   CHECK(lines[3]["msg"] == "empty");
   CHECK(lines[3]["level"] == "error");
 }
 
 TEST_CASE("json: a field named like a line key is renamed, never duplicated", "[core][log]") {
   CapturedLog log("json");
-  log_event(spdlog::level::info, "odd", {{"msg", "field"}, {"ts", 1}, {"level", "x"}, {"pid", 2}});
+  log_event(spdlog::level::info, "odd",
+            {{"msg", "field"}, {"ts", 1}, {"level", "x"}, {"pid", 2}, {"version", "v"},
+             {"logger", "l"}});
   const auto line = log.json_lines().at(0);
   CHECK(line["msg"] == "odd");
   CHECK(line["field_msg"] == "field");
   CHECK(line["field_ts"] == 1);
   CHECK(line["field_level"] == "x");
   CHECK(line["field_pid"] == 2);
+  CHECK(line["field_version"] == "v");
+  CHECK(line["field_logger"] == "l");
+  CHECK(line["version"] == EMSYNC_VERSION);
 }
 
 TEST_CASE("text: events are logfmt, values with spaces, quotes or = quoted and escaped",
