@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <optional>
@@ -44,6 +45,66 @@ std::optional<EventView> as_event(const spdlog::details::log_msg& msg) {
     return std::nullopt;
   }
   return EventView{payload.substr(1, end - 1), payload.substr(end + 1)};
+}
+
+// Lines at info and above go to operators and log pipelines: no email there.
+bool keeps_emails(spdlog::level::level_enum level) { return level < spdlog::level::info; }
+
+bool is_ascii_alnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+// Bytes of UTF-8 sequences count as letters: "jürgen@bücher.de" is one email.
+bool is_local_part_char(unsigned char c) {
+  return is_ascii_alnum(c) || c >= 0x80 || std::string_view("._%+-").find(static_cast<char>(c)) !=
+                                                   std::string_view::npos;
+}
+bool is_domain_char(unsigned char c) { return is_ascii_alnum(c) || c >= 0x80 || c == '.' || c == '-'; }
+
+// A domain with a dot after its first character followed by two letters.
+bool has_top_level_domain(std::string_view domain) {
+  for (auto dot = domain.find('.', 1); dot != std::string_view::npos && dot + 2 < domain.size();
+       dot = domain.find('.', dot + 1)) {
+    const auto letter = [&](std::size_t i) {
+      return std::isalpha(static_cast<unsigned char>(domain[i])) != 0;
+    };
+    if (letter(dot + 1) && letter(dot + 2)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// `text` with every email-like word (local@domain.tld) replaced by "<email>".
+// Errors from a source or from Emarsys may quote a row; this keeps its key
+// out of the lines operators see, whatever the message.
+std::string without_emails(std::string_view text) {
+  std::string out;
+  std::size_t copied = 0;
+  for (auto at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    auto begin = at;
+    while (begin > copied && is_local_part_char(static_cast<unsigned char>(text[begin - 1]))) {
+      --begin;
+    }
+    auto end = at + 1;
+    while (end < text.size() && is_domain_char(static_cast<unsigned char>(text[end]))) {
+      ++end;
+    }
+    if (begin == at || !has_top_level_domain(text.substr(at + 1, end - at - 1))) {
+      continue;
+    }
+    out.append(text.substr(copied, begin - copied));
+    out.append("<email>");
+    copied = end;
+    at = end - 1;
+  }
+  out.append(text.substr(copied));
+  return out;
+}
+
+// A plain (not log_event) line's message, emails removed at info and above.
+std::string plain_message(const spdlog::details::log_msg& msg) {
+  const std::string_view payload(msg.payload.data(), msg.payload.size());
+  return keeps_emails(msg.level) ? std::string(payload) : without_emails(payload);
 }
 
 std::string json_string(std::string_view text) {
@@ -85,8 +146,7 @@ class JsonMessageFlag : public StatelessFlag<JsonMessageFlag> {
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
     const auto event = as_event(msg);
-    append(dest, json_string(event ? event->event
-                                   : std::string_view(msg.payload.data(), msg.payload.size())));
+    append(dest, json_string(event ? std::string(event->event) : plain_message(msg)));
   }
 };
 
@@ -111,7 +171,7 @@ class TextMessageFlag : public StatelessFlag<TextMessageFlag> {
               spdlog::memory_buf_t& dest) override {
     const auto event = as_event(msg);
     if (!event) {
-      dest.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
+      append(dest, plain_message(msg));
       return;
     }
     append(dest, event->event);
@@ -158,21 +218,25 @@ bool stderr_is_journal() {
          is_journal_stream(journal_stream, st.st_dev, st.st_ino);
 }
 
-// The fields as the JSON object text of the payload, line keys renamed.
-std::string fields_text(const nlohmann::json& fields) {
+// The fields as the JSON object text of the payload: line keys renamed, and
+// emails removed from strings unless `level` keeps them.
+std::string fields_text(const nlohmann::json& fields, spdlog::level::level_enum level) {
   if (fields.is_null()) {
     return "{}";
   }
   if (!fields.is_object()) {
-    return fields_text(nlohmann::json{{"fields", fields}});
+    return fields_text(nlohmann::json{{"fields", fields}}, level);
   }
-  nlohmann::json renamed = nlohmann::json::object();
+  nlohmann::json cleaned = nlohmann::json::object();
   for (const auto& [key, value] : fields.items()) {
     const bool clashes =
         std::find(k_line_keys.begin(), k_line_keys.end(), key) != k_line_keys.end();
-    renamed[clashes ? "field_" + key : key] = value;
+    cleaned[clashes ? "field_" + key : key] =
+        value.is_string() && !keeps_emails(level)
+            ? nlohmann::json(without_emails(value.get_ref<const std::string&>()))
+            : value;
   }
-  return renamed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return cleaned.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -231,7 +295,7 @@ void log_event(spdlog::level::level_enum level, std::string_view event,
   payload += k_event_marker;
   payload += event;
   payload += k_event_marker;
-  payload += fields_text(fields);
+  payload += fields_text(fields, level);
   logger->log(level, spdlog::string_view_t(payload.data(), payload.size()));
 }
 

@@ -28,6 +28,11 @@ Result<void> setup_logging(const std::string& level, const std::string& format);
 // logger's name, "emsyncd"). A field named like a key every line has (ts,
 // level, msg, pid, version, logger) is written as field_<name>, so no line has
 // a key twice. null `fields` means none.
+//
+// At info and above, log_event and plain spdlog lines alike write every
+// email-like word (local@domain.tld) of a message or string field as
+// "<email>": no line operators see names a contact, even when an error from a
+// source or from Emarsys quotes one. Debug and trace lines are written as is.
 void log_event(spdlog::level::level_enum level, std::string_view event, const nlohmann::json& fields);
 
 // The formatter setup_logging gives the logger, for tests that format through

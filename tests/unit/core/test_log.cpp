@@ -235,3 +235,38 @@ TEST_CASE("journal: JSON lines start with the priority, then are whole JSON obje
   CHECK(event["msg"] == "run_failed");
   CHECK(event["run_id"] == 3);
 }
+
+TEST_CASE("lines at info and above write every email as <email>; debug lines keep them",
+          "[core][log][privacy]") {
+  CapturedLog log("text");
+  spdlog::info("contact Ann.Lee+tag@Example.COM rejected: 'x@y.io' and jürgen@bücher.de");
+  spdlog::warn("two: a@b.cd,c_d%e@sub.x-y.museum; end a@b.cd");
+  spdlog::error("no email: user@host, @example.com, a@.com, a@b.c, 50% @ 3.14, a@b.1x");
+  spdlog::debug("debug keeps ann@example.com");
+  log_event(spdlog::level::info, "rejected",
+            {{"error", "Invalid email: bob@example.org"}, {"count", 2}});
+  log_event(spdlog::level::debug, "rejected", {{"email", "bob@example.org"}});
+  CHECK(log.lines().size() == 6);
+  std::vector<std::string> messages;
+  for (const auto& line : log.lines()) {
+    messages.push_back(without_timestamp(line));
+  }
+  CHECK(messages == std::vector<std::string>{
+                        "info contact <email> rejected: '<email>' and <email>",
+                        "warning two: <email>,<email>; end <email>",
+                        "error no email: user@host, @example.com, a@.com, a@b.c, 50% @ 3.14, a@b.1x",
+                        "debug debug keeps ann@example.com",
+                        R"(info rejected count=2 error="Invalid email: <email>")",
+                        "debug rejected email=bob@example.org"});
+}
+
+TEST_CASE("json: emails are removed from messages and fields, and the line stays valid JSON",
+          "[core][log][privacy]") {
+  CapturedLog log("json");
+  spdlog::info("\"quoted\"\n\tann@example.com\\");
+  log_event(spdlog::level::warn, "e", {{"error", "row\n\x01x@y.io\""}});
+  const auto lines = log.json_lines();
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0]["msg"] == "\"quoted\"\n\t<email>\\");
+  CHECK(lines[1]["error"] == "row\n\x01<email>\"");
+}
