@@ -1,6 +1,10 @@
 #include "sync_fixture.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <csignal>
+#include <cstdlib>
 
 #include <sqlite3.h>
 
@@ -22,6 +26,31 @@ using namespace std::chrono_literals;
 
 std::string testdata(const std::string& name) {
   return source_dir() + "/tools/emarsys-sim/testdata/" + name;
+}
+
+// $EMSYNC_TEST_LOG_DIR (set by ctest, see CMakeLists.txt), or empty.
+std::filesystem::path test_log_dir() {
+  const char* dir = std::getenv("EMSYNC_TEST_LOG_DIR");
+  return dir == nullptr ? std::filesystem::path() : std::filesystem::path(dir);
+}
+
+// Each test process leaves <pid>.ran there, so the log check (logs_check.cpp)
+// can tell "no test ran" from "tests ran and saved no daemon log".
+[[maybe_unused]] const bool k_marked_as_ran = [] {
+  if (const auto dir = test_log_dir(); !dir.empty()) {
+    write_text_file(dir / (std::to_string(::getpid()) + ".ran"), "");
+  }
+  return true;
+}();
+
+// Saves the whole output of one emsyncd as <pid>-<n>.log in the log dir, for
+// the check that no log line names a secret or, at info and above, an email.
+void save_emsyncd_log(const std::string& text) {
+  static std::atomic<int> saved{0};
+  if (const auto dir = test_log_dir(); !dir.empty()) {
+    write_text_file(dir / (std::to_string(::getpid()) + "-" + std::to_string(++saved) + ".log"),
+                    text);
+  }
 }
 
 }  // namespace
@@ -200,7 +229,10 @@ nlohmann::json daemon_config(const TempDir& dir, nlohmann::json sources,
 CommandResult run_emsyncd(const TempDir& dir, const nlohmann::json& config) {
   const auto path = dir.path() / "bad-config.json";
   write_text_file(path, config.dump(2));
-  return run_command({EMSYNCD_PATH, "--config", path.string()}, {}, std::chrono::seconds(20));
+  auto result =
+      run_command({EMSYNCD_PATH, "--config", path.string()}, {}, std::chrono::seconds(20));
+  save_emsyncd_log(result.stderr_text + result.stdout_text);
+  return result;
 }
 
 Daemon::Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destinations,
@@ -225,11 +257,14 @@ Daemon::Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destin
     }
     std::this_thread::sleep_for(50ms);
   }
+  m_process->terminate(10s);
+  save_emsyncd_log(m_process->stderr_text());
   throw std::runtime_error("emsyncd did not start: " + m_process->stderr_text());
 }
 
 Daemon::~Daemon() {
   const int code = m_process->terminate(10s);
+  save_emsyncd_log(m_process->stderr_text());
   if (code != 0 && code != 128 + SIGKILL) {  // a test's own kill -9 is no news
     std::fprintf(stderr, "emsyncd exited with %d; its log:\n%s\n", code,
                  m_process->stderr_text().c_str());

@@ -22,6 +22,9 @@ inline constexpr const char* k_wsse_user = "acme001";
 inline constexpr const char* k_wsse_secret = "wsse-secret-value";
 inline constexpr const char* k_oauth_client = "acme-client";
 inline constexpr const char* k_oauth_secret = "oauth-secret-value";
+// A WSSE secret the simulator refuses, and one written into a config (refused).
+inline constexpr const char* k_wrong_wsse_secret = "not-the-wsse-secret";
+inline constexpr const char* k_inline_secret = "inline-secret-4711";
 
 void write_text_file(const std::filesystem::path& path, const std::string& text);
 // The whole file, or "" when it does not exist.

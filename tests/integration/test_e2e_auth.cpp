@@ -77,7 +77,7 @@ TEST_CASE("a wrong WSSE secret fails the run on HTTP 401 and stores nothing", "[
   TempDir dir("emsync-wsse-wrong");
   Simulator sim;
   const json sources = postgres_source("e2e_wsse_wrong", k_rows);
-  const std::string wrong = "not-the-wsse-secret";
+  const std::string wrong = k_wrong_wsse_secret;
   std::optional<Daemon> daemon;
   daemon.emplace(dir, sources, json{{"emarsys", wsse_destination(sim, dir, std::nullopt, wrong)}});
   daemon->apply(people_activation("people", "emarsys", all_people_fields()));
@@ -144,7 +144,7 @@ TEST_CASE("WSSE and OAuth secrets never reach the daemon's log, state DB or comm
 TEST_CASE("a secret written in the config stops emsyncd, naming the key but not the value",
           "[auth][secrets]") {
   TempDir dir("emsync-inline-secret");
-  const std::string inline_secret = "inline-secret-4711";
+  const std::string inline_secret = k_inline_secret;
   const json destination = {{"type", "emarsys"},
                             {"api_url", "http://127.0.0.1:9/api/v2"},
                             {"auth", "wsse"},
