@@ -1,4 +1,4 @@
-// SHA-1, Base64 and random tokens via OpenSSL (see crypto.hpp).
+// SHA-1, SHA-256, Base64 and random tokens via OpenSSL (see crypto.hpp).
 #include "core/crypto.hpp"
 
 #include <openssl/evp.h>
@@ -21,16 +21,20 @@ std::string to_hex(const unsigned char* data, std::size_t size) {
   return out;
 }
 
-}  // namespace
-
-std::string sha1_hex(std::string_view data) {
+std::string digest_hex(std::string_view data, const EVP_MD* type, const char* name) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha1(), nullptr) != 1) {
-    throw std::runtime_error("EVP_Digest(sha1) failed");
+  if (EVP_Digest(data.data(), data.size(), digest, &size, type, nullptr) != 1) {
+    throw std::runtime_error(std::string("EVP_Digest(") + name + ") failed");
   }
   return to_hex(digest, size);
 }
+
+}  // namespace
+
+std::string sha1_hex(std::string_view data) { return digest_hex(data, EVP_sha1(), "sha1"); }
+
+std::string sha256_hex(std::string_view data) { return digest_hex(data, EVP_sha256(), "sha256"); }
 
 std::string base64_encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');

@@ -1,5 +1,6 @@
-// SHA-1, Base64 and CSPRNG hex via OpenSSL: what WSSE and OAuth need, shared by
-// the Emarsys client and the simulator.
+// SHA-1, SHA-256, Base64 and CSPRNG hex via OpenSSL: what WSSE and OAuth need,
+// shared by the Emarsys client and the simulator, and the hashed row keys of
+// rejected rows.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,10 @@ namespace emsync {
 
 // Lower-case hex of the SHA-1 digest of `data` (40 characters).
 std::string sha1_hex(std::string_view data);
+
+// Lower-case hex of the SHA-256 digest of `data` (64 characters), as
+// `sha256sum` prints it.
+std::string sha256_hex(std::string_view data);
 
 // Standard Base64 with '=' padding.
 std::string base64_encode(std::string_view data);

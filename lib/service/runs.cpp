@@ -143,7 +143,8 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& 
                            tools->query_options, tools->new_contacts_list_id,
                            m_spool_dir,    active.cancel.get(),
                            active.progress.get(),
-                           m_config.park_after_rejections};
+                           m_config.park_after_rejections,
+                           m_config.rejected_row_keys == config::Config::RowKeys::hashed};
   const UnixMillis started_at = now_millis();
   (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, started_at); });
   if (auto plan = m_plans.find(name); plan != m_plans.end()) {

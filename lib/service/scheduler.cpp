@@ -1,5 +1,6 @@
 // Service schedules and lifecycle loops: the 1 s scheduler tick (which also
-// pings the systemd watchdog), the shutdown drain, and the status line.
+// pings the systemd watchdog), run history pruning, the shutdown drain, and
+// the status line.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/redirect_error.hpp>
@@ -17,6 +18,12 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 namespace {
+
+constexpr UnixMillis k_millis_per_day = 24 * 60 * 60 * 1000;
+constexpr auto k_prune_interval = std::chrono::hours(1);
+// Bounds of one prune transaction: a few milliseconds of write lock.
+constexpr int k_prune_max_runs = 500;
+constexpr std::int64_t k_prune_max_rejections = 20000;
 
 schedule::TimePoint to_time_point(UnixMillis t) {
   return schedule::TimePoint{duration_cast<seconds>(milliseconds(t))};
@@ -108,6 +115,41 @@ asio::awaitable<void> Service::schedule_loop() {
       }
     }
     co_await sleep_for(m_io, seconds(1));
+  }
+}
+
+asio::awaitable<void> Service::history_loop() {
+  while (!m_stopping) {
+    if (m_config.run_history_days > 0) {  // read each time: reload may change it
+      co_await prune_history(now_millis() - m_config.run_history_days * k_millis_per_day);
+    }
+    co_await sleep_for(m_io, k_prune_interval);
+  }
+}
+
+asio::awaitable<void> Service::prune_history(UnixMillis finished_before) {
+  store::PrunedRuns total;
+  while (!m_stopping) {
+    auto chunk = co_await on_pool(m_pool, [&] {
+      return m_store->prune_runs(finished_before, k_prune_max_runs, k_prune_max_rejections);
+    });
+    if (!chunk) {
+      spdlog::warn("run history: cannot prune the runs finished before {} (tried again in an "
+                   "hour): {}",
+                   format_rfc3339(finished_before), chunk.error().message);
+      break;
+    }
+    total.runs += chunk->runs;
+    total.rejections += chunk->rejections;
+    if (chunk->runs == 0) {
+      break;
+    }
+  }
+  if (total.runs > 0) {
+    spdlog::info("run history: pruned {} run(s) and {} rejected row(s) finished before {} "
+                 "(run_history_days {})",
+                 total.runs, total.rejections, format_rfc3339(finished_before),
+                 m_config.run_history_days);
   }
 }
 

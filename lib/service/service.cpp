@@ -164,6 +164,7 @@ Result<void> Service::start() {
   EMSYNC_TRY(m_server->start());
   asio::co_spawn(m_io, schedule_loop(), asio::detached);
   asio::co_spawn(m_io, auto_resume_loop(), asio::detached);
+  asio::co_spawn(m_io, history_loop(), asio::detached);
   notify::ready(status_line());
   return ok();
 }

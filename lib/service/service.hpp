@@ -168,6 +168,12 @@ class Service {
   // Rebuilds m_plans from the stored activations (at start-up and after apply/delete).
   boost::asio::awaitable<void> refresh_plans();
   boost::asio::awaitable<void> schedule_loop();
+  // At start-up, then hourly: prunes the runs that finished more than
+  // run_history_days ago (none when 0), with their rejected rows.
+  boost::asio::awaitable<void> history_loop();
+  // Prunes them in bounded chunks (StateStore::prune_runs), so that batch
+  // commits of running runs get the state DB in between; logs the totals.
+  boost::asio::awaitable<void> prune_history(UnixMillis finished_before);
   boost::asio::awaitable<void> drain_then(std::function<void()> on_stopped);
   // Reloads the config; the result says what changed, the error why not.
   boost::asio::awaitable<Result<std::string>> reload();

@@ -57,6 +57,20 @@ constexpr Entry k_queries[] = {
     {Query::interrupt_unfinished_runs,
      "UPDATE runs SET status = 'interrupted', finished_at = ?1 "
      "WHERE status IN ('queued', 'running')"},
+    // The oldest finished runs before ?1 that are neither their activation's
+    // latest run nor its latest succeeded one, at most ?2, with their
+    // rejected counters. The max(id) lookups use runs_by_activation; the
+    // scan in id order stops at ?2 rows (finished_at has no index: only the
+    // last, empty call reads the whole runs table, one row per run).
+    {Query::prunable_runs,
+     "SELECT r.id, r.rejected FROM runs AS r "
+     "WHERE r.status NOT IN ('queued', 'running') AND r.finished_at < ?1 "
+     "AND r.id < (SELECT max(id) FROM runs WHERE activation_id = r.activation_id) "
+     "AND r.id IS NOT (SELECT max(id) FROM runs "
+     "WHERE activation_id = r.activation_id AND status = 'succeeded') "
+     "ORDER BY r.id LIMIT ?2"},
+    {Query::delete_run_rejections, "DELETE FROM rejections WHERE run_id = ?1"},
+    {Query::delete_run, "DELETE FROM runs WHERE id = ?1"},
     {Query::load_contact,
      "SELECT contact_hash, field_hashes FROM contact_state "
      "WHERE activation_id = ?1 AND email = ?2"},

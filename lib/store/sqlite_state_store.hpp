@@ -36,6 +36,8 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<RunRecord>> list_runs(std::int64_t activation_id, int limit) override;
   Result<std::optional<RunRecord>> find_run(std::int64_t run_id) override;
   Result<int> mark_unfinished_runs_interrupted(UnixMillis now) override;
+  Result<PrunedRuns> prune_runs(UnixMillis finished_before, int max_runs,
+                                std::int64_t max_rejections) override;
 
   Result<std::vector<std::optional<ContactState>>> load_contacts(
       std::int64_t activation_id, const std::vector<std::string>& emails) override;

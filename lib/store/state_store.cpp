@@ -331,4 +331,47 @@ Result<int> SqliteStateStore::mark_unfinished_runs_interrupted(UnixMillis now) {
   return static_cast<int>(m_db.changes());
 }
 
+Result<PrunedRuns> SqliteStateStore::prune_runs(UnixMillis finished_before, int max_runs,
+                                                std::int64_t max_rejections) {
+  std::lock_guard lock(m_mutex);
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  // The oldest prunable runs, as many as fit in max_rejections (at least one).
+  std::vector<std::int64_t> run_ids;
+  {
+    auto select = use(Query::prunable_runs);
+    select->bind_all(finished_before, std::int64_t{max_runs});
+    std::int64_t rejections = 0;
+    for (;;) {
+      auto row = select->step();
+      if (!row) {
+        return row.error();
+      }
+      if (!*row) {
+        break;
+      }
+      rejections += select->get_int64(1);
+      if (!run_ids.empty() && rejections > max_rejections) {
+        break;
+      }
+      run_ids.push_back(select->get_int64(0));
+    }
+  }
+  PrunedRuns pruned;
+  for (const std::int64_t run_id : run_ids) {
+    auto rejections = use(Query::delete_run_rejections);
+    rejections->bind_all(run_id);
+    EMSYNC_TRY(rejections->run());
+    pruned.rejections += m_db.changes();
+    auto run = use(Query::delete_run);
+    run->bind_all(run_id);
+    EMSYNC_TRY(run->run());
+    pruned.runs += m_db.changes();
+  }
+  EMSYNC_TRY(transaction->commit());
+  return pruned;
+}
+
 }  // namespace emsync::store

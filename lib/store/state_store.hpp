@@ -1,9 +1,9 @@
 // StateStore: everything emsync remembers, in one SQLite database (WAL).
 //
 // Holds activations (as applied), runs (one row per run, with the run
-// report's counters), per-contact state (a contact hash and one hash per
-// mapped field, for change detection) and rejected rows (for
-// `emsyncctl errors`). All SQL of the state DB lives in queries.cpp;
+// report's counters; pruned after run_history_days), per-contact state (a
+// contact hash and one hash per mapped field, for change detection) and
+// rejected rows (for `emsyncctl errors`). All SQL of the state DB lives in queries.cpp;
 // the schema is created and upgraded by the numbered migrations in schema/
 // (compiled into the binary), tracked with PRAGMA user_version.
 //
@@ -76,7 +76,8 @@ struct RunRecord {
 };
 
 // A row that was not sent, and why. `row_key` is the normalised email when
-// there is one, else "row <n>" (1-based position in the model's result).
+// there is one (its hash under rejected_row_keys hashed), else "row <n>"
+// (1-based position in the model's result).
 struct Rejection {
   std::int64_t run_id = 0;
   std::string row_key;
@@ -115,6 +116,12 @@ struct RejectionStreak {
   std::string code;
   std::uint64_t contact_hash = 0;
   int streak = 0;
+};
+
+// What one prune_runs() call deleted.
+struct PrunedRuns {
+  std::int64_t runs = 0;
+  std::int64_t rejections = 0;  // rejected rows of those runs
 };
 
 // One state-changing admin command, as the audit log keeps it.
@@ -170,6 +177,18 @@ class StateStore {
   // Marks runs left `queued` or `running` by a crashed daemon as
   // `interrupted` (finished_at = now); returns how many.
   virtual Result<int> mark_unfinished_runs_interrupted(UnixMillis now) = 0;
+  // Run history retention: deletes the oldest finished runs whose
+  // finished_at is before `finished_before`, with their rejected rows, in one
+  // transaction. Never an activation's latest run nor its latest succeeded
+  // run (last run and last success, as `list` and the safety valve read
+  // them). One call is one bounded chunk, so the write lock is held briefly:
+  // at most `max_runs` runs, and only as many as fit in `max_rejections`
+  // rejected rows by their counters (at least one run). Call it again until
+  // it prunes nothing. Contact state, rejection streaks and the audit log are
+  // not history: they stay (the audit log is the record of who changed what,
+  // holds no email and grows only with admin commands).
+  virtual Result<PrunedRuns> prune_runs(UnixMillis finished_before, int max_runs,
+                                        std::int64_t max_rejections) = 0;
 
   // -- contact state --
   // The stored states of several contacts (one entry per email, in order,

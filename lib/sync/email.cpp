@@ -84,15 +84,20 @@ Result<void> check_structure(const std::string& email) {
 
 }  // namespace
 
-Result<std::string> normalize_email(std::string_view raw) {
+std::string fold_email(std::string_view raw) {
   std::string email(trim(raw));
-  if (email.empty()) {
-    return make_error(Errc::invalid_input, "email is missing");
-  }
   for (char& c : email) {
     if (c >= 'A' && c <= 'Z') {
       c = static_cast<char>(c - 'A' + 'a');
     }
+  }
+  return email;
+}
+
+Result<std::string> normalize_email(std::string_view raw) {
+  std::string email = fold_email(raw);
+  if (email.empty()) {
+    return make_error(Errc::invalid_input, "email is missing");
   }
   EMSYNC_TRY(check_characters(email));
   EMSYNC_TRY(check_structure(email));

@@ -15,4 +15,8 @@ namespace emsync::sync {
 // "email is missing", "email 'a b@x.com' contains whitespace".
 Result<std::string> normalize_email(std::string_view raw);
 
+// The trimming and lower-casing alone: the email as normalize_email checks it
+// (and quotes it in its errors), valid or not.
+std::string fold_email(std::string_view raw);
+
 }  // namespace emsync::sync

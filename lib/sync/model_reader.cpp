@@ -5,6 +5,7 @@
 #include "core/hash.hpp"
 #include "sync/email.hpp"
 #include "sync/field_plan.hpp"
+#include "sync/row_key.hpp"
 #include "sync/spool.hpp"
 
 namespace emsync::sync {
@@ -55,7 +56,8 @@ class SpoolingSink : public source::RowSink {
     const auto& raw = values[m_email_index];
     auto email = normalize_email(raw ? std::string_view(*raw) : std::string_view());
     if (!email) {
-      return reject(row_number, raw ? "invalid_email" : "missing_email", email.error().message);
+      return reject(row_number, raw ? "invalid_email" : "missing_email", email.error().message,
+                    raw ? fold_email(*raw) : std::string());
     }
     m_snapshot.email_hashes.push_back(hash64(*email));
     m_row.row_number = row_number;
@@ -100,10 +102,15 @@ class SpoolingSink : public source::RowSink {
                                                "' (its columns: " + join_names(columns) + ")");
   }
 
-  Result<void> reject(std::int64_t row_number, std::string code, std::string message) {
+  // `email`: the invalid email the message quotes ("" when none).
+  Result<void> reject(std::int64_t row_number, std::string code, std::string message,
+                      const std::string& email) {
     ++m_snapshot.rejected;
     m_rejections.push_back(
         {m_request.run_id, "row " + std::to_string(row_number), std::move(code), std::move(message)});
+    if (m_env.hash_row_keys) {
+      hide_email(m_rejections.back(), email);
+    }
     return m_rejections.size() >= k_rejection_flush ? flush_rejections() : ok();
   }
 

@@ -18,6 +18,7 @@
 #include "sync/batch_sender.hpp"
 #include "sync/field_plan.hpp"
 #include "sync/model_reader.hpp"
+#include "sync/row_key.hpp"
 #include "sync/safety_valve.hpp"
 
 namespace emsync::sync {
@@ -273,10 +274,20 @@ class Run {
   Result<void> commit(const PreparedBatch& batch, const BatchOutcome& outcome) {
     auto& store = m_env.store;
     EMSYNC_TRY(store.commit_contacts(m_request.activation_id, outcome.acknowledged));
-    EMSYNC_TRY(store.add_rejections(m_request.activation_id, batch.rejections));
-    EMSYNC_TRY(store.add_rejections(m_request.activation_id, outcome.rejections));
+    EMSYNC_TRY(store.add_rejections(m_request.activation_id, as_stored(batch.rejections)));
+    EMSYNC_TRY(store.add_rejections(m_request.activation_id, as_stored(outcome.rejections)));
     EMSYNC_TRY(store.record_rejections(m_request.activation_id, outcome.contact_rejections));
     return store.update_run_counts(m_request.run_id, m_counts);
+  }
+
+  // Contacts' rejections (keyed by email) as the run history keeps them.
+  std::vector<store::Rejection> as_stored(std::vector<store::Rejection> rejections) const {
+    if (m_env.hash_row_keys) {
+      for (auto& rejection : rejections) {
+        hide_email(rejection, rejection.row_key);
+      }
+    }
+    return rejections;
   }
 
   RunOutcome abort(const Error& error) {

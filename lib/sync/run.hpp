@@ -57,6 +57,9 @@ struct RunEnvironment {
   // many runs in a row is skipped (parked) until its data changes or its
   // streak is cleared (emsyncctl retry). 0: never.
   int park_after_rejections = 5;
+  // rejected_row_keys hashed: rejected rows are stored with the email hashed
+  // (row_key.hpp), in their key and their message.
+  bool hash_row_keys = false;
 };
 
 struct RunRequest {

@@ -34,6 +34,33 @@ ContactState state(std::uint64_t contact_hash, std::vector<FieldHash> fields) {
   return ContactState{contact_hash, std::move(fields)};
 }
 
+// A run of `activation` that finished at `finished_at` with `status` and
+// `rejected` rejected rows (stored, and counted in its counters).
+std::int64_t finished_run(StateStore& store, std::int64_t activation, RunStatus status,
+                          UnixMillis finished_at, int rejected = 0) {
+  const std::int64_t run = store.create_run(activation, false, finished_at - 10).value();
+  REQUIRE(store.start_run(run, finished_at - 5));
+  std::vector<Rejection> rejections;
+  for (int i = 1; i <= rejected; ++i) {
+    rejections.push_back({run, "row " + std::to_string(i), "invalid_email", "bad"});
+  }
+  REQUIRE(store.add_rejections(activation, rejections));
+  RunCounts counts;
+  counts.rows_read = counts.rejected = rejected;
+  REQUIRE(store.finish_run(run, status, counts, finished_at, std::nullopt));
+  return run;
+}
+
+// The ids of the activation's runs, oldest first.
+std::vector<std::int64_t> run_ids(StateStore& store, std::int64_t activation) {
+  const std::vector<RunRecord> runs = store.list_runs(activation, 100).value();
+  std::vector<std::int64_t> ids;
+  for (const auto& run : runs) {
+    ids.insert(ids.begin(), run.id);
+  }
+  return ids;
+}
+
 TEST_CASE("apply creates activations and updates the ones that changed", "[store]") {
   Fixture f;
   const ActivationRecord before = f.store->find_activation("crm").value().value();
@@ -307,6 +334,65 @@ TEST_CASE("the audit log keeps who did what, newest first, beyond a deleted acti
   CHECK(entries[1].outcome == "not_found");
   CHECK_FALSE(entries[1].detail.has_value());
   CHECK(f.store->list_audit_entries(10).value().size() == 3);
+}
+
+TEST_CASE("prune_runs deletes old finished runs with their rejected rows, but never an "
+          "activation's latest run or latest succeeded run",
+          "[store]") {
+  Fixture f;
+  const auto old_success = finished_run(*f.store, f.crm, RunStatus::succeeded, 1000, 1);
+  const auto old_failure = finished_run(*f.store, f.crm, RunStatus::failed, 1100, 2);
+  const auto last_success = finished_run(*f.store, f.crm, RunStatus::succeeded, 1200);
+  const auto recent = finished_run(*f.store, f.crm, RunStatus::partial, 5000, 1);
+  const auto latest = finished_run(*f.store, f.crm, RunStatus::failed, 1300);
+  const std::int64_t news = f.add("news");
+  const auto cancelled = finished_run(*f.store, news, RunStatus::cancelled, 1000);
+  const std::int64_t running = f.store->create_run(news, false, 900).value();
+  REQUIRE(f.store->start_run(running, 950));
+  const std::int64_t queued = f.store->create_run(news, false, 960).value();
+  REQUIRE(f.store->commit_contacts(f.crm, {{"a@x.com", state(1, {})}}));
+  REQUIRE(f.store->record_rejections(f.crm, {{"b@x.com", "2007", 7}}));
+  REQUIRE(f.store->add_audit_entry({500, 0, 0, 1, "apply", "crm", "ok", std::nullopt}));
+
+  const PrunedRuns pruned = f.store->prune_runs(2000, 100, 1000).value();
+  CHECK(pruned.runs == 3);
+  CHECK(pruned.rejections == 3);
+  CHECK(run_ids(*f.store, f.crm) == std::vector{last_success, recent, latest});
+  CHECK(run_ids(*f.store, news) == std::vector{running, queued});
+  for (const auto id : {old_success, old_failure, cancelled}) {
+    CHECK(f.store->list_rejections(id == cancelled ? news : f.crm, id).value().empty());
+  }
+  CHECK(f.store->list_rejections(f.crm, recent).value().size() == 1);
+  CHECK(f.store->count_contacts(f.crm).value() == 1);
+  CHECK(f.store->list_parked(f.crm, 1).value().size() == 1);
+  CHECK(f.store->list_audit_entries(10).value().size() == 1);
+
+  const PrunedRuns again = f.store->prune_runs(2000, 100, 1000).value();
+  CHECK(again.runs == 0);
+  CHECK(again.rejections == 0);
+}
+
+TEST_CASE("prune_runs takes bounded chunks: at most max_runs runs, within max_rejections "
+          "rejected rows but at least one run",
+          "[store]") {
+  Fixture f;
+  for (const int rejected : {3, 1, 1, 0, 0}) {
+    finished_run(*f.store, f.crm, RunStatus::failed, 1000, rejected);
+  }
+  const auto latest = finished_run(*f.store, f.crm, RunStatus::succeeded, 1000);
+  struct Chunk {
+    int max_runs;
+    std::int64_t max_rejections;
+    std::int64_t runs, rejections;
+  };
+  for (const Chunk& chunk : {Chunk{10, 1, 1, 3}, Chunk{2, 100, 2, 2}, Chunk{10, 0, 2, 0},
+                             Chunk{10, 1000, 0, 0}}) {
+    const PrunedRuns pruned =
+        f.store->prune_runs(2000, chunk.max_runs, chunk.max_rejections).value();
+    CHECK(pruned.runs == chunk.runs);
+    CHECK(pruned.rejections == chunk.rejections);
+  }
+  CHECK(run_ids(*f.store, f.crm) == std::vector{latest});
 }
 
 }  // namespace
