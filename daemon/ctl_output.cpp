@@ -154,6 +154,9 @@ void print_status(const json& result) {
       {{"version", text(result, "version")},
        {"started_at", text(result, "started_at")},
        {"uptime", uptime.is_number_integer() ? format_uptime(uptime.get<std::int64_t>()) : "-"},
+       {"health", result.value("health", "") == "degraded"
+                      ? "DEGRADED: " + text(result, "degraded_reason")
+                      : text(result, "health")},
        {"config", text(result, "config_path") + " (generation " +
                       text(result, "config_generation") + ", loaded " +
                       text(result, "config_loaded_at") + ")"},

@@ -135,6 +135,12 @@ int run_exit_code(const Args& args, const json& report) {
   return status == "partial" ? k_exit_partial : k_exit_failed;
 }
 
+// A degraded daemon (its state DB cannot be written) exits 1, for scripts.
+int status_exit_code(const Args&, const json& status) {
+  return status.is_object() && status.value("health", "") == "degraded" ? k_exit_failed
+                                                                         : k_exit_ok;
+}
+
 void declare_runs(CLI::App& sub, Args& args) {
   add_name(sub, args);
   sub.add_option("--limit", args.limit, "at most this many runs")
@@ -190,9 +196,9 @@ void print(const Args&, const json& result) {
 const Command k_commands[] = {
   {"ping", "check that emsyncd answers; print its version and uptime",
    no_args, no_params, print<ctl::print_ping>, nullptr},
-  {"status", "daemon version, uptime, config, activations by state, runs in progress with "
-             "rows done, rows/s and ETA",
-   no_args, no_params, print<ctl::print_status>, nullptr},
+  {"status", "daemon version, uptime, health (ok, or degraded with the reason: exit 1), "
+             "config, activations by state, runs in progress with rows done, rows/s and ETA",
+   no_args, no_params, print<ctl::print_status>, status_exit_code},
   {"apply", "create or update activations from a JSON file (- for stdin)",
    declare_apply, apply_params, print<ctl::print_applied>, nullptr},
   {"list", "list activations with their state and last run",

@@ -11,6 +11,7 @@ packages=(
   libhowardhinnant-date-dev tzdata
   postgresql curl jq bsdextrautils sqlite3
   systemd # systemd-analyze, systemd-sysusers, systemd-tmpfiles: the systemd.units test
+  prometheus # promtool: the observability test checks a real scrape with `promtool check metrics`
 )
 
 missing=()

@@ -31,7 +31,8 @@ constexpr auto k_request_timeout = std::chrono::seconds(10);
 }  // namespace
 
 struct detail::EndpointState {
-  EndpointState(asio::any_io_executor ex, std::string host, std::uint16_t port, EndpointHandlers handlers)
+  EndpointState(asio::any_io_executor ex, std::string host, std::uint16_t port,
+                EndpointHandlers handlers)
       : executor(std::move(ex)),
         host(std::move(host)),
         port(port),
@@ -163,7 +164,7 @@ asio::awaitable<void> accept_loop(StatePtr state) {
 HttpEndpoint::HttpEndpoint(asio::any_io_executor executor, std::string host, std::uint16_t port,
                            EndpointHandlers handlers)
     : m_state(std::make_shared<detail::EndpointState>(std::move(executor), std::move(host), port,
-                                      std::move(handlers))) {}
+                                                      std::move(handlers))) {}
 
 HttpEndpoint::~HttpEndpoint() { stop(); }
 

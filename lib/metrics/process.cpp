@@ -86,11 +86,11 @@ ProcessMetrics::ProcessMetrics(Registry& registry)
                 .with({})),
       m_resident(registry.gauge("process_resident_memory_bytes", "Resident memory size in bytes.")
                      .with({})),
-      m_virtual(registry.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.")
-                    .with({})),
+      m_virtual(
+          registry.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.").with({})),
       m_open_fds(registry.gauge("process_open_fds", "Open file descriptors.").with({})),
-      m_max_fds(registry.gauge("process_max_fds", "Maximum number of open file descriptors.")
-                    .with({})),
+      m_max_fds(
+          registry.gauge("process_max_fds", "Maximum number of open file descriptors.").with({})),
       m_start_time(registry
                        .gauge("process_start_time_seconds",
                               "Start time of the process since the unix epoch, in seconds.")
@@ -100,9 +100,9 @@ ProcessMetrics::ProcessMetrics(Registry& registry)
 
 void ProcessMetrics::update() {
   static const double boot_time = boot_time_seconds();
-  const auto stats = parse_proc_stat(read_file("/proc/self/stat"),
-                                     static_cast<double>(::sysconf(_SC_CLK_TCK)),
-                                     static_cast<double>(::sysconf(_SC_PAGESIZE)), boot_time);
+  const auto stats =
+      parse_proc_stat(read_file("/proc/self/stat"), static_cast<double>(::sysconf(_SC_CLK_TCK)),
+                      static_cast<double>(::sysconf(_SC_PAGESIZE)), boot_time);
   if (stats) {
     m_cpu.add(stats->cpu_seconds - m_cpu_reported);
     m_cpu_reported = std::max(m_cpu_reported, stats->cpu_seconds);

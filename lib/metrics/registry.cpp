@@ -21,8 +21,8 @@ bool is_valid_name(std::string_view name) {
     return false;
   }
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == ':';
   });
 }
 
@@ -59,15 +59,16 @@ std::string escape(std::string_view text, bool quotes) {
 }
 
 // {a="x",b="y"} plus an optional extra label (le for buckets); "" when empty.
-std::string label_text(const std::vector<std::string>& names, const std::vector<std::string>& values,
-                       std::string_view extra_name = {}, std::string_view extra_value = {}) {
+std::string label_text(const std::vector<std::string>& names,
+                       const std::vector<std::string>& values, std::string_view extra_name = {},
+                       std::string_view extra_value = {}) {
   std::string out;
   for (std::size_t i = 0; i < names.size(); ++i) {
     out += (out.empty() ? "{" : ",") + names[i] + "=\"" + escape(values[i], true) + "\"";
   }
   if (!extra_name.empty()) {
-    out += (out.empty() ? "{" : ",") + std::string(extra_name) + "=\"" +
-           std::string(extra_value) + "\"";
+    out += (out.empty() ? "{" : ",") + std::string(extra_name) + "=\"" + std::string(extra_value) +
+           "\"";
   }
   return out.empty() ? out : out + "}";
 }

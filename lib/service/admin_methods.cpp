@@ -209,7 +209,8 @@ asio::awaitable<Response> Service::handle_run(const Request& request) {
     co_return Response::from_error(a.error());
   }
   auto ticket =
-      co_await request_run(*a, param_or(request, "full", false), param_or(request, "force", false));
+      co_await request_run(*a, Trigger::manual, param_or(request, "full", false),
+                           param_or(request, "force", false));
   if (!ticket) {
     co_return Response::from_error(ticket.error());
   }

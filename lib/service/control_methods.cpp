@@ -127,6 +127,8 @@ asio::awaitable<Response> Service::handle_status(const Request&) {
       {{"version", EMSYNC_VERSION},
        {"started_at", timestamp_json(m_started_at)},
        {"uptime_s", (now - m_started_at) / 1000},
+       {"health", m_degraded ? "degraded" : "ok"},
+       {"degraded_reason", m_degraded ? json(*m_degraded) : json(nullptr)},
        {"config_path", m_config_path},
        {"config_generation", m_config_generation},
        {"config_loaded_at", timestamp_json(m_config_loaded_at)},

@@ -6,23 +6,24 @@ nlohmann::json timestamp_json(std::optional<UnixMillis> t) {
   return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
 }
 
+nlohmann::json counts_json(const store::RunCounts& c) {
+  return {{"rows_read", c.rows_read}, {"unchanged", c.unchanged}, {"updated", c.updated},
+          {"inserted", c.inserted},   {"not_found", c.not_found}, {"rejected", c.rejected},
+          {"failed", c.failed}};
+}
+
 nlohmann::json run_report(const store::RunRecord& run) {
-  const auto& c = run.counts;
   const bool started = run.status != store::RunStatus::queued;
-  return {{"run_id", run.id},
-          {"activation", run.activation},
-          {"status", store::to_string(run.status)},
-          {"full", run.full},
-          {"rows_read", c.rows_read},
-          {"unchanged", c.unchanged},
-          {"updated", c.updated},
-          {"inserted", c.inserted},
-          {"not_found", c.not_found},
-          {"rejected", c.rejected},
-          {"failed", c.failed},
-          {"started_at", started ? timestamp_json(run.started_at) : nlohmann::json(nullptr)},
-          {"finished_at", timestamp_json(run.finished_at)},
-          {"error", run.error ? nlohmann::json(*run.error) : nlohmann::json(nullptr)}};
+  nlohmann::json report = {
+      {"run_id", run.id},
+      {"activation", run.activation},
+      {"status", store::to_string(run.status)},
+      {"full", run.full},
+      {"started_at", started ? timestamp_json(run.started_at) : nlohmann::json(nullptr)},
+      {"finished_at", timestamp_json(run.finished_at)},
+      {"error", run.error ? nlohmann::json(*run.error) : nlohmann::json(nullptr)}};
+  report.update(counts_json(run.counts));
+  return report;
 }
 
 }  // namespace emsync::service

@@ -27,9 +27,12 @@ std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& sourc
 }  // namespace
 
 asio::awaitable<Result<Service::RunTicket>> Service::request_run(
-    const store::ActivationRecord& activation, bool full, bool force) {
+    const store::ActivationRecord& activation, Trigger trigger, bool full, bool force) {
   if (m_stopping) {
     co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
+  }
+  if (auto degraded = degraded_error()) {
+    co_return *degraded;
   }
   if (auto joined = m_queue.waiting_run(activation.name)) {
     if (force) {
@@ -49,6 +52,7 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
   if (force) {
     m_forced_runs.insert(*run_id);
   }
+  m_run_triggers[*run_id] = trigger;
   switch (m_queue.submit(activation.name, *run_id)) {
     case RunQueue::Admission::start:
       start_runs({{activation.name, *run_id}});
@@ -60,6 +64,7 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
   }
   // Another request queued a run while this one was being recorded.
   const std::int64_t joined = *m_queue.waiting_run(activation.name);
+  m_run_triggers.erase(*run_id);
   if (m_forced_runs.erase(*run_id) > 0) {
     m_forced_runs.insert(joined);
   }
@@ -115,10 +120,19 @@ Result<Service::RunTools> Service::run_tools(const config::Activation& activatio
 asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& name,
                                                              std::int64_t run_id,
                                                              const ActiveRun& active) {
+  RunSummary summary;
+  summary.run_id = run_id;
+  summary.activation = name;
+  summary.started_at = now_millis();
+  if (auto trigger = m_run_triggers.find(run_id); trigger != m_run_triggers.end()) {
+    summary.trigger = trigger->second;
+    m_run_triggers.erase(trigger);
+  }
   auto fail = [&](const std::string& error) -> asio::awaitable<std::optional<std::string>> {
-    (void)co_await on_pool(m_pool, [&] {
-      return m_store->finish_run(run_id, store::RunStatus::failed, {}, now_millis(), error);
-    });
+    summary.finished_at = now_millis();
+    summary.error = error;
+    co_await record_finish(summary);
+    report_run(summary);
     co_return error;
   };
   auto record = co_await on_pool(m_pool, [&] { return m_store->find_run(run_id); });
@@ -144,31 +158,28 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& 
                            m_spool_dir,    active.cancel.get(),
                            active.progress.get(),
                            m_config.park_after_rejections,
-                           m_config.rejected_row_keys == config::Config::RowKeys::hashed};
-  const UnixMillis started_at = now_millis();
-  (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, started_at); });
+                           m_config.rejected_row_keys == config::Config::RowKeys::hashed,
+                           &summary.requests};
+  summary.started_at = now_millis();
+  (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, summary.started_at); });
   if (auto plan = m_plans.find(name); plan != m_plans.end()) {
-    plan->second.last_start = started_at;  // intervals count from the latest start
+    plan->second.last_start = summary.started_at;  // intervals count from the latest start
   }
   spdlog::info("run {} of activation {} started{}", run_id, name, request.full ? " (full)" : "");
   const sync::RunOutcome outcome = co_await sync::execute_run(request, env);
-  auto finished = co_await on_pool(m_pool, [&] {
-    return m_store->finish_run(run_id, outcome.status, outcome.counts, now_millis(), outcome.error);
-  });
-  const auto& c = outcome.counts;
-  spdlog::info(
-      "run_finished run_id={} activation={} status={} rows_read={} unchanged={} updated={} "
-      "inserted={} not_found={} rejected={} failed={} error={}",
-      run_id, name, store::to_string(outcome.status), c.rows_read, c.unchanged, c.updated,
-      c.inserted, c.not_found, c.rejected, c.failed, outcome.error.value_or("none"));
-  if (!finished) {
-    spdlog::error("run {}: could not record its result: {}", run_id, finished.error().message);
-  }
+  summary.status = outcome.status;
+  summary.counts = outcome.counts;
+  summary.batches = outcome.batches;
+  summary.error = outcome.error;
+  summary.finished_at = now_millis();
+  co_await record_finish(summary);
+  report_run(summary);
   co_return outcome.needs_attention ? outcome.error : std::nullopt;
 }
 
 asio::awaitable<void> Service::cancel_waiting_run(std::int64_t run_id, std::string reason) {
   m_forced_runs.erase(run_id);
+  m_run_triggers.erase(run_id);
   auto finished = co_await on_pool(m_pool, [&] {
     return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(), reason);
   });

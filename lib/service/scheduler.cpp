@@ -44,6 +44,29 @@ asio::awaitable<void> Service::refresh_plans() {
     co_return;
   }
   std::map<std::string, Plan> plans;
+  std::map<std::string, bool> known;
+  for (const auto& record : *activations) {
+    known[record.name] = record.paused || record.auto_paused_reason.has_value();
+    if (!m_known_activations.contains(record.name)) {
+      // The latest success among its recent runs (the staleness alert's
+      // reference); none in that many runs is stale anyway.
+      auto recent = co_await on_pool(m_pool, [&] { return m_store->list_runs(record.id, 200); });
+      std::optional<UnixMillis> last_success;
+      for (const auto& run : recent ? *recent : std::vector<store::RunRecord>{}) {
+        if (run.status == store::RunStatus::succeeded && run.finished_at) {
+          last_success = run.finished_at;
+          break;
+        }
+      }
+      m_metrics.add_activation(record.name, last_success);
+    }
+  }
+  for (const auto& [name, paused] : m_known_activations) {
+    if (!known.contains(name)) {
+      m_metrics.remove_activation(name);
+    }
+  }
+  m_known_activations = std::move(known);
   for (const auto& record : *activations) {
     auto definition = config::parse_activations(record.definition);
     auto parsed = definition ? schedule::parse_schedule(definition->front().schedule,
@@ -93,12 +116,17 @@ asio::awaitable<void> Service::schedule_loop() {
   auto last_ping = std::chrono::steady_clock::time_point{};
   while (!m_stopping) {
     // Pinging here proves the loop turns: a blocked event loop stops the pings.
-    if (watchdog && std::chrono::steady_clock::now() - last_ping >= *watchdog / 2) {
+    m_last_tick = std::chrono::steady_clock::now();
+    if (watchdog && m_last_tick - last_ping >= *watchdog / 2) {
       notify::watchdog();
-      last_ping = std::chrono::steady_clock::now();
+      last_ping = m_last_tick;
     }
+    co_await check_state_db();
     const UnixMillis now = now_millis();
     for (auto& [name, plan] : m_plans) {
+      if (m_degraded) {
+        break;  // due runs start once the state DB can be written again
+      }
       if (activity_of(name) != "idle") {
         continue;  // due while running: the next tick after the run sees it
       }
@@ -106,7 +134,7 @@ asio::awaitable<void> Service::schedule_loop() {
       if (due && *due <= now) {
         plan.last_start = now;
         spdlog::info("activation {} is due ({})", name, plan.schedule.text);
-        auto ticket = co_await request_run(plan.activation, false);
+        auto ticket = co_await request_run(plan.activation, Trigger::schedule, false);
         if (!ticket) {
           spdlog::warn("activation {}: scheduled run not started: {}", name,
                        ticket.error().message);

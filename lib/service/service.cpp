@@ -44,7 +44,8 @@ Service::Service(asio::io_context& io, config::Config config, std::string config
       m_store(std::move(store)),
       m_pool_threads(m_config.max_concurrent_runs + k_spare_pool_threads),
       m_pool(static_cast<std::size_t>(m_pool_threads)),
-      m_queue(static_cast<std::size_t>(m_config.max_concurrent_runs)) {}
+      m_queue(static_cast<std::size_t>(m_config.max_concurrent_runs)),
+      m_probe(std::make_unique<store::WriteProbe>(m_config.state_db)) {}
 
 Service::~Service() { m_pool.join(); }
 
@@ -119,7 +120,8 @@ Result<Service::Resources> Service::load_resources(const config::Config& config)
     }
     auto limiter = limiters.of(wanted.api_url, wanted.user);
     resources.clients[name] = std::make_shared<emarsys::Client>(
-        m_io.get_executor(), std::move(wanted), std::move(limiter));
+        m_io.get_executor(), std::move(wanted), std::move(limiter),
+        m_metrics.add_destination(name, destination.rate_limit_per_minute));
   }
   return resources;
 }
@@ -162,6 +164,7 @@ Result<void> Service::start() {
       m_io.get_executor(), m_config.admin_socket,
       [this](admin::Request request) { return handle(std::move(request)); });
   EMSYNC_TRY(m_server->start());
+  EMSYNC_TRY(start_metrics_endpoint());
   asio::co_spawn(m_io, schedule_loop(), asio::detached);
   asio::co_spawn(m_io, auto_resume_loop(), asio::detached);
   asio::co_spawn(m_io, history_loop(), asio::detached);
@@ -224,6 +227,7 @@ asio::awaitable<Result<std::string>> Service::reload() {
   // Clients are made on the event loop, which owns them.
   auto resources = config ? load_resources(*config) : Result<Resources>(config.error());
   m_reloading = false;
+  m_metrics.record_reload(resources.has_value(), now_millis());
   if (!resources) {
     notify::ready(status_line());
     co_return resources.error();

@@ -23,6 +23,17 @@
 // `cancelled`; after shutdown_timeout the daemon stops anyway, recording the
 // remaining runs `cancelled` (nothing unacknowledged is ever stored).
 //
+// Health: every few seconds (every tick while degraded) a WriteProbe checks
+// the state DB can be written. When it cannot (disk full, file system read
+// only, I/O errors) the daemon is degraded: no run starts (scheduled ones
+// wait, `run` is refused), running ones fail at their next commit without
+// storing anything unacknowledged, `status` and GET /healthz (503) give the
+// reason; once the probe passes again the daemon resumes by itself and
+// records the results of runs that ended meanwhile.
+//
+// Metrics: GET /metrics on metrics_listen (DaemonMetrics); each run ends
+// with one `run_finished` log line carrying the same counts.
+//
 // Threading: everything here runs on the io_context's one thread; SQLite,
 // the sources and the spool run on the pool via on_pool().
 #pragma once
@@ -40,6 +51,9 @@
 
 #include "admin/server.hpp"
 #include "config/config.hpp"
+#include "metrics/endpoint.hpp"
+#include "service/daemon_metrics.hpp"
+#include "store/write_probe.hpp"
 #include "core/file_lock.hpp"
 #include "emarsys/client.hpp"
 #include "schedule/schedule.hpp"
@@ -135,7 +149,8 @@ class Service {
   // -- runs (runs.cpp) --
   // `force` passes the safety valve (it carries over to a queued run joined).
   boost::asio::awaitable<Result<RunTicket>> request_run(const store::ActivationRecord& activation,
-                                                        bool full, bool force = false);
+                                                        Trigger trigger, bool full,
+                                                        bool force = false);
   void start_runs(const std::vector<RunQueue::Start>& starts);
   boost::asio::awaitable<void> run_activation(std::string name, std::int64_t run_id);
   // Runs it; returns why it failed when the failure needs attention (auto-pause).
@@ -183,6 +198,19 @@ class Service {
   std::string status_line() const;
   void publish_status() const;
 
+  // -- health and metrics (health.cpp) --
+  Result<void> start_metrics_endpoint();
+  // Probes the state DB when due (see above) and enters or leaves degraded.
+  boost::asio::awaitable<void> check_state_db();
+  // An error when runs cannot start now (degraded), naming the reason.
+  std::optional<Error> degraded_error() const;
+  metrics::Health health() const;
+  std::string render_metrics();
+  // After a run: its metrics and its run_finished line.
+  void report_run(const RunSummary& summary);
+  // Records a run's result; kept to record again when the state DB is unwritable.
+  boost::asio::awaitable<void> record_finish(const RunSummary& summary);
+
   boost::asio::io_context& m_io;
   config::Config m_config;
   const std::string m_config_path;
@@ -206,6 +234,17 @@ class Service {
   bool m_stopping = false;
   bool m_reloading = false;
   bool m_abandoned_runs = false;
+
+  DaemonMetrics m_metrics;
+  std::unique_ptr<metrics::HttpEndpoint> m_endpoint;
+  std::map<std::int64_t, Trigger> m_run_triggers;  // queued or running runs
+  std::map<std::string, bool> m_known_activations;  // all of them, with `paused` (metrics)
+  std::unique_ptr<store::WriteProbe> m_probe;
+  std::optional<std::string> m_degraded;  // why the state DB cannot be written
+  std::chrono::steady_clock::time_point m_last_probe{};
+  std::chrono::steady_clock::time_point m_last_tick = std::chrono::steady_clock::now();
+  // Results of runs that ended while the state DB could not be written.
+  std::vector<RunSummary> m_unrecorded;
 };
 
 }  // namespace emsync::service

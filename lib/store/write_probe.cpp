@@ -32,9 +32,9 @@ Result<void> WriteProbe::check(UnixMillis now) {
   }
   const std::uint64_t free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
   if (free_bytes < k_min_free_bytes) {
-    return make_error(Errc::state_error,
-                      "the file system of the state DB " + path + " is full (" +
-                          std::to_string(free_bytes / 1024) + " KiB free); free some space");
+    return make_error(Errc::state_error, "the file system of the state DB " + path + " is full (" +
+                                             std::to_string(free_bytes / 1024) +
+                                             " KiB free); free some space");
   }
   if (!m_impl->db) {
     auto db = Db::open(path, SQLITE_OPEN_READWRITE);
@@ -44,13 +44,13 @@ Result<void> WriteProbe::check(UnixMillis now) {
     db->set_busy_timeout(5000);
     m_impl->db = std::move(*db);
   }
-  auto written = m_impl->db->exec("PRAGMA synchronous=FULL; INSERT INTO health_probe VALUES (1, " +
-                                  std::to_string(now) +
-                                  ") ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at");
+  auto written = m_impl->db->exec(
+      "PRAGMA synchronous=FULL; INSERT INTO health_probe VALUES (1, " + std::to_string(now) +
+      ") ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at");
   if (!written) {
     m_impl->db.reset();  // a fresh connection next time, e.g. after a remount
-    return make_error(Errc::state_error, "the state DB " + path +
-                                             " cannot be written: " + written.error().message);
+    return make_error(Errc::state_error,
+                      "the state DB " + path + " cannot be written: " + written.error().message);
   }
   return ok();
 }

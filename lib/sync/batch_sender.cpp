@@ -78,14 +78,15 @@ emarsys::ContactError contact_error(const PendingContact& contact, const Error& 
 
 class Sender {
  public:
-  Sender(emarsys::Client& client, std::int64_t run_id, BatchOutcome& outcome)
-      : m_client(client), m_run_id(run_id), m_out(outcome) {}
+  Sender(emarsys::Client& client, std::int64_t run_id, BatchOutcome& outcome,
+         emarsys::RequestStats* stats)
+      : m_client(client), m_run_id(run_id), m_out(outcome), m_stats(stats) {}
 
   // PUT `payload` of the contacts. With `unknown`, the contacts Emarsys does
   // not know (2008) go there; without, they are rejected like other errors.
   boost::asio::awaitable<void> update(const Contacts& contacts, Payload payload,
                                       Contacts* unknown) {
-    auto result = co_await m_client.update_contacts(json_array(contacts, payload));
+    auto result = co_await m_client.update_contacts(json_array(contacts, payload), m_stats);
     if (!result) {
       if (auto halves = split_or_settle(contacts, result.error())) {
         co_await update(halves->first, payload, unknown);
@@ -110,7 +111,7 @@ class Sender {
   boost::asio::awaitable<void> create(const Contacts& contacts,
                                       std::optional<std::int64_t> list_id) {
     auto result = co_await m_client.create_contacts(
-        json_array(contacts, &PendingContact::full_json), list_id);
+        json_array(contacts, &PendingContact::full_json), list_id, m_stats);
     if (!result) {
       if (auto halves = split_or_settle(contacts, result.error())) {
         co_await create(halves->first, list_id);
@@ -178,15 +179,17 @@ class Sender {
   emarsys::Client& m_client;
   std::int64_t m_run_id;
   BatchOutcome& m_out;
+  emarsys::RequestStats* m_stats;
 };
 
 }  // namespace
 
 boost::asio::awaitable<BatchOutcome> send_batch(emarsys::Client& client, PreparedBatch& batch,
                                                 std::int64_t run_id, bool insert,
-                                                std::optional<std::int64_t> new_contacts_list_id) {
+                                                std::optional<std::int64_t> new_contacts_list_id,
+                                                emarsys::RequestStats* stats) {
   BatchOutcome outcome;
-  Sender sender(client, run_id, outcome);
+  Sender sender(client, run_id, outcome, stats);
   Contacts contacts;
   for (const auto& contact : batch.contacts) {
     contacts.push_back(&contact);

@@ -30,8 +30,10 @@ struct BatchOutcome {
 // A request Emarsys refuses as a whole (HTTP 4xx, not auth or rate limiting)
 // is split in halves until the contacts at fault are alone; they are
 // rejected with the error and every other contact goes through.
+// Its requests are counted in `stats` (optional).
 boost::asio::awaitable<BatchOutcome> send_batch(emarsys::Client& client, PreparedBatch& batch,
                                                 std::int64_t run_id, bool insert,
-                                                std::optional<std::int64_t> new_contacts_list_id);
+                                                std::optional<std::int64_t> new_contacts_list_id,
+                                                emarsys::RequestStats* stats = nullptr);
 
 }  // namespace emsync::sync

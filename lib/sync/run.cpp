@@ -149,12 +149,13 @@ class Run {
 
   awaitable<Result<std::vector<PlannedField>>> resolve_fields(
       const std::vector<source::ColumnType>& column_types) {
-    auto fields = co_await m_env.client.list_fields();
+    auto fields = co_await m_env.client.list_fields(m_env.request_stats);
     if (!fields) {
       co_return fields.error();
     }
     for (const auto& missing : missing_custom_fields(m_request.activation, column_types, *fields)) {
-      auto id = co_await m_env.client.create_field(missing.name, missing.application_type);
+      auto id = co_await m_env.client.create_field(missing.name, missing.application_type,
+                                                   m_env.request_stats);
       if (!id) {
         co_return id.error();
       }
@@ -231,9 +232,10 @@ class Run {
   awaitable<void> send(std::shared_ptr<InFlight> entry) {
     try {
       if (!entry->batch.contacts.empty()) {
+        ++m_batches;
         entry->outcome = co_await send_batch(m_env.client, entry->batch, m_request.run_id,
                                              m_request.activation.insert_new_contacts,
-                                             m_env.new_contacts_list_id);
+                                             m_env.new_contacts_list_id, m_env.request_stats);
       }
     } catch (const std::exception& e) {  // detached: nothing may escape
       entry->outcome = {};
@@ -298,7 +300,7 @@ class Run {
     const bool needs_attention = error.code == Errc::source_error ||
                                  error.code == Errc::auth_failed ||
                                  error.code == Errc::invalid_input || error.code == Errc::rejected;
-    return {status, m_counts, error.message, needs_attention};
+    return {status, m_counts, error.message, needs_attention, m_batches};
   }
 
   // The safety valve is a decision, not a fault: it never auto-pauses.
@@ -314,9 +316,10 @@ class Run {
               std::to_string(m_counts.failed) +
                   " contacts were not delivered and will be retried "
                   "next run; last error: " +
-                  m_last_failure.value_or("unknown")};
+                  m_last_failure.value_or("unknown"),
+              false, m_batches};
     }
-    return {store::RunStatus::succeeded, m_counts, std::nullopt};
+    return {store::RunStatus::succeeded, m_counts, std::nullopt, false, m_batches};
   }
 
   const RunRequest& m_request;
@@ -324,6 +327,7 @@ class Run {
   std::string m_spool_path;
   store::RunCounts m_counts;
   std::optional<std::string> m_last_failure;
+  std::int64_t m_batches = 0;
 };
 
 }  // namespace

@@ -60,6 +60,8 @@ struct RunEnvironment {
   // rejected_row_keys hashed: rejected rows are stored with the email hashed
   // (row_key.hpp), in their key and their message.
   bool hash_row_keys = false;
+  // Counts the run's Emarsys requests (optional), for its run_finished line.
+  emarsys::RequestStats* request_stats = nullptr;
 };
 
 struct RunRequest {
@@ -77,6 +79,7 @@ struct RunOutcome {
   // Failed for a reason that will not fix itself (the source or its query,
   // auth, a missing field or list): counts towards auto-pause.
   bool needs_attention = false;
+  std::int64_t batches = 0;  // contact batches sent to Emarsys
 };
 
 // Runs on the caller's executor (the event loop); blocking steps go to

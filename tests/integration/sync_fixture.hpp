@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
@@ -126,6 +127,12 @@ nlohmann::json daemon_config(const TempDir& dir, nlohmann::json sources,
 // emsyncd --config with `config` (written to DIR/bad-config.json), for a
 // config it must refuse: its exit code and output.
 CommandResult run_emsyncd(const TempDir& dir, const nlohmann::json& config);
+
+// The SQLite demo model (examples/demo.db) as the source "demo".
+nlohmann::json demo_sources();
+// Polls `done` every 100 ms for up to `timeout`; true once it holds.
+bool wait_until(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // A JSON value as text: strings as they are, anything else dumped.
 std::string as_text(const nlohmann::json& value);

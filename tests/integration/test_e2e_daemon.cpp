@@ -10,9 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-json demo_sources() {
-  return {{"demo", {{"type", "sqlite"}, {"path", source_dir() + "/examples/demo.db"}}}};
-}
 
 }  // namespace
 

@@ -21,9 +21,6 @@ using namespace std::chrono_literals;
 
 const char* const k_demo = "demo-contacts";
 
-json demo_sources() {
-  return {{"demo", {{"type", "sqlite"}, {"path", source_dir() + "/examples/demo.db"}}}};
-}
 
 void apply_demo(const Daemon& daemon) {
   daemon.ctl_json({"apply", source_dir() + "/examples/demo-activation.json"});

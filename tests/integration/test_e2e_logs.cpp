@@ -21,9 +21,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-json demo_source() {
-  return {{"demo", {{"type", "sqlite"}, {"path", source_dir() + "/examples/demo.db"}}}};
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -60,7 +57,7 @@ TEST_CASE("log.format json: every line emsyncd writes is one JSON object with th
   options.env = {{"JOURNAL_STREAM", "1:1"}};
   const std::size_t saved_before = saved_logs();
   std::optional<Daemon> daemon;
-  daemon.emplace(dir, demo_source(),
+  daemon.emplace(dir, demo_sources(),
                  json{{"emarsys", wsse_destination(sim, dir, sim.create_list("emsync demo"))}},
                  options);
   daemon->ctl_json({"apply", source_dir() + "/examples/demo-activation.json"});
@@ -97,7 +94,7 @@ TEST_CASE("when stderr is the journal, each line starts with its priority and ha
   TempDir dir("emsync-journal-log");
   Simulator sim;
   write_text_file(dir.path() / "emsyncd.json",
-                  daemon_config(dir, demo_source(),
+                  daemon_config(dir, demo_sources(),
                                 {{"emarsys", wsse_destination(sim, dir, std::nullopt)}})
                       .dump());
   // JOURNAL_STREAM names the file stderr is, as systemd sets it for a unit

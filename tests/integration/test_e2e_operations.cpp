@@ -23,17 +23,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-// Polls `done` every 100 ms for up to `timeout`; true once it holds.
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) {
-      return true;
-    }
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
 
 // A people model of `rows` contacts sent at 120 requests a minute (about one
 // 1000-contact batch a second on a first run), so a run lasts long enough to

@@ -8,10 +8,11 @@ using emsync::metrics::Registry;
 
 TEST_CASE("renders counters, gauges and histograms in the text format", "[metrics]") {
   Registry registry;
-  auto& runs = registry.counter("emsync_sync_runs_total", "Runs by status.", {"activation", "status"});
+  auto& runs =
+      registry.counter("emsync_sync_runs_total", "Runs by status.", {"activation", "status"});
   auto& size = registry.gauge("emsync_state_db_size_bytes", "State DB size.");
-  auto& duration = registry.histogram("emsync_sync_run_duration_seconds", "Run duration.",
-                                      {1, 10}, {"activation"});
+  auto& duration = registry.histogram("emsync_sync_run_duration_seconds", "Run duration.", {1, 10},
+                                      {"activation"});
   runs.with({"crm", "succeeded"}).add();
   runs.with({"crm", "succeeded"}).add(2);
   runs.with({"ads", "failed"});

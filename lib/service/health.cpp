@@ -1,0 +1,156 @@
+// Service health and metrics: the state DB write probe and the degraded
+// state, /healthz, /metrics, and what each finished run reports.
+#include <spdlog/spdlog.h>
+
+#include "core/blocking.hpp"
+#include "core/log.hpp"
+#include "service/report.hpp"
+#include "service/service.hpp"
+
+namespace emsync::service {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// How often the state DB is probed while healthy; while degraded, every tick.
+constexpr auto k_probe_interval = 10s;
+// A scheduler tick older than this makes /healthz fail (it ticks every second).
+constexpr auto k_stalled_loop = 30s;
+
+spdlog::level::level_enum level_of(store::RunStatus status) {
+  switch (status) {
+    case store::RunStatus::succeeded:
+      return spdlog::level::info;
+    case store::RunStatus::failed:
+    case store::RunStatus::interrupted:
+      return spdlog::level::err;
+    default:
+      return spdlog::level::warn;
+  }
+}
+
+}  // namespace
+
+Result<void> Service::start_metrics_endpoint() {
+  if (m_config.metrics_listen.empty()) {
+    return ok();
+  }
+  const auto address = config::parse_listen_address(m_config.metrics_listen);
+  if (!address) {  // parse_config checked it
+    return make_error(Errc::invalid_input,
+                      "metrics_listen '" + m_config.metrics_listen + "' is not host:port");
+  }
+  m_endpoint = std::make_unique<metrics::HttpEndpoint>(
+      m_io.get_executor(), address->host, address->port,
+      metrics::EndpointHandlers{[this] { return render_metrics(); }, [this] { return health(); }});
+  EMSYNC_TRY(m_endpoint->start());
+  spdlog::info("serving /metrics and /healthz on http://{}", m_config.metrics_listen);
+  return ok();
+}
+
+asio::awaitable<void> Service::check_state_db() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!m_degraded && now - m_last_probe < k_probe_interval) {
+    co_return;
+  }
+  m_last_probe = now;
+  auto checked = co_await on_pool(m_pool, [&] { return m_probe->check(now_millis()); });
+  if (!checked) {
+    if (!m_degraded) {
+      spdlog::error(
+          "degraded: {}; no run starts until the state DB can be written again "
+          "(checked every second)",
+          checked.error().message);
+    }
+    m_degraded = checked.error().message;
+    publish_status();
+    co_return;
+  }
+  if (!m_degraded) {
+    co_return;
+  }
+  spdlog::info("the state DB can be written again (was: {}); runs start again", *m_degraded);
+  m_degraded.reset();
+  auto unrecorded = std::move(m_unrecorded);
+  m_unrecorded.clear();
+  for (const auto& summary : unrecorded) {
+    co_await record_finish(summary);
+  }
+  publish_status();
+}
+
+std::optional<Error> Service::degraded_error() const {
+  if (!m_degraded) {
+    return std::nullopt;
+  }
+  return make_error(Errc::state_error,
+                    "no run starts while the daemon is degraded: " + *m_degraded +
+                        ". Runs start again by themselves once the state DB "
+                        "can be written.");
+}
+
+metrics::Health Service::health() const {
+  if (m_degraded) {
+    return {false, "degraded: " + *m_degraded};
+  }
+  const auto since_tick = std::chrono::steady_clock::now() - m_last_tick;
+  if (since_tick > k_stalled_loop && !m_stopping) {
+    return {false, "the scheduler loop has not turned for " +
+                       std::to_string(
+                           std::chrono::duration_cast<std::chrono::seconds>(since_tick).count()) +
+                       " s"};
+  }
+  return {true, {}};
+}
+
+std::string Service::render_metrics() {
+  for (const auto& [name, paused] : m_known_activations) {
+    m_metrics.set_activation_state(name, paused, m_active.contains(name), next_run_of(name));
+  }
+  m_metrics.set_state_db(!m_degraded, static_cast<double>(m_probe->size_bytes()));
+  return m_metrics.render();
+}
+
+void Service::report_run(const RunSummary& run) {
+  m_metrics.record_run(run);
+  const auto& r = run.requests;
+  nlohmann::json fields = counts_json(run.counts);
+  fields.update({{"run_id", run.run_id},
+                 {"activation", run.activation},
+                 {"trigger", to_string(run.trigger)},
+                 {"status", store::to_string(run.status)},
+                 {"started_at", format_rfc3339(run.started_at)},
+                 {"finished_at", format_rfc3339(run.finished_at)},
+                 {"duration_s", static_cast<double>(run.finished_at - run.started_at) / 1000.0},
+                 {"batches", run.batches},
+                 {"http_requests", r.requests},
+                 {"http_429", r.http_429},
+                 {"http_5xx", r.http_5xx},
+                 {"http_transport_errors", r.transport_errors},
+                 {"http_retries", r.retries},
+                 {"ratelimit_wait_s", r.ratelimit_wait_seconds},
+                 {"config_generation", m_config_generation},
+                 {"error", run.error ? nlohmann::json(*run.error) : nlohmann::json(nullptr)}});
+  log_event(level_of(run.status), "run_finished", fields);
+}
+
+asio::awaitable<void> Service::record_finish(const RunSummary& run) {
+  if (run.status == store::RunStatus::failed) {
+    m_last_probe = {};  // it may have failed on a state DB write: probe at the next tick
+  }
+  auto finished = co_await on_pool(m_pool, [&] {
+    return m_store->finish_run(run.run_id, run.status, run.counts, run.finished_at, run.error);
+  });
+  if (!finished) {
+    spdlog::error(
+        "run {}: could not record its result (recorded once the state DB can be "
+        "written): {}",
+        run.run_id, finished.error().message);
+    m_unrecorded.push_back(run);
+    m_last_probe = {};
+  }
+}
+
+}  // namespace emsync::service
