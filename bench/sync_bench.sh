@@ -1,60 +1,90 @@
 #!/usr/bin/env bash
-# Sync benchmark: emsyncd against a PostgreSQL model of N contacts and the
-# Emarsys simulator, on loopback, in a private temp dir. Not a pass/fail test
-# of speed: timings are reported as ratios against `psql \copy (model query)
-# TO /dev/null` measured in the same run on the same cluster. It fails only
-# when something does not work (a run does not succeed, or its counts are not
-# what the model implies).
+# Sync benchmark (issue #6): emsyncd against a PostgreSQL model and the
+# Emarsys simulator, on loopback, in a private temp dir. Speed is not pass/fail:
+# the script fails only when something does not work (a run does not succeed,
+# or its counts are not what the model implies). Timings are reported as
+# ratios to `psql \copy (model query) TO '/dev/null'`, measured in the same run
+# on the same cluster, and compared with the issue's targets.
 #
-#   bench/sync_bench.sh --emsyncd PATH --emsyncctl PATH --sim PATH
-#                       [--contacts N] [--scale K] [--perf DIR] [--keep]
+#   bench/sync_bench.sh [--build DIR | --emsyncd PATH --emsyncctl PATH --sim PATH]
+#                       [--sizes "N ..."] [--10m] [--results DIR] [--perf DIR] [--keep]
 #
-# For each size (N, and K*N when --scale K > 1), with a fresh cluster
-# database, simulator and emsyncd:
-#   copy      best of 3 `psql \copy (model query) TO '/dev/null'` (the reference)
-#   first     first run: every contact is new (PUT, 2008, POST + list add)
-#   rerun     no change: every contact unchanged (pure read + diff path)
-#   change1%  one column changed on 1% of the rows
-# and emsyncd's memory: VmRSS right after start-up, VmHWM (peak RSS) of each
-# phase (reset before it through /proc/PID/clear_refs) and over all of them,
-# (peak - start) / N, and with --scale the marginal growth
-# (peak(K*N) - peak(N)) / ((K-1)*N), in which fixed buffers cancel out.
+#   --build DIR     take the three binaries from this build dir (default: build)
+#   --sizes "N ..." model sizes, ascending (default: "100000 1000000")
+#   --10m           also N = 10,000,000 (about 4 GB in the temp cluster)
+#   --results DIR   where the JSON goes (default: bench/results); the file is
+#                   <UTC date>-<short commit>.json (-dirty when the tree is)
+#   --perf DIR      `perf record` emsyncd during each phase into
+#                   DIR/perf-<N>-<phase>.data ($EMSYNC_BENCH_PERF_ARGS replaces
+#                   "-g -F 499", e.g. "--call-graph dwarf -F 199")
+#   --keep          leave the temp dir (logs, reports, state DBs) in place
 #
-# --perf DIR records `perf record -g` of emsyncd during each phase into
-# DIR/perf-<N>-<phase>.data ($EMSYNC_BENCH_PERF_ARGS replaces "-g -F 499",
-# e.g. "--call-graph dwarf -F 199" for call graphs without frame pointers). --keep leaves the temp dir (logs) in place.
+# Model: bench.contacts, id + 11 columns (email, first_name, last_name, city,
+# birth_date and signup_date dates, opted_in and vip booleans, ltv and score
+# numerics, bio: 200 characters); the activation maps 10 fields (5 system
+# fields, 5 custom attributes). For each N, with a fresh database, simulator
+# and emsyncd:
+#   reference  best of 3 `psql \copy (model query) TO '/dev/null'`
+#   first      first run, every contact new (PUT, 2008, POST + list add)
+#   rerun      no change: every contact unchanged (read + diff)
+#   change1%   city changed on 1% of the rows
+# Per phase: wall seconds, CPU seconds of the client (psql or emsyncd), of the
+# PostgreSQL cluster and of the simulator, the ratios of wall and of
+# client + cluster CPU to the reference, and emsyncd's peak RSS (VmHWM, reset
+# through /proc/PID/clear_refs before each phase). Per N: the state DB file
+# size and its contact_state table (SQLite dbstat) per contact, after emsyncd
+# stopped. Prints the tables and the targets met or missed; writes the JSON;
+# `bench/plot.sh` draws the chart from it.
+#
 # PostgreSQL runs as the `postgres` OS user when started as root (it refuses
 # root); binaries from the newest /usr/lib/postgresql/*/bin or
-# $EMSYNC_PG_BIN_DIR. Needs psql, curl and jq.
+# $EMSYNC_PG_BIN_DIR. Needs psql, curl, jq, sqlite3 and git.
 set -euo pipefail
 
-emsyncd="" emsyncctl="" sim_bin="" contacts=200000 scale=1 perf_dir="" keep=0
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build="" emsyncd="" emsyncctl="" sim_bin="" sizes_arg="100000 1000000" with_10m=0
+results_dir="$repo/bench/results" perf_dir="" keep=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
+    --build) build=$2; shift 2 ;;
     --emsyncd) emsyncd=$2; shift 2 ;;
     --emsyncctl) emsyncctl=$2; shift 2 ;;
     --sim) sim_bin=$2; shift 2 ;;
-    --contacts) contacts=$2; shift 2 ;;
-    --scale) scale=$2; shift 2 ;;
+    --sizes) sizes_arg=$2; shift 2 ;;
+    --10m) with_10m=1; shift ;;
+    --results) results_dir=$2; shift 2 ;;
     --perf) perf_dir=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) usage ;;
     *) echo "sync_bench: unknown argument '$1'" >&2; usage ;;
   esac
 done
+if [ -z "$emsyncd$emsyncctl$sim_bin" ]; then
+  build=${build:-$repo/build}
+  emsyncd=$build/daemon/emsyncd emsyncctl=$build/daemon/emsyncctl sim_bin=$build/tools/emarsys-sim/emarsys-sim
+elif [ -n "$build" ]; then
+  echo "sync_bench: --build and --emsyncd/--emsyncctl/--sim exclude each other" >&2; exit 2
+fi
 for b in "$emsyncd" "$emsyncctl" "$sim_bin"; do
-  [ -n "$b" ] && [ -x "$b" ] || { echo "sync_bench: --emsyncd, --emsyncctl and --sim must name executables" >&2; exit 2; }
+  [ -x "$b" ] || { echo "sync_bench: '$b' is not an executable (build first, or name the binaries)" >&2; exit 2; }
 done
-[[ "$contacts" =~ ^[0-9]+$ ]] && [ "$contacts" -ge 100 ] || { echo "sync_bench: --contacts must be >= 100" >&2; exit 2; }
-[[ "$scale" =~ ^[0-9]+$ ]] && [ "$scale" -ge 1 ] || { echo "sync_bench: --scale must be a positive integer" >&2; exit 2; }
-for tool in psql curl jq awk; do
+read -r -a sizes <<<"$sizes_arg"
+[ "$with_10m" = 1 ] && sizes+=(10000000)
+prev=0
+for n in "${sizes[@]}"; do
+  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 100 ] && [ "$n" -gt "$prev" ] \
+    || { echo "sync_bench: sizes must be ascending integers >= 100: '${sizes[*]}'" >&2; exit 2; }
+  prev=$n
+done
+for tool in psql curl jq sqlite3 git awk; do
   command -v "$tool" >/dev/null || { echo "sync_bench: $tool is missing" >&2; exit 2; }
 done
 if [ -n "$perf_dir" ]; then
   command -v perf >/dev/null || { echo "sync_bench: --perf needs perf" >&2; exit 2; }
   mkdir -p "$perf_dir"; perf_dir=$(cd "$perf_dir" && pwd)
 fi
+mkdir -p "$results_dir"; results_dir=$(cd "$results_dir" && pwd)
 
 pg_bin=${EMSYNC_PG_BIN_DIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 [ -x "$pg_bin/initdb" ] || { echo "sync_bench: no PostgreSQL server binaries (set EMSYNC_PG_BIN_DIR)" >&2; exit 2; }
@@ -80,8 +110,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 log() { echo "sync_bench: $*" >&2; }
 die() { log "$*"; exit 1; }
 
@@ -96,57 +124,65 @@ as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
 pg_started=1
 psql_db() { local db=$1; shift; psql -X -q -v ON_ERROR_STOP=1 -h "$pg_dir" -p "$pg_port" -U postgres -d "$db" "$@"; }
 
-model_query="SELECT email, first_name, city, birth_date, opted_in, ltv, orders, last_order FROM bench.contacts"
+model_query="SELECT email, first_name, last_name, city, birth_date, signup_date, opted_in, vip, ltv, score, bio FROM bench.contacts"
 
-# A database with N contacts: email + 7 typed columns (text, text, date,
-# boolean, numeric, integer, timestamptz).
 create_model() {  # DB N
   psql_db postgres -c "CREATE DATABASE $1" >/dev/null
   psql_db "$1" >/dev/null <<SQL
 CREATE SCHEMA bench;
-CREATE TABLE bench.contacts (id integer PRIMARY KEY, email text, first_name text, city text,
-                             birth_date date, opted_in boolean, ltv numeric(12,2), orders integer,
-                             last_order timestamptz);
+CREATE TABLE bench.contacts (id integer PRIMARY KEY, email text, first_name text, last_name text,
+                             city text, birth_date date, signup_date date, opted_in boolean,
+                             vip boolean, ltv numeric(12,2), score numeric(6,3), bio text);
 INSERT INTO bench.contacts
-  SELECT i, 'user' || i || '@example.com', 'First' || i, 'City' || (i % 997),
-         DATE '1950-01-01' + (i % 20000), i % 2 = 0, (i % 100000) * 1.37, i % 50,
-         TIMESTAMPTZ '2020-01-01 00:00:00+00' + i * INTERVAL '1 minute'
+  SELECT i, 'user' || i || '@example.com', 'First' || i, 'Last' || (i % 7919), 'City' || (i % 997),
+         DATE '1950-01-01' + (i % 20000), DATE '2015-01-01' + (i % 3650), i % 2 = 0, i % 10 = 0,
+         (i % 100000) * 1.37, (i % 1000) / 7.0,
+         left(repeat(md5(i::text), 7), 200)
   FROM generate_series(1, $2) AS i;
 VACUUM ANALYZE bench.contacts;
 SQL
 }
 
-copy_reference() {  # DB -> best of 3 seconds
-  local best="" t start
-  for _ in 1 2 3; do
-    start=$(now)
-    psql_db "$1" -c "\\copy ($model_query) TO '/dev/null'" >/dev/null
-    t=$(elapsed "$start")
-    best=$(awk -v a="$t" -v b="$best" 'BEGIN { print (b == "" || a < b) ? a : b }')
-  done
-  echo "$best"
-}
-
-kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }  # PID VmRSS|VmHWM -> kB
 clk_tck=$(getconf CLK_TCK)
 cpu_s() {  # PID -> user + system CPU seconds so far
   sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$clk_tck" '{ printf "%.2f", ($12 + $13) / hz }'
 }
+pg_cpu() {  # -> CPU seconds of the cluster so far: postmaster, its live and its reaped children
+  local pm; pm=$(head -1 "$pg_dir/data/postmaster.pid")
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/^\([0-9]*\) (.*) /\1 /' \
+    | awk -v pm="$pm" -v hz="$clk_tck" '
+        $1 == pm { t += $13 + $14 + $15 + $16 }
+        $3 == pm { t += $13 + $14 }
+        END { printf "%.2f", t / hz }'
+}
+diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }  # PID VmRSS|VmHWM -> kB
 
-# Results: one line per phase "size phase seconds copy_seconds emsyncd_cpu
-# sim_cpu", and per size
-# "size start_kb peak_kb".
-phases="$work/phases.txt" memory="$work/memory.txt"
-: >"$phases"; : >"$memory"
+# Results, one line each: phases "N phase wall client_cpu pg_cpu sim_cpu
+# peak_rss_kib" (- where it does not apply) and sizes "N start_rss_kib
+# peak_rss_kib state_db_bytes contact_state_bytes".
+phases="$work/phases.txt" size_lines="$work/sizes.txt"
+: >"$phases"; : >"$size_lines"
+
+reference() {  # N DB: best of 3 \copy by wall time
+  local n=$1 db=$2 best="" line pg0 tf="$work/time.txt" TIMEFORMAT='%R %U %S'
+  for _ in 1 2 3; do
+    pg0=$(pg_cpu)
+    { time psql_db "$db" -c "\\copy ($model_query) TO '/dev/null'" >/dev/null; } 2>"$tf"
+    sleep 0.2  # the backend's exit reaches the postmaster's child times
+    line=$(awk -v pg="$(diff_s "$pg0" "$(pg_cpu)")" '{ printf "%.3f %.2f %s", $1, $2 + $3, pg }' "$tf")
+    if [ -z "$best" ] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best=$line; fi
+  done
+  echo "$n reference $best - -" >>"$phases"
+  log "N=$n: reference ${best%% *}s (wall psql_cpu postgres_cpu: $best)"
+}
 
 bench_size() {  # N
   local n=$1 db="bench_$1" dir="$work/n$1"
   mkdir -p "$dir"
   log "N=$n: creating the model"
   create_model "$db" "$n"
-  log "N=$n: psql \\copy reference (best of 3)"
-  local copy_s; copy_s=$(copy_reference "$db")
-  echo "$n copy $copy_s $copy_s - - -" >>"$phases"
+  reference "$n" "$db"
 
   # The simulator, with a limit high enough not to matter.
   "$sim_bin" --bind 127.0.0.1 --port 0 --wsse-user bench001 --wsse-secret bench-secret \
@@ -188,38 +224,39 @@ JSON
 { "name": "bench", "source": "warehouse", "destination": "emarsys",
   "query": "$model_query",
   "email_column": "email",
-  "fields": { "first_name": 1, "city": 11, "birth_date": 4, "opted_in": 31 },
-  "custom_attributes": [ "ltv", "orders", "last_order" ],
+  "fields": { "first_name": 1, "last_name": 2, "city": 11, "birth_date": 4, "opted_in": 31 },
+  "custom_attributes": [ "signup_date", "vip", "ltv", "score", "bio" ],
   "insert_new_contacts": true }
 JSON
   ctl apply "$dir/activation.json" >/dev/null || die "apply failed: $(tail -5 "$dir/emsyncd.log")"
 
   run_phase() {  # PHASE FIELD EXPECTED: runs, checks report.FIELD == EXPECTED
-    local phase=$1 field=$2 expected=$3 start t report
+    local phase=$1 field=$2 expected=$3 report
     if [ -n "$perf_dir" ]; then
       # shellcheck disable=SC2086
       perf record -q ${EMSYNC_BENCH_PERF_ARGS:--g -F 499} -p "$daemon_pid" -o "$perf_dir/perf-$n-$phase.data" 2>"$dir/perf-$phase.log" &
       perf_pid=$!
       sleep 0.5
     fi
-    local cpu0 sim0; cpu0=$(cpu_s "$daemon_pid"); sim0=$(cpu_s "$sim_pid")
+    local cpu0 sim0 pg0 tf="$dir/time-$phase.txt" TIMEFORMAT='%R'
+    cpu0=$(cpu_s "$daemon_pid"); sim0=$(cpu_s "$sim_pid"); pg0=$(pg_cpu)
     # Reset VmHWM to the current RSS, so the phase's own peak can be read after it.
     echo 5 >"/proc/$daemon_pid/clear_refs" 2>/dev/null || true
-    start=$(now)
-    report=$(ctl --json run bench --wait) || die "$phase run did not succeed: $report"
-    t=$(elapsed "$start")
-    local cpu sim_cpu
-    cpu=$(awk -v a="$cpu0" -v b="$(cpu_s "$daemon_pid")" 'BEGIN { printf "%.2f", b - a }')
-    sim_cpu=$(awk -v a="$sim0" -v b="$(cpu_s "$sim_pid")" 'BEGIN { printf "%.2f", b - a }')
+    { time ctl --json run bench --wait >"$dir/report-$phase.json"; } 2>"$tf" \
+      || die "$phase run did not succeed: $(cat "$dir/report-$phase.json")"
+    local wall cpu sim_cpu pg
+    wall=$(cat "$tf")
+    cpu=$(diff_s "$cpu0" "$(cpu_s "$daemon_pid")"); sim_cpu=$(diff_s "$sim0" "$(cpu_s "$sim_pid")")
+    sleep 0.2  # closed source connections reach the postmaster's child times
+    pg=$(diff_s "$pg0" "$(pg_cpu)")
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=""; fi
-    echo "$report" >"$dir/report-$phase.json"
-    local got; got=$(jq -r ".$field" <<<"$report")
-    [ "$got" = "$expected" ] && [ "$(jq -r .status <<<"$report")" = succeeded ] \
+    report=$(cat "$dir/report-$phase.json")
+    [ "$(jq -r ".$field" <<<"$report")" = "$expected" ] && [ "$(jq -r .status <<<"$report")" = succeeded ] \
       || die "$phase run: expected $field=$expected: $report"
     local hwm; hwm=$(kib "$daemon_pid" VmHWM)
     [ "$hwm" -gt "$peak_kb" ] && peak_kb=$hwm
-    echo "$n $phase $t $copy_s $cpu $sim_cpu $hwm" >>"$phases"
-    log "N=$n: $phase ${t}s, emsyncd CPU ${cpu}s, simulator CPU ${sim_cpu}s ($(jq -c '{rows_read,unchanged,updated,inserted,rejected,failed}' <<<"$report"))"
+    echo "$n $phase $wall $cpu $pg $sim_cpu $hwm" >>"$phases"
+    log "N=$n: $phase ${wall}s, CPU emsyncd ${cpu}s postgres ${pg}s simulator ${sim_cpu}s ($(jq -c '{rows_read,unchanged,updated,inserted,rejected,failed}' <<<"$report"))"
   }
   log "N=$n: first run"
   run_phase first inserted "$n"
@@ -228,33 +265,103 @@ JSON
     -c "VACUUM ANALYZE bench.contacts" >/dev/null
   run_phase 'change1%' updated $((n / 100))
 
-  echo "$n $start_kb $peak_kb" >>"$memory"
   cp "/proc/$daemon_pid/smaps" "$dir/emsyncd.smaps" 2>/dev/null || true  # for --keep
   stop_pid "$daemon_pid"; daemon_pid=""
   stop_pid "$sim_pid"; sim_pid=""
+  # emsyncd checkpointed and removed the WAL on exit: the file is the whole state.
+  local db_bytes table_bytes
+  db_bytes=$(( $(stat -c %s "$dir/state.db") + $(stat -c %s "$dir/state.db-wal" 2>/dev/null || echo 0) ))
+  table_bytes=$(sqlite3 -readonly "$dir/state.db" "SELECT sum(pgsize) FROM dbstat WHERE name = 'contact_state'")
+  echo "$n $start_kb $peak_kb $db_bytes $table_bytes" >>"$size_lines"
   psql_db postgres -c "DROP DATABASE $db" >/dev/null
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-sizes=("$contacts")
-[ "$scale" -gt 1 ] && sizes+=($((contacts * scale)))
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 for n in "${sizes[@]}"; do bench_size "$n"; done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# 4. The report (markdown).
+# 2. The JSON: measurements, derived ratios and the issue's targets, all in jq.
+commit=$(git -C "$repo" rev-parse --short HEAD)
+git -C "$repo" diff --quiet HEAD -- lib daemon tools CMakeLists.txt ':!*.md' || commit="$commit-dirty"
+result="$results_dir/$(date -u +%Y-%m-%d)-$commit.json"
+jq -n --rawfile phases "$phases" --rawfile sizes "$size_lines" \
+  --arg started "$started" --arg commit "$commit" --argjson nproc "$(nproc)" \
+  --arg cpu_model "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+  --arg load_before "$load_before" --arg load_after "$load_after" \
+  --arg postgres "$("$pg_bin/postgres" --version | awk '{print $3}')" \
+  --arg emsyncd "$("$emsyncd" --version 2>/dev/null || echo "?")" \
+  --arg build_type "$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$emsyncd")/../CMakeCache.txt" 2>/dev/null)" \
+  --arg query "$model_query" '
+def rows($text): $text | split("\n") | map(select(length > 0) | split(" "));
+def num: if . == "-" then null else tonumber end;
+def round($d): (. * pow(10; $d) | round) / pow(10; $d);
+def target($name; $value; $limit; $cmp; $n; $note):
+  { name: $name, n: $n, value: ($value | round(2)), comparison: $cmp, limit: $limit,
+    met: (if $cmp == "<=" then $value <= $limit else $value >= $limit end), note: $note };
+(rows($phases) | map({ n: (.[0] | tonumber), phase: .[1], wall_s: (.[2] | num), cpu_s: (.[3] | num),
+                       postgres_cpu_s: (.[4] | num), simulator_cpu_s: (.[5] | num),
+                       peak_rss_kib: (.[6] | num) })) as $ph
+| [rows($sizes)[] | map(tonumber) as [$n, $start, $peak, $db, $table]
+   | ($ph | map(select(.n == $n))) as $p
+   | ($p | map(select(.phase == "reference"))[0]) as $ref
+   | { n: $n, start_rss_kib: $start, peak_rss_kib: $peak,
+       state_db_bytes: $db, state_db_bytes_per_contact: ($db / $n | round(1)),
+       contact_state_bytes_per_contact: ($table / $n | round(1)),
+       phases: ($p | map({ key: .phase,
+                           value: (del(.n, .phase) + {
+                             contacts_per_s: ($n / .wall_s | round(0)),
+                             wall_ratio: (.wall_s / $ref.wall_s | round(2)),
+                             cpu_ratio: ((.cpu_s + .postgres_cpu_s) / ($ref.cpu_s + $ref.postgres_cpu_s) | round(2)) }) })
+                   | from_entries) }] as $sz
+| [range(1; $sz | length) as $i
+   | { from_n: $sz[$i - 1].n, to_n: $sz[$i].n,
+       bytes_per_contact: (($sz[$i].peak_rss_kib - $sz[$i - 1].peak_rss_kib) * 1024 / ($sz[$i].n - $sz[$i - 1].n) | round(1)) }] as $growth
+| (($sz | map(select(.n == 1000000))[0]) // $sz[-1]) as $t
+| ($growth | map(select(.to_n == $t.n))[0]) as $g
+| { benchmark: "emsync sync (issue #6)", started: $started, commit: $commit, emsyncd: $emsyncd,
+    build_type: $build_type, postgres: $postgres,
+    machine: { nproc: $nproc, cpu_model: $cpu_model,
+               load_before: ($load_before | split(" ") | map(tonumber)),
+               load_after: ($load_after | split(" ") | map(tonumber)) },
+    model: { query: $query, columns: 12, mapped_fields: 10 },
+    sizes: $sz, rss_growth: $growth,
+    targets: ([
+      target("no-change rerun wall / reference"; $t.phases.rerun.wall_ratio; 1.5; "<="; $t.n; null),
+      target("1% changed rerun wall / reference"; $t.phases["change1%"].wall_ratio; 1.6; "<="; $t.n; null),
+      target("first run contacts/s"; $t.phases.first.contacts_per_s; 50000; ">="; $t.n;
+             "CPU s: emsyncd \($t.phases.first.cpu_s), simulator \($t.phases.first.simulator_cpu_s), postgres \($t.phases.first.postgres_cpu_s) in \($t.phases.first.wall_s) s wall"),
+      target("peak RSS MiB"; $t.peak_rss_kib / 1024; 64; "<="; $t.n; null),
+      target("state DB bytes per contact"; $t.state_db_bytes_per_contact; 128; "<="; $t.n; null)
+    ] + (if $g then [target("RSS growth bytes per contact, \($g.from_n) to \($g.to_n)"; $g.bytes_per_contact; 16; "<="; $t.n; null)] else [] end)) }
+' >"$result"
+
+# 3. The tables, from the JSON.
+jq -r '
+def f($d):  # fixed $d decimals
+  if . == null then "-"
+  else (if . < 0 then "-" else "" end) as $sign
+       | ((if . < 0 then -. else . end) * pow(10; $d) | round | tostring) as $s
+       | ([range(0; $d + 1 - ($s | length))] | map("0") | join("")) + $s
+       | $sign + (if $d == 0 then . else .[0:length - $d] + "." + .[length - $d:] end) end;
+"emsync sync benchmark \(.started), commit \(.commit), \(.machine.nproc) cores (\(.machine.cpu_model)), PostgreSQL \(.postgres), \(.emsyncd) (\(.build_type))",
+"Load average (1/5/15 min) before: \(.machine.load_before | map(tostring) | join(" ")), after: \(.machine.load_after | map(tostring) | join(" ")) (other work stretches wall times; CPU seconds are less sensitive)",
+"",
+"| N | phase | wall s | × reference wall | contacts/s | client CPU s | postgres CPU s | simulator CPU s | × reference CPU | emsyncd peak RSS MiB |",
+"|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+(.sizes[] | .n as $n | .phases | to_entries[]
+ | "| \($n) | \(if .key == "reference" then "psql \\copy (reference)" else .key end) | \(.value.wall_s | f(2)) | \(.value.wall_ratio | f(2)) | \(.value.contacts_per_s | f(0)) | \(.value.cpu_s | f(2)) | \(.value.postgres_cpu_s | f(2)) | \(.value.simulator_cpu_s | f(2)) | \(.value.cpu_ratio | f(2)) | \(.value.peak_rss_kib | if . then ./1024 else null end | f(1)) |"),
+"",
+"Client CPU: psql for the reference, emsyncd otherwise. × reference CPU: (client + postgres CPU) / that of the reference.",
+"",
+"| N | start RSS MiB | peak RSS MiB | state DB bytes/contact | contact_state bytes/contact |",
+"|---:|---:|---:|---:|---:|",
+(.sizes[] | "| \(.n) | \(.start_rss_kib / 1024 | f(1)) | \(.peak_rss_kib / 1024 | f(1)) | \(.state_db_bytes_per_contact | f(1)) | \(.contact_state_bytes_per_contact | f(1)) |"),
+(.rss_growth[] | "RSS growth (peak(\(.to_n)) - peak(\(.from_n))) / \(.to_n - .from_n) = \(.bytes_per_contact | f(1)) bytes per contact"),
+"",
+"| target (issue #6) | N | measured | limit | result |",
+"|---|---:|---:|---:|---|",
+(.targets[] | (if .limit >= 1000 then 0 else 2 end) as $d | "| \(.name) | \(.n) | \(.value | f($d)) | \(if .comparison == "<=" then "≤" else "≥" end) \(.limit) | \(if .met then "met" else "**missed**" end)\(if .note then " (\(.note))" else "" end) |")
+' "$result"
 echo
-echo "emsync sync benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'), $("$emsyncd" --version 2>/dev/null || echo "emsyncd ?")"
-echo "Load average (1/5/15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine stretches wall times; CPU seconds are less sensitive)"
-echo
-echo "| N | phase | wall s | ratio to psql COPY | contacts/s | emsyncd CPU s | simulator CPU s | emsyncd peak RSS in phase MiB |"
-echo "|---:|---|---:|---:|---:|---:|---:|---:|"
-awk '{ printf "| %d | %s | %.2f | %.1f | %.0f | %s | %s | %s |\n", $1, ($2 == "copy" ? "psql \\copy (reference)" : $2), $3, $3 / $4, $1 / $3, $5, $6, ($7 == "-" ? "-" : sprintf("%.1f", $7 / 1024)) }' "$phases"
-echo
-echo "emsyncd memory (VmRSS after start-up; peak = highest VmHWM over the three runs):"
-echo
-echo "| N | start RSS MiB | peak RSS MiB | (peak - start) / N bytes |"
-echo "|---:|---:|---:|---:|"
-awk '{ printf "| %d | %.1f | %.1f | %.1f |\n", $1, $2 / 1024, $3 / 1024, ($3 - $2) * 1024 / $1 }' "$memory"
-if [ "${#sizes[@]}" -gt 1 ]; then
-  echo
-  awk 'NR == 1 { n1 = $1; p1 = $3 } NR == 2 { printf "Marginal growth (peak(%d) - peak(%d)) / %d = %.1f bytes per contact\n", $1, n1, $1 - n1, ($3 - p1) * 1024 / ($1 - n1) }' "$memory"
-fi
+echo "Results: $result"
