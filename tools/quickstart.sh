@@ -31,12 +31,16 @@ list_id=$(curl -sf -X POST "$sim/sim/lists" -d '{"name":"emsync new contacts"}' 
 curl -sf -X POST "$sim/sim/contacts" \
   -d '{"contacts":[{"3":"ada.lovelace@example.com","1":"Augusta Ada"},{"3":"alan.turing@example.com"}]}' >/dev/null
 
-# 2. emsyncd on the demo SQLite model.
+# 2. emsyncd on the demo SQLite model, with its metrics on the first free
+# port from 19100 (something already answering there is skipped).
+metrics_port=19100
+while (exec 3<>"/dev/tcp/127.0.0.1/$metrics_port") 2>/dev/null; do metrics_port=$((metrics_port + 1)); done
 cat >"$work/emsyncd.json" <<JSON
 {
   "state_db": "$work/state.db",
   "admin_socket": "$work/emsyncd.sock",
   "log": {"level": "info", "format": "text"},
+  "metrics_listen": "127.0.0.1:$metrics_port",
   "sources": {"demo": {"type": "sqlite", "path": "$root/examples/demo.db"}},
   "destinations": {"emarsys": {"type": "emarsys", "api_url": "$sim/api/v2", "auth": "wsse",
                                "username": "demo001", "secret_file": "$work/emarsys-secret",
@@ -47,6 +51,11 @@ JSON
 daemon_pid=$!
 ctl() { "$bin/daemon/emsyncctl" --socket "$work/emsyncd.sock" "$@"; }
 for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+if ! ctl ping >/dev/null 2>&1; then
+  echo "quickstart: emsyncd did not start; its log:" >&2
+  cat "$work/emsyncd.log" >&2
+  exit 1
+fi
 
 # 3. Apply the demo activation and run it.
 ctl apply "$root/examples/demo-activation.json"
@@ -71,4 +80,9 @@ curl -sf "$sim/sim/state" | jq -r '
 echo
 echo "== Members of the new-contacts list $list_id (only the contacts emsync created)"
 curl -sf "$sim/sim/state" | jq -r --argjson id "$list_id" '.lists[] | select(.id == $id) | .member_emails[]'
+echo
+echo "== Metrics: curl -s http://127.0.0.1:$metrics_port/metrics | grep emsync_contacts_total"
+curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep '^emsync_contacts_total'
+echo "== Health: curl -s http://127.0.0.1:$metrics_port/healthz"
+curl -sf "http://127.0.0.1:$metrics_port/healthz"
 exit "$status"
