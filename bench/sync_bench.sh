@@ -199,6 +199,7 @@ bench_size() {  # N
 {
   "state_db": "$dir/state.db",
   "admin_socket": "$dir/emsyncd.sock",
+  "metrics_listen": "",
   "log": {"level": "info", "format": "text"},
   "sources": {"warehouse": {"type": "postgres",
                             "conninfo": "host=$pg_dir port=$pg_port user=postgres dbname=$db"}},
