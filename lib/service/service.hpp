@@ -221,6 +221,8 @@ class Service {
   // Each run holds one thread while it reads its model; the rest serve SQLite.
   const int m_pool_threads;
   boost::asio::thread_pool m_pool;
+  // Before m_resources: the Emarsys clients report to it until they are gone.
+  DaemonMetrics m_metrics;
   Resources m_resources;
   RunQueue m_queue;
   std::map<std::string, ActiveRun> m_active;  // by activation
@@ -235,7 +237,6 @@ class Service {
   bool m_reloading = false;
   bool m_abandoned_runs = false;
 
-  DaemonMetrics m_metrics;
   std::unique_ptr<metrics::HttpEndpoint> m_endpoint;
   std::map<std::int64_t, Trigger> m_run_triggers;  // queued or running runs
   std::map<std::string, bool> m_known_activations;  // all of them, with `paused` (metrics)

@@ -33,7 +33,7 @@ struct ContactChange {
   bool unchanged = false;
   bool clears_field = false;  // a field emsync sent before is now NULL: "" is sent
   FieldValues changed;  // what an update sends
-  FieldValues full;     // every non-NULL value: what a create sends
+  FieldValues full;     // every non-NULL value: what a create sends (empty when unchanged)
   store::ContactState new_state;  // to store after acknowledgement
 };
 

@@ -2,6 +2,9 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+#include <vector>
+
 #include "sync/convert.hpp"
 
 using emsync::Errc;
@@ -249,4 +252,20 @@ TEST_CASE("error messages quote long or unprintable values safely", "[sync][conv
   REQUIRE_FALSE(json);
   CHECK(json.error().message ==
         "column 'amount': \"x\\u0001" + std::string(38, 'y') + "...\" is not a number");
+}
+
+TEST_CASE("text is written exactly as nlohmann::json::dump() writes it (stored hashes are of it)",
+          "[sync][convert]") {
+  std::vector<std::string> samples = {"", "plain", "quote \" and backslash \\", "Zoë Ærø 東京 🙂",
+                                      "del \x7f kept", "tab\tnew\nline\rcr\bbs\fff"};
+  for (int byte = 1; byte < 0x80; ++byte) {
+    samples.push_back("<" + std::string(1, static_cast<char>(byte)) + ">");
+  }
+  for (const auto& text : samples) {
+    CAPTURE(text);
+    const auto converted = convert_value(text, ColumnType::text, FieldType::largetext, "c");
+    REQUIRE(converted);
+    REQUIRE(*converted);
+    CHECK(**converted == nlohmann::json(text).dump());
+  }
 }
