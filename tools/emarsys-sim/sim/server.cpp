@@ -144,13 +144,18 @@ void Server::Impl::start_connection(tcp::socket socket) {
     std::lock_guard lock(mutex);
     ++live_threads;
   }
-  std::thread([this, socket = std::move(socket)]() mutable {
+  // The socket lives on the heap and dies inside the thread's body: a socket
+  // still owned by the thread object once live_threads drops would outlive
+  // the io_context that run()'s caller may destroy right then.
+  auto owned = std::make_unique<tcp::socket>(std::move(socket));
+  std::thread([this, owned = std::move(owned)]() mutable {
     if (tls) {
-      TlsStream stream(std::move(socket), *tls);
+      TlsStream stream(std::move(*owned), *tls);
       serve_stream(stream);
     } else {
-      serve_stream(socket);
+      serve_stream(*owned);
     }
+    owned.reset();
     std::lock_guard lock(mutex);
     --live_threads;
     idle.notify_all();
