@@ -126,8 +126,35 @@ Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,
   return transaction->commit();
 }
 
-Result<std::int64_t> SqliteStateStore::drop_contacts_not_in(
-    std::int64_t activation_id, const std::vector<std::uint64_t>& seen_email_hashes) {
+Result<std::vector<ContactDigest>> SqliteStateStore::load_contact_digests(
+    std::int64_t activation_id) {
+  std::lock_guard lock(m_mutex);
+  auto list = use(Query::list_contact_emails);
+  list->bind_all(activation_id);
+  std::vector<ContactDigest> digests;
+  for (;;) {
+    auto row = list->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      break;
+    }
+    digests.push_back(
+        {hash64(list->get_text(0)), std::bit_cast<std::uint64_t>(list->get_int64(1))});
+  }
+  std::sort(digests.begin(), digests.end(),
+            [](const ContactDigest& a, const ContactDigest& b) { return a.email_hash < b.email_hash; });
+  return digests;
+}
+
+Result<std::int64_t> SqliteStateStore::drop_contacts(
+    std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) {
+  if (email_hashes.empty()) {
+    return 0;
+  }
+  std::vector<std::uint64_t> dropped = email_hashes;
+  std::sort(dropped.begin(), dropped.end());
   std::lock_guard lock(m_mutex);
   auto transaction = Transaction::begin(m_db);
   if (!transaction) {
@@ -148,7 +175,7 @@ Result<std::int64_t> SqliteStateStore::drop_contacts_not_in(
         break;
       }
       std::string email = list->get_text(0);
-      if (!std::binary_search(seen_email_hashes.begin(), seen_email_hashes.end(), hash64(email))) {
+      if (std::binary_search(dropped.begin(), dropped.end(), hash64(email))) {
         missing.push_back(std::move(email));
       }
     }

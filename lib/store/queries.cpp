@@ -80,7 +80,7 @@ constexpr Entry k_queries[] = {
      "SET contact_hash = excluded.contact_hash, field_hashes = excluded.field_hashes"},
     {Query::delete_contact, "DELETE FROM contact_state WHERE activation_id = ?1 AND email = ?2"},
     {Query::delete_all_contacts, "DELETE FROM contact_state WHERE activation_id = ?1"},
-    {Query::list_contact_emails, "SELECT email FROM contact_state WHERE activation_id = ?1"},
+    {Query::list_contact_emails, "SELECT email, contact_hash FROM contact_state WHERE activation_id = ?1"},
     {Query::count_contacts, "SELECT count(*) FROM contact_state WHERE activation_id = ?1"},
     {Query::insert_rejection,
      "INSERT INTO rejections (activation_id, run_id, row_key, code, message) "

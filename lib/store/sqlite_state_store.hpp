@@ -43,8 +43,9 @@ class SqliteStateStore final : public StateStore {
       std::int64_t activation_id, const std::vector<std::string>& emails) override;
   Result<void> commit_contacts(std::int64_t activation_id,
                                const std::vector<ContactUpdate>& contacts) override;
-  Result<std::int64_t> drop_contacts_not_in(
-      std::int64_t activation_id, const std::vector<std::uint64_t>& seen_email_hashes) override;
+  Result<std::vector<ContactDigest>> load_contact_digests(std::int64_t activation_id) override;
+  Result<std::int64_t> drop_contacts(std::int64_t activation_id,
+                                     const std::vector<std::uint64_t>& email_hashes) override;
   Result<std::int64_t> count_contacts(std::int64_t activation_id) override;
 
   Result<void> add_rejections(std::int64_t activation_id,

@@ -97,6 +97,12 @@ struct ContactState {
   std::vector<FieldHash> fields;   // sorted by key
 };
 
+// A stored contact, reduced to what tells "unchanged" apart.
+struct ContactDigest {
+  std::uint64_t email_hash = 0;    // hash64 of the normalised email
+  std::uint64_t contact_hash = 0;  // ContactState::contact_hash
+};
+
 struct ContactUpdate {
   std::string email;  // normalised
   ContactState state;
@@ -198,11 +204,15 @@ class StateStore {
   // Stores the state of contacts Emarsys acknowledged, in one transaction.
   virtual Result<void> commit_contacts(std::int64_t activation_id,
                                        const std::vector<ContactUpdate>& contacts) = 0;
-  // Drops the state of every contact whose hash64(email) is not in
-  // `seen_email_hashes` (sorted ascending), so that a contact that left the
-  // model is sent in full if it comes back. Returns how many were dropped.
-  virtual Result<std::int64_t> drop_contacts_not_in(
-      std::int64_t activation_id, const std::vector<std::uint64_t>& seen_email_hashes) = 0;
+  // Every stored contact of the activation as (hash64(email), contact hash),
+  // sorted by email hash: what a run diffs the model against without a
+  // lookup per row.
+  virtual Result<std::vector<ContactDigest>> load_contact_digests(std::int64_t activation_id) = 0;
+  // Drops the state of the contacts whose hash64(email) is in `email_hashes`
+  // (contacts that left the model: one that comes back is sent in full).
+  // Returns how many were dropped.
+  virtual Result<std::int64_t> drop_contacts(std::int64_t activation_id,
+                                             const std::vector<std::uint64_t>& email_hashes) = 0;
   virtual Result<std::int64_t> count_contacts(std::int64_t activation_id) = 0;
 
   // -- rejected rows --

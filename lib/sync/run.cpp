@@ -88,8 +88,19 @@ class Run {
     if (auto sent = co_await send_all(preparer); !sent) {
       co_return abort(sent.error());
     }
-    auto dropped = co_await on_pool(m_env.pool, [&] {
-      return m_env.store.drop_contacts_not_in(m_request.activation_id, snapshot->email_hashes);
+    auto dropped = co_await on_pool(m_env.pool, [&]() -> Result<std::int64_t> {
+      auto stored = m_env.store.load_contact_digests(m_request.activation_id);
+      if (!stored) {
+        return stored.error();
+      }
+      std::vector<std::uint64_t> departed;
+      for (const auto& digest : *stored) {
+        if (!std::binary_search(snapshot->email_hashes.begin(), snapshot->email_hashes.end(),
+                                digest.email_hash)) {
+          departed.push_back(digest.email_hash);
+        }
+      }
+      return m_env.store.drop_contacts(m_request.activation_id, departed);
     });
     if (!dropped) {
       co_return abort(dropped.error());

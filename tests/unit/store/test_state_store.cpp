@@ -207,24 +207,37 @@ TEST_CASE("commit_contacts stores a batch and overwrites earlier state", "[store
   CHECK(c7.fields.empty());
 }
 
-TEST_CASE("drop_contacts_not_in keeps only the contacts seen in the run", "[store]") {
+TEST_CASE("contact digests list every stored contact by email hash; drop_contacts drops the given ones",
+          "[store]") {
   Fixture f;
   const std::int64_t other = f.add("other");
   const std::vector<std::string> emails = {"a@x.com", "b@x.com", "c@x.com", "d@x.com"};
-  for (const std::string& email : emails) {
-    REQUIRE(f.store->commit_contacts(f.crm, {{email, state(1, {})}}));
-    REQUIRE(f.store->commit_contacts(other, {{email, state(1, {})}}));
+  for (std::size_t i = 0; i < emails.size(); ++i) {
+    REQUIRE(f.store->commit_contacts(f.crm, {{emails[i], state(10 + i, {})}}));
+    REQUIRE(f.store->commit_contacts(other, {{emails[i], state(1, {})}}));
   }
-  std::vector<std::uint64_t> seen = {hash64("d@x.com"), hash64("b@x.com"), hash64("z@x.com")};
-  std::sort(seen.begin(), seen.end());
+  const auto digests = f.store->load_contact_digests(f.crm).value();
+  REQUIRE(digests.size() == 4);
+  for (std::size_t i = 0; i < emails.size(); ++i) {
+    const auto it = std::find_if(digests.begin(), digests.end(), [&](const ContactDigest& d) {
+      return d.email_hash == hash64(emails[i]);
+    });
+    REQUIRE(it != digests.end());
+    CHECK(it->contact_hash == 10 + i);
+  }
+  CHECK(std::is_sorted(digests.begin(), digests.end(),
+                       [](const ContactDigest& a, const ContactDigest& b) {
+                         return a.email_hash < b.email_hash;
+                       }));
 
-  CHECK(f.store->drop_contacts_not_in(f.crm, seen).value() == 2);
+  CHECK(f.store->drop_contacts(f.crm, {hash64("c@x.com"), hash64("a@x.com"), hash64("z@x.com")})
+            .value() == 2);
   CHECK(load_one(*f.store, f.crm, "b@x.com").value().has_value());
   CHECK(load_one(*f.store, f.crm, "d@x.com").value().has_value());
   CHECK_FALSE(load_one(*f.store, f.crm, "a@x.com").value().has_value());
   CHECK(f.store->count_contacts(other).value() == 4);
-  CHECK(f.store->drop_contacts_not_in(f.crm, {}).value() == 2);
-  CHECK(f.store->count_contacts(f.crm).value() == 0);
+  CHECK(f.store->drop_contacts(f.crm, {}).value() == 0);
+  CHECK(f.store->load_contact_digests(f.crm).value().size() == 2);
 }
 
 TEST_CASE("rejections are listed for a given run or for the latest run that has any", "[store]") {
