@@ -45,16 +45,25 @@ Result<bool> BatchPreparer::fill_chunk() {
   }
   m_chunk.resize(filled);
   m_next = 0;
+  // Only contacts the state DB has are looked up (none on a first run).
   std::vector<std::string> emails;
-  emails.reserve(filled);
-  for (const auto& row : m_chunk) {
-    emails.push_back(row.email);
+  std::vector<std::size_t> stored_rows;
+  for (std::size_t i = 0; i < filled; ++i) {
+    if (m_snapshot.index.stored(hash64(m_chunk[i].email))) {
+      emails.push_back(m_chunk[i].email);
+      stored_rows.push_back(i);
+    }
   }
-  auto states = m_env.store.load_contacts(m_request.activation_id, emails);
-  if (!states) {
-    return states.error();
+  m_states.assign(filled, std::nullopt);
+  if (!emails.empty()) {
+    auto states = m_env.store.load_contacts(m_request.activation_id, emails);
+    if (!states) {
+      return states.error();
+    }
+    for (std::size_t i = 0; i < stored_rows.size(); ++i) {
+      m_states[stored_rows[i]] = std::move((*states)[i]);
+    }
   }
-  m_states = std::move(*states);
   return filled > 0;
 }
 
@@ -94,10 +103,9 @@ Result<std::optional<PendingContact>> BatchPreparer::examine(
                m_request.activation.name + "`");
     return std::optional<PendingContact>();
   }
-  return std::optional<PendingContact>(
-      PendingContact{row.email, contact_json(row.email, change.changed),
-                     contact_json(row.email, change.full), std::move(change.new_state),
-                     change.clears_field});
+  return std::optional<PendingContact>(PendingContact{
+      row.email, contact_json(row.email, change.changed), contact_json(row.email, change.full),
+      std::move(change.new_state), change.clears_field});
 }
 
 void BatchPreparer::park(std::vector<store::RejectionStreak> parked) {

@@ -1,5 +1,6 @@
-// Step 3 of a run: read the spool back, diff each contact against its stored
-// state, and cut the changes into batches. Blocking (runs on the pool).
+// Step 3 of a run: read the spool (the rows step 1 could not call unchanged)
+// back, diff each contact against its stored state, and cut the changes
+// into batches. Blocking (runs on the pool).
 // Internal to the sync module.
 #pragma once
 

@@ -14,6 +14,12 @@ namespace {
 // or every contact looks changed once.
 constexpr std::uint64_t k_contact_hash_seed = 0x656d73796e630001;  // "emsync" v1
 
+// One field's step of the contact hash fold.
+std::uint64_t fold_field(std::uint64_t contact_hash, std::uint64_t key_hash,
+                         std::uint64_t value_hash) {
+  return hash_combine(hash_combine(contact_hash, key_hash), value_hash);
+}
+
 // The stored hash of `key`, if emsync sent a value for it.
 std::optional<std::uint64_t> stored_hash(const std::optional<store::ContactState>& stored,
                                          const std::string& key) {
@@ -43,8 +49,7 @@ store::ContactState state_of(const std::vector<MappedValue>& values) {
             [](const store::FieldHash& a, const store::FieldHash& b) { return a.key < b.key; });
   state.contact_hash = k_contact_hash_seed;
   for (const store::FieldHash& field : state.fields) {
-    state.contact_hash =
-        hash_combine(hash_combine(state.contact_hash, hash64(field.key)), field.hash);
+    state.contact_hash = fold_field(state.contact_hash, hash64(field.key), field.hash);
   }
   return state;
 }
@@ -63,6 +68,28 @@ std::optional<std::string> field_change(const MappedValue& value, std::uint64_t 
 }
 
 }  // namespace
+
+ContactHasher::ContactHasher(const std::vector<std::string>& state_keys) {
+  std::vector<std::size_t> order(state_keys.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return state_keys[a] < state_keys[b]; });
+  for (std::size_t i : order) {
+    m_slots.push_back({i, hash64(state_keys[i])});
+  }
+}
+
+std::uint64_t ContactHasher::operator()(std::span<const std::optional<std::string>> json) const {
+  std::uint64_t contact_hash = k_contact_hash_seed;
+  for (const Slot& slot : m_slots) {
+    if (const auto& value = json[slot.value]) {
+      contact_hash = fold_field(contact_hash, slot.key_hash, hash64(*value));
+    }
+  }
+  return contact_hash;
+}
 
 ContactChange diff_contact(const std::vector<MappedValue>& values,
                            const std::optional<store::ContactState>& stored, bool full) {

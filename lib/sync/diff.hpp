@@ -11,7 +11,9 @@
 //    rule as above).
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,9 +34,27 @@ using FieldValues = std::vector<std::pair<std::string, std::string>>;  // field 
 struct ContactChange {
   bool unchanged = false;
   bool clears_field = false;  // a field emsync sent before is now NULL: "" is sent
-  FieldValues changed;  // what an update sends
-  FieldValues full;     // every non-NULL value: what a create sends (empty when unchanged)
+  FieldValues changed;        // what an update sends
+  FieldValues full;           // every non-NULL value: what a create sends (empty when unchanged)
   store::ContactState new_state;  // to store after acknowledgement
+};
+
+// The contact hash of one row's converted values, equal to the one
+// diff_contact() stores, without building the state: the read step compares
+// it with the stored digest, so an unchanged row costs no allocation here.
+class ContactHasher {
+ public:
+  // The state keys of the values, in the order they will be passed.
+  explicit ContactHasher(const std::vector<std::string>& state_keys);
+  // `json`: one entry per state key, nullopt for NULL (not hashed).
+  std::uint64_t operator()(std::span<const std::optional<std::string>> json) const;
+
+ private:
+  struct Slot {
+    std::size_t value;       // index into `json`
+    std::uint64_t key_hash;  // hash64(state key)
+  };
+  std::vector<Slot> m_slots;  // sorted by state key
 };
 
 ContactChange diff_contact(const std::vector<MappedValue>& values,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/hash.hpp"
+#include "sync/diff.hpp"
 #include "sync/email.hpp"
 #include "sync/field_plan.hpp"
 #include "sync/row_key.hpp"
@@ -22,11 +23,13 @@ std::string join_names(const std::vector<source::Column>& columns) {
   return out;
 }
 
-// Receives the source's rows and writes the run's spool.
+// Receives the source's rows, diffs them against the stored digests and
+// spools those that may have to be sent.
 class SpoolingSink : public source::RowSink {
  public:
-  SpoolingSink(const RunRequest& request, RunEnvironment& env, SpoolWriter& writer)
-      : m_request(request), m_env(env), m_writer(writer) {}
+  SpoolingSink(const RunRequest& request, RunEnvironment& env, const ModelInputs& inputs,
+               SpoolWriter& writer)
+      : m_request(request), m_env(env), m_inputs(inputs), m_writer(writer) {}
 
   Result<void> on_columns(const std::vector<source::Column>& columns) override {
     auto email = find_column(columns, m_request.activation.email_column);
@@ -42,6 +45,22 @@ class SpoolingSink : public source::RowSink {
       m_value_indexes.push_back(*index);
       m_snapshot.column_types.push_back(columns[*index].type);
     }
+    auto plan = m_inputs.resolve_plan(m_snapshot.column_types);
+    if (!plan) {
+      return plan.error();
+    }
+    m_snapshot.plan = std::move(*plan);
+    std::vector<std::string> keys;
+    for (const auto& field : m_snapshot.plan) {
+      keys.push_back(field.state_key);
+    }
+    m_hasher = ContactHasher(keys);
+    m_json.resize(keys.size());
+    auto stored = m_inputs.stored_contacts();
+    if (!stored) {
+      return stored.error();
+    }
+    m_snapshot.index = ContactIndex(std::move(*stored));
     return ok();
   }
 
@@ -56,12 +75,78 @@ class SpoolingSink : public source::RowSink {
     const auto& raw = values[m_email_index];
     auto email = normalize_email(raw ? std::string_view(*raw) : std::string_view());
     if (!email) {
-      return reject(row_number, raw ? "invalid_email" : "missing_email", email.error().message,
-                    raw ? fold_email(*raw) : std::string());
+      return reject("row " + std::to_string(row_number), raw ? "invalid_email" : "missing_email",
+                    email.error().message, raw ? fold_email(*raw) : std::string());
     }
-    m_snapshot.email_hashes.push_back(hash64(*email));
+    const std::uint64_t email_hash = hash64(*email);
+    switch (m_snapshot.index.see(email_hash, contact_hash(values))) {
+      case ContactIndex::Verdict::unchanged:
+        ++m_snapshot.unchanged;
+        return ok();
+      case ContactIndex::Verdict::fresh:
+        m_fresh_hashes.push_back(email_hash);
+        break;
+      case ContactIndex::Verdict::changed:
+        break;
+      case ContactIndex::Verdict::repeat_of_unchanged:
+        // The earlier row was counted unchanged: it becomes a rejection too.
+        --m_snapshot.unchanged;
+        EMSYNC_TRY(reject(*email, "duplicate_email",
+                          "email " + *email +
+                              " appears in several rows of the model (an earlier "
+                              "one and row " +
+                              std::to_string(row_number) +
+                              "); none of them is sent (make the model return one row per email)",
+                          *email));
+        [[fallthrough]];
+      case ContactIndex::Verdict::repeat:
+        m_repeated_hashes.push_back(email_hash);
+        break;
+    }
+    return spool(row_number, std::move(*email), values);
+  }
+
+  Result<ModelSnapshot> finish() {
+    EMSYNC_TRY(flush_rejections());
+    EMSYNC_TRY(m_writer.finish());
+    auto& fresh = m_fresh_hashes;
+    std::sort(fresh.begin(), fresh.end());
+    auto& duplicates = m_repeated_hashes;
+    for (auto it = std::adjacent_find(fresh.begin(), fresh.end()); it != fresh.end();
+         it = std::adjacent_find(it + 1, fresh.end())) {
+      duplicates.push_back(*it);
+    }
+    std::sort(duplicates.begin(), duplicates.end());
+    duplicates.erase(std::unique(duplicates.begin(), duplicates.end()), duplicates.end());
+    m_snapshot.duplicate_hashes = std::move(duplicates);
+    return std::move(m_snapshot);
+  }
+
+ private:
+  // The hash of the row's converted values; nullopt when one does not
+  // convert (the row is spooled and rejected with the reason in step 3) or
+  // when the run sends everything anyway.
+  std::optional<std::uint64_t> contact_hash(std::span<const source::Value> values) {
+    if (m_request.full || m_snapshot.plan.size() != m_value_indexes.size()) {
+      return std::nullopt;
+    }
+    for (std::size_t i = 0; i < m_value_indexes.size(); ++i) {
+      const auto& field = m_snapshot.plan[i];
+      auto json =
+          convert_value(values[m_value_indexes[i]], field.column_type, field.type, field.column);
+      if (!json) {
+        return std::nullopt;
+      }
+      m_json[i] = std::move(*json);
+    }
+    return m_hasher(m_json);
+  }
+
+  Result<void> spool(std::int64_t row_number, std::string email,
+                     std::span<const source::Value> values) {
+    ++m_snapshot.spooled;
     m_row.row_number = row_number;
-    m_row.email = std::move(*email);
+    m_row.email = std::move(email);
     m_row.values.clear();
     bool has_null = false;
     for (std::size_t index : m_value_indexes) {
@@ -70,23 +155,6 @@ class SpoolingSink : public source::RowSink {
     }
     m_snapshot.rows_with_null += has_null ? 1 : 0;
     return m_writer.write(m_row);
-  }
-
-  Result<ModelSnapshot> finish() {
-    EMSYNC_TRY(flush_rejections());
-    EMSYNC_TRY(m_writer.finish());
-    auto& hashes = m_snapshot.email_hashes;
-    std::sort(hashes.begin(), hashes.end());
-    for (auto it = hashes.begin(); it != hashes.end();) {
-      auto end = std::upper_bound(it, hashes.end(), *it);
-      if (end - it > 1) {
-        m_snapshot.duplicate_hashes.push_back(*it);
-      }
-      it = end;
-    }
-    // No shrink_to_fit(): it would copy the vector, briefly doubling its memory.
-    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-    return std::move(m_snapshot);
   }
 
  private:
@@ -102,12 +170,11 @@ class SpoolingSink : public source::RowSink {
                                                "' (its columns: " + join_names(columns) + ")");
   }
 
-  // `email`: the invalid email the message quotes ("" when none).
-  Result<void> reject(std::int64_t row_number, std::string code, std::string message,
+  // `email`: the email the key or message quotes ("" when none).
+  Result<void> reject(std::string key, std::string code, std::string message,
                       const std::string& email) {
     ++m_snapshot.rejected;
-    m_rejections.push_back(
-        {m_request.run_id, "row " + std::to_string(row_number), std::move(code), std::move(message)});
+    m_rejections.push_back({m_request.run_id, std::move(key), std::move(code), std::move(message)});
     if (m_env.hash_row_keys) {
       hide_email(m_rejections.back(), email);
     }
@@ -125,9 +192,14 @@ class SpoolingSink : public source::RowSink {
 
   const RunRequest& m_request;
   RunEnvironment& m_env;
+  const ModelInputs& m_inputs;
   SpoolWriter& m_writer;
   std::size_t m_email_index = 0;
   std::vector<std::size_t> m_value_indexes;
+  ContactHasher m_hasher{{}};
+  std::vector<std::optional<std::string>> m_json;  // the current row's converted values
+  std::vector<std::uint64_t> m_fresh_hashes;       // emails not stored, for repeats among them
+  std::vector<std::uint64_t> m_repeated_hashes;    // stored emails read more than once
   SpooledRow m_row;
   ModelSnapshot m_snapshot;
   std::vector<store::Rejection> m_rejections;
@@ -136,12 +208,12 @@ class SpoolingSink : public source::RowSink {
 }  // namespace
 
 Result<ModelSnapshot> read_model(const RunRequest& request, RunEnvironment& env,
-                                 const std::string& spool_path) {
+                                 const std::string& spool_path, const ModelInputs& inputs) {
   auto writer = SpoolWriter::create(spool_path);
   if (!writer) {
     return writer.error();
   }
-  SpoolingSink sink(request, env, *writer);
+  SpoolingSink sink(request, env, inputs, *writer);
   EMSYNC_TRY(env.source.stream(request.activation.query, env.query_options, sink));
   return sink.finish();
 }

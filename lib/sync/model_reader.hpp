@@ -1,28 +1,49 @@
-// Step 1 of a run: stream the model into the spool. Blocking (runs on the
-// pool). Internal to the sync module.
+// Step 1 of a run: stream the model and find what changed. Blocking (runs on
+// the pool). Internal to the sync module.
+//
+// Each row is converted and hashed as it arrives and compared with the
+// stored digests (ContactIndex): an unchanged contact is counted and
+// forgotten; only rows that may have to be sent (new, changed, repeated
+// emails, values that do not convert) go to the spool, for step 3. So a
+// rerun that changes little writes little, and memory stays at the index.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/result.hpp"
+#include "sync/contact_index.hpp"
+#include "sync/field_plan.hpp"
 #include "sync/run.hpp"
 
 namespace emsync::sync {
 
 struct ModelSnapshot {
   std::vector<source::ColumnType> column_types;  // of mapped_columns(), in order
-  std::vector<std::uint64_t> email_hashes;       // sorted, unique: every valid email
-  std::vector<std::uint64_t> duplicate_hashes;   // sorted: emails found in several rows
+  std::vector<PlannedField> plan;                // resolved once the columns were known
+  ContactIndex index;                           // the stored contacts, marked as the model had them
+  std::vector<std::uint64_t> duplicate_hashes;  // sorted: emails found in several rows
   std::int64_t rows_read = 0;
-  std::int64_t rejected = 0;  // rows without a valid email (already stored as rejections)
-  // Rows with a valid email and a NULL in some mapped column: an upper bound
-  // of the contacts whose update could clear a field (the safety valve).
+  std::int64_t rejected = 0;   // rows without a valid email, or repeats of an unchanged contact
+  std::int64_t unchanged = 0;  // rows whose contact is stored with the same hash
+  std::int64_t spooled = 0;    // rows written to the spool
+  // Spooled rows with a valid email and a NULL in some mapped column: an
+  // upper bound of the contacts whose update could clear a field (the safety valve).
   std::int64_t rows_with_null = 0;
 };
 
+// What the reader needs from the run, asked for on the reading thread.
+struct ModelInputs {
+  // The field plan for the model's mapped column types (may block: it asks Emarsys).
+  std::function<Result<std::vector<PlannedField>>(const std::vector<source::ColumnType>&)>
+      resolve_plan;
+  // The activation's stored contacts (may block: loaded while the query starts).
+  std::function<Result<std::vector<store::ContactDigest>>()> stored_contacts;
+};
+
 Result<ModelSnapshot> read_model(const RunRequest& request, RunEnvironment& env,
-                                 const std::string& spool_path);
+                                 const std::string& spool_path, const ModelInputs& inputs);
 
 }  // namespace emsync::sync

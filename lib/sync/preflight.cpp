@@ -13,7 +13,8 @@ namespace {
 
 // The model query wrapped to return its columns and no row.
 std::string without_rows(std::string query) {
-  while (!query.empty() && (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
+  while (!query.empty() &&
+         (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
     query.pop_back();
   }
   return "SELECT * FROM (" + query + ") AS emsync_check LIMIT 0";
@@ -26,7 +27,15 @@ boost::asio::awaitable<Result<void>> preflight(const RunRequest& request, RunEnv
   check.activation.query = without_rows(request.activation.query);
   const std::string spool =
       env.spool_dir + "/check-" + std::to_string(request.activation_id) + ".spool";
-  auto snapshot = co_await on_pool(env.pool, [&] { return read_model(check, env, spool); });
+  // Only the columns are checked here: no plan, no stored contacts.
+  ModelInputs inputs;
+  inputs.resolve_plan = [](const std::vector<source::ColumnType>&) {
+    return Result<std::vector<PlannedField>>(std::vector<PlannedField>());
+  };
+  inputs.stored_contacts = [] {
+    return Result<std::vector<store::ContactDigest>>(std::vector<store::ContactDigest>());
+  };
+  auto snapshot = co_await on_pool(env.pool, [&] { return read_model(check, env, spool, inputs); });
   std::remove(spool.c_str());
   if (!snapshot) {
     co_return snapshot.error();

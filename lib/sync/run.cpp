@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <cstdio>
 #include <deque>
+#include <future>
 #include <memory>
 
 #include "core/blocking.hpp"
@@ -39,13 +42,13 @@ class Run {
   ~Run() { std::remove(m_spool_path.c_str()); }
 
   awaitable<RunOutcome> execute() {
-    auto snapshot =
-        co_await on_pool(m_env.pool, [&] { return read_model(m_request, m_env, m_spool_path); });
+    auto snapshot = co_await read();
     if (!snapshot) {
       co_return abort(snapshot.error());
     }
     m_counts.rows_read = snapshot->rows_read;
     m_counts.rejected = snapshot->rejected;
+    m_counts.unchanged = snapshot->unchanged;
     report_progress();
     if (m_env.progress) {
       m_env.progress->sending_since.store(now_millis());
@@ -57,13 +60,8 @@ class Run {
     if (auto stop = m_request.force ? std::nullopt : volume_stop(*facts)) {
       co_return stop_for_safety(*stop);
     }
-    auto plan = co_await resolve_fields(snapshot->column_types);
-    if (!plan) {
-      co_return abort(plan.error());
-    }
     if (!m_request.force && may_clear_too_many(*facts, snapshot->rows_with_null)) {
-      auto clearing =
-          co_await on_pool(m_env.pool, [&] { return count_clearing(*snapshot, *plan); });
+      auto clearing = co_await on_pool(m_env.pool, [&] { return count_clearing(*snapshot); });
       if (!clearing) {
         co_return abort(clearing.error());
       }
@@ -75,7 +73,7 @@ class Run {
     if (!reader) {
       co_return abort(reader.error());
     }
-    BatchPreparer preparer(m_request, m_env, std::move(*reader), *snapshot, std::move(*plan));
+    BatchPreparer preparer(m_request, m_env, std::move(*reader), *snapshot, snapshot->plan);
     if (m_env.park_after_rejections > 0) {
       auto parked = co_await on_pool(m_env.pool, [&] {
         return m_env.store.list_parked(m_request.activation_id, m_env.park_after_rejections);
@@ -88,19 +86,8 @@ class Run {
     if (auto sent = co_await send_all(preparer); !sent) {
       co_return abort(sent.error());
     }
-    auto dropped = co_await on_pool(m_env.pool, [&]() -> Result<std::int64_t> {
-      auto stored = m_env.store.load_contact_digests(m_request.activation_id);
-      if (!stored) {
-        return stored.error();
-      }
-      std::vector<std::uint64_t> departed;
-      for (const auto& digest : *stored) {
-        if (!std::binary_search(snapshot->email_hashes.begin(), snapshot->email_hashes.end(),
-                                digest.email_hash)) {
-          departed.push_back(digest.email_hash);
-        }
-      }
-      return m_env.store.drop_contacts(m_request.activation_id, departed);
+    auto dropped = co_await on_pool(m_env.pool, [&] {
+      return m_env.store.drop_contacts(m_request.activation_id, snapshot->index.departed());
     });
     if (!dropped) {
       co_return abort(dropped.error());
@@ -109,17 +96,38 @@ class Run {
   }
 
  private:
+  using Digests = Result<std::vector<store::ContactDigest>>;
+  using Plan = Result<std::vector<PlannedField>>;
+
+  // Step 1 and 2: the stored digests load on one pool thread while the
+  // query starts on another; the fields are resolved on the event loop once
+  // the model's columns are known. The reading thread waits for both.
+  awaitable<Result<ModelSnapshot>> read() {
+    const auto executor = co_await boost::asio::this_coro::executor;
+    auto load = std::make_shared<std::packaged_task<Digests()>>(
+        [&store = m_env.store, id = m_request.activation_id] {
+          return store.load_contact_digests(id);
+        });
+    auto digests = load->get_future();
+    boost::asio::post(m_env.pool, [load] { (*load)(); });
+    ModelInputs inputs;
+    inputs.resolve_plan = [&](const std::vector<source::ColumnType>& column_types) -> Plan {
+      auto plan =
+          boost::asio::co_spawn(executor, resolve_fields(column_types), boost::asio::use_future);
+      return std::move(*plan.get());
+    };
+    inputs.stored_contacts = [&] { return digests.get(); };
+    auto snapshot = co_await on_pool(
+        m_env.pool, [&] { return read_model(m_request, m_env, m_spool_path, inputs); });
+    co_return snapshot;
+  }
+
   awaitable<Result<ValveFacts>> valve_facts(const ModelSnapshot& snapshot) {
     ValveFacts facts;
     facts.model_rows = snapshot.rows_read;
     facts.model_contacts = snapshot.rows_read - snapshot.rejected;
     facts.max_clear_percent = m_request.activation.max_clear_percent;
-    auto known = co_await on_pool(
-        m_env.pool, [&] { return m_env.store.count_contacts(m_request.activation_id); });
-    if (!known) {
-      co_return known.error();
-    }
-    facts.known_contacts = *known;
+    facts.known_contacts = snapshot.index.size();
     auto runs = co_await on_pool(m_env.pool, [&] {
       return m_env.store.list_runs(m_request.activation_id, k_runs_searched_for_success);
     });
@@ -137,13 +145,12 @@ class Run {
 
   // How many contacts the run's updates would clear a field of: a dry pass
   // over the spool that sends nothing and stores nothing. Blocking.
-  Result<std::int64_t> count_clearing(const ModelSnapshot& snapshot,
-                                      const std::vector<PlannedField>& plan) {
+  Result<std::int64_t> count_clearing(const ModelSnapshot& snapshot) {
     auto reader = SpoolReader::open(m_spool_path);
     if (!reader) {
       return reader.error();
     }
-    BatchPreparer dry_run(m_request, m_env, std::move(*reader), snapshot, plan);
+    BatchPreparer dry_run(m_request, m_env, std::move(*reader), snapshot, snapshot.plan);
     std::int64_t clearing = 0;
     for (bool last = false; !last;) {
       auto batch = dry_run.next();
@@ -158,8 +165,12 @@ class Run {
     return clearing;
   }
 
-  awaitable<Result<std::vector<PlannedField>>> resolve_fields(
-      const std::vector<source::ColumnType>& column_types) {
+  // Wrapped in an optional: co_spawn needs a default-constructible result.
+  awaitable<std::optional<Plan>> resolve_fields(std::vector<source::ColumnType> column_types) {
+    co_return co_await plan_fields_for(column_types);
+  }
+
+  awaitable<Plan> plan_fields_for(const std::vector<source::ColumnType>& column_types) {
     auto fields = co_await m_env.client.list_fields(m_env.request_stats);
     if (!fields) {
       co_return fields.error();

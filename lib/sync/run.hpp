@@ -1,13 +1,19 @@
 // One run of an activation: read the model, find what changed, send it to
 // Emarsys, remember what Emarsys acknowledged.
 //
-//  1. Stream the model's rows from the source into a spool file (memory:
-//     8 bytes per contact, for the set of email hashes); reject rows with a
-//     missing or invalid email, then every row of an email that appears more
-//     than once.
-//  2. Resolve the mapped fields (GET /field), creating missing custom fields.
-//  3. Read the spool back; per contact, convert values and diff them against
-//     the stored hashes; batch the changes (1000 contacts / 8 MB).
+//  1. Load the activation's stored digests (email hash, contact hash) on one
+//     pool thread while the model's query starts on another. When the
+//     columns arrive, resolve the mapped fields (GET /field, creating missing
+//     custom fields). Then each row is converted, hashed and compared with
+//     its digest as it streams: an unchanged contact is only counted; new,
+//     changed and doubtful rows (a value that does not convert, an email seen
+//     before) go to a spool file. Rows with a missing or invalid email are
+//     rejected. Memory: 16 bytes per stored contact, 8 per new one.
+//  2. The safety valve: the model's size against the last successful run,
+//     and how many contacts an update would clear.
+//  3. Read the spool back; per contact, load its stored field hashes and
+//     diff them (every row of an email that appears more than once is
+//     rejected); batch the changes (1000 contacts / 8 MB).
 //  4. Per batch: PUT /contact (update only); with insert_new_contacts, POST
 //     /contact the ones Emarsys did not know (2008) with the new-contacts list
 //     id, so only those join the list; a 2009 on create is retried as an

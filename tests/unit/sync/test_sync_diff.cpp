@@ -140,3 +140,25 @@ TEST_CASE("a contact with only NULLs sends nothing, first time or not", "[sync][
   CHECK(first.new_state.fields.empty());
   CHECK(diff_contact(values, first.new_state, false).unchanged);
 }
+
+TEST_CASE("ContactHasher gives the contact hash diff_contact stores, whatever the value order",
+          "[sync]") {
+  const auto values = contact();
+  std::vector<std::string> keys;
+  std::vector<std::optional<std::string>> json;
+  for (const auto& value : values) {
+    keys.push_back(value.state_key);
+    json.push_back(value.json);
+  }
+  const emsync::sync::ContactHasher hasher(keys);
+  CHECK(hasher(json) == synced(values).contact_hash);
+
+  // A changed value, a value turned NULL: still the stored hash of that data.
+  auto changed = values;
+  changed[0].json = R"("Anna")";
+  changed[2].json = std::nullopt;
+  const std::vector<std::optional<std::string>> changed_json = {R"("Anna")", std::nullopt,
+                                                                std::nullopt};
+  CHECK(hasher(changed_json) == synced(changed).contact_hash);
+  CHECK(hasher(changed_json) != hasher(json));
+}

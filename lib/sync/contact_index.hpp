@@ -1,0 +1,60 @@
+// The contacts the state DB knew when a run started, and what the model said
+// of each of them so far. Pure.
+//
+// A run reads the model once; for each row it asks `see()` whether the
+// contact is new, unchanged (same contact hash as stored: nothing to send),
+// changed, or a repeat of an email already read. Memory: 16 bytes per stored
+// contact plus 2 bits for its mark, no per-row allocation; a lookup is an
+// interpolation into the sorted hashes (they are uniform), so a model of
+// millions of rows needs no query per row.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "store/state_store.hpp"
+
+namespace emsync::sync {
+
+class ContactIndex {
+ public:
+  // `stored` sorted by email_hash, unique (as load_contact_digests returns it).
+  explicit ContactIndex(std::vector<store::ContactDigest> stored = {});
+
+  enum class Verdict {
+    fresh,      // not stored: a new contact
+    unchanged,  // stored with the same contact hash: nothing to send
+    changed,    // stored with another hash (or `contact_hash` is nullopt)
+    // The email was read before. `repeat_of_unchanged` when that earlier row
+    // was judged unchanged: the caller must take back its "unchanged" (the
+    // rule is that no row of a repeated email is sent).
+    repeat,
+    repeat_of_unchanged,
+  };
+
+  // Records one model row of a stored-or-not contact. `contact_hash` is the
+  // hash of the row's values (nullopt when they could not be hashed, e.g. a
+  // value that does not convert: the row is examined again later).
+  // Repeats of an email that is not stored are not detected here: the caller
+  // keeps those hashes (see ModelSnapshot::duplicate_hashes).
+  Verdict see(std::uint64_t email_hash, std::optional<std::uint64_t> contact_hash);
+
+  bool stored(std::uint64_t email_hash) const { return find(email_hash) != npos; }
+  std::int64_t size() const { return static_cast<std::int64_t>(m_stored.size()); }
+  // Stored contacts no row of the model had (the model dropped them).
+  std::vector<std::uint64_t> departed() const;
+
+ private:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  enum Mark : std::uint8_t { unseen = 0, seen_unchanged = 1, seen_sent = 2 };
+
+  std::size_t find(std::uint64_t email_hash) const;
+  Mark mark(std::size_t i) const;
+  void set_mark(std::size_t i, Mark mark);
+
+  std::vector<store::ContactDigest> m_stored;
+  std::vector<std::uint64_t> m_marks;  // 2 bits per stored contact
+};
+
+}  // namespace emsync::sync
