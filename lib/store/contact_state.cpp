@@ -1,7 +1,8 @@
-// Contact state (change detection) and rejected rows.
-#include <algorithm>
+// Contact state (change detection) and rejected rows. The stored form of a
+// contact's state is in contact_codec.cpp.
 #include <bit>
-#include <string_view>
+#include <limits>
+#include <utility>
 
 #include "core/hash.hpp"
 #include "store/sqlite_state_store.hpp"
@@ -9,56 +10,35 @@
 namespace emsync::store {
 namespace {
 
-// contact_state.field_hashes: per field, the key's length (u32), the key's
-// bytes and the hash (u64), integers little endian.
-void put_le(std::vector<std::byte>& out, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) {
-    out.push_back(static_cast<std::byte>((value >> (8 * i)) & 0xff));
-  }
-}
-
-std::uint64_t get_le(std::span<const std::byte> in, int bytes) {
-  std::uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) {
-    value |= std::to_integer<std::uint64_t>(in[static_cast<std::size_t>(i)]) << (8 * i);
-  }
-  return value;
-}
-
-void encode_fields(const std::vector<FieldHash>& fields, std::vector<std::byte>& out) {
-  out.clear();
-  for (const FieldHash& field : fields) {
-    put_le(out, field.key.size(), 4);
-    const auto* key = reinterpret_cast<const std::byte*>(field.key.data());
-    out.insert(out.end(), key, key + field.key.size());
-    put_le(out, field.hash, 8);
-  }
-}
-
-// std::nullopt when the blob is malformed.
-std::optional<std::vector<FieldHash>> decode_fields(std::span<const std::byte> in) {
-  std::vector<FieldHash> fields;
-  while (!in.empty()) {
-    if (in.size() < 4) {
-      return std::nullopt;
-    }
-    const std::uint64_t key_size = get_le(in, 4);
-    if (in.size() - 4 < key_size + 8) {
-      return std::nullopt;
-    }
-    const auto* key = reinterpret_cast<const char*>(in.data() + 4);
-    fields.push_back(FieldHash{std::string(key, key_size), get_le(in.subspan(4 + key_size), 8)});
-    in = in.subspan(4 + key_size + 8);
-  }
-  return fields;
-}
-
-Error contact_error(std::int64_t activation_id, const std::string& email, const Error& error) {
-  return make_error(Errc::state_error, "activation " + std::to_string(activation_id) +
-                                           ", contact '" + email + "': " + error.message);
+std::int64_t email_key(const std::string& email) {
+  return std::bit_cast<std::int64_t>(hash64(email));
 }
 
 }  // namespace
+
+Result<FieldSlots*> SqliteStateStore::field_slots_locked(std::int64_t activation_id) {
+  {
+    auto version = use(Query::data_version);
+    auto row = version->step();
+    if (!row) {
+      return row.error();
+    }
+    if (m_data_version != version->get_int64(0)) {
+      m_field_slots.clear();
+      m_data_version = version->get_int64(0);
+    }
+  }
+  auto cached = m_field_slots.find(activation_id);
+  if (cached == m_field_slots.end()) {
+    auto load = use(Query::load_state_fields);
+    auto slots = load_field_slots(*load, activation_id);
+    if (!slots) {
+      return slots.error();
+    }
+    cached = m_field_slots.emplace(activation_id, std::move(*slots)).first;
+  }
+  return &cached->second;
+}
 
 Result<std::vector<std::optional<ContactState>>> SqliteStateStore::load_contacts(
     std::int64_t activation_id, const std::vector<std::string>& emails) {
@@ -69,103 +49,88 @@ Result<std::vector<std::optional<ContactState>>> SqliteStateStore::load_contacts
   if (!transaction) {
     return transaction.error();
   }
+  auto slots = field_slots_locked(activation_id);
+  if (!slots) {
+    return slots.error();
+  }
+  StateCodec codec;
   std::vector<std::optional<ContactState>> states;
   states.reserve(emails.size());
+  auto load = use(Query::load_contact);
   for (const auto& email : emails) {
-    auto state = load_contact_locked(activation_id, email);
-    if (!state) {
-      return state.error();
+    load->bind_all(activation_id, email_key(email));
+    auto row = load->step();
+    if (!row) {
+      return row.error();
     }
-    states.push_back(std::move(*state));
+    if (!*row) {
+      states.emplace_back();
+    } else {
+      auto state = codec.decode(load->get_blob(0), **slots);
+      if (!state) {
+        return damaged_state(activation_id, "a malformed state, or one naming an unknown field");
+      }
+      states.push_back(std::move(state));
+    }
+    load->reset();
   }
   EMSYNC_TRY(transaction->commit());
   return states;
 }
 
-Result<std::optional<ContactState>> SqliteStateStore::load_contact_locked(
-    std::int64_t activation_id, const std::string& email) {
-  auto load = use(Query::load_contact);
-  load->bind_all(activation_id, email);
-  auto row = load->step();
-  if (!row) {
-    return row.error();
-  }
-  if (!*row) {
-    return std::optional<ContactState>();
-  }
-  auto fields = decode_fields(load->get_blob(1));
-  if (!fields) {
-    return contact_error(activation_id, email,
-                         make_error(Errc::state_error,
-                                    "the stored field hashes are malformed (the state DB is "
-                                    "damaged): restore a backup"));
-  }
-  return std::optional(
-      ContactState{std::bit_cast<std::uint64_t>(load->get_int64(0)), std::move(*fields)});
-}
-
 Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,
                                                const std::vector<ContactUpdate>& contacts) {
   std::lock_guard lock(m_mutex);
-  auto transaction = Transaction::begin(m_db);
-  if (!transaction) {
-    return transaction.error();
-  }
-  std::vector<std::byte> blob;  // reused: one allocation for the whole batch
-  for (const ContactUpdate& contact : contacts) {
-    encode_fields(contact.state.fields, blob);
-    auto upsert = use(Query::upsert_contact);
-    upsert->bind_all(activation_id, contact.email,
-                     std::bit_cast<std::int64_t>(contact.state.contact_hash),
-                     std::span<const std::byte>(blob));
-    auto stored = upsert->run();
-    if (!stored) {
-      return contact_error(activation_id, contact.email, stored.error());
+  auto committed = [&]() -> Result<void> {
+    auto transaction = Transaction::begin(m_db);
+    if (!transaction) {
+      return transaction.error();
     }
+    auto slots = field_slots_locked(activation_id);
+    if (!slots) {
+      return slots.error();
+    }
+    StateCodec codec;  // one set of buffers for the whole batch
+    std::vector<std::uint32_t> added;
+    for (const ContactUpdate& contact : contacts) {
+      added.clear();
+      EMSYNC_TRY(codec.encode(contact.state, **slots, added));
+      if (!added.empty()) {
+        auto insert = use(Query::insert_state_field);
+        EMSYNC_TRY(insert_slots(*insert, activation_id, **slots, added));
+      }
+      auto upsert = use(Query::upsert_contact);
+      upsert->bind_all(activation_id, email_key(contact.email), codec.blob());
+      EMSYNC_TRY(upsert->run());
+    }
+    return transaction->commit();
+  }();
+  if (!committed) {
+    // Slots given out above were rolled back with the transaction.
+    m_field_slots.erase(activation_id);
+    return make_error(Errc::state_error, "cannot store the contact state of activation " +
+                                             std::to_string(activation_id) + ": " +
+                                             committed.error().message);
   }
-  return transaction->commit();
+  return ok();
 }
 
 Result<std::vector<ContactDigest>> SqliteStateStore::load_contact_digests(
     std::int64_t activation_id) {
   std::lock_guard lock(m_mutex);
-  auto list = use(Query::list_contact_emails);
-  list->bind_all(activation_id);
-  std::vector<ContactDigest> digests;
-  for (;;) {
-    auto row = list->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      break;
-    }
-    digests.push_back(
-        {hash64(list->get_text(0)), std::bit_cast<std::uint64_t>(list->get_int64(1))});
-  }
-  std::sort(digests.begin(), digests.end(),
-            [](const ContactDigest& a, const ContactDigest& b) { return a.email_hash < b.email_hash; });
-  return digests;
-}
-
-Result<std::int64_t> SqliteStateStore::drop_contacts(
-    std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) {
-  if (email_hashes.empty()) {
-    return 0;
-  }
-  std::vector<std::uint64_t> dropped = email_hashes;
-  std::sort(dropped.begin(), dropped.end());
-  std::lock_guard lock(m_mutex);
-  auto transaction = Transaction::begin(m_db);
+  auto transaction = Transaction::begin(m_db);  // both ranges from one snapshot
   if (!transaction) {
     return transaction.error();
   }
-  // Collect first: deleting rows while a SELECT walks the same table is not
-  // guaranteed to visit every row.
-  std::vector<std::string> missing;
-  {
-    auto list = use(Query::list_contact_emails);
-    list->bind_all(activation_id);
+  std::vector<ContactDigest> digests;
+  auto list = use(Query::list_contact_digests);
+  // Email hashes are stored as signed integers: in unsigned order, the
+  // non-negative ones come first. Each range is read in primary key order.
+  constexpr std::pair<std::int64_t, std::int64_t> k_ranges[] = {
+      {0, std::numeric_limits<std::int64_t>::max()},
+      {std::numeric_limits<std::int64_t>::min(), -1}};
+  for (const auto& [low, high] : k_ranges) {
+    list->bind_all(activation_id, low, high);
     for (;;) {
       auto row = list->step();
       if (!row) {
@@ -174,19 +139,38 @@ Result<std::int64_t> SqliteStateStore::drop_contacts(
       if (!*row) {
         break;
       }
-      std::string email = list->get_text(0);
-      if (std::binary_search(dropped.begin(), dropped.end(), hash64(email))) {
-        missing.push_back(std::move(email));
+      const std::optional<std::uint64_t> contact_hash = stored_contact_hash(list->get_blob(1));
+      if (!contact_hash) {
+        return damaged_state(activation_id, "a state shorter than its contact hash");
       }
+      digests.push_back({std::bit_cast<std::uint64_t>(list->get_int64(0)), *contact_hash});
     }
-  }
-  for (const std::string& email : missing) {
-    auto remove = use(Query::delete_contact);
-    remove->bind_all(activation_id, email);
-    EMSYNC_TRY(remove->run());
+    list->reset();
   }
   EMSYNC_TRY(transaction->commit());
-  return static_cast<std::int64_t>(missing.size());
+  return digests;
+}
+
+Result<std::int64_t> SqliteStateStore::drop_contacts(
+    std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) {
+  if (email_hashes.empty()) {
+    return 0;
+  }
+  std::lock_guard lock(m_mutex);
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  std::int64_t dropped = 0;
+  auto remove = use(Query::delete_contact);
+  for (const std::uint64_t email_hash : email_hashes) {
+    remove->bind_all(activation_id, std::bit_cast<std::int64_t>(email_hash));
+    EMSYNC_TRY(remove->run());
+    dropped += m_db.changes();
+    remove->reset();
+  }
+  EMSYNC_TRY(transaction->commit());
+  return dropped;
 }
 
 Result<std::int64_t> SqliteStateStore::count_contacts(std::int64_t activation_id) {

@@ -3,6 +3,8 @@
 #include <iterator>
 #include <string>
 
+#include "store/contact_codec.hpp"
+
 namespace emsync::store {
 namespace {
 
@@ -16,6 +18,27 @@ struct Migration {
 constexpr Migration k_migrations[] = {
 #include "store/schema_migrations.inc"
 };
+
+// The C++ step of a migration, for a data conversion SQL cannot do: run
+// right after the migration's SQL, in the same transaction.
+struct Conversion {
+  int version;
+  Result<void> (*convert)(Db& db);
+};
+
+constexpr Conversion k_conversions[] = {
+    {7, convert_contact_state_v6},
+};
+
+Result<void> apply(Db& db, const Migration& migration) {
+  EMSYNC_TRY(db.exec(migration.sql));
+  for (const Conversion& conversion : k_conversions) {
+    if (conversion.version == migration.version) {
+      EMSYNC_TRY(conversion.convert(db));
+    }
+  }
+  return ok();
+}
 
 Result<int> read_user_version(Db& db) {
   auto statement = db.prepare("PRAGMA user_version");
@@ -41,7 +64,9 @@ Error too_new(const Db& db, int version) {
 
 int latest_schema_version() { return static_cast<int>(std::size(k_migrations)); }
 
-Result<void> migrate(Db& db) {
+Result<void> migrate(Db& db) { return migrate(db, latest_schema_version()); }
+
+Result<void> migrate(Db& db, int up_to_version) {
   auto transaction = Transaction::begin(db);
   if (!transaction) {
     return transaction.error();
@@ -54,15 +79,17 @@ Result<void> migrate(Db& db) {
     return too_new(db, *current);
   }
   for (const Migration& migration : k_migrations) {
-    if (migration.version > *current) {
-      auto applied = db.exec(migration.sql);
+    if (migration.version > *current && migration.version <= up_to_version) {
+      auto applied = apply(db, migration);
       if (!applied) {
         return make_error(Errc::state_error, "migration schema/" + std::string(migration.file) +
                                                  " failed: " + applied.error().message);
       }
     }
   }
-  EMSYNC_TRY(db.exec("PRAGMA user_version = " + std::to_string(latest_schema_version())));
+  if (up_to_version > *current) {
+    EMSYNC_TRY(db.exec("PRAGMA user_version = " + std::to_string(up_to_version)));
+  }
   return transaction->commit();
 }
 

@@ -14,5 +14,8 @@ int latest_schema_version();
 // transaction (so a failure leaves the database as it was). Fails, changing
 // nothing, when the database is newer than this binary or is not a database.
 Result<void> migrate(Db& db);
+// The same, but only up to schema version `up_to_version` (tests build older
+// databases with it).
+Result<void> migrate(Db& db, int up_to_version);
 
 }  // namespace emsync::store

@@ -71,16 +71,28 @@ constexpr Entry k_queries[] = {
      "ORDER BY r.id LIMIT ?2"},
     {Query::delete_run_rejections, "DELETE FROM rejections WHERE run_id = ?1"},
     {Query::delete_run, "DELETE FROM runs WHERE id = ?1"},
+    // Changes when another connection committed (the field slot cache is then stale).
+    {Query::data_version, "PRAGMA data_version"},
+    {Query::load_state_fields,
+     "SELECT slot, state_key FROM state_fields WHERE activation_id = ?1 ORDER BY slot"},
+    {Query::insert_state_field,
+     "INSERT INTO state_fields (activation_id, slot, state_key) VALUES (?1, ?2, ?3)"},
+    {Query::delete_state_fields, "DELETE FROM state_fields WHERE activation_id = ?1"},
     {Query::load_contact,
-     "SELECT contact_hash, field_hashes FROM contact_state "
-     "WHERE activation_id = ?1 AND email = ?2"},
+     "SELECT state FROM contact_state WHERE activation_id = ?1 AND email_hash = ?2"},
+    // A second email with the same hash64 in one activation is a duplicate
+    // email to a run, so replacing its state loses nothing.
     {Query::upsert_contact,
-     "INSERT INTO contact_state (activation_id, email, contact_hash, field_hashes) "
-     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (activation_id, email) DO UPDATE "
-     "SET contact_hash = excluded.contact_hash, field_hashes = excluded.field_hashes"},
-    {Query::delete_contact, "DELETE FROM contact_state WHERE activation_id = ?1 AND email = ?2"},
+     "INSERT INTO contact_state (activation_id, email_hash, state) VALUES (?1, ?2, ?3) "
+     "ON CONFLICT (activation_id, email_hash) DO UPDATE SET state = excluded.state"},
+    {Query::delete_contact,
+     "DELETE FROM contact_state WHERE activation_id = ?1 AND email_hash = ?2"},
     {Query::delete_all_contacts, "DELETE FROM contact_state WHERE activation_id = ?1"},
-    {Query::list_contact_emails, "SELECT email, contact_hash FROM contact_state WHERE activation_id = ?1"},
+    // One range of the primary key, in its order (no sort): email hashes are
+    // stored as signed integers, so unsigned order is [0, max] then [min, -1].
+    {Query::list_contact_digests,
+     "SELECT email_hash, state FROM contact_state "
+     "WHERE activation_id = ?1 AND email_hash BETWEEN ?2 AND ?3 ORDER BY email_hash"},
     {Query::count_contacts, "SELECT count(*) FROM contact_state WHERE activation_id = ?1"},
     {Query::insert_rejection,
      "INSERT INTO rejections (activation_id, run_id, row_key, code, message) "

@@ -1,12 +1,16 @@
 // The StateStore on SQLite (internal to lib/store). Methods are split by
 // topic: activations and runs in state_store.cpp, contact state and
-// rejections in contact_state.cpp, the audit log in audit_log.cpp; the SQL is in queries.cpp.
+// rejections in contact_state.cpp (its stored form in contact_codec.cpp), the
+// audit log in audit_log.cpp; the SQL is in queries.cpp.
 #pragma once
 
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
+#include "store/contact_codec.hpp"
 #include "store/queries.hpp"
 #include "store/sqlite.hpp"
 #include "store/state_store.hpp"
@@ -65,9 +69,10 @@ class SqliteStateStore final : public StateStore {
  private:
   SqliteStateStore(Db db, std::vector<Statement> statements);
 
+  // The field slots of `activation_id`, as committed: cached, and read from
+  // the database when not cached or when another connection committed.
   // REQUIRES: m_mutex held.
-  Result<std::optional<ContactState>> load_contact_locked(std::int64_t activation_id,
-                                                          const std::string& email);
+  Result<FieldSlots*> field_slots_locked(std::int64_t activation_id);
   // REQUIRES: m_mutex held.
   StatementUse use(Query query) { return StatementUse(m_statements[static_cast<int>(query)]); }
   Result<void> upsert_activation(const ActivationUpsert& activation, UnixMillis now);
@@ -77,6 +82,11 @@ class SqliteStateStore final : public StateStore {
   std::mutex m_mutex;
   Db m_db;
   std::vector<Statement> m_statements;  // indexed by Query
+  // Field slots by activation id. Only ever what the database holds: an
+  // entry is dropped whenever its slots may change other than by a
+  // committed commit_contacts() (a rollback, a dropped contact state).
+  std::unordered_map<std::int64_t, FieldSlots> m_field_slots;
+  std::optional<std::int64_t> m_data_version;  // when m_field_slots was last checked
 };
 
 }  // namespace emsync::store

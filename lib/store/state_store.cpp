@@ -185,10 +185,17 @@ Result<void> SqliteStateStore::upsert_activation(const ActivationUpsert& activat
   if (existing->destination == activation.destination) {
     return ok();
   }
-  // Another destination has none of these contacts: the next run sends all.
-  auto drop = use(Query::delete_all_contacts);
-  drop->bind_all(existing->id);
-  return drop->run();
+  // Another destination has none of these contacts: the next run sends all,
+  // and the field slots start again.
+  m_field_slots.erase(existing->id);
+  {
+    auto drop = use(Query::delete_all_contacts);
+    drop->bind_all(existing->id);
+    EMSYNC_TRY(drop->run());
+  }
+  auto drop_slots = use(Query::delete_state_fields);
+  drop_slots->bind_all(existing->id);
+  return drop_slots->run();
 }
 
 Result<std::vector<ActivationRecord>> SqliteStateStore::list_activations() {
@@ -212,7 +219,9 @@ Result<bool> SqliteStateStore::delete_activation(const std::string& name) {
   std::lock_guard lock(m_mutex);
   auto remove = use(Query::delete_activation);
   remove->bind_all(name);
-  EMSYNC_TRY(remove->run());  // runs, contact state and rejections cascade
+  // Its id may be given to the next new activation: forget its field slots.
+  m_field_slots.clear();
+  EMSYNC_TRY(remove->run());  // runs, contact state, field slots and rejections cascade
   return m_db.changes() > 0;
 }
 

@@ -1,0 +1,418 @@
+// The compact contact state (schema/007_compact_state.sql): round trips,
+// field slots, the migration from schema version 6, and its size.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <bit>
+#include <catch2/catch.hpp>
+#include <random>
+#include <tuple>
+
+#include "core/hash.hpp"
+#include "store/migrations.hpp"
+#include "store/sqlite.hpp"
+#include "store/state_store.hpp"
+#include "temp_db.hpp"
+
+namespace emsync::store {
+namespace {
+
+// The first column of every row of `sql` on the state DB at `path`.
+std::vector<std::string> rows(const std::string& path, const std::string& sql) {
+  auto db = Db::open(path, SQLITE_OPEN_READWRITE);
+  REQUIRE(db);
+  auto statement = db->prepare(sql);
+  REQUIRE(statement);
+  std::vector<std::string> out;
+  while (statement->step().value()) {
+    out.push_back(statement->get_text(0));
+  }
+  return out;
+}
+
+void exec(const std::string& path, const std::string& sql) {
+  auto db = Db::open(path, SQLITE_OPEN_READWRITE);
+  REQUIRE(db);
+  REQUIRE(db->exec(sql));
+}
+
+std::unique_ptr<StateStore> open(const test::TempDb& temp) {
+  return open_state_store(temp.path()).value();
+}
+
+std::int64_t add_activation(StateStore& store, const std::string& name,
+                            const std::string& destination = "emarsys") {
+  REQUIRE(store.apply_activations({{name, "{}", destination}}));
+  return store.find_activation(name).value()->id;
+}
+
+ContactState sorted(ContactState state) {
+  std::sort(state.fields.begin(), state.fields.end(),
+            [](const FieldHash& a, const FieldHash& b) { return a.key < b.key; });
+  return state;
+}
+
+void check_equal(const std::optional<ContactState>& loaded, const ContactState& expected) {
+  REQUIRE(loaded.has_value());
+  CHECK(loaded->contact_hash == expected.contact_hash);
+  REQUIRE(loaded->fields.size() == expected.fields.size());
+  for (std::size_t i = 0; i < expected.fields.size(); ++i) {
+    CHECK(loaded->fields[i].key == expected.fields[i].key);
+    CHECK(loaded->fields[i].hash == expected.fields[i].hash);
+  }
+}
+
+// A state with the given keys (in that order) and hashes derived from `seed`.
+ContactState state_of(std::uint64_t seed, const std::vector<std::string>& keys) {
+  ContactState state{hash64("contact" + std::to_string(seed)), {}};
+  for (const auto& key : keys) {
+    state.fields.push_back({key, hash64(key + std::to_string(seed))});
+  }
+  return state;
+}
+
+std::vector<std::string> numbered_keys(int count, const std::string& prefix) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < count; ++i) {
+    keys.push_back(prefix + ">" + std::to_string(1000 + i));
+  }
+  return keys;
+}
+
+TEST_CASE("states of 0, 1, 10 and 20 fields round-trip, fields sorted by key", "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  std::vector<std::string> ten = numbered_keys(10, "f");
+  std::vector<std::string> twenty = numbered_keys(20, "g");
+  std::reverse(twenty.begin(), twenty.end());  // given out of key order
+  std::vector<std::string> mixed = {"g>1005", "first_name>1", "f>1003", ""};
+  const std::vector<ContactUpdate> updates = {
+      {"zero@x.com", state_of(1, {})},     {"one@x.com", state_of(2, {"first_name>1"})},
+      {"ten@x.com", state_of(3, ten)},     {"twenty@x.com", state_of(4, twenty)},
+      {"mixed@x.com", state_of(5, mixed)},
+  };
+  REQUIRE(store->commit_contacts(crm, updates));
+  // The same keys again, in another contact and order, after a reopen.
+  store = open(temp);
+  std::reverse(mixed.begin(), mixed.end());
+  REQUIRE(store->commit_contacts(crm, {{"again@x.com", state_of(6, mixed)}}));
+
+  std::vector<std::string> emails = {"nobody@x.com", "again@x.com"};
+  for (const auto& update : updates) {
+    emails.push_back(update.email);
+  }
+  const auto loaded = store->load_contacts(crm, emails).value();
+  REQUIRE(loaded.size() == emails.size());
+  CHECK_FALSE(loaded[0].has_value());
+  check_equal(loaded[1], sorted(state_of(6, mixed)));
+  for (std::size_t i = 0; i < updates.size(); ++i) {
+    INFO(updates[i].email);
+    check_equal(loaded[i + 2], sorted(updates[i].state));
+  }
+  CHECK(loaded[2]->fields.empty());
+  CHECK(loaded[5]->fields.size() == 20);
+}
+
+TEST_CASE(
+    "field slots are given on first use, append-only, per activation, and kept across "
+    "reopening",
+    "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t a = add_activation(*store, "a");
+  const std::int64_t b = add_activation(*store, "b");
+  REQUIRE(store->commit_contacts(a, {{"1@x.com", state_of(1, {"y>2", "x>1"})}}));
+  REQUIRE(store->commit_contacts(b, {{"1@x.com", state_of(2, {"z>3", "y>2"})}}));
+  REQUIRE(store->commit_contacts(a, {{"2@x.com", state_of(3, {"x>1", "w>0"})}}));
+  // In the order the keys were given, not in key order.
+  const std::string slots =
+      "SELECT activation_id || '|' || slot || '|' || state_key FROM state_fields "
+      "ORDER BY activation_id, slot";
+  const std::string sa = std::to_string(a);
+  const std::string sb = std::to_string(b);
+  CHECK(rows(temp.path(), slots) == std::vector<std::string>{sa + "|0|y>2", sa + "|1|x>1",
+                                                             sa + "|2|w>0", sb + "|0|z>3",
+                                                             sb + "|1|y>2"});
+
+  store = open(temp);
+  REQUIRE(store->commit_contacts(a, {{"3@x.com", state_of(4, {"v>9", "y>2"})}}));
+  CHECK(rows(temp.path(), slots).at(3) == sa + "|3|v>9");
+  const auto loaded = store->load_contacts(a, {"1@x.com", "2@x.com", "3@x.com"}).value();
+  check_equal(loaded[0], sorted(state_of(1, {"y>2", "x>1"})));
+  check_equal(loaded[1], sorted(state_of(3, {"x>1", "w>0"})));
+  check_equal(loaded[2], sorted(state_of(4, {"v>9", "y>2"})));
+  check_equal(store->load_contacts(b, {"1@x.com"}).value()[0], sorted(state_of(2, {"z>3", "y>2"})));
+}
+
+TEST_CASE("a failed commit stores nothing and leaves no slot behind, in the DB or in memory",
+          "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  REQUIRE(store->commit_contacts(crm, {{"a@x.com", state_of(1, {"first>1"})}}));
+
+  // The second contact names a key twice: the batch fails after "late>2"
+  // got a slot for the first one.
+  auto failed =
+      store->commit_contacts(crm, {{"b@x.com", state_of(2, {"first>1", "late>2"})},
+                                   {"c@x.com", ContactState{3, {{"dup>3", 1}, {"dup>3", 2}}}}});
+  REQUIRE_FALSE(failed);
+  CHECK_THAT(failed.error().message, Catch::Contains("activation " + std::to_string(crm)) &&
+                                         Catch::Contains("'dup>3' appears twice"));
+  CHECK(store->count_contacts(crm).value() == 1);
+  CHECK(rows(temp.path(), "SELECT slot || '|' || state_key FROM state_fields") ==
+        std::vector<std::string>{"0|first>1"});
+
+  // Without the rolled-back slot in memory, "other>4" gets slot 1 and
+  // "late>2" gets slot 2, each stored with its contact.
+  REQUIRE(store->commit_contacts(crm, {{"d@x.com", state_of(4, {"other>4"})}}));
+  REQUIRE(store->commit_contacts(crm, {{"b@x.com", state_of(2, {"first>1", "late>2"})}}));
+  CHECK(rows(temp.path(), "SELECT slot || '|' || state_key FROM state_fields ORDER BY slot") ==
+        std::vector<std::string>{"0|first>1", "1|other>4", "2|late>2"});
+  store = open(temp);
+  const auto loaded = store->load_contacts(crm, {"b@x.com", "d@x.com"}).value();
+  check_equal(loaded[0], state_of(2, {"first>1", "late>2"}));
+  check_equal(loaded[1], state_of(4, {"other>4"}));
+}
+
+TEST_CASE("dropped contact state takes its field slots with it, also for a reused activation id",
+          "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  REQUIRE(store->commit_contacts(crm, {{"a@x.com", state_of(1, {"a>1", "b>2"})}}));
+  add_activation(*store, "crm", "other");  // another destination
+  CHECK(rows(temp.path(), "SELECT count(*) FROM state_fields") == std::vector<std::string>{"0"});
+  REQUIRE(store->commit_contacts(crm, {{"a@x.com", state_of(2, {"c>3"})}}));
+  check_equal(store->load_contacts(crm, {"a@x.com"}).value()[0], state_of(2, {"c>3"}));
+
+  // The newest activation's id is given again after it is deleted.
+  const std::int64_t old = add_activation(*store, "old");
+  REQUIRE(store->commit_contacts(old, {{"a@x.com", state_of(3, {"d>4", "e>5"})}}));
+  REQUIRE(store->delete_activation("old").value());
+  const std::int64_t reused = add_activation(*store, "new");
+  REQUIRE(reused == old);
+  REQUIRE(store->commit_contacts(reused, {{"b@x.com", state_of(4, {"e>5"})}}));
+  CHECK(
+      rows(temp.path(), "SELECT slot || '|' || state_key FROM state_fields WHERE activation_id = " +
+                            std::to_string(reused)) == std::vector<std::string>{"0|e>5"});
+  check_equal(store->load_contacts(reused, {"b@x.com"}).value()[0], state_of(4, {"e>5"}));
+  CHECK_FALSE(store->load_contacts(reused, {"a@x.com"}).value()[0].has_value());
+}
+
+TEST_CASE("slots written by another connection are seen", "[store]") {
+  test::TempDb temp;
+  auto first = open(temp);
+  const std::int64_t crm = add_activation(*first, "crm");
+  REQUIRE(first->commit_contacts(crm, {{"a@x.com", state_of(1, {"a>1"})}}));
+  auto second = open(temp);
+  REQUIRE(second->commit_contacts(crm, {{"b@x.com", state_of(2, {"b>2", "a>1"})}}));
+  check_equal(first->load_contacts(crm, {"b@x.com"}).value()[0], state_of(2, {"a>1", "b>2"}));
+  REQUIRE(first->commit_contacts(crm, {{"c@x.com", state_of(3, {"c>3"})}}));
+  check_equal(second->load_contacts(crm, {"c@x.com"}).value()[0], state_of(3, {"c>3"}));
+}
+
+TEST_CASE("a damaged stored state is an error naming the activation and the remedy", "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  REQUIRE(store->commit_contacts(crm, {{"a@x.com", state_of(1, {"a>1", "b>2"})}}));
+  const std::string where =
+      " WHERE email_hash = " + std::to_string(std::bit_cast<std::int64_t>(hash64("a@x.com")));
+  const auto expect_damaged = [&](const auto& result) {
+    REQUIRE_FALSE(result);
+    CHECK_THAT(result.error().message,
+               Catch::Contains("activation " + std::to_string(crm)) &&
+                   Catch::Contains("the state DB is damaged: restore a backup"));
+  };
+  // Slot set {0, 1, 2} with three hashes, but slot 2 was never given.
+  exec(temp.path(),
+       "UPDATE contact_state SET state = zeroblob(8) || x'07' || zeroblob(24)" + where);
+  expect_damaged(store->load_contacts(crm, {"a@x.com"}));
+  // One hash missing.
+  exec(temp.path(), "UPDATE contact_state SET state = zeroblob(8) || x'03' || zeroblob(8)" + where);
+  expect_damaged(store->load_contacts(crm, {"a@x.com"}));
+  // Shorter than the contact hash.
+  exec(temp.path(), "UPDATE contact_state SET state = x'0102'" + where);
+  expect_damaged(store->load_contacts(crm, {"a@x.com"}));
+  expect_damaged(store->load_contact_digests(crm));
+}
+
+TEST_CASE(
+    "contact digests come in unsigned email hash order; drop_contacts counts what it "
+    "dropped",
+    "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  std::vector<ContactUpdate> batch;
+  for (int i = 0; i < 500; ++i) {
+    batch.push_back({"p" + std::to_string(i) + "@x.com", state_of(i, {"a>1"})});
+  }
+  REQUIRE(store->commit_contacts(crm, batch));
+  const auto digests = store->load_contact_digests(crm).value();
+  REQUIRE(digests.size() == batch.size());
+  CHECK(std::is_sorted(
+      digests.begin(), digests.end(),
+      [](const ContactDigest& x, const ContactDigest& y) { return x.email_hash < y.email_hash; }));
+  CHECK(digests.front().email_hash < (1ULL << 63));  // both signs are there
+  CHECK(digests.back().email_hash >= (1ULL << 63));
+  for (const auto& contact : batch) {
+    const std::uint64_t email_hash = hash64(contact.email);
+    const auto found = std::lower_bound(
+        digests.begin(), digests.end(), email_hash,
+        [](const ContactDigest& d, std::uint64_t hash) { return d.email_hash < hash; });
+    REQUIRE(found != digests.end());
+    CHECK(found->email_hash == email_hash);
+    CHECK(found->contact_hash == contact.state.contact_hash);
+  }
+  // A hash twice and one never stored are not counted.
+  CHECK(store
+            ->drop_contacts(crm, {hash64("p1@x.com"), hash64("p2@x.com"), hash64("p1@x.com"),
+                                  hash64("nobody@x.com")})
+            .value() == 2);
+  CHECK(store->count_contacts(crm).value() == 498);
+}
+
+// -- migration from schema version 6 --
+
+// The field_hashes blob of version 6: per field, u32 key length, the key,
+// u64 hash, little endian.
+std::string v6_blob_hex(const std::vector<FieldHash>& fields) {
+  std::string bytes;
+  const auto put = [&](std::uint64_t value, int size) {
+    for (int i = 0; i < size; ++i) {
+      bytes.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+    }
+  };
+  for (const auto& field : fields) {
+    put(field.key.size(), 4);
+    bytes += field.key;
+    put(field.hash, 8);
+  }
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string hex = "x'";
+  for (const unsigned char c : bytes) {
+    hex += k_hex[c >> 4];
+    hex += k_hex[c & 15];
+  }
+  return hex + "'";
+}
+
+// A state DB at schema version 6 with activations 1 and 2 and `contacts`
+// (activation id, email, state) stored the way version 6 did.
+void make_v6_db(const std::string& path,
+                const std::vector<std::tuple<int, std::string, ContactState>>& contacts) {
+  auto db = Db::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  REQUIRE(db);
+  REQUIRE(migrate(*db, 6));
+  REQUIRE(
+      db->exec("INSERT INTO activations (id, name, definition, destination, created_at, "
+               "updated_at) VALUES (1, 'a', '{}', 'emarsys', 0, 0), "
+               "(2, 'b', '{}', 'emarsys', 0, 0)"));
+  for (const auto& [activation, email, state] : contacts) {
+    REQUIRE(db->exec("INSERT INTO contact_state VALUES (" + std::to_string(activation) + ", '" +
+                     email + "', " +
+                     std::to_string(std::bit_cast<std::int64_t>(state.contact_hash)) + ", " +
+                     v6_blob_hex(state.fields) + ")"));
+  }
+}
+
+TEST_CASE("migrating from version 6 keeps every stored hash", "[store]") {
+  test::TempDb temp;
+  const std::vector<std::tuple<int, std::string, ContactState>> contacts = {
+      {1, "a@x.com", sorted(state_of(1, numbered_keys(10, "f")))},
+      {1, "b@x.com", sorted(state_of(2, {"first_name>1", "bio>1004"}))},
+      {1, "c@x.com", state_of(3, {})},
+      {2, "a@x.com", sorted(state_of(4, {"zip>13", "bio>1004"}))},
+      {2, "d@x.com", ContactState{0xFFFFFFFFFFFFFFFFULL, {{"", 0x8000000000000000ULL}}}},
+  };
+  make_v6_db(temp.path(), contacts);
+  REQUIRE(rows(temp.path(), "PRAGMA user_version") == std::vector<std::string>{"6"});
+
+  auto store = open(temp);
+  CHECK(rows(temp.path(), "PRAGMA user_version") ==
+        std::vector<std::string>{std::to_string(latest_schema_version())});
+  CHECK(rows(temp.path(), "SELECT name FROM sqlite_schema WHERE name LIKE 'contact_state%'") ==
+        std::vector<std::string>{"contact_state"});
+  for (const auto& [activation, email, state] : contacts) {
+    INFO(activation << " " << email);
+    check_equal(store->load_contacts(activation, {email}).value()[0], state);
+  }
+  for (const int activation : {1, 2}) {
+    std::vector<ContactDigest> expected;
+    for (const auto& [id, email, state] : contacts) {
+      if (id == activation) {
+        expected.push_back({hash64(email), state.contact_hash});
+      }
+    }
+    std::sort(expected.begin(), expected.end(), [](const ContactDigest& x, const ContactDigest& y) {
+      return x.email_hash < y.email_hash;
+    });
+    const auto digests = store->load_contact_digests(activation).value();
+    REQUIRE(digests.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      CHECK(digests[i].email_hash == expected[i].email_hash);
+      CHECK(digests[i].contact_hash == expected[i].contact_hash);
+    }
+  }
+  // The slots the migration gave are where new ones continue.
+  REQUIRE(store->commit_contacts(2, {{"e@x.com", state_of(5, {"new>1", "zip>13"})}}));
+  CHECK(rows(temp.path(),
+             "SELECT slot || '|' || state_key FROM state_fields WHERE activation_id = 2 "
+             "ORDER BY slot") ==
+        std::vector<std::string>{"0|bio>1004", "1|zip>13", "2|", "3|new>1"});
+  check_equal(store->load_contacts(2, {"e@x.com"}).value()[0], state_of(5, {"new>1", "zip>13"}));
+}
+
+TEST_CASE("a damaged version 6 state fails the migration, which changes nothing", "[store]") {
+  test::TempDb temp;
+  make_v6_db(temp.path(), {{1, "a@x.com", state_of(1, {"a>1"})}});
+  exec(temp.path(), "INSERT INTO contact_state VALUES (2, 'b@x.com', 1, x'0500')");
+  auto store = open_state_store(temp.path());
+  REQUIRE_FALSE(store);
+  CHECK_THAT(store.error().message, Catch::Contains("007_compact_state.sql") &&
+                                        Catch::Contains("activation 2") &&
+                                        Catch::Contains("restore a backup"));
+  CHECK(rows(temp.path(), "PRAGMA user_version") == std::vector<std::string>{"6"});
+  CHECK(rows(temp.path(), "SELECT count(*) FROM contact_state") == std::vector<std::string>{"2"});
+}
+
+// -- size (issue #6: at most 128 bytes per contact with 10 mapped fields) --
+
+TEST_CASE("the state DB takes at most 128 bytes per contact with 10 fields (20000 contacts)",
+          "[store]") {
+  test::TempDb temp;
+  constexpr int k_contacts = 20000;
+  const std::vector<std::string> keys = {"first_name>1", "last_name>2", "birth_date>4", "gender>5",
+                                         "city>11",      "zip>13",      "phone>15",     "tier>1002",
+                                         "score>1003",   "bio>1004"};
+  std::mt19937_64 random(42);
+  {
+    auto store = open(temp);
+    const std::int64_t crm = add_activation(*store, "crm");
+    std::vector<ContactUpdate> batch;
+    for (int i = 0; i < k_contacts; ++i) {
+      ContactState state{random(), {}};
+      for (const auto& key : keys) {
+        state.fields.push_back({key, random()});
+      }
+      batch.push_back({"person" + std::to_string(100000 + i) + "@example.com", sorted(state)});
+      if (batch.size() == 1000) {  // a run's batch
+        REQUIRE(store->commit_contacts(crm, batch));
+        batch.clear();
+      }
+    }
+    REQUIRE(store->count_contacts(crm).value() == k_contacts);
+    exec(temp.path(), "PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  const std::int64_t bytes = std::stoll(rows(temp.path(), "PRAGMA page_count").at(0)) *
+                             std::stoll(rows(temp.path(), "PRAGMA page_size").at(0));
+  const double per_contact = static_cast<double>(bytes) / k_contacts;
+  WARN("state DB bytes per contact (20000 contacts, 10 fields): " << per_contact);
+  CHECK(per_contact <= 128);
+}
+
+}  // namespace
+}  // namespace emsync::store
