@@ -64,9 +64,15 @@ std::optional<std::string> json_string(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 2);
   out += '"';
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
+  std::size_t plain = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte != '"' && byte != '\\') {
+      continue;
+    }
+    out.append(text.substr(plain, i - plain));
+    plain = i + 1;
+    switch (byte) {
       case '"':
         out += "\\\"";
         break;
@@ -89,15 +95,12 @@ std::optional<std::string> json_string(std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (byte < 0x20) {
-          out += "\\u00";
-          out += k_hex[byte >> 4];
-          out += k_hex[byte & 0xF];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += k_hex[byte >> 4];
+        out += k_hex[byte & 0xF];
     }
   }
+  out.append(text.substr(plain));
   out += '"';
   return out;
 }

@@ -179,6 +179,48 @@ TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", 
     CHECK(s.sim.requests("POST", "/field").empty());
   }
 
+  SECTION("a stored contact whose email appears again is rejected in every row, state kept") {
+    // user5 comes back with the same data (its first row reads as unchanged),
+    // user6 with other data.
+    PgCluster::shared().exec(
+        "INSERT INTO crm.customers SELECT * FROM crm.customers WHERE email = 'user5@example.com';"
+        "INSERT INTO crm.customers SELECT email, first_name, 'Twin', birth_date, opted_in, tier, "
+        "ltv FROM crm.customers WHERE email = 'user6@example.com'",
+        "sync_first");
+    s.sim.clear_requests();
+    const json again = s.run();
+    CHECK(again.at("status") == "succeeded");
+    CHECK(again.at("rows_read") == k_contacts + 6 + 2);
+    CHECK(again.at("unchanged") == k_contacts - 2);
+    CHECK(again.at("rejected") == 6 + 4);
+    CHECK(again.at("updated") == 0);
+    CHECK(contacts_sent(s.sim) == 0);
+    std::multiset<std::string> twins;
+    const json errors = s.daemon.ctl_json({"errors", "crm-contacts"});
+    INFO(errors.dump());
+    for (const auto& e : errors.at("errors")) {
+      if (e.at("code") == "duplicate_email" && e.at("message").get<std::string>().find(
+                                                   "user5@") != std::string::npos) {
+        twins.insert("user5");
+      }
+      if (e.at("code") == "duplicate_email" && e.at("message").get<std::string>().find(
+                                                   "user6@") != std::string::npos) {
+        twins.insert("user6");
+      }
+    }
+    CHECK(twins == std::multiset<std::string>{"user5", "user5", "user6", "user6"});
+
+    // Once the model has one row each again, both are unchanged: their state was kept.
+    PgCluster::shared().exec(
+        "DELETE FROM crm.customers WHERE ctid IN (SELECT max(ctid) FROM crm.customers "
+        "WHERE email IN ('user5@example.com', 'user6@example.com') GROUP BY email)",
+        "sync_first");
+    const json back = s.run();
+    CHECK(back.at("unchanged") == k_contacts);
+    CHECK(back.at("rejected") == 6);
+    CHECK(contacts_sent(s.sim) == 0);
+  }
+
   SECTION("a changed column sends exactly those contacts with exactly that field") {
     PgCluster::shared().exec(
         "UPDATE crm.customers SET city = 'Moved' WHERE email IN "
