@@ -6,16 +6,9 @@ namespace emsync::sync {
 
 namespace {
 
-// How far from its interpolated position a hash may be before the search
-// falls back to the whole array. Ranks of uniform hashes deviate from the
-// estimate by about sqrt(n)/2, so this window almost always holds it.
-std::size_t search_radius(std::size_t n) {
-  std::size_t radius = 64;
-  while (radius * radius < n * 16) {
-    radius *= 2;
-  }
-  return radius;
-}
+// Interpolation steps before the search falls back to halving: uniform hashes
+// need about log log n of them; a skewed set cannot make a lookup linear.
+constexpr int k_interpolation_steps = 8;
 
 }  // namespace
 
@@ -23,27 +16,44 @@ ContactIndex::ContactIndex(std::vector<store::ContactDigest> stored)
     : m_stored(std::move(stored)), m_marks((m_stored.size() * 2 + 63) / 64, 0) {}
 
 std::size_t ContactIndex::find(std::uint64_t email_hash) const {
-  const std::size_t n = m_stored.size();
-  if (n == 0) {
+  if (m_stored.empty() || email_hash < m_stored.front().email_hash ||
+      email_hash > m_stored.back().email_hash) {
     return npos;
   }
-  __extension__ using Wide = unsigned __int128;  // GCC/Clang: the exact n * hash / 2^64
-  const auto guess = static_cast<std::size_t>((static_cast<Wide>(email_hash) * n) >> 64);
-  const std::size_t radius = search_radius(n);
-  auto first = m_stored.begin() + static_cast<std::ptrdiff_t>(guess > radius ? guess - radius : 0);
-  auto last = m_stored.begin() + static_cast<std::ptrdiff_t>(std::min(n, guess + radius));
-  const auto less = [](const store::ContactDigest& d, std::uint64_t h) { return d.email_hash < h; };
-  if (first != m_stored.begin() && first->email_hash > email_hash) {
-    first = m_stored.begin();
+  // Invariant: if present, the hash is in [lo, hi].
+  std::size_t lo = 0;
+  std::size_t hi = m_stored.size() - 1;
+  __extension__ using Wide = unsigned __int128;  // GCC/Clang: exact products of 64-bit values
+  for (int step = 0; step < k_interpolation_steps && lo < hi; ++step) {
+    const std::uint64_t low = m_stored[lo].email_hash;
+    const std::uint64_t high = m_stored[hi].email_hash;
+    if (email_hash < low || email_hash > high) {
+      return npos;
+    }
+    if (low == high) {
+      break;
+    }
+    const std::size_t at = lo + static_cast<std::size_t>(static_cast<Wide>(email_hash - low) *
+                                                         (hi - lo) / (high - low));
+    const std::uint64_t found = m_stored[at].email_hash;
+    if (found == email_hash) {
+      return at;
+    }
+    if (found < email_hash) {
+      lo = at + 1;
+    } else {
+      hi = at - 1;  // at > lo here: found > email_hash >= low
+    }
   }
-  if (last != m_stored.end() && last->email_hash <= email_hash) {
-    last = m_stored.end();
-  }
-  const auto it = std::lower_bound(first, last, email_hash, less);
-  if (it == m_stored.end() || it->email_hash != email_hash) {
-    return npos;
-  }
-  return static_cast<std::size_t>(it - m_stored.begin());
+  const auto first = m_stored.begin() + static_cast<std::ptrdiff_t>(lo);
+  const auto last =
+      m_stored.begin() + static_cast<std::ptrdiff_t>(std::min(hi + 1, m_stored.size()));
+  const auto it = std::lower_bound(
+      first, last, email_hash,
+      [](const store::ContactDigest& d, std::uint64_t h) { return d.email_hash < h; });
+  return it != last && it->email_hash == email_hash
+             ? static_cast<std::size_t>(it - m_stored.begin())
+             : npos;
 }
 
 ContactIndex::Mark ContactIndex::mark(std::size_t i) const {

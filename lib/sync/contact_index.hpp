@@ -5,8 +5,8 @@
 // contact is new, unchanged (same contact hash as stored: nothing to send),
 // changed, or a repeat of an email already read. Memory: 16 bytes per stored
 // contact plus 2 bits for its mark, no per-row allocation; a lookup is an
-// interpolation into the sorted hashes (they are uniform), so a model of
-// millions of rows needs no query per row.
+// interpolation search in the sorted hashes (they are uniform: a few probes),
+// so a model of millions of rows needs no query per row.
 #pragma once
 
 #include <cstdint>

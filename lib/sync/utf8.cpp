@@ -1,5 +1,8 @@
 #include "sync/utf8.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace emsync::sync {
 
 namespace {
@@ -56,10 +59,21 @@ std::optional<char32_t> next_code_point(std::string_view text, std::size_t& pos)
 
 std::optional<std::size_t> utf8_length(std::string_view text) {
   std::size_t count = 0;
-  for (std::size_t pos = 0; pos < text.size(); ++count) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    // ASCII (most text) eight bytes at a time: one code point per byte.
+    std::uint64_t word;
+    if (text.size() - pos >= sizeof word) {
+      std::memcpy(&word, text.data() + pos, sizeof word);
+      if ((word & 0x8080808080808080u) == 0) {
+        pos += sizeof word;
+        count += sizeof word;
+        continue;
+      }
+    }
     if (!next_code_point(text, pos)) {
       return std::nullopt;
     }
+    ++count;
   }
   return count;
 }

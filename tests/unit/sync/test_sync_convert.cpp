@@ -1,11 +1,12 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "sync/convert.hpp"
+#include "sync/utf8.hpp"
 
 using emsync::Errc;
 using emsync::source::ColumnType;
@@ -256,13 +257,30 @@ TEST_CASE("error messages quote long or unprintable values safely", "[sync][conv
 
 TEST_CASE("text is written exactly as nlohmann::json::dump() writes it (stored hashes are of it)",
           "[sync][convert]") {
-  std::vector<std::string> samples = {"", "plain", "quote \" and backslash \\", "Zoë Ærø 東京 🙂",
-                                      "del \x7f kept", "tab\tnew\nline\rcr\bbs\fff"};
+  std::vector<std::string> samples = {"",
+                                      "plain",
+                                      "quote \" and backslash \\",
+                                      "Zoë Ærø 東京 🙂",
+                                      "del \x7f kept",
+                                      "tab\tnew\nline\rcr\bbs\fff"};
   for (int byte = 1; byte < 0x80; ++byte) {
     samples.push_back("<" + std::string(1, static_cast<char>(byte)) + ">");
+    // Long text is scanned 8 bytes at a time: the byte at every offset of a word.
+    for (std::size_t at = 0; at < 17; ++at) {
+      std::string text(20, 'a');
+      text[at] = static_cast<char>(byte);
+      samples.push_back(text);
+    }
   }
+  samples.push_back(std::string(300, 'x') + "\xc3\xa9" + std::string(13, 'y'));
   for (const auto& text : samples) {
     CAPTURE(text);
+    const auto length = emsync::sync::utf8_length(text);
+    REQUIRE(length);
+    // Valid UTF-8: one code point per byte that is not a continuation byte.
+    CHECK(*length == static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    })));
     const auto converted = convert_value(text, ColumnType::text, FieldType::largetext, "c");
     REQUIRE(converted);
     REQUIRE(*converted);
