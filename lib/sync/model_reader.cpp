@@ -7,6 +7,7 @@
 #include "sync/email.hpp"
 #include "sync/field_plan.hpp"
 #include "sync/row_key.hpp"
+#include "sync/row_pipeline.hpp"
 #include "sync/spool.hpp"
 
 namespace emsync::sync {
@@ -214,7 +215,9 @@ Result<ModelSnapshot> read_model(const RunRequest& request, RunEnvironment& env,
     return writer.error();
   }
   SpoolingSink sink(request, env, inputs, *writer);
-  EMSYNC_TRY(env.source.stream(request.activation.query, env.query_options, sink));
+  RowPipeline pipeline(sink);  // the source decodes on this thread, the sink diffs on another
+  EMSYNC_TRY(env.source.stream(request.activation.query, env.query_options, pipeline));
+  EMSYNC_TRY(pipeline.finish());
   return sink.finish();
 }
 

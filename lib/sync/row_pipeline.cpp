@@ -1,0 +1,136 @@
+#include "sync/row_pipeline.hpp"
+
+namespace emsync::sync {
+
+namespace {
+
+// Rows per chunk and chunks in all: enough to keep both threads busy
+// through the unevenness of single rows, small enough to stay in cache.
+constexpr std::size_t k_rows_per_chunk = 256;
+constexpr std::size_t k_chunks = 4;
+
+}  // namespace
+
+RowPipeline::RowPipeline(source::RowSink& inner) : m_inner(inner) {}
+
+RowPipeline::~RowPipeline() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_closed = true;
+    if (!m_error) {
+      m_error = make_error(Errc::cancelled, "the row pipeline was stopped");
+    }
+  }
+  m_changed.notify_all();
+  if (m_worker.joinable()) {
+    m_worker.join();
+  }
+}
+
+Result<void> RowPipeline::on_columns(const std::vector<source::Column>& columns) {
+  EMSYNC_TRY(m_inner.on_columns(columns));
+  m_columns = columns.size();
+  for (std::size_t i = 0; i < k_chunks; ++i) {
+    auto chunk = std::make_unique<Chunk>();
+    chunk->values.resize(k_rows_per_chunk * m_columns);
+    m_free.push_back(std::move(chunk));
+  }
+  // Not a pool thread: the source's pool thread blocks on this one, and a
+  // pool with every thread waiting for a queued task would deadlock. One per
+  // run, so still bounded by max_concurrent_runs.
+  m_worker = std::thread([this] { work(); });
+  return ok();
+}
+
+Result<void> RowPipeline::on_row(std::span<const source::Value> values) {
+  if (!m_filling) {
+    m_filling = take_free_chunk();
+    if (!m_filling) {
+      std::lock_guard lock(m_mutex);
+      return *m_error;
+    }
+  }
+  auto* slot = m_filling->values.data() + m_filling->rows * m_columns;
+  for (std::size_t i = 0; i < m_columns; ++i, ++slot) {
+    const auto& value = values[i];
+    if (!value) {
+      slot->reset();
+    } else if (*slot) {
+      (*slot)->assign(*value);  // keeps the buffer
+    } else {
+      slot->emplace(*value);
+    }
+  }
+  if (++m_filling->rows == k_rows_per_chunk) {
+    hand_over(std::move(m_filling));
+  }
+  return ok();
+}
+
+Result<void> RowPipeline::finish() {
+  if (m_filling && m_filling->rows > 0) {
+    hand_over(std::move(m_filling));
+  }
+  std::unique_lock lock(m_mutex);
+  m_closed = true;
+  m_changed.notify_all();
+  m_changed.wait(lock, [&] { return m_done || !m_worker.joinable(); });
+  if (m_error) {
+    return *m_error;
+  }
+  return ok();
+}
+
+std::unique_ptr<RowPipeline::Chunk> RowPipeline::take_free_chunk() {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [&] { return !m_free.empty() || m_error; });
+  if (m_error) {
+    return nullptr;
+  }
+  auto chunk = std::move(m_free.back());
+  m_free.pop_back();
+  chunk->rows = 0;
+  return chunk;
+}
+
+void RowPipeline::hand_over(std::unique_ptr<Chunk> chunk) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_full.push_back(std::move(chunk));
+  }
+  m_changed.notify_all();
+}
+
+void RowPipeline::work() {
+  for (;;) {
+    std::unique_ptr<Chunk> chunk;
+    {
+      std::unique_lock lock(m_mutex);
+      m_changed.wait(lock, [&] { return !m_full.empty() || m_closed || m_error; });
+      if (m_error || m_full.empty()) {
+        break;  // failed, stopped, or closed and drained
+      }
+      chunk = std::move(m_full.front());
+      m_full.pop_front();
+    }
+    std::optional<Error> failure;
+    for (std::size_t row = 0; row < chunk->rows && !failure; ++row) {
+      auto taken = m_inner.on_row(
+          std::span<const source::Value>(chunk->values.data() + row * m_columns, m_columns));
+      if (!taken) {
+        failure = taken.error();
+      }
+    }
+    std::lock_guard lock(m_mutex);
+    m_free.push_back(std::move(chunk));
+    if (failure && !m_error) {
+      m_error = std::move(failure);
+    }
+    m_changed.notify_all();
+  }
+  std::lock_guard lock(m_mutex);
+  m_done = true;
+  m_changed.notify_all();
+}
+
+}  // namespace emsync::sync
