@@ -35,3 +35,27 @@ CREATE TABLE contact_state (
   state         BLOB    NOT NULL,
   PRIMARY KEY (activation_id, email_hash)
 ) WITHOUT ROWID;
+
+-- The contact log: what commit_contacts() stores after each acknowledged
+-- batch, appended in commit order (seq) rather than inserted into
+-- contact_state at 1000 random places. Inserting by email hash dirtied about
+-- one contact_state page per contact on every commit, each written to the
+-- WAL and checkpointed back. An activation's log is folded into
+-- contact_state in email hash order (the latest seq of a contact wins), so
+-- each page is written about once per fold, and then deleted: when a run
+-- loads the stored digests (the start of a run, also after a crash), when it
+-- drops departed contacts (its end), and when a lookup may need it. Between
+-- runs the log is empty. Same state format as contact_state.state.
+--
+-- contact_log_by_activation finds an activation's rows for the fold, the
+-- delete after it and ON DELETE CASCADE. An activation's entries are
+-- (activation_id, seq) in ascending seq, so they too are appended at the end
+-- of the activation's range: a commit writes only a few pages.
+CREATE TABLE contact_log (
+  seq           INTEGER PRIMARY KEY,
+  activation_id INTEGER NOT NULL REFERENCES activations (id) ON DELETE CASCADE,
+  email_hash    INTEGER NOT NULL,
+  state         BLOB    NOT NULL
+);
+
+CREATE INDEX contact_log_by_activation ON contact_log (activation_id);

@@ -1,5 +1,6 @@
 // Contact state (change detection) and rejected rows. The stored form of a
 // contact's state is in contact_codec.cpp.
+#include <algorithm>
 #include <bit>
 #include <limits>
 #include <utility>
@@ -10,24 +11,95 @@
 namespace emsync::store {
 namespace {
 
+// The most contacts m_logged tracks per activation (8 bytes each): past it,
+// the next lookup of a stored contact folds the log (a run whose lookups
+// interleave with its commits folds about every k_max_tracked contacts).
+constexpr std::size_t k_max_tracked = std::size_t{1} << 16;
+
 std::int64_t email_key(const std::string& email) {
   return std::bit_cast<std::int64_t>(hash64(email));
 }
 
 }  // namespace
 
-Result<FieldSlots*> SqliteStateStore::field_slots_locked(std::int64_t activation_id) {
-  {
-    auto version = use(Query::data_version);
-    auto row = version->step();
+Result<void> SqliteStateStore::check_other_writers_locked() {
+  auto version = use(Query::data_version);
+  auto row = version->step();
+  if (!row) {
+    return row.error();
+  }
+  if (m_data_version != version->get_int64(0)) {
+    m_field_slots.clear();
+    m_logged.clear();
+    m_data_version = version->get_int64(0);
+  }
+  return ok();
+}
+
+Result<void> SqliteStateStore::fold_contact_log_locked(std::int64_t activation_id) {
+  auto folded = [&]() -> Result<void> {
+    auto transaction = Transaction::begin(m_db);
+    if (!transaction) {
+      return transaction.error();
+    }
+    EMSYNC_TRY(check_other_writers_locked());
+    auto any = use(Query::has_logged_contacts);
+    any->bind_all(activation_id);
+    auto row = any->step();
     if (!row) {
       return row.error();
     }
-    if (m_data_version != version->get_int64(0)) {
-      m_field_slots.clear();
-      m_data_version = version->get_int64(0);
+    if (any->get_int64(0) != 0) {
+      auto fold = use(Query::fold_logged_contacts);
+      fold->bind_all(activation_id);
+      EMSYNC_TRY(fold->run());
+      auto remove = use(Query::delete_logged_contacts);
+      remove->bind_all(activation_id);
+      EMSYNC_TRY(remove->run());
+      EMSYNC_TRY(use(Query::free_pages)->run());
     }
+    return transaction->commit();
+  }();
+  if (!folded) {
+    m_logged.erase(activation_id);
+    return make_error(Errc::state_error,
+                      "cannot fold the logged contact state of activation " +
+                          std::to_string(activation_id) + ": " + folded.error().message +
+                          " (nothing was lost: the log is folded again on the next call; if "
+                          "this persists, check the state DB's disk)");
   }
+  m_logged[activation_id].clear();  // the log is empty now
+  return ok();
+}
+
+Result<bool> SqliteStateStore::may_be_logged_locked(std::int64_t activation_id,
+                                                    const std::vector<std::string>& emails) {
+  if (emails.empty()) {
+    return false;
+  }
+  EMSYNC_TRY(check_other_writers_locked());
+  const auto tracked = m_logged.find(activation_id);
+  if (tracked != m_logged.end()) {
+    const std::vector<std::uint64_t>& logged = tracked->second;
+    return !logged.empty() && std::any_of(emails.begin(), emails.end(), [&](const auto& email) {
+      return std::binary_search(logged.begin(), logged.end(), hash64(email));
+    });
+  }
+  auto any = use(Query::has_logged_contacts);
+  any->bind_all(activation_id);
+  auto row = any->step();
+  if (!row) {
+    return row.error();
+  }
+  if (any->get_int64(0) == 0) {
+    m_logged[activation_id].clear();  // empty: track from here
+    return false;
+  }
+  return true;
+}
+
+Result<FieldSlots*> SqliteStateStore::field_slots_locked(std::int64_t activation_id) {
+  EMSYNC_TRY(check_other_writers_locked());
   auto cached = m_field_slots.find(activation_id);
   if (cached == m_field_slots.end()) {
     auto load = use(Query::load_state_fields);
@@ -43,6 +115,13 @@ Result<FieldSlots*> SqliteStateStore::field_slots_locked(std::int64_t activation
 Result<std::vector<std::optional<ContactState>>> SqliteStateStore::load_contacts(
     std::int64_t activation_id, const std::vector<std::string>& emails) {
   std::lock_guard lock(m_mutex);
+  auto logged = may_be_logged_locked(activation_id, emails);
+  if (!logged) {
+    return logged.error();
+  }
+  if (*logged) {
+    EMSYNC_TRY(fold_contact_log_locked(activation_id));
+  }
   // One read transaction for all: in autocommit mode each lookup would open
   // and close its own WAL snapshot, which costs more than the lookup itself.
   auto transaction = Transaction::begin(m_db);
@@ -81,6 +160,8 @@ Result<std::vector<std::optional<ContactState>>> SqliteStateStore::load_contacts
 Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,
                                                const std::vector<ContactUpdate>& contacts) {
   std::lock_guard lock(m_mutex);
+  std::vector<std::uint64_t> hashes;
+  hashes.reserve(contacts.size());
   auto committed = [&]() -> Result<void> {
     auto transaction = Transaction::begin(m_db);
     if (!transaction) {
@@ -99,9 +180,10 @@ Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,
         auto insert = use(Query::insert_state_field);
         EMSYNC_TRY(insert_slots(*insert, activation_id, **slots, added));
       }
-      auto upsert = use(Query::upsert_contact);
-      upsert->bind_all(activation_id, email_key(contact.email), codec.blob());
-      EMSYNC_TRY(upsert->run());
+      hashes.push_back(hash64(contact.email));
+      auto append = use(Query::append_contact);
+      append->bind_all(activation_id, std::bit_cast<std::int64_t>(hashes.back()), codec.blob());
+      EMSYNC_TRY(append->run());
     }
     return transaction->commit();
   }();
@@ -112,17 +194,30 @@ Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,
                                              std::to_string(activation_id) + ": " +
                                              committed.error().message);
   }
+  const auto tracked = m_logged.find(activation_id);
+  if (tracked != m_logged.end()) {
+    std::vector<std::uint64_t>& logged = tracked->second;
+    if (logged.size() + hashes.size() > k_max_tracked) {
+      m_logged.erase(tracked);
+    } else {
+      std::sort(hashes.begin(), hashes.end());
+      const auto middle = logged.insert(logged.end(), hashes.begin(), hashes.end());
+      std::inplace_merge(logged.begin(), middle, logged.end());
+    }
+  }
   return ok();
 }
 
 Result<std::vector<ContactDigest>> SqliteStateStore::load_contact_digests(
-    std::int64_t activation_id) {
+    std::int64_t activation_id, std::size_t expected) {
   std::lock_guard lock(m_mutex);
+  EMSYNC_TRY(fold_contact_log_locked(activation_id));
   auto transaction = Transaction::begin(m_db);  // both ranges from one snapshot
   if (!transaction) {
     return transaction.error();
   }
   std::vector<ContactDigest> digests;
+  digests.reserve(expected);
   auto list = use(Query::list_contact_digests);
   // Email hashes are stored as signed integers: in unsigned order, the
   // non-negative ones come first. Each range is read in primary key order.
@@ -153,10 +248,11 @@ Result<std::vector<ContactDigest>> SqliteStateStore::load_contact_digests(
 
 Result<std::int64_t> SqliteStateStore::drop_contacts(
     std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) {
+  std::lock_guard lock(m_mutex);
+  EMSYNC_TRY(fold_contact_log_locked(activation_id));
   if (email_hashes.empty()) {
     return 0;
   }
-  std::lock_guard lock(m_mutex);
   auto transaction = Transaction::begin(m_db);
   if (!transaction) {
     return transaction.error();

@@ -6,7 +6,7 @@
 namespace emsync::store {
 namespace {
 
-#define EMSYNC_ACTIVATION_COLUMNS \
+#define EMSYNC_ACTIVATION_COLUMNS                                                              \
   "SELECT id, name, definition, destination, created_at, updated_at, paused, failure_streak, " \
   "auto_paused_reason FROM activations "
 
@@ -71,7 +71,8 @@ constexpr Entry k_queries[] = {
      "ORDER BY r.id LIMIT ?2"},
     {Query::delete_run_rejections, "DELETE FROM rejections WHERE run_id = ?1"},
     {Query::delete_run, "DELETE FROM runs WHERE id = ?1"},
-    // Changes when another connection committed (the field slot cache is then stale).
+    // Changes when another connection committed (the field slot and logged
+    // contact caches are then stale).
     {Query::data_version, "PRAGMA data_version"},
     {Query::load_state_fields,
      "SELECT slot, state_key FROM state_fields WHERE activation_id = ?1 ORDER BY slot"},
@@ -80,8 +81,9 @@ constexpr Entry k_queries[] = {
     {Query::delete_state_fields, "DELETE FROM state_fields WHERE activation_id = ?1"},
     {Query::load_contact,
      "SELECT state FROM contact_state WHERE activation_id = ?1 AND email_hash = ?2"},
-    // A second email with the same hash64 in one activation is a duplicate
-    // email to a run, so replacing its state loses nothing.
+    // For the migration from version 6 (commits go to contact_log). A second
+    // email with the same hash64 in one activation is a duplicate email to a
+    // run, so replacing its state loses nothing.
     {Query::upsert_contact,
      "INSERT INTO contact_state (activation_id, email_hash, state) VALUES (?1, ?2, ?3) "
      "ON CONFLICT (activation_id, email_hash) DO UPDATE SET state = excluded.state"},
@@ -93,7 +95,30 @@ constexpr Entry k_queries[] = {
     {Query::list_contact_digests,
      "SELECT email_hash, state FROM contact_state "
      "WHERE activation_id = ?1 AND email_hash BETWEEN ?2 AND ?3 ORDER BY email_hash"},
-    {Query::count_contacts, "SELECT count(*) FROM contact_state WHERE activation_id = ?1"},
+    // Plus the logged contacts not folded yet that contact_state does not
+    // have, each once: one lookup per log row (the log is empty between runs).
+    {Query::count_contacts,
+     "SELECT (SELECT count(*) FROM contact_state WHERE activation_id = ?1) + "
+     "(SELECT count(DISTINCT email_hash) FROM contact_log AS l WHERE activation_id = ?1 AND "
+     "NOT EXISTS (SELECT 1 FROM contact_state WHERE activation_id = ?1 "
+     "AND email_hash = l.email_hash))"},
+    {Query::append_contact,
+     "INSERT INTO contact_log (activation_id, email_hash, state) VALUES (?1, ?2, ?3)"},
+    {Query::has_logged_contacts,
+     "SELECT EXISTS (SELECT 1 FROM contact_log WHERE activation_id = ?1)"},
+    // The latest logged state of each contact (the bare column `state` comes
+    // from the row with max(seq)), in email hash order: the GROUP BY's sort
+    // yields that order, so the B-tree is written page after page. Only the
+    // speed depends on the order, not which state wins.
+    {Query::fold_logged_contacts,
+     "INSERT OR REPLACE INTO contact_state (activation_id, email_hash, state) "
+     "SELECT ?1, email_hash, state FROM "
+     "(SELECT email_hash, state, max(seq) FROM contact_log WHERE activation_id = ?1 "
+     "GROUP BY email_hash)"},
+    {Query::delete_logged_contacts, "DELETE FROM contact_log WHERE activation_id = ?1"},
+    // Gives the pages a fold freed back to the file system (when the state
+    // DB was created with auto_vacuum = INCREMENTAL; else does nothing).
+    {Query::free_pages, "PRAGMA incremental_vacuum"},
     {Query::insert_rejection,
      "INSERT INTO rejections (activation_id, run_id, row_key, code, message) "
      "VALUES (?1, ?2, ?3, ?4, ?5)"},

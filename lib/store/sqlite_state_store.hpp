@@ -47,7 +47,8 @@ class SqliteStateStore final : public StateStore {
       std::int64_t activation_id, const std::vector<std::string>& emails) override;
   Result<void> commit_contacts(std::int64_t activation_id,
                                const std::vector<ContactUpdate>& contacts) override;
-  Result<std::vector<ContactDigest>> load_contact_digests(std::int64_t activation_id) override;
+  Result<std::vector<ContactDigest>> load_contact_digests(std::int64_t activation_id,
+                                                          std::size_t expected) override;
   Result<std::int64_t> drop_contacts(std::int64_t activation_id,
                                      const std::vector<std::uint64_t>& email_hashes) override;
   Result<std::int64_t> count_contacts(std::int64_t activation_id) override;
@@ -73,6 +74,17 @@ class SqliteStateStore final : public StateStore {
   // the database when not cached or when another connection committed.
   // REQUIRES: m_mutex held.
   Result<FieldSlots*> field_slots_locked(std::int64_t activation_id);
+  // Drops the caches when another connection committed since the last
+  // check. REQUIRES: m_mutex held.
+  Result<void> check_other_writers_locked();
+  // Folds the activation's contact log into contact_state and empties it, in
+  // one transaction of its own (nothing to do when the log is empty).
+  // REQUIRES: m_mutex held, no transaction open.
+  Result<void> fold_contact_log_locked(std::int64_t activation_id);
+  // Whether load_contacts() must fold first: some of `emails` may be in the
+  // activation's contact log. REQUIRES: m_mutex held.
+  Result<bool> may_be_logged_locked(std::int64_t activation_id,
+                                    const std::vector<std::string>& emails);
   // REQUIRES: m_mutex held.
   StatementUse use(Query query) { return StatementUse(m_statements[static_cast<int>(query)]); }
   Result<void> upsert_activation(const ActivationUpsert& activation, UnixMillis now);
@@ -86,7 +98,12 @@ class SqliteStateStore final : public StateStore {
   // entry is dropped whenever its slots may change other than by a
   // committed commit_contacts() (a rollback, a dropped contact state).
   std::unordered_map<std::int64_t, FieldSlots> m_field_slots;
-  std::optional<std::int64_t> m_data_version;  // when m_field_slots was last checked
+  // The email hashes (sorted) this connection logged per activation since
+  // its contact log was last seen empty: the log holds no other contact. No
+  // entry when that is not known (log rows of a crashed run or of another
+  // connection, or more than k_max_tracked contacts logged).
+  std::unordered_map<std::int64_t, std::vector<std::uint64_t>> m_logged;
+  std::optional<std::int64_t> m_data_version;  // when the caches were last checked
 };
 
 }  // namespace emsync::store

@@ -39,14 +39,10 @@ std::optional<RunStatus> parse_run_status(std::string_view text) {
 }
 
 ActivationRecord read_activation(const Statement& row) {
-  return ActivationRecord{row.get_int64(0),
-                          row.get_text(1),
-                          row.get_text(2),
-                          row.get_text(3),
-                          row.get_int64(4),
-                          row.get_int64(5),
-                          row.get_int64(6) != 0,
-                          static_cast<int>(row.get_int64(7)),
+  return ActivationRecord{row.get_int64(0),        row.get_text(1),
+                          row.get_text(2),         row.get_text(3),
+                          row.get_int64(4),        row.get_int64(5),
+                          row.get_int64(6) != 0,   static_cast<int>(row.get_int64(7)),
                           row.get_optional_text(8)};
 }
 
@@ -81,10 +77,15 @@ Result<RunRecord> read_run(const Statement& row) {
 }
 
 // Durability and integrity settings; journal_mode is persistent, the others
-// are per connection.
+// are per connection. auto_vacuum takes effect only in a new database (before
+// its first table): there a fold of the contact log gives the log's pages
+// back to the file system rather than keeping them as free pages, so a first
+// run leaves a file the size of its contact state, not of state and log.
 Result<void> configure(Db& db) {
   db.set_busy_timeout(k_busy_timeout_ms);
-  return db.exec("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
+  return db.exec(
+      "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
+      "PRAGMA synchronous = FULL");
 }
 
 Error run_not_in_state(std::int64_t run_id, const char* state) {
@@ -188,8 +189,9 @@ Result<void> SqliteStateStore::upsert_activation(const ActivationUpsert& activat
   // Another destination has none of these contacts: the next run sends all,
   // and the field slots start again.
   m_field_slots.erase(existing->id);
-  {
-    auto drop = use(Query::delete_all_contacts);
+  m_logged.erase(existing->id);
+  for (const Query query : {Query::delete_all_contacts, Query::delete_logged_contacts}) {
+    auto drop = use(query);
     drop->bind_all(existing->id);
     EMSYNC_TRY(drop->run());
   }
@@ -219,9 +221,12 @@ Result<bool> SqliteStateStore::delete_activation(const std::string& name) {
   std::lock_guard lock(m_mutex);
   auto remove = use(Query::delete_activation);
   remove->bind_all(name);
-  // Its id may be given to the next new activation: forget its field slots.
+  // Its id may be given to the next new activation: forget its field slots
+  // and what it logged.
   m_field_slots.clear();
-  EMSYNC_TRY(remove->run());  // runs, contact state, field slots and rejections cascade
+  m_logged.clear();
+  // Runs, contact state and log, field slots and rejections cascade.
+  EMSYNC_TRY(remove->run());
   return m_db.changes() > 0;
 }
 

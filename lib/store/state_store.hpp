@@ -15,6 +15,7 @@
 // calls them on its blocking thread pool.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -197,22 +198,41 @@ class StateStore {
                                         std::int64_t max_rejections) = 0;
 
   // -- contact state --
+  // Committed contacts are appended to a log and folded into the stored
+  // state in email hash order later (schema/007_compact_state.sql says why):
+  // by load_contact_digests() and drop_contacts(), which a run calls at its
+  // start and at its end, so between runs the log is empty and a crashed
+  // run's acknowledged contacts are folded before the next run diffs. Every
+  // method below sees a committed contact, folded or not.
+
   // The stored states of several contacts (one entry per email, in order,
-  // empty for a contact never acknowledged), read in one transaction.
+  // empty for a contact never acknowledged), read in one transaction. A run
+  // looks a contact up before it commits it, at most once: the lookups then
+  // read only the folded state. When one of `emails` may be in the log (the
+  // connection tracks what it logged since the activation's log was last
+  // empty), the log is folded first.
   virtual Result<std::vector<std::optional<ContactState>>> load_contacts(
       std::int64_t activation_id, const std::vector<std::string>& emails) = 0;
-  // Stores the state of contacts Emarsys acknowledged, in one transaction.
+  // Stores the state of contacts Emarsys acknowledged, in one transaction,
+  // durable when it returns (appended to the log).
   virtual Result<void> commit_contacts(std::int64_t activation_id,
                                        const std::vector<ContactUpdate>& contacts) = 0;
-  // Every stored contact of the activation as (hash64(email), contact hash),
-  // sorted by email hash: what a run diffs the model against without a
-  // lookup per row.
-  virtual Result<std::vector<ContactDigest>> load_contact_digests(std::int64_t activation_id) = 0;
-  // Drops the state of the contacts whose hash64(email) is in `email_hashes`
+  // Folds the activation's log, then returns every stored contact of the
+  // activation as (hash64(email), contact hash), sorted by email hash: what
+  // a run diffs the model against without a lookup per row. `expected`, when
+  // not 0, is the capacity reserved up front (e.g. the previous run's count),
+  // so a large result is not copied while it grows. The default argument is
+  // on this declaration only: call through StateStore.
+  virtual Result<std::vector<ContactDigest>> load_contact_digests(std::int64_t activation_id,
+                                                                  std::size_t expected = 0) = 0;
+  // Folds the activation's log (also when `email_hashes` is empty), then
+  // drops the state of the contacts whose hash64(email) is in `email_hashes`
   // (contacts that left the model: one that comes back is sent in full).
   // Returns how many were dropped.
   virtual Result<std::int64_t> drop_contacts(std::int64_t activation_id,
                                              const std::vector<std::uint64_t>& email_hashes) = 0;
+  // How many contacts are stored, folded or not. Does not fold (`emsyncctl
+  // show` reads it during a run): costs a lookup per logged contact then.
   virtual Result<std::int64_t> count_contacts(std::int64_t activation_id) = 0;
 
   // -- rejected rows --

@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <bit>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
 #include <random>
 #include <tuple>
+#include <utility>
 
 #include "core/hash.hpp"
 #include "store/migrations.hpp"
@@ -218,6 +222,7 @@ TEST_CASE("a damaged stored state is an error naming the activation and the reme
   auto store = open(temp);
   const std::int64_t crm = add_activation(*store, "crm");
   REQUIRE(store->commit_contacts(crm, {{"a@x.com", state_of(1, {"a>1", "b>2"})}}));
+  REQUIRE(store->load_contact_digests(crm));  // folds it into contact_state
   const std::string where =
       " WHERE email_hash = " + std::to_string(std::bit_cast<std::int64_t>(hash64("a@x.com")));
   const auto expect_damaged = [&](const auto& result) {
@@ -273,6 +278,185 @@ TEST_CASE(
                                   hash64("nobody@x.com")})
             .value() == 2);
   CHECK(store->count_contacts(crm).value() == 498);
+}
+
+// -- the contact log (commits are appended, folded in email hash order) --
+
+// How many rows of the contact log belong to `activation_id`.
+std::string logged(const std::string& path, std::int64_t activation_id) {
+  return rows(path, "SELECT count(*) FROM contact_log WHERE activation_id = " +
+                        std::to_string(activation_id))
+      .at(0);
+}
+
+TEST_CASE(
+    "committed contacts are read through the log: the latest commit wins, also over a folded "
+    "state",
+    "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  REQUIRE(store->commit_contacts(
+      crm, {{"a@x.com", state_of(1, {"a>1"})}, {"b@x.com", state_of(2, {"b>2"})}}));
+  REQUIRE(store->commit_contacts(crm, {{"a@x.com", state_of(3, {"a>1", "c>3"})}}));
+  CHECK(logged(temp.path(), crm) == "3");
+  CHECK(store->count_contacts(crm).value() == 2);
+
+  // Another store did not log these: a lookup folds first.
+  auto reader = open(temp);
+  auto loaded = reader->load_contacts(crm, {"a@x.com", "b@x.com"}).value();
+  check_equal(loaded[0], state_of(3, {"a>1", "c>3"}));
+  check_equal(loaded[1], state_of(2, {"b>2"}));
+  CHECK(logged(temp.path(), crm) == "0");
+  CHECK(store->count_contacts(crm).value() == 2);
+
+  // After the fold the store knows what it logs: a lookup of other contacts
+  // leaves the log as it is, a lookup of a logged one folds.
+  REQUIRE(reader->commit_contacts(
+      crm, {{"a@x.com", state_of(4, {"c>3"})}, {"d@x.com", state_of(5, {})}}));
+  check_equal(reader->load_contacts(crm, {"b@x.com"}).value()[0], state_of(2, {"b>2"}));
+  CHECK(logged(temp.path(), crm) == "2");
+  CHECK(reader->count_contacts(crm).value() == 3);
+  loaded = reader->load_contacts(crm, {"b@x.com", "a@x.com", "d@x.com"}).value();
+  check_equal(loaded[1], state_of(4, {"c>3"}));
+  check_equal(loaded[2], state_of(5, {}));
+  CHECK(logged(temp.path(), crm) == "0");
+
+  // A commit by another connection is seen, logged after the fold.
+  REQUIRE(store->commit_contacts(crm, {{"b@x.com", state_of(6, {"a>1"})}}));
+  check_equal(reader->load_contacts(crm, {"b@x.com"}).value()[0], state_of(6, {"a>1"}));
+  REQUIRE(reader->commit_contacts(crm, {{"d@x.com", state_of(7, {"b>2"})}}));
+  check_equal(store->load_contacts(crm, {"d@x.com"}).value()[0], state_of(7, {"b>2"}));
+
+  const auto digests = store->load_contact_digests(crm).value();
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> expected = {
+      {hash64("a@x.com"), state_of(4, {}).contact_hash},
+      {hash64("b@x.com"), state_of(6, {}).contact_hash},
+      {hash64("d@x.com"), state_of(7, {}).contact_hash}};
+  std::sort(expected.begin(), expected.end());
+  REQUIRE(digests.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    CHECK(digests[i].email_hash == expected[i].first);
+    CHECK(digests[i].contact_hash == expected[i].second);
+  }
+}
+
+TEST_CASE("load_contact_digests folds its activation's log and no other", "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  const std::int64_t other = add_activation(*store, "other");
+  for (int i = 0; i < 3; ++i) {
+    const std::string email = std::to_string(i) + "@x.com";
+    REQUIRE(store->commit_contacts(crm, {{email, state_of(i, {"a>1"})}}));
+    REQUIRE(store->commit_contacts(other, {{email, state_of(10 + i, {"b>2"})}}));
+  }
+  REQUIRE(store->commit_contacts(crm, {{"0@x.com", state_of(20, {"a>1"})}}));
+  const auto digests = store->load_contact_digests(crm, 100).value();
+  REQUIRE(digests.size() == 3);
+  CHECK(std::any_of(digests.begin(), digests.end(), [](const ContactDigest& digest) {
+    return digest.email_hash == hash64("0@x.com") &&
+           digest.contact_hash == state_of(20, {}).contact_hash;
+  }));
+  CHECK(logged(temp.path(), crm) == "0");
+  CHECK(logged(temp.path(), other) == "3");
+  CHECK(rows(temp.path(), "SELECT count(*) FROM contact_state WHERE activation_id = " +
+                              std::to_string(other)) == std::vector<std::string>{"0"});
+  CHECK(store->count_contacts(other).value() == 3);
+  check_equal(store->load_contacts(other, {"2@x.com"}).value()[0], state_of(12, {"b>2"}));
+}
+
+TEST_CASE("drop_contacts folds the log first, also with nothing to drop", "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  REQUIRE(store->commit_contacts(
+      crm,
+      {{"a@x.com", state_of(1, {})}, {"b@x.com", state_of(2, {})}, {"c@x.com", state_of(3, {})}}));
+  CHECK(store->drop_contacts(crm, {hash64("a@x.com"), hash64("z@x.com")}).value() == 1);
+  CHECK(logged(temp.path(), crm) == "0");
+  CHECK(store->count_contacts(crm).value() == 2);
+  const auto loaded = store->load_contacts(crm, {"a@x.com", "b@x.com"}).value();
+  CHECK_FALSE(loaded[0].has_value());
+  check_equal(loaded[1], state_of(2, {}));
+
+  REQUIRE(store->commit_contacts(crm, {{"d@x.com", state_of(4, {})}}));
+  CHECK(logged(temp.path(), crm) == "1");
+  CHECK(store->drop_contacts(crm, {}).value() == 0);
+  CHECK(logged(temp.path(), crm) == "0");
+  CHECK(rows(temp.path(), "SELECT count(*) FROM contact_state") == std::vector<std::string>{"3"});
+}
+
+TEST_CASE("contacts a crashed run committed are folded by the next run's first call", "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  REQUIRE(store->commit_contacts(crm, {{"a@x.com", state_of(1, {"a>1"})}}));
+  REQUIRE(store->load_contact_digests(crm));
+  REQUIRE(store->commit_contacts(
+      crm, {{"a@x.com", state_of(2, {"a>1", "b>2"})}, {"b@x.com", state_of(3, {"b>2"})}}));
+  store.reset();  // no fold: the run ends here
+  CHECK(logged(temp.path(), crm) == "2");
+
+  store = open(temp);
+  auto digests = store->load_contact_digests(crm).value();
+  CHECK(logged(temp.path(), crm) == "0");
+  REQUIRE(digests.size() == 2);
+  std::sort(digests.begin(), digests.end(), [](const ContactDigest& x, const ContactDigest& y) {
+    return x.contact_hash < y.contact_hash;
+  });
+  std::vector<std::uint64_t> expected = {state_of(2, {}).contact_hash,
+                                         state_of(3, {}).contact_hash};
+  std::sort(expected.begin(), expected.end());
+  CHECK(digests[0].contact_hash == expected[0]);
+  CHECK(digests[1].contact_hash == expected[1]);
+  check_equal(store->load_contacts(crm, {"a@x.com"}).value()[0], state_of(2, {"a>1", "b>2"}));
+}
+
+TEST_CASE("a destination change or deleting the activation clears its log", "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  const std::int64_t other = add_activation(*store, "other");
+  REQUIRE(store->commit_contacts(crm, {{"a@x.com", state_of(1, {"a>1"})}}));
+  REQUIRE(store->load_contact_digests(crm));
+  REQUIRE(store->commit_contacts(crm, {{"b@x.com", state_of(2, {"a>1"})}}));
+  REQUIRE(store->commit_contacts(other, {{"a@x.com", state_of(3, {"a>1"})}}));
+
+  add_activation(*store, "crm", "elsewhere");
+  CHECK(logged(temp.path(), crm) == "0");
+  CHECK(store->count_contacts(crm).value() == 0);
+  const auto loaded = store->load_contacts(crm, {"a@x.com", "b@x.com"}).value();
+  CHECK_FALSE(loaded[0].has_value());
+  CHECK_FALSE(loaded[1].has_value());
+  CHECK(logged(temp.path(), other) == "1");
+
+  REQUIRE(store->delete_activation("other").value());
+  CHECK(rows(temp.path(), "SELECT count(*) FROM contact_log") == std::vector<std::string>{"0"});
+  const std::int64_t reused = add_activation(*store, "new");
+  REQUIRE(reused == other);
+  CHECK_FALSE(store->load_contacts(reused, {"a@x.com"}).value()[0].has_value());
+}
+
+TEST_CASE("a lookup after more commits than the store tracks still sees the latest state",
+          "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  REQUIRE(store->load_contact_digests(crm));  // the log is empty: tracked from here
+  constexpr int k_contacts = 70000;           // over k_max_tracked
+  std::vector<ContactUpdate> batch;
+  for (int i = 0; i < k_contacts; ++i) {
+    batch.push_back({std::to_string(i) + "@x.com", state_of(i, {"a>1"})});
+    if (batch.size() == 1000) {
+      REQUIRE(store->commit_contacts(crm, batch));
+      batch.clear();
+    }
+  }
+  CHECK(logged(temp.path(), crm) == std::to_string(k_contacts));
+  check_equal(store->load_contacts(crm, {"12345@x.com"}).value()[0], state_of(12345, {"a>1"}));
+  CHECK(logged(temp.path(), crm) == "0");
+  CHECK(store->count_contacts(crm).value() == k_contacts);
 }
 
 // -- migration from schema version 6 --
@@ -405,6 +589,8 @@ TEST_CASE("the state DB takes at most 128 bytes per contact with 10 fields (2000
       }
     }
     REQUIRE(store->count_contacts(crm).value() == k_contacts);
+    REQUIRE(store->load_contact_digests(crm).value().size() == k_contacts);  // folds the log
+    CHECK(rows(temp.path(), "SELECT count(*) FROM contact_log") == std::vector<std::string>{"0"});
     exec(temp.path(), "PRAGMA wal_checkpoint(TRUNCATE)");
   }
   const std::int64_t bytes = std::stoll(rows(temp.path(), "PRAGMA page_count").at(0)) *
@@ -412,6 +598,80 @@ TEST_CASE("the state DB takes at most 128 bytes per contact with 10 fields (2000
   const double per_contact = static_cast<double>(bytes) / k_contacts;
   WARN("state DB bytes per contact (20000 contacts, 10 fields): " << per_contact);
   CHECK(per_contact <= 128);
+}
+
+// -- timing of the fold (not run by default: ./unit_store "[.bench]") --
+
+// Wall and CPU seconds of `work`.
+template <class Work>
+std::pair<double, double> timed(Work work) {
+  const auto wall = std::chrono::steady_clock::now();
+  const std::clock_t cpu = std::clock();
+  work();
+  return {std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count(),
+          static_cast<double>(std::clock() - cpu) / CLOCKS_PER_SEC};
+}
+
+TEST_CASE("fold timings: 1M contacts into an empty state, 10k into 1M", "[.bench]") {
+  constexpr int k_contacts = 1'000'000;
+  constexpr int k_batch = 1000;  // a run's batch
+  const std::vector<std::string> keys = numbered_keys(10, "f");
+  std::mt19937_64 random(7);
+  const auto batch_of = [&](int first) {
+    std::vector<ContactUpdate> batch;
+    for (int i = first; i < first + k_batch; ++i) {
+      ContactState state{random(), {}};
+      for (const auto& key : keys) {
+        state.fields.push_back({key, random()});
+      }
+      batch.push_back({"person" + std::to_string(i) + "@example.com", std::move(state)});
+    }
+    return batch;
+  };
+  // With the incremental auto_vacuum a new state DB gets, and without (a
+  // state DB created before it).
+  for (const bool vacuum : {true, false}) {
+    test::TempDb temp;
+    if (!vacuum) {
+      auto db = Db::open(temp.path(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+      REQUIRE(db);
+      REQUIRE(db->exec("PRAGMA auto_vacuum = NONE; CREATE TABLE created_earlier (x)"));
+    }
+    auto store = open(temp);
+    const std::int64_t crm = add_activation(*store, "crm");
+    const auto [commit_wall, commit_cpu] = timed([&] {
+      for (int first = 0; first < k_contacts; first += k_batch) {
+        REQUIRE(store->commit_contacts(crm, batch_of(first)));
+      }
+    });
+    const auto [fold_wall, fold_cpu] = timed([&] { REQUIRE(store->drop_contacts(crm, {})); });
+    exec(temp.path(), "PRAGMA wal_checkpoint(TRUNCATE)");
+    const double file_bytes = static_cast<double>(std::filesystem::file_size(temp.path()));
+
+    // A rerun that changes 1%: ten batches, folded at its end, against the
+    // same ten batches each folded at once (as many pages written per batch
+    // as the upserts before the log).
+    const auto [rerun_wall, rerun_cpu] = timed([&] {
+      for (int first = 0; first < k_contacts / 100; first += k_batch) {
+        REQUIRE(store->commit_contacts(crm, batch_of(first * 97)));
+      }
+      REQUIRE(store->drop_contacts(crm, {}));
+    });
+    const auto [each_wall, each_cpu] = timed([&] {
+      for (int first = 0; first < k_contacts / 100; first += k_batch) {
+        REQUIRE(store->commit_contacts(crm, batch_of(first * 89)));
+        REQUIRE(store->drop_contacts(crm, {}));
+      }
+    });
+    REQUIRE(store->count_contacts(crm).value() == k_contacts);
+    WARN((vacuum ? "auto_vacuum = INCREMENTAL" : "auto_vacuum = NONE")
+         << ": 1M commits (1000 per batch) " << commit_wall << " s wall, " << commit_cpu
+         << " s CPU; fold of 1M into an empty state " << fold_wall << " s wall, " << fold_cpu
+         << " s CPU; state DB after it " << file_bytes / k_contacts
+         << " bytes/contact; 10k commits + one fold into 1M " << rerun_wall << " s wall, "
+         << rerun_cpu << " s CPU; 10k as 10 commits each folded at once " << each_wall
+         << " s wall, " << each_cpu << " s CPU");
+  }
 }
 
 }  // namespace
