@@ -42,6 +42,9 @@ class Run {
   ~Run() { std::remove(m_spool_path.c_str()); }
 
   awaitable<RunOutcome> execute() {
+    if (auto found = co_await find_last_success(); !found) {
+      co_return abort(found.error());
+    }
     auto snapshot = co_await read();
     if (!snapshot) {
       co_return abort(snapshot.error());
@@ -53,19 +56,16 @@ class Run {
     if (m_env.progress) {
       m_env.progress->sending_since.store(now_millis());
     }
-    auto facts = co_await valve_facts(*snapshot);
-    if (!facts) {
-      co_return abort(facts.error());
-    }
-    if (auto stop = m_request.force ? std::nullopt : volume_stop(*facts)) {
+    const ValveFacts facts = valve_facts(*snapshot);
+    if (auto stop = m_request.force ? std::nullopt : volume_stop(facts)) {
       co_return stop_for_safety(*stop);
     }
-    if (!m_request.force && may_clear_too_many(*facts, snapshot->rows_with_null)) {
+    if (!m_request.force && may_clear_too_many(facts, snapshot->rows_with_null)) {
       auto clearing = co_await on_pool(m_env.pool, [&] { return count_clearing(*snapshot); });
       if (!clearing) {
         co_return abort(clearing.error());
       }
-      if (auto stop = clearing_stop(*facts, *clearing)) {
+      if (auto stop = clearing_stop(facts, *clearing)) {
         co_return stop_for_safety(*stop);
       }
     }
@@ -105,8 +105,9 @@ class Run {
   awaitable<Result<ModelSnapshot>> read() {
     const auto executor = co_await boost::asio::this_coro::executor;
     auto load = std::make_shared<std::packaged_task<Digests()>>(
-        [&store = m_env.store, id = m_request.activation_id] {
-          return store.load_contact_digests(id);
+        [&store = m_env.store, id = m_request.activation_id,
+         expected = static_cast<std::size_t>(m_last_success_rows.value_or(0))] {
+          return store.load_contact_digests(id, expected);
         });
     auto digests = load->get_future();
     boost::asio::post(m_env.pool, [load] { (*load)(); });
@@ -122,12 +123,19 @@ class Run {
     co_return snapshot;
   }
 
-  awaitable<Result<ValveFacts>> valve_facts(const ModelSnapshot& snapshot) {
+  ValveFacts valve_facts(const ModelSnapshot& snapshot) const {
     ValveFacts facts;
     facts.model_rows = snapshot.rows_read;
     facts.model_contacts = snapshot.rows_read - snapshot.rejected;
     facts.max_clear_percent = m_request.activation.max_clear_percent;
     facts.known_contacts = snapshot.index.size();
+    facts.last_success_rows = m_last_success_rows;
+    return facts;
+  }
+
+  // The rows of the activation's last successful run, for the safety valve
+  // and as the expected size of the stored digests.
+  awaitable<Result<void>> find_last_success() {
     auto runs = co_await on_pool(m_env.pool, [&] {
       return m_env.store.list_runs(m_request.activation_id, k_runs_searched_for_success);
     });
@@ -136,11 +144,11 @@ class Run {
     }
     for (const auto& run : *runs) {
       if (run.status == store::RunStatus::succeeded) {
-        facts.last_success_rows = run.counts.rows_read;
+        m_last_success_rows = run.counts.rows_read;
         break;
       }
     }
-    co_return facts;
+    co_return ok();
   }
 
   // How many contacts the run's updates would clear a field of: a dry pass
@@ -349,6 +357,7 @@ class Run {
   std::string m_spool_path;
   store::RunCounts m_counts;
   std::optional<std::string> m_last_failure;
+  std::optional<std::int64_t> m_last_success_rows;
   std::int64_t m_batches = 0;
 };
 
