@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "core/blocking.hpp"
+#include "core/memory.hpp"
 #include "sync/batch_preparer.hpp"
 #include "sync/batch_sender.hpp"
 #include "sync/field_plan.hpp"
@@ -364,13 +365,16 @@ class Run {
 }  // namespace
 
 awaitable<RunOutcome> execute_run(const RunRequest& request, RunEnvironment& env) {
+  std::optional<RunOutcome> outcome;
   try {
     Run run(request, env);
-    co_return co_await run.execute();
+    outcome = co_await run.execute();
   } catch (const std::exception& e) {
-    co_return RunOutcome{
-        store::RunStatus::failed, {}, std::string("internal error (please report): ") + e.what()};
+    outcome = RunOutcome{store::RunStatus::failed, {},
+                         std::string("internal error (please report): ") + e.what()};
   }
+  co_await on_pool(env.pool, [] { release_free_memory(); });  // the run's memory is free now
+  co_return std::move(*outcome);
 }
 
 }  // namespace emsync::sync
