@@ -36,6 +36,15 @@ Result<void> SqliteStateStore::check_other_writers_locked() {
   return ok();
 }
 
+Result<void> SqliteStateStore::delete_contact_log_locked(std::int64_t activation_id) {
+  do {
+    auto remove = use(Query::delete_logged_contacts);
+    remove->bind_all(activation_id);
+    EMSYNC_TRY(remove->run());
+  } while (m_db.changes() > 0);
+  return ok();
+}
+
 Result<void> SqliteStateStore::fold_contact_log_locked(std::int64_t activation_id) {
   auto folded = [&]() -> Result<void> {
     auto transaction = Transaction::begin(m_db);
@@ -53,9 +62,7 @@ Result<void> SqliteStateStore::fold_contact_log_locked(std::int64_t activation_i
       auto fold = use(Query::fold_logged_contacts);
       fold->bind_all(activation_id);
       EMSYNC_TRY(fold->run());
-      auto remove = use(Query::delete_logged_contacts);
-      remove->bind_all(activation_id);
-      EMSYNC_TRY(remove->run());
+      EMSYNC_TRY(delete_contact_log_locked(activation_id));
       EMSYNC_TRY(use(Query::free_pages)->run());
     }
     return transaction->commit();

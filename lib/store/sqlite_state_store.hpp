@@ -80,6 +80,8 @@ class SqliteStateStore final : public StateStore {
   // Folds the activation's contact log into contact_state and empties it, in
   // one transaction of its own (nothing to do when the log is empty).
   // REQUIRES: m_mutex held, no transaction open.
+  // Deletes the activation's log rows (in slices: memory stays flat).
+  Result<void> delete_contact_log_locked(std::int64_t activation_id);
   Result<void> fold_contact_log_locked(std::int64_t activation_id);
   // Whether load_contacts() must fold first: some of `emails` may be in the
   // activation's contact log. REQUIRES: m_mutex held.

@@ -190,11 +190,10 @@ Result<void> SqliteStateStore::upsert_activation(const ActivationUpsert& activat
   // and the field slots start again.
   m_field_slots.erase(existing->id);
   m_logged.erase(existing->id);
-  for (const Query query : {Query::delete_all_contacts, Query::delete_logged_contacts}) {
-    auto drop = use(query);
-    drop->bind_all(existing->id);
-    EMSYNC_TRY(drop->run());
-  }
+  auto drop = use(Query::delete_all_contacts);
+  drop->bind_all(existing->id);
+  EMSYNC_TRY(drop->run());
+  EMSYNC_TRY(delete_contact_log_locked(existing->id));
   auto drop_slots = use(Query::delete_state_fields);
   drop_slots->bind_all(existing->id);
   return drop_slots->run();
