@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/hash.hpp"
+#include "core/memory.hpp"
 #include "store/sqlite_state_store.hpp"
 
 namespace emsync::store {
@@ -225,6 +226,7 @@ Result<std::vector<ContactDigest>> SqliteStateStore::load_contact_digests(
   }
   std::vector<ContactDigest> digests;
   digests.reserve(expected);
+  prefer_huge_pages(digests.data(), digests.capacity() * sizeof(ContactDigest));  // searched at random
   auto list = use(Query::list_contact_digests);
   // Email hashes are stored as signed integers: in unsigned order, the
   // non-negative ones come first. Each range is read in primary key order.
