@@ -86,8 +86,9 @@ asio::awaitable<void> worker(int id, emarsys::Client& client, Clock::time_point 
                              Tally& tally) {
   for (int n = 0; Clock::now() < deadline; ++n) {
     const std::string contact =
-        "w" + std::to_string(id) + "-" + std::to_string(n) + "@bench.example";
-    count(tally, co_await client.update_contacts(R"([{"3":")" + contact + R"("}])"));
+        R"({"3":"w)" + std::to_string(id) + "-" + std::to_string(n) + R"(@bench.example"})";
+    const std::vector<std::string_view> contacts(1, contact);
+    count(tally, co_await client.update_contacts(contacts));
   }
 }
 

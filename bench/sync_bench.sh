@@ -14,7 +14,7 @@
 #   --10m           also N = 10,000,000 (about 4 GB in the temp cluster)
 #   --results DIR   where the JSON goes (default: bench/results); the file is
 #                   <UTC date>-<short commit>.json (-dirty when the tree is)
-#   --perf DIR      `perf record` emsyncd during each phase into
+#   --perf DIR      `perf record` emsyncd and the simulator during each phase into
 #                   DIR/perf-<N>-<phase>.data ($EMSYNC_BENCH_PERF_ARGS replaces
 #                   "-g -F 499", e.g. "--call-graph dwarf -F 199")
 #   --keep          leave the temp dir (logs, reports, state DBs) in place
@@ -244,7 +244,7 @@ JSON
     local phase=$1 field=$2 expected=$3 report
     if [ -n "$perf_dir" ]; then
       # shellcheck disable=SC2086
-      perf record -q ${EMSYNC_BENCH_PERF_ARGS:--g -F 499} -p "$daemon_pid" -o "$perf_dir/perf-$n-$phase.data" 2>"$dir/perf-$phase.log" &
+      perf record -q ${EMSYNC_BENCH_PERF_ARGS:--g -F 499} -p "$daemon_pid,$sim_pid" -o "$perf_dir/perf-$n-$phase.data" 2>"$dir/perf-$phase.log" &
       perf_pid=$!
       sleep 0.5
     fi

@@ -81,6 +81,29 @@ HttpRequest make_request(const Call& call, const std::string& base_path,
                      call.body};
 }
 
+// {"key_id":"3","contacts":[<contacts>]<members>}, written in one piece.
+std::string contacts_body(const std::vector<std::string_view>& contacts,
+                          std::string_view members) {
+  constexpr std::string_view k_head = R"({"key_id":"3","contacts":[)";
+  std::size_t size = k_head.size() + contacts.size() + members.size() + 2;
+  for (const auto contact : contacts) {
+    size += contact.size();
+  }
+  std::string body;
+  body.reserve(size);
+  body += k_head;
+  for (std::size_t i = 0; i < contacts.size(); ++i) {
+    if (i > 0) {
+      body += ',';
+    }
+    body += contacts[i];
+  }
+  body += ']';
+  body += members;
+  body += '}';
+  return body;
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -362,22 +385,20 @@ Task<std::vector<ContactList>> Client::list_contact_lists(RequestStats* stats) {
                                                parse_contact_lists);
 }
 
-Task<ContactsResult> Client::update_contacts(std::string contacts_json, RequestStats* stats) {
-  std::string body = R"({"key_id":"3","contacts":)" + contacts_json + "}";
+Task<ContactsResult> Client::update_contacts(const std::vector<std::string_view>& contacts,
+                                             RequestStats* stats) {
   return m_impl->run<ContactsResult>(
-      {"PUT", "/contact?create_if_not_exists=0", std::move(body), stats}, parse_contacts_result);
+      {"PUT", "/contact?create_if_not_exists=0", contacts_body(contacts, ""), stats},
+      parse_contacts_result);
 }
 
-Task<ContactsResult> Client::create_contacts(std::string contacts_json,
+Task<ContactsResult> Client::create_contacts(const std::vector<std::string_view>& contacts,
                                              std::optional<std::int64_t> contact_list_id,
                                              RequestStats* stats) {
-  std::string body = R"({"key_id":"3","contacts":)" + contacts_json;
-  if (contact_list_id) {
-    body += R"(,"contact_list_id":)" + std::to_string(*contact_list_id);
-  }
-  body += "}";
-  return m_impl->run<ContactsResult>({"POST", "/contact", std::move(body), stats},
-                                     parse_contacts_result);
+  const std::string list_member =
+      contact_list_id ? R"(,"contact_list_id":)" + std::to_string(*contact_list_id) : "";
+  return m_impl->run<ContactsResult>(
+      {"POST", "/contact", contacts_body(contacts, list_member), stats}, parse_contacts_result);
 }
 
 Task<ListAddResult> Client::add_to_list(std::int64_t list_id,

@@ -1,25 +1,29 @@
 #include "sync/batch.hpp"
 
-#include <nlohmann/json.hpp>
-#include <utility>
+#include "sync/convert.hpp"
 
 namespace emsync::sync {
 
 namespace {
 
 // Bytes of the byte bound kept for the request envelope around the array
-// ({"key_id":"3","contacts":...} plus the optional "source_id").
+// ({"key_id":"3","contacts":...} plus the optional "contact_list_id").
 constexpr std::size_t k_envelope_reserve = 256;
-
-std::string json_string(std::string_view text) { return nlohmann::json(std::string(text)).dump(); }
 
 }  // namespace
 
 std::string contact_json(std::string_view email, const FieldValues& fields) {
-  std::string json = "{\"3\":" + json_string(email);
+  std::size_t size = email.size() + 8;
+  for (const auto& [field_id, value] : fields) {
+    size += field_id.size() + value.size() + 4;
+  }
+  std::string json;
+  json.reserve(size);
+  json += "{\"3\":";
+  append_json_string(json, email);
   for (const auto& [field_id, value] : fields) {
     json += ',';
-    json += json_string(field_id);
+    append_json_string(json, field_id);
     json += ':';
     json += value;  // already JSON
   }
@@ -27,35 +31,24 @@ std::string contact_json(std::string_view email, const FieldValues& fields) {
   return json;
 }
 
-BatchBuilder::BatchBuilder(std::size_t max_contacts, std::size_t max_bytes)
+BatchBounds::BatchBounds(std::size_t max_contacts, std::size_t max_bytes)
     : m_max_contacts(max_contacts), m_max_bytes(max_bytes) {}
 
-bool BatchBuilder::fits(std::string_view contact) const {
-  if (m_keys.empty()) {
+bool BatchBounds::fits(std::string_view contact) const {
+  if (m_contacts == 0) {
     return contact.size() <= m_max_bytes;
   }
-  if (m_keys.size() >= m_max_contacts) {
+  if (m_contacts >= m_max_contacts) {
     return false;
   }
-  // '[' + contacts so far + ',' + contact + ']'
-  const std::size_t array_bytes = m_json.size() + contact.size() + 3;
+  // '[' + contacts so far, comma-separated + ',' + contact + ']'
+  const std::size_t array_bytes = this->array_bytes() + 1 + contact.size();
   return array_bytes + k_envelope_reserve <= m_max_bytes;
 }
 
-void BatchBuilder::add(std::string key, std::string_view contact) {
-  if (!m_keys.empty()) {
-    m_json += ',';
-  }
-  m_json += contact;
-  m_keys.push_back(std::move(key));
-}
-
-std::string BatchBuilder::take_json(std::vector<std::string>& keys_out) {
-  std::string json = "[" + m_json + "]";
-  keys_out = std::move(m_keys);
-  m_keys.clear();
-  m_json.clear();
-  return json;
+void BatchBounds::add(std::string_view contact) {
+  ++m_contacts;
+  m_bytes += contact.size();
 }
 
 }  // namespace emsync::sync

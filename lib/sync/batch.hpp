@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "sync/diff.hpp"
 
@@ -17,30 +16,31 @@ inline constexpr std::size_t k_max_batch_bytes = 8 * 1024 * 1024;
 // The JSON text of one contact: {"3":"<email>",<field>:<value>,...}.
 std::string contact_json(std::string_view email, const FieldValues& fields);
 
-// Accumulates contact objects into the JSON array of one request. The byte
-// bound leaves room for the request envelope ({"key_id":"3",...}).
-class BatchBuilder {
+// Keeps the contacts of one request within Emarsys' bounds. It only counts:
+// the request body is written once, when it is sent (emarsys::Client). The
+// byte bound is that of the JSON array ([a,b,...]) and leaves room for the
+// request envelope ({"key_id":"3","contacts":...}).
+class BatchBounds {
  public:
-  explicit BatchBuilder(std::size_t max_contacts = k_max_batch_contacts,
-                        std::size_t max_bytes = k_max_batch_bytes);
+  explicit BatchBounds(std::size_t max_contacts = k_max_batch_contacts,
+                       std::size_t max_bytes = k_max_batch_bytes);
 
-  // True when `contact` can be added without exceeding either bound. An empty
-  // builder accepts any contact up to max_bytes on its own.
+  // True when `contact` can be added without exceeding either bound. Empty
+  // bounds accept any contact up to max_bytes on their own.
   bool fits(std::string_view contact) const;
   // REQUIRES: fits(contact).
-  void add(std::string key, std::string_view contact);
+  void add(std::string_view contact);
 
-  bool empty() const { return m_keys.empty(); }
-  std::size_t size() const { return m_keys.size(); }
-  const std::vector<std::string>& keys() const { return m_keys; }
-  // The JSON array text, e.g. [{"3":"a@x.com"},...]. Resets the builder.
-  std::string take_json(std::vector<std::string>& keys_out);
+  bool empty() const { return m_contacts == 0; }
+  std::size_t size() const { return m_contacts; }
+  // The bytes of the JSON array of the contacts added so far.
+  std::size_t array_bytes() const { return m_contacts == 0 ? 2 : m_bytes + m_contacts + 1; }
 
  private:
   std::size_t m_max_contacts;
   std::size_t m_max_bytes;
-  std::string m_json;
-  std::vector<std::string> m_keys;
+  std::size_t m_contacts = 0;
+  std::size_t m_bytes = 0;  // of the contacts' JSON alone
 };
 
 }  // namespace emsync::sync

@@ -105,7 +105,7 @@ Result<std::optional<PendingContact>> BatchPreparer::examine(
   }
   return std::optional<PendingContact>(PendingContact{
       row.email, contact_json(row.email, change.changed), contact_json(row.email, change.full),
-      std::move(change.new_state), change.clears_field});
+      std::move(change.new_state), change.clears_field, stored.has_value()});
 }
 
 void BatchPreparer::park(std::vector<store::RejectionStreak> parked) {
@@ -117,9 +117,9 @@ void BatchPreparer::park(std::vector<store::RejectionStreak> parked) {
 
 Result<PreparedBatch> BatchPreparer::next() {
   PreparedBatch batch;
-  BatchBuilder builder;
+  BatchBounds bounds;
   auto add = [&](PendingContact& contact) {
-    builder.add(contact.email, contact.update_json);
+    bounds.add(contact.update_json);
     batch.contacts.push_back(std::move(contact));
   };
   if (m_carry) {
@@ -147,9 +147,9 @@ Result<PreparedBatch> BatchPreparer::next() {
     if (!*change) {
       continue;
     }
-    if (builder.fits((*change)->update_json)) {
+    if (bounds.fits((*change)->update_json)) {
       add(**change);
-    } else if (builder.empty()) {
+    } else if (bounds.empty()) {
       reject(batch, row.email, "too_large", "the contact's payload exceeds Emarsys' 8 MB limit");
     } else {
       m_carry = std::move(*change);

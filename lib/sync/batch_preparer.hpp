@@ -24,6 +24,7 @@ struct PendingContact {
   std::string full_json;    // every non-NULL value: sent if the contact must be created
   store::ContactState new_state;
   bool clears_field = false;  // the update clears a field emsync had sent
+  bool known = false;         // emsync holds a state for it: Emarsys was sent it before
 };
 
 struct PreparedBatch {

@@ -23,26 +23,26 @@ ErrorsByKey index_errors(const std::vector<emarsys::ContactError>& errors) {
 using Contacts = std::vector<const PendingContact*>;
 using Payload = std::string PendingContact::*;  // update_json or full_json
 
-std::string json_array(const Contacts& contacts, Payload payload) {
-  std::string out = "[";
+std::vector<std::string_view> payloads(const Contacts& contacts, Payload payload) {
+  std::vector<std::string_view> out;
+  out.reserve(contacts.size());
   for (const auto* contact : contacts) {
-    out += (out.size() > 1 ? "," : "") + contact->*payload;
+    out.emplace_back(contact->*payload);
   }
-  return out + "]";
+  return out;
 }
 
 // Full payloads are larger than the changes that were batched: re-cut them
 // within the 8 MB bound.
 std::vector<Contacts> chunk_full_payloads(const Contacts& contacts) {
   std::vector<Contacts> chunks(1);
-  BatchBuilder builder;
+  BatchBounds bounds;
   for (const auto* contact : contacts) {
-    if (!builder.fits(contact->full_json)) {
-      std::vector<std::string> keys;
-      builder.take_json(keys);
+    if (!bounds.fits(contact->full_json)) {
+      bounds = BatchBounds();
       chunks.emplace_back();
     }
-    builder.add(contact->email, contact->full_json);
+    bounds.add(contact->full_json);
     chunks.back().push_back(contact);
   }
   return chunks;
@@ -79,14 +79,14 @@ emarsys::ContactError contact_error(const PendingContact& contact, const Error& 
 class Sender {
  public:
   Sender(emarsys::Client& client, std::int64_t run_id, BatchOutcome& outcome,
-         emarsys::RequestStats* stats)
-      : m_client(client), m_run_id(run_id), m_out(outcome), m_stats(stats) {}
+         NewContactRoute& route, emarsys::RequestStats* stats)
+      : m_client(client), m_run_id(run_id), m_out(outcome), m_route(route), m_stats(stats) {}
 
   // PUT `payload` of the contacts. With `unknown`, the contacts Emarsys does
   // not know (2008) go there; without, they are rejected like other errors.
   boost::asio::awaitable<void> update(const Contacts& contacts, Payload payload,
                                       Contacts* unknown) {
-    auto result = co_await m_client.update_contacts(json_array(contacts, payload), m_stats);
+    auto result = co_await m_client.update_contacts(payloads(contacts, payload), m_stats);
     if (!result) {
       if (auto halves = split_or_settle(contacts, result.error())) {
         co_await update(halves->first, payload, unknown);
@@ -98,8 +98,10 @@ class Sender {
     for (const auto* contact : contacts) {
       auto it = errors.find(contact->email);
       if (it == errors.end()) {
+        learn(*contact, true);
         acknowledge(*contact, m_out.updated);
       } else if (unknown && it->second.code == k_not_found) {
+        learn(*contact, false);
         unknown->push_back(contact);
       } else {
         reject(*contact, it->second);
@@ -111,7 +113,7 @@ class Sender {
   boost::asio::awaitable<void> create(const Contacts& contacts,
                                       std::optional<std::int64_t> list_id) {
     auto result = co_await m_client.create_contacts(
-        json_array(contacts, &PendingContact::full_json), list_id, m_stats);
+        payloads(contacts, &PendingContact::full_json), list_id, m_stats);
     if (!result) {
       if (auto halves = split_or_settle(contacts, result.error())) {
         co_await create(halves->first, list_id);
@@ -124,8 +126,10 @@ class Sender {
     for (const auto* contact : contacts) {
       auto it = errors.find(contact->email);
       if (it == errors.end()) {
+        learn(*contact, false);
         acknowledge(*contact, m_out.inserted);
       } else if (it->second.code == k_already_exists) {
+        learn(*contact, true);
         existing.push_back(contact);
       } else {
         reject(*contact, it->second);
@@ -137,6 +141,13 @@ class Sender {
   }
 
  private:
+  // What Emarsys said of a contact emsync never sent: it knew it or not.
+  void learn(const PendingContact& contact, bool emarsys_knew_it) {
+    if (!contact.known) {
+      m_route.learn(emarsys_knew_it);
+    }
+  }
+
   // A request failed as a whole. When Emarsys refused its content (a 4xx
   // other than auth and rate limiting: e.g. one malformed contact makes the
   // whole batch a 400), returns its two halves to send separately, so the
@@ -179,32 +190,41 @@ class Sender {
   emarsys::Client& m_client;
   std::int64_t m_run_id;
   BatchOutcome& m_out;
+  NewContactRoute& m_route;
   emarsys::RequestStats* m_stats;
 };
 
 }  // namespace
 
+bool NewContactRoute::create_first() const { return m_created >= m_existing; }
+
+void NewContactRoute::learn(bool emarsys_knew_it) { ++(emarsys_knew_it ? m_existing : m_created); }
+
 boost::asio::awaitable<BatchOutcome> send_batch(emarsys::Client& client, PreparedBatch& batch,
-                                                std::int64_t run_id, bool insert,
-                                                std::optional<std::int64_t> new_contacts_list_id,
-                                                emarsys::RequestStats* stats) {
+                                                const SendOptions& options,
+                                                NewContactRoute& route) {
   BatchOutcome outcome;
-  Sender sender(client, run_id, outcome, stats);
-  Contacts contacts;
+  Sender sender(client, options.run_id, outcome, route, options.stats);
+  const bool create_first = options.insert && route.create_first();
+  Contacts to_update;
+  Contacts to_create;
   for (const auto& contact : batch.contacts) {
-    contacts.push_back(&contact);
+    (create_first && !contact.known ? to_create : to_update).push_back(&contact);
   }
   Contacts unknown;
-  co_await sender.update(contacts, &PendingContact::update_json, &unknown);
-  if (unknown.empty()) {
-    co_return outcome;
+  if (!to_update.empty()) {
+    co_await sender.update(to_update, &PendingContact::update_json, &unknown);
   }
-  if (!insert) {
+  if (!options.insert) {
     outcome.not_found += static_cast<std::int64_t>(unknown.size());
     co_return outcome;
   }
-  for (const auto& chunk : chunk_full_payloads(unknown)) {
-    co_await sender.create(chunk, new_contacts_list_id);
+  to_create.insert(to_create.end(), unknown.begin(), unknown.end());
+  if (to_create.empty()) {
+    co_return outcome;
+  }
+  for (const auto& chunk : chunk_full_payloads(to_create)) {
+    co_await sender.create(chunk, options.new_contacts_list_id);
   }
   co_return outcome;
 }

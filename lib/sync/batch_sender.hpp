@@ -25,15 +25,38 @@ struct BatchOutcome {
   bool abort_run = false;                // a failure no later batch can avoid (auth)
 };
 
-// `insert` creates the contacts Emarsys does not know, adding them to
-// `new_contacts_list_id` when set; otherwise they count as not_found.
+// Which request goes first for contacts emsync never sent (PendingContact::
+// known is false). Either Emarsys does not know them (a new account, new
+// people): a create alone does it, where an update first would come back
+// with 2008 and cost a second request. Or it does (an account that held them
+// before emsync): an update alone does it, where a create first would come
+// back with 2009. The route learns from each such contact's answer in the
+// run and follows the majority; the first batch is created first. Contacts
+// emsync sent before are always updated first. Pure.
+class NewContactRoute {
+ public:
+  bool create_first() const;
+  void learn(bool emarsys_knew_it);
+
+ private:
+  std::int64_t m_created = 0;   // contacts Emarsys did not know
+  std::int64_t m_existing = 0;  // contacts it knew
+};
+
+struct SendOptions {
+  std::int64_t run_id = 0;
+  // Create the contacts Emarsys does not know, adding them to
+  // `new_contacts_list_id` when set; otherwise they count as not_found.
+  bool insert = false;
+  std::optional<std::int64_t> new_contacts_list_id;
+  emarsys::RequestStats* stats = nullptr;  // counts the requests (optional)
+};
+
 // A request Emarsys refuses as a whole (HTTP 4xx, not auth or rate limiting)
 // is split in halves until the contacts at fault are alone; they are
 // rejected with the error and every other contact goes through.
-// Its requests are counted in `stats` (optional).
 boost::asio::awaitable<BatchOutcome> send_batch(emarsys::Client& client, PreparedBatch& batch,
-                                                std::int64_t run_id, bool insert,
-                                                std::optional<std::int64_t> new_contacts_list_id,
-                                                emarsys::RequestStats* stats = nullptr);
+                                                const SendOptions& options,
+                                                NewContactRoute& route);
 
 }  // namespace emsync::sync

@@ -68,15 +68,13 @@ bool needs_escape(const char* bytes) {
   return (below_space | has_zero(word ^ (k_ones * '"')) | has_zero(word ^ (k_ones * '\\'))) != 0;
 }
 
-// A converted value: the JSON string holding `text` (valid UTF-8), byte for
-// byte what nlohmann::json::dump() writes, since stored hashes are of it:
-// '"', '\\' and control characters escaped (\b \f \n \r \t, else
-// \u00xx), everything else as is. Written by hand because building a json
-// object per value was a fifth of a rerun's CPU.
-std::optional<std::string> json_string(std::string_view text) {
+}  // namespace
+
+// Written by hand because building a json object per value was a fifth of a
+// rerun's CPU.
+void append_json_string(std::string& out, std::string_view text) {
   static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() + 2);
+  out.reserve(out.size() + text.size() + 2);
   out += '"';
   std::size_t plain = 0;  // start of the bytes not yet copied
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -123,6 +121,14 @@ std::optional<std::string> json_string(std::string_view text) {
   }
   out.append(text.substr(plain));
   out += '"';
+}
+
+namespace {
+
+// A converted value: the JSON string holding `text`.
+std::optional<std::string> json_string(std::string_view text) {
+  std::string out;
+  append_json_string(out, text);
   return out;
 }
 

@@ -264,9 +264,8 @@ class Run {
     try {
       if (!entry->batch.contacts.empty()) {
         ++m_batches;
-        entry->outcome = co_await send_batch(m_env.client, entry->batch, m_request.run_id,
-                                             m_request.activation.insert_new_contacts,
-                                             m_env.new_contacts_list_id, m_env.request_stats);
+        entry->outcome =
+            co_await send_batch(m_env.client, entry->batch, m_send_options, m_route);
       }
     } catch (const std::exception& e) {  // detached: nothing may escape
       entry->outcome = {};
@@ -360,6 +359,9 @@ class Run {
   std::optional<std::string> m_last_failure;
   std::optional<std::int64_t> m_last_success_rows;
   std::int64_t m_batches = 0;
+  const SendOptions m_send_options{m_request.run_id, m_request.activation.insert_new_contacts,
+                                   m_env.new_contacts_list_id, m_env.request_stats};
+  NewContactRoute m_route;  // shared by the run's batches
 };
 
 }  // namespace

@@ -36,7 +36,7 @@ struct SlowSync {
   SlowSync(const std::string& db, int rows)
       : sources({{"warehouse", {{"type", "postgres"}, {"conninfo", create_people_db(db, rows)}}}}) {
     json destination = wsse_destination(sim, dir, std::nullopt);
-    destination["rate_limit_per_minute"] = 120;
+    destination["rate_limit_per_minute"] = 60;  // about one batch of new contacts a second
     destinations = {{"emarsys", destination}};
   }
 

@@ -50,20 +50,22 @@ TEST_CASE("list_fields sends a WSSE GET and parses the fields", "[emarsys][clien
 }
 
 TEST_CASE("update and create send key_id 3 with the contacts array", "[emarsys][client]") {
+  using Contacts = std::vector<std::string_view>;
   asio::io_context io;
   const std::string ok = R"({"replyCode":0,"replyText":"OK","data":{"ids":["1"],"errors":{
       "ghost@x.com":{"2008":"No contact found with the external id: 3 - ghost@x.com"}}}})";
   FakeServer server(io, {answer(200, ok), answer(200, ok)});
   Client client(io.get_executor(), wsse_config(server));
-  auto updated = run(io, client.update_contacts(R"([{"3":"a@x.com"}])"));
+  auto updated = run(io, client.update_contacts(Contacts{R"({"3":"a@x.com"})", R"({"3":"c@x.com","1":"C"})"}));
   REQUIRE(updated);
   REQUIRE(updated->errors.size() == 1);
   CHECK(updated->errors[0].code == "2008");
   io.restart();
-  auto created = run(io, client.create_contacts(R"([{"3":"b@x.com"}])", 969));
+  auto created = run(io, client.create_contacts(Contacts{R"({"3":"b@x.com"})"}, 969));
   REQUIRE(created);
   CHECK(server.received[0].head.starts_with("put /api/v2/contact?create_if_not_exists=0 "));
-  CHECK(server.received[0].body == R"({"key_id":"3","contacts":[{"3":"a@x.com"}]})");
+  CHECK(server.received[0].body ==
+        R"({"key_id":"3","contacts":[{"3":"a@x.com"},{"3":"c@x.com","1":"C"}]})");
   CHECK(has(server.received[0].head, "content-type: application/json"));
   CHECK(server.received[1].head.starts_with("post /api/v2/contact "));
   CHECK(server.received[1].body ==
@@ -111,7 +113,7 @@ TEST_CASE("a 400 is not retried", "[emarsys][client]") {
   asio::io_context io;
   FakeServer server(io, {answer(400, R"({"replyCode":2004,"replyText":"Invalid key field id: ","data":""})")});
   Client client(io.get_executor(), wsse_config(server));
-  auto updated = run(io, client.update_contacts("[]"));
+  auto updated = run(io, client.update_contacts({}));
   REQUIRE_FALSE(updated);
   CHECK(updated.error().code == Errc::rejected);
   CHECK(updated.error().reply_code == 2004);

@@ -1,10 +1,9 @@
 #include <catch2/catch.hpp>
 #include <string>
-#include <vector>
 
 #include "sync/batch.hpp"
 
-using emsync::sync::BatchBuilder;
+using emsync::sync::BatchBounds;
 using emsync::sync::contact_json;
 using emsync::sync::k_max_batch_bytes;
 using emsync::sync::k_max_batch_contacts;
@@ -15,66 +14,54 @@ TEST_CASE("contact_json escapes the email and inserts field values verbatim", "[
         R"({"3":"a\"b@x.com","1":"Ann","31":1,"2":""})");
 }
 
-TEST_CASE("take_json returns the array and the keys, and resets the builder", "[sync][batch]") {
-  BatchBuilder builder;
-  REQUIRE(builder.empty());
-  builder.add("a@x.com", R"({"3":"a@x.com"})");
-  builder.add("b@x.com", R"({"3":"b@x.com","1":"Bo"})");
-  CHECK(builder.size() == 2);
-  CHECK(builder.keys() == std::vector<std::string>{"a@x.com", "b@x.com"});
-
-  std::vector<std::string> keys;
-  CHECK(builder.take_json(keys) == R"([{"3":"a@x.com"},{"3":"b@x.com","1":"Bo"}])");
-  CHECK(keys == std::vector<std::string>{"a@x.com", "b@x.com"});
-  CHECK(builder.empty());
-
-  builder.add("c@x.com", R"({"3":"c@x.com"})");
-  CHECK(builder.take_json(keys) == R"([{"3":"c@x.com"}])");
-  CHECK(keys == std::vector<std::string>{"c@x.com"});
+TEST_CASE("bounds count contacts and the bytes of their JSON array", "[sync][batch]") {
+  BatchBounds bounds;
+  REQUIRE(bounds.empty());
+  CHECK(bounds.array_bytes() == 2);  // []
+  bounds.add(R"({"3":"a@x.com"})");
+  CHECK(bounds.array_bytes() == 17);  // [{"3":"a@x.com"}]
+  bounds.add(R"({"3":"b@x.com","1":"Bo"})");
+  CHECK(bounds.size() == 2);
+  CHECK(bounds.array_bytes() ==
+        std::string(R"([{"3":"a@x.com"},{"3":"b@x.com","1":"Bo"}])").size());
 }
 
 TEST_CASE("a batch holds at most 1000 contacts", "[sync][batch]") {
-  BatchBuilder builder;
+  BatchBounds bounds;
   const std::string contact = R"({"3":"a@x.com"})";
   for (std::size_t i = 0; i < k_max_batch_contacts; ++i) {
-    REQUIRE(builder.fits(contact));
-    builder.add("k" + std::to_string(i), contact);
+    REQUIRE(bounds.fits(contact));
+    bounds.add(contact);
   }
-  CHECK_FALSE(builder.fits(contact));
-  std::vector<std::string> keys;
-  (void)builder.take_json(keys);
-  CHECK(keys.size() == k_max_batch_contacts);
-  CHECK(builder.fits(contact));
+  CHECK_FALSE(bounds.fits(contact));
+  CHECK(bounds.size() == k_max_batch_contacts);
 }
 
 TEST_CASE("a batch stays under 8 MB including room for the envelope", "[sync][batch]") {
-  BatchBuilder builder;
+  BatchBounds bounds;
   const std::string big(1024 * 1024, 'x');  // ~1 MB per contact
   const std::string contact = R"({"3":"a@x.com","1":")" + big + R"("})";
   std::size_t added = 0;
-  while (builder.fits(contact)) {
-    builder.add("k" + std::to_string(added++), contact);
+  while (bounds.fits(contact)) {
+    bounds.add(contact);
+    ++added;
   }
   CHECK(added == 7);  // an eighth would pass 8 MB with the envelope
-  std::vector<std::string> keys;
-  const std::string json = builder.take_json(keys);
-  CHECK(json.size() + 256 <= k_max_batch_bytes);
-  CHECK(keys.size() == 7);
+  CHECK(bounds.array_bytes() + 256 <= k_max_batch_bytes);
 }
 
 TEST_CASE("the byte bound counts brackets, commas and the envelope reserve", "[sync][batch]") {
   // max 300 bytes: 44 bytes for the array, 256 for the envelope.
-  BatchBuilder builder(1000, 300);
+  BatchBounds bounds(1000, 300);
   const std::string twenty(20, 'c');
-  builder.add("a", twenty);
-  CHECK(builder.fits(twenty));               // [20,20] = 43 bytes
-  CHECK(builder.fits(twenty + "c"));         // 44 bytes
-  CHECK_FALSE(builder.fits(twenty + "cc"));  // 45 bytes
+  bounds.add(twenty);
+  CHECK(bounds.fits(twenty));               // [20,20] = 43 bytes
+  CHECK(bounds.fits(twenty + "c"));         // 44 bytes
+  CHECK_FALSE(bounds.fits(twenty + "cc"));  // 45 bytes
 }
 
-TEST_CASE("an empty builder accepts one contact up to the byte bound, not beyond",
-          "[sync][batch]") {
-  BatchBuilder builder(1000, 300);
-  CHECK(builder.fits(std::string(300, 'c')));
-  CHECK_FALSE(builder.fits(std::string(301, 'c')));
+TEST_CASE("empty bounds accept one contact up to the byte bound, not beyond", "[sync][batch]") {
+  BatchBounds bounds(1000, 300);
+  CHECK(bounds.fits(std::string(300, 'c')));
+  CHECK_FALSE(bounds.fits(std::string(301, 'c')));
 }
