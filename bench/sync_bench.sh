@@ -195,7 +195,7 @@ bench_size() {  # N
 
   # The simulator, with a limit high enough not to matter.
   "$sim_bin" --bind 127.0.0.1 --port 0 --wsse-user bench001 --wsse-secret bench-secret \
-    --rate-limit 1000000 >"$dir/sim.out" 2>"$dir/sim.log" &
+    --rate-limit 1000000 --no-payload-log >"$dir/sim.out" 2>"$dir/sim.log" &
   sim_pid=$!
   for _ in $(seq 100); do grep -q '^listening on' "$dir/sim.out" 2>/dev/null && break; sleep 0.1; done
   local port; port=$(awk '/^listening on/ {print $3}' "$dir/sim.out")

@@ -1,6 +1,7 @@
 // PUT/POST /contact, getdata, field value rules, and the /sim controls.
 #include <catch2/catch.hpp>
 
+#include "sim/config.hpp"
 #include "sim/field_values.hpp"
 #include "sim_fixture.hpp"
 
@@ -179,4 +180,25 @@ TEST_CASE("a flat single-contact body answers one int id, or its error as HTTP 4
   CHECK(exists.status == 400);
   CHECK(Json::parse(exists.body)["replyCode"] == 2009);
   CHECK(fx.control("GET", "/sim/state")["contacts"][0]["fields"]["1"] == "Ann");
+}
+
+TEST_CASE("the request log keeps payloads unless --no-payload-log", "[sim]") {
+  const std::string body = R"({"key_id":"3","contacts":[{"3":"a@x.com","1":"Ann"}]})";
+  SimFixture logged;
+  logged.api("POST", "/contact", body);
+  CHECK(logged.control("GET", "/sim/state")["requests"][0]["contacts"] ==
+        Json::parse(R"([{"3":"a@x.com","1":"Ann"}])"));
+
+  Config config = SimFixture::default_config();
+  config.log_payloads = false;
+  SimFixture lean(config);
+  lean.api("POST", "/contact", body);
+  lean.api("POST", "/contact/getdata", R"({"keyId":"3","keyValues":["a@x.com"]})");
+  const Json state = lean.control("GET", "/sim/state");
+  REQUIRE(state["requests"].size() == 2);
+  CHECK_FALSE(state["requests"][0].contains("contacts"));
+  CHECK_FALSE(state["requests"][1].contains("key_values"));
+  CHECK(state["requests"][0]["status"] == 200);
+  CHECK(state["contacts"][0]["fields"]["1"] == "Ann");  // the contact is created all the same
+  CHECK(parse_args({"--no-payload-log"}).log_payloads == false);
 }

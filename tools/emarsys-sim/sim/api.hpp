@@ -59,6 +59,10 @@ struct ListAddOutcome {
 };
 ListAddOutcome add_emails_to_list(State& state, ContactList& list, const Json& emails);
 
+// Adds `payload` to the call's request-log entry as `name`, unless the
+// simulator runs with --no-payload-log.
+void log_payload(const ApiCall& call, const char* name, const Json& payload);
+
 // The email as a key value: the string, else its JSON text.
 std::string key_text(const Json& value);
 

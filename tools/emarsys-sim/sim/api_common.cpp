@@ -38,7 +38,7 @@ const Json& external_ids_of(const ApiCall& call, const Json& body) {
   if (!it->is_array()) {
     throw ApiFailure(400, 3003, "Invalid datatype for the list of external ids. Array expected");
   }
-  call.log["external_ids"] = *it;
+  log_payload(call, "external_ids", *it);
   if (it->size() > k_max_list_ids) {
     throw ApiFailure(400, 3002, "The list of external IDs exceeds the maximum size (10,000)");
   }
@@ -67,6 +67,12 @@ ListAddOutcome add_emails_to_list(State& state, ContactList& list, const Json& e
 
 std::string key_text(const Json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+void log_payload(const ApiCall& call, const char* name, const Json& payload) {
+  if (call.state.config.log_payloads) {
+    call.log[name] = payload;
+  }
 }
 
 }  // namespace emsync::sim

@@ -102,6 +102,8 @@ Config parse_args(const std::vector<std::string>& args) {
       config.validate_email = true;
     } else if (option == "--reject-nonce-replay") {
       config.reject_nonce_replay = true;
+    } else if (option == "--no-payload-log") {
+      config.log_payloads = false;
     } else if (option == "--faults") {
       config.faults = parse_faults_option(option, value());
     } else if (option == "--seed") {
@@ -131,6 +133,7 @@ const char* usage() {
          "  --email-case-sensitive       match email keys case-sensitively\n"
          "  --validate-email             invalid email syntax on create -> 2005\n"
          "  --reject-nonce-replay        a reused WSSE nonce -> 401\n"
+         "  --no-payload-log             log requests without their payloads (benchmarks)\n"
          "  --faults JSON                inject faults (see README.md), e.g. '{\"rate_503\":0.1}'\n"
          "  --seed N                     seed of the fault draws (1)\n"
          "  --help                       this text\n";

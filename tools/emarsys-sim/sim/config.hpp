@@ -30,6 +30,7 @@ struct Config {
   bool reject_nonce_replay = false;   // a reused WSSE nonce -> 401
   FaultConfig faults;                 // --faults JSON; POST /sim/reset returns to it
   std::uint64_t fault_seed = 1;       // --seed; the fault PRNG's seed unless faults.seed
+  bool log_payloads = true;           // else --no-payload-log: the request log keeps no payloads
 };
 
 // Bad command line; the message says which option and why.

@@ -32,9 +32,9 @@ struct CheckedFields {
   std::optional<ContactError> error;
 };
 
-CheckedFields check_fields(const FieldCatalog& catalog, const Json& contact) {
+CheckedFields check_fields(const FieldCatalog& catalog, Json&& contact) {
   CheckedFields out;
-  for (const auto& [key, value] : contact.items()) {
+  for (auto& [key, value] : contact.items()) {
     if (key == "source_id") {
       continue;  // contact sources are not simulated
     }
@@ -46,15 +46,15 @@ CheckedFields check_fields(const FieldCatalog& catalog, const Json& contact) {
     if (!out.error) {
       out.error = check_field_value(catalog, *field, value);
     }
-    out.fields[std::to_string(field->id)] = value;
+    out.fields[std::to_string(field->id)] = std::move(value);
   }
   return out;
 }
 
-ItemOutcome write_contact(State& state, const Json& contact, WriteMode mode) {
+ItemOutcome write_contact(State& state, Json&& contact, WriteMode mode) {
   ItemOutcome out;
-  const CheckedFields checked =
-      contact.is_object() ? check_fields(state.fields, contact) : CheckedFields{};
+  CheckedFields checked =
+      contact.is_object() ? check_fields(state.fields, std::move(contact)) : CheckedFields{};
   const Json email = checked.fields.value(k_email_field, Json());
   if (!email.is_string() || email.get<std::string>().empty()) {
     out.error = ContactError{"2005", "No value provided for key field: 3"};
@@ -76,7 +76,7 @@ ItemOutcome write_contact(State& state, const Json& contact, WriteMode mode) {
     out.error = ContactError{"2009", "Contact with the external id already exists: 3"};
   } else if (matches.size() == 1) {
     out.id = matches.front();
-    state.contacts.update(out.id, checked.fields);
+    state.contacts.update(out.id, std::move(checked.fields));
   } else if (mode == WriteMode::create && state.races.erase(state.contacts.email_key(out.key))) {
     state.contacts.create(Json{{k_email_field, out.key}});  // the other writer's contact
     out.error = ContactError{"2009", "Contact with the external id already exists: 3"};
@@ -85,7 +85,7 @@ ItemOutcome write_contact(State& state, const Json& contact, WriteMode mode) {
   } else if (state.config.validate_email && !is_plausible_email(out.key)) {
     out.error = ContactError{"2005", "Invalid key field value: invalid email address"};
   } else {
-    out.id = state.contacts.create(checked.fields);
+    out.id = state.contacts.create(std::move(checked.fields));
     out.created = true;
   }
   return out;
@@ -122,14 +122,17 @@ Response write_contacts(ApiCall& call, WriteMode mode, std::size_t max_bytes) {
                      "The request payload exceeds the maximum size of " +
                          std::to_string(max_bytes >> 20) + " MB");
   }
-  const Json body = parse_object_body(call);
+  Json body = parse_object_body(call);
   require_email_key(call.state.fields, body, "key_id", false);
   const bool flat = !body.contains("contacts");
-  const Json contacts = flat ? flat_contact(body) : body["contacts"];
+  if (flat) {
+    body["contacts"] = flat_contact(body);
+  }
+  Json& contacts = body["contacts"];
   if (!contacts.is_array()) {
     throw ApiFailure(400, 1001, "One or more parameters are invalid or missing");
   }
-  call.log["contacts"] = contacts;
+  log_payload(call, "contacts", contacts);
   if (contacts.size() > k_max_contacts) {
     throw ApiFailure(400, 1000, "The request exceeded the maximum batch size of 1,000");
   }
@@ -140,8 +143,8 @@ Response write_contacts(ApiCall& call, WriteMode mode, std::size_t max_bytes) {
   }
   Json ids = Json::array();
   Json errors = Json::object();
-  for (const Json& contact : contacts) {
-    const ItemOutcome item = write_contact(call.state, contact, mode);
+  for (Json& contact : contacts) {
+    const ItemOutcome item = write_contact(call.state, std::move(contact), mode);
     if (item.error && flat) {
       throw ApiFailure(400, std::atoi(item.error->code.c_str()), item.error->message);
     }
@@ -210,7 +213,7 @@ Response get_contact_data(ApiCall& call) {
   if (!keys->is_array()) {
     throw ApiFailure(400, 10001, "keyValues must be an array");
   }
-  call.log["key_values"] = *keys;
+  log_payload(call, "key_values", *keys);
   if (keys->size() > k_max_contacts) {
     throw ApiFailure(400, 10001, "Max. number of contacts: 1000");
   }

@@ -20,12 +20,21 @@ std::string make_uid(ContactId id) {
   return buffer;
 }
 
-void apply_fields(Json& target, const Json& fields) {
-  for (const auto& [key, value] : fields.items()) {
-    if (value.is_null() || value == "") {
+bool clears(const Json& value) { return value.is_null() || value == ""; }
+
+void apply_fields(Json& target, Json&& fields) {
+  if (target.empty() && fields.is_object()) {  // a new contact: take the values as they are
+    target = std::move(fields);
+    for (auto it = target.begin(); it != target.end();) {
+      it = clears(*it) ? target.erase(it) : std::next(it);
+    }
+    return;
+  }
+  for (auto& [key, value] : fields.items()) {
+    if (clears(value)) {
       target.erase(key);
     } else {
-      target[key] = value;
+      target[key] = std::move(value);
     }
   }
 }
@@ -51,20 +60,20 @@ std::vector<ContactId> ContactStore::find(const std::string& email) const {
 
 const Contact& ContactStore::get(ContactId id) const { return m_contacts.at(id); }
 
-ContactId ContactStore::create(const Json& fields) {
+ContactId ContactStore::create(Json fields) {
   Contact contact{m_next_id++, "", Json::object()};
   contact.uid = make_uid(contact.id);
-  apply_fields(contact.fields, fields);
+  apply_fields(contact.fields, std::move(fields));
   index(contact, true);
   const ContactId id = contact.id;
   m_contacts.emplace(id, std::move(contact));
   return id;
 }
 
-void ContactStore::update(ContactId id, const Json& fields) {
+void ContactStore::update(ContactId id, Json fields) {
   Contact& contact = m_contacts.at(id);
   index(contact, false);
-  apply_fields(contact.fields, fields);
+  apply_fields(contact.fields, std::move(fields));
   index(contact, true);
 }
 

@@ -43,8 +43,8 @@ class ContactStore {
   const std::map<ContactId, Contact>& all() const { return m_contacts; }
 
   // `fields` maps field ids to values; "" and null clear a field.
-  ContactId create(const Json& fields);
-  void update(ContactId id, const Json& fields);
+  ContactId create(Json fields);
+  void update(ContactId id, Json fields);
   void clear();
 
  private:
