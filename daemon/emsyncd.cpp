@@ -10,7 +10,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <malloc.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +19,7 @@
 
 #include "config/config.hpp"
 #include "core/log.hpp"
+#include "core/memory.hpp"
 #include "service/service.hpp"
 
 namespace {
@@ -30,14 +30,8 @@ constexpr const char* k_usage =
     "       emsyncd --version\n"
     "Runs the emsync daemon with the JSON configuration FILE (see README.md).\n";
 
-// Large buffers (a run's set of email hashes: 8 bytes per contact) are mmapped
-// and go back to the kernel when freed, and grow with mremap instead of a
-// copy. Without a fixed threshold glibc raises it after the first free and
-// keeps every later run's buffers resident.
-void return_large_buffers_to_the_kernel() { mallopt(M_MMAP_THRESHOLD, 128 * 1024); }
-
 int run_daemon(const std::string& config_path) {
-  return_large_buffers_to_the_kernel();
+  emsync::tune_allocator();
   auto config = emsync::config::load_config(config_path);
   if (!config) {
     std::fprintf(stderr, "emsyncd: %s\n", config.error().message.c_str());

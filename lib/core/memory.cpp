@@ -7,6 +7,12 @@
 
 namespace emsync {
 
+void tune_allocator() {
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 8 << 20);
+}
+
 void release_free_memory() { malloc_trim(0); }
 
 void prefer_huge_pages(void* data, std::size_t bytes) {

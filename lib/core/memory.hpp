@@ -5,6 +5,18 @@
 
 namespace emsync {
 
+// Sets glibc malloc up for a daemon whose runs allocate the same ~1 MB per
+// batch again and again (request bodies, payloads, reply parsing), across a
+// few threads. By default each thread's heap gives its free top back to the
+// kernel past 128 KiB, and blocks of 128 KiB or more (a request body) are
+// mmap'ed, so every batch faulted the same memory in again: a fifth of a
+// first run's CPU. Here blocks under 4 MiB come from the heaps, a heap keeps
+// up to 8 MiB free, and threads share at most two heaps (the loop's and the
+// workers'), which bounds what is kept. Larger blocks (a run's stored
+// digests: 16 bytes per contact) are still mmap'ed, grow by mremap and go
+// back to the kernel when freed. Call it first thing in main().
+void tune_allocator();
+
 // Hands memory that is free inside the allocator's heaps back to the kernel
 // (glibc malloc_trim). Each thread allocates from its own heap, and a heap
 // keeps what a run freed (a state fold's sort, a read's buffers) resident
