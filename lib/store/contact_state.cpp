@@ -12,13 +12,71 @@
 namespace emsync::store {
 namespace {
 
-// The most contacts m_logged tracks per activation (8 bytes each): past it,
-// the next lookup of a stored contact folds the log (a run whose lookups
-// interleave with its commits folds about every k_max_tracked contacts).
-constexpr std::size_t k_max_tracked = std::size_t{1} << 16;
+// The most contacts m_logged follows per activation (24 bytes each): past
+// it, the log is folded at the next digest load or end of a run.
+constexpr std::size_t k_max_logged = std::size_t{1} << 16;
 
-std::int64_t email_key(const std::string& email) {
-  return std::bit_cast<std::int64_t>(hash64(email));
+bool by_email_hash(const LoggedContact& a, const LoggedContact& b) {
+  return a.email_hash < b.email_hash;
+}
+
+// Adds a commit's contacts to what the log is known to hold: the latest
+// entry of each contact (a later seq replaces an earlier one).
+void follow_logged(LogMirror& mirror, std::vector<LoggedContact> added) {
+  mirror.entries += static_cast<std::int64_t>(added.size());
+  mirror.last_seq = added.empty() ? mirror.last_seq : added.back().seq;
+  std::vector<LoggedContact>& logged = mirror.contacts;
+  std::stable_sort(added.begin(), added.end(), by_email_hash);  // seqs ascend within a hash
+  std::vector<LoggedContact> merged;
+  merged.reserve(logged.size() + added.size());
+  auto old = logged.begin();
+  for (auto it = added.begin(); it != added.end(); ++it) {
+    if (std::next(it) != added.end() && std::next(it)->email_hash == it->email_hash) {
+      continue;  // a later entry of the same contact follows
+    }
+    while (old != logged.end() && old->email_hash < it->email_hash) {
+      merged.push_back(*old++);
+    }
+    if (old != logged.end() && old->email_hash == it->email_hash) {
+      ++old;  // replaced
+    }
+    merged.push_back(*it);
+  }
+  merged.insert(merged.end(), old, logged.end());
+  logged = std::move(merged);
+}
+
+// Puts the logged contacts' digests over `digests` (both sorted by email
+// hash), in place: the vector grows only by the contacts new in the log.
+void overlay_logged(std::vector<ContactDigest>& digests, const std::vector<LoggedContact>& logged) {
+  const auto by_hash = [](const ContactDigest& digest, std::uint64_t hash) {
+    return digest.email_hash < hash;
+  };
+  std::size_t added = 0;
+  for (const LoggedContact& contact : logged) {
+    const auto it = std::lower_bound(digests.begin(), digests.end(), contact.email_hash, by_hash);
+    if (it != digests.end() && it->email_hash == contact.email_hash) {
+      it->contact_hash = contact.contact_hash;
+    } else {
+      ++added;
+    }
+  }
+  if (added == 0) {
+    return;
+  }
+  // Merged from the back: each new contact moves the stored ones above it.
+  std::size_t stored = digests.size();
+  digests.resize(stored + added);
+  std::size_t out = digests.size();
+  for (auto contact = logged.rbegin(); contact != logged.rend(); ++contact) {
+    while (stored > 0 && digests[stored - 1].email_hash > contact->email_hash) {
+      digests[--out] = digests[--stored];
+    }
+    if (stored > 0 && digests[stored - 1].email_hash == contact->email_hash) {
+      continue;  // already in place, its hash replaced above
+    }
+    digests[--out] = {contact->email_hash, contact->contact_hash};
+  }
 }
 
 }  // namespace
@@ -31,7 +89,9 @@ Result<void> SqliteStateStore::check_other_writers_locked() {
   }
   if (m_data_version != version->get_int64(0)) {
     m_field_slots.clear();
-    m_logged.clear();
+    for (auto& [activation_id, mirror] : m_logged) {
+      mirror.verified = false;
+    }
     m_data_version = version->get_int64(0);
   }
   return ok();
@@ -76,34 +136,65 @@ Result<void> SqliteStateStore::fold_contact_log_locked(std::int64_t activation_i
                           " (nothing was lost: the log is folded again on the next call; if "
                           "this persists, check the state DB's disk)");
   }
-  m_logged[activation_id].clear();  // the log is empty now
+  m_logged[activation_id] = LogMirror();  // the log is empty now
   return ok();
 }
 
-Result<bool> SqliteStateStore::may_be_logged_locked(std::int64_t activation_id,
-                                                    const std::vector<std::string>& emails) {
-  if (emails.empty()) {
-    return false;
-  }
+Result<LogMirror*> SqliteStateStore::followed_log_locked(std::int64_t activation_id) {
   EMSYNC_TRY(check_other_writers_locked());
-  const auto tracked = m_logged.find(activation_id);
-  if (tracked != m_logged.end()) {
-    const std::vector<std::uint64_t>& logged = tracked->second;
-    return !logged.empty() && std::any_of(emails.begin(), emails.end(), [&](const auto& email) {
-      return std::binary_search(logged.begin(), logged.end(), hash64(email));
-    });
+  const auto mirror = m_logged.find(activation_id);
+  if (mirror == m_logged.end()) {
+    return nullptr;
   }
-  auto any = use(Query::has_logged_contacts);
-  any->bind_all(activation_id);
-  auto row = any->step();
-  if (!row) {
-    return row.error();
+  if (!mirror->second.verified) {
+    auto count = use(Query::count_log_entries);
+    count->bind_all(activation_id);
+    auto row = count->step();
+    if (!row) {
+      return row.error();
+    }
+    if (count->get_int64(0) != mirror->second.entries ||
+        count->get_int64(1) != mirror->second.last_seq) {
+      m_logged.erase(mirror);  // another connection logged or folded
+      return nullptr;
+    }
+    mirror->second.verified = true;
   }
-  if (any->get_int64(0) == 0) {
-    m_logged[activation_id].clear();  // empty: track from here
-    return false;
+  return &mirror->second;
+}
+
+Result<void> SqliteStateStore::read_with_log_locked(
+    std::int64_t activation_id, const std::function<Result<void>(const LogMirror&)>& read) {
+  // Checked before the transaction (a fold opens its own) and again in it:
+  // another connection may commit in between.
+  for (int attempt = 1;; ++attempt) {
+    auto mirror = followed_log_locked(activation_id);
+    if (!mirror) {
+      return mirror.error();
+    }
+    if (*mirror == nullptr) {
+      EMSYNC_TRY(fold_contact_log_locked(activation_id));
+    }
+    auto transaction = Transaction::begin(m_db);
+    if (!transaction) {
+      return transaction.error();
+    }
+    mirror = followed_log_locked(activation_id);
+    if (!mirror) {
+      return mirror.error();
+    }
+    if (*mirror != nullptr) {
+      EMSYNC_TRY(read(**mirror));
+      return transaction->commit();
+    }
+    EMSYNC_TRY(transaction->commit());
+    if (attempt == 3) {
+      return make_error(Errc::state_error,
+                        "another process keeps writing to the state DB while activation " +
+                            std::to_string(activation_id) +
+                            " reads it (only one emsyncd may use a state DB)");
+    }
   }
-  return true;
 }
 
 Result<FieldSlots*> SqliteStateStore::field_slots_locked(std::int64_t activation_id) {
@@ -123,53 +214,70 @@ Result<FieldSlots*> SqliteStateStore::field_slots_locked(std::int64_t activation
 Result<std::vector<std::optional<ContactState>>> SqliteStateStore::load_contacts(
     std::int64_t activation_id, const std::vector<std::string>& emails) {
   std::lock_guard lock(m_mutex);
-  auto logged = may_be_logged_locked(activation_id, emails);
-  if (!logged) {
-    return logged.error();
-  }
-  if (*logged) {
-    EMSYNC_TRY(fold_contact_log_locked(activation_id));
-  }
   // One read transaction for all: in autocommit mode each lookup would open
   // and close its own WAL snapshot, which costs more than the lookup itself.
-  auto transaction = Transaction::begin(m_db);
-  if (!transaction) {
-    return transaction.error();
-  }
-  auto slots = field_slots_locked(activation_id);
-  if (!slots) {
-    return slots.error();
-  }
+  std::vector<std::optional<ContactState>> states;
+  EMSYNC_TRY(read_with_log_locked(activation_id, [&](const LogMirror& log) -> Result<void> {
+    auto slots = field_slots_locked(activation_id);
+    if (!slots) {
+      return slots.error();
+    }
+    auto read = read_contact_states_locked(activation_id, emails, log.contacts, **slots);
+    if (!read) {
+      return read.error();
+    }
+    states = std::move(*read);
+    return ok();
+  }));
+  return states;
+}
+
+Result<std::vector<std::optional<ContactState>>> SqliteStateStore::read_contact_states_locked(
+    std::int64_t activation_id, const std::vector<std::string>& emails,
+    const std::vector<LoggedContact>& logged, const FieldSlots& slots) {
   StateCodec codec;
   std::vector<std::optional<ContactState>> states;
   states.reserve(emails.size());
-  auto load = use(Query::load_contact);
+  auto stored = use(Query::load_contact);
+  auto in_log = use(Query::load_logged_contact);
   for (const auto& email : emails) {
-    load->bind_all(activation_id, email_key(email));
-    auto row = load->step();
+    const std::uint64_t email_hash = hash64(email);
+    const auto entry = std::lower_bound(
+        logged.begin(), logged.end(), email_hash,
+        [](const LoggedContact& contact, std::uint64_t hash) { return contact.email_hash < hash; });
+    const bool logged_here = entry != logged.end() && entry->email_hash == email_hash;
+    Statement& load = logged_here ? *in_log : *stored;
+    if (logged_here) {
+      load.bind_all(entry->seq);
+    } else {
+      load.bind_all(activation_id, std::bit_cast<std::int64_t>(email_hash));
+    }
+    auto row = load.step();
     if (!row) {
       return row.error();
     }
     if (!*row) {
+      if (logged_here) {
+        return damaged_state(activation_id, "a logged contact state is missing");
+      }
       states.emplace_back();
     } else {
-      auto state = codec.decode(load->get_blob(0), **slots);
+      auto state = codec.decode(load.get_blob(0), slots);
       if (!state) {
         return damaged_state(activation_id, "a malformed state, or one naming an unknown field");
       }
       states.push_back(std::move(state));
     }
-    load->reset();
+    load.reset();
   }
-  EMSYNC_TRY(transaction->commit());
   return states;
 }
 
 Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,
                                                const std::vector<ContactUpdate>& contacts) {
   std::lock_guard lock(m_mutex);
-  std::vector<std::uint64_t> hashes;
-  hashes.reserve(contacts.size());
+  std::vector<LoggedContact> appended;
+  appended.reserve(contacts.size());
   auto committed = [&]() -> Result<void> {
     auto transaction = Transaction::begin(m_db);
     if (!transaction) {
@@ -188,10 +296,11 @@ Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,
         auto insert = use(Query::insert_state_field);
         EMSYNC_TRY(insert_slots(*insert, activation_id, **slots, added));
       }
-      hashes.push_back(hash64(contact.email));
+      const std::uint64_t email_hash = hash64(contact.email);
       auto append = use(Query::append_contact);
-      append->bind_all(activation_id, std::bit_cast<std::int64_t>(hashes.back()), codec.blob());
+      append->bind_all(activation_id, std::bit_cast<std::int64_t>(email_hash), codec.blob());
       EMSYNC_TRY(append->run());
+      appended.push_back({email_hash, m_db.last_insert_rowid(), contact.state.contact_hash});
     }
     return transaction->commit();
   }();
@@ -204,13 +313,10 @@ Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,
   }
   const auto tracked = m_logged.find(activation_id);
   if (tracked != m_logged.end()) {
-    std::vector<std::uint64_t>& logged = tracked->second;
-    if (logged.size() + hashes.size() > k_max_tracked) {
-      m_logged.erase(tracked);
+    if (tracked->second.contacts.size() + appended.size() > k_max_logged) {
+      m_logged.erase(tracked);  // folded at the next digest load or end of a run
     } else {
-      std::sort(hashes.begin(), hashes.end());
-      const auto middle = logged.insert(logged.end(), hashes.begin(), hashes.end());
-      std::inplace_merge(logged.begin(), middle, logged.end());
+      follow_logged(tracked->second, std::move(appended));
     }
   }
   return ok();
@@ -219,46 +325,54 @@ Result<void> SqliteStateStore::commit_contacts(std::int64_t activation_id,
 Result<std::vector<ContactDigest>> SqliteStateStore::load_contact_digests(
     std::int64_t activation_id, std::size_t expected) {
   std::lock_guard lock(m_mutex);
-  EMSYNC_TRY(fold_contact_log_locked(activation_id));
-  auto transaction = Transaction::begin(m_db);  // both ranges from one snapshot
-  if (!transaction) {
-    return transaction.error();
-  }
   std::vector<ContactDigest> digests;
-  digests.reserve(expected);
-  prefer_huge_pages(digests.data(), digests.capacity() * sizeof(ContactDigest));  // searched at random
-  auto list = use(Query::list_contact_digests);
-  // Email hashes are stored as signed integers: in unsigned order, the
-  // non-negative ones come first. Each range is read in primary key order.
-  constexpr std::pair<std::int64_t, std::int64_t> k_ranges[] = {
-      {0, std::numeric_limits<std::int64_t>::max()},
-      {std::numeric_limits<std::int64_t>::min(), -1}};
-  for (const auto& [low, high] : k_ranges) {
-    list->bind_all(activation_id, low, high);
-    for (;;) {
-      auto row = list->step();
-      if (!row) {
-        return row.error();
+  EMSYNC_TRY(read_with_log_locked(activation_id, [&](const LogMirror& log) -> Result<void> {
+    digests.reserve(std::max(expected, log.contacts.size()));
+    // Searched at random.
+    prefer_huge_pages(digests.data(), digests.capacity() * sizeof(ContactDigest));
+    auto list = use(Query::list_contact_digests);
+    // Email hashes are stored as signed integers: in unsigned order, the
+    // non-negative ones come first. Each range is read in primary key order.
+    constexpr std::pair<std::int64_t, std::int64_t> k_ranges[] = {
+        {0, std::numeric_limits<std::int64_t>::max()},
+        {std::numeric_limits<std::int64_t>::min(), -1}};
+    for (const auto& [low, high] : k_ranges) {
+      list->bind_all(activation_id, low, high);
+      for (;;) {
+        auto row = list->step();
+        if (!row) {
+          return row.error();
+        }
+        if (!*row) {
+          break;
+        }
+        const std::optional<std::uint64_t> contact_hash = stored_contact_hash(list->get_blob(1));
+        if (!contact_hash) {
+          return damaged_state(activation_id, "a state shorter than its contact hash");
+        }
+        digests.push_back({std::bit_cast<std::uint64_t>(list->get_int64(0)), *contact_hash});
       }
-      if (!*row) {
-        break;
-      }
-      const std::optional<std::uint64_t> contact_hash = stored_contact_hash(list->get_blob(1));
-      if (!contact_hash) {
-        return damaged_state(activation_id, "a state shorter than its contact hash");
-      }
-      digests.push_back({std::bit_cast<std::uint64_t>(list->get_int64(0)), *contact_hash});
+      list->reset();
     }
-    list->reset();
-  }
-  EMSYNC_TRY(transaction->commit());
+    overlay_logged(digests, log.contacts);
+    return ok();
+  }));
   return digests;
 }
 
 Result<std::int64_t> SqliteStateStore::drop_contacts(
     std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) {
   std::lock_guard lock(m_mutex);
-  EMSYNC_TRY(fold_contact_log_locked(activation_id));
+  auto mirror = followed_log_locked(activation_id);
+  if (!mirror) {
+    return mirror.error();
+  }
+  // A log that grew large, or whose content is not known, is folded at the
+  // end of the run that logged it, so that the next one starts at once; so is
+  // the log of a contact that is dropped.
+  if (*mirror == nullptr || !email_hashes.empty()) {
+    EMSYNC_TRY(fold_contact_log_locked(activation_id));
+  }
   if (email_hashes.empty()) {
     return 0;
   }

@@ -81,6 +81,7 @@ constexpr Entry k_queries[] = {
     {Query::delete_state_fields, "DELETE FROM state_fields WHERE activation_id = ?1"},
     {Query::load_contact,
      "SELECT state FROM contact_state WHERE activation_id = ?1 AND email_hash = ?2"},
+    {Query::load_logged_contact, "SELECT state FROM contact_log WHERE seq = ?1"},
     // For the migration from version 6 (commits go to contact_log). A second
     // email with the same hash64 in one activation is a duplicate email to a
     // run, so replacing its state loses nothing.
@@ -106,6 +107,8 @@ constexpr Entry k_queries[] = {
      "INSERT INTO contact_log (activation_id, email_hash, state) VALUES (?1, ?2, ?3)"},
     {Query::has_logged_contacts,
      "SELECT EXISTS (SELECT 1 FROM contact_log WHERE activation_id = ?1)"},
+    {Query::count_log_entries,
+     "SELECT count(*), coalesce(max(seq), 0) FROM contact_log WHERE activation_id = ?1"},
     // The latest logged state of each contact (the bare column `state` comes
     // from the row with max(seq)), in email hash order: the GROUP BY's sort
     // yields that order, so the B-tree is written page after page. Only the

@@ -78,6 +78,13 @@ struct DaemonOptions {
 
 // emsyncd started with a config built from `sources` and `destinations`
 // (JSON objects as in the config file), in `dir`.
+// The state DB keys (hash64 of the email) emsync holds a state for: in
+// contact_state, or in the contact log, which stays unfolded between runs
+// while it is small.
+inline const std::string k_stored_keys_sql =
+    "SELECT email_hash FROM contact_state UNION SELECT email_hash FROM contact_log";
+inline const std::string k_stored_count_sql = "SELECT count(*) FROM (" + k_stored_keys_sql + ")";
+
 class Daemon {
  public:
   Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destinations,

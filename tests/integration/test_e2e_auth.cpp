@@ -95,7 +95,7 @@ TEST_CASE("a wrong WSSE secret fails the run on HTTP 401 and stores nothing", "[
   CHECK(error.find(wrong) == std::string::npos);
   CHECK(sim.contacts().empty());
   CHECK(sim.sent_contacts("PUT").empty());
-  CHECK(daemon->state_rows("SELECT count(*) FROM contact_state") == std::vector<std::string>{"0"});
+  CHECK(daemon->state_rows(k_stored_count_sql) == std::vector<std::string>{"0"});
   CHECK(daemon->ctl_json({"show", "people"}).at("contacts") == 0);
 
   // Restarted with the right secret, the next run sends everyone.
@@ -106,7 +106,7 @@ TEST_CASE("a wrong WSSE secret fails the run on HTTP 401 and stores nothing", "[
   CHECK(fixed.at("inserted") == k_rows);
   CHECK(fixed.at("unchanged") == 0);
   check_people_landed(sim, k_rows);
-  CHECK(daemon->state_rows("SELECT count(*) FROM contact_state") ==
+  CHECK(daemon->state_rows(k_stored_count_sql) ==
         std::vector<std::string>{std::to_string(k_rows)});
 }
 

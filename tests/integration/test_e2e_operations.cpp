@@ -118,9 +118,7 @@ TEST_CASE("status shows a run in progress; cancel stops it at a batch boundary a
     CHECK(acknowledged < 8000);
     // A cancelled run's acknowledged contacts wait in the contact log until
     // the next run folds it; `show` counts them either way.
-    CHECK(std::stoll(daemon->state_rows("SELECT (SELECT count(*) FROM contact_state) + "
-                                        "(SELECT count(*) FROM contact_log)")
-                         .at(0)) == acknowledged);
+    CHECK(std::stoll(daemon->state_rows(k_stored_count_sql).at(0)) == acknowledged);
     CHECK(daemon->ctl_json({"show", "people"}).at("contacts") == acknowledged);
     CHECK(daemon->ctl_json({"list"}).at("activations").at(0).at("activity") == "idle");
     // Nothing to cancel now: an error naming the activation.

@@ -63,10 +63,10 @@ TEST_CASE("safety valves stop a mass clear, an empty model and a shrunken one be
     CHECK(error_of(stopped).find("the model returned no contact (0 rows) while 400 contacts are "
                                  "known") != std::string::npos);
     CHECK(s.sim.requests("PUT", "/contact").empty());
-    CHECK(s.daemon.state_rows("SELECT count(*) FROM contact_state").at(0) == "400");
+    CHECK(s.daemon.state_rows(k_stored_count_sql).at(0) == "400");
     CHECK(s.daemon.run("people", {"--force"}).at("status") == "succeeded");
     // A forced empty run drops the state of the contacts that left the model.
-    CHECK(s.daemon.state_rows("SELECT count(*) FROM contact_state").at(0) == "0");
+    CHECK(s.daemon.state_rows(k_stored_count_sql).at(0) == "0");
   }
   SECTION("a model under half the last successful run") {
     pg.exec("UPDATE people SET active = (substr(email, 7, 1) = '1')", "e2e_valve");
@@ -150,7 +150,7 @@ TEST_CASE("under 30% injected faults every contact ends up delivered exactly", "
     }
     CHECK(contact.contains("11") == expected.contains("11"));
   }
-  CHECK(daemon.state_rows("SELECT count(*) FROM contact_state").at(0) == std::to_string(k_people));
+  CHECK(daemon.state_rows(k_stored_count_sql).at(0) == std::to_string(k_people));
   // Nothing left to send.
   CHECK(daemon.run("people").at("unchanged") == k_people);
 }
@@ -340,7 +340,7 @@ TEST_CASE("a source that drops the connection mid-stream fails the run cleanly a
   CHECK(as_text(run.at("error")).find("PostgreSQL") != std::string::npos);
   CHECK(s.sim.contacts().empty());
   CHECK(s.sim.requests("PUT", "/contact").empty());
-  CHECK(s.daemon.state_rows("SELECT count(*) FROM contact_state").at(0) == "0");
+  CHECK(s.daemon.state_rows(k_stored_count_sql).at(0) == "0");
 
   // The daemon is fine; once the source is back the next run delivers everything.
   s.daemon.apply(people_activation("people", "emarsys", all_people_fields()));

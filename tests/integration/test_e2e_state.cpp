@@ -20,7 +20,7 @@ constexpr int k_people = 40;
 // The contacts with a stored state, by the key the state DB stores them
 // under: hash64 of the email, as SQLite prints a signed 64-bit integer.
 std::set<std::string> stored_contacts(const Daemon& daemon) {
-  const auto hashes = daemon.state_rows("SELECT email_hash FROM contact_state");
+  const auto hashes = daemon.state_rows(k_stored_keys_sql);
   return {hashes.begin(), hashes.end()};
 }
 

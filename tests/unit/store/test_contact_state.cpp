@@ -8,6 +8,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <tuple>
 #include <utility>
@@ -310,17 +311,18 @@ TEST_CASE(
   CHECK(logged(temp.path(), crm) == "0");
   CHECK(store->count_contacts(crm).value() == 2);
 
-  // After the fold the store knows what it logs: a lookup of other contacts
-  // leaves the log as it is, a lookup of a logged one folds.
+  // After the fold the store knows what it logs: lookups read logged
+  // contacts from the log and leave it as it is.
   REQUIRE(reader->commit_contacts(
       crm, {{"a@x.com", state_of(4, {"c>3"})}, {"d@x.com", state_of(5, {})}}));
   check_equal(reader->load_contacts(crm, {"b@x.com"}).value()[0], state_of(2, {"b>2"}));
   CHECK(logged(temp.path(), crm) == "2");
   CHECK(reader->count_contacts(crm).value() == 3);
   loaded = reader->load_contacts(crm, {"b@x.com", "a@x.com", "d@x.com"}).value();
+  check_equal(loaded[0], state_of(2, {"b>2"}));
   check_equal(loaded[1], state_of(4, {"c>3"}));
   check_equal(loaded[2], state_of(5, {}));
-  CHECK(logged(temp.path(), crm) == "0");
+  CHECK(logged(temp.path(), crm) == "2");
 
   // A commit by another connection is seen, logged after the fold.
   REQUIRE(store->commit_contacts(crm, {{"b@x.com", state_of(6, {"a>1"})}}));
@@ -366,7 +368,8 @@ TEST_CASE("load_contact_digests folds its activation's log and no other", "[stor
   check_equal(store->load_contacts(other, {"2@x.com"}).value()[0], state_of(12, {"b>2"}));
 }
 
-TEST_CASE("drop_contacts folds the log first, also with nothing to drop", "[store]") {
+TEST_CASE("drop_contacts folds the log when it drops contacts, or when it does not know the log",
+          "[store]") {
   test::TempDb temp;
   auto store = open(temp);
   const std::int64_t crm = add_activation(*store, "crm");
@@ -380,11 +383,73 @@ TEST_CASE("drop_contacts folds the log first, also with nothing to drop", "[stor
   CHECK_FALSE(loaded[0].has_value());
   check_equal(loaded[1], state_of(2, {}));
 
+  // A small log the store follows stays, for later runs to read through.
   REQUIRE(store->commit_contacts(crm, {{"d@x.com", state_of(4, {})}}));
   CHECK(logged(temp.path(), crm) == "1");
   CHECK(store->drop_contacts(crm, {}).value() == 0);
+  CHECK(logged(temp.path(), crm) == "1");
+  CHECK(rows(temp.path(), "SELECT count(*) FROM contact_state") == std::vector<std::string>{"2"});
+  // A store that does not know the log (a restart) folds it.
+  auto restarted = open(temp);
+  CHECK(restarted->drop_contacts(crm, {}).value() == 0);
   CHECK(logged(temp.path(), crm) == "0");
   CHECK(rows(temp.path(), "SELECT count(*) FROM contact_state") == std::vector<std::string>{"3"});
+}
+
+TEST_CASE("a known log is read through, not folded, until another connection logs or folds",
+          "[store]") {
+  test::TempDb temp;
+  auto store = open(temp);
+  const std::int64_t crm = add_activation(*store, "crm");
+  const std::int64_t other = add_activation(*store, "other");
+  REQUIRE(store->commit_contacts(
+      crm,
+      {{"a@x.com", state_of(1, {})}, {"b@x.com", state_of(2, {})}, {"c@x.com", state_of(3, {})}}));
+  REQUIRE(store->load_contact_digests(crm));  // the log was not known: folded
+  CHECK(logged(temp.path(), crm) == "0");
+
+  const auto digests_of = [&](StateStore& s) {
+    std::map<std::uint64_t, std::uint64_t> out;
+    const auto digests = s.load_contact_digests(crm);
+    REQUIRE(digests);
+    for (const ContactDigest& digest : *digests) {
+      out.emplace(digest.email_hash, digest.contact_hash);
+    }
+    return out;
+  };
+  // A changed contact and a new one, each logged twice: the latest wins.
+  REQUIRE(
+      store->commit_contacts(crm, {{"b@x.com", state_of(20, {})}, {"d@x.com", state_of(4, {})}}));
+  REQUIRE(
+      store->commit_contacts(crm, {{"b@x.com", state_of(21, {})}, {"d@x.com", state_of(5, {})}}));
+  const std::map<std::uint64_t, std::uint64_t> expected = {
+      {hash64("a@x.com"), state_of(1, {}).contact_hash},
+      {hash64("b@x.com"), state_of(21, {}).contact_hash},
+      {hash64("c@x.com"), state_of(3, {}).contact_hash},
+      {hash64("d@x.com"), state_of(5, {}).contact_hash}};
+  CHECK(digests_of(*store) == expected);
+  auto sorted = store->load_contact_digests(crm);
+  REQUIRE(sorted);
+  CHECK(std::is_sorted(sorted->begin(), sorted->end(),
+                       [](const auto& x, const auto& y) { return x.email_hash < y.email_hash; }));
+  CHECK(logged(temp.path(), crm) == "4");
+  CHECK(store->count_contacts(crm).value() == 4);
+
+  // Another connection's commit elsewhere (like the health probe's): the
+  // log is counted again, found as known, and still read through.
+  auto second = open(temp);
+  REQUIRE(second->commit_contacts(other, {{"z@x.com", state_of(9, {})}}));
+  CHECK(digests_of(*store) == expected);
+  check_equal(store->load_contacts(crm, {"d@x.com"}).value()[0], state_of(5, {}));
+  CHECK(logged(temp.path(), crm) == "4");
+
+  // Another connection logs to this activation: the log is no longer known
+  // and is folded before it is read.
+  REQUIRE(second->commit_contacts(crm, {{"a@x.com", state_of(6, {})}}));
+  auto changed = expected;
+  changed[hash64("a@x.com")] = state_of(6, {}).contact_hash;
+  CHECK(digests_of(*store) == changed);
+  CHECK(logged(temp.path(), crm) == "0");
 }
 
 TEST_CASE("contacts a crashed run committed are folded by the next run's first call", "[store]") {
