@@ -109,15 +109,14 @@ constexpr Entry k_queries[] = {
      "SELECT EXISTS (SELECT 1 FROM contact_log WHERE activation_id = ?1)"},
     {Query::count_log_entries,
      "SELECT count(*), coalesce(max(seq), 0) FROM contact_log WHERE activation_id = ?1"},
-    // The latest logged state of each contact (the bare column `state` comes
-    // from the row with max(seq)), in email hash order: the GROUP BY's sort
-    // yields that order, so the B-tree is written page after page. Only the
-    // speed depends on the order, not which state wins.
+    // Every logged state in email hash order, so the B-tree is written page
+    // after page, and in log order within a contact, so its latest state is
+    // written last and stays. (A GROUP BY with max(seq) took 20% longer:
+    // 1.9 vs 1.6 s for a million contacts.)
     {Query::fold_logged_contacts,
      "INSERT OR REPLACE INTO contact_state (activation_id, email_hash, state) "
-     "SELECT ?1, email_hash, state FROM "
-     "(SELECT email_hash, state, max(seq) FROM contact_log WHERE activation_id = ?1 "
-     "GROUP BY email_hash)"},
+     "SELECT ?1, email_hash, state FROM contact_log WHERE activation_id = ?1 "
+     "ORDER BY email_hash, seq"},
     // In slices: one DELETE of a million log rows (with foreign keys on)
     // holds every rowid in memory, ~22 MB at the end of a first run.
     {Query::delete_logged_contacts,
