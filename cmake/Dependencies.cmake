@@ -11,6 +11,9 @@ pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 # sd_notify (readiness, watchdog) for the Type=notify unit; a later issue uses sd-journal too.
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd>=252)
 find_package(Catch2 2.13 REQUIRED)
+# The simulator reads contact batches with simdjson: nlohmann::json took half
+# of its CPU in a benchmark's first run, and the simulator was the limit.
+find_package(simdjson 3.0 REQUIRED)
 # Howard Hinnant's date/tz.h for IANA time zones (GCC 12's libstdc++ has no
 # std::chrono::zoned_time). Debian's date::date-tz reads the OS database,
 # /usr/share/zoneinfo (package tzdata), never the network; the target

@@ -54,6 +54,26 @@ TEST_CASE("a create of an existing email is 2009 and adds only created contacts 
   CHECK(Json::parse(bad_list.body)["replyCode"] == 2020);
 }
 
+TEST_CASE("a batch is read member by member as sent, numbers beyond 64 bits included", "[sim]") {
+  SimFixture fx;
+  const Json score = fx.api_json("POST", "/field", R"({"name":"score","application_type":"numeric"})");
+  const std::string score_id = score["data"]["id"].dump();
+  const Json created = fx.api_json(
+      "POST", "/contact",
+      R"({"contacts":[{"email":"a@x.com","1":"Ann","2":"Lee","1":"Anna","31":1},)"
+      R"({"3":"b@x.com",")" + score_id + R"(":1234567890123456789012345},)"
+      R"({"3":"c@x.com",")" + score_id + R"(":12.5,"2":null}],"key_id":3})");
+  CHECK(created["data"] == Json::parse(R"({"ids":[100001,100002],"errors":{"b@x.com":{
+      "2007":"Invalid data format for field id: )" + score_id + R"("}}})"));
+  const Json contacts = fx.control("GET", "/sim/state")["contacts"];
+  REQUIRE(contacts.size() == 2);
+  CHECK(contacts[0]["fields"].dump() == R"({"3":"a@x.com","1":"Anna","2":"Lee","31":1})");
+  CHECK(contacts[1]["fields"].dump() == R"({"3":"c@x.com",")" + score_id + R"(":12.5})");
+  const Response broken = fx.api("POST", "/contact", R"({"contacts":[{"3":"d@x.com"})");
+  CHECK(broken.status == 400);
+  CHECK(Json::parse(broken.body)["replyCode"] == 1010);
+}
+
 TEST_CASE("a batch over 1000 contacts is refused whole", "[sim]") {
   SimFixture fx;
   Json contacts = Json::array();
@@ -107,6 +127,10 @@ TEST_CASE("numeric custom fields take numbers and numeric strings without expone
   CHECK_FALSE(accepts(R"("1e5")"));
   CHECK_FALSE(accepts(R"("12a")"));
   CHECK_FALSE(accepts(R"("1234567890123456789012345")"));
+  CHECK(accepts(R"("123456789012.345678901234")"));  // 24 digits
+  for (const char* bad : {R"("12.")", R"(".5")", R"("-")", R"("+-1")", R"("1.2.3")", R"(" 1")"}) {
+    CHECK_FALSE(accepts(bad));
+  }
   CHECK_THROWS_AS(catalog.create(Json{{"name", "SCORE"}, {"application_type", "numeric"}}),
                   ApiFailure);
 }

@@ -13,16 +13,18 @@ struct ControlError : std::runtime_error {
 };
 
 Json contact_to_json(const Contact& contact) {
+  Json fields = contact.fields();
+  Json email = fields.value("3", Json());
   return Json{{"id", contact.id},
               {"uid", contact.uid},
-              {"email", contact.fields.value("3", Json())},
-              {"fields", contact.fields}};
+              {"email", std::move(email)},
+              {"fields", std::move(fields)}};
 }
 
 Json list_to_json(const State& state, const ContactList& list) {
   Json emails = Json::array();
   for (const ContactId id : list.members) {
-    emails.push_back(state.contacts.get(id).fields.value("3", Json()));
+    emails.push_back(state.contacts.get(id).fields().value("3", Json()));
   }
   return Json{{"id", list.id},
               {"name", list.name},
@@ -124,7 +126,7 @@ const ControlRoute k_routes[] = {
 
 Json dump_state(const State& state) {
   Json contacts = Json::array();
-  for (const auto& [id, contact] : state.contacts.all()) {
+  for (const Contact& contact : state.contacts.all()) {
     contacts.push_back(contact_to_json(contact));
   }
   Json lists = Json::array();

@@ -241,18 +241,13 @@ FaultKind FaultInjector::draw(std::string_view path, bool token) {
   return kind;
 }
 
-std::optional<std::string> FaultInjector::poisoned(const Json& contacts) {
-  if (m_config.poison.empty()) {
-    return std::nullopt;
-  }
-  for (const Json& contact : contacts) {
-    for (const char* field : {"3", "email"}) {
-      const auto it = contact.find(field);  // end() for a non-object
-      if (it != contact.end() && it->is_string() &&
-          m_config.poison.contains(lower_ascii(it->get<std::string>()))) {
-        count(FaultKind::poison);
-        return it->get<std::string>();
-      }
+std::optional<std::string> FaultInjector::poisoned(const Json& contact) {
+  for (const char* field : {"3", "email"}) {
+    const auto it = contact.find(field);  // end() for a non-object
+    if (it != contact.end() && it->is_string() &&
+        m_config.poison.contains(lower_ascii(it->get<std::string>()))) {
+      count(FaultKind::poison);
+      return it->get<std::string>();
     }
   }
   return std::nullopt;

@@ -101,9 +101,12 @@ class FaultInjector {
   // with one of `endpoints`.
   FaultKind draw(std::string_view path, bool token);
 
-  // The first poisoned email in a /contact payload ("3" or "email" of each
-  // contact), counted; nullopt when none.
-  std::optional<std::string> poisoned(const Json& contacts);
+  // Whether any key value is poisoned (else no payload needs a look).
+  bool poisons_keys() const { return !m_config.poison.empty(); }
+
+  // The poisoned email of one /contact payload item ("3" or "email"),
+  // counted; nullopt when none.
+  std::optional<std::string> poisoned(const Json& contact);
 
   // The injected error for `email`, counted; nullptr when none.
   const ContactError* contact_error(const std::string& email);

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstddef>
 #include <regex>
+#include <string_view>
 
 #include "sim/time_text.hpp"
 
@@ -48,15 +49,37 @@ std::optional<ContactError> check_text(const FieldDef& field, const Json& value,
   return std::nullopt;
 }
 
-std::optional<ContactError> check_numeric(const FieldDef& field, const Json& value) {
-  static const std::regex k_number(R"([+-]?[0-9]+(\.[0-9]+)?)");
-  const std::optional<std::string> text = scalar_text(value);
-  if (!text || !std::regex_match(*text, k_number) ||
-      std::count_if(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; }) >
-          static_cast<std::ptrdiff_t>(k_max_numeric_digits)) {
-    return invalid("data format", field);
+// [+-]?[0-9]+(\.[0-9]+)? with at most k_max_numeric_digits digits.
+bool is_decimal(std::string_view text) {
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
+    text.remove_prefix(1);
   }
-  return std::nullopt;
+  const auto digits_end = [](std::string_view part) {
+    return static_cast<std::size_t>(std::find_if(part.begin(), part.end(), [](char c) {
+                                      return c < '0' || c > '9';
+                                    }) -
+                                    part.begin());
+  };
+  const std::size_t whole = digits_end(text);
+  if (whole == 0) {
+    return false;
+  }
+  std::size_t fraction = 0;
+  if (whole < text.size()) {
+    if (text[whole] != '.') {
+      return false;
+    }
+    fraction = digits_end(text.substr(whole + 1));
+    if (fraction == 0 || whole + 1 + fraction != text.size()) {
+      return false;
+    }
+  }
+  return whole + fraction <= k_max_numeric_digits;
+}
+
+std::optional<ContactError> check_numeric(const FieldDef& field, const Json& value) {
+  const std::optional<std::string> text = scalar_text(value);
+  return text && is_decimal(*text) ? std::nullopt : std::optional(invalid("data format", field));
 }
 
 std::optional<ContactError> check_optin(const FieldDef& field, const Json& value) {

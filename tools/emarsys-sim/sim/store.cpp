@@ -39,61 +39,80 @@ void apply_fields(Json& target, Json&& fields) {
   }
 }
 
+void store_fields(Contact& contact, const Json& fields) {
+  const auto email = fields.find(k_email_field);
+  contact.email = email != fields.end() && email->is_string() ? email->get<std::string>() : "";
+  contact.fields_text = fields.dump();
+}
+
 }  // namespace
 
-ContactStore::ContactStore(bool email_case_sensitive)
-    : m_case_sensitive(email_case_sensitive), m_next_id(k_first_contact_id) {}
+Json Contact::fields() const {
+  return fields_text.empty() ? Json::object() : Json::parse(fields_text);
+}
+
+ContactStore::ContactStore(bool email_case_sensitive) : m_case_sensitive(email_case_sensitive) {}
 
 std::string ContactStore::email_key(const std::string& email) const {
   return m_case_sensitive ? email : lower_ascii(email);
 }
 
+std::uint64_t ContactStore::key_hash(const std::string& email) const {
+  return std::hash<std::string>{}(email_key(email));
+}
+
 std::vector<ContactId> ContactStore::find(const std::string& email) const {
   std::vector<ContactId> out;
-  const auto [first, last] = m_by_email.equal_range(email_key(email));
+  const std::string key = email_key(email);
+  const auto [first, last] = m_by_email.equal_range(std::hash<std::string>{}(key));
   for (auto it = first; it != last; ++it) {
-    out.push_back(it->second);
+    if (email_key(get(it->second).email) == key) {  // not just the same hash
+      out.push_back(it->second);
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-const Contact& ContactStore::get(ContactId id) const { return m_contacts.at(id); }
+const Contact& ContactStore::get(ContactId id) const {
+  return m_contacts.at(static_cast<std::size_t>(id - k_first_contact_id));
+}
 
 ContactId ContactStore::create(Json fields) {
-  Contact contact{m_next_id++, "", Json::object()};
+  Contact& contact = m_contacts.emplace_back();
+  contact.id = k_first_contact_id + static_cast<ContactId>(m_contacts.size() - 1);
   contact.uid = make_uid(contact.id);
-  apply_fields(contact.fields, std::move(fields));
+  Json values = Json::object();
+  apply_fields(values, std::move(fields));
+  store_fields(contact, values);
   index(contact, true);
-  const ContactId id = contact.id;
-  m_contacts.emplace(id, std::move(contact));
-  return id;
+  return contact.id;
 }
 
 void ContactStore::update(ContactId id, Json fields) {
-  Contact& contact = m_contacts.at(id);
+  Contact& contact = m_contacts.at(static_cast<std::size_t>(id - k_first_contact_id));
   index(contact, false);
-  apply_fields(contact.fields, std::move(fields));
+  Json values = contact.fields();
+  apply_fields(values, std::move(fields));
+  store_fields(contact, values);
   index(contact, true);
 }
 
 void ContactStore::clear() {
   m_contacts.clear();
   m_by_email.clear();
-  m_next_id = k_first_contact_id;
 }
 
 void ContactStore::index(const Contact& contact, bool add) {
-  const auto email = contact.fields.find(k_email_field);
-  if (email == contact.fields.end() || !email->is_string()) {
+  if (contact.email.empty()) {
     return;
   }
-  const std::string key = email_key(email->get<std::string>());
+  const std::uint64_t hash = key_hash(contact.email);
   if (add) {
-    m_by_email.emplace(key, contact.id);
+    m_by_email.emplace(hash, contact.id);
     return;
   }
-  const auto [first, last] = m_by_email.equal_range(key);
+  const auto [first, last] = m_by_email.equal_range(hash);
   for (auto it = first; it != last; ++it) {
     if (it->second == contact.id) {
       m_by_email.erase(it);
