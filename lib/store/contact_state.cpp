@@ -98,6 +98,15 @@ Result<void> SqliteStateStore::check_other_writers_locked() {
 }
 
 Result<void> SqliteStateStore::delete_contact_log_locked(std::int64_t activation_id) {
+  auto only = use(Query::log_is_only_of);
+  only->bind_all(activation_id);
+  auto row = only->step();
+  if (!row) {
+    return row.error();
+  }
+  if (only->get_int64(0) != 0) {
+    return use(Query::clear_contact_log)->run();
+  }
   do {
     auto remove = use(Query::delete_logged_contacts);
     remove->bind_all(activation_id);

@@ -117,7 +117,15 @@ constexpr Entry k_queries[] = {
      "INSERT OR REPLACE INTO contact_state (activation_id, email_hash, state) "
      "SELECT ?1, email_hash, state FROM contact_log WHERE activation_id = ?1 "
      "ORDER BY email_hash, seq"},
-    // In slices: one DELETE of a million log rows (with foreign keys on)
+    // Whether the log holds no other activation's rows (each bound found in
+    // the index, without a scan).
+    {Query::log_is_only_of,
+     "SELECT coalesce((SELECT min(activation_id) FROM contact_log) = ?1 AND "
+     "(SELECT max(activation_id) FROM contact_log) = ?1, 1)"},
+    // No WHERE, and contact_log has no foreign key or trigger: SQLite frees
+    // its pages without visiting the rows (schema 008).
+    {Query::clear_contact_log, "DELETE FROM contact_log"},
+    // In slices: one DELETE of a million log rows
     // holds every rowid in memory, ~22 MB at the end of a first run.
     {Query::delete_logged_contacts,
      "DELETE FROM contact_log WHERE seq IN "

@@ -40,6 +40,8 @@ enum class Query {
   has_logged_contacts,
   count_log_entries,
   fold_logged_contacts,
+  log_is_only_of,
+  clear_contact_log,
   delete_logged_contacts,
   free_pages,
   insert_rejection,

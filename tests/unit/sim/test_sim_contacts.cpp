@@ -78,7 +78,7 @@ TEST_CASE("a batch over 1000 contacts is refused whole", "[sim]") {
   SimFixture fx;
   Json contacts = Json::array();
   for (int i = 0; i < 1001; ++i) {
-    contacts.push_back(Json{{"3", "c" + std::to_string(i) + "@x.com"}});
+    contacts.push_back(Json{{"3", "c" + std::to_string(i).append("@x.com")}});
   }
   const Response response =
       fx.api("PUT", "/contact?create_if_not_exists=1", Json{{"contacts", contacts}}.dump());
