@@ -1,5 +1,6 @@
 #include "sync/batch.hpp"
 
+#include "core/json_text.hpp"
 #include "sync/convert.hpp"
 
 namespace emsync::sync {

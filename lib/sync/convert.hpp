@@ -44,12 +44,6 @@ Result<std::optional<std::string>> convert_value(const source::Value& value,
                                                  source::ColumnType column_type, FieldType target,
                                                  std::string_view column);
 
-// Appends the JSON string holding `text` (valid UTF-8) to `out`, byte for
-// byte what nlohmann::json::dump() writes, since stored hashes are of it:
-// '"', '\\' and control characters escaped (\b \f \n \r \t, else
-// \u00xx), everything else as is.
-void append_json_string(std::string& out, std::string_view text);
-
 // The JSON text sent to clear a field: "\"\"".
 inline constexpr std::string_view k_clear_value = "\"\"";
 

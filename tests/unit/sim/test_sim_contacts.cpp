@@ -74,6 +74,24 @@ TEST_CASE("a batch is read member by member as sent, numbers beyond 64 bits incl
   CHECK(Json::parse(broken.body)["replyCode"] == 1010);
 }
 
+TEST_CASE("the email index finds every contact of a key, in any case, after updates", "[sim]") {
+  SimFixture fx;
+  fx.control("POST", "/sim/contacts",
+             R"({"contacts":[{"3":"dup@x.com"},{"3":"one@x.com"},{"3":"DUP@x.com"}]})");
+  const Json both = fx.api_json("PUT", "/contact", R"({"contacts":[{"3":"Dup@X.com","1":"A"}]})");
+  CHECK(both["data"]["errors"]["Dup@X.com"].contains("2010"));
+  for (const char* spelling : {"ONE@X.COM", "One@x.com", "one@x.com"}) {
+    const Json updated = fx.api_json(
+        "PUT", "/contact", std::string(R"({"contacts":[{"3":")") + spelling + R"(","1":"B"}]})");
+    CHECK(updated["data"] == Json::parse(R"({"ids":["100002"]})"));
+  }
+  const Json data = fx.api_json("POST", "/contact/getdata",
+                                R"({"keyId":3,"keyValues":["ONE@x.com","dup@x.com","no@x.com"]})");
+  REQUIRE(data["data"]["result"].size() == 1);
+  CHECK(data["data"]["result"][0]["3"] == "one@x.com");
+  CHECK(data["data"]["errors"].size() == 2);
+}
+
 TEST_CASE("a batch over 1000 contacts is refused whole", "[sim]") {
   SimFixture fx;
   Json contacts = Json::array();

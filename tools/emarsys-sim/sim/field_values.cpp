@@ -105,7 +105,7 @@ std::optional<ContactError> check_field_value(const FieldCatalog& catalog, const
   if (field.read_only) {
     return ContactError{"2007", "Field is read-only: " + std::to_string(field.id)};
   }
-  if (value.is_null() || value == "") {
+  if (clears_field(value)) {
     return std::nullopt;
   }
   const std::string& type = field.application_type;
@@ -133,6 +133,10 @@ std::optional<ContactError> check_field_value(const FieldCatalog& catalog, const
     return check_choice(catalog, field, value);
   }
   return invalid("data format", field);  // special fields other than opt-in
+}
+
+bool clears_field(const Json& value) {
+  return value.is_null() || (value.is_string() && value.get_ref<const std::string&>().empty());
 }
 
 std::string lower_ascii(std::string text) {

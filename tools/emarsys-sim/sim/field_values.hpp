@@ -16,6 +16,9 @@ struct ContactError {
   std::string message;
 };
 
+// Whether `value` clears a field: "" and null.
+bool clears_field(const Json& value);
+
 // nullopt when `value` may be stored in `field`. "" and null are always
 // accepted (they clear the field) except on read-only fields.
 std::optional<ContactError> check_field_value(const FieldCatalog& catalog, const FieldDef& field,

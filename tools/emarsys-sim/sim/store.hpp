@@ -5,12 +5,12 @@
 // Not thread-safe: the Simulator owns one State and guards it with a mutex.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "sim/auth.hpp"
@@ -60,8 +60,12 @@ class ContactStore {
   void index(const Contact& contact, bool add);
 
   bool m_case_sensitive;
-  std::deque<Contact> m_contacts;  // m_contacts[i] has id k_first_contact_id + i
-  std::unordered_multimap<std::uint64_t, ContactId> m_by_email;  // by key_hash(email)
+  std::deque<Contact> m_contacts;  // m_contacts[slot(id)]
+  // The email index: the latest contact per email key hash, then a chain
+  // through m_next_same_hash[slot(id)] (0 ends it) to the others with that
+  // hash. A flat map: a node per contact made lookups a tenth of a first run.
+  boost::unordered_flat_map<std::uint64_t, ContactId> m_by_email;
+  std::deque<ContactId> m_next_same_hash;
 };
 
 struct ContactList {
