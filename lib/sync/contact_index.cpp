@@ -6,48 +6,40 @@ namespace emsync::sync {
 
 namespace {
 
-// Interpolation steps before the search falls back to halving: uniform hashes
-// need about log log n of them; a skewed set cannot make a lookup linear.
-constexpr int k_interpolation_steps = 8;
+// About four stored contacts per bucket, at most 2^26 buckets.
+unsigned bucket_bits_for(std::size_t stored) {
+  unsigned bits = 0;
+  while (bits < 26 && (std::size_t{4} << bits) < stored) {
+    ++bits;
+  }
+  return bits;
+}
 
 }  // namespace
 
 ContactIndex::ContactIndex(std::vector<store::ContactDigest> stored)
-    : m_stored(std::move(stored)), m_marks((m_stored.size() * 2 + 63) / 64, 0) {}
+    : m_stored(std::move(stored)),
+      m_bucket_bits(bucket_bits_for(m_stored.size())),
+      m_directory((std::size_t{1} << m_bucket_bits) + 1),
+      m_marks((m_stored.size() * 2 + 63) / 64, 0) {
+  std::size_t i = 0;
+  for (std::size_t b = 0; b < m_directory.size(); ++b) {
+    while (i < m_stored.size() && bucket(m_stored[i].email_hash) < b) {
+      ++i;
+    }
+    m_directory[b] = static_cast<std::uint32_t>(i);
+  }
+}
+
+std::size_t ContactIndex::bucket(std::uint64_t email_hash) const {
+  return m_bucket_bits == 0 ? 0 : static_cast<std::size_t>(email_hash >> (64 - m_bucket_bits));
+}
 
 std::size_t ContactIndex::find(std::uint64_t email_hash) const {
-  if (m_stored.empty() || email_hash < m_stored.front().email_hash ||
-      email_hash > m_stored.back().email_hash) {
-    return npos;
-  }
-  // Invariant: if present, the hash is in [lo, hi].
-  std::size_t lo = 0;
-  std::size_t hi = m_stored.size() - 1;
-  __extension__ using Wide = unsigned __int128;  // GCC/Clang: exact products of 64-bit values
-  for (int step = 0; step < k_interpolation_steps && lo < hi; ++step) {
-    const std::uint64_t low = m_stored[lo].email_hash;
-    const std::uint64_t high = m_stored[hi].email_hash;
-    if (email_hash < low || email_hash > high) {
-      return npos;
-    }
-    if (low == high) {
-      break;
-    }
-    const std::size_t at = lo + static_cast<std::size_t>(static_cast<Wide>(email_hash - low) *
-                                                         (hi - lo) / (high - low));
-    const std::uint64_t found = m_stored[at].email_hash;
-    if (found == email_hash) {
-      return at;
-    }
-    if (found < email_hash) {
-      lo = at + 1;
-    } else {
-      hi = at - 1;  // at > lo here: found > email_hash >= low
-    }
-  }
-  const auto first = m_stored.begin() + static_cast<std::ptrdiff_t>(lo);
-  const auto last =
-      m_stored.begin() + static_cast<std::ptrdiff_t>(std::min(hi + 1, m_stored.size()));
+  const std::size_t b = bucket(email_hash);
+  const auto first = m_stored.begin() + m_directory[b];
+  const auto last = m_stored.begin() + m_directory[b + 1];
+  // Binary, so that even a skewed set of hashes keeps lookups logarithmic.
   const auto it = std::lower_bound(
       first, last, email_hash,
       [](const store::ContactDigest& d, std::uint64_t h) { return d.email_hash < h; });

@@ -4,9 +4,12 @@
 // A run reads the model once; for each row it asks `see()` whether the
 // contact is new, unchanged (same contact hash as stored: nothing to send),
 // changed, or a repeat of an email already read. Memory: 16 bytes per stored
-// contact plus 2 bits for its mark, no per-row allocation; a lookup is an
-// interpolation search in the sorted hashes (they are uniform: a few probes),
-// so a model of millions of rows needs no query per row.
+// contact, 2 bits for its mark and 1 byte of directory, no per-row
+// allocation. A lookup reads the directory entry of the hash's top bits and
+// the three or four hashes of that bucket (the hashes are uniform), so a
+// model of millions of rows needs no query per row and about two cache
+// misses per row (an interpolation search took four: a quarter of a rerun's
+// diff thread).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +22,8 @@ namespace emsync::sync {
 
 class ContactIndex {
  public:
-  // `stored` sorted by email_hash, unique (as load_contact_digests returns it).
+  // `stored` sorted by email_hash, unique (as load_contact_digests returns
+  // it), fewer than 2^32.
   explicit ContactIndex(std::vector<store::ContactDigest> stored = {});
 
   enum class Verdict {
@@ -49,11 +53,16 @@ class ContactIndex {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
   enum Mark : std::uint8_t { unseen = 0, seen_unchanged = 1, seen_sent = 2 };
 
+  std::size_t bucket(std::uint64_t email_hash) const;
   std::size_t find(std::uint64_t email_hash) const;
   Mark mark(std::size_t i) const;
   void set_mark(std::size_t i, Mark mark);
 
   std::vector<store::ContactDigest> m_stored;
+  // Bucket b (the top m_bucket_bits bits of a hash) is m_stored[m_directory[b],
+  // m_directory[b + 1]).
+  unsigned m_bucket_bits = 0;
+  std::vector<std::uint32_t> m_directory;
   std::vector<std::uint64_t> m_marks;  // 2 bits per stored contact
 };
 

@@ -44,6 +44,11 @@ Error invalid(const std::string& email, std::string_view problem) {
 Result<void> check_characters(const std::string& email) {
   std::size_t count = 0;
   for (std::size_t pos = 0; pos < email.size(); ++count) {
+    const auto byte = static_cast<unsigned char>(email[pos]);
+    if (byte > 0x20 && byte < 0x7F) {  // printable ASCII, most of an email: nothing to check
+      ++pos;
+      continue;
+    }
     const auto cp = next_code_point(email, pos);
     if (!cp) {
       return make_error(Errc::invalid_input, "email is not valid UTF-8");

@@ -76,7 +76,7 @@ TEST_CASE("ContactIndex finds every one of 200,000 stored contacts, including th
   }
 }
 
-TEST_CASE("ContactIndex still finds hashes far from their interpolated place", "[sync]") {
+TEST_CASE("ContactIndex finds hashes crowded into one bucket of its directory", "[sync]") {
   // Skewed: every hash in the lowest 1/1000 of the range, then a few at the top.
   std::vector<ContactDigest> digests;
   for (std::uint64_t i = 0; i < 50000; ++i) {
@@ -92,4 +92,19 @@ TEST_CASE("ContactIndex still finds hashes far from their interpolated place", "
   }
   CHECK_FALSE(index.stored(1));
   CHECK_FALSE(index.stored(UINT64_MAX / 2));
+}
+
+TEST_CASE("ContactIndex finds every stored contact at each directory size", "[sync]") {
+  for (std::size_t n = 1; n <= 40; ++n) {
+    const auto copy = sorted_digests(n, n);
+    ContactIndex index(copy);
+    for (std::size_t i = 0; i < n; ++i) {
+      CAPTURE(n, i);
+      REQUIRE(index.stored(copy[i].email_hash));
+      const std::uint64_t after = copy[i].email_hash + 1;
+      if (i + 1 == n || after != copy[i + 1].email_hash) {
+        REQUIRE_FALSE(index.stored(after));
+      }
+    }
+  }
 }
