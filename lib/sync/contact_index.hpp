@@ -4,12 +4,12 @@
 // A run reads the model once; for each row it asks `see()` whether the
 // contact is new, unchanged (same contact hash as stored: nothing to send),
 // changed, or a repeat of an email already read. Memory: 16 bytes per stored
-// contact, 2 bits for its mark and 1 byte of directory, no per-row
+// contact, 2 bits for its mark and 2 bits of directory, no per-row
 // allocation. A lookup reads the directory entry of the hash's top bits and
-// the three or four hashes of that bucket (the hashes are uniform), so a
-// model of millions of rows needs no query per row and about two cache
-// misses per row (an interpolation search took four: a quarter of a rerun's
-// diff thread).
+// halves the sixteen or so hashes of that bucket (the hashes are uniform),
+// so a model of millions of rows needs no query per row and a few nearby
+// cache lines per row (an interpolation search took a quarter of a 1M
+// rerun's diff thread).
 #pragma once
 
 #include <cstdint>
