@@ -4,6 +4,9 @@
 //
 //   emsyncd --config FILE
 //
+// The process is made private first (umask 077, no core dumps: see
+// core/hardening.hpp).
+//
 // Exit codes: 0 after a clean stop, 1 when it cannot start (the reason is
 // logged and printed), 2 on a usage error.
 #include <spdlog/spdlog.h>
@@ -18,6 +21,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "core/hardening.hpp"
 #include "core/log.hpp"
 #include "core/memory.hpp"
 #include "service/service.hpp"
@@ -31,6 +35,11 @@ constexpr const char* k_usage =
     "Runs the emsync daemon with the JSON configuration FILE (see README.md).\n";
 
 int run_daemon(const std::string& config_path) {
+  // Before any secret is read or any file created, whoever started it.
+  if (auto hardened = emsync::harden_process(); !hardened) {
+    std::fprintf(stderr, "emsyncd: %s\n", hardened.error().message.c_str());
+    return 1;
+  }
   emsync::tune_allocator();
   auto config = emsync::config::load_config(config_path);
   if (!config) {

@@ -1,8 +1,13 @@
 #include "core/secret.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <cstring>
+
+#include "core/hardening.hpp"
 
 namespace emsync {
 
@@ -15,6 +20,49 @@ std::string resolve_path(const std::string& path) {
     }
   }
   return path;
+}
+
+// A secret is a password or a key, not a document: a larger file is a
+// mistake (a wrong path), refused before it is read into memory.
+constexpr std::size_t k_max_secret_bytes = 64 * 1024;
+
+// Reads the file straight into the string that is returned, so no stream
+// buffer keeps a copy. A file one byte over the bound is refused.
+Result<std::string> read_secret_file(const std::string& path, const std::string& what) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return make_error(Errc::io_error, what + ": cannot read secret file " + path + " (" +
+                                          std::strerror(errno) +
+                                          "; check that it exists and is readable)");
+  }
+  std::string value(k_max_secret_bytes + 1, '\0');
+  std::size_t size = 0;
+  while (size < value.size()) {
+    const ssize_t got = ::read(fd, value.data() + size, value.size() - size);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      if (got < 0) {
+        const int error = errno;
+        ::close(fd);
+        wipe(value);
+        return make_error(Errc::io_error, what + ": cannot read secret file " + path + ": " +
+                                              std::strerror(error));
+      }
+      break;
+    }
+    size += static_cast<std::size_t>(got);
+  }
+  ::close(fd);
+  if (size > k_max_secret_bytes) {
+    wipe(value);
+    return make_error(Errc::invalid_input, what + ": secret file " + path + " is over " +
+                                               std::to_string(k_max_secret_bytes) +
+                                               " bytes: is it the right file?");
+  }
+  value.resize(size);  // shrinking keeps the buffer: no copy is left behind
+  return value;
 }
 
 }  // namespace
@@ -33,15 +81,11 @@ Result<std::string> load_secret(const SecretRef& ref, const std::string& what) {
     }
     value = v;
   } else {
-    const std::string path = resolve_path(*ref.file);
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      return make_error(Errc::io_error, what + ": cannot read secret file " + path +
-                                            " (check that it exists and is readable)");
+    auto read = read_secret_file(resolve_path(*ref.file), what);
+    if (!read) {
+      return read.error();
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    value = buf.str();
+    value = std::move(*read);
   }
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) {
     value.pop_back();

@@ -3,7 +3,10 @@
 //
 // A relative file path is looked up in $CREDENTIALS_DIRECTORY when systemd set
 // it (LoadCredential=), else relative to the working directory. One trailing
-// newline is stripped. Error messages name the config key and the path or
+// newline is stripped; a file over 64 KiB is refused (Errc::invalid_input)
+// before it is read whole. The file is read straight into the returned string
+// (no stream buffer keeps a copy): wipe() it (core/hardening.hpp) once it is
+// no longer needed. Error messages name the config key and the path or
 // variable, never the secret.
 #pragma once
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <spdlog/spdlog.h>
 
+#include "core/hardening.hpp"
 #include "emarsys/backoff.hpp"
 #include "emarsys/http.hpp"
 #include "emarsys/oauth.hpp"
@@ -353,7 +354,7 @@ Client::Client(asio::any_io_executor executor, ClientConfig config,
   m_impl->observer = std::move(observer);
 }
 
-Client::~Client() = default;
+Client::~Client() { wipe(m_impl->config.secret); }
 
 const ClientConfig& Client::config() const { return m_impl->config; }
 

@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/hardening.hpp"
 #include "emarsys/async_semaphore.hpp"
 #include "emarsys/http.hpp"
 #include "emarsys/oauth_token.hpp"
@@ -22,6 +23,9 @@ struct OAuth::Impl {
         client_secret(std::move(secret)),
         http(ex, token_url, std::move(ca_file), timeout),
         fetching(ex, 1) {}
+  ~Impl() { wipe(client_secret); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   asio::awaitable<Result<std::string>> fetch();
   // Built outside the coroutine: GCC 12 mishandles initializer lists in them.

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "core/crypto.hpp"
+#include "core/hardening.hpp"
 
 namespace emsync::emarsys {
 
@@ -10,7 +11,9 @@ std::string wsse_digest(std::string_view nonce, std::string_view created, std::s
   std::string text;
   text.reserve(nonce.size() + created.size() + secret.size());
   text.append(nonce).append(created).append(secret);
-  return base64_encode(sha1_hex(text));
+  std::string digest = base64_encode(sha1_hex(text));
+  wipe(text);
+  return digest;
 }
 
 std::string wsse_header(std::string_view user, std::string_view secret, std::string_view nonce,

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/blocking.hpp"
+#include "core/hardening.hpp"
 #include "core/notify.hpp"
 
 namespace emsync::service {
@@ -95,6 +96,7 @@ Result<Service::Resources> Service::load_resources(const config::Config& config)
         return secret.error();
       }
       password = std::move(*secret);
+      wipe(*secret);  // what a short secret left in the moved-from string
     }
     resources.source_passwords[name] = std::move(password);
   }
@@ -112,10 +114,12 @@ Result<Service::Resources> Service::load_resources(const config::Config& config)
       return secret.error();
     }
     auto wanted = client_config(destination, std::move(*secret));
+    wipe(*secret);
     // An unchanged destination keeps its client: its token and rate limiter.
     if (auto old = m_resources.clients.find(name);
         old != m_resources.clients.end() && old->second->config() == wanted) {
       resources.clients[name] = old->second;
+      wipe(wanted.secret);
       continue;
     }
     auto limiter = limiters.of(wanted.api_url, wanted.user);

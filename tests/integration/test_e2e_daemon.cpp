@@ -1,4 +1,6 @@
 // End to end: emsyncd's own guards — one daemon per state DB, --check-config.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -10,8 +12,49 @@ namespace {
 
 using nlohmann::json;
 
+mode_t mode_of(const std::filesystem::path& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+// "Max core file size  <soft>  <hard>  bytes" from /proc/<pid>/limits.
+std::string core_limit_line(pid_t pid) {
+  std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
+  for (std::string line; std::getline(limits, line);) {
+    if (line.starts_with("Max core file size")) {
+      return line;
+    }
+  }
+  return "";
+}
 
 }  // namespace
+
+TEST_CASE("started from a shell, emsyncd keeps its files private and dumps no core", "[daemon]") {
+  TempDir dir("emsync-e2e");
+  Simulator sim;
+  const mode_t shell_umask = ::umask(022);  // the daemon inherits a shell's umask
+  Daemon daemon(dir, demo_sources(), {{"emarsys", wsse_destination(sim, dir, std::nullopt)}});
+  ::umask(shell_umask);
+  json activation = {{"name", "demo"},
+                     {"source", "demo"},
+                     {"destination", "emarsys"},
+                     {"query", "SELECT email, first_name FROM customers"},
+                     {"fields", {{"first_name", 1}}},
+                     {"insert_new_contacts", true}};
+  daemon.apply(activation);
+  REQUIRE(daemon.ctl({"run", "demo", "--wait"}).exit_code == 0);
+
+  const std::filesystem::path db = daemon.state_db();
+  CHECK(mode_of(db) == 0600);
+  CHECK(mode_of(db.string() + "-wal") == 0600);
+  CHECK(mode_of(db.parent_path() / "spool") == 0700);
+  CHECK(mode_of(daemon.socket_path()) == 0660);  // on purpose: the socket's group
+  const std::string core = core_limit_line(daemon.pid());
+  INFO(core);
+  CHECK_THAT(core, Catch::Matches("Max core file size\\s+0\\s+0\\s+bytes\\s*"));
+}
 
 TEST_CASE("a second emsyncd on the same state DB refuses to start and the first keeps serving",
           "[daemon]") {
