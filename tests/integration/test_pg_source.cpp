@@ -199,6 +199,16 @@ TEST_CASE("a postgres model that is not one read-only SELECT is refused and chan
     CHECK_THAT(result.error().message, Catch::Contains(std::string(k_one_read_only_select)));
     CHECK(sink.rows.empty());
     CHECK(guarded_state() == before);
+    // The auto-resume check (columns_only) takes the same path. nextval()
+    // with LIMIT 0 is never called, so some pass: none changes anything.
+    Sink checked;
+    auto check = make_postgres_source(conninfo, "owner-Pass-4")
+                     ->stream(query, QueryOptions{std::chrono::seconds(30), true}, checked);
+    if (!check) {
+      CHECK_THAT(check.error().message, Catch::Contains(std::string(k_one_read_only_select)));
+    }
+    CHECK(checked.rows.empty());
+    CHECK(guarded_state() == before);
   }
 }
 
