@@ -18,6 +18,8 @@ constexpr std::size_t k_chunk_bytes = std::size_t{1} << 20;
 // A chunk coming back with more string capacity than this releases it.
 constexpr std::size_t k_kept_bytes = 2 * k_chunk_bytes;
 
+// Drops the buffers of a chunk that keeps more than k_kept_bytes (rows of
+// large values once went through it), so that recycling does not hoard them.
 void release_large_buffers(std::vector<source::Value>& values) {
   std::size_t kept = 0;
   for (const auto& value : values) {
