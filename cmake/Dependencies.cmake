@@ -6,7 +6,7 @@ find_package(nlohmann_json 3.11 REQUIRED)
 find_package(spdlog 1.10 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
+pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq>=15)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 # sd_notify (readiness, watchdog) for the Type=notify unit; a later issue uses sd-journal too.
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd>=252)

@@ -25,6 +25,7 @@
 #include "core/log.hpp"
 #include "core/memory.hpp"
 #include "service/service.hpp"
+#include "source/conninfo.hpp"
 
 namespace {
 
@@ -93,11 +94,20 @@ int run_daemon(const std::string& config_path) {
 }
 
 // Validates the config file and reports every problem, without starting.
+// Warnings (on stderr) do not fail it.
 int check_config(const std::string& config_path) {
   auto config = emsync::config::load_config(config_path);
   if (!config) {
     std::fprintf(stderr, "emsyncd: %s\n", config.error().message.c_str());
     return 1;
+  }
+  for (const auto& [name, source] : config->sources) {
+    if (source.type != emsync::config::SourceType::postgres) {
+      continue;
+    }
+    if (auto warning = emsync::source::sslmode_warning(source.conninfo)) {
+      std::fprintf(stderr, "emsyncd: warning: sources.%s: %s\n", name.c_str(), warning->c_str());
+    }
   }
   std::printf("%s: ok\n", config_path.c_str());
   return 0;

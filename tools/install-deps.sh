@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config git
   libboost1.81-dev libssl-dev ca-certificates openssl
-  libpqxx-dev libpq-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev
+  libpq-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev
   libxxhash-dev libcli11-dev catch2 libsystemd-dev libsimdjson-dev
   libhowardhinnant-date-dev tzdata
   postgresql curl jq bsdextrautils sqlite3

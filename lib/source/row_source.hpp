@@ -1,8 +1,13 @@
 // A RowSource runs a model's SQL query and streams its rows, one at a time,
 // without holding the result in memory.
 //
-// Two implementations: PostgreSQL (libpqxx, COPY streaming, READ ONLY
+// Two implementations: PostgreSQL (libpq, COPY streaming, READ ONLY
 // transaction, statement timeout) and SQLite (the embedded default).
+//
+// Whatever its text, a model runs as one read-only statement, refused by the
+// database otherwise (a second statement, a write, nextval(), a
+// data-modifying CTE, COMMIT or SET): the stream fails with the database's
+// message and k_one_read_only_select, and nothing in the source changes.
 //
 // Blocking: stream() blocks the calling thread for the whole query, so the
 // daemon calls it on its blocking thread pool, never on the event loop.
@@ -14,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -55,10 +61,17 @@ class RowSink {
   virtual Result<void> on_row(std::span<const Value> values) = 0;
 };
 
+// What the error of a model that is not one read-only statement says.
+inline constexpr std::string_view k_one_read_only_select =
+    "the model must be one read-only SELECT statement";
+
 struct QueryOptions {
   // The query is cancelled by the server after this long (PostgreSQL
   // statement_timeout; SQLite progress handler). Zero means no limit.
   std::chrono::milliseconds statement_timeout{std::chrono::minutes(30)};
+  // Only check the query: report its columns and stream no row (PostgreSQL
+  // runs it with LIMIT 0, so that missing rights fail too).
+  bool columns_only = false;
 };
 
 class RowSource {

@@ -183,7 +183,8 @@ Result<DbPtr> SqliteRowSource::open() const {
   return db;
 }
 
-// Prepares the model query, which must be a single statement that only reads.
+// Prepares the model query, which must be a single statement that only reads
+// (the database is also opened read-only).
 Result<StatementPtr> SqliteRowSource::prepare(sqlite3* db, const std::string& query) const {
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
@@ -195,11 +196,18 @@ Result<StatementPtr> SqliteRowSource::prepare(sqlite3* db, const std::string& qu
   if (!stmt) {
     return error("the model query is empty");
   }
-  if (std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
-    return error("the model query must be a single statement");
+  // What follows must be nothing but blanks, semicolons and comments.
+  sqlite3_stmt* raw_next = nullptr;
+  const int next_rc = sqlite3_prepare_v2(db, tail, -1, &raw_next, nullptr);
+  const StatementPtr next(raw_next);
+  if (next_rc != SQLITE_OK || next) {
+    return error(std::string(k_one_read_only_select) + ": a second statement follows the first");
   }
   if (!sqlite3_stmt_readonly(stmt.get())) {
-    return error("the model query must only read (a SELECT), not change the database");
+    return error(std::string(k_one_read_only_select) + ": this one would change the database");
+  }
+  if (sqlite3_column_count(stmt.get()) == 0) {  // ATTACH, BEGIN: read-only, but not a query
+    return error(std::string(k_one_read_only_select) + ": this one returns no columns");
   }
   return stmt;
 }
@@ -261,6 +269,9 @@ Result<void> SqliteRowSource::stream(const std::string& query, const QueryOption
     return columns.error();
   }
   EMSYNC_TRY(sink.on_columns(*columns));
+  if (options.columns_only) {
+    return ok();
+  }
   std::vector<Value> values(columns->size());
   for (;;) {
     const int rc = sqlite3_step(stmt->get());

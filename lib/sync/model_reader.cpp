@@ -38,6 +38,9 @@ class SpoolingSink : public source::RowSink {
       return email.error();
     }
     m_email_index = *email;
+    for (const auto& column : columns) {
+      m_column_names.push_back(column.name);
+    }
     for (const auto& name : mapped_columns(m_request.activation)) {
       auto index = find_column(columns, name);
       if (!index) {
@@ -72,6 +75,14 @@ class SpoolingSink : public source::RowSink {
     }
     if (m_env.cancel_requested && m_env.cancel_requested->load()) {
       return make_error(Errc::cancelled, "run cancelled while reading the model");
+    }
+    if (auto too_long = long_value(values)) {
+      return reject("row " + std::to_string(row_number), "value_too_large",
+                    "column '" + m_column_names[*too_long] + "' of row " +
+                        std::to_string(row_number) + " holds more than " +
+                        std::to_string(k_max_value_bytes) +
+                        " bytes, the limit of a source value; the row is not sent",
+                    std::string());
     }
     const auto& raw = values[m_email_index];
     auto email = normalize_email(raw ? std::string_view(*raw) : std::string_view());
@@ -124,6 +135,17 @@ class SpoolingSink : public source::RowSink {
   }
 
  private:
+  // The first column whose value is over the limit (the pipeline cut it to
+  // one byte more), if any.
+  std::optional<std::size_t> long_value(std::span<const source::Value> values) const {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (values[i] && values[i]->size() > k_max_value_bytes) {
+        return i;
+      }
+    }
+    return std::nullopt;
+  }
+
   // The hash of the row's converted values; nullopt when one does not
   // convert (the row is spooled and rejected with the reason in step 3) or
   // when the run sends everything anyway.
@@ -195,6 +217,7 @@ class SpoolingSink : public source::RowSink {
   RunEnvironment& m_env;
   const ModelInputs& m_inputs;
   SpoolWriter& m_writer;
+  std::vector<std::string> m_column_names;
   std::size_t m_email_index = 0;
   std::vector<std::size_t> m_value_indexes;
   ContactHasher m_hasher{{}};

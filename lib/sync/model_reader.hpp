@@ -6,6 +6,10 @@
 // forgotten; only rows that may have to be sent (new, changed, repeated
 // emails, values that do not convert) go to the spool, for step 3. So a
 // rerun that changes little writes little, and memory stays at the index.
+//
+// A row with a value over k_max_value_bytes (row_pipeline.hpp) is rejected
+// ("value_too_large", naming the column and the row number) and not sent; a
+// model with more than k_max_columns columns fails the run.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +30,8 @@ struct ModelSnapshot {
   ContactIndex index;                           // the stored contacts, marked as the model had them
   std::vector<std::uint64_t> duplicate_hashes;  // sorted: emails found in several rows
   std::int64_t rows_read = 0;
-  std::int64_t rejected = 0;   // rows without a valid email, or repeats of an unchanged contact
+  std::int64_t rejected = 0;   // rows without a valid email or with a value too long, or repeats
+                               // of an unchanged contact
   std::int64_t unchanged = 0;  // rows whose contact is stored with the same hash
   std::int64_t spooled = 0;    // rows written to the spool
   // Spooled rows with a valid email and a NULL in some mapped column: an

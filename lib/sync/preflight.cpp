@@ -1,7 +1,6 @@
 #include "sync/preflight.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
 #include "core/blocking.hpp"
@@ -9,22 +8,10 @@
 
 namespace emsync::sync {
 
-namespace {
-
-// The model query wrapped to return its columns and no row.
-std::string without_rows(std::string query) {
-  while (!query.empty() &&
-         (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
-    query.pop_back();
-  }
-  return "SELECT * FROM (" + query + ") AS emsync_check LIMIT 0";
-}
-
-}  // namespace
-
 boost::asio::awaitable<Result<void>> preflight(const RunRequest& request, RunEnvironment& env) {
-  RunRequest check = request;
-  check.activation.query = without_rows(request.activation.query);
+  // The model through the source's one hardened path, with no row read.
+  RunEnvironment check_env = env;
+  check_env.query_options.columns_only = true;
   const std::string spool =
       env.spool_dir + "/check-" + std::to_string(request.activation_id) + ".spool";
   // Only the columns are checked here: no plan, no stored contacts.
@@ -35,7 +22,8 @@ boost::asio::awaitable<Result<void>> preflight(const RunRequest& request, RunEnv
   inputs.stored_contacts = [] {
     return Result<std::vector<store::ContactDigest>>(std::vector<store::ContactDigest>());
   };
-  auto snapshot = co_await on_pool(env.pool, [&] { return read_model(check, env, spool, inputs); });
+  auto snapshot =
+      co_await on_pool(env.pool, [&] { return read_model(request, check_env, spool, inputs); });
   std::remove(spool.c_str());
   if (!snapshot) {
     co_return snapshot.error();

@@ -9,8 +9,9 @@
 
 namespace emsync::sync {
 
-// Connects to the source and runs the model query with LIMIT 0 (so the email
-// column and every mapped column must exist), calls the Emarsys API (GET
+// Connects to the source and checks the model query as a run would, without
+// reading a row (QueryOptions::columns_only: PostgreSQL runs it with LIMIT 0;
+// the email column and every mapped column must exist), calls the Emarsys API (GET
 // /field) and, when new contacts join a list, checks that the list exists.
 // Sends nothing, stores nothing. The error says what still fails.
 // `request` must outlive the call (GCC 12 mishandles coroutine parameters

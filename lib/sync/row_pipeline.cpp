@@ -1,5 +1,9 @@
 #include "sync/row_pipeline.hpp"
 
+#include <algorithm>
+#include <string>
+#include <string_view>
+
 namespace emsync::sync {
 
 namespace {
@@ -7,7 +11,26 @@ namespace {
 // Rows per chunk and chunks in all: enough to keep both threads busy
 // through the unevenness of single rows, small enough to stay in cache.
 constexpr std::size_t k_rows_per_chunk = 256;
+constexpr std::size_t k_values_per_chunk = 8192;
 constexpr std::size_t k_chunks = 4;
+// A chunk is handed over once its values take this many bytes.
+constexpr std::size_t k_chunk_bytes = std::size_t{1} << 20;
+// A chunk coming back with more string capacity than this releases it.
+constexpr std::size_t k_kept_bytes = 2 * k_chunk_bytes;
+
+// Drops the buffers of a chunk that keeps more than k_kept_bytes (rows of
+// large values once went through it), so that recycling does not hoard them.
+void release_large_buffers(std::vector<source::Value>& values) {
+  std::size_t kept = 0;
+  for (const auto& value : values) {
+    kept += value ? value->capacity() : 0;
+  }
+  if (kept > k_kept_bytes) {
+    for (auto& value : values) {
+      value.reset();
+    }
+  }
+}
 
 }  // namespace
 
@@ -28,11 +51,18 @@ RowPipeline::~RowPipeline() {
 }
 
 Result<void> RowPipeline::on_columns(const std::vector<source::Column>& columns) {
+  if (columns.size() > k_max_columns) {
+    return make_error(Errc::invalid_input, "the model has " + std::to_string(columns.size()) +
+                                               " columns, more than the " +
+                                               std::to_string(k_max_columns) + " allowed");
+  }
   EMSYNC_TRY(m_inner.on_columns(columns));
   m_columns = columns.size();
+  m_rows_per_chunk = std::clamp<std::size_t>(
+      k_values_per_chunk / std::max<std::size_t>(m_columns, 1), 1, k_rows_per_chunk);
   for (std::size_t i = 0; i < k_chunks; ++i) {
     auto chunk = std::make_unique<Chunk>();
-    chunk->values.resize(k_rows_per_chunk * m_columns);
+    chunk->values.resize(m_rows_per_chunk * m_columns);
     m_free.push_back(std::move(chunk));
   }
   // Not a pool thread: the source's pool thread blocks on this one, and a
@@ -55,13 +85,17 @@ Result<void> RowPipeline::on_row(std::span<const source::Value> values) {
     const auto& value = values[i];
     if (!value) {
       slot->reset();
-    } else if (*slot) {
-      (*slot)->assign(*value);  // keeps the buffer
-    } else {
-      slot->emplace(*value);
+      continue;
     }
+    const std::string_view kept = std::string_view(*value).substr(0, k_max_value_bytes + 1);
+    if (*slot) {
+      (*slot)->assign(kept);  // keeps the buffer
+    } else {
+      slot->emplace(kept);
+    }
+    m_filling->bytes += kept.size();
   }
-  if (++m_filling->rows == k_rows_per_chunk) {
+  if (++m_filling->rows == m_rows_per_chunk || m_filling->bytes >= k_chunk_bytes) {
     hand_over(std::move(m_filling));
   }
   return ok();
@@ -90,6 +124,7 @@ std::unique_ptr<RowPipeline::Chunk> RowPipeline::take_free_chunk() {
   auto chunk = std::move(m_free.back());
   m_free.pop_back();
   chunk->rows = 0;
+  chunk->bytes = 0;
   return chunk;
 }
 
@@ -121,6 +156,7 @@ void RowPipeline::work() {
         failure = taken.error();
       }
     }
+    release_large_buffers(chunk->values);
     std::lock_guard lock(m_mutex);
     m_free.push_back(std::move(chunk));
     if (failure && !m_error) {

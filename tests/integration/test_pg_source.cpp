@@ -121,6 +121,140 @@ TEST_CASE("an error from the sink stops a long postgres stream early", "[postgre
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
 }
 
+// A database `guarded` whose table, sequence and schema belong to the role
+// `guard_owner`, which could write them all: only the way the model runs
+// stops it. Returns the role's conninfo (its password comes separately).
+std::string create_guarded_db() {
+  PgCluster& pg = PgCluster::shared();
+  pg.exec(
+      "DROP DATABASE IF EXISTS guarded; DROP ROLE IF EXISTS guard_reader; "
+      "DROP ROLE IF EXISTS guard_owner; "
+      "CREATE ROLE guard_owner LOGIN PASSWORD 'owner-Pass-4'; "
+      "CREATE ROLE guard_reader LOGIN PASSWORD 'reader-Pass-5'; "
+      "CREATE DATABASE guarded OWNER guard_owner;");
+  pg.exec(R"(
+    SET ROLE guard_owner;
+    CREATE SCHEMA crm;
+    CREATE TABLE crm.people (id int PRIMARY KEY, email text, score numeric(6,2), active boolean);
+    INSERT INTO crm.people VALUES (1, 'a@example.com', 1.50, true), (2, 'b@example.com', NULL, false);
+    CREATE SEQUENCE crm.ids;
+    GRANT USAGE ON SCHEMA crm TO guard_reader;
+    GRANT SELECT ON crm.people TO guard_reader;
+  )",
+          "guarded");
+  return pg.conninfo("guard_owner", "guarded");
+}
+
+// Everything the injections could have changed, as text: the rows, the
+// sequence, whether a table "planted" exists.
+std::string guarded_state() {
+  return PgCluster::shared().query(
+      "SELECT (SELECT string_agg(id || ':' || email || ':' || coalesce(score::text, '-'), ',' "
+      "ORDER BY id) FROM crm.people), (SELECT last_value || '/' || is_called::text FROM crm.ids), "
+      "(SELECT count(*) FROM pg_class WHERE relname = 'planted')",
+      "guarded");
+}
+
+TEST_CASE("a postgres model that is not one read-only SELECT is refused and changes nothing",
+          "[postgres]") {
+  const std::string conninfo = create_guarded_db();
+  const std::string before = guarded_state();
+  REQUIRE(before == "1:a@example.com:1.50,2:b@example.com:-|1/false|0");
+  REQUIRE(PgCluster::shared().query("SELECT has_table_privilege('guard_owner', 'crm.people', "
+                                    "'DELETE') AND has_database_privilege('guard_owner', "
+                                    "'guarded', 'CREATE')",
+                                    "guarded") == "t");
+  const char* injections[] = {
+      // Escaping the COPY wrapper into several statements.
+      "SELECT 1) TO STDOUT; COMMIT; SET statement_timeout = 0; DELETE FROM crm.people; "
+      "CREATE TABLE crm.planted (x int); COPY (SELECT 1",
+      "SELECT id FROM crm.people\n) TO STDOUT; DELETE FROM crm.people; --",
+      "SELECT id FROM crm.people; COMMIT; DELETE FROM crm.people; CREATE TABLE crm.planted (x int)",
+      // A second statement after ';'.
+      "SELECT id FROM crm.people; DELETE FROM crm.people",
+      "SELECT id FROM crm.people; SET statement_timeout = 0",
+      "SELECT id FROM crm.people; DROP TABLE crm.people;",
+      // Writes inside one statement.
+      "WITH gone AS (DELETE FROM crm.people RETURNING id) SELECT id FROM gone",
+      "WITH moved AS (UPDATE crm.people SET score = 0 RETURNING id) SELECT * FROM moved",
+      "SELECT nextval('crm.ids') AS n",
+      "SELECT setval('crm.ids', 1000) AS n",
+      "DELETE FROM crm.people RETURNING id",
+      "SELECT set_config('transaction_read_only', 'off', false) AS lifted, id FROM crm.people",
+      "SELECT set_config('transaction_read_only', 'off', true) AS lifted",
+      // Commands that are not a query.
+      "COMMIT",
+      "SET statement_timeout = 0",
+      "SET transaction_read_only = off",
+      "CREATE TABLE crm.planted AS SELECT 1 AS x",
+      "SELECT 1 /* an unterminated comment",
+      "SELECT 'an unterminated string",
+  };
+  for (const char* query : injections) {
+    INFO(query);
+    Sink sink;
+    auto result = make_postgres_source(conninfo, "owner-Pass-4")->stream(query, {}, sink);
+    REQUIRE_FALSE(result);
+    CHECK(result.error().code == Errc::source_error);
+    CHECK_THAT(result.error().message, Catch::Contains(std::string(k_one_read_only_select)));
+    CHECK(sink.rows.empty());
+    CHECK(guarded_state() == before);
+    // The auto-resume check (columns_only) takes the same path. nextval()
+    // with LIMIT 0 is never called, so some pass: none changes anything.
+    Sink checked;
+    auto check = make_postgres_source(conninfo, "owner-Pass-4")
+                     ->stream(query, QueryOptions{std::chrono::seconds(30), true}, checked);
+    if (!check) {
+      CHECK_THAT(check.error().message, Catch::Contains(std::string(k_one_read_only_select)));
+    }
+    CHECK(checked.rows.empty());
+    CHECK(guarded_state() == before);
+  }
+}
+
+TEST_CASE("a postgres model cannot lift its statement timeout", "[postgres]") {
+  PgCluster::shared();  // started before the clock starts
+  for (const char* query :
+       {"SELECT set_config('statement_timeout', '0', false) AS lifted, pg_sleep(5) AS slept",
+        "SELECT set_config('statement_timeout', '0', true) AS lifted, pg_sleep(5) AS slept"}) {
+    INFO(query);
+    Sink sink;
+    const auto start = std::chrono::steady_clock::now();
+    auto result = stream(query, sink, std::chrono::milliseconds(300));
+    REQUIRE_FALSE(result);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+    CHECK_THAT(result.error().message,
+               Catch::Contains("statement timeout") && Catch::Contains("300 ms"));
+  }
+}
+
+TEST_CASE("a reader with only SELECT and USAGE streams the model", "[postgres]") {
+  create_guarded_db();
+  const std::string conninfo = PgCluster::shared().conninfo("guard_reader", "guarded");
+  auto source = make_postgres_source(conninfo, "reader-Pass-5");
+  Sink sink;
+  REQUIRE(source->stream("SELECT id, email, score, active FROM crm.people ORDER BY id;", {}, sink));
+  REQUIRE(sink.columns.size() == 4);
+  CHECK(sink.columns[0].type == ColumnType::integer);
+  CHECK(sink.columns[1].type == ColumnType::text);
+  CHECK(sink.columns[2].type == ColumnType::numeric);
+  CHECK(sink.columns[3].type == ColumnType::boolean);
+  REQUIRE(sink.rows.size() == 2);
+  CHECK(sink.rows[0] == std::vector<Value>{"1", "a@example.com", "1.50", "true"});
+  CHECK(sink.rows[1] == std::vector<Value>{"2", "b@example.com", std::nullopt, "false"});
+
+  // A check reads no row but still needs the rights.
+  Sink checked;
+  REQUIRE(source->stream("SELECT id, email FROM crm.people", QueryOptions{{}, true}, checked));
+  CHECK(checked.columns.size() == 2);
+  CHECK(checked.rows.empty());
+  PgCluster::shared().exec("REVOKE SELECT ON crm.people FROM guard_reader;", "guarded");
+  Sink refused;
+  auto denied = source->stream("SELECT id, email FROM crm.people", QueryOptions{{}, true}, refused);
+  REQUIRE_FALSE(denied);
+  CHECK_THAT(denied.error().message, Catch::Contains("permission denied"));
+}
+
 TEST_CASE("a wrong postgres password fails without showing the password", "[postgres]") {
   PgCluster& pg = PgCluster::shared();
   pg.exec(

@@ -1,4 +1,8 @@
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -98,4 +102,108 @@ TEST_CASE("RowPipeline without finish() stops its worker when destroyed", "[sync
   // A pipeline whose source failed before its columns never started a worker.
   RowPipeline unused(recorder);
   CHECK(unused.finish());
+}
+
+namespace {
+
+// Counts rows and checks the size of column 1; blocks in on_row until opened.
+struct Gate : emsync::source::RowSink {
+  std::mutex mutex;
+  std::condition_variable opened_cv;
+  bool opened = false;
+  std::atomic<long> rows{0};
+  std::atomic<long> wrong_sizes{0};
+  std::size_t expected_size = 0;
+
+  Result<void> on_columns(const std::vector<Column>&) override { return emsync::ok(); }
+  Result<void> on_row(std::span<const Value> values) override {
+    std::unique_lock lock(mutex);
+    opened_cv.wait(lock, [&] { return opened; });
+    if (!values[1] || values[1]->size() != expected_size) {
+      ++wrong_sizes;
+    }
+    ++rows;
+    return emsync::ok();
+  }
+  void open() {
+    {
+      std::lock_guard lock(mutex);
+      opened = true;
+    }
+    opened_cv.notify_all();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("RowPipeline bounds the rows in flight in bytes, not rows", "[sync]") {
+  // 1,000,000-byte values in an unmapped column: with chunks of 256 rows,
+  // 4 chunks held a thousand of them (1 GB) while the worker was busy.
+  Gate gate;
+  gate.expected_size = 1000000;
+  RowPipeline pipeline(gate);
+  REQUIRE(pipeline.on_columns({{"id", {}}, {"blob", {}}, {"email", {}}}));
+  constexpr long k_rows = 600;
+  std::atomic<long> offered{0};
+  std::thread source([&] {
+    const std::vector<Value> values = {"1", std::string(gate.expected_size, 'b'), "a@example.com"};
+    for (long i = 0; i < k_rows; ++i) {
+      if (!pipeline.on_row(values)) {
+        return;
+      }
+      ++offered;
+    }
+  });
+  // The worker is stuck on the first row: the source fills the free chunks
+  // (a row or two each, handed over at 1 MiB) and must then wait.
+  long seen = -1;
+  for (int i = 0; i < 50 && seen != offered.load(); ++i) {
+    seen = offered.load();
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  }
+  CHECK(offered.load() <= 8);  // about 8 MB in flight, however many rows a chunk may hold
+  gate.open();
+  source.join();
+  REQUIRE(pipeline.finish());
+  CHECK(gate.rows.load() == k_rows);
+  CHECK(gate.wrong_sizes.load() == 0);
+}
+
+TEST_CASE("RowPipeline cuts a value over the limit to one byte more", "[sync]") {
+  using emsync::sync::k_max_value_bytes;
+  Recorder recorder;
+  RowPipeline pipeline(recorder);
+  REQUIRE(pipeline.on_columns({{"a", {}}, {"b", {}}}));
+  const std::vector<Value> fits = {std::string(k_max_value_bytes, 'f'), Value()};
+  const std::vector<Value> over = {"x", std::string(3 * k_max_value_bytes, 'o')};
+  REQUIRE(pipeline.on_row(fits));
+  REQUIRE(pipeline.on_row(over));
+  REQUIRE(pipeline.finish());
+  REQUIRE(recorder.rows.size() == 2);
+  CHECK(recorder.rows[0] == fits);
+  CHECK(recorder.rows[1][0] == "x");
+  CHECK(recorder.rows[1][1] == std::string(k_max_value_bytes + 1, 'o'));
+}
+
+TEST_CASE("RowPipeline refuses a model of more than 1024 columns", "[sync]") {
+  Recorder recorder;
+  std::vector<Column> columns;
+  for (int i = 0; i < 1024; ++i) {
+    columns.push_back({"c" + std::to_string(i), {}});
+  }
+  RowPipeline widest(recorder);
+  REQUIRE(widest.on_columns(columns));
+  const std::vector<Value> values(columns.size(), Value("v"));
+  REQUIRE(widest.on_row(values));
+  REQUIRE(widest.finish());
+  CHECK(recorder.rows.size() == 1);
+
+  columns.push_back({"one_more", {}});
+  Recorder other;
+  RowPipeline too_wide(other);
+  auto refused = too_wide.on_columns(columns);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::invalid_input);
+  CHECK_THAT(refused.error().message, Catch::Contains("1025 columns") && Catch::Contains("1024"));
+  CHECK(other.columns.empty());
 }
