@@ -1,11 +1,14 @@
 // End to end: rejected rows under hostile input (issue 14). A megabyte in an
 // email column is quoted in 256 bytes, `errors` answers a page at a time
-// whatever the rows hold, and a run keeps at most 10,000 detailed rejections
-// while its counters stay exact.
+// whatever the rows hold (never more than the 1 MiB reply line), and a run
+// keeps at most 10,000 detailed rejections while its counters stay exact.
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
 
+#include "store/sqlite.hpp"
 #include "support/pg_cluster.hpp"
 #include "sync_fixture.hpp"
 
@@ -80,9 +83,8 @@ TEST_CASE(
   const CommandResult human = s.daemon.ctl({"errors", k_people, "--limit", "2"});
   CHECK(human.exit_code == 0);
   CHECK_THAT(human.stdout_text, Catch::Contains("rows 1-2 of 5"));
-  CHECK_THAT(human.stdout_text,
-             Catch::Contains("more: emsyncctl errors people --limit 2 --run " +
-                             as_text(report.at("run_id")) + " --offset 2"));
+  CHECK_THAT(human.stdout_text, Catch::Contains("more: emsyncctl errors people --limit 2 --run " +
+                                                as_text(report.at("run_id")) + " --offset 2"));
 
   // Without paging params: the daemon's default page holds all five.
   const json all = s.daemon.ctl_json({"errors", k_people});
@@ -127,6 +129,44 @@ TEST_CASE(
   CHECK_THAT(human.stdout_text, Catch::Contains("50 more rejected row(s) not kept"));
   // The run's counters are unchanged by the cap.
   CHECK(s.daemon.ctl_json({"runs", k_people}).at("runs").at(0).at("rejected") == 10050);
+}
+
+TEST_CASE("a page of errors that would not fit in the 1 MiB reply line holds fewer rows",
+          "[rejections]") {
+  PeopleSync s("rejections_wide", 5);
+  apply_people(s);
+  const json report = s.daemon.run(k_people);
+  // 1000 rejections of 1000 control characters each (as long as a stored
+  // message gets): 6 MB once JSON escapes them. Written beside the daemon.
+  {
+    auto db = store::Db::open(s.daemon.state_db(), SQLITE_OPEN_READWRITE);
+    REQUIRE(db);
+    db->set_busy_timeout(5000);
+    REQUIRE(db->exec(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+        "INSERT INTO rejections (activation_id, run_id, row_key, code, message) "
+        "SELECT (SELECT id FROM activations WHERE name = 'people'), " +
+        as_text(report.at("run_id")) +
+        ", 'row ' || i, 'invalid_value', replace(hex(zeroblob(500)), '0', char(1)) FROM n"));
+  }
+  std::int64_t seen = 0;
+  int pages = 0;
+  for (json offset = 0; !offset.is_null(); ++pages) {
+    REQUIRE(pages < 20);
+    const json page =
+        s.daemon.ctl_json({"errors", k_people, "--limit", "1000", "--offset", as_text(offset)});
+    const auto rows = static_cast<std::int64_t>(page.at("errors").size());
+    CHECK(rows > 0);
+    CHECK(rows < 1000);
+    CHECK(page.at("total") == 1000);
+    seen += rows;
+    offset = page.at("next_offset");
+    if (!offset.is_null()) {
+      CHECK(offset == seen);
+    }
+  }
+  CHECK(seen == 1000);
+  CHECK(pages > 1);
 }
 
 }  // namespace emsync::test

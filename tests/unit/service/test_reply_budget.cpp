@@ -26,7 +26,8 @@ TEST_CASE("a reply of rows cut by the default budget fits the protocol's line", 
   const std::string controls(4000, '\x01');
   ReplyBudget budget;
   json rows = json::array();
-  while (budget.add(rows, {{"row_key", "row 1"}, {"code", "invalid_email"}, {"message", controls}})) {
+  while (
+      budget.add(rows, {{"row_key", "row 1"}, {"code", "invalid_email"}, {"message", controls}})) {
   }
   CHECK(rows.size() > 10);
   emsync::admin::Response reply = emsync::admin::Response::success(
