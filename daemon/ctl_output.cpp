@@ -1,6 +1,7 @@
 #include "ctl_output.hpp"
 
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -51,6 +52,13 @@ struct Column {
   const char* header;
   const char* key;
 };
+
+// The rows a list reply left out to stay within the protocol's line limit.
+void print_not_shown(const json& result) {
+  if (const json& n = member(result, "not_shown"); n.is_number_integer() && n.get<int>() > 0) {
+    std::cout << n.dump() << " more not shown: they do not fit in one reply (ask for fewer)\n";
+  }
+}
 
 // The `runs` table.
 constexpr std::array<Column, 12> k_run_columns{{
@@ -145,6 +153,7 @@ void print_list(const json& result) {
                    text(activation, "destination")});
   }
   std::cout << table.render();
+  print_not_shown(result);
 }
 
 void print_status(const json& result) {
@@ -213,6 +222,7 @@ void print_audit(const json& result, const std::function<std::string(int)>& user
                    text(entry, "outcome"), text(entry, "detail")});
   }
   std::cout << table.render();
+  print_not_shown(result);
 }
 
 void print_show(const json& result) {
@@ -254,19 +264,45 @@ void print_run_report(const json& report) {
   std::cout << admin::render_fields(fields);
 }
 
-void print_runs(const json& result) { print_table(k_run_columns, array_at(result, "runs")); }
+void print_runs(const json& result) {
+  print_table(k_run_columns, array_at(result, "runs"));
+  print_not_shown(result);
+}
 
-void print_errors(const json& result) {
+void print_errors(const json& result, const std::string& command) {
   const std::string run = text(result, "run_id");
   const json& errors = array_at(result, "errors");
+  const json& offset = member(result, "offset");
+  const json& not_kept = member(result, "not_kept");
   if (run == "-") {
     std::cout << "no runs yet\n";
-  } else if (errors.empty()) {
-    std::cout << "run " << run << ": no errors\n";
+    return;
+  }
+  if (errors.empty()) {
+    std::cout << "run " << run << ": no errors";
+    if (offset.is_number_integer() && offset.get<std::int64_t>() > 0) {
+      std::cout << " from row " << offset.get<std::int64_t>() + 1 << " on (of "
+                << text(result, "total") << ")";
+    }
+    std::cout << '\n';
   } else {
+    if (offset.is_number_integer()) {
+      const std::int64_t first = offset.get<std::int64_t>() + 1;
+      std::cout << "run " << run << ": rows " << first << "-"
+                << first + static_cast<std::int64_t>(errors.size()) - 1 << " of "
+                << text(result, "total") << "\n";
+    }
     constexpr std::array<Column, 3> k_columns{
         {{"ROW_KEY", "row_key"}, {"CODE", "code"}, {"MESSAGE", "message"}}};
     print_table(k_columns, errors);
+  }
+  if (const json& next = member(result, "next_offset"); next.is_number_integer()) {
+    std::cout << "more: " << command << " --run " << run << " --offset " << next.dump() << '\n';
+  }
+  if (not_kept.is_number_integer() && not_kept.get<std::int64_t>() > 0) {
+    std::cout << not_kept.dump()
+              << " more rejected row(s) not kept: a run keeps the details of its first 10000 "
+                 "(its rejected count has them all)\n";
   }
 }
 

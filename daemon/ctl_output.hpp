@@ -30,6 +30,9 @@ void print_run_started(const nlohmann::json& result);
 // A RunReport as "key: value" lines.
 void print_run_report(const nlohmann::json& report);
 void print_runs(const nlohmann::json& result);
-void print_errors(const nlohmann::json& result);
+// One page of a run's rejected rows: which rows of how many, the table, then
+// how to get the next page (`command` + " --run N --offset M") and how many
+// rejected rows the run did not keep.
+void print_errors(const nlohmann::json& result, const std::string& command);
 
 }  // namespace emsync::ctl

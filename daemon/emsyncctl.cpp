@@ -50,6 +50,8 @@ struct Args {
   bool force = false;
   int limit = 20;
   std::int64_t run_id = -1;  // < 0: the latest run
+  int page_limit = 0;        // errors --limit; 0: the daemon's default (100)
+  std::int64_t offset = 0;   // errors --offset
 };
 
 struct Command {
@@ -144,7 +146,7 @@ int status_exit_code(const Args&, const json& status) {
 void declare_runs(CLI::App& sub, Args& args) {
   add_name(sub, args);
   sub.add_option("--limit", args.limit, "at most this many runs")
-      ->check(CLI::Range(1, 100000))
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
 }
 
@@ -154,21 +156,37 @@ Result<json> runs_params(const Args& args) {
 
 void declare_errors(CLI::App& sub, Args& args) {
   add_name(sub, args);
-  sub.add_option("--run", args.run_id, "run id [default: the latest run]")->check(k_non_negative);
+  sub.add_option("--run", args.run_id, "run id [default: the latest run that has errors]")
+      ->check(k_non_negative);
+  sub.add_option("--limit", args.page_limit, "at most this many rows [100]")
+      ->check(CLI::Range(1, 1000));
+  sub.add_option("--offset", args.offset, "skip this many rows [0]")->check(k_non_negative);
 }
 
 Result<json> errors_params(const Args& args) {
-  json params{{"name", args.name}};
+  json params{{"name", args.name}, {"offset", args.offset}};
   if (args.run_id >= 0) {
     params["run_id"] = args.run_id;
   }
+  if (args.page_limit > 0) {
+    params["limit"] = args.page_limit;
+  }
   return params;
+}
+
+// The next page is the same command with --run and --offset.
+void print_errors(const Args& args, const json& result) {
+  std::string command = "emsyncctl errors " + args.name;
+  if (args.page_limit > 0) {
+    command += " --limit " + std::to_string(args.page_limit);
+  }
+  ctl::print_errors(result, command);
 }
 
 void declare_audit(CLI::App& sub, Args& args) {
   args.limit = 50;
   sub.add_option("--limit", args.limit, "at most this many entries, newest first")
-      ->check(CLI::Range(1, 10000))
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
 }
 
@@ -218,8 +236,8 @@ const Command k_commands[] = {
    add_name, name_params, print<ctl::print_cancelled>, nullptr},
   {"runs", "list an activation's runs, newest first",
    declare_runs, runs_params, print<ctl::print_runs>, nullptr},
-  {"errors", "list the rows a run rejected",
-   declare_errors, errors_params, print<ctl::print_errors>, nullptr},
+  {"errors", "list the rows a run rejected, a page at a time (--limit, --offset)",
+   declare_errors, errors_params, print_errors, nullptr},
   {"retry", "send an activation's parked contacts again (Emarsys rejected them with the same "
             "error for the same data park_after_rejections runs in a row)",
    add_name, name_params, print<ctl::print_unparked>, nullptr},

@@ -6,6 +6,7 @@
 
 #include "core/blocking.hpp"
 #include "service/params.hpp"
+#include "service/reply_budget.hpp"
 #include "service/report.hpp"
 #include "service/service.hpp"
 
@@ -117,10 +118,13 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
     co_return Response::from_error(activations.error());
   }
   json out = json::array();
+  ReplyBudget budget;
+  std::size_t shown = 0;
   for (const auto& a : *activations) {
     auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a.id, 1); });
     const json definition = json::parse(a.definition);
-    out.push_back(
+    const bool fits = budget.add(
+        out,
         {{"name", a.name},
          {"source", definition.value("source", "")},
          {"destination", a.destination},
@@ -131,8 +135,12 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
          {"activity", activity_of(a.name)},
          {"next_run", timestamp_json(next_run_of(a.name))},
          {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});
+    if (!fits) {
+      break;
+    }
+    ++shown;
   }
-  co_return Response::success({{"activations", out}});
+  co_return Response::success({{"activations", out}, {"not_shown", activations->size() - shown}});
 }
 
 asio::awaitable<Response> Service::handle_show(const Request& request) {
@@ -242,18 +250,22 @@ asio::awaitable<Response> Service::handle_runs(const Request& request) {
   if (!a) {
     co_return Response::from_error(a.error());
   }
-  const int limit = std::clamp(param_or(request, "limit", 20), 1, 10000);
+  const int limit = std::clamp(param_or(request, "limit", 20), 1, k_max_list_limit);
   auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a->id, limit); });
   if (!runs) {
     co_return Response::from_error(runs.error());
   }
   json out = json::array();
-  for (const auto& run : *runs) {
-    out.push_back(run_report(run));
+  ReplyBudget budget;
+  std::size_t shown = 0;
+  while (shown < runs->size() && budget.add(out, run_report((*runs)[shown]))) {
+    ++shown;
   }
-  co_return Response::success({{"runs", out}});
+  co_return Response::success({{"runs", out}, {"not_shown", runs->size() - shown}});
 }
 
+// One page of a run's rejected rows: at most `limit` from `offset`, fewer
+// when they would not fit in the reply (next_offset says where to go on).
 asio::awaitable<Response> Service::handle_errors(const Request& request) {
   auto a = co_await named_activation(request);
   if (!a) {
@@ -263,19 +275,31 @@ asio::awaitable<Response> Service::handle_errors(const Request& request) {
   if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
     run_id = it->get<std::int64_t>();
   }
-  auto rejections =
-      co_await on_pool(m_pool, [&] { return m_store->list_rejections(a->id, run_id); });
-  if (!rejections) {
-    co_return Response::from_error(rejections.error());
+  const int limit =
+      std::clamp(param_or(request, "limit", k_default_errors_limit), 1, k_max_list_limit);
+  const std::int64_t offset =
+      std::max<std::int64_t>(0, param_or<std::int64_t>(request, "offset", 0));
+  auto page = co_await on_pool(
+      m_pool, [&] { return m_store->list_rejections(a->id, run_id, offset, limit); });
+  if (!page) {
+    co_return Response::from_error(page.error());
   }
   json errors = json::array();
-  for (const auto& r : *rejections) {
-    errors.push_back({{"row_key", r.row_key}, {"code", r.code}, {"message", r.message}});
+  ReplyBudget budget;
+  std::int64_t shown = 0;
+  for (const auto& r : page->rejections) {
+    if (!budget.add(errors, {{"row_key", r.row_key}, {"code", r.code}, {"message", r.message}})) {
+      break;
+    }
+    ++shown;
   }
-  json shown_run = run_id                ? json(*run_id)
-                   : rejections->empty() ? json(nullptr)
-                                         : json(rejections->front().run_id);
-  co_return Response::success({{"run_id", shown_run}, {"errors", errors}});
+  const std::int64_t next = offset + shown;
+  co_return Response::success({{"run_id", page->run_id ? json(*page->run_id) : json(nullptr)},
+                               {"errors", errors},
+                               {"total", page->total},
+                               {"offset", offset},
+                               {"next_offset", next < page->total ? json(next) : json(nullptr)},
+                               {"not_kept", page->not_kept}});
 }
 
 }  // namespace emsync::service

@@ -8,6 +8,7 @@
 
 #include "core/blocking.hpp"
 #include "service/params.hpp"
+#include "service/reply_budget.hpp"
 #include "service/report.hpp"
 #include "service/service.hpp"
 
@@ -186,23 +187,28 @@ asio::awaitable<Response> Service::handle_reload(const Request&) {
 }
 
 asio::awaitable<Response> Service::handle_audit(const Request& request) {
-  const int limit = std::clamp(param_or(request, "limit", 50), 1, 10000);
+  const int limit = std::clamp(param_or(request, "limit", 50), 1, k_max_list_limit);
   auto entries = co_await on_pool(m_pool, [&] { return m_store->list_audit_entries(limit); });
   if (!entries) {
     co_return Response::from_error(entries.error());
   }
   json out = json::array();
+  ReplyBudget budget;
+  std::size_t shown = 0;
   for (const auto& e : *entries) {
-    out.push_back({{"at", timestamp_json(e.at)},
-                   {"peer_uid", e.peer_uid},
-                   {"peer_gid", e.peer_gid},
-                   {"peer_pid", e.peer_pid},
-                   {"method", e.method},
-                   {"target", e.target ? json(*e.target) : json(nullptr)},
-                   {"outcome", e.outcome},
-                   {"detail", e.detail ? json(*e.detail) : json(nullptr)}});
+    if (!budget.add(out, {{"at", timestamp_json(e.at)},
+                          {"peer_uid", e.peer_uid},
+                          {"peer_gid", e.peer_gid},
+                          {"peer_pid", e.peer_pid},
+                          {"method", row_text(e.method)},
+                          {"target", e.target ? json(row_text(*e.target)) : json(nullptr)},
+                          {"outcome", row_text(e.outcome)},
+                          {"detail", e.detail ? json(row_text(*e.detail)) : json(nullptr)}})) {
+      break;
+    }
+    ++shown;
   }
-  co_return Response::success({{"entries", out}});
+  co_return Response::success({{"entries", out}, {"not_shown", entries->size() - shown}});
 }
 
 }  // namespace emsync::service

@@ -1,5 +1,7 @@
 #include "service/report.hpp"
 
+#include "service/reply_budget.hpp"
+
 namespace emsync::service {
 
 nlohmann::json timestamp_json(std::optional<UnixMillis> t) {
@@ -21,7 +23,7 @@ nlohmann::json run_report(const store::RunRecord& run) {
       {"full", run.full},
       {"started_at", started ? timestamp_json(run.started_at) : nlohmann::json(nullptr)},
       {"finished_at", timestamp_json(run.finished_at)},
-      {"error", run.error ? nlohmann::json(*run.error) : nlohmann::json(nullptr)}};
+      {"error", run.error ? nlohmann::json(row_text(*run.error)) : nlohmann::json(nullptr)}};
   report.update(counts_json(run.counts));
   return report;
 }

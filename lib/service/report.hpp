@@ -10,7 +10,8 @@ namespace emsync::service {
 // The run report's counters: {"rows_read","unchanged","updated","inserted",
 // "not_found","rejected","failed"}.
 nlohmann::json counts_json(const store::RunCounts& counts);
-// RunReport: {"run_id","activation","status","full","rows_read",...,"error"}.
+// RunReport: {"run_id","activation","status","full","rows_read",...,"error"};
+// the error quoted with row_text() (at most 2 KiB).
 nlohmann::json run_report(const store::RunRecord& run);
 // RFC 3339 UTC, or null.
 nlohmann::json timestamp_json(std::optional<UnixMillis> t);

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <bit>
 #include <limits>
+#include <map>
 #include <utility>
 
 #include "core/hash.hpp"
 #include "core/memory.hpp"
+#include "core/quote.hpp"
 #include "store/sqlite_state_store.hpp"
 
 namespace emsync::store {
@@ -414,28 +416,106 @@ Result<std::int64_t> SqliteStateStore::count_contacts(std::int64_t activation_id
 
 Result<void> SqliteStateStore::add_rejections(std::int64_t activation_id,
                                               const std::vector<Rejection>& rejections) {
+  if (rejections.empty()) {
+    return ok();
+  }
   std::lock_guard lock(m_mutex);
   auto transaction = Transaction::begin(m_db);
   if (!transaction) {
     return transaction.error();
   }
+  struct Tally {
+    std::int64_t kept = 0;  // stored rows of the run
+    std::int64_t not_kept = 0;
+  };
+  std::map<std::int64_t, Tally> tallies;  // by run: almost always one
   for (const Rejection& rejection : rejections) {
+    auto [tally, first] = tallies.try_emplace(rejection.run_id);
+    if (first) {
+      auto count = use(Query::count_run_rejections);
+      count->bind_all(rejection.run_id);
+      auto row = count->step();
+      if (!row) {
+        return row.error();
+      }
+      tally->second.kept = count->get_int64(0);
+    }
+    if (tally->second.kept >= k_max_kept_rejections) {
+      ++tally->second.not_kept;
+      continue;
+    }
+    ++tally->second.kept;
     auto insert = use(Query::insert_rejection);
-    insert->bind_all(activation_id, rejection.run_id, rejection.row_key, rejection.code,
-                     rejection.message);
+    insert->bind_all(activation_id, rejection.run_id, quote_value(rejection.row_key),
+                     quote_value(rejection.code),
+                     quote_value(rejection.message, k_max_rejection_message_bytes));
     EMSYNC_TRY(insert->run());
+  }
+  for (const auto& [run_id, tally] : tallies) {
+    if (tally.not_kept > 0) {
+      auto update = use(Query::add_rejections_not_kept);
+      update->bind_all(run_id, tally.not_kept);
+      EMSYNC_TRY(update->run());
+    }
   }
   return transaction->commit();
 }
 
-Result<std::vector<Rejection>> SqliteStateStore::list_rejections(
-    std::int64_t activation_id, std::optional<std::int64_t> run_id) {
+Result<RejectionPage> SqliteStateStore::list_rejections(std::int64_t activation_id,
+                                                        std::optional<std::int64_t> run_id,
+                                                        std::int64_t offset, int limit) {
   std::lock_guard lock(m_mutex);
+  // The first column of the one row `query` answers, or nullopt for NULL or no row.
+  auto single = [](StatementUse& query) -> Result<std::optional<std::int64_t>> {
+    auto row = query->step();
+    if (!row) {
+      return row.error();
+    }
+    return *row && !query->is_null(0) ? std::optional(query->get_int64(0)) : std::nullopt;
+  };
+  RejectionPage page;
+  page.run_id = run_id;
+  if (!page.run_id) {
+    auto latest = use(Query::latest_rejected_run);
+    latest->bind_all(activation_id);
+    auto found = single(latest);
+    if (!found) {
+      return found.error();
+    }
+    page.run_id = *found;
+    if (!page.run_id) {
+      return page;
+    }
+  }
   auto list = use(Query::list_rejections);
-  list->bind_all(activation_id, run_id);
-  return read_rows<Rejection>(*list, [](const Statement& row) {
-    return Rejection{row.get_int64(0), row.get_text(1), row.get_text(2), row.get_text(3)};
+  list->bind_all(activation_id, *page.run_id, std::int64_t{limit}, offset);
+  // Rows stored before schema 9 were not cut: cut them here, leaving what
+  // add_rejections() stored (its cut, with the marker) as it is.
+  constexpr std::size_t k_marker = 32;  // "…(N bytes)"
+  auto rows = read_rows<Rejection>(*list, [](const Statement& row) {
+    return Rejection{row.get_int64(0), quote_value(row.get_text(1), k_max_quoted_bytes + k_marker),
+                     quote_value(row.get_text(2), k_max_quoted_bytes + k_marker),
+                     quote_value(row.get_text(3), k_max_rejection_message_bytes + k_marker)};
   });
+  if (!rows) {
+    return rows.error();
+  }
+  page.rejections = std::move(*rows);
+  auto count = use(Query::count_run_rejections);
+  count->bind_all(*page.run_id);
+  auto total = single(count);
+  if (!total) {
+    return total.error();
+  }
+  page.total = total->value_or(0);
+  auto not_kept = use(Query::rejections_not_kept);
+  not_kept->bind_all(*page.run_id, activation_id);
+  auto dropped = single(not_kept);
+  if (!dropped) {
+    return dropped.error();
+  }
+  page.not_kept = dropped->value_or(0);
+  return page;
 }
 
 }  // namespace emsync::store

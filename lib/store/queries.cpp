@@ -136,10 +136,18 @@ constexpr Entry k_queries[] = {
     {Query::insert_rejection,
      "INSERT INTO rejections (activation_id, run_id, row_key, code, message) "
      "VALUES (?1, ?2, ?3, ?4, ?5)"},
-    // Without a run id (?2 NULL): the activation's latest run that has rejections.
+    // Counted in the rejections_by_run_id index (at most 10,000 entries).
+    {Query::count_run_rejections, "SELECT count(*) FROM rejections WHERE run_id = ?1"},
+    {Query::add_rejections_not_kept,
+     "UPDATE runs SET rejections_not_kept = rejections_not_kept + ?2 WHERE id = ?1"},
+    {Query::latest_rejected_run, "SELECT max(run_id) FROM rejections WHERE activation_id = ?1"},
+    // One page, in the order they were stored: the rejections_by_run index
+    // holds a run's rows in id order, so there is no sort.
     {Query::list_rejections,
-     "SELECT run_id, row_key, code, message FROM rejections WHERE activation_id = ?1 AND run_id = "
-     "coalesce(?2, (SELECT max(run_id) FROM rejections WHERE activation_id = ?1)) ORDER BY id"},
+     "SELECT run_id, row_key, code, message FROM rejections WHERE activation_id = ?1 "
+     "AND run_id = ?2 ORDER BY id LIMIT ?3 OFFSET ?4"},
+    {Query::rejections_not_kept,
+     "SELECT rejections_not_kept FROM runs WHERE id = ?1 AND activation_id = ?2"},
     {Query::record_rejection,
      "INSERT INTO rejection_streaks (activation_id, email, code, contact_hash, streak) "
      "VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT (activation_id, email) DO UPDATE SET "

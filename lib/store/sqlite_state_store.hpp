@@ -72,8 +72,9 @@ class SqliteStateStore final : public StateStore {
 
   Result<void> add_rejections(std::int64_t activation_id,
                               const std::vector<Rejection>& rejections) override;
-  Result<std::vector<Rejection>> list_rejections(std::int64_t activation_id,
-                                                 std::optional<std::int64_t> run_id) override;
+  Result<RejectionPage> list_rejections(std::int64_t activation_id,
+                                        std::optional<std::int64_t> run_id, std::int64_t offset,
+                                        int limit) override;
 
   Result<void> record_rejections(std::int64_t activation_id,
                                  const std::vector<ContactRejection>& rejections) override;

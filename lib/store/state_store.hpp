@@ -86,6 +86,22 @@ struct Rejection {
   std::string message;  // names the field and what to fix
 };
 
+// The detailed rejections one run keeps (schema/009_rejection_cap.sql): the
+// rest are only counted. The run's `rejected` counter counts them all.
+inline constexpr std::int64_t k_max_kept_rejections = 10'000;
+// What add_rejections() keeps of a rejection's text, at most (quote_value,
+// core/quote.hpp): its key and code 256 bytes, its message 1000. Whoever
+// writes a message quotes values shorter than that already.
+inline constexpr std::size_t k_max_rejection_message_bytes = 1000;
+
+// One page of a run's rejections, in the order they were stored.
+struct RejectionPage {
+  std::optional<std::int64_t> run_id;  // the run listed; nullopt when there is none
+  std::vector<Rejection> rejections;   // the page
+  std::int64_t total = 0;              // kept rejections of the run, every page
+  std::int64_t not_kept = 0;           // rejected rows of the run past the cap
+};
+
 // The hash of one mapped field's last acknowledged value. A field that was
 // never sent (or was cleared) has no entry.
 struct FieldHash {
@@ -236,12 +252,16 @@ class StateStore {
   virtual Result<std::int64_t> count_contacts(std::int64_t activation_id) = 0;
 
   // -- rejected rows --
+  // Stores each rejection while its run keeps fewer than
+  // k_max_kept_rejections, cut to the bounds above; counts the others as the
+  // run's not kept. One transaction.
   virtual Result<void> add_rejections(std::int64_t activation_id,
                                       const std::vector<Rejection>& rejections) = 0;
-  // Rejections of one run, or of the activation's latest run that has any
-  // when `run_id` is empty.
-  virtual Result<std::vector<Rejection>> list_rejections(std::int64_t activation_id,
-                                                         std::optional<std::int64_t> run_id) = 0;
+  // At most `limit` rejections of one run from the `offset`th (0-based), of
+  // the activation's latest run that has any when `run_id` is empty.
+  virtual Result<RejectionPage> list_rejections(std::int64_t activation_id,
+                                                std::optional<std::int64_t> run_id,
+                                                std::int64_t offset, int limit) = 0;
 
   // -- rejection streaks (parked contacts) --
   // Extends each contact's streak when code and data are the same as last

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/hash.hpp"
+#include "core/quote.hpp"
 #include "sync/diff.hpp"
 
 namespace emsync::sync {
@@ -72,7 +73,7 @@ Result<std::optional<PendingContact>> BatchPreparer::examine(
   const auto& dups = m_snapshot.duplicate_hashes;
   if (std::binary_search(dups.begin(), dups.end(), hash64(row.email))) {
     reject(batch, row.email, "duplicate_email",
-           "row " + std::to_string(row.row_number) + ": email " + row.email +
+           "row " + std::to_string(row.row_number) + ": email " + quote_value(row.email) +
                " appears in several rows of the model; none of them is sent (make the model "
                "return one row per email)");
     return std::optional<PendingContact>();

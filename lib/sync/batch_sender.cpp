@@ -3,6 +3,8 @@
 #include <map>
 #include <utility>
 
+#include "core/quote.hpp"
+
 namespace emsync::sync {
 
 namespace {
@@ -12,10 +14,13 @@ constexpr const char* k_already_exists = "2009";
 
 using ErrorsByKey = std::map<std::string, emarsys::ContactError>;
 
+// By key, with code and message as rejections and rejection streaks keep
+// them: quoted (quote_value), since a reply's text may be of any length.
 ErrorsByKey index_errors(const std::vector<emarsys::ContactError>& errors) {
   ErrorsByKey out;
   for (const auto& error : errors) {
-    out.emplace(error.key, error);
+    out.emplace(error.key, emarsys::ContactError{error.key, quote_value(error.code),
+                                                 quote_value(error.message)});
   }
   return out;
 }

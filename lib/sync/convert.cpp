@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/json_text.hpp"
+#include "core/quote.hpp"
 #include "sync/date_text.hpp"
 #include "sync/numeric_text.hpp"
 #include "sync/utf8.hpp"
@@ -63,15 +64,11 @@ std::optional<std::string> json_string(std::string_view text) {
   return out;
 }
 
-// A source value as shown in an error: JSON-quoted (control characters
-// escaped, broken UTF-8 replaced) and cut when long.
+// A source value as shown in an error: cut when long (quote_value), then
+// JSON-quoted (control characters escaped, broken UTF-8 replaced).
 std::string shown_value(std::string_view value) {
-  std::string text = nlohmann::json(std::string(value.substr(0, k_quoted_value_bytes)))
-                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (value.size() > k_quoted_value_bytes) {
-    text.insert(text.size() - 1, "...");
-  }
-  return text;
+  return nlohmann::json(quote_value(value, k_quoted_value_bytes))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Error reject(std::string_view column, const std::string& reason) {

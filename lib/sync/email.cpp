@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "core/quote.hpp"
 #include "sync/utf8.hpp"
 
 namespace emsync::sync {
@@ -35,8 +36,10 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+// Quotes at most k_max_quoted_bytes of the email (a model's cell may be megabytes).
 Error invalid(const std::string& email, std::string_view problem) {
-  return make_error(Errc::invalid_input, "email '" + email + "' " + std::string(problem));
+  return make_error(Errc::invalid_input,
+                    "email '" + quote_value(email) + "' " + std::string(problem));
 }
 
 // Checks the characters one by one. Control characters are reported without

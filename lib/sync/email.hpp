@@ -12,7 +12,8 @@ namespace emsync::sync {
 // a non-empty local part, a domain with a dot (not first or last), no
 // whitespace or control characters inside, at most 254 characters.
 // Errors (Errc::invalid_input) say what is wrong, e.g.
-// "email is missing", "email 'a b@x.com' contains whitespace".
+// "email is missing", "email 'a b@x.com' contains whitespace"; an email
+// quoted in an error is cut after 256 bytes (core/quote.hpp).
 Result<std::string> normalize_email(std::string_view raw);
 
 // The trimming and lower-casing alone: the email as normalize_email checks it

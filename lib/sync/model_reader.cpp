@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/hash.hpp"
+#include "core/quote.hpp"
 #include "sync/diff.hpp"
 #include "sync/email.hpp"
 #include "sync/field_plan.hpp"
@@ -104,7 +105,7 @@ class SpoolingSink : public source::RowSink {
         // The earlier row was counted unchanged: it becomes a rejection too.
         --m_snapshot.unchanged;
         EMSYNC_TRY(reject(*email, "duplicate_email",
-                          "email " + *email +
+                          "email " + quote_value(*email) +
                               " appears in several rows of the model (an earlier "
                               "one and row " +
                               std::to_string(row_number) +
@@ -198,9 +199,7 @@ class SpoolingSink : public source::RowSink {
                       const std::string& email) {
     ++m_snapshot.rejected;
     m_rejections.push_back({m_request.run_id, std::move(key), std::move(code), std::move(message)});
-    if (m_env.hash_row_keys) {
-      hide_email(m_rejections.back(), email);
-    }
+    finish_rejection(m_rejections.back(), email, m_env.hash_row_keys);
     return m_rejections.size() >= k_rejection_flush ? flush_rejections() : ok();
   }
 

@@ -1,6 +1,7 @@
 #include "sync/row_key.hpp"
 
 #include "core/crypto.hpp"
+#include "core/quote.hpp"
 
 namespace emsync::sync {
 
@@ -28,6 +29,16 @@ void hide_email(store::Rejection& rejection, std::string_view email) {
   const std::string hashed = hashed_row_key(clear);
   replace_all(rejection.row_key, clear, hashed);
   replace_all(rejection.message, clear, hashed);
+  if (const std::string quoted = quote_value(clear); quoted != clear) {
+    replace_all(rejection.message, quoted, hashed);
+  }
+}
+
+void finish_rejection(store::Rejection& rejection, std::string_view email, bool hashed) {
+  if (hashed) {
+    hide_email(rejection, email);
+  }
+  rejection.row_key = quote_value(rejection.row_key);
 }
 
 }  // namespace emsync::sync

@@ -314,10 +314,8 @@ class Run {
 
   // Contacts' rejections (keyed by email) as the run history keeps them.
   std::vector<store::Rejection> as_stored(std::vector<store::Rejection> rejections) const {
-    if (m_env.hash_row_keys) {
-      for (auto& rejection : rejections) {
-        hide_email(rejection, rejection.row_key);
-      }
+    for (auto& rejection : rejections) {
+      finish_rejection(rejection, rejection.row_key, m_env.hash_row_keys);
     }
     return rejections;
   }

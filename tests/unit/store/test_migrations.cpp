@@ -35,6 +35,32 @@ TEST_CASE("a fresh file gets the latest schema, and re-opening keeps the data", 
   CHECK(pragma_int(temp.path(), "user_version") == latest_schema_version());
 }
 
+TEST_CASE("migrating from version 8 keeps a run's rejections and starts its not kept at 0",
+          "[store]") {
+  test::TempDb temp;
+  {
+    auto db = Db::open(temp.path(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    REQUIRE(db);
+    REQUIRE(migrate(*db, 8));
+    REQUIRE(db->exec(
+        "INSERT INTO activations (id, name, definition, destination, created_at, updated_at) "
+        "VALUES (1, 'crm', '{}', 'emarsys', 0, 0);"
+        "INSERT INTO runs (id, activation_id, status, full, rejected, started_at) "
+        "VALUES (7, 1, 'partial', 0, 1, 0);"
+        "INSERT INTO rejections (activation_id, run_id, row_key, code, message) "
+        "VALUES (1, 7, 'row 1', 'invalid_email', 'bad');"));
+  }
+  auto store = open_state_store(temp.path());
+  REQUIRE(store);
+  CHECK(pragma_int(temp.path(), "user_version") == latest_schema_version());
+  const RejectionPage page = (*store)->list_rejections(1, std::nullopt, 0, 10).value();
+  CHECK(page.run_id == 7);
+  CHECK(page.total == 1);
+  CHECK(page.not_kept == 0);
+  REQUIRE(page.rejections.size() == 1);
+  CHECK(page.rejections[0].message == "bad");
+}
+
 TEST_CASE("the state DB is opened in WAL mode", "[store]") {
   test::TempDb temp;
   auto store = open_state_store(temp.path());

@@ -1,7 +1,10 @@
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "core/hash.hpp"
+#include "store/sqlite.hpp"
 #include "store/state_store.hpp"
 #include "temp_db.hpp"
 
@@ -49,6 +52,12 @@ std::int64_t finished_run(StateStore& store, std::int64_t activation, RunStatus 
   counts.rows_read = counts.rejected = rejected;
   REQUIRE(store.finish_run(run, status, counts, finished_at, std::nullopt));
   return run;
+}
+
+// The first 1000 rejections of a run (of the latest that has any without `run`).
+std::vector<Rejection> rejections_of(StateStore& store, std::int64_t activation,
+                                     std::optional<std::int64_t> run) {
+  return store.list_rejections(activation, run, 0, 1000).value().rejections;
 }
 
 // The ids of the activation's runs, oldest first.
@@ -252,17 +261,110 @@ TEST_CASE("rejections are listed for a given run or for the latest run that has 
       f.store->add_rejections(f.crm, {{second, "a@x.com", "2007", "field 3: bad date"},
                                       {second, "b@x.com", "duplicate_email", "seen in row 2"}}));
 
-  const auto latest = f.store->list_rejections(f.crm, std::nullopt).value();
+  const auto latest = rejections_of(*f.store, f.crm, std::nullopt);
   REQUIRE(latest.size() == 2);
   CHECK(latest[0].run_id == second);
   CHECK(latest[0].row_key == "a@x.com");
   CHECK(latest[0].code == "2007");
   CHECK(latest[1].message == "seen in row 2");
 
-  const auto of_first = f.store->list_rejections(f.crm, first).value();
+  const auto of_first = rejections_of(*f.store, f.crm, first);
   REQUIRE(of_first.size() == 1);
   CHECK(of_first[0].code == "invalid_email");
-  CHECK(f.store->list_rejections(f.crm, third).value().empty());
+  CHECK(rejections_of(*f.store, f.crm, third).empty());
+}
+
+TEST_CASE("rejections are listed in pages, with the run's total", "[store]") {
+  Fixture f;
+  const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();
+  std::vector<Rejection> rejections;
+  for (int i = 1; i <= 5; ++i) {
+    rejections.push_back({run, "row " + std::to_string(i), "invalid_email", "bad"});
+  }
+  REQUIRE(f.store->add_rejections(f.crm, rejections));
+
+  const RejectionPage first = f.store->list_rejections(f.crm, std::nullopt, 0, 2).value();
+  CHECK(first.run_id == run);
+  CHECK(first.total == 5);
+  CHECK(first.not_kept == 0);
+  REQUIRE(first.rejections.size() == 2);
+  CHECK(first.rejections[0].row_key == "row 1");
+  CHECK(first.rejections[1].row_key == "row 2");
+  const RejectionPage last = f.store->list_rejections(f.crm, run, 4, 2).value();
+  REQUIRE(last.rejections.size() == 1);
+  CHECK(last.rejections[0].row_key == "row 5");
+  CHECK(last.total == 5);
+  CHECK(f.store->list_rejections(f.crm, run, 5, 2).value().rejections.empty());
+
+  // Without any rejection there is no run to list.
+  const std::int64_t news = f.add("news");
+  const RejectionPage none = f.store->list_rejections(news, std::nullopt, 0, 2).value();
+  CHECK_FALSE(none.run_id.has_value());
+  CHECK(none.total == 0);
+  CHECK(none.rejections.empty());
+}
+
+TEST_CASE("a run keeps at most 10,000 rejections and counts the others exactly", "[store]") {
+  Fixture f;
+  const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();
+  const std::int64_t other = f.store->create_run(f.crm, false, 2000).value();
+  // In chunks of 1000, as a run stores them, one chunk shared with another run.
+  for (int chunk = 0; chunk < 10; ++chunk) {
+    std::vector<Rejection> rejections;
+    for (int i = 1; i <= 1000; ++i) {
+      rejections.push_back(
+          {run, "row " + std::to_string(chunk * 1000 + i), "invalid_email", "bad"});
+    }
+    REQUIRE(f.store->add_rejections(f.crm, rejections));
+  }
+  std::vector<Rejection> past_cap;
+  for (int i = 1; i <= 50; ++i) {
+    past_cap.push_back({run, "row " + std::to_string(10'000 + i), "invalid_email", "bad"});
+    past_cap.push_back({other, "row " + std::to_string(i), "invalid_email", "bad"});
+  }
+  REQUIRE(f.store->add_rejections(f.crm, past_cap));
+
+  const RejectionPage page = f.store->list_rejections(f.crm, run, 9'999, 100).value();
+  CHECK(page.total == 10'000);
+  CHECK(page.not_kept == 50);
+  REQUIRE(page.rejections.size() == 1);
+  CHECK(page.rejections[0].row_key == "row 10000");  // the first 10,000 are kept
+  const RejectionPage of_other = f.store->list_rejections(f.crm, other, 0, 100).value();
+  CHECK(of_other.total == 50);
+  CHECK(of_other.not_kept == 0);
+
+  // A later call counts on.
+  REQUIRE(f.store->add_rejections(f.crm, {{run, "row 10051", "invalid_email", "bad"}}));
+  CHECK(f.store->list_rejections(f.crm, run, 0, 1).value().not_kept == 51);
+}
+
+TEST_CASE("a stored rejection quotes at most 256 bytes of its key and code, 1000 of its message",
+          "[store]") {
+  Fixture f;
+  const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();
+  const std::string huge(1 << 20, 'x');
+  REQUIRE(f.store->add_rejections(f.crm, {{run, huge, huge, "email '" + huge + "' is bad"}}));
+  const auto stored = rejections_of(*f.store, f.crm, run);
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].row_key == std::string(256, 'x') + "\u2026(1048576 bytes)");
+  CHECK(stored[0].code == stored[0].row_key);
+  CHECK(stored[0].message == "email '" + std::string(993, 'x') + "\u2026(1048591 bytes)");
+}
+
+TEST_CASE("a rejection stored whole before schema 9 is listed cut", "[store]") {
+  Fixture f;
+  const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();
+  {
+    auto db = Db::open(f.temp.path(), SQLITE_OPEN_READWRITE).value();
+    REQUIRE(db.exec("INSERT INTO rejections (activation_id, run_id, row_key, code, message) "
+                    "VALUES (" + std::to_string(f.crm) + ", " + std::to_string(run) +
+                    ", 'row 1', 'invalid_email', 'email ''a b' || hex(zeroblob(500000)) || "
+                    "''' contains whitespace')"));
+  }
+  const auto listed = rejections_of(*f.store, f.crm, run);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].row_key == "row 1");
+  CHECK(listed[0].message == "email 'a b" + std::string(1022, '0') + "\u2026(1000031 bytes)");
 }
 
 TEST_CASE("deleting an activation deletes its runs, contact state and rejections", "[store]") {
@@ -275,7 +377,7 @@ TEST_CASE("deleting an activation deletes its runs, contact state and rejections
   CHECK_FALSE(f.store->delete_activation("crm").value());
   CHECK_FALSE(f.store->find_run(run).value().has_value());
   CHECK(f.store->count_contacts(f.crm).value() == 0);
-  CHECK(f.store->list_rejections(f.crm, run).value().empty());
+  CHECK(rejections_of(*f.store, f.crm, run).empty());
   CHECK(f.store->list_activations().value().empty());
 }
 
@@ -374,9 +476,9 @@ TEST_CASE("prune_runs deletes old finished runs with their rejected rows, but ne
   CHECK(run_ids(*f.store, f.crm) == std::vector{last_success, recent, latest});
   CHECK(run_ids(*f.store, news) == std::vector{running, queued});
   for (const auto id : {old_success, old_failure, cancelled}) {
-    CHECK(f.store->list_rejections(id == cancelled ? news : f.crm, id).value().empty());
+    CHECK(rejections_of(*f.store, id == cancelled ? news : f.crm, id).empty());
   }
-  CHECK(f.store->list_rejections(f.crm, recent).value().size() == 1);
+  CHECK(rejections_of(*f.store, f.crm, recent).size() == 1);
   CHECK(f.store->count_contacts(f.crm).value() == 1);
   CHECK(f.store->list_parked(f.crm, 1).value().size() == 1);
   CHECK(f.store->list_audit_entries(10).value().size() == 1);

@@ -251,8 +251,15 @@ TEST_CASE("error messages quote long or unprintable values safely", "[sync][conv
   const auto json = convert_value("x\x01" + std::string(100, 'y'), ColumnType::text,
                                   FieldType::numeric, "amount");
   REQUIRE_FALSE(json);
-  CHECK(json.error().message ==
-        "column 'amount': \"x\\u0001" + std::string(38, 'y') + "...\" is not a number");
+  CHECK(json.error().message == "column 'amount': \"x\\u0001" + std::string(38, 'y') +
+                                    "\u2026(102 bytes)\" is not a number");
+  // A megabyte is quoted as 40 bytes, cut before a UTF-8 sequence that does not fit.
+  const auto huge = convert_value(std::string(39, 'z') + "\u00e9" + std::string(1 << 20, 'z'),
+                                  ColumnType::text, FieldType::date, "born");
+  REQUIRE_FALSE(huge);
+  CHECK(huge.error().message == "column 'born': \"" + std::string(39, 'z') +
+                                    "\u2026(1048617 bytes)\" is not a valid date (expected "
+                                    "YYYY-MM-DD)");
 }
 
 TEST_CASE("text is written exactly as nlohmann::json::dump() writes it (stored hashes are of it)",

@@ -81,3 +81,10 @@ TEST_CASE("counts characters, not bytes, for the length limit", "[sync][email]")
   }
   CHECK(normalize_email(local + domain));
 }
+
+TEST_CASE("an error quotes at most 256 bytes of a huge invalid email", "[sync][email]") {
+  const auto email = normalize_email("a b" + std::string(1 << 20, 'x'));
+  REQUIRE_FALSE(email);
+  CHECK(email.error().message ==
+        "email 'a b" + std::string(253, 'x') + "\u2026(1048579 bytes)' contains whitespace");
+}

@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "core/quote.hpp"
 #include "sync/email.hpp"
 #include "sync/row_key.hpp"
 
 using emsync::store::Rejection;
+using emsync::sync::finish_rejection;
 using emsync::sync::fold_email;
 using emsync::sync::hashed_row_key;
 using emsync::sync::hide_email;
@@ -38,4 +40,34 @@ TEST_CASE("hide_email hashes the email in a rejection's key and wherever its mes
   hide_email(missing, "");
   CHECK(missing.row_key == "row 4");
   CHECK(missing.message == "email is missing");
+}
+
+TEST_CASE("finish_rejection cuts an over-long key and hides the whole email first",
+          "[sync][row_key]") {
+  // 246 characters, 486 bytes: a valid email longer than a quoted value.
+  std::string local;
+  for (int i = 0; i < 240; ++i) {
+    local += "\xC3\xA9";  // é: 2 bytes, 1 character
+  }
+  const std::string email = local + "@x.com";
+  REQUIRE(emsync::sync::normalize_email(email).value() == email);
+  const std::string quoted = emsync::quote_value(email);
+  REQUIRE(quoted != email);
+
+  Rejection clear{7, email, "duplicate_email", "email " + quoted + " appears twice"};
+  finish_rejection(clear, clear.row_key, false);
+  CHECK(clear.row_key == quoted);
+  CHECK(clear.row_key.size() < 300);
+  CHECK(clear.message == "email " + quoted + " appears twice");
+
+  Rejection hashed{7, email, "duplicate_email", "email " + quoted + " appears twice"};
+  finish_rejection(hashed, hashed.row_key, true);
+  CHECK(hashed.row_key == hashed_row_key(email));
+  CHECK(hashed.message == "email " + hashed_row_key(email) + " appears twice");
+
+  // "row <n>" stays as it is.
+  Rejection invalid{7, "row 2", "invalid_email", "email 'a b@x.com' contains whitespace"};
+  finish_rejection(invalid, "a b@x.com", true);
+  CHECK(invalid.row_key == "row 2");
+  CHECK(invalid.message == "email '" + hashed_row_key("a b@x.com") + "' contains whitespace");
 }
