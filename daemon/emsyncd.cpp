@@ -17,6 +17,7 @@
 #include <functional>
 #include <string>
 
+#include "admin/access.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
 #include "core/memory.hpp"
@@ -84,11 +85,16 @@ int run_daemon(const std::string& config_path) {
 }
 
 // Validates the config file and reports every problem, without starting.
+// Warnings (the config works, maybe not as meant) do not fail it.
 int check_config(const std::string& config_path) {
   auto config = emsync::config::load_config(config_path);
   if (!config) {
     std::fprintf(stderr, "emsyncd: %s\n", config.error().message.c_str());
     return 1;
+  }
+  const auto access = emsync::admin::load_access_policy(config->admin.operators_group);
+  if (auto warning = emsync::admin::policy_warning(access)) {
+    std::fprintf(stderr, "emsyncd: %s: warning: %s\n", config_path.c_str(), warning->c_str());
   }
   std::printf("%s: ok\n", config_path.c_str());
   return 0;
