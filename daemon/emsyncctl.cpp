@@ -4,7 +4,8 @@
 //
 // Exit codes: 0 ok, 1 the daemon reported an error or a waited-for run
 // failed (or was cancelled or interrupted), 2 usage, 3 daemon not reachable,
-// 4 permission denied on the socket, 5 a waited-for run finished partial.
+// 4 permission denied (on the socket, or a command that needs an operator),
+// 5 a waited-for run finished partial.
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <pwd.h>
@@ -277,7 +278,9 @@ int execute(const Command& command, const Args& args) {
                                                                    : k_exit_failed);
   }
   if (!reply->ok) {
-    return fail(reply->error_message + " (" + reply->error_code + ")", k_exit_failed);
+    return fail(reply->error_message + " (" + reply->error_code + ")",
+                reply->error_code == emsync::admin::k_permission_denied ? k_exit_denied
+                                                                        : k_exit_failed);
   }
   if (args.json) {
     std::cout << reply->result.dump(2, ' ', false, json::error_handler_t::replace) << '\n';

@@ -20,6 +20,7 @@
 #include <functional>
 #include <string>
 
+#include "admin/access.hpp"
 #include "config/config.hpp"
 #include "core/hardening.hpp"
 #include "core/log.hpp"
@@ -94,7 +95,7 @@ int run_daemon(const std::string& config_path) {
 }
 
 // Validates the config file and reports every problem, without starting.
-// Warnings (on stderr) do not fail it.
+// Warnings (the config works, maybe not as meant) do not fail it.
 int check_config(const std::string& config_path) {
   auto config = emsync::config::load_config(config_path);
   if (!config) {
@@ -108,6 +109,10 @@ int check_config(const std::string& config_path) {
     if (auto warning = emsync::source::sslmode_warning(source.conninfo)) {
       std::fprintf(stderr, "emsyncd: warning: sources.%s: %s\n", name.c_str(), warning->c_str());
     }
+  }
+  const auto access = emsync::admin::load_access_policy(config->admin.operators_group);
+  if (auto warning = emsync::admin::policy_warning(access)) {
+    std::fprintf(stderr, "emsyncd: %s: warning: %s\n", config_path.c_str(), warning->c_str());
   }
   std::printf("%s: ok\n", config_path.c_str());
   return 0;

@@ -111,6 +111,11 @@ Response undecodable_request_response(const Error& decode_error) {
   return Response::failure(code, decode_error.message);
 }
 
+Response internal_failure(std::string_view method) {
+  return Response::failure(k_internal,
+                           "internal error in '" + std::string(method) + "'; see the daemon log");
+}
+
 std::string encode_response(const Response& response) {
   json message = {{"protocol", k_protocol_version}, {"ok", response.ok}};
   if (response.ok) {

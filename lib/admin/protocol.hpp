@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -22,14 +23,22 @@ inline constexpr std::size_t k_max_message_bytes = 1 << 20;
 // Wire error codes that are not an emsync::Errc word.
 inline constexpr const char* k_unsupported_protocol = "unsupported_protocol";
 inline constexpr const char* k_internal = "internal";
+// The method needs an operator (admin/access.hpp); emsyncctl exits 4.
+inline constexpr const char* k_permission_denied = "permission_denied";
+
+// The client of a connection as the kernel reported it when it connected
+// (SO_PEERCRED, SO_PEERGROUPS); -1 when unknown.
+struct Peer {
+  int uid = -1;
+  int gid = -1;  // primary group
+  int pid = -1;
+  std::vector<int> groups;  // supplementary groups
+};
 
 struct Request {
   std::string method;
   nlohmann::json params = nlohmann::json::object();  // always an object
-  // Filled by the server from SO_PEERCRED; never sent on the wire.
-  int peer_uid = -1;
-  int peer_gid = -1;
-  int peer_pid = -1;
+  Peer peer = {};  // filled by the server; never sent on the wire
 };
 
 struct Response {
@@ -58,6 +67,9 @@ Result<Request> decode_request(std::string_view line);
 // The reply the server sends for a line decode_request refused:
 // unsupported_protocol for Errc::protocol_error, invalid_input otherwise.
 Response undecodable_request_response(const Error& decode_error);
+// The reply to a call whose handler failed unexpectedly (an exception): an
+// "internal" error naming the method; the details belong in the daemon's log.
+Response internal_failure(std::string_view method);
 
 std::string encode_response(const Response& response);
 // Fails with Errc::protocol_error when the line is not a version-1 response.

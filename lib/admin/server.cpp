@@ -19,6 +19,7 @@
 #include <exception>
 #include <map>
 #include <utility>
+#include <vector>
 
 #include "admin/unix_socket.hpp"
 
@@ -73,14 +74,34 @@ Result<void> remove_stale_socket(const std::string& path) {
   return ok();
 }
 
-void set_peer(Request& request, Socket& socket) {
+// The peer's uid, gid and pid (SO_PEERCRED) and supplementary groups
+// (SO_PEERGROUPS, Linux 4.13), as they were when it connected.
+Peer read_peer(Socket& socket) {
+  Peer peer;
+  const int fd = socket.native_handle();
   ucred cred{};
   socklen_t size = sizeof cred;
-  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &size) == 0) {
-    request.peer_uid = static_cast<int>(cred.uid);
-    request.peer_gid = static_cast<int>(cred.gid);
-    request.peer_pid = static_cast<int>(cred.pid);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0) {
+    return peer;
   }
+  peer.uid = static_cast<int>(cred.uid);
+  peer.gid = static_cast<int>(cred.gid);
+  peer.pid = static_cast<int>(cred.pid);
+  std::vector<gid_t> groups(32);
+  for (;;) {
+    size = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &size) == 0) {
+      groups.resize(size / sizeof(gid_t));
+      break;
+    }
+    if (errno != ERANGE || size / sizeof(gid_t) <= groups.size()) {
+      groups.clear();  // unknown: only uid and primary gid count
+      break;
+    }
+    groups.resize(size / sizeof(gid_t));  // ERANGE sets the size needed
+  }
+  peer.groups.assign(groups.begin(), groups.end());
+  return peer;
 }
 
 // The encoded response, or an "internal" failure if it would break the line limit.
@@ -98,17 +119,19 @@ std::string encode_bounded(const Response& response) {
 
 struct detail::ServerState {
   ServerState(asio::any_io_executor executor, std::string path, Handler handler,
-              ServerLimits limits)
+              ServerLimits limits, ReservedFor reserved_for)
       : executor(executor),
         path(std::move(path)),
         handler(std::move(handler)),
         limits(limits),
+        reserved_for(std::move(reserved_for)),
         acceptor(executor) {}
 
   asio::any_io_executor executor;
   std::string path;
   Handler handler;
   ServerLimits limits;
+  ReservedFor reserved_for;
   asio::local::stream_protocol::acceptor acceptor;
   ino_t socket_inode = 0;  // of the file start() bound, 0 when not bound
   std::map<std::uint64_t, std::shared_ptr<Socket>> connections;
@@ -120,23 +143,23 @@ namespace {
 using detail::ServerState;
 using StatePtr = std::shared_ptr<ServerState>;
 
-awaitable<Response> handle_line(ServerState& state, std::string_view line, Socket& socket) {
+awaitable<Response> handle_line(ServerState& state, std::string_view line, const Peer& peer) {
   auto request = decode_request(line);
   if (!request) {
     co_return undecodable_request_response(request.error());
   }
-  set_peer(*request, socket);
+  request->peer = peer;
   std::string method = request->method;
   try {
     co_return co_await state.handler(std::move(*request));
   } catch (const std::exception& e) {
     spdlog::error("admin: method '{}' failed: {}", method, e.what());
   }
-  co_return Response::failure(k_internal, "internal error in '" + method + "'; see the daemon log");
+  co_return internal_failure(method);
 }
 
 // Reads requests and writes responses until EOF, an error, idle timeout or stop().
-awaitable<void> serve_requests(ServerState& state, Socket& socket) {
+awaitable<void> serve_requests(ServerState& state, Socket& socket, const Peer& peer) {
   std::string buffer;
   asio::steady_timer idle(state.executor);
   for (;;) {
@@ -161,22 +184,26 @@ awaitable<void> serve_requests(ServerState& state, Socket& socket) {
     if (error) {
       co_return;  // EOF, reset or closed by stop()
     }
-    Response response = co_await handle_line(state, {buffer.data(), line_size}, socket);
+    Response response = co_await handle_line(state, {buffer.data(), line_size}, peer);
     buffer.erase(0, line_size);
-    auto [write_error, written] =
-        co_await asio::async_write(socket, asio::buffer(encode_bounded(response)), use_nothrow);
+    const std::string line = encode_bounded(response);
+    idle.expires_after(state.limits.idle_timeout);  // a client that does not read
+    auto written = co_await (asio::async_write(socket, asio::buffer(line), use_nothrow) ||
+                             idle.async_wait(use_nothrow));
+    if (written.index() == 1) {
+      co_return;  // the client did not read its response in time
+    }
+    auto [write_error, write_size] = std::get<0>(written);
     if (write_error) {
       co_return;
     }
   }
 }
 
-awaitable<void> serve_connection(StatePtr state, Socket accepted) {
-  auto socket = std::make_shared<Socket>(std::move(accepted));
-  const std::uint64_t id = state->next_connection_id++;
-  state->connections.emplace(id, socket);
+awaitable<void> serve_connection(StatePtr state, std::uint64_t id, std::shared_ptr<Socket> socket,
+                                 Peer peer) {
   try {
-    co_await serve_requests(*state, *socket);
+    co_await serve_requests(*state, *socket, peer);
   } catch (const std::exception& e) {
     spdlog::warn("admin: connection closed after an error: {}", e.what());
   }
@@ -210,11 +237,19 @@ awaitable<void> accept_loop(StatePtr state) {
       co_await backoff.async_wait(use_nothrow);
       continue;
     }
-    if (state->connections.size() >= state->limits.max_connections) {
+    Peer peer = read_peer(socket);
+    const std::size_t open = state->connections.size();
+    const bool reserved = state->reserved_for && state->reserved_for(peer);
+    if (open >=
+        state->limits.max_connections + (reserved ? state->limits.reserved_connections : 0)) {
       reject(socket, state->limits.max_connections);
       continue;
     }
-    asio::co_spawn(state->executor, serve_connection(state, std::move(socket)),
+    // Counted from now on, before the next accept.
+    auto shared = std::make_shared<Socket>(std::move(socket));
+    const std::uint64_t id = state->next_connection_id++;
+    state->connections.emplace(id, shared);
+    asio::co_spawn(state->executor, serve_connection(state, id, shared, std::move(peer)),
                    log_exception("admin connection"));
   }
 }
@@ -247,9 +282,10 @@ Result<void> bind_and_listen(ServerState& s) {
 }  // namespace
 
 Server::Server(asio::any_io_executor executor, std::string socket_path, Handler handler,
-               ServerLimits limits)
+               ServerLimits limits, ReservedFor reserved_for)
     : m_state(std::make_shared<detail::ServerState>(std::move(executor), std::move(socket_path),
-                                                    std::move(handler), limits)) {}
+                                                    std::move(handler), limits,
+                                                    std::move(reserved_for))) {}
 
 Server::~Server() { stop(); }
 

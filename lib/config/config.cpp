@@ -205,6 +205,18 @@ DestinationConfig read_destination(const Json& value, const std::string& path, P
   return dest;
 }
 
+void read_admin(ObjectReader& top, AdminConfig& admin, Problems& problems) {
+  const Json* value = top.object("admin", Need::optional);
+  if (value == nullptr) {
+    return;
+  }
+  ObjectReader r(*value, "admin", "", problems);
+  if (auto group = r.string("operators_group", Need::optional)) {
+    admin.operators_group = std::move(*group);
+  }
+  r.finish();
+}
+
 void read_log(ObjectReader& top, LogConfig& log, Problems& problems) {
   const Json* value = top.object("log", Need::optional);
   if (value == nullptr) {
@@ -290,6 +302,7 @@ Result<Config> parse_config(std::string_view json_text) {
       r.report("rejected_row_keys", "must be \"clear\" or \"hashed\"");
     }
   }
+  read_admin(r, config.admin, problems);
   read_log(r, config.log, problems);
   read_named(r, "sources", config.sources, problems, read_source);
   read_named(r, "destinations", config.destinations, problems, read_destination);

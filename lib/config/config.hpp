@@ -6,6 +6,7 @@
 //     "auto_pause_after_failures": 3, "auto_resume_check_s": 3600,
 //     "metrics_listen": "127.0.0.1:19100", "run_history_days": 90,
 //     "rejected_row_keys": "clear",
+//     "admin": {"operators_group": "emsyncd-admin"},
 //     "log": {"level": "info", "format": "text"},
 //     "sources": {"warehouse": {"type": "postgres", "conninfo": "host=... dbname=...",
 //                               "password_file": "pg-password", "statement_timeout_s": 1800},
@@ -36,6 +37,15 @@ namespace emsync::config {
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // text | json
+};
+
+struct AdminConfig {
+  // Besides root and the daemon's user, the members of this group may use
+  // the admin methods that change state or read model data (apply, run,
+  // delete, reload, ...); every user who can open admin_socket may use the
+  // read-only ones (lib/admin/access.hpp). Resolved at start and on reload;
+  // a group that does not exist leaves only root and the daemon's user.
+  std::string operators_group = "emsyncd-admin";
 };
 
 enum class SourceType { postgres, sqlite };
@@ -95,6 +105,7 @@ struct Config {
   // where the state DB must not hold emails beyond the contact state.
   enum class RowKeys { clear, hashed };
   RowKeys rejected_row_keys = RowKeys::clear;
+  AdminConfig admin;
   LogConfig log;
   std::map<std::string, SourceConfig> sources;
   std::map<std::string, DestinationConfig> destinations;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -24,9 +25,19 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-constexpr std::size_t k_max_connections = 16;
+constexpr std::size_t k_max_connections = 64;
 constexpr std::size_t k_max_request_bytes = 8 * 1024;
-constexpr auto k_request_timeout = std::chrono::seconds(10);
+// To send a complete request (also the next one on a kept-alive connection),
+// and to read the response.
+constexpr auto k_io_timeout = std::chrono::seconds(5);
+
+// A served connection and when its current wait (for a request, or for its
+// client to read the response) began.
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  std::chrono::steady_clock::time_point waiting_since = std::chrono::steady_clock::now();
+};
 
 }  // namespace
 
@@ -49,7 +60,7 @@ struct detail::EndpointState {
   std::uint16_t port;
   EndpointHandlers handlers;
   tcp::acceptor acceptor;
-  std::map<std::uint64_t, std::shared_ptr<beast::tcp_stream>> connections;
+  std::map<std::uint64_t, std::shared_ptr<Connection>> connections;
   std::uint64_t next_connection_id = 0;
 };
 
@@ -92,13 +103,20 @@ Response answer(detail::EndpointState& state, const Request& request) {
   return response;
 }
 
-asio::awaitable<void> serve(detail::EndpointState& state, beast::tcp_stream& stream) {
+// Starts the deadline of the connection's next wait.
+void start_wait(Connection& connection) {
+  connection.waiting_since = std::chrono::steady_clock::now();
+  connection.stream.expires_after(k_io_timeout);
+}
+
+asio::awaitable<void> serve(detail::EndpointState& state, Connection& connection) {
+  beast::tcp_stream& stream = connection.stream;
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(k_max_request_bytes);
     parser.header_limit(k_max_request_bytes);
-    stream.expires_after(k_request_timeout);
+    start_wait(connection);
     auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, use_nothrow);
     if (read_error) {
       co_return;  // EOF, timeout, an oversized or malformed request, stop()
@@ -106,7 +124,7 @@ asio::awaitable<void> serve(detail::EndpointState& state, beast::tcp_stream& str
     const Request& request = parser.get();
     Response response = answer(state, request);
     const bool keep_alive = response.keep_alive();
-    stream.expires_after(k_request_timeout);
+    start_wait(connection);
     if (request.method() == http::verb::head) {
       http::response_serializer<http::string_body> serializer(response);
       auto [header_error, header_bytes] =
@@ -126,15 +144,29 @@ asio::awaitable<void> serve(detail::EndpointState& state, beast::tcp_stream& str
   }
 }
 
-asio::awaitable<void> serve_connection(StatePtr state, tcp::socket socket) {
-  auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-  const std::uint64_t id = state->next_connection_id++;
-  state->connections.emplace(id, stream);
-  co_await serve(*state, *stream);
-  state->connections.erase(id);
+void close_stream(beast::tcp_stream& stream) {
   boost::system::error_code ignored;
-  stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream->close();
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.socket().close(ignored);
+}
+
+// `connection` stays shared: its map entry may go (evicted) while it is served.
+asio::awaitable<void> serve_connection(StatePtr state, std::uint64_t id,
+                                       std::shared_ptr<Connection> connection) {
+  co_await serve(*state, *connection);
+  state->connections.erase(id);
+  close_stream(connection->stream);
+}
+
+// At the limit, the connection that has waited longest gives way: a client
+// holding idle connections cannot lock out a scrape or a health check.
+void evict_longest_waiting(detail::EndpointState& state) {
+  const auto oldest = std::min_element(state.connections.begin(), state.connections.end(),
+                                       [](const auto& a, const auto& b) {
+                                         return a.second->waiting_since < b.second->waiting_since;
+                                       });
+  close_stream(oldest->second->stream);
+  state.connections.erase(oldest);
 }
 
 asio::awaitable<void> accept_loop(StatePtr state) {
@@ -151,11 +183,14 @@ asio::awaitable<void> accept_loop(StatePtr state) {
       continue;
     }
     if (state->connections.size() >= k_max_connections) {
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      continue;
+      evict_longest_waiting(*state);
     }
-    asio::co_spawn(state->executor, serve_connection(state, std::move(socket)), asio::detached);
+    // Counted from now on, before the next accept.
+    auto connection = std::make_shared<Connection>(std::move(socket));
+    const std::uint64_t id = state->next_connection_id++;
+    state->connections.emplace(id, connection);
+    asio::co_spawn(state->executor, serve_connection(state, id, std::move(connection)),
+                   asio::detached);
   }
 }
 
@@ -200,8 +235,8 @@ Result<void> HttpEndpoint::start() {
 void HttpEndpoint::stop() {
   boost::system::error_code ignored;
   m_state->acceptor.close(ignored);
-  for (auto& [id, stream] : m_state->connections) {
-    stream->socket().close(ignored);
+  for (auto& [id, connection] : m_state->connections) {
+    connection->stream.socket().close(ignored);
   }
 }
 

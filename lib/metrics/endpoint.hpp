@@ -7,8 +7,11 @@
 //   anything else 404 (405 for a method other than GET/HEAD)
 //
 // It runs on the daemon's io_context, so a /healthz answer also shows the
-// event loop is alive. Limits: 16 connections at once (more are closed),
-// requests of at most 8 KiB, 10 s to send a request; keep-alive is honoured.
+// event loop is alive. Limits: requests of at most 8 KiB; 5 s to send a
+// complete request (also the next one on a kept-alive connection) and 5 s to
+// read the response, else the connection is closed; 64 connections at once:
+// a new one beyond that closes the one that has waited longest, so idle
+// connections cannot lock out a scrape or a health check.
 //
 // Threading: start(), stop() and the handlers run on the executor (one
 // thread), so handlers must be quick and must not block.

@@ -1,5 +1,7 @@
 // The admin methods of lib/admin/PROTOCOL.md that manage activations and
 // their runs, one function each, and the dispatch table of all methods.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>
@@ -47,7 +49,12 @@ asio::awaitable<Response> Service::dispatch(const Request& request) {
       } catch (const json::exception& e) {
         co_return Response::failure(to_string(Errc::invalid_input),
                                     "'" + request.method + "': bad parameter: " + e.what());
+      } catch (const std::exception& e) {
+        spdlog::error("admin method '{}' failed: {}", request.method, e.what());
+      } catch (...) {
+        spdlog::error("admin method '{}' failed with an unknown exception", request.method);
       }
+      co_return admin::internal_failure(request.method);
     }
   }
   co_return Response::failure(to_string(Errc::not_found),

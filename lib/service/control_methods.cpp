@@ -3,8 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
-#include <string_view>
 
 #include "core/blocking.hpp"
 #include "service/params.hpp"
@@ -21,9 +19,17 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 8> k_state_changing = {
-    "apply", "delete", "run", "cancel", "pause", "resume", "reload", "retry"};
-constexpr std::size_t k_audit_detail_chars = 300;
+// Audit entries quote at most this much of what a caller sent or got.
+constexpr std::size_t k_audit_detail_chars = 300;  // target, detail
+constexpr std::size_t k_audit_method_chars = 100;
+
+std::string clipped(std::string text, std::size_t limit) {
+  if (text.size() > limit) {
+    text.resize(limit);
+    text += "...";
+  }
+  return text;
+}
 
 // The activation(s) a request is about: "name", or the names of an apply.
 std::optional<std::string> audit_target(const Request& request) {
@@ -70,10 +76,14 @@ json progress_json(const std::string& name, std::int64_t run_id, UnixMillis star
 
 asio::awaitable<Response> Service::handle(Request request) {
   const UnixMillis at = now_millis();
-  Response response = co_await dispatch(request);
-  const bool audited = std::find(k_state_changing.begin(), k_state_changing.end(),
-                                 request.method) != k_state_changing.end();
-  if (audited) {
+  Response response;
+  if (admin::may_call(request.method, request.peer, m_access)) {
+    response = co_await dispatch(request);
+  } else {
+    response = Response::failure(admin::k_permission_denied,
+                                 admin::denial_message(request.method, m_access));
+  }
+  if (admin::tier_of(request.method) != admin::Tier::read_only) {
     co_await record_audit(request, response, at);
   }
   co_return response;
@@ -81,21 +91,19 @@ asio::awaitable<Response> Service::handle(Request request) {
 
 asio::awaitable<void> Service::record_audit(const Request& request, const Response& response,
                                             UnixMillis at) {
-  std::string detail = !response.ok                  ? response.error_message
-                       : response.result.is_string() ? response.result.get<std::string>()
-                                                     : response.result.dump();
-  if (detail.size() > k_audit_detail_chars) {
-    detail.resize(k_audit_detail_chars);
-    detail += "...";
-  }
+  const std::string detail = !response.ok                  ? response.error_message
+                             : response.result.is_string() ? response.result.get<std::string>()
+                                                           : response.result.dump();
+  auto target = audit_target(request);
   const store::AuditEntry entry{at,
-                                request.peer_uid,
-                                request.peer_gid,
-                                request.peer_pid,
-                                request.method,
-                                audit_target(request),
+                                request.peer.uid,
+                                request.peer.gid,
+                                request.peer.pid,
+                                clipped(request.method, k_audit_method_chars),
+                                target ? std::optional(clipped(*target, k_audit_detail_chars))
+                                       : std::nullopt,
                                 response.ok ? "ok" : response.error_code,
-                                detail};
+                                clipped(detail, k_audit_detail_chars)};
   spdlog::info("control method={} target={} peer_uid={} peer_pid={} outcome={}", entry.method,
                entry.target.value_or("-"), entry.peer_uid, entry.peer_pid, entry.outcome);
   auto stored = co_await on_pool(m_pool, [&] { return m_store->add_audit_entry(entry); });

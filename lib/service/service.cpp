@@ -163,10 +163,21 @@ Result<config::Config> Service::checked_config(const std::string& path) {
   return config;
 }
 
+void Service::set_access_policy(admin::AccessPolicy policy) {
+  const bool changed = policy.operators_group != m_access.operators_group ||
+                       policy.operators_gid != m_access.operators_gid;
+  if (auto warning = admin::policy_warning(policy); warning && changed) {
+    spdlog::warn("{}", *warning);
+  }
+  m_access = std::move(policy);
+}
+
 Result<void> Service::start() {
+  set_access_policy(admin::load_access_policy(m_config.admin.operators_group));
   m_server = std::make_unique<admin::Server>(
       m_io.get_executor(), m_config.admin_socket,
-      [this](admin::Request request) { return handle(std::move(request)); });
+      [this](admin::Request request) { return handle(std::move(request)); }, admin::ServerLimits{},
+      [this](const admin::Peer& peer) { return admin::is_operator(peer, m_access); });
   EMSYNC_TRY(m_server->start());
   EMSYNC_TRY(start_metrics_endpoint());
   asio::co_spawn(m_io, schedule_loop(), asio::detached);
@@ -228,6 +239,11 @@ asio::awaitable<Result<std::string>> Service::reload() {
   m_reloading = true;
   notify::reloading();
   auto config = co_await on_pool(m_pool, [&] { return checked_config(m_config_path); });
+  admin::AccessPolicy access;
+  if (config) {  // the group lookup may ask a directory service (NSS): not on the loop
+    access = co_await on_pool(
+        m_pool, [&] { return admin::load_access_policy(config->admin.operators_group); });
+  }
   // Clients are made on the event loop, which owns them.
   auto resources = config ? load_resources(*config) : Result<Resources>(config.error());
   m_reloading = false;
@@ -241,6 +257,7 @@ asio::awaitable<Result<std::string>> Service::reload() {
   ++m_config_generation;
   m_config_loaded_at = now_millis();
   spdlog::set_level(spdlog::level::from_str(m_config.log.level));
+  set_access_policy(std::move(access));
   const int concurrent =
       std::min(m_config.max_concurrent_runs, m_pool_threads - k_spare_pool_threads);
   if (concurrent < m_config.max_concurrent_runs) {

@@ -49,6 +49,7 @@
 #include <set>
 #include <string>
 
+#include "admin/access.hpp"
 #include "admin/server.hpp"
 #include "config/config.hpp"
 #include "metrics/endpoint.hpp"
@@ -117,8 +118,15 @@ class Service {
   Result<Resources> load_resources(const config::Config& config);
 
   // -- admin methods (admin_methods.cpp, control_methods.cpp) --
+  // Refuses a method the peer may not call (admin/access.hpp), dispatches
+  // the others, and audits every call that is not read-only.
   boost::asio::awaitable<admin::Response> handle(admin::Request request);
+  // Any exception of a method becomes an error reply (invalid_input for a
+  // bad parameter, internal otherwise), logged.
   boost::asio::awaitable<admin::Response> dispatch(const admin::Request& request);
+  // Sets the policy of m_config (at start and reload), warning when its
+  // group could not be resolved and the policy changed.
+  void set_access_policy(admin::AccessPolicy policy);
   boost::asio::awaitable<void> record_audit(const admin::Request& request,
                                             const admin::Response& response, UnixMillis at);
   boost::asio::awaitable<admin::Response> handle_apply(const admin::Request& request);
@@ -230,6 +238,7 @@ class Service {
   std::set<std::int64_t> m_forced_runs;       // queued or running runs asked with --force
   // `run --wait` callers, by run id: their timer is cancelled when it ends.
   std::multimap<std::int64_t, std::shared_ptr<boost::asio::steady_timer>> m_waiters;
+  admin::AccessPolicy m_access;  // who may call what on the admin socket
   std::unique_ptr<admin::Server> m_server;
   std::string m_spool_dir;
   UnixMillis m_started_at = now_millis();

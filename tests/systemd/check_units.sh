@@ -88,7 +88,9 @@ indent <<<"$out"
 grep -q '^emsyncd:x:[0-9]*:[0-9]*:[^:]*:/var/lib/emsyncd:' "$root/etc/passwd" ||
   fail "sysusers.d did not create the emsyncd user with home /var/lib/emsyncd"
 grep -q '^emsyncd:' "$root/etc/group" || fail "sysusers.d did not create the emsyncd group"
-echo "  ok: user and group emsyncd"
+grep -q '^emsyncd-admin:' "$root/etc/group" ||
+  fail "sysusers.d did not create the operators group emsyncd-admin"
+echo "  ok: user and group emsyncd, group emsyncd-admin"
 
 echo "systemd-tmpfiles --create --root emsyncd.conf"
 mkdir -p "$root/var/lib/emsyncd"

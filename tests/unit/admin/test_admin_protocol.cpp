@@ -18,7 +18,7 @@ TEST_CASE("a request survives encode and decode", "[admin]") {
   REQUIRE(decoded);
   CHECK(decoded->method == "run");
   CHECK(decoded->params == sent.params);
-  CHECK(decoded->peer_uid == -1);
+  CHECK(decoded->peer.uid == -1);
 }
 
 TEST_CASE("a request without params decodes with an empty object", "[admin]") {

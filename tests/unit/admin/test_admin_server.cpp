@@ -12,8 +12,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <vector>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -39,7 +42,7 @@ asio::awaitable<Response> echo(Request request) {
     co_await timer.async_wait(asio::use_awaitable);
   }
   co_return Response::success(
-      {{"method", request.method}, {"params", request.params}, {"uid", request.peer_uid}});
+      {{"method", request.method}, {"params", request.params}, {"uid", request.peer.uid}});
 }
 
 struct TempDir {
@@ -54,8 +57,9 @@ struct TempDir {
 
 // A started server whose io_context runs on its own thread until destruction.
 struct RunningServer {
-  explicit RunningServer(std::string path, ServerLimits limits = {})
-      : socket_path(std::move(path)), server(io.get_executor(), socket_path, echo, limits) {
+  explicit RunningServer(std::string path, ServerLimits limits = {}, ReservedFor reserved_for = {})
+      : socket_path(std::move(path)),
+        server(io.get_executor(), socket_path, echo, limits, std::move(reserved_for)) {
     auto started = server.start();
     REQUIRE(started);
     thread = std::thread([this] { io.run(); });
@@ -174,11 +178,74 @@ TEST_CASE("connections over the limit are refused with a reply", "[admin]") {
   CHECK(refused->error_code == "transient");
 }
 
-TEST_CASE("an idle connection is closed", "[admin]") {
+TEST_CASE("a reserved slot serves the peers it is for when the others are taken", "[admin]") {
+  TempDir dir;
+  std::atomic<bool> operator_peer = false;
+  std::mutex seen_mutex;
+  Peer seen;
+  RunningServer running(dir.path + "/control.sock", ServerLimits{1, 5min, 1},
+                        [&](const Peer& peer) {
+                          const std::lock_guard lock(seen_mutex);
+                          seen = peer;
+                          return operator_peer.load();
+                        });
+  RawConnection first(running.socket_path);
+  first.send(encode_request({"ping", {}}));
+  REQUIRE(decode_response(first.read_line())->ok);  // the one regular slot is taken
+
+  auto refused = call(running.socket_path, Request{"ping", {}}, 5s);
+  REQUIRE(refused);
+  CHECK(refused->error_code == "transient");
+  {  // the server asked with this process's credentials, groups included
+    const std::lock_guard lock(seen_mutex);
+    CHECK(seen.uid == static_cast<int>(::geteuid()));
+    CHECK(seen.gid == static_cast<int>(::getegid()));
+    CHECK(seen.pid == static_cast<int>(::getpid()));
+    std::vector<gid_t> groups(static_cast<std::size_t>(::getgroups(0, nullptr)));
+    REQUIRE(::getgroups(static_cast<int>(groups.size()), groups.data()) >= 0);
+    CHECK(seen.groups == std::vector<int>(groups.begin(), groups.end()));
+  }
+
+  operator_peer = true;
+  RawConnection reserved(running.socket_path);
+  reserved.send(encode_request({"ping", {}}));
+  CHECK(decode_response(reserved.read_line())->ok);
+  auto beyond = call(running.socket_path, Request{"ping", {}}, 5s);  // the reserve is used up
+  REQUIRE(beyond);
+  CHECK(beyond->error_code == "transient");
+}
+
+TEST_CASE("an idle connection is closed, with or without part of a request", "[admin]") {
   TempDir dir;
   RunningServer running(dir.path + "/control.sock", ServerLimits{16, 50ms});
+  RawConnection idle(running.socket_path);
+  CHECK(idle.read_line().empty());
+  RawConnection partial(running.socket_path);
+  partial.send(R"({"protocol":1,"method":)");
+  CHECK(partial.read_line().empty());
+}
+
+TEST_CASE("a client that does not read its responses is closed", "[admin]") {
+  TempDir dir;
+  RunningServer running(dir.path + "/control.sock", ServerLimits{16, 200ms});
   RawConnection connection(running.socket_path);
-  CHECK(connection.read_line().empty());
+  // Echoed replies of 600 KB fill the socket buffers while nobody reads: the
+  // server is stuck writing the first one and reads no further request, so
+  // the writer blocks until the server gives up and closes the connection.
+  const std::string request = encode_request({"ping", {{"pad", std::string(600'000, 'x')}}});
+  std::atomic<bool> closed = false;
+  std::thread writer([&] {
+    for (int i = 0; i < 100 && !closed; ++i) {
+      closed = ::send(connection.fd, request.data(), request.size(), MSG_NOSIGNAL) < 0;
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!closed && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(closed);
+  ::shutdown(connection.fd, SHUT_RDWR);  // unblocks the writer if the server did not close
+  writer.join();
 }
 
 TEST_CASE("the client gives up at its deadline", "[admin]") {

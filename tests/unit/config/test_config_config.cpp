@@ -19,6 +19,7 @@ const char* const k_full_config = R"({
   "state_db": "/var/lib/emsyncd/state.db",
   "admin_socket": "/run/emsyncd/control.sock",
   "log": {"level": "debug", "format": "json"},
+  "admin": {"operators_group": "sync-ops"},
   "sources": {
     "warehouse": {"type": "postgres", "conninfo": "host=db dbname=dw user=emsync",
                   "password_file": "pg-password", "statement_timeout_s": 600},
@@ -62,6 +63,7 @@ TEST_CASE("parses a full config", "[config]") {
   CHECK(config->admin_socket == "/run/emsyncd/control.sock");
   CHECK(config->log.level == "debug");
   CHECK(config->log.format == "json");
+  CHECK(config->admin.operators_group == "sync-ops");
 
   const auto& warehouse = config->sources.at("warehouse");
   CHECK(warehouse.type == SourceType::postgres);
@@ -96,6 +98,7 @@ TEST_CASE("fills in config defaults", "[config]") {
   REQUIRE(config);
   CHECK(config->log.level == "info");
   CHECK(config->log.format == "text");
+  CHECK(config->admin.operators_group == "emsyncd-admin");
   CHECK(config->sources.empty());
   const auto& dest = config->destinations.at("emarsys");
   CHECK(dest.auth == AuthKind::wsse);
@@ -124,6 +127,8 @@ TEST_CASE("names unknown keys with their dotted path", "[config]") {
         "unknown key 'sources.warehouse.passwrd_file'");
   CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "log": {"colour": true}})") ==
         "unknown key 'log.colour'");
+  CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "admin": {"operator_group": "x"}})") ==
+        "unknown key 'admin.operator_group'");
   // conninfo belongs to postgres sources only
   CHECK(error_of(with_source(R"({"type": "sqlite", "path": "p", "conninfo": "x"})")) ==
         "unknown key 'sources.warehouse.conninfo'");
@@ -153,6 +158,10 @@ TEST_CASE("names the expected type of a wrong value", "[config]") {
         "'sources' must be a JSON object");
   CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "log": {"level": "loud"}})") ==
         "'log.level' must be one of trace, debug, info, warn, error");
+  CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "admin": {"operators_group": ""}})") ==
+        "'admin.operators_group' must be a non-empty string");
+  CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "admin": "wheel"})") ==
+        "'admin' must be a JSON object");
   CHECK(error_of(with_source(R"({"type": "mysql"})")) ==
         R"('sources.warehouse.type' must be "postgres" or "sqlite")");
 }
