@@ -175,8 +175,10 @@ TEST_CASE("reports every problem of an activation at once", "[config][activation
         "activation 'x': 'source' must be a non-empty string\n"
         "activation 'x': 'destination' is required\n"
         "activation 'x': 'query' is required\n"
-        "activation 'x': " + schedule_error("hourly") + "\n"
-        "activation 'x': unknown key 'feilds'");
+        "activation 'x': " +
+            schedule_error("hourly") +
+            "\n"
+            "activation 'x': unknown key 'feilds'");
 }
 
 TEST_CASE("parses an array, validating every activation and unique names", "[config][activation]") {
@@ -195,7 +197,8 @@ TEST_CASE("parses an array, validating every activation and unique names", "[con
         "activation #2: 'source' is required\n"
         "activation #2: 'destination' is required\n"
         "activation #2: 'query' is required\n"
-        "activation 'c': " + schedule_error("daily"));
+        "activation 'c': " +
+            schedule_error("daily"));
 }
 
 TEST_CASE("check_references requires the source and destination to be in the config",
@@ -228,4 +231,28 @@ TEST_CASE("a valid schedule is kept as written", "[config][activation]") {
       R"({"name": "x", "source": "s", "destination": "d", "query": "q", "schedule": "every 5m"})");
   REQUIRE(parsed);
   CHECK(parsed->front().schedule == "every 5m");
+}
+
+TEST_CASE("activations nested deeper than 64 levels are refused, not parsed",
+          "[config][activation]") {
+  const auto deep = [](std::size_t depth) {
+    return R"([{"name":"crm","x":)" + std::string(depth, '[') + std::string(depth, ']') + "}]";
+  };
+  // 64 deep with the array and the object: parsed, and the unknown key reported.
+  auto unknown = parse_activations(deep(62));
+  REQUIRE_FALSE(unknown);
+  CHECK_THAT(unknown.error().message, Catch::Contains("unknown key 'x'"));
+  for (const std::size_t depth : {std::size_t{63}, std::size_t{100'000}}) {
+    auto refused = parse_activations(deep(depth));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::invalid_input);
+    CHECK(refused.error().message ==
+          "activations is not valid JSON: JSON nested deeper than 64 levels");
+  }
+  CHECK_THAT(parse_activations("[{]").error().message,
+             Catch::StartsWith("activations is not valid JSON: parse error at line 1"));
+  // One activation from a bounded admin request, as deep as it can be.
+  auto from_request = parse_activation(nlohmann::json::parse(deep(62))[0]);
+  REQUIRE_FALSE(from_request);
+  CHECK_THAT(from_request.error().message, Catch::Contains("unknown key 'x'"));
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "emarsys/client.hpp"
+#include "emarsys/reply.hpp"
 #include "fake_server.hpp"
 
 using namespace emsync::emarsys;
@@ -56,7 +57,8 @@ TEST_CASE("update and create send key_id 3 with the contacts array", "[emarsys][
       "ghost@x.com":{"2008":"No contact found with the external id: 3 - ghost@x.com"}}}})";
   FakeServer server(io, {answer(200, ok), answer(200, ok)});
   Client client(io.get_executor(), wsse_config(server));
-  auto updated = run(io, client.update_contacts(Contacts{R"({"3":"a@x.com"})", R"({"3":"c@x.com","1":"C"})"}));
+  auto updated =
+      run(io, client.update_contacts(Contacts{R"({"3":"a@x.com"})", R"({"3":"c@x.com","1":"C"})"}));
   REQUIRE(updated);
   REQUIRE(updated->errors.size() == 1);
   CHECK(updated->errors[0].code == "2008");
@@ -75,7 +77,10 @@ TEST_CASE("update and create send key_id 3 with the contacts array", "[emarsys][
 
 TEST_CASE("add_to_list posts external ids to the list", "[emarsys][client]") {
   asio::io_context io;
-  FakeServer server(io, {answer(200, R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":"2","errors":[]}})")});
+  FakeServer server(
+      io,
+      {answer(200,
+              R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":"2","errors":[]}})")});
   Client client(io.get_executor(), wsse_config(server));
   auto added = run(io, client.add_to_list(900337462, {"a@x.com", "b@x.com"}));
   REQUIRE(added);
@@ -86,8 +91,8 @@ TEST_CASE("add_to_list posts external ids to the list", "[emarsys][client]") {
 
 TEST_CASE("a 503 is retried and then succeeds", "[emarsys][client]") {
   asio::io_context io;
-  FakeServer server(io, {answer(503, k_busy), answer(502, "<html>bad gateway</html>"),
-                         answer(200, k_fields)});
+  FakeServer server(
+      io, {answer(503, k_busy), answer(502, "<html>bad gateway</html>"), answer(200, k_fields)});
   Client client(io.get_executor(), wsse_config(server));
   auto fields = run(io, client.list_fields());
   REQUIRE(fields);
@@ -111,7 +116,8 @@ TEST_CASE("transient errors give up after max_attempts", "[emarsys][client]") {
 
 TEST_CASE("a 400 is not retried", "[emarsys][client]") {
   asio::io_context io;
-  FakeServer server(io, {answer(400, R"({"replyCode":2004,"replyText":"Invalid key field id: ","data":""})")});
+  FakeServer server(
+      io, {answer(400, R"({"replyCode":2004,"replyText":"Invalid key field id: ","data":""})")});
   Client client(io.get_executor(), wsse_config(server));
   auto updated = run(io, client.update_contacts({}));
   REQUIRE_FALSE(updated);
@@ -140,13 +146,16 @@ TEST_CASE("with one connection, concurrent calls queue for it", "[emarsys][clien
   Client client(io.get_executor(), config);
   int done = 0;
   for (int i = 0; i < 3; ++i) {
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      auto fields = co_await client.list_fields();
-      CHECK(fields);
-      if (++done == 3) {
-        io.stop();
-      }
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          auto fields = co_await client.list_fields();
+          CHECK(fields);
+          if (++done == 3) {
+            io.stop();
+          }
+        },
+        asio::detached);
   }
   io.run();
   CHECK(done == 3);
@@ -156,10 +165,11 @@ TEST_CASE("with one connection, concurrent calls queue for it", "[emarsys][clien
 TEST_CASE("a 429 holds until X-Ratelimit-Reset, then retries", "[emarsys][client]") {
   asio::io_context io;
   const auto reset = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()) + 1s;
-  Reply limited = answer(429, R"({"replyCode":7003,"replyText":"Too many requests","data":""})",
-                "x-ratelimit-remaining: 0\r\nX-RateLimit-Reset: " + std::to_string(reset.count()) +
-                    "\r\n");
+                         std::chrono::system_clock::now().time_since_epoch()) +
+                     1s;
+  Reply limited = answer(
+      429, R"({"replyCode":7003,"replyText":"Too many requests","data":""})",
+      "x-ratelimit-remaining: 0\r\nX-RateLimit-Reset: " + std::to_string(reset.count()) + "\r\n");
   FakeServer server(io, {limited, answer(200, k_fields)});
   Client client(io.get_executor(), wsse_config(server));
   const auto started = std::chrono::system_clock::now();
@@ -240,8 +250,8 @@ TEST_CASE("OAuth gives up when the renewed token is refused too", "[emarsys][cli
   asio::io_context io;
   const std::string token = R"({"access_token":"t","token_type":"Bearer","expires_in":3600})";
   const std::string refused = R"({"replyCode":1,"replyText":"Unauthorized","data":""})";
-  FakeServer server(io, {answer(200, token), answer(401, refused), answer(200, token),
-                         answer(401, refused)});
+  FakeServer server(
+      io, {answer(200, token), answer(401, refused), answer(200, token), answer(401, refused)});
   auto config = wsse_config(server);
   config.auth = AuthKind::oauth2;
   config.token_url = server.url("/oauth2/token");
@@ -296,4 +306,59 @@ TEST_CASE("the observer and the run's stats hear of every exchange, ids left out
   CHECK(stats.http_429 == 1);
   CHECK(stats.retries == 2);
   CHECK(stats.transport_errors == 0);
+}
+
+TEST_CASE("a reply over its call's size limit fails, unread and not retried", "[emarsys][client]") {
+  asio::io_context io;
+  const std::string big_field_list = R"({"replyCode":0,"replyText":"OK","data":[{"id":3,"name":")" +
+                                     std::string(k_field_list_reply_limit, 'x') + R"("}]})";
+  // 2 MB is within PUT /contact's limit (4 MB) but not GET /field's (1 MB).
+  const std::string padded_contacts =
+      R"({"replyCode":0,"replyText":"OK","data":{"ids":[],"pad":")" + std::string(2 << 20, 'x') +
+      R"("}})";
+  FakeServer server(
+      io, {answer(200, big_field_list), answer(200, k_fields), answer(200, padded_contacts)});
+  Client client(io.get_executor(), wsse_config(server));
+  auto fields = run(io, client.list_fields());
+  REQUIRE_FALSE(fields);
+  CHECK(fields.error().code == Errc::protocol_error);
+  CHECK(has(fields.error().message, "its body is over the 1048576-byte limit of this request"));
+  CHECK(server.received.size() == 1);
+  // The connection was dropped; the next call opens another one.
+  io.restart();
+  CHECK(run(io, client.list_fields()));
+  io.restart();
+  CHECK(run(io, client.update_contacts({})));
+  CHECK(server.received.size() == 3);
+}
+
+TEST_CASE("a reply nested 100,000 deep fails the call, not the process", "[emarsys][client]") {
+  asio::io_context io;
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  FakeServer server(
+      io, {answer(200, R"({"replyCode":0,"replyText":"OK","data":{"ids":)" + deep + "}}"),
+           answer(200,
+                  R"({"replyCode":0,"replyText":"OK","data":{"errors":[{"key":)" + deep + "}]}}")});
+  Client client(io.get_executor(), wsse_config(server));
+  for (int call = 0; call < 2; ++call) {
+    io.restart();
+    auto updated = run(io, client.update_contacts({}));
+    REQUIRE_FALSE(updated);
+    CHECK(updated.error().code == Errc::protocol_error);
+    CHECK(has(updated.error().message, "JSON nested deeper than 64 levels"));
+  }
+  CHECK(server.received.size() == 2);  // not retried
+}
+
+TEST_CASE("api_url goes through the same check as the config", "[emarsys][client]") {
+  asio::io_context io;
+  ClientConfig config;
+  config.api_url = "http://api.emarsys.net/api/v2";  // plain http off loopback
+  Client client(io.get_executor(), config);
+  auto fields = run(io, client.list_fields());
+  REQUIRE_FALSE(fields);
+  CHECK(fields.error().code == Errc::invalid_input);
+  CHECK(fields.error().message ==
+        "Emarsys api_url uses plain http:// to 'api.emarsys.net'; http is only allowed for "
+        "loopback hosts (127.0.0.1, localhost, [::1]); use https://; fix the config");
 }

@@ -1,6 +1,7 @@
 // TokenBucket with an injected clock: pacing, burst, X-Ratelimit-* holds and
 // how a hold voids the reservations made before it.
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "emarsys/token_bucket.hpp"
 
@@ -25,7 +26,7 @@ TEST_CASE("token bucket lets a burst through, then spaces requests by 1/rate",
   CHECK(at(bucket, t0) == 0s);
   CHECK(at(bucket, t0) == 0s);
   CHECK(at(bucket, t0) == 1s);
-  CHECK(at(bucket, t0) == 2s);  // queued behind the previous reservation
+  CHECK(at(bucket, t0) == 2s);       // queued behind the previous reservation
   CHECK(at(bucket, t0 + 5s) == 5s);  // refilled (to the burst) meanwhile
 }
 
@@ -104,7 +105,7 @@ TEST_CASE("during a hold, a stale Remaining changes nothing; a later reset exten
           "[emarsys][token_bucket]") {
   const std::chrono::system_clock::time_point s0{std::chrono::seconds(1'000'000)};
   TokenBucket bucket(600, 5, t0);
-  bucket.observe(0, 1'000'002, 0, t0, s0);  // hold 2 s
+  bucket.observe(0, 1'000'002, 0, t0, s0);                // hold 2 s
   bucket.observe(3, 1'000'002, 0, t0 + 10ms, s0 + 10ms);  // answered before the hold
   bucket.observe(0, 1'000'002, 0, t0 + 20ms, s0 + 20ms);  // same reset: same hold
   CHECK(bucket.hold_end() == t0 + 2s);
@@ -123,10 +124,44 @@ TEST_CASE("set_rate keeps the accrued tokens up to the new burst", "[emarsys][to
 
 TEST_CASE("requests still on the wire count against what remains", "[emarsys][token_bucket]") {
   const std::chrono::system_clock::time_point s0{std::chrono::seconds(1'000'000)};
-  TokenBucket bucket(6000, 10, t0);  // 100 a second
+  TokenBucket bucket(6000, 10, t0);         // 100 a second
   bucket.observe(5, 1'000'002, 2, t0, s0);  // 5 remain, 2 of them taken by requests on the wire
   CHECK(bucket.tokens() == Approx(3.0));
   CHECK(bucket.hold_end() <= t0);
   bucket.observe(3, 1'000'002, 3, t0, s0);  // the rest is on the wire: wait for the reset
   CHECK(bucket.hold_end() == t0 + 2s);
+}
+
+TEST_CASE("X-Ratelimit-* values saturate to the int64 range; anything else is ignored",
+          "[emarsys][token_bucket]") {
+  constexpr auto max = std::numeric_limits<std::int64_t>::max();
+  constexpr auto min = std::numeric_limits<std::int64_t>::min();
+  CHECK(parse_ratelimit_header("0") == 0);
+  CHECK(parse_ratelimit_header("1579106530") == 1'579'106'530);
+  CHECK(parse_ratelimit_header("-3") == -3);
+  CHECK(parse_ratelimit_header("9223372036854775807") == max);
+  CHECK(parse_ratelimit_header("9223372036854775808") == max);
+  CHECK(parse_ratelimit_header("999999999999999999999999999999") == max);
+  CHECK(parse_ratelimit_header("-999999999999999999999999999999") == min);
+  for (const char* bad : {"", "-", "+5", "5 ", "1e3", "12abc", "0x10"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_ratelimit_header(bad));
+  }
+}
+
+TEST_CASE("absurd X-Ratelimit-* values neither overflow nor hold longer than a minute",
+          "[emarsys][token_bucket]") {
+  constexpr auto max = std::numeric_limits<std::int64_t>::max();
+  constexpr auto min = std::numeric_limits<std::int64_t>::min();
+  const std::chrono::system_clock::time_point s0{std::chrono::seconds(1'000'000)};
+  TokenBucket bucket(1000, 10, t0);
+  bucket.observe(min, max, 3, t0, s0);  // nothing remaining, reset at the end of time
+  CHECK(bucket.hold_end() == t0 + 60s);
+  TokenBucket past(1000, 10, t0);
+  past.observe(0, min, 0, t0, s0);  // a reset long past: no hold
+  CHECK(past.hold_end() == t0);
+  TokenBucket plenty(1000, 10, t0);
+  plenty.observe(max, max, 5, t0, s0);  // more than enough remaining: no hold, tokens kept
+  CHECK(plenty.hold_end() == t0);
+  CHECK(plenty.tokens() == 10.0);
 }
