@@ -1,13 +1,12 @@
 #include "emarsys/client.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <spdlog/spdlog.h>
 
 #include "emarsys/backoff.hpp"
 #include "emarsys/http.hpp"
@@ -33,8 +32,8 @@ std::string endpoint_label(std::string_view endpoint) {
   for (std::size_t at = 0; at < endpoint.size();) {
     const auto next = std::min(endpoint.find('/', at + 1), endpoint.size());
     const auto segment = endpoint.substr(at, next - at);  // with its leading '/'
-    const bool numeric =
-        segment.size() > 1 && segment.find_first_not_of("0123456789", 1) == std::string_view::npos;
+    const bool numeric = segment.size() > 1 &&
+                         segment.find_first_not_of("0123456789", 1) == std::string_view::npos;
     out += numeric ? std::string_view("/{id}") : segment;
     at = next;
   }
@@ -65,9 +64,7 @@ Error url_error(std::string_view key, const Error& problem) {
 // Counts a request of the API user as on the wire while it lives.
 class InFlight {
  public:
-  explicit InFlight(SharedRateLimiter& limiter) : m_limiter(limiter) {
-    m_limiter.request_started();
-  }
+  explicit InFlight(SharedRateLimiter& limiter) : m_limiter(limiter) { m_limiter.request_started(); }
   ~InFlight() { m_limiter.request_finished(); }
   InFlight(const InFlight&) = delete;
   InFlight& operator=(const InFlight&) = delete;
@@ -89,7 +86,8 @@ HttpRequest make_request(const Call& call, const std::string& base_path,
 }
 
 // {"key_id":"3","contacts":[<contacts>]<members>}, written in one piece.
-std::string contacts_body(const std::vector<std::string_view>& contacts, std::string_view members) {
+std::string contacts_body(const std::vector<std::string_view>& contacts,
+                          std::string_view members) {
   constexpr std::string_view k_head = R"({"key_id":"3","contacts":[)";
   std::size_t size = k_head.size() + contacts.size() + members.size() + 2;
   for (const auto contact : contacts) {
@@ -122,8 +120,7 @@ struct Client::Impl {
   // Paces, authenticates, sends and retries one call; the reply's data.
   asio::awaitable<Result<json>> call(const Call& call);
   asio::awaitable<Result<json>> attempt(const Call& call, std::string& used_token);
-  asio::awaitable<Result<std::pair<std::string, std::string>>> authorization(
-      std::string& used_token);
+  asio::awaitable<Result<std::pair<std::string, std::string>>> authorization(std::string& used_token);
   asio::awaitable<void> sleep(Clock::duration duration);
   // Waits for the API user's rate limiter (again after a hold voided the slot).
   asio::awaitable<void> pace(const Call& call);
@@ -142,8 +139,8 @@ struct Client::Impl {
   std::shared_ptr<SharedRateLimiter> limiter;  // of this API user; maybe shared
   bool joined = false;                         // limiter counts config.rate_limit_per_minute
   std::mt19937_64 random{std::random_device{}()};
-  bool stopping = false;                     // stop_retrying() was called
-  std::set<asio::steady_timer*> sleeping;    // cancelled by stop_retrying()
+  bool stopping = false;  // stop_retrying() was called
+  std::set<asio::steady_timer*> sleeping;  // cancelled by stop_retrying()
   std::shared_ptr<ClientObserver> observer;  // maybe null
 };
 
@@ -383,7 +380,8 @@ Task<std::vector<Field>> Client::list_fields(RequestStats* stats) {
 }
 
 Task<std::int64_t> Client::create_field(const std::string& name,
-                                        const std::string& application_type, RequestStats* stats) {
+                                        const std::string& application_type,
+                                        RequestStats* stats) {
   std::string body = json{{"name", name}, {"application_type", application_type}}.dump();
   return m_impl->run<std::int64_t>({"POST", "/field", std::move(body), k_small_reply_limit, stats},
                                    parse_created_id);

@@ -64,8 +64,9 @@ class HttpClient {
   // `origin` supplies scheme, host and port (its path is ignored). `ca_file`
   // is a PEM bundle; without it the system store is used.
   // REQUIRES: connections >= 1.
-  HttpClient(boost::asio::any_io_executor executor, Url origin, std::optional<std::string> ca_file,
-             std::chrono::milliseconds timeout, int connections = 1);
+  HttpClient(boost::asio::any_io_executor executor, Url origin,
+             std::optional<std::string> ca_file, std::chrono::milliseconds timeout,
+             int connections = 1);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

@@ -33,7 +33,8 @@ Errc errc_for(const error_code& ec) {
     return Errc::io_error;  // certificate or TLS setup: retrying will not help
   }
   if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
-      ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      ec != http::error::end_of_stream &&
+      ec != http::error::partial_message) {
     return Errc::protocol_error;  // a malformed or oversized response
   }
   return Errc::transient;

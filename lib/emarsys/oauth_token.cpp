@@ -16,9 +16,9 @@ constexpr auto k_fetch_window = std::chrono::seconds(60);
 constexpr std::size_t k_fetches_per_window = 2;
 
 Error token_error(Errc code, std::string_view token_url, int status, std::string_view advice) {
-  Error error =
-      make_error(code, "OAuth token request to " + std::string(token_url) + " answered HTTP " +
-                           std::to_string(status) + "; " + std::string(advice));
+  Error error = make_error(code, "OAuth token request to " + std::string(token_url) +
+                                     " answered HTTP " + std::to_string(status) + "; " +
+                                     std::string(advice));
   error.http_status = status;
   return error;
 }
@@ -82,8 +82,8 @@ std::optional<std::string> TokenCache::get(Clock::time_point now) const {
 
 void TokenCache::store(AccessToken token, Clock::time_point now) {
   // Short-lived tokens (as a simulator may hand out) are renewed at half-life.
-  m_good_until = now + token.expires_in -
-                 std::min<std::chrono::seconds>(k_refresh_early, token.expires_in / 2);
+  m_good_until = now + token.expires_in - std::min<std::chrono::seconds>(k_refresh_early,
+                                                                          token.expires_in / 2);
   m_token = std::move(token.value);
 }
 

@@ -63,7 +63,8 @@ TokenBucket::Slot TokenBucket::reserve(Clock::time_point now) {
 
 void TokenBucket::observe(std::optional<std::int64_t> remaining,
                           std::optional<std::int64_t> reset_epoch, int in_flight,
-                          Clock::time_point now, std::chrono::system_clock::time_point now_system) {
+                          Clock::time_point now,
+                          std::chrono::system_clock::time_point now_system) {
   if (!remaining) {
     return;
   }

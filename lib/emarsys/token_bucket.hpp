@@ -70,7 +70,7 @@ class TokenBucket {
   double m_per_second;
   double m_burst;
   double m_tokens;
-  Clock::time_point m_last;  // refilled up to here; the hold's end during a hold
+  Clock::time_point m_last;        // refilled up to here; the hold's end during a hold
   Clock::time_point m_hold_until;
   std::uint64_t m_holds = 0;
 };

@@ -175,10 +175,8 @@ TEST_CASE("reports every problem of an activation at once", "[config][activation
         "activation 'x': 'source' must be a non-empty string\n"
         "activation 'x': 'destination' is required\n"
         "activation 'x': 'query' is required\n"
-        "activation 'x': " +
-            schedule_error("hourly") +
-            "\n"
-            "activation 'x': unknown key 'feilds'");
+        "activation 'x': " + schedule_error("hourly") + "\n"
+        "activation 'x': unknown key 'feilds'");
 }
 
 TEST_CASE("parses an array, validating every activation and unique names", "[config][activation]") {
@@ -197,8 +195,7 @@ TEST_CASE("parses an array, validating every activation and unique names", "[con
         "activation #2: 'source' is required\n"
         "activation #2: 'destination' is required\n"
         "activation #2: 'query' is required\n"
-        "activation 'c': " +
-            schedule_error("daily"));
+        "activation 'c': " + schedule_error("daily"));
 }
 
 TEST_CASE("check_references requires the source and destination to be in the config",

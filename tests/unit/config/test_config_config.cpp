@@ -211,8 +211,8 @@ TEST_CASE("reads the metrics endpoint, run history and rejected row key settings
   CHECK(set->run_history_days == 0);
   CHECK(set->rejected_row_keys == emsync::config::Config::RowKeys::hashed);
 
-  for (const char* bad : {"\"19100\"", "\"127.0.0.1\"", "\"127.0.0.1:0\"", "\"127.0.0.1:70000\"",
-                          "\"example.com:19100\"", "19100"}) {
+  for (const char* bad : {"\"19100\"", "\"127.0.0.1\"", "\"127.0.0.1:0\"",
+                          "\"127.0.0.1:70000\"", "\"example.com:19100\"", "19100"}) {
     CAPTURE(bad);
     CHECK(error_of(std::string(R"({"state_db": "s", "admin_socket": "a", "metrics_listen": )") +
                    bad + "}") ==

@@ -57,8 +57,7 @@ TEST_CASE("update and create send key_id 3 with the contacts array", "[emarsys][
       "ghost@x.com":{"2008":"No contact found with the external id: 3 - ghost@x.com"}}}})";
   FakeServer server(io, {answer(200, ok), answer(200, ok)});
   Client client(io.get_executor(), wsse_config(server));
-  auto updated =
-      run(io, client.update_contacts(Contacts{R"({"3":"a@x.com"})", R"({"3":"c@x.com","1":"C"})"}));
+  auto updated = run(io, client.update_contacts(Contacts{R"({"3":"a@x.com"})", R"({"3":"c@x.com","1":"C"})"}));
   REQUIRE(updated);
   REQUIRE(updated->errors.size() == 1);
   CHECK(updated->errors[0].code == "2008");
@@ -77,10 +76,7 @@ TEST_CASE("update and create send key_id 3 with the contacts array", "[emarsys][
 
 TEST_CASE("add_to_list posts external ids to the list", "[emarsys][client]") {
   asio::io_context io;
-  FakeServer server(
-      io,
-      {answer(200,
-              R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":"2","errors":[]}})")});
+  FakeServer server(io, {answer(200, R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":"2","errors":[]}})")});
   Client client(io.get_executor(), wsse_config(server));
   auto added = run(io, client.add_to_list(900337462, {"a@x.com", "b@x.com"}));
   REQUIRE(added);
@@ -91,8 +87,8 @@ TEST_CASE("add_to_list posts external ids to the list", "[emarsys][client]") {
 
 TEST_CASE("a 503 is retried and then succeeds", "[emarsys][client]") {
   asio::io_context io;
-  FakeServer server(
-      io, {answer(503, k_busy), answer(502, "<html>bad gateway</html>"), answer(200, k_fields)});
+  FakeServer server(io, {answer(503, k_busy), answer(502, "<html>bad gateway</html>"),
+                         answer(200, k_fields)});
   Client client(io.get_executor(), wsse_config(server));
   auto fields = run(io, client.list_fields());
   REQUIRE(fields);
@@ -116,8 +112,7 @@ TEST_CASE("transient errors give up after max_attempts", "[emarsys][client]") {
 
 TEST_CASE("a 400 is not retried", "[emarsys][client]") {
   asio::io_context io;
-  FakeServer server(
-      io, {answer(400, R"({"replyCode":2004,"replyText":"Invalid key field id: ","data":""})")});
+  FakeServer server(io, {answer(400, R"({"replyCode":2004,"replyText":"Invalid key field id: ","data":""})")});
   Client client(io.get_executor(), wsse_config(server));
   auto updated = run(io, client.update_contacts({}));
   REQUIRE_FALSE(updated);
@@ -146,16 +141,13 @@ TEST_CASE("with one connection, concurrent calls queue for it", "[emarsys][clien
   Client client(io.get_executor(), config);
   int done = 0;
   for (int i = 0; i < 3; ++i) {
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-          auto fields = co_await client.list_fields();
-          CHECK(fields);
-          if (++done == 3) {
-            io.stop();
-          }
-        },
-        asio::detached);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      auto fields = co_await client.list_fields();
+      CHECK(fields);
+      if (++done == 3) {
+        io.stop();
+      }
+    }, asio::detached);
   }
   io.run();
   CHECK(done == 3);
@@ -165,11 +157,10 @@ TEST_CASE("with one connection, concurrent calls queue for it", "[emarsys][clien
 TEST_CASE("a 429 holds until X-Ratelimit-Reset, then retries", "[emarsys][client]") {
   asio::io_context io;
   const auto reset = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()) +
-                     1s;
-  Reply limited = answer(
-      429, R"({"replyCode":7003,"replyText":"Too many requests","data":""})",
-      "x-ratelimit-remaining: 0\r\nX-RateLimit-Reset: " + std::to_string(reset.count()) + "\r\n");
+                         std::chrono::system_clock::now().time_since_epoch()) + 1s;
+  Reply limited = answer(429, R"({"replyCode":7003,"replyText":"Too many requests","data":""})",
+                "x-ratelimit-remaining: 0\r\nX-RateLimit-Reset: " + std::to_string(reset.count()) +
+                    "\r\n");
   FakeServer server(io, {limited, answer(200, k_fields)});
   Client client(io.get_executor(), wsse_config(server));
   const auto started = std::chrono::system_clock::now();
@@ -250,8 +241,8 @@ TEST_CASE("OAuth gives up when the renewed token is refused too", "[emarsys][cli
   asio::io_context io;
   const std::string token = R"({"access_token":"t","token_type":"Bearer","expires_in":3600})";
   const std::string refused = R"({"replyCode":1,"replyText":"Unauthorized","data":""})";
-  FakeServer server(
-      io, {answer(200, token), answer(401, refused), answer(200, token), answer(401, refused)});
+  FakeServer server(io, {answer(200, token), answer(401, refused), answer(200, token),
+                         answer(401, refused)});
   auto config = wsse_config(server);
   config.auth = AuthKind::oauth2;
   config.token_url = server.url("/oauth2/token");

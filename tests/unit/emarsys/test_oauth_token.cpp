@@ -8,9 +8,8 @@ using emsync::Errc;
 using Clock = TokenCache::Clock;
 
 TEST_CASE("a token reply yields the token and its lifetime", "[emarsys][oauth]") {
-  auto token =
-      parse_token_reply("https://auth/token", 200,
-                        R"({"access_token":"eyJ","token_type":"Bearer","expires_in":3600})");
+  auto token = parse_token_reply("https://auth/token", 200,
+                                 R"({"access_token":"eyJ","token_type":"Bearer","expires_in":3600})");
   REQUIRE(token);
   CHECK(token->value == "eyJ");
   CHECK(token->expires_in == 3600s);
@@ -59,8 +58,8 @@ TEST_CASE("token fetches are limited to two a minute", "[emarsys][oauth]") {
   TokenCache cache;
   CHECK(cache.reserve_fetch(t0) == 0s);
   CHECK(cache.reserve_fetch(t0 + 10s) == 0s);
-  CHECK(cache.reserve_fetch(t0 + 20s) == 40s);  // waits for the first to leave the window
-  CHECK(cache.reserve_fetch(t0 + 20s) == 50s);  // and the fourth for the second
+  CHECK(cache.reserve_fetch(t0 + 20s) == 40s);   // waits for the first to leave the window
+  CHECK(cache.reserve_fetch(t0 + 20s) == 50s);   // and the fourth for the second
   CHECK(cache.reserve_fetch(t0 + 200s) == 0s);
 }
 

@@ -42,8 +42,7 @@ TEST_CASE("the envelope accepts every data shape", "[emarsys][reply]") {
 TEST_CASE("a 400 is rejected and the message names call, status, replyCode and text",
           "[emarsys][reply]") {
   const auto error = error_of(
-      400,
-      R"({"replyCode":1000,"replyText":"The request exceeded the maximum batch size of 1,000","data":""})");
+      400, R"({"replyCode":1000,"replyText":"The request exceeded the maximum batch size of 1,000","data":""})");
   CHECK(error.code == Errc::rejected);
   CHECK(error.http_status == 400);
   CHECK(error.reply_code == 1000);

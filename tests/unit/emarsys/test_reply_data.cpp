@@ -48,8 +48,8 @@ TEST_CASE("getdata errors are an array with string or int codes", "[emarsys][rep
 }
 
 TEST_CASE("malformed errors are protocol errors naming the call", "[emarsys][reply_data]") {
-  for (const char* data :
-       {R"({"errors":"oops"})", R"({"errors":{"a@x":"2008"}})", R"({"errors":[1]})"}) {
+  for (const char* data : {R"({"errors":"oops"})", R"({"errors":{"a@x":"2008"}})",
+                           R"({"errors":[1]})"}) {
     auto errors = parse_contact_errors(json::parse(data), "PUT /contact");
     REQUIRE_FALSE(errors);
     CHECK(errors.error().code == emsync::Errc::protocol_error);
@@ -77,17 +77,14 @@ TEST_CASE("integers outside the int64 range are not integers", "[emarsys][reply_
   CHECK_FALSE(parse_ids(json::parse(R"({"ids":[18446744073709551615]})"), "PUT /contact"));
 }
 
-TEST_CASE("contacts results of worked examples A, B and the batch create",
-          "[emarsys][reply_data]") {
+TEST_CASE("contacts results of worked examples A, B and the batch create", "[emarsys][reply_data]") {
   auto a = parse_contacts_result(json::parse(R"({"ids":["100001",100002],
-      "errors":{"":{"2005":"No value provided for key field: 3"}}})"),
-                                 "PUT /contact");
+      "errors":{"":{"2005":"No value provided for key field: 3"}}})"), "PUT /contact");
   REQUIRE(a);
   REQUIRE(a->errors.size() == 1);
   CHECK(a->errors[0].code == "2005");
   auto b = parse_contacts_result(json::parse(R"({"ids":[],"errors":{"ghost@example.com":
-      {"2008":"No contact found with the external id: 3 - ghost@example.com"}}})"),
-                                 "PUT /contact");
+      {"2008":"No contact found with the external id: 3 - ghost@example.com"}}})"), "PUT /contact");
   REQUIRE(b);
   CHECK(b->errors[0].key == "ghost@example.com");
   auto create = parse_contacts_result(json::parse(R"({"ids":[123,456],"errors":{
@@ -104,8 +101,7 @@ TEST_CASE("fields accept int or string ids, missing string_id and null names",
       {"id":1,"name":"First Name","application_type":"shorttext","string_id":"first_name"},
       {"id":"31","name":"Opt-In","application_type":"special","string_id":"optin"},
       {"id":796,"name":"loyalty_tier","application_type":"shorttext","string_id":""},
-      {"id":0,"name":null,"application_type":"interests"}])"),
-                             "GET /field");
+      {"id":0,"name":null,"application_type":"interests"}])"), "GET /field");
   REQUIRE(fields);
   REQUIRE(fields->size() == 4);
   CHECK(fields->at(0).string_id == "first_name");
@@ -121,8 +117,7 @@ TEST_CASE("fields accept int or string ids, missing string_id and null names",
 TEST_CASE("contact lists have string ids", "[emarsys][reply_data]") {
   auto lists = parse_contact_lists(json::parse(R"([
       {"id":"482019135","name":"123","created":"2020-11-27 14:00:19","type":0},
-      {"id":969,"name":"b"}])"),
-                                   "GET /contactlist");
+      {"id":969,"name":"b"}])"), "GET /contactlist");
   REQUIRE(lists);
   CHECK(lists->at(0).id == 482019135);
   CHECK(lists->at(0).name == "123");

@@ -26,7 +26,7 @@ TEST_CASE("token bucket lets a burst through, then spaces requests by 1/rate",
   CHECK(at(bucket, t0) == 0s);
   CHECK(at(bucket, t0) == 0s);
   CHECK(at(bucket, t0) == 1s);
-  CHECK(at(bucket, t0) == 2s);       // queued behind the previous reservation
+  CHECK(at(bucket, t0) == 2s);  // queued behind the previous reservation
   CHECK(at(bucket, t0 + 5s) == 5s);  // refilled (to the burst) meanwhile
 }
 
@@ -105,7 +105,7 @@ TEST_CASE("during a hold, a stale Remaining changes nothing; a later reset exten
           "[emarsys][token_bucket]") {
   const std::chrono::system_clock::time_point s0{std::chrono::seconds(1'000'000)};
   TokenBucket bucket(600, 5, t0);
-  bucket.observe(0, 1'000'002, 0, t0, s0);                // hold 2 s
+  bucket.observe(0, 1'000'002, 0, t0, s0);  // hold 2 s
   bucket.observe(3, 1'000'002, 0, t0 + 10ms, s0 + 10ms);  // answered before the hold
   bucket.observe(0, 1'000'002, 0, t0 + 20ms, s0 + 20ms);  // same reset: same hold
   CHECK(bucket.hold_end() == t0 + 2s);
@@ -124,7 +124,7 @@ TEST_CASE("set_rate keeps the accrued tokens up to the new burst", "[emarsys][to
 
 TEST_CASE("requests still on the wire count against what remains", "[emarsys][token_bucket]") {
   const std::chrono::system_clock::time_point s0{std::chrono::seconds(1'000'000)};
-  TokenBucket bucket(6000, 10, t0);         // 100 a second
+  TokenBucket bucket(6000, 10, t0);  // 100 a second
   bucket.observe(5, 1'000'002, 2, t0, s0);  // 5 remain, 2 of them taken by requests on the wire
   CHECK(bucket.tokens() == Approx(3.0));
   CHECK(bucket.hold_end() <= t0);
