@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/json_limits.hpp"
+
 namespace emsync::admin {
 namespace {
 
@@ -65,17 +67,11 @@ Response Response::from_error(const Error& error) {
 }
 
 Result<nlohmann::json> parse_json(std::string_view text) {
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    // Drop nlohmann's "[json.exception.parse_error.101] " prefix.
-    std::string_view what = e.what();
-    auto prefix_end = what.find("] ");
-    if (prefix_end != std::string_view::npos) {
-      what.remove_prefix(prefix_end + 2);
-    }
-    return make_error(Errc::invalid_input, std::string(what));
+  auto parsed = parse_json_bounded(text);
+  if (!parsed) {
+    return make_error(Errc::invalid_input, parsed.error().message);
   }
+  return parsed;
 }
 
 std::string encode_request(const Request& request) {

@@ -53,8 +53,10 @@ struct Response {
   static Response from_error(const Error& error);
 };
 
-// Parses JSON text; syntax errors become Errc::invalid_input with
-// nlohmann's position ("parse error at line 1, column 3: ...").
+// Parses JSON text with parse_json_bounded() (core/json_limits.hpp): syntax
+// errors become Errc::invalid_input with nlohmann's position ("parse error
+// at line 1, column 3: ..."), and so does nesting deeper than 64 levels
+// ("JSON nested deeper than 64 levels"), before any tree is built.
 Result<nlohmann::json> parse_json(std::string_view text);
 
 std::string encode_request(const Request& request);

@@ -172,11 +172,15 @@ std::string defined_names(const std::map<std::string, T>& entries) {
 }  // namespace
 
 Result<Activation> parse_activation(const nlohmann::json& value) {
-  // Re-read as ordered JSON, the form the readers take.
-  const Json ordered =
-      Json::parse(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // Re-read as ordered JSON, the form the readers take (`value` came from a
+  // bounded parse: dumping it recurses at most 64 levels).
+  auto ordered = parse_json(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                            "activation");
+  if (!ordered) {
+    return ordered.error();
+  }
   Problems problems;
-  Activation activation = read_activation(ordered, "activation", problems);
+  Activation activation = read_activation(*ordered, "activation", problems);
   if (!problems.empty()) {
     return make_error(Errc::invalid_input, problems.joined());
   }

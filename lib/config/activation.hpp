@@ -61,7 +61,8 @@ struct Activation {
 };
 
 // Validates one activation object. Errors start with the activation's name
-// when known: "activation 'crm': unknown key 'feilds'".
+// when known: "activation 'crm': unknown key 'feilds'". `value` must come
+// from a bounded parse (core/json_limits.hpp): it is dumped, which recurses.
 Result<Activation> parse_activation(const nlohmann::json& value);
 // Accepts one activation object or an array of them (names must be unique).
 // Every activation is validated; the error lists every problem.

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "config/json_reader.hpp"
+#include "core/url.hpp"
 
 namespace emsync::config {
 
@@ -19,7 +20,6 @@ namespace {
 
 constexpr std::array<std::string_view, 5> k_log_levels = {"trace", "debug", "info", "warn",
                                                           "error"};
-constexpr std::array<std::string_view, 3> k_loopback_hosts = {"127.0.0.1", "localhost", "[::1]"};
 // Keys of the auth methods, skipped when `auth` itself is invalid so that a
 // typo there does not also flag each of them as unknown.
 constexpr std::array<std::string_view, 8> k_auth_keys = {
@@ -34,16 +34,6 @@ bool is_one_of(std::string_view value, const std::array<std::string_view, N>& al
     }
   }
   return false;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
 }
 
 // Reads "<base>_file" / "<base>_env": exactly one when `need` is required,
@@ -63,29 +53,10 @@ std::optional<SecretRef> read_secret(ObjectReader& r, const std::string& base, N
   return ref;
 }
 
-// Checks that `url` is http(s) with a host, has no user:password part, and
-// uses plain http only towards this machine.
+// The URL check the Emarsys client makes at run time (core/url.hpp).
 void check_url(ObjectReader& r, std::string_view key, const std::string& url) {
-  const std::string scheme = lower(url.substr(0, url.find("://")));
-  if (url.find("://") == std::string::npos || (scheme != "http" && scheme != "https")) {
-    r.report(key, "must be an http:// or https:// URL");
-    return;
-  }
-  const std::string rest = url.substr(scheme.size() + 3);
-  const std::string authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.find('@') != std::string::npos) {
-    r.report(key, "must not contain a user name or password");
-    return;
-  }
-  const std::string host = lower(!authority.empty() && authority.front() == '['
-                                     ? authority.substr(0, authority.find(']') + 1)
-                                     : authority.substr(0, authority.find(':')));
-  if (host.empty()) {
-    r.report(key, "has no host");
-  } else if (scheme == "http" && !is_one_of(host, k_loopback_hosts)) {
-    r.report(key, "uses plain http:// to '" + host +
-                      "'; http is only allowed for loopback hosts (127.0.0.1, localhost, "
-                      "[::1]); use https://");
+  if (auto parsed = parse_url(url); !parsed) {
+    r.report(key, parsed.error().message);
   }
 }
 

@@ -3,6 +3,8 @@
 #include <array>
 #include <limits>
 
+#include "core/json_limits.hpp"
+
 namespace emsync::config {
 
 namespace {
@@ -23,17 +25,12 @@ bool is_inline_secret(std::string_view key) {
 }  // namespace
 
 Result<Json> parse_json(std::string_view text, std::string_view what) {
-  try {
-    return Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    // Drop the "[json.exception.parse_error.101] " tag; keep line and column.
-    std::string_view message = e.what();
-    if (const auto tag_end = message.find("] "); tag_end != std::string_view::npos) {
-      message.remove_prefix(tag_end + 2);
-    }
+  auto parsed = parse_json_bounded<Json>(text);
+  if (!parsed) {
     return make_error(Errc::invalid_input,
-                      std::string(what) + " is not valid JSON: " + std::string(message));
+                      std::string(what) + " is not valid JSON: " + parsed.error().message);
   }
+  return parsed;
 }
 
 // Non-negative numbers parse as unsigned.

@@ -18,8 +18,9 @@ namespace emsync::config {
 // Object keys keep the order of the text, so problems are listed in it.
 using Json = nlohmann::ordered_json;
 
-// Parses `text`; a syntax error names `what` ("config", "activations") and
-// the line and column.
+// Parses `text` with parse_json_bounded() (core/json_limits.hpp); an error
+// names `what` ("config", "activations") and the line and column, or the
+// nesting limit ("JSON nested deeper than 64 levels").
 Result<Json> parse_json(std::string_view text, std::string_view what);
 
 // True for an integer (not 1.0, not true) in [min, INT64_MAX].

@@ -3,7 +3,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -46,17 +45,21 @@ struct Call {
   std::string method;
   std::string endpoint;
   std::string body;
+  std::size_t reply_limit;  // body bytes of the reply (reply.hpp)
   RequestStats* stats = nullptr;
   std::string label = endpoint_label(endpoint);  // for metrics
 };
 
 std::optional<std::int64_t> header_int(const HttpResponse& response, std::string_view name) {
   const auto text = response.header(name);
-  std::int64_t value = 0;
-  if (!text || std::from_chars(text->data(), text->data() + text->size(), value).ec != std::errc()) {
-    return std::nullopt;
-  }
-  return value;
+  return text ? parse_ratelimit_header(*text) : std::nullopt;
+}
+
+// The config check (core/url.hpp) refuses what the Client refuses: this is
+// for a config that was not checked.
+Error url_error(std::string_view key, const Error& problem) {
+  return make_error(Errc::invalid_input,
+                    "Emarsys " + std::string(key) + " " + problem.message + "; fix the config");
 }
 
 // Counts a request of the API user as on the wire while it lives.
@@ -79,7 +82,8 @@ HttpRequest make_request(const Call& call, const std::string& base_path,
                      {{"Content-Type", "application/json"},
                       {"Accept", "application/json"},
                       std::move(authorization)},
-                     call.body};
+                     call.body,
+                     call.reply_limit};
 }
 
 // {"key_id":"3","contacts":[<contacts>]<members>}, written in one piece.
@@ -156,18 +160,18 @@ Client::Impl::Impl(asio::any_io_executor ex, ClientConfig cfg,
   }
   limiter->join(config.rate_limit_per_minute, Clock::now());
   joined = true;
-  auto api_url = parse_url(config.api_url, "Emarsys api_url");
+  auto api_url = parse_url(config.api_url);
   if (!api_url) {
-    config_error = api_url.error();
+    config_error = url_error("api_url", api_url.error());
     return;
   }
   api = api_url.value();
   http = std::make_unique<HttpClient>(executor, api, config.ca_file, config.request_timeout,
                                       config.connections);
   if (config.auth == AuthKind::oauth2) {
-    auto token_url = parse_url(config.token_url, "Emarsys token_url");
+    auto token_url = parse_url(config.token_url);
     if (!token_url) {
-      config_error = token_url.error();
+      config_error = url_error("token_url", token_url.error());
       return;
     }
     oauth = std::make_unique<OAuth>(executor, token_url.value(), config.user, config.secret,
@@ -291,7 +295,8 @@ asio::awaitable<Result<json>> Client::Impl::attempt(const Call& call, std::strin
   spdlog::debug("Emarsys {} {} -> HTTP {} in {} ms", call.method, call.endpoint, response->status,
                 ms.count());
   observe(response.value());
-  co_return check_reply(call.method, call.endpoint, response->status, response->body);
+  co_return check_reply(call.method, call.endpoint, response->status, response->body,
+                        reply_json_limits(call.reply_limit));
 }
 
 asio::awaitable<Result<json>> Client::Impl::call(const Call& call) {
@@ -371,26 +376,28 @@ void Client::stop_retrying() {
 }
 
 Task<std::vector<Field>> Client::list_fields(RequestStats* stats) {
-  return m_impl->run<std::vector<Field>>({"GET", "/field", "", stats}, parse_fields);
+  return m_impl->run<std::vector<Field>>({"GET", "/field", "", k_field_list_reply_limit, stats},
+                                         parse_fields);
 }
 
 Task<std::int64_t> Client::create_field(const std::string& name,
                                         const std::string& application_type,
                                         RequestStats* stats) {
   std::string body = json{{"name", name}, {"application_type", application_type}}.dump();
-  return m_impl->run<std::int64_t>({"POST", "/field", std::move(body), stats}, parse_created_id);
+  return m_impl->run<std::int64_t>({"POST", "/field", std::move(body), k_small_reply_limit, stats},
+                                   parse_created_id);
 }
 
 Task<std::vector<ContactList>> Client::list_contact_lists(RequestStats* stats) {
-  return m_impl->run<std::vector<ContactList>>({"GET", "/contactlist", "", stats},
-                                               parse_contact_lists);
+  return m_impl->run<std::vector<ContactList>>(
+      {"GET", "/contactlist", "", k_bulk_reply_limit, stats}, parse_contact_lists);
 }
 
 Task<ContactsResult> Client::update_contacts(const std::vector<std::string_view>& contacts,
                                              RequestStats* stats) {
-  return m_impl->run<ContactsResult>(
-      {"PUT", "/contact?create_if_not_exists=0", contacts_body(contacts, ""), stats},
-      parse_contacts_result);
+  return m_impl->run<ContactsResult>({"PUT", "/contact?create_if_not_exists=0",
+                                      contacts_body(contacts, ""), k_bulk_reply_limit, stats},
+                                     parse_contacts_result);
 }
 
 Task<ContactsResult> Client::create_contacts(const std::vector<std::string_view>& contacts,
@@ -399,16 +406,17 @@ Task<ContactsResult> Client::create_contacts(const std::vector<std::string_view>
   const std::string list_member =
       contact_list_id ? R"(,"contact_list_id":)" + std::to_string(*contact_list_id) : "";
   return m_impl->run<ContactsResult>(
-      {"POST", "/contact", contacts_body(contacts, list_member), stats}, parse_contacts_result);
+      {"POST", "/contact", contacts_body(contacts, list_member), k_bulk_reply_limit, stats},
+      parse_contacts_result);
 }
 
 Task<ListAddResult> Client::add_to_list(std::int64_t list_id,
                                         const std::vector<std::string>& emails,
                                         RequestStats* stats) {
   std::string body = json{{"key_id", "3"}, {"external_ids", emails}}.dump();
-  return m_impl->run<ListAddResult>(
-      {"POST", "/contactlist/" + std::to_string(list_id) + "/add", std::move(body), stats},
-      parse_list_add);
+  return m_impl->run<ListAddResult>({"POST", "/contactlist/" + std::to_string(list_id) + "/add",
+                                     std::move(body), k_bulk_reply_limit, stats},
+                                    parse_list_add);
 }
 
 }  // namespace emsync::emarsys

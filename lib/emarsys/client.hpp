@@ -16,7 +16,8 @@
 // Errors: Errc::auth_failed (401/403 or token refused), Errc::rate_limited,
 // Errc::transient, Errc::timeout (after the retries), Errc::rejected (other
 // 4xx: the message carries HTTP status, replyCode and replyText),
-// Errc::protocol_error (unparseable reply). Secrets never appear in errors.
+// Errc::protocol_error (an unparseable reply, or one over its call's size or
+// nesting limit: see reply.hpp). Secrets never appear in errors.
 //
 // Threading: all calls on the executor passed in (one io_context thread).
 // Calls may be made concurrently: up to `connections` are on the wire at

@@ -74,7 +74,7 @@ asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest in) {
   }
   const BeastRequest request = build_request(in, m_impl->origin.url());
   auto connection = m_impl->take();
-  auto response = co_await connection->send(request);
+  auto response = co_await connection->send(request, in.response_limit);
   m_impl->idle.push_back(std::move(connection));
   co_return response;
 }

@@ -8,11 +8,13 @@
 // http_connection.hpp): every step (resolve+connect, handshake, write, read)
 // has `timeout` as its deadline, and a request that fails on a reused
 // connection before any response arrived (the server closed it while idle)
-// is resent once on a fresh connection. Response bodies are limited to 16 MB.
+// is resent once on a fresh connection. A response body is read up to the
+// request's response_limit and no further.
 //
 // Errors: Errc::timeout, Errc::transient (resolve, connect, reset),
 // Errc::io_error (TLS setup or certificate verification: not retryable),
-// Errc::protocol_error (malformed or oversized response), Errc::cancelled
+// Errc::protocol_error (malformed response, or a body over response_limit:
+// the message names the limit; the connection is closed), Errc::cancelled
 // (not sent: stop_queued() was called). Messages name the origin and the
 // step, never headers or bodies.
 //
@@ -23,6 +25,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,7 +34,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "emarsys/url.hpp"
+#include "core/url.hpp"
 
 namespace emsync::emarsys {
 
@@ -42,6 +45,9 @@ struct HttpRequest {
   std::string target;  // origin-form: "/api/v2/contact?create_if_not_exists=0"
   Headers headers;     // Host, Content-Length and User-Agent are added
   std::string body;
+  // The most body bytes the response may have (see reply.hpp for the
+  // Emarsys calls' limits).
+  std::uint64_t response_limit = 64 * 1024;
 };
 
 struct HttpResponse {

@@ -24,7 +24,6 @@ struct HttpExchange {
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::uint64_t k_body_limit = 16 * 1024 * 1024;
 
 Errc errc_for(const error_code& ec) {
   if (ec == beast::error::timeout) {
@@ -69,7 +68,8 @@ bool is_ip_literal(const std::string& host) {
 template <class Stream>
 asio::awaitable<HttpExchange> exchange_on(Stream& stream, beast::flat_buffer& buffer,
                                           const BeastRequest& request,
-                                          std::chrono::milliseconds timeout) {
+                                          std::chrono::milliseconds timeout,
+                                          std::uint64_t body_limit) {
   HttpExchange out;
   beast::get_lowest_layer(stream).expires_after(timeout);
   std::tie(out.ec, std::ignore) = co_await http::async_write(stream, request, use_tuple);
@@ -78,7 +78,7 @@ asio::awaitable<HttpExchange> exchange_on(Stream& stream, beast::flat_buffer& bu
     co_return out;
   }
   http::response_parser<http::string_body> parser;
-  parser.body_limit(k_body_limit);
+  parser.body_limit(body_limit);
   beast::get_lowest_layer(stream).expires_after(timeout);
   std::tie(out.ec, std::ignore) = co_await http::async_read(stream, buffer, parser, use_tuple);
   if (out.ec) {
@@ -177,13 +177,14 @@ asio::awaitable<Result<void>> HttpConnection::start_tls(beast::tcp_stream stream
   co_return ok();
 }
 
-asio::awaitable<HttpExchange> HttpConnection::exchange(const BeastRequest& request) {
+asio::awaitable<HttpExchange> HttpConnection::exchange(const BeastRequest& request,
+                                                       std::uint64_t body_limit) {
   // No co_await inside ?: here: GCC 12 destroys such temporaries twice.
   HttpExchange out;
   if (m_tls) {
-    out = co_await exchange_on(*m_tls, m_buffer, request, m_origin.timeout());
+    out = co_await exchange_on(*m_tls, m_buffer, request, m_origin.timeout(), body_limit);
   } else {
-    out = co_await exchange_on(*m_plain, m_buffer, request, m_origin.timeout());
+    out = co_await exchange_on(*m_plain, m_buffer, request, m_origin.timeout(), body_limit);
   }
   if (out.ec || !out.keep_alive) {
     close();
@@ -191,7 +192,8 @@ asio::awaitable<HttpExchange> HttpConnection::exchange(const BeastRequest& reque
   co_return out;
 }
 
-asio::awaitable<Result<HttpResponse>> HttpConnection::send(const BeastRequest& request) {
+asio::awaitable<Result<HttpResponse>> HttpConnection::send(const BeastRequest& request,
+                                                           std::uint64_t body_limit) {
   // At most two rounds: the second only after a reused connection went stale.
   for (int round = 0;; ++round) {
     const bool reused = connected();
@@ -201,11 +203,17 @@ asio::awaitable<Result<HttpResponse>> HttpConnection::send(const BeastRequest& r
         co_return opened.error();
       }
     }
-    auto out = co_await exchange(request);
+    auto out = co_await exchange(request, body_limit);
     if (!out.ec) {
       co_return std::move(out.response);
     }
     if (!reused || round > 0 || !is_stale_connection(out.ec)) {
+      if (out.ec == http::error::body_limit) {
+        co_return make_error(Errc::protocol_error,
+                             "reading the response from " + m_origin.url().text() +
+                                 " failed: its body is over the " + std::to_string(body_limit) +
+                                 "-byte limit of this request, so it was not read further");
+      }
       co_return transport_error(m_origin.url(), out.step, out.ec);
     }
   }

@@ -13,13 +13,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "core/result.hpp"
+#include "core/url.hpp"
 #include "emarsys/http.hpp"
-#include "emarsys/url.hpp"
 
 namespace emsync::emarsys {
 
@@ -53,8 +54,10 @@ class HttpConnection {
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
-  // One exchange at a time (the caller's pool sees to that).
-  boost::asio::awaitable<Result<HttpResponse>> send(const BeastRequest& request);
+  // One exchange at a time (the caller's pool sees to that). A response
+  // body over `body_limit` bytes is Errc::protocol_error, read no further.
+  boost::asio::awaitable<Result<HttpResponse>> send(const BeastRequest& request,
+                                                    std::uint64_t body_limit);
 
  private:
   using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
@@ -63,7 +66,8 @@ class HttpConnection {
   void close();
   boost::asio::awaitable<Result<void>> open();
   boost::asio::awaitable<Result<void>> start_tls(boost::beast::tcp_stream stream);
-  boost::asio::awaitable<HttpExchange> exchange(const BeastRequest& request);
+  boost::asio::awaitable<HttpExchange> exchange(const BeastRequest& request,
+                                                std::uint64_t body_limit);
 
   HttpOrigin& m_origin;
   std::unique_ptr<boost::beast::tcp_stream> m_plain;

@@ -8,6 +8,7 @@
 #include "emarsys/async_semaphore.hpp"
 #include "emarsys/http.hpp"
 #include "emarsys/oauth_token.hpp"
+#include "emarsys/reply.hpp"
 
 namespace emsync::emarsys {
 
@@ -35,7 +36,8 @@ struct OAuth::Impl {
                        {{"Authorization", basic_authorization(client_id, client_secret)},
                         {"Content-Type", "application/x-www-form-urlencoded"},
                         {"Accept", "application/json"}},
-                       token_request_body()};
+                       token_request_body(),
+                       k_small_reply_limit};
   }
 
   asio::any_io_executor executor;

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "core/result.hpp"
-#include "emarsys/url.hpp"
+#include "core/url.hpp"
 
 namespace emsync::emarsys {
 

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.hpp"
+#include "core/json_limits.hpp"
+#include "emarsys/reply.hpp"
 #include "emarsys/reply_data.hpp"
 
 namespace emsync::emarsys {
@@ -22,15 +24,24 @@ Error token_error(Errc code, std::string_view token_url, int status, std::string
 }
 
 Result<AccessToken> token_from_json(std::string_view token_url, std::string_view body) {
-  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  auto parsed = parse_json_bounded(body, reply_json_limits(k_small_reply_limit));
+  if (!parsed && parsed.error().code == Errc::invalid_input) {  // a limit; not the text
+    return token_error(Errc::protocol_error, token_url, 200,
+                       "the reply was refused (" + parsed.error().message + "); check token_url");
+  }
+  const nlohmann::json json = parsed ? std::move(*parsed) : nlohmann::json();
   const auto token = json.is_object() ? json.find("access_token") : json.end();
   const auto expires = json.is_object() ? json.find("expires_in") : json.end();
-  const auto seconds = json.is_object() && expires != json.end() ? json_int(*expires) : std::nullopt;
-  if (!json.is_object() || token == json.end() || !token->is_string() || !seconds) {
+  // -1: missing or not an int64.
+  const std::int64_t seconds =
+      json.is_object() && expires != json.end() ? json_int(*expires).value_or(-1) : -1;
+  if (!json.is_object() || token == json.end() || !token->is_string() || seconds < 0) {
     return token_error(Errc::protocol_error, token_url, 200,
-                       "the reply has no access_token and numeric expires_in; check token_url");
+                       "the reply has no access_token and non-negative integer expires_in; "
+                       "check token_url");
   }
-  return AccessToken{token->get<std::string>(), std::chrono::seconds(*seconds)};
+  return AccessToken{token->get<std::string>(),
+                     std::chrono::seconds(std::min(seconds, k_max_token_lifetime.count()))};
 }
 
 }  // namespace

@@ -1,9 +1,8 @@
 #include "emarsys/rate_limiter.hpp"
 
 #include <algorithm>
-#include <cctype>
 
-#include "emarsys/url.hpp"
+#include "core/url.hpp"
 
 namespace emsync::emarsys {
 namespace {
@@ -11,17 +10,11 @@ namespace {
 // Small bursts only: a burst is sent over a few connections at once.
 int burst_for(int rate_per_minute) { return std::clamp(rate_per_minute / 60, 1, 10); }
 
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 }  // namespace
 
 std::string api_user_key(const std::string& api_url, const std::string& user) {
-  const auto url = parse_url(api_url, "api_url");
-  const std::string origin = url ? lowercase(url->host) + ":" + url->port : api_url;
+  const auto url = parse_url(api_url);  // host in lower case
+  const std::string origin = url ? url->host + ":" + url->port : api_url;
   return origin + " " + user;
 }
 

@@ -1,5 +1,7 @@
 #include "emarsys/reply.hpp"
 
+#include <climits>
+
 #include "emarsys/reply_data.hpp"
 
 namespace emsync::emarsys {
@@ -44,27 +46,40 @@ std::string call_name(std::string_view method, std::string_view endpoint, int st
          std::to_string(status);
 }
 
-Error unparseable(std::string_view method, std::string_view endpoint, int status,
-                  std::size_t size) {
+Error unparseable(std::string_view method, std::string_view endpoint, int status, std::size_t size,
+                  std::string_view why) {
   const Errc code = status >= 500 ? Errc::transient : Errc::protocol_error;
-  Error error = make_error(code, call_name(method, endpoint, status) + " with a " +
-                                     std::to_string(size) +
-                                     "-byte body that is not an Emarsys reply; check api_url");
+  Error error =
+      make_error(code, call_name(method, endpoint, status) + " with a " + std::to_string(size) +
+                           "-byte body that is not an Emarsys reply (" + std::string(why) +
+                           "); check api_url");
   error.http_status = status;
   return error;
 }
 
+Error not_an_envelope(std::string why) { return make_error(Errc::protocol_error, std::move(why)); }
+
 }  // namespace
 
-std::optional<Envelope> parse_envelope(std::string_view body) {
-  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+JsonLimits reply_json_limits(std::size_t body_limit) {
+  return JsonLimits{k_max_json_depth, body_limit / 16};
+}
+
+Result<Envelope> parse_envelope(std::string_view body, const JsonLimits& limits) {
+  auto parsed = parse_json_bounded(body, limits);
+  if (!parsed) {
+    // A syntax error's message quotes the body: only a limit is named.
+    return not_an_envelope(parsed.error().code == Errc::invalid_input ? parsed.error().message
+                                                                      : "not JSON");
+  }
+  nlohmann::json& json = *parsed;
   if (!json.is_object()) {
-    return std::nullopt;
+    return not_an_envelope("not a JSON object");
   }
   const auto code = json.find("replyCode");
   const auto reply_code = code == json.end() ? std::nullopt : json_int(*code);
-  if (!reply_code) {
-    return std::nullopt;
+  if (!reply_code || *reply_code < INT_MIN || *reply_code > INT_MAX) {
+    return not_an_envelope("no integer replyCode");
   }
   Envelope envelope;
   envelope.reply_code = static_cast<int>(*reply_code);
@@ -78,13 +93,13 @@ std::optional<Envelope> parse_envelope(std::string_view body) {
 }
 
 Result<nlohmann::json> check_reply(std::string_view method, std::string_view endpoint, int status,
-                                   std::string_view body) {
-  auto envelope = parse_envelope(body);
+                                   std::string_view body, const JsonLimits& limits) {
+  auto envelope = parse_envelope(body, limits);
   const bool success_status = status >= 200 && status < 300;
   if (!envelope) {
     const bool status_decides = status == 401 || status == 403 || status == 423 || status == 429;
     if (!status_decides || success_status) {
-      return unparseable(method, endpoint, status, body.size());
+      return unparseable(method, endpoint, status, body.size(), envelope.error().message);
     }
   }
   if (envelope && success_status && envelope->reply_code == 0) {

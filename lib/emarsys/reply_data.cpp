@@ -1,6 +1,7 @@
 #include "emarsys/reply_data.hpp"
 
 #include <charconv>
+#include <limits>
 
 namespace emsync::emarsys {
 namespace {
@@ -57,6 +58,13 @@ Result<std::vector<ContactError>> errors_list(const json& errors, std::string_vi
 }  // namespace
 
 std::optional<std::int64_t> json_int(const json& value) {
+  if (value.is_number_unsigned()) {
+    const auto number = value.get<std::uint64_t>();
+    if (number > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(number);
+  }
   if (value.is_number_integer()) {
     return value.get<std::int64_t>();
   }
@@ -98,7 +106,7 @@ Result<std::vector<std::int64_t>> parse_ids(const json& data, std::string_view w
   for (const auto& id : *it) {
     const auto value = json_int(id);
     if (!value) {
-      return bad_data(what, "has an id that is not an integer: " + id.dump());
+      return bad_data(what, "has an id that is not an integer: " + id.dump().substr(0, 100));
     }
     out.push_back(*value);
   }

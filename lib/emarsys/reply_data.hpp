@@ -16,7 +16,8 @@
 
 namespace emsync::emarsys {
 
-// An integer given as a JSON number or a decimal string ("123"); else nullopt.
+// An integer given as a JSON number or a decimal string ("123") in the
+// int64 range; else nullopt.
 std::optional<std::int64_t> json_int(const nlohmann::json& value);
 
 // data.errors: missing or [] -> none; {"<key>":{"<code>":"<msg>"}}; or

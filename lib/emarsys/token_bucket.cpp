@@ -1,6 +1,8 @@
 #include "emarsys/token_bucket.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 
 namespace emsync::emarsys {
 namespace {
@@ -10,6 +12,20 @@ namespace {
 constexpr auto k_max_hold = std::chrono::seconds(60);
 
 }  // namespace
+
+std::optional<std::int64_t> parse_ratelimit_header(std::string_view text) {
+  const bool negative = text.starts_with('-');
+  const std::string_view digits = text.substr(negative ? 1 : 0);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::int64_t value = 0;
+  if (std::from_chars(text.data(), text.data() + text.size(), value).ec != std::errc()) {
+    return negative ? std::numeric_limits<std::int64_t>::min()
+                    : std::numeric_limits<std::int64_t>::max();  // out of range: saturated
+  }
+  return value;
+}
 
 TokenBucket::TokenBucket(int rate_per_minute, int burst, Clock::time_point now)
     : m_per_second(rate_per_minute / 60.0),
@@ -52,12 +68,18 @@ void TokenBucket::observe(std::optional<std::int64_t> remaining,
   if (!remaining) {
     return;
   }
-  const std::int64_t left = *remaining - in_flight;
+  const std::int64_t others = std::max(in_flight, 0);
+  const std::int64_t left = *remaining > others ? *remaining - others : 0;
   if (left <= 0 && reset_epoch) {
-    const auto reset = std::chrono::system_clock::time_point(std::chrono::seconds(*reset_epoch));
-    const auto until_reset = std::clamp<Clock::duration>(
-        std::chrono::duration_cast<Clock::duration>(reset - now_system), Clock::duration{0},
-        k_max_hold);
+    // Clamped in seconds first: a far-off epoch would overflow nanoseconds.
+    const std::int64_t now_epoch =
+        std::chrono::floor<std::chrono::seconds>(now_system.time_since_epoch()).count();
+    const std::int64_t reset_clamped =
+        std::clamp<std::int64_t>(*reset_epoch, now_epoch - 1, now_epoch + k_max_hold.count() + 1);
+    const auto reset = std::chrono::system_clock::time_point(std::chrono::seconds(reset_clamped));
+    const auto until_reset =
+        std::clamp<Clock::duration>(std::chrono::duration_cast<Clock::duration>(reset - now_system),
+                                    Clock::duration{0}, k_max_hold);
     if (until_reset > Clock::duration{0}) {
       hold_until(now + until_reset, now);
       return;
@@ -67,7 +89,7 @@ void TokenBucket::observe(std::optional<std::int64_t> remaining,
     return;  // sent before the hold began: the hold already waits for a fresh window
   }
   refill(now);
-  m_tokens = std::min(m_tokens, static_cast<double>(std::max<std::int64_t>(left, 0)));
+  m_tokens = std::min(m_tokens, static_cast<double>(left));
 }
 
 void TokenBucket::hold_until(Clock::time_point until, Clock::time_point now) {

@@ -13,8 +13,14 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 namespace emsync::emarsys {
+
+// An X-Ratelimit-Remaining or -Reset header value: decimal digits with an
+// optional '-', saturated to the int64 range (a 30-digit Remaining is
+// INT64_MAX); nullopt (the header is ignored) for anything else.
+std::optional<std::int64_t> parse_ratelimit_header(std::string_view text);
 
 class TokenBucket {
  public:
@@ -43,7 +49,8 @@ class TokenBucket {
   // epoch seconds) of one reply, while `in_flight` other requests are on the
   // wire (they may use up what remains): never more tokens than remain after
   // those, and with nothing left, no request before the reset (at most 60 s
-  // away). While a hold is active, a stale Remaining is ignored.
+  // away). While a hold is active, a stale Remaining is ignored. Any values
+  // are safe: a reset far in the past or future counts as now or 60 s away.
   void observe(std::optional<std::int64_t> remaining, std::optional<std::int64_t> reset_epoch,
                int in_flight, Clock::time_point now,
                std::chrono::system_clock::time_point now_system);

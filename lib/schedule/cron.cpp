@@ -128,7 +128,10 @@ Result<std::bitset<64>> parse_field(const FieldRule& rule, std::string_view fiel
     } else if (rule.max == 7) {
       high = 6;  // '*' in day-of-week: Sunday once
     }
-    for (int v = low; v <= high; v += step) bits.set(static_cast<std::size_t>(v));
+    // A step past the range selects `low` alone (v += step could overflow).
+    for (int v = low; v <= high; v = step > high - v ? high + 1 : v + step) {
+      bits.set(static_cast<std::size_t>(v));
+    }
   }
   return bits;
 }

@@ -98,7 +98,8 @@ Result<Schedule> parse_schedule(std::string_view text, std::string_view time_zon
 // Parses the 5 fields of a cron expression ("*/10 * * * *"): minute (0-59),
 // hour (0-23), day-of-month (1-31), month (1-12 or jan..dec), day-of-week
 // (0-7 or sun..sat, 0 and 7 both Sunday). Each field is a comma list of `*`,
-// `n`, `a-b`, `*/n` or `a-b/n`. An expression that matches no date at all
+// `n`, `a-b`, `*/n` or `a-b/n` (a step n from 1 to 2147483647; one larger
+// than the range selects its start alone). An expression that matches no date at all
 // ("0 0 30 2 *") is an error saying it never matches. Messages name the field
 // but not the schedule (parse_schedule adds that).
 Result<CalendarSpec> parse_cron(std::string_view fields);

@@ -1,8 +1,14 @@
 // End to end: run queueing and the error paths of emsyncd and emsyncctl
 // (exit codes, messages naming what is wrong, nothing half-applied).
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <thread>
 
 #include "support/pg_cluster.hpp"
@@ -36,6 +42,34 @@ json activations(const Daemon& daemon) { return daemon.ctl_json({"list"}).at("ac
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// Sends `line` on the admin socket as it is (emsyncctl would refuse to build
+// such a request) and returns the reply line.
+std::string raw_admin_exchange(const std::string& socket_path, const std::string& line) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  REQUIRE(socket_path.size() < sizeof address.sun_path);
+  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  for (std::size_t sent = 0; sent < line.size();) {
+    const ssize_t n = ::write(fd, line.data() + sent, line.size() - sent);
+    REQUIRE(n > 0);
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string reply;
+  char buffer[4096];
+  while (reply.find('\n') == std::string::npos) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) {
+      break;
+    }
+    reply.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return reply;
 }
 
 }  // namespace
@@ -143,6 +177,53 @@ TEST_CASE("an invalid activation is refused whole, naming the key, and nothing i
   // The daemon still takes a valid one afterwards.
   CHECK(d.daemon.apply(demo_activation("fine")) ==
         json::array({{{"name", "fine"}, {"action", "created"}}}));
+}
+
+TEST_CASE("an apply request nested 100,000 levels deep is refused; the daemon goes on",
+          "[cli][hostile]") {
+  DemoDaemon d;
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  const std::string line =
+      R"({"protocol":1,"method":"apply","params":{"activations":)" + deep + "}}\n";
+  REQUIRE(line.size() < 1024 * 1024);  // under the frame limit
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const std::string reply = raw_admin_exchange(d.daemon.socket_path(), line);
+    INFO("reply: " << reply.substr(0, 300));
+    REQUIRE_FALSE(reply.empty());
+    const json response = json::parse(reply);
+    CHECK(response.at("ok") == false);
+    CHECK(response.at("error").at("code") == "invalid_input");
+    CHECK(contains(response.at("error").at("message").get<std::string>(), "nested deeper than 64"));
+  }
+  CHECK(::kill(d.daemon.pid(), 0) == 0);
+  CHECK(d.daemon.ctl({"ping"}).exit_code == 0);
+  CHECK(activations(d.daemon).empty());
+  CHECK(d.daemon.apply(demo_activation("fine")) ==
+        json::array({{{"name", "fine"}, {"action", "created"}}}));
+}
+
+TEST_CASE(
+    "an apply refused for its cron schedule is an ordinary error, audited; a huge step "
+    "selects the range's start",
+    "[cli][schedule]") {
+  DemoDaemon d;
+  json overflowing = demo_activation("steps");
+  overflowing["schedule"] = "cron 50-59/2147483648 * * * *";  // over INT_MAX: refused
+  const auto refused = d.daemon.ctl({"apply", "-"}, overflowing.dump());
+  INFO("stderr: " << refused.stderr_text);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.stderr_text, "step '2147483648' must be a whole number of at least 1"));
+  CHECK(d.daemon.ctl({"ping"}).exit_code == 0);
+  const json entries = d.daemon.ctl_json({"audit"}).at("entries");
+  INFO(entries.dump(2));
+  REQUIRE_FALSE(entries.empty());
+  CHECK(entries.at(0).at("method") == "apply");
+  CHECK(entries.at(0).at("outcome") == "invalid_input");
+  CHECK(contains(entries.at(0).at("detail").get<std::string>(), "2147483648"));
+
+  overflowing["schedule"] = "cron 50-59/2147483600 * * * *";  // overflowed before the fix
+  CHECK(d.daemon.apply(overflowing) == json::array({{{"name", "steps"}, {"action", "created"}}}));
+  CHECK(d.daemon.ctl_json({"show", "steps"}).dump().find("2147483600") != std::string::npos);
 }
 
 }  // namespace emsync::test

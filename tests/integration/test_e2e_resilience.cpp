@@ -17,6 +17,14 @@ using nlohmann::json;
 
 std::string error_of(const json& report) { return as_text(report.at("error")); }
 
+// The peak resident set of `pid` (VmHWM), in bytes.
+std::int64_t peak_rss_bytes(pid_t pid) {
+  const std::string status = read_text_file("/proc/" + std::to_string(pid) + "/status");
+  const auto at = status.find("VmHWM:");
+  REQUIRE(at != std::string::npos);
+  return std::stoll(status.substr(at + 6)) * 1024;  // "VmHWM:    12345 kB"
+}
+
 }  // namespace
 
 TEST_CASE("safety valves stop a mass clear, an empty model and a shrunken one before sending; "
@@ -443,6 +451,38 @@ TEST_CASE("a contact Emarsys rejects with the same error run after run is parked
     audited |= entry.at("method") == "retry" && entry.at("target") == "people";
   }
   CHECK(audited);
+}
+
+TEST_CASE(
+    "a hostile Emarsys reply (100,000 levels deep, or 16 MB) fails its run cleanly; the "
+    "daemon stays small and answering",
+    "[resilience][hostile]") {
+  PeopleSync s("e2e_hostile", 20);
+  s.daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  const auto hostile_run = [&](const char* kind, const std::string& reason) {
+    CAPTURE(kind);
+    s.sim.set_faults({{"hostile_reply", kind}});
+    // Every contact is sent; the batch fails, the run is partial (exit 5).
+    const json report = s.daemon.run("people", {"--full"}, 5);
+    CHECK(report.at("status") == "partial");
+    CHECK(report.at("failed") == 20);
+    CHECK_THAT(error_of(report), Catch::Contains(reason));
+    CHECK(s.sim.faults().at("injected").at("hostile_reply") == 1);  // not retried
+    CHECK(::kill(s.daemon.pid(), 0) == 0);
+    CHECK(s.daemon.ctl({"ping"}).exit_code == 0);
+  };
+  hostile_run("deep_ids", "(JSON nested deeper than 64 levels)");
+  hostile_run("deep_error_key", "(JSON nested deeper than 64 levels)");
+  // A success in between keeps the activation from being auto-paused.
+  s.sim.set_faults(json::object());
+  CHECK(s.daemon.run("people").at("status") == "succeeded");
+  hostile_run("huge_open", "over the 4194304-byte limit of this request");
+  hostile_run("huge_array", "over the 4194304-byte limit of this request");
+  CHECK(peak_rss_bytes(s.daemon.pid()) < 64 * 1024 * 1024);
+
+  s.sim.set_faults(json::object());
+  CHECK(s.daemon.run("people").at("status") == "succeeded");
+  CHECK(s.sim.contacts().size() == 20);
 }
 
 }  // namespace emsync::test

@@ -121,3 +121,32 @@ TEST_CASE("malformed responses are protocol errors", "[admin]") {
     CHECK(decoded.error().code == Errc::protocol_error);
   }
 }
+
+TEST_CASE("requests and responses nested deeper than 64 levels are refused, not parsed",
+          "[admin]") {
+  // {"protocol":1,"method":"apply","params":{"a": <depth arrays>}}: depth + 2 deep.
+  const auto request = [](std::size_t depth) {
+    return R"({"protocol":1,"method":"apply","params":{"a":)" + std::string(depth, '[') +
+           std::string(depth, ']') + "}}\n";
+  };
+  auto deepest = decode_request(request(62));
+  REQUIRE(deepest);
+  CHECK(deepest->params["a"].dump().size() == 124);
+  for (const std::size_t depth : {std::size_t{63}, std::size_t{100'000}}) {
+    CAPTURE(depth);
+    const std::string line = request(depth);
+    REQUIRE(line.size() < k_max_message_bytes);
+    auto refused = decode_request(line);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::invalid_input);
+    CHECK(refused.error().message == "JSON nested deeper than 64 levels");
+    const Response reply = undecodable_request_response(refused.error());
+    CHECK(reply.error_code == "invalid_input");
+    CHECK(encode_response(reply).find("nested deeper than 64") != std::string::npos);
+  }
+  auto response = decode_response(R"({"protocol":1,"ok":true,"result":)" +
+                                  std::string(100'000, '[') + std::string(100'000, ']') + "}");
+  REQUIRE_FALSE(response);
+  CHECK(response.error().code == Errc::protocol_error);
+  CHECK(parse_json(std::string(100'000, '[')).error().code == Errc::invalid_input);
+}

@@ -229,3 +229,27 @@ TEST_CASE("a valid schedule is kept as written", "[config][activation]") {
   REQUIRE(parsed);
   CHECK(parsed->front().schedule == "every 5m");
 }
+
+TEST_CASE("activations nested deeper than 64 levels are refused, not parsed",
+          "[config][activation]") {
+  const auto deep = [](std::size_t depth) {
+    return R"([{"name":"crm","x":)" + std::string(depth, '[') + std::string(depth, ']') + "}]";
+  };
+  // 64 deep with the array and the object: parsed, and the unknown key reported.
+  auto unknown = parse_activations(deep(62));
+  REQUIRE_FALSE(unknown);
+  CHECK_THAT(unknown.error().message, Catch::Contains("unknown key 'x'"));
+  for (const std::size_t depth : {std::size_t{63}, std::size_t{100'000}}) {
+    auto refused = parse_activations(deep(depth));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::invalid_input);
+    CHECK(refused.error().message ==
+          "activations is not valid JSON: JSON nested deeper than 64 levels");
+  }
+  CHECK_THAT(parse_activations("[{]").error().message,
+             Catch::StartsWith("activations is not valid JSON: parse error at line 1"));
+  // One activation from a bounded admin request, as deep as it can be.
+  auto from_request = parse_activation(nlohmann::json::parse(deep(62))[0]);
+  REQUIRE_FALSE(from_request);
+  CHECK_THAT(from_request.error().message, Catch::Contains("unknown key 'x'"));
+}

@@ -119,6 +119,28 @@ TEST_CASE("rejects invalid JSON and a non-object document", "[config]") {
   CHECK(error_of("[]") == "config must be a JSON object");
 }
 
+TEST_CASE("a config nested deeper than 64 levels is refused, not parsed", "[config]") {
+  const auto deep = [](std::size_t depth) {
+    return R"({"x":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  };
+  CHECK_THAT(error_of(deep(63)), Catch::Contains("unknown key 'x'"));  // 64 deep: parsed
+  for (const std::size_t depth : {std::size_t{64}, std::size_t{100'000}}) {
+    CHECK(error_of(deep(depth)) == "config is not valid JSON: JSON nested deeper than 64 levels");
+  }
+}
+
+TEST_CASE("URLs are checked as the Emarsys client checks them", "[config]") {
+  const auto dest = [](const std::string& url) {
+    return with_destination(R"({"type": "emarsys", "username": "u", "secret_env": "S",
+                                "api_url": ")" +
+                            url + "\"}");
+  };
+  CHECK(error_of(dest("https://x.io/api?v=2")) ==
+        "'destinations.emarsys.api_url' must not contain a query or a fragment");
+  CHECK(error_of(dest("https://x.io:99999/api")) ==
+        "'destinations.emarsys.api_url' has an invalid host or port (the port must be 1-65535)");
+}
+
 TEST_CASE("names unknown keys with their dotted path", "[config]") {
   CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "statedb": "x"})") ==
         "unknown key 'statedb'");

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "emarsys/client.hpp"
+#include "emarsys/reply.hpp"
 #include "fake_server.hpp"
 
 using namespace emsync::emarsys;
@@ -296,4 +297,59 @@ TEST_CASE("the observer and the run's stats hear of every exchange, ids left out
   CHECK(stats.http_429 == 1);
   CHECK(stats.retries == 2);
   CHECK(stats.transport_errors == 0);
+}
+
+TEST_CASE("a reply over its call's size limit fails, unread and not retried", "[emarsys][client]") {
+  asio::io_context io;
+  const std::string big_field_list = R"({"replyCode":0,"replyText":"OK","data":[{"id":3,"name":")" +
+                                     std::string(k_field_list_reply_limit, 'x') + R"("}]})";
+  // 2 MB is within PUT /contact's limit (4 MB) but not GET /field's (1 MB).
+  const std::string padded_contacts =
+      R"({"replyCode":0,"replyText":"OK","data":{"ids":[],"pad":")" + std::string(2 << 20, 'x') +
+      R"("}})";
+  FakeServer server(
+      io, {answer(200, big_field_list), answer(200, k_fields), answer(200, padded_contacts)});
+  Client client(io.get_executor(), wsse_config(server));
+  auto fields = run(io, client.list_fields());
+  REQUIRE_FALSE(fields);
+  CHECK(fields.error().code == Errc::protocol_error);
+  CHECK(has(fields.error().message, "its body is over the 1048576-byte limit of this request"));
+  CHECK(server.received.size() == 1);
+  // The connection was dropped; the next call opens another one.
+  io.restart();
+  CHECK(run(io, client.list_fields()));
+  io.restart();
+  CHECK(run(io, client.update_contacts({})));
+  CHECK(server.received.size() == 3);
+}
+
+TEST_CASE("a reply nested 100,000 deep fails the call, not the process", "[emarsys][client]") {
+  asio::io_context io;
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  FakeServer server(
+      io, {answer(200, R"({"replyCode":0,"replyText":"OK","data":{"ids":)" + deep + "}}"),
+           answer(200,
+                  R"({"replyCode":0,"replyText":"OK","data":{"errors":[{"key":)" + deep + "}]}}")});
+  Client client(io.get_executor(), wsse_config(server));
+  for (int call = 0; call < 2; ++call) {
+    io.restart();
+    auto updated = run(io, client.update_contacts({}));
+    REQUIRE_FALSE(updated);
+    CHECK(updated.error().code == Errc::protocol_error);
+    CHECK(has(updated.error().message, "JSON nested deeper than 64 levels"));
+  }
+  CHECK(server.received.size() == 2);  // not retried
+}
+
+TEST_CASE("api_url goes through the same check as the config", "[emarsys][client]") {
+  asio::io_context io;
+  ClientConfig config;
+  config.api_url = "http://api.emarsys.net/api/v2";  // plain http off loopback
+  Client client(io.get_executor(), config);
+  auto fields = run(io, client.list_fields());
+  REQUIRE_FALSE(fields);
+  CHECK(fields.error().code == Errc::invalid_input);
+  CHECK(fields.error().message ==
+        "Emarsys api_url uses plain http:// to 'api.emarsys.net'; http is only allowed for "
+        "loopback hosts (127.0.0.1, localhost, [::1]); use https://; fix the config");
 }

@@ -62,3 +62,44 @@ TEST_CASE("token fetches are limited to two a minute", "[emarsys][oauth]") {
   CHECK(cache.reserve_fetch(t0 + 20s) == 50s);   // and the fourth for the second
   CHECK(cache.reserve_fetch(t0 + 200s) == 0s);
 }
+
+TEST_CASE("expires_in saturates at a day; negative or out-of-range values are refused",
+          "[emarsys][oauth]") {
+  const auto reply = [](const std::string& expires) {
+    return parse_token_reply("u", 200, R"({"access_token":"t","expires_in":)" + expires + "}");
+  };
+  for (const char* huge : {"86401", "9223372036854775807", "\"9223372036854775807\""}) {
+    CAPTURE(huge);
+    auto token = reply(huge);
+    REQUIRE(token);
+    CHECK(token->expires_in == k_max_token_lifetime);
+    // And the cache's arithmetic stays in range.
+    TokenCache cache;
+    cache.store(token.value(), Clock::time_point{});
+    CHECK(cache.get(Clock::time_point{} + 86000s));
+    CHECK_FALSE(cache.get(Clock::time_point{} + 86400s));
+  }
+  for (const char* bad :
+       {"-1", "\"-5\"", "18446744073709551615", "\"99999999999999999999\"", "1e300", "3600.5"}) {
+    CAPTURE(bad);
+    auto token = reply(bad);
+    REQUIRE_FALSE(token);
+    CHECK(token.error().code == Errc::protocol_error);
+    CHECK_THAT(token.error().message, Catch::Contains("non-negative integer expires_in"));
+  }
+  CHECK(reply("0"));
+}
+
+TEST_CASE("a token reply nested deeper than 64 levels is refused, not parsed", "[emarsys][oauth]") {
+  const auto nested = [](std::size_t depth) {
+    return R"({"access_token":"t","expires_in":60,"x":)" + std::string(depth, '[') +
+           std::string(depth, ']') + "}";
+  };
+  CHECK(parse_token_reply("u", 200, nested(63)));  // 64 with the object
+  for (const std::size_t depth : {std::size_t{64}, std::size_t{100'000}}) {
+    auto token = parse_token_reply("u", 200, nested(depth));
+    REQUIRE_FALSE(token);
+    CHECK(token.error().code == Errc::protocol_error);
+    CHECK_THAT(token.error().message, Catch::Contains("JSON nested deeper than 64 levels"));
+  }
+}

@@ -100,3 +100,70 @@ TEST_CASE("a long replyText is cut", "[emarsys][reply]") {
   const auto error = error_of(400, R"({"replyCode":1,"replyText":")" + text + R"("})");
   CHECK(error.message.size() < 500);
 }
+
+namespace {
+
+// A PUT /contact reply whose data.ids holds `depth` arrays inside each other
+// (the envelope and data objects make it depth + 2 deep).
+std::string deep_ids_reply(std::size_t depth) {
+  return R"({"replyCode":0,"replyText":"OK","data":{"ids":)" + std::string(depth, '[') +
+         std::string(depth, ']') + "}}";
+}
+
+std::string deep_error_key_reply(std::size_t depth) {
+  return R"({"replyCode":0,"replyText":"OK","data":{"ids":[],"errors":[{"key":)" +
+         std::string(depth, '[') + std::string(depth, ']') + R"(,"errorCode":2008}]}})";
+}
+
+}  // namespace
+
+TEST_CASE("a reply nested deeper than 64 levels is a protocol error, not a crash",
+          "[emarsys][reply]") {
+  CHECK(check_reply("PUT", "/contact", 200, deep_ids_reply(62)));
+  CHECK(check_reply("PUT", "/contact", 200, deep_error_key_reply(60)));  // 64 with the list
+  for (const std::string& body :
+       {deep_ids_reply(63), deep_ids_reply(100'000), deep_error_key_reply(61),
+        deep_error_key_reply(100'000), std::string(16'000'000, '[')}) {
+    const auto error = error_of(200, body);
+    CHECK(error.code == Errc::protocol_error);
+    CHECK(error.http_status == 200);
+    CHECK_THAT(error.message,
+               Catch::StartsWith("Emarsys PUT /contact answered HTTP 200 with a ") &&
+                   Catch::Contains("-byte body that is not an Emarsys reply (JSON nested deeper "
+                                   "than 64 levels); check api_url"));
+  }
+  // A 5xx with such a body is retried like any unparseable 5xx.
+  CHECK(error_of(503, deep_ids_reply(100'000)).code == Errc::transient);
+}
+
+TEST_CASE("a reply may hold one JSON value per 16 bytes of its call's limit", "[emarsys][reply]") {
+  const auto limits = reply_json_limits(1600);  // 100 values
+  CHECK(limits.max_depth == 64);
+  CHECK(limits.max_values == 100);
+  std::string ids;
+  for (int i = 0; i < 95; ++i) {
+    ids += (i == 0 ? "" : ",") + std::to_string(i);
+  }
+  // envelope, replyCode, replyText, data, ids and 95 ids: 100 values
+  const std::string body = R"({"replyCode":0,"replyText":"OK","data":{"ids":[)" + ids + "]}}";
+  CHECK(check_reply("PUT", "/contact", 200, body, limits));
+  auto refused =
+      check_reply("PUT", "/contact", 200,
+                  R"({"replyCode":0,"replyText":"OK","data":{"ids":[)" + ids + ",95]}}", limits);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::protocol_error);
+  CHECK_THAT(refused.error().message, Catch::Contains("(JSON has more than 100 values)"));
+  CHECK(reply_json_limits(k_bulk_reply_limit).max_values == 262'144);
+}
+
+TEST_CASE("an unparseable body is named without being quoted", "[emarsys][reply]") {
+  const auto error = error_of(200, "<html>secret-ish</html>");
+  CHECK(error.code == Errc::protocol_error);
+  CHECK_THAT(error.message, Catch::Contains("that is not an Emarsys reply (not JSON)"));
+  CHECK(error.message.find("secret-ish") == std::string::npos);
+  CHECK_THAT(error_of(200, "[1,2]").message, Catch::Contains("(not a JSON object)"));
+  CHECK_THAT(error_of(200, R"({"replyCode":"x"})").message,
+             Catch::Contains("(no integer replyCode)"));
+  CHECK_THAT(error_of(200, R"({"replyCode":99999999999})").message,
+             Catch::Contains("(no integer replyCode)"));
+}

@@ -1,5 +1,6 @@
 // Every documented `data` shape (emarsys-api.md §4-§6, §11, §12).
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "emarsys/reply_data.hpp"
 
@@ -65,6 +66,15 @@ TEST_CASE("ids may be strings, ints or mixed", "[emarsys][reply_data]") {
   CHECK(none->empty());
   CHECK_FALSE(parse_ids(json::parse(R"({"ids":["abc"]})"), "PUT /contact"));
   CHECK_FALSE(parse_ids(json::parse(R"({"ids":{"a":1}})"), "PUT /contact"));
+}
+
+TEST_CASE("integers outside the int64 range are not integers", "[emarsys][reply_data]") {
+  CHECK(json_int(json::parse("9223372036854775807")) == std::numeric_limits<std::int64_t>::max());
+  CHECK(json_int(json::parse("-9223372036854775808")) == std::numeric_limits<std::int64_t>::min());
+  CHECK_FALSE(json_int(json::parse("9223372036854775808")));
+  CHECK_FALSE(json_int(json::parse("18446744073709551615")));
+  CHECK_FALSE(json_int(json::parse(R"("9223372036854775808")")));
+  CHECK_FALSE(parse_ids(json::parse(R"({"ids":[18446744073709551615]})"), "PUT /contact"));
 }
 
 TEST_CASE("contacts results of worked examples A, B and the batch create", "[emarsys][reply_data]") {

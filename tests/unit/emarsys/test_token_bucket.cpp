@@ -1,6 +1,7 @@
 // TokenBucket with an injected clock: pacing, burst, X-Ratelimit-* holds and
 // how a hold voids the reservations made before it.
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "emarsys/token_bucket.hpp"
 
@@ -129,4 +130,38 @@ TEST_CASE("requests still on the wire count against what remains", "[emarsys][to
   CHECK(bucket.hold_end() <= t0);
   bucket.observe(3, 1'000'002, 3, t0, s0);  // the rest is on the wire: wait for the reset
   CHECK(bucket.hold_end() == t0 + 2s);
+}
+
+TEST_CASE("X-Ratelimit-* values saturate to the int64 range; anything else is ignored",
+          "[emarsys][token_bucket]") {
+  constexpr auto max = std::numeric_limits<std::int64_t>::max();
+  constexpr auto min = std::numeric_limits<std::int64_t>::min();
+  CHECK(parse_ratelimit_header("0") == 0);
+  CHECK(parse_ratelimit_header("1579106530") == 1'579'106'530);
+  CHECK(parse_ratelimit_header("-3") == -3);
+  CHECK(parse_ratelimit_header("9223372036854775807") == max);
+  CHECK(parse_ratelimit_header("9223372036854775808") == max);
+  CHECK(parse_ratelimit_header("999999999999999999999999999999") == max);
+  CHECK(parse_ratelimit_header("-999999999999999999999999999999") == min);
+  for (const char* bad : {"", "-", "+5", "5 ", "1e3", "12abc", "0x10"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_ratelimit_header(bad));
+  }
+}
+
+TEST_CASE("absurd X-Ratelimit-* values neither overflow nor hold longer than a minute",
+          "[emarsys][token_bucket]") {
+  constexpr auto max = std::numeric_limits<std::int64_t>::max();
+  constexpr auto min = std::numeric_limits<std::int64_t>::min();
+  const std::chrono::system_clock::time_point s0{std::chrono::seconds(1'000'000)};
+  TokenBucket bucket(1000, 10, t0);
+  bucket.observe(min, max, 3, t0, s0);  // nothing remaining, reset at the end of time
+  CHECK(bucket.hold_end() == t0 + 60s);
+  TokenBucket past(1000, 10, t0);
+  past.observe(0, min, 0, t0, s0);  // a reset long past: no hold
+  CHECK(past.hold_end() == t0);
+  TokenBucket plenty(1000, 10, t0);
+  plenty.observe(max, max, 5, t0, s0);  // more than enough remaining: no hold, tokens kept
+  CHECK(plenty.hold_end() == t0);
+  CHECK(plenty.tokens() == 10.0);
 }

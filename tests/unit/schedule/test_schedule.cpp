@@ -445,3 +445,29 @@ TEST_CASE("zones: an unknown zone is rejected with what is expected") {
   REQUIRE_FALSE(both);
   CHECK_THAT(both.error().message, Catch::StartsWith("schedule 'daily 25:00': "));
 }
+
+TEST_CASE("cron steps up to INT_MAX select the range's start; larger ones are refused") {
+  for (const char* text :
+       {"50-59/2147483600 * * * *", "50-59/2147483647 * * * *", "50-59/10 * * * *"}) {
+    CAPTURE(text);
+    auto spec = parse_cron(text);
+    REQUIRE(spec);
+    CHECK(spec->minutes.count() == 1);
+    CHECK(spec->minutes[50]);
+  }
+  auto wide = parse_cron("*/2147483647 */2147483646 1-31/2147483645 */2147483647 */2147483647");
+  REQUIRE(wide);
+  CHECK(wide->minutes.count() == 1);
+  CHECK(wide->minutes[0]);
+  CHECK(wide->hours.count() == 1);
+  CHECK(wide->days_of_month[1]);
+  for (const char* text : {"50-59/2147483648 * * * *", "0 0-23/99999999999999999999 * * *",
+                           "2147483648 * * * *", "0-2147483648 * * * *"}) {
+    CAPTURE(text);
+    auto refused = parse_cron(text);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::invalid_input);
+  }
+  auto schedule = parse_schedule("cron 50-59/2147483600 * * * *");
+  REQUIRE(schedule);
+}

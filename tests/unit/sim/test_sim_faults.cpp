@@ -75,6 +75,8 @@ TEST_CASE("fault configuration errors name the option and the problem", "[sim][f
              Catch::Contains("\"a@x.com\" needs a numeric \"code\""));
   CHECK_THAT(error_of(R"({"token_endpoint":1})"), Catch::Contains("token_endpoint must be true"));
   CHECK_THAT(error_of(R"({"seed":-1})"), Catch::Contains("seed must be a non-negative integer"));
+  CHECK_THAT(error_of(R"({"hostile_reply":"deep"})"),
+             Catch::Contains("hostile_reply must be \"deep_ids\""));
   CHECK_THAT(error_of("[]"), Catch::Contains("must be a JSON object"));
   CHECK(error_of(R"({"rate_500":0.1,"rate_503":0.2,"rate_slow":0.7})") == "accepted");
 }
@@ -251,6 +253,41 @@ TEST_CASE("contact_errors report per contact and apply the others; /sim/reject s
   CHECK(fx.control("GET", "/sim/faults")["config"]["contact_errors"] ==
         Json::parse(R"({"z@x.com":{"code":"2008","message":"gone"}})"));
   CHECK(fx.raw("POST", "/sim/reject", R"({"emails":[]})", {}).status == 400);
+}
+
+TEST_CASE("hostile_reply answers contact writes with deep or huge bodies, after writing them",
+          "[sim][faults]") {
+  SimFixture fx;
+  const std::string deep(k_hostile_depth, '[');
+  set_faults(fx, R"({"hostile_reply":"deep_ids"})");
+  CHECK(fx.control("GET", "/sim/faults")["config"]["hostile_reply"] == "deep_ids");
+  // Other calls are left alone.
+  CHECK(Json::parse(fx.api("GET", "/field").body)["replyCode"] == 0);
+  Response reply =
+      fx.api("PUT", "/contact?create_if_not_exists=1", R"({"contacts":[{"3":"a@x.com"}]})");
+  CHECK(reply.status == 200);
+  CHECK(reply.body.starts_with(R"({"replyCode":0,"replyText":"OK","data":{"ids":)" + deep + "]"));
+  CHECK(
+      reply.body.ends_with("]"
+                           R"(,"errors":[]}})"));
+  CHECK(fx.control("GET", "/sim/state")["contacts"].size() == 1);
+
+  set_faults(fx, R"({"hostile_reply":"deep_error_key"})");
+  reply = fx.api("POST", "/contact", R"({"contacts":[{"3":"b@x.com"}]})");
+  CHECK(reply.body.find(R"("errors":[{"key":)" + deep) != std::string::npos);
+
+  set_faults(fx, R"({"hostile_reply":"huge_open"})");
+  reply = fx.api("POST", "/contact", R"({"contacts":[{"3":"c@x.com"}]})");
+  CHECK(reply.body == std::string(k_hostile_bytes, '['));
+
+  set_faults(fx, R"({"hostile_reply":"huge_array"})");
+  reply = fx.api("POST", "/contact", R"({"contacts":[{"3":"d@x.com"}]})");
+  CHECK(reply.body.size() <= k_hostile_bytes);
+  CHECK(reply.body.size() > k_hostile_bytes - 2);
+  const Json parsed = Json::parse(reply.body);
+  CHECK(parsed["data"]["ids"].size() > 7'000'000);
+  CHECK(fx.control("GET", "/sim/faults")["injected"]["hostile_reply"] == 1);
+  CHECK(fx.control("GET", "/sim/state")["contacts"].size() == 4);
 }
 
 TEST_CASE("/sim/reset zeroes the counters and returns to the start-up faults", "[sim][faults]") {

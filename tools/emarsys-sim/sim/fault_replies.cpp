@@ -72,6 +72,30 @@ Response fault_reply(FaultKind kind, const Config& config, std::string_view path
   }
 }
 
+std::string hostile_body(HostileReply kind) {
+  const std::string head = R"({"replyCode":0,"replyText":"OK","data":)";
+  const std::string deep = std::string(k_hostile_depth, '[') + std::string(k_hostile_depth, ']');
+  switch (kind) {
+    case HostileReply::deep_ids:
+      return head + R"({"ids":)" + deep + R"(,"errors":[]}})";
+    case HostileReply::deep_error_key:
+      return head + R"({"ids":[],"errors":[{"key":)" + deep +
+             R"(,"errorCode":2008,"errorMsg":"No contact found"}]}})";
+    case HostileReply::huge_open:
+      return std::string(k_hostile_bytes, '[');
+    case HostileReply::huge_array: {
+      std::string body = head + R"({"ids":[1)";
+      const std::string tail = "]}}";
+      body.reserve(k_hostile_bytes);
+      while (body.size() + 2 + tail.size() <= k_hostile_bytes) {
+        body += ",1";
+      }
+      return body + tail;
+    }
+  }
+  throw std::logic_error("hostile_body: unknown kind");
+}
+
 void apply_delivery_fault(FaultKind kind, std::chrono::milliseconds slow, Response& response) {
   if (kind == FaultKind::reset_after) {
     response.delivery = Delivery::reset;

@@ -7,8 +7,10 @@ namespace emsync::sim {
 namespace {
 
 constexpr std::array<std::string_view, k_fault_kinds> k_names = {
-    "reset_before", "429",         "500",  "502",    "503",          "504",
-    "423",          "reset_after", "slow", "poison", "contact_error"};
+    "reset_before", "429",         "500",  "502",    "503",           "504",
+    "423",          "reset_after", "slow", "poison", "contact_error", "hostile_reply"};
+constexpr std::array<std::string_view, 4> k_hostile_names = {"deep_ids", "deep_error_key",
+                                                             "huge_open", "huge_array"};
 constexpr long long k_max_slow_ms = 600000;  // keeps a typo from hanging a test for hours
 
 FaultKind kind_at(std::size_t index) { return static_cast<FaultKind>(index + 1); }
@@ -74,6 +76,18 @@ std::uint64_t parse_seed(const Json& value) {
   return value.get<std::uint64_t>();
 }
 
+HostileReply parse_hostile(const Json& value) {
+  for (std::size_t i = 0; i < k_hostile_names.size(); ++i) {
+    if (value.is_string() && value.get<std::string>() == k_hostile_names[i]) {
+      return static_cast<HostileReply>(i);
+    }
+  }
+  fail(
+      "hostile_reply must be \"deep_ids\", \"deep_error_key\", \"huge_open\" or "
+      "\"huge_array\", got " +
+      value.dump());
+}
+
 // One member of the document; false when `key` is not an option.
 bool parse_member(FaultConfig& config, const std::string& key, const Json& value) {
   for (std::size_t i = 0; i < k_rate_kinds; ++i) {
@@ -96,6 +110,8 @@ bool parse_member(FaultConfig& config, const std::string& key, const Json& value
     config.token_endpoint = parse_bool(key, value);
   } else if (key == "seed") {
     config.seed = parse_seed(value);
+  } else if (key == "hostile_reply") {
+    config.hostile_reply = parse_hostile(value);
   } else {
     return false;
   }
@@ -180,6 +196,9 @@ Json to_json(const FaultConfig& config) {
   if (config.seed) {
     out["seed"] = *config.seed;
   }
+  if (config.hostile_reply) {
+    out["hostile_reply"] = k_hostile_names[static_cast<std::size_t>(*config.hostile_reply)];
+  }
   return out;
 }
 
@@ -263,6 +282,13 @@ const ContactError* FaultInjector::contact_error(const std::string& email) {
   }
   count(FaultKind::contact_error);
   return &it->second;
+}
+
+std::optional<HostileReply> FaultInjector::hostile_reply() {
+  if (m_config.hostile_reply) {
+    count(FaultKind::hostile_reply);
+  }
+  return m_config.hostile_reply;
 }
 
 Json FaultInjector::to_json() const {

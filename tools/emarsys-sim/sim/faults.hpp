@@ -29,8 +29,8 @@ namespace emsync::sim {
 
 struct Config;
 
-// The rate-based kinds come first, in draw order; poison and contact_error
-// are triggered by content, not drawn.
+// The rate-based kinds come first, in draw order; poison, contact_error and
+// hostile_reply are triggered by content or configuration, not drawn.
 enum class FaultKind {
   none,
   reset_before,  // close the connection unanswered; the request is not applied
@@ -44,15 +44,29 @@ enum class FaultKind {
   slow,         // apply the request, answer after slow_ms
   poison,
   contact_error,
+  hostile_reply,
 };
 inline constexpr std::size_t k_rate_kinds = 9;  // reset_before .. slow
-inline constexpr std::size_t k_fault_kinds = 11;
+inline constexpr std::size_t k_fault_kinds = 12;
 
 // "429", "reset_before", ...: the counter key; "rate_" + it is the option.
 std::string_view fault_name(FaultKind kind);
 
 // True for the kinds answered instead of applying the request.
 bool refuses(FaultKind kind);
+
+// What a hostile reply to a contact write holds (README.md "Fault injection").
+enum class HostileReply {
+  deep_ids,        // data.ids nested k_hostile_depth levels deep
+  deep_error_key,  // data.errors[0].key nested k_hostile_depth levels deep
+  huge_open,       // k_hostile_bytes of '['
+  huge_array,      // a valid envelope of k_hostile_bytes: data.ids holds ~8 million ids
+};
+inline constexpr std::size_t k_hostile_depth = 100'000;
+inline constexpr std::size_t k_hostile_bytes = 16'000'000;
+
+// The body of a hostile reply.
+std::string hostile_body(HostileReply kind);
 
 struct FaultConfig {
   std::array<double, k_rate_kinds> rates{};  // [kind - 1], each in [0, 1], sum <= 1
@@ -62,6 +76,7 @@ struct FaultConfig {
   std::vector<std::string> endpoints;                  // path suffixes; empty = every endpoint
   bool token_endpoint = false;                         // also draw for POST /oauth2/token
   std::optional<std::uint64_t> seed;                   // overrides --seed
+  std::optional<HostileReply> hostile_reply;           // replaces every contact write's reply
 
   double rate(FaultKind kind) const { return rates[static_cast<std::size_t>(kind) - 1]; }
 };
@@ -110,6 +125,9 @@ class FaultInjector {
 
   // The injected error for `email`, counted; nullptr when none.
   const ContactError* contact_error(const std::string& email);
+
+  // The hostile reply configured for a contact write, counted; nullopt when none.
+  std::optional<HostileReply> hostile_reply();
 
   std::chrono::milliseconds slow_delay() const { return m_config.slow; }
 

@@ -182,6 +182,15 @@ Response Simulator::handle_api(const Request& request, const Target& target, Clo
     entry["fault"] = fault_name(fault);
     finish_fault(fault, m_state.faults.slow_delay(), response, note);
   }
+  const bool contact_write =
+      (request.method == "PUT" || request.method == "POST") && target.path.ends_with("/contact");
+  if (contact_write && response.status == 200) {
+    if (const auto hostile = m_state.faults.hostile_reply()) {
+      response.body = hostile_body(*hostile);  // the contacts were written
+      entry["fault"] = fault_name(FaultKind::hostile_reply);
+      note += " fault=hostile_reply";
+    }
+  }
   entry["status"] = response.status == 0 ? Json() : Json(response.status);
   m_state.requests.push_back(std::move(entry));
   return response;
