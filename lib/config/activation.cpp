@@ -11,6 +11,8 @@ namespace emsync::config {
 namespace {
 
 constexpr std::size_t k_max_name_length = 64;
+// What `show` returns of it must fit an admin reply (1 MiB) with room to spare.
+constexpr std::size_t k_max_definition_bytes = 256 * 1024;
 constexpr std::array<std::string_view, 6> k_attribute_types = {"shorttext", "longtext", "largetext",
                                                                "url",       "numeric",  "date"};
 
@@ -157,6 +159,10 @@ Activation read_activation(const Json& value, const std::string& label, Problems
   }
   r.finish();
   check_columns(activation, prefix, problems);
+  if (const std::size_t bytes = to_json(activation).dump().size(); bytes > k_max_definition_bytes) {
+    problems.add(prefix + "the definition is " + std::to_string(bytes) + " bytes, over the limit of " +
+                 std::to_string(k_max_definition_bytes) + ": shorten the query or map fewer columns");
+  }
   return activation;
 }
 

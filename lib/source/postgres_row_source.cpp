@@ -18,6 +18,7 @@
 #include <memory>
 #include <string_view>
 
+#include "core/hardening.hpp"
 #include "source/conninfo.hpp"
 #include "source/copy_text.hpp"
 #include "source/row_source.hpp"
@@ -128,6 +129,13 @@ class PostgresRowSource final : public RowSource {
  public:
   PostgresRowSource(std::string conninfo, std::optional<std::string> password)
       : m_conninfo(std::move(conninfo)), m_password(std::move(password)) {}
+  ~PostgresRowSource() override {
+    if (m_password) {
+      wipe(*m_password);
+    }
+  }
+  PostgresRowSource(const PostgresRowSource&) = delete;
+  PostgresRowSource& operator=(const PostgresRowSource&) = delete;
 
   Result<void> stream(const std::string& query, const QueryOptions& options,
                       RowSink& sink) override;
@@ -186,6 +194,7 @@ Result<void> PostgresRowSource::stream(const std::string& query, const QueryOpti
   }
   m_description = connect->description;
   ConnectionPtr connection(PQconnectdb(connect->connect_string.c_str()));
+  wipe(connect->connect_string);  // it holds the password; libpq keeps its own copy
   if (!connection) {
     return failure("cannot connect: out of memory");
   }

@@ -101,7 +101,8 @@ TEST_CASE("--check-config warns about a weak sslmode on a remote PostgreSQL host
     INFO(fine);
     const CommandResult quiet = check(fine);
     CHECK(quiet.exit_code == 0);
-    CHECK_THAT(quiet.stderr_text, !Catch::Contains("warning"));
+    // Other warnings (the operators group's) may be there, not the source's.
+    CHECK_THAT(quiet.stderr_text, !Catch::Contains("sources.warehouse"));
   }
 }
 

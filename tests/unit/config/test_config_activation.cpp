@@ -253,3 +253,14 @@ TEST_CASE("activations nested deeper than 64 levels are refused, not parsed",
   REQUIRE_FALSE(from_request);
   CHECK_THAT(from_request.error().message, Catch::Contains("unknown key 'x'"));
 }
+
+TEST_CASE("an activation over 256 KiB written out is refused, so `show` always fits its reply",
+          "[config][activation]") {
+  const std::string near_limit = "SELECT 1 -- " + std::string(250 * 1024, 'x');
+  CHECK(parse_activations(activation("big", "").replace(activation("big", "").find("SELECT 1"), 8,
+                                                        near_limit)));
+  const std::string over_limit = "SELECT 1 -- " + std::string(256 * 1024, 'x');
+  const std::string message = error_of(
+      activation("big", "").replace(activation("big", "").find("SELECT 1"), 8, over_limit));
+  CHECK_THAT(message, Catch::Contains("activation 'big'") && Catch::Contains("over the limit of 262144"));
+}
