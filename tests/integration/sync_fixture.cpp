@@ -328,6 +328,14 @@ nlohmann::json demo_sources() {
   return {{"demo", {{"type", "sqlite"}, {"path", source_dir() + "/examples/demo.db"}}}};
 }
 
+nlohmann::json demo_activation(const std::string& name) {
+  return {{"name", name},
+          {"source", "demo"},
+          {"destination", "emarsys"},
+          {"query", "SELECT email, first_name FROM customers"},
+          {"fields", {{"first_name", 1}}}};
+}
+
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

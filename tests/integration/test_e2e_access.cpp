@@ -72,14 +72,6 @@ struct AccessDaemon {
   Daemon daemon;
 };
 
-json demo_activation(const std::string& name) {
-  return {{"name", name},
-          {"source", "demo"},
-          {"destination", "emarsys"},
-          {"query", "SELECT email, first_name FROM customers"},
-          {"fields", {{"first_name", 1}}}};
-}
-
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }

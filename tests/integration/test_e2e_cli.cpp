@@ -30,14 +30,6 @@ struct DemoDaemon {
                 {{"emarsys", wsse_destination(sim, dir, std::nullopt)}}};
 };
 
-json demo_activation(const std::string& name) {
-  return {{"name", name},
-          {"source", "demo"},
-          {"destination", "emarsys"},
-          {"query", "SELECT email, first_name FROM customers"},
-          {"fields", {{"first_name", 1}}}};
-}
-
 json activations(const Daemon& daemon) { return daemon.ctl_json({"list"}).at("activations"); }
 
 bool contains(const std::string& text, const std::string& part) {

@@ -37,12 +37,8 @@ TEST_CASE("started from a shell, emsyncd keeps its files private and dumps no co
   const mode_t shell_umask = ::umask(022);  // the daemon inherits a shell's umask
   Daemon daemon(dir, demo_sources(), {{"emarsys", wsse_destination(sim, dir, std::nullopt)}});
   ::umask(shell_umask);
-  json activation = {{"name", "demo"},
-                     {"source", "demo"},
-                     {"destination", "emarsys"},
-                     {"query", "SELECT email, first_name FROM customers"},
-                     {"fields", {{"first_name", 1}}},
-                     {"insert_new_contacts", true}};
+  json activation = demo_activation("demo");
+  activation["insert_new_contacts"] = true;
   daemon.apply(activation);
   REQUIRE(daemon.ctl({"run", "demo", "--wait"}).exit_code == 0);
 
