@@ -32,7 +32,7 @@ std::vector<std::string_view> lines(std::string_view text) {
 }
 
 // Seconds in [0, 2^32), or nullopt.
-std::optional<TimePoint> seconds(std::string_view text) {
+std::optional<TimePoint> epoch_seconds(std::string_view text) {
   std::uint32_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) {
@@ -72,8 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text = input[0];
   const std::string_view zone = input.size() > 1 && !input[1].empty() ? input[1] : "UTC";
   const TimePoint now =
-      (input.size() > 2 ? seconds(input[2]) : std::nullopt).value_or(TimePoint(1'700'000'000s));
-  const std::optional<TimePoint> last = input.size() > 3 ? seconds(input[3]) : std::nullopt;
+      (input.size() > 2 ? epoch_seconds(input[2]) : std::nullopt).value_or(TimePoint(1'700'000'000s));
+  const std::optional<TimePoint> last = input.size() > 3 ? epoch_seconds(input[3]) : std::nullopt;
 
   if (auto spec = parse_cron(text)) {
     check_next_match(*spec, now);
