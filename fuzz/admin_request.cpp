@@ -36,9 +36,7 @@ void read_params(const admin::Request& request) {
     }
     const int limit = std::clamp(service::param_or(request, "limit", 20), 1, 10000);
     FUZZ_CHECK(limit >= 1 && limit <= 10000);
-    if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
-      (void)it->get<std::int64_t>();
-    }
+    (void)service::param_or(request, "run_id", std::int64_t{0});
     const auto& given = request.params.value("activations", json::array());
     if (auto parsed = config::parse_activations(given.dump())) {
       for (const auto& activation : *parsed) {

@@ -30,7 +30,11 @@ cd "$root"
 cmake --preset asan >/dev/null
 cmake --build build-asan -j"$(nproc)" --target fuzz
 
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Reports with function names and lines (the clang-16 runtime does not find
+# llvm-symbolizer by itself).
+symbolizer=$(command -v llvm-symbolizer-16 || command -v llvm-symbolizer || true)
+export ASAN_OPTIONS=${symbolizer:+external_symbolizer_path=$symbolizer}
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1${symbolizer:+:external_symbolizer_path=$symbolizer}
 findings=()
 for target in "${targets[@]}"; do
   binary=build-asan/fuzz/fuzz_$target

@@ -12,7 +12,11 @@ cd "$root"
 cmake --preset asan >/dev/null
 cmake --build build-asan -j"$(nproc)" --target unit_tests fuzz
 
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Reports with function names and lines (the clang-16 runtime does not find
+# llvm-symbolizer by itself).
+symbolizer=$(command -v llvm-symbolizer-16 || command -v llvm-symbolizer || true)
+export ASAN_OPTIONS=${symbolizer:+external_symbolizer_path=$symbolizer}
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1${symbolizer:+:external_symbolizer_path=$symbolizer}
 ctest --test-dir build-asan -L unit --output-on-failure --timeout 1500
 
 for dir in fuzz/corpus/*/; do

@@ -261,7 +261,7 @@ asio::awaitable<Response> Service::handle_errors(const Request& request) {
   }
   std::optional<std::int64_t> run_id;
   if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
-    run_id = it->get<std::int64_t>();
+    run_id = param_or(request, "run_id", std::int64_t{0});
   }
   auto rejections =
       co_await on_pool(m_pool, [&] { return m_store->list_rejections(a->id, run_id); });
