@@ -21,8 +21,9 @@ inline Result<std::string> string_param(const admin::Request& request, const cha
 
 // The parameter `key`, or `fallback` when absent or null. A value of the
 // wrong type throws nlohmann::json::exception (Service::dispatch answers it);
-// so does a fraction for an integer parameter, which nlohmann would cast
-// (undefined behaviour beyond the integer's range: "limit": 1e300).
+// so does a floating-point number (2.5, 1e3) for an integer parameter, which
+// nlohmann would cast (undefined behaviour beyond the integer's range:
+// "limit": 1e300).
 template <class T>
 T param_or(const admin::Request& request, const char* key, T fallback) {
   auto it = request.params.find(key);
