@@ -45,7 +45,8 @@ for target in "${targets[@]}"; do
   if ! "$binary" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
       -artifact_prefix="$out/" "fuzz/corpus/$target" 2>"$out/log.txt"; then
     tail -n 40 "$out/log.txt" >&2
-    findings+=("$target: $(ls -t "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* 2>/dev/null | head -n 1)")
+    input=$(ls -t "$out" | grep -E '^(crash|leak|timeout|oom)-' | head -n 1 || true)
+    findings+=("$target: $out/${input:-(no input written, see log.txt)}")
   else
     grep -E '^stat::(number_of_executed_units|new_units_added)' "$out/log.txt" || true
   fi

@@ -67,7 +67,7 @@ Response Response::from_error(const Error& error) {
 Result<nlohmann::json> parse_json(std::string_view text) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     // Drop nlohmann's "[json.exception.parse_error.101] " prefix.
     std::string_view what = e.what();
     auto prefix_end = what.find("] ");

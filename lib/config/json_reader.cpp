@@ -25,7 +25,7 @@ bool is_inline_secret(std::string_view key) {
 Result<Json> parse_json(std::string_view text, std::string_view what) {
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     // Drop the "[json.exception.parse_error.101] " tag; keep line and column.
     std::string_view message = e.what();
     if (const auto tag_end = message.find("] "); tag_end != std::string_view::npos) {
