@@ -7,7 +7,7 @@
 #
 # Each target starts from its committed corpus fuzz/corpus/<target>/ and adds
 # the new inputs it finds there (review them with `git status`; commit the
-# ones worth keeping, `git clean -f fuzz/corpus` drops the rest). A crash, a
+# ones worth keeping; `git clean -f fuzz/corpus` drops every uncommitted one). A crash, a
 # sanitizer report, a failed invariant, a hang (10 s) or a leak stops that
 # target and leaves its input in build-asan/fuzz-findings/<target>/; the
 # script runs the other targets, names every finding and exits 1.
