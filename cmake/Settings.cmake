@@ -14,10 +14,23 @@ if(EMSYNC_WERROR)
   target_compile_options(emsync_warnings INTERFACE -Werror)
 endif()
 
+# ASan + UBSan for everything built (libraries, tests, fuzz targets). UBSan is
+# fatal: the first report aborts, so a test or a corpus run fails on it.
 option(EMSYNC_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 if(EMSYNC_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=address,undefined)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
+endif()
+
+# libFuzzer targets (fuzz/): clang only. Every object gets libFuzzer's coverage
+# instrumentation (-fsanitize=fuzzer-no-link); the fuzz executables alone link
+# libFuzzer's main (-fsanitize=fuzzer, see fuzz/CMakeLists.txt).
+option(EMSYNC_FUZZ "Build the libFuzzer targets in fuzz/ (clang, with EMSYNC_SANITIZE)" OFF)
+if(EMSYNC_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang" OR NOT EMSYNC_SANITIZE)
+    message(FATAL_ERROR "EMSYNC_FUZZ needs clang and EMSYNC_SANITIZE=ON: use the asan preset")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
 # emsync_module(NAME SOURCES... DEPS ...): one static library per lib/ folder.

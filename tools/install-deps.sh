@@ -12,6 +12,10 @@ packages=(
   postgresql curl jq bsdextrautils sqlite3
   systemd # systemd-analyze, systemd-sysusers, systemd-tmpfiles: the systemd.units test
   prometheus # promtool: the observability test checks a real scrape with `promtool check metrics`
+  # The asan preset (tools/sanitize.sh, tools/fuzz.sh): clang with libFuzzer and
+  # the sanitizer runtimes (libclang-rt is only a Recommends of clang-16), and
+  # llvm-symbolizer-16 for readable reports.
+  clang-16 libfuzzer-16-dev libclang-rt-16-dev llvm-16
 )
 
 missing=()

@@ -113,7 +113,9 @@ SourceConfig read_source(const Json& value, const std::string& path, Problems& p
     return source;  // the other keys depend on the type
   }
   if (auto timeout = r.integer("statement_timeout_s", 1, Need::optional)) {
-    source.statement_timeout = std::chrono::seconds(*timeout);
+    // Saturates at PostgreSQL's largest statement_timeout (INT_MAX ms, about
+    // 24.8 days) before the conversion to milliseconds could overflow.
+    source.statement_timeout = std::chrono::seconds(std::min<std::int64_t>(*timeout, 2'147'483));
   }
   r.finish();
   return source;

@@ -280,7 +280,7 @@ asio::awaitable<Response> Service::handle_errors(const Request& request) {
   }
   std::optional<std::int64_t> run_id;
   if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
-    run_id = it->get<std::int64_t>();
+    run_id = param_or(request, "run_id", std::int64_t{0});
   }
   const int limit =
       std::clamp(param_or(request, "limit", k_default_errors_limit), 1, k_max_list_limit);

@@ -56,6 +56,13 @@ TEST_CASE("a parse error names the position", "[admin]") {
   CHECK_THAT(decoded.error().message, !Catch::Contains("json.exception"));
 }
 
+TEST_CASE("a number too large for a double is invalid_input, not an exception (fuzz)", "[admin]") {
+  auto decoded = decode_request(R"({"protocol":1,"method":"runs","params":{"limit":1e1300}})");
+  REQUIRE_FALSE(decoded);
+  CHECK(decoded.error().code == Errc::invalid_input);
+  CHECK_THAT(decoded.error().message, Catch::Contains("number overflow"));
+}
+
 TEST_CASE("another protocol version is unsupported_protocol", "[admin]") {
   auto decoded = decode_request(R"({"protocol":2,"method":"ping","params":{}})");
   REQUIRE_FALSE(decoded);

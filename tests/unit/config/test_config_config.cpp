@@ -114,9 +114,19 @@ TEST_CASE("fills in config defaults", "[config]") {
   CHECK(source->sources.at("warehouse").statement_timeout == std::chrono::minutes(30));
 }
 
+TEST_CASE("statement_timeout_s saturates at PostgreSQL's limit (fuzz: INT64_MAX overflowed)",
+          "[config]") {
+  const auto config = parse_config(with_source(
+      R"({"type": "postgres", "conninfo": "host=x", "statement_timeout_s": 9223372036854775807})"));
+  REQUIRE(config);
+  CHECK(config->sources.at("warehouse").statement_timeout == std::chrono::seconds(2'147'483));
+}
+
 TEST_CASE("rejects invalid JSON and a non-object document", "[config]") {
   CHECK_THAT(error_of("{\"state_db\": "), Catch::StartsWith("config is not valid JSON: "));
   CHECK(error_of("[]") == "config must be a JSON object");
+  // nlohmann throws out_of_range, not parse_error, for this (fuzz: it escaped parse_config).
+  CHECK_THAT(error_of(R"({"state_db": 1e999})"), Catch::StartsWith("config is not valid JSON: "));
 }
 
 TEST_CASE("a config nested deeper than 64 levels is refused, not parsed", "[config]") {
