@@ -1,4 +1,4 @@
-// Running blocking work (SQLite, libpqxx, file I/O) off the event loop.
+// Running blocking work (SQLite, libpq, file I/O) off the event loop.
 //
 //   auto rows = co_await on_pool(pool, [&] { return store.list_runs(id, 20); });
 //

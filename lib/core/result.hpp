@@ -2,7 +2,7 @@
 //
 // Inside emsync, expected failures (bad input, a refused request, a lost
 // connection) are values, not exceptions. Exceptions from libraries
-// (libpqxx, nlohmann::json, Asio) are caught at module boundaries and turned
+// (nlohmann::json, Asio) are caught at module boundaries and turned
 // into an Error whose message names the thing (activation, row key, field,
 // HTTP status) and the remedy.
 #pragma once
