@@ -26,7 +26,36 @@ bool is_port(std::string_view port) {
          end == port.data() + port.size() && value >= 1 && value <= 65535;
 }
 
-// Splits "host[:port]" or "[v6]:port" into url.host/url.port.
+bool is_in(char c, std::string_view allowed) { return allowed.find(c) != std::string_view::npos; }
+
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// A DNS name or an IPv4 address: letters, digits, '.', '-', '_'.
+bool is_host_name(std::string_view host) {
+  return std::all_of(host.begin(), host.end(), [](char c) { return is_alnum(c) || is_in(c, ".-_"); });
+}
+
+// What may stand between the brackets of an IPv6 literal: hex digits, ':'
+// (at least one) and '.' (an embedded IPv4 address).
+bool is_v6_literal(std::string_view host) {
+  const bool chars = std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+           is_in(c, ":.");
+  });
+  return chars && host.find(':') != std::string_view::npos;
+}
+
+// Printable ASCII without spaces: nothing that could end the request line
+// or a header it is written into.
+bool is_path(std::string_view path) {
+  return std::all_of(path.begin(), path.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
+// Splits "host[:port]" or "[v6]:port" into url.host/url.port; the host is a
+// name, an IPv4 address or a bracketed IPv6 literal, so that text() prints
+// what parses back to the same parts.
 bool split_authority(std::string_view authority, Url& url) {
   std::string_view host = authority;
   std::string_view port;
@@ -36,6 +65,9 @@ bool split_authority(std::string_view authority, Url& url) {
       return false;
     }
     host = authority.substr(1, close - 1);
+    if (!is_v6_literal(host)) {
+      return false;
+    }
     const auto rest = authority.substr(close + 1);
     if (!rest.empty() && (!rest.starts_with(':') || !is_port(port = rest.substr(1)))) {
       return false;
@@ -46,6 +78,9 @@ bool split_authority(std::string_view authority, Url& url) {
     if (!is_port(port)) {
       return false;
     }
+  }
+  if (!authority.starts_with('[') && !is_host_name(host)) {
+    return false;
   }
   url.host = std::string(host);
   url.port = port.empty() ? (url.tls ? "443" : "80") : std::string(port);
@@ -84,7 +119,9 @@ Result<Url> parse_url(std::string_view text) {
     return url_error("must not contain a query or a fragment");
   }
   if (!split_authority(authority, url)) {
-    return url_error("has an invalid host or port (the port must be 1-65535)");
+    return url_error(
+        "has an invalid host or port (a name, an IPv4 address or a bracketed IPv6 address; the "
+        "port must be 1-65535)");
   }
   if (url.host.empty()) {
     return url_error("has no host");
@@ -98,6 +135,9 @@ Result<Url> parse_url(std::string_view text) {
                      "[::1]); use https://");
   }
   if (slash != std::string_view::npos) {
+    if (!is_path(rest.substr(slash))) {
+      return url_error("has a path with spaces or control characters");
+    }
     url.path = std::string(rest.substr(slash));
     while (url.path.ends_with('/')) {
       url.path.pop_back();

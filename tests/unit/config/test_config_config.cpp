@@ -148,7 +148,7 @@ TEST_CASE("URLs are checked as the Emarsys client checks them", "[config]") {
   CHECK(error_of(dest("https://x.io/api?v=2")) ==
         "'destinations.emarsys.api_url' must not contain a query or a fragment");
   CHECK(error_of(dest("https://x.io:99999/api")) ==
-        "'destinations.emarsys.api_url' has an invalid host or port (the port must be 1-65535)");
+        "'destinations.emarsys.api_url' has an invalid host or port (a name, an IPv4 address or a bracketed IPv6 address; the port must be 1-65535)");
 }
 
 TEST_CASE("names unknown keys with their dotted path", "[config]") {

@@ -52,16 +52,26 @@ TEST_CASE("url takes scheme and host in any case, plain http to loopback hosts o
 }
 
 TEST_CASE("url names each problem", "[core][url]") {
+  constexpr const char* k_bad_authority =
+      "has an invalid host or port (a name, an IPv4 address or a bracketed IPv6 address; the port "
+      "must be 1-65535)";
   const std::pair<const char*, const char*> cases[] = {
       {"ftp://x", "must be an http:// or https:// URL"},
       {"api.emarsys.net", "must be an http:// or https:// URL"},
       {"https://u:p@host/", "must not contain a user name or password"},
       {"https://host/?a=1", "must not contain a query or a fragment"},
       {"https://host#top", "must not contain a query or a fragment"},
-      {"https://host:x/", "has an invalid host or port (the port must be 1-65535)"},
-      {"https://host:0/", "has an invalid host or port (the port must be 1-65535)"},
-      {"https://host:65536/", "has an invalid host or port (the port must be 1-65535)"},
-      {"https://[::1/", "has an invalid host or port (the port must be 1-65535)"},
+      {"https://host:x/", "has an invalid host or port (a name, an IPv4 address or a bracketed IPv6 address; the port must be 1-65535)"},
+      {"https://host:0/", "has an invalid host or port (a name, an IPv4 address or a bracketed IPv6 address; the port must be 1-65535)"},
+      {"https://host:65536/", "has an invalid host or port (a name, an IPv4 address or a bracketed IPv6 address; the port must be 1-65535)"},
+      {"https://[::1/", "has an invalid host or port (a name, an IPv4 address or a bracketed IPv6 address; the port must be 1-65535)"},
+      {"https://:[:1]:443/a/", k_bad_authority},  // found by fuzz_config
+      {"https://s[::1]:443/a/", k_bad_authority},  // found by fuzz_config
+      {"https://[evil.example]/", k_bad_authority},
+      {"https://host\r\nX-Injected: 1/", k_bad_authority},
+      {"https://ho st/", k_bad_authority},
+      {"https://host/a b", "has a path with spaces or control characters"},
+      {"https://host/a\r\nX-Injected: 1", "has a path with spaces or control characters"},
       {"https://:443/", "has no host"},
       {"https://", "has no host"},
   };
@@ -73,6 +83,8 @@ TEST_CASE("url names each problem", "[core][url]") {
     CHECK(url.error().message == problem);
   }
   CHECK(parse_url("https://host:65535/"));
+  CHECK(parse_url("https://[2001:db8::7]:8443/api"));
+  CHECK(parse_url("https://[::ffff:127.0.0.1]/api"));
 }
 
 TEST_CASE("url errors never quote the URL", "[core][url]") {
