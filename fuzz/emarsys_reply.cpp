@@ -105,11 +105,11 @@ void check_views(const json& data) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) {
+  const auto reply = fuzz::as_reply(data, size, k_statuses);
+  if (!reply) {
     return 0;
   }
-  const int status = k_statuses[data[0] % std::size(k_statuses)];
-  const auto body = fuzz::as_text(data + 1, size - 1);
+  const auto [status, body] = *reply;
 
   const auto envelope = parse_envelope(body);
   auto checked = check_reply("PUT", "/contact", status, body);

@@ -23,11 +23,11 @@ constexpr std::string_view k_url = "https://auth.example.com/oauth2/token";
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) {
+  const auto reply = fuzz::as_reply(data, size, k_statuses);
+  if (!reply) {
     return 0;
   }
-  const int status = k_statuses[data[0] % std::size(k_statuses)];
-  const auto body = fuzz::as_text(data + 1, size - 1);
+  const auto [status, body] = *reply;
 
   auto token = parse_token_reply(k_url, status, body);
   if (!token) {
