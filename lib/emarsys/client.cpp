@@ -22,7 +22,7 @@ namespace {
 
 namespace asio = boost::asio;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using Duration = std::chrono::steady_clock::duration;
 
 // One API call: `endpoint` is appended to api_url and names the call in logs
 // and errors.
@@ -60,6 +60,12 @@ std::optional<std::int64_t> header_int(const HttpResponse& response, std::string
 Error url_error(std::string_view key, const Error& problem) {
   return make_error(Errc::invalid_input,
                     "Emarsys " + std::string(key) + " " + problem.message + "; fix the config");
+}
+
+// The clock's wall reading as the system_clock time WSSE and
+// X-Ratelimit-Reset are compared with.
+std::chrono::system_clock::time_point system_time(const Clock& clock) {
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(clock.wall()));
 }
 
 // Counts a request of the API user as on the wire while it lives.
@@ -112,7 +118,8 @@ std::string contacts_body(const std::vector<std::string_view>& contacts,
 }  // namespace
 
 struct Client::Impl {
-  Impl(asio::any_io_executor ex, ClientConfig cfg, std::shared_ptr<SharedRateLimiter> shared);
+  Impl(asio::any_io_executor ex, ClientConfig cfg, std::shared_ptr<SharedRateLimiter> shared,
+       const Clock& time);
   ~Impl();
 
   // Runs `call` and turns its data into T with parse(data, "<METHOD> <endpoint>").
@@ -122,16 +129,17 @@ struct Client::Impl {
   asio::awaitable<Result<json>> call(const Call& call);
   asio::awaitable<Result<json>> attempt(const Call& call, std::string& used_token);
   asio::awaitable<Result<std::pair<std::string, std::string>>> authorization(std::string& used_token);
-  asio::awaitable<void> sleep(Clock::duration duration);
+  asio::awaitable<void> sleep(Duration duration);
   // Waits for the API user's rate limiter (again after a hold voided the slot).
   asio::awaitable<void> pace(const Call& call);
   void observe(const HttpResponse& response);
   // Counts one exchange (status 0: no reply) for metrics and the run's stats.
-  void note_exchange(const Call& call, int status, Clock::duration took);
-  Clock::duration retry_delay(const Error& error, int attempt);
+  void note_exchange(const Call& call, int status, Duration took);
+  Duration retry_delay(const Error& error, int attempt);
   Error stopped_error(const Call& call) const;
 
   asio::any_io_executor executor;
+  const Clock& clock;
   ClientConfig config;
   std::optional<Error> config_error;  // returned by every call
   Url api;
@@ -146,11 +154,11 @@ struct Client::Impl {
 };
 
 Client::Impl::Impl(asio::any_io_executor ex, ClientConfig cfg,
-                   std::shared_ptr<SharedRateLimiter> shared)
-    : executor(std::move(ex)), config(std::move(cfg)), limiter(std::move(shared)) {
+                   std::shared_ptr<SharedRateLimiter> shared, const Clock& time)
+    : executor(std::move(ex)), clock(time), config(std::move(cfg)), limiter(std::move(shared)) {
   if (!limiter) {
     limiter = std::make_shared<SharedRateLimiter>(api_user_key(config.api_url, config.user),
-                                                  Clock::now());
+                                                  clock.steady());
   }
   if (config.rate_limit_per_minute < 1 || config.connections < 1) {
     config_error = make_error(Errc::invalid_input,
@@ -158,7 +166,7 @@ Client::Impl::Impl(asio::any_io_executor ex, ClientConfig cfg,
                               "fix the config");
     return;
   }
-  limiter->join(config.rate_limit_per_minute, Clock::now());
+  limiter->join(config.rate_limit_per_minute, clock.steady());
   joined = true;
   auto api_url = parse_url(config.api_url);
   if (!api_url) {
@@ -175,18 +183,18 @@ Client::Impl::Impl(asio::any_io_executor ex, ClientConfig cfg,
       return;
     }
     oauth = std::make_unique<OAuth>(executor, token_url.value(), config.user, config.secret,
-                                    config.ca_file, config.request_timeout);
+                                    config.ca_file, config.request_timeout, clock);
   }
 }
 
 Client::Impl::~Impl() {
   if (joined) {
-    limiter->leave(config.rate_limit_per_minute, Clock::now());
+    limiter->leave(config.rate_limit_per_minute, clock.steady());
   }
 }
 
-asio::awaitable<void> Client::Impl::sleep(Clock::duration duration) {
-  if (duration > Clock::duration::zero() && !stopping) {
+asio::awaitable<void> Client::Impl::sleep(Duration duration) {
+  if (duration > Duration::zero() && !stopping) {
     asio::steady_timer timer(executor, duration);
     sleeping.insert(&timer);
     boost::system::error_code cancelled;
@@ -196,15 +204,15 @@ asio::awaitable<void> Client::Impl::sleep(Clock::duration duration) {
 }
 
 asio::awaitable<void> Client::Impl::pace(const Call& call) {
-  const auto started = Clock::now();
+  const auto started = clock.steady();
   while (!stopping) {
-    const auto slot = limiter->bucket().reserve(Clock::now());
-    co_await sleep(slot.at - Clock::now());
+    const auto slot = limiter->bucket().reserve(clock.steady());
+    co_await sleep(slot.at - clock.steady());
     if (!limiter->bucket().voided(slot)) {
       break;
     }
   }
-  const double waited = std::chrono::duration<double>(Clock::now() - started).count();
+  const double waited = std::chrono::duration<double>(clock.steady() - started).count();
   if (waited >= 0.001) {
     if (call.stats) {
       call.stats->ratelimit_wait_seconds += waited;
@@ -215,7 +223,7 @@ asio::awaitable<void> Client::Impl::pace(const Call& call) {
   }
 }
 
-void Client::Impl::note_exchange(const Call& call, int status, Clock::duration took) {
+void Client::Impl::note_exchange(const Call& call, int status, Duration took) {
   if (RequestStats* stats = call.stats) {
     ++stats->requests;
     stats->http_429 += status == 429 ? 1 : 0;
@@ -236,7 +244,7 @@ Error Client::Impl::stopped_error(const Call& call) const {
 asio::awaitable<Result<std::pair<std::string, std::string>>> Client::Impl::authorization(
     std::string& used_token) {
   if (!oauth) {
-    const auto created = wsse_created(std::chrono::system_clock::now());
+    const auto created = wsse_created(system_time(clock));
     co_return std::pair{std::string("X-WSSE"),
                         wsse_header(config.user, config.secret, wsse_nonce(), created)};
   }
@@ -258,14 +266,14 @@ void Client::Impl::observe(const HttpResponse& response) {
   }
   limiter->bucket().observe(remaining, header_int(response, "X-Ratelimit-Reset"),
                             limiter->in_flight() - 1,  // the others: this one is answered
-                            Clock::now(), std::chrono::system_clock::now());
+                            clock.steady(), system_time(clock));
 }
 
-Clock::duration Client::Impl::retry_delay(const Error& error, int attempt) {
+Duration Client::Impl::retry_delay(const Error& error, int attempt) {
   auto& bucket = limiter->bucket();
-  const auto now = Clock::now();
+  const auto now = clock.steady();
   if (error.code == Errc::rate_limited && bucket.hold_end() > now) {
-    return Clock::duration::zero();  // the limiter already waits for X-Ratelimit-Reset
+    return Duration::zero();  // the limiter already waits for X-Ratelimit-Reset
   }
   const double draw = std::uniform_real_distribution<double>(0.0, 1.0)(random);
   const auto delay = backoff_delay(attempt, config.backoff_base, config.backoff_cap, draw);
@@ -273,7 +281,7 @@ Clock::duration Client::Impl::retry_delay(const Error& error, int attempt) {
     return delay;
   }
   bucket.hold_until(now + delay, now);  // no reset known: every Client of the user backs off
-  return Clock::duration::zero();
+  return Duration::zero();
 }
 
 asio::awaitable<Result<json>> Client::Impl::attempt(const Call& call, std::string& used_token) {
@@ -281,10 +289,10 @@ asio::awaitable<Result<json>> Client::Impl::attempt(const Call& call, std::strin
   if (!auth) {
     co_return auth.error();
   }
-  const auto started = Clock::now();
+  const auto started = clock.steady();
   const InFlight on_the_wire(*limiter);  // until this attempt returns
   auto response = co_await http->send(make_request(call, api.path, std::move(auth.value())));
-  const auto took = Clock::now() - started;
+  const auto took = clock.steady() - started;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took);
   note_exchange(call, response ? response->status : 0, took);
   if (!response) {
@@ -354,14 +362,18 @@ Task<T> Client::Impl::run(Call call, Parse parse) {
 }
 
 Client::Client(asio::any_io_executor executor, ClientConfig config,
-               std::shared_ptr<SharedRateLimiter> limiter, std::shared_ptr<ClientObserver> observer)
-    : m_impl(std::make_unique<Impl>(std::move(executor), std::move(config), std::move(limiter))) {
+               std::shared_ptr<SharedRateLimiter> limiter, std::shared_ptr<ClientObserver> observer,
+               const Clock& clock)
+    : m_impl(std::make_unique<Impl>(std::move(executor), std::move(config), std::move(limiter),
+                                    clock)) {
   m_impl->observer = std::move(observer);
 }
 
 Client::~Client() { wipe(m_impl->config.secret); }
 
 const ClientConfig& Client::config() const { return m_impl->config; }
+
+int Client::concurrent_requests() const { return std::max(1, m_impl->config.connections); }
 
 const std::shared_ptr<SharedRateLimiter>& Client::rate_limiter() const { return m_impl->limiter; }
 

@@ -1,6 +1,6 @@
-// emarsys::Client: the Emarsys Core API calls a contact sync needs, over a
-// small pool of keep-alive HTTPS (or, for the simulator on loopback, HTTP)
-// connections.
+// emarsys::Client: the Emarsys Core API calls a contact sync needs (it
+// implements ContactApi, contact_api.hpp), over a small pool of keep-alive
+// HTTPS (or, for the simulator on loopback, HTTP) connections.
 //
 // Follows ../shared/emarsys-api.md: WSSE on /api/v2 or an OAuth 2.0 bearer
 // token on /api/v3 (cached, refreshed 60 s before expiry, fetched at most
@@ -34,13 +34,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/result.hpp"
+#include "emarsys/api_types.hpp"
+#include "emarsys/contact_api.hpp"
 #include "emarsys/rate_limiter.hpp"
 
 namespace emsync::emarsys {
-
-template <class T>
-using Task = boost::asio::awaitable<Result<T>>;
 
 enum class AuthKind { wsse, oauth2 };
 
@@ -61,47 +61,6 @@ struct ClientConfig {
   bool operator==(const ClientConfig&) const = default;
 };
 
-struct Field {
-  std::int64_t id = 0;
-  std::string name;
-  std::string string_id;         // "" when the field has none
-  std::string application_type;  // "shorttext", "numeric", "special", ...
-};
-
-struct ContactList {
-  std::int64_t id = 0;
-  std::string name;
-};
-
-// A per-contact error from data.errors: the key as sent (the email), the
-// replyCode as text ("2008") and its message.
-struct ContactError {
-  std::string key;
-  std::string code;
-  std::string message;
-};
-
-// Contacts of the request that are not in `errors` were accepted.
-struct ContactsResult {
-  std::vector<ContactError> errors;
-};
-
-struct ListAddResult {
-  std::int64_t inserted = 0;
-  std::vector<ContactError> errors;
-};
-
-// What the requests of one run cost, for its run_finished log line: give
-// the same RequestStats to every call of the run. Updated on the executor.
-struct RequestStats {
-  std::int64_t requests = 0;          // HTTP exchanges, retries included
-  std::int64_t http_429 = 0;
-  std::int64_t http_5xx = 0;
-  std::int64_t transport_errors = 0;  // no reply: connect error, reset, timeout
-  std::int64_t retries = 0;
-  double ratelimit_wait_seconds = 0;  // held by the API user's rate limiter
-};
-
 // Told about every exchange of a Client, for metrics; called on the executor.
 // `endpoint` is the path template ("/contact", "/contactlist/{id}/add"),
 // never an id or a query.
@@ -118,41 +77,38 @@ class ClientObserver {
   virtual void on_rate_limit_remaining(std::int64_t remaining) = 0;
 };
 
-class Client {
+class Client final : public ContactApi {
  public:
   // `limiter` is the API user's limiter, shared with that user's other
   // Clients (see RateLimiters in rate_limiter.hpp); without one the Client
   // makes its own.
   // `observer` (optional) hears about every exchange.
+  // `clock` is read for pacing, backoff holds, token lifetimes, WSSE
+  // timestamps and the time a call waited; it must outlive the Client. Asio
+  // timers still sleep in real time.
   Client(boost::asio::any_io_executor executor, ClientConfig config,
          std::shared_ptr<SharedRateLimiter> limiter = nullptr,
-         std::shared_ptr<ClientObserver> observer = nullptr);
-  ~Client();
+         std::shared_ptr<ClientObserver> observer = nullptr, const Clock& clock = system_clock());
+  ~Client() override;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Every call counts its exchanges in `stats` when given (see RequestStats).
-
-  // GET /field
-  Task<std::vector<Field>> list_fields(RequestStats* stats = nullptr);
-  // POST /field {"name","application_type"}; returns the new field id.
+  // The ContactApi calls (contact_api.hpp says what each does). Every call
+  // counts its exchanges in `stats` when given (see RequestStats).
+  Task<std::vector<Field>> list_fields(RequestStats* stats = nullptr) override;
   Task<std::int64_t> create_field(const std::string& name, const std::string& application_type,
-                                  RequestStats* stats = nullptr);
-  // GET /contactlist
-  Task<std::vector<ContactList>> list_contact_lists(RequestStats* stats = nullptr);
-
-  // `contacts` are the JSON texts of contact objects keyed by field id, each
-  // holding "3" (the email), at most 1000 and 8 MB in all. The request body
-  // is written around them in one allocation (a batch is ~0.5 MB).
-  // PUT /contact with key_id 3, create_if_not_exists=0: unknown contacts come
-  // back as 2008 errors.
+                                  RequestStats* stats = nullptr) override;
+  Task<std::vector<ContactList>> list_contact_lists(RequestStats* stats = nullptr) override;
+  // The request body is written around `contacts` in one allocation (a
+  // batch is ~0.5 MB), before the call returns.
   Task<ContactsResult> update_contacts(const std::vector<std::string_view>& contacts,
-                                       RequestStats* stats = nullptr);
-  // POST /contact with key_id 3 (and contact_list_id when given, which adds
-  // exactly the created contacts to that list). Existing ones give 2009.
+                                       RequestStats* stats = nullptr) override;
   Task<ContactsResult> create_contacts(const std::vector<std::string_view>& contacts,
                                        std::optional<std::int64_t> contact_list_id,
-                                       RequestStats* stats = nullptr);
+                                       RequestStats* stats = nullptr) override;
+  // `connections`, at least 1.
+  int concurrent_requests() const override;
+
   // POST /contactlist/{id}/add with key_id 3.
   Task<ListAddResult> add_to_list(std::int64_t list_id, const std::vector<std::string>& emails,
                                   RequestStats* stats = nullptr);

@@ -13,12 +13,12 @@
 namespace emsync::emarsys {
 
 namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
 
 struct OAuth::Impl {
   Impl(asio::any_io_executor ex, Url url, std::string id, std::string secret,
-       std::optional<std::string> ca_file, std::chrono::milliseconds timeout)
+       std::optional<std::string> ca_file, std::chrono::milliseconds timeout, const Clock& time)
       : executor(ex),
+        clock(time),
         token_url(std::move(url)),
         client_id(std::move(id)),
         client_secret(std::move(secret)),
@@ -41,6 +41,7 @@ struct OAuth::Impl {
   }
 
   asio::any_io_executor executor;
+  const Clock& clock;
   Url token_url;
   std::string client_id;
   std::string client_secret;
@@ -50,20 +51,21 @@ struct OAuth::Impl {
 };
 
 asio::awaitable<Result<std::string>> OAuth::Impl::fetch() {
-  const auto wait = cache.reserve_fetch(Clock::now());
-  if (wait > Clock::duration::zero()) {
+  const auto wait = cache.reserve_fetch(clock.steady());
+  if (wait > TokenCache::Clock::duration::zero()) {
     spdlog::warn("OAuth token fetch from {} delayed {} s: at most 2 fetches a minute",
                  token_url.text(), std::chrono::ceil<std::chrono::seconds>(wait).count());
     asio::steady_timer timer(executor, wait);
     co_await timer.async_wait(asio::use_awaitable);
   }
-  const auto started = Clock::now();
+  const auto started = clock.steady();
   auto response = co_await http.send(token_request());
   if (!response) {
     co_return response.error();
   }
-  spdlog::debug("OAuth POST {} -> {} in {} ms", token_url.text(), response->status,
-                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
+  spdlog::debug(
+      "OAuth POST {} -> {} in {} ms", token_url.text(), response->status,
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.steady() - started).count());
   auto token = parse_token_reply(token_url.text(), response->status, response->body);
   if (!token) {
     co_return token.error();
@@ -75,26 +77,27 @@ asio::awaitable<Result<std::string>> OAuth::Impl::fetch() {
 
 OAuth::OAuth(asio::any_io_executor executor, Url token_url, std::string client_id,
              std::string client_secret, std::optional<std::string> ca_file,
-             std::chrono::milliseconds timeout)
+             std::chrono::milliseconds timeout, const Clock& clock)
     : m_impl(std::make_unique<Impl>(std::move(executor), std::move(token_url), std::move(client_id),
-                                    std::move(client_secret), std::move(ca_file), timeout)) {}
+                                    std::move(client_secret), std::move(ca_file), timeout, clock)) {
+}
 
 OAuth::~OAuth() = default;
 
 asio::awaitable<Result<std::string>> OAuth::token() {
-  if (auto cached = m_impl->cache.get(Clock::now())) {
+  if (auto cached = m_impl->cache.get(m_impl->clock.steady())) {
     co_return std::move(*cached);
   }
   auto guard = co_await m_impl->fetching.acquire();  // never closed
   // Another caller may have fetched while this one waited for the lock.
-  if (auto cached = m_impl->cache.get(Clock::now())) {
+  if (auto cached = m_impl->cache.get(m_impl->clock.steady())) {
     co_return std::move(*cached);
   }
   co_return co_await m_impl->fetch();
 }
 
 void OAuth::invalidate(const std::string& token) {
-  if (m_impl->cache.get(Clock::now()) == token) {
+  if (m_impl->cache.get(m_impl->clock.steady()) == token) {
     m_impl->cache.invalidate();
   }
 }

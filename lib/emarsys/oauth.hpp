@@ -3,6 +3,9 @@
 // grant_type=client_credentials. The token is cached (TokenCache); concurrent
 // callers share one fetch; fetches are paced to two a minute.
 //
+// Token lifetimes and the fetch pacing are read on `clock` (which must
+// outlive the OAuth); the wait before a paced fetch sleeps in real time.
+//
 // Threading: use from coroutines on the executor passed in. Must outlive
 // every token() call.
 #pragma once
@@ -14,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "core/clock.hpp"
 #include "core/result.hpp"
 #include "core/url.hpp"
 
@@ -23,7 +27,7 @@ class OAuth {
  public:
   OAuth(boost::asio::any_io_executor executor, Url token_url, std::string client_id,
         std::string client_secret, std::optional<std::string> ca_file,
-        std::chrono::milliseconds timeout);
+        std::chrono::milliseconds timeout, const Clock& clock);
   ~OAuth();
   OAuth(const OAuth&) = delete;
   OAuth& operator=(const OAuth&) = delete;

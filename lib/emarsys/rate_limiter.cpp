@@ -48,7 +48,7 @@ std::shared_ptr<SharedRateLimiter> RateLimiters::of(const std::string& api_url,
   std::string key = api_user_key(api_url, user);
   auto& limiter = m_by_key[key];
   if (!limiter) {
-    limiter = std::make_shared<SharedRateLimiter>(std::move(key), SharedRateLimiter::Clock::now());
+    limiter = std::make_shared<SharedRateLimiter>(std::move(key), m_clock->steady());
   }
   return limiter;
 }

@@ -10,9 +10,10 @@
 // response's X-Ratelimit-* headers or 429 hold every Client of the user.
 //
 // RateLimiters hands out one limiter per API user (host and port of
-// api_url, plus the WSSE user name or OAuth client_id). Its owner decides
-// the sharing scope: the daemon's Service makes one per config load,
-// seeded with the limiters of the Clients it keeps. There is no global.
+// api_url, plus the WSSE user name or OAuth client_id), made at its clock's
+// time (a ManualClock in tests). Its owner decides the sharing scope: the
+// daemon's Service makes one per config load, seeded with the limiters of
+// the Clients it keeps. There is no global.
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,7 @@
 #include <set>
 #include <string>
 
+#include "core/clock.hpp"
 #include "emarsys/token_bucket.hpp"
 
 namespace emsync::emarsys {
@@ -63,6 +65,9 @@ class SharedRateLimiter {
 
 class RateLimiters {
  public:
+  // `clock` must outlive the RateLimiters.
+  explicit RateLimiters(const emsync::Clock& clock = system_clock()) : m_clock(&clock) {}
+
   // The limiter of the API user, made on first use.
   std::shared_ptr<SharedRateLimiter> of(const std::string& api_url, const std::string& user);
   // Makes `limiter` the one of its user, unless that user has one already
@@ -70,6 +75,7 @@ class RateLimiters {
   void adopt(std::shared_ptr<SharedRateLimiter> limiter);
 
  private:
+  const emsync::Clock* m_clock;
   std::map<std::string, std::shared_ptr<SharedRateLimiter>> m_by_key;
 };
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "emarsys/client.hpp"
+#include "emarsys/api_types.hpp"
 
 namespace emsync::emarsys {
 

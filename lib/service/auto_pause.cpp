@@ -49,12 +49,14 @@ asio::awaitable<Result<void>> Service::check_activation(const store::ActivationR
   if (!tools) {
     co_return tools.error();
   }
-  sync::RunEnvironment env{m_pool,         *m_store,
-                           *tools->client, *tools->source,
-                           tools->query_options, tools->new_contacts_list_id,
-                           m_spool_dir};
-  const sync::RunRequest request{0, record.id, definition->front()};
-  co_return co_await sync::preflight(request, env);
+  const sync::RunResources resources{
+      .pool = m_pool,
+      .store = *m_store,
+      .model = {.rows = *tools->source, .query_options = tools->query_options},
+      .destination = {.api = *tools->client, .new_contacts_list_id = tools->new_contacts_list_id},
+      .spool_dir = m_spool_dir};
+  const sync::RunRequest request{.activation_id = record.id, .activation = definition->front()};
+  co_return co_await sync::preflight(request, resources);
 }
 
 asio::awaitable<void> Service::auto_resume_loop() {

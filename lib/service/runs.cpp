@@ -144,28 +144,37 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& 
   if (!definition) {
     co_return co_await fail(definition.error().message);
   }
-  sync::RunRequest request{run_id, (*activation)->id, definition->front(), (*record)->full,
-                           m_forced_runs.erase(run_id) > 0};
+  const sync::RunRequest request{
+      .run_id = run_id,
+      .activation_id = (*activation)->id,
+      .activation = definition->front(),
+      .scope = (*record)->full ? sync::Scope::full : sync::Scope::changes,
+      .safety_valve =
+          m_forced_runs.erase(run_id) > 0 ? sync::SafetyValve::bypass : sync::SafetyValve::enforce};
   // The run keeps what it started with, whatever a reload swaps in meanwhile.
   auto tools = run_tools(request.activation);
   if (!tools) {
     co_return co_await fail(tools.error().message);
   }
   m_active.at(name).client = tools->client;
-  sync::RunEnvironment env{m_pool,         *m_store,
-                           *tools->client, *tools->source,
-                           tools->query_options, tools->new_contacts_list_id,
-                           m_spool_dir,    active.cancel.get(),
-                           active.progress.get(),
-                           m_config.park_after_rejections,
-                           m_config.rejected_row_keys == config::Config::RowKeys::hashed,
-                           &summary.requests};
+  sync::RunEnvironment env{
+      .resources = {.pool = m_pool,
+                    .store = *m_store,
+                    .model = {.rows = *tools->source, .query_options = tools->query_options},
+                    .destination = {.api = *tools->client,
+                                    .new_contacts_list_id = tools->new_contacts_list_id},
+                    .spool_dir = m_spool_dir},
+      .control = {.cancel_requested = active.cancel.get(), .progress = active.progress.get()},
+      .rejections = {.park_after = m_config.park_after_rejections,
+                     .hash_row_keys =
+                         m_config.rejected_row_keys == config::Config::RowKeys::hashed},
+      .request_stats = &summary.requests};
   summary.started_at = now_millis();
   (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, summary.started_at); });
   if (auto plan = m_plans.find(name); plan != m_plans.end()) {
     plan->second.last_start = summary.started_at;  // intervals count from the latest start
   }
-  spdlog::info("run {} of activation {} started{}", run_id, name, request.full ? " (full)" : "");
+  spdlog::info("run {} of activation {} started{}", run_id, name, request.full() ? " (full)" : "");
   const sync::RunOutcome outcome = co_await sync::execute_run(request, env);
   summary.status = outcome.status;
   summary.counts = outcome.counts;

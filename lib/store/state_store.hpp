@@ -24,6 +24,7 @@
 
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "store/contact_hashes.hpp"
 
 namespace emsync::store {
 
@@ -100,29 +101,6 @@ struct RejectionPage {
   std::vector<Rejection> rejections;   // the page
   std::int64_t total = 0;              // kept rejections of the run, every page
   std::int64_t not_kept = 0;           // rejected rows of the run past the cap
-};
-
-// The hash of one mapped field's last acknowledged value. A field that was
-// never sent (or was cleared) has no entry.
-struct FieldHash {
-  std::string key;  // stable per mapping, e.g. "first_name>1"
-  std::uint64_t hash = 0;
-};
-
-struct ContactState {
-  std::uint64_t contact_hash = 0;  // over all field hashes, for a fast "unchanged"
-  std::vector<FieldHash> fields;   // sorted by key
-};
-
-// A stored contact, reduced to what tells "unchanged" apart.
-struct ContactDigest {
-  std::uint64_t email_hash = 0;    // hash64 of the normalised email
-  std::uint64_t contact_hash = 0;  // ContactState::contact_hash
-};
-
-struct ContactUpdate {
-  std::string email;  // normalised
-  ContactState state;
 };
 
 // Emarsys rejected a contact: `code` for the data whose hash is contact_hash.

@@ -18,10 +18,11 @@ constexpr std::size_t k_rows_per_lookup = 1000;
 
 }  // namespace
 
-BatchPreparer::BatchPreparer(const RunRequest& request, RunEnvironment& env, SpoolReader reader,
-                             const ModelSnapshot& snapshot, std::vector<PlannedField> plan)
+BatchPreparer::BatchPreparer(const RunRequest& request, store::StateStore& store,
+                             SpoolReader reader, const ModelSnapshot& snapshot,
+                             std::vector<PlannedField> plan)
     : m_request(request),
-      m_env(env),
+      m_store(store),
       m_reader(std::move(reader)),
       m_snapshot(snapshot),
       m_plan(std::move(plan)) {}
@@ -57,7 +58,7 @@ Result<bool> BatchPreparer::fill_chunk() {
   }
   m_states.assign(filled, std::nullopt);
   if (!emails.empty()) {
-    auto states = m_env.store.load_contacts(m_request.activation_id, emails);
+    auto states = m_store.load_contacts(m_request.activation_id, emails);
     if (!states) {
       return states.error();
     }
@@ -89,7 +90,7 @@ Result<std::optional<PendingContact>> BatchPreparer::examine(
     }
     values.push_back({field.state_key, std::to_string(field.field_id), std::move(*json)});
   }
-  ContactChange change = diff_contact(values, stored, m_request.full);
+  ContactChange change = diff_contact(values, stored, m_request.full());
   if (change.unchanged) {
     ++batch.unchanged;
     return std::optional<PendingContact>();

@@ -36,7 +36,8 @@ struct PreparedBatch {
 
 class BatchPreparer {
  public:
-  BatchPreparer(const RunRequest& request, RunEnvironment& env, SpoolReader reader,
+  // `store` is read for the stored states of the spooled contacts.
+  BatchPreparer(const RunRequest& request, store::StateStore& store, SpoolReader reader,
                 const ModelSnapshot& snapshot, std::vector<PlannedField> plan);
 
   // Contacts to skip while their data is what Emarsys kept rejecting.
@@ -57,7 +58,7 @@ class BatchPreparer {
   void reject(PreparedBatch& batch, const std::string& key, std::string code, std::string message);
 
   const RunRequest& m_request;
-  RunEnvironment& m_env;
+  store::StateStore& m_store;
   SpoolReader m_reader;
   const ModelSnapshot& m_snapshot;
   std::vector<PlannedField> m_plan;

@@ -83,15 +83,15 @@ emarsys::ContactError contact_error(const PendingContact& contact, const Error& 
 
 class Sender {
  public:
-  Sender(emarsys::Client& client, std::int64_t run_id, BatchOutcome& outcome,
+  Sender(emarsys::ContactApi& api, std::int64_t run_id, BatchOutcome& outcome,
          NewContactRoute& route, emarsys::RequestStats* stats)
-      : m_client(client), m_run_id(run_id), m_out(outcome), m_route(route), m_stats(stats) {}
+      : m_api(api), m_run_id(run_id), m_out(outcome), m_route(route), m_stats(stats) {}
 
   // PUT `payload` of the contacts. With `unknown`, the contacts Emarsys does
   // not know (2008) go there; without, they are rejected like other errors.
   boost::asio::awaitable<void> update(const Contacts& contacts, Payload payload,
                                       Contacts* unknown) {
-    auto result = co_await m_client.update_contacts(payloads(contacts, payload), m_stats);
+    auto result = co_await m_api.update_contacts(payloads(contacts, payload), m_stats);
     if (!result) {
       if (auto halves = split_or_settle(contacts, result.error())) {
         co_await update(halves->first, payload, unknown);
@@ -117,8 +117,8 @@ class Sender {
   // POST the full payloads, adding the created contacts to `list_id`.
   boost::asio::awaitable<void> create(const Contacts& contacts,
                                       std::optional<std::int64_t> list_id) {
-    auto result = co_await m_client.create_contacts(
-        payloads(contacts, &PendingContact::full_json), list_id, m_stats);
+    auto result = co_await m_api.create_contacts(payloads(contacts, &PendingContact::full_json),
+                                                 list_id, m_stats);
     if (!result) {
       if (auto halves = split_or_settle(contacts, result.error())) {
         co_await create(halves->first, list_id);
@@ -192,7 +192,7 @@ class Sender {
     m_out.acknowledged.push_back({contact.email, contact.new_state});
   }
 
-  emarsys::Client& m_client;
+  emarsys::ContactApi& m_api;
   std::int64_t m_run_id;
   BatchOutcome& m_out;
   NewContactRoute& m_route;
@@ -205,11 +205,11 @@ bool NewContactRoute::create_first() const { return m_created >= m_existing; }
 
 void NewContactRoute::learn(bool emarsys_knew_it) { ++(emarsys_knew_it ? m_existing : m_created); }
 
-boost::asio::awaitable<BatchOutcome> send_batch(emarsys::Client& client, PreparedBatch& batch,
+boost::asio::awaitable<BatchOutcome> send_batch(emarsys::ContactApi& api, PreparedBatch& batch,
                                                 const SendOptions& options,
                                                 NewContactRoute& route) {
   BatchOutcome outcome;
-  Sender sender(client, options.run_id, outcome, route, options.stats);
+  Sender sender(api, options.run_id, outcome, route, options.stats);
   const bool create_first = options.insert && route.create_first();
   Contacts to_update;
   Contacts to_create;

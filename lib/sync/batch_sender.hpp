@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "emarsys/contact_api.hpp"
 #include "sync/batch_preparer.hpp"
 
 namespace emsync::sync {
@@ -55,8 +56,7 @@ struct SendOptions {
 // A request Emarsys refuses as a whole (HTTP 4xx, not auth or rate limiting)
 // is split in halves until the contacts at fault are alone; they are
 // rejected with the error and every other contact goes through.
-boost::asio::awaitable<BatchOutcome> send_batch(emarsys::Client& client, PreparedBatch& batch,
-                                                const SendOptions& options,
-                                                NewContactRoute& route);
+boost::asio::awaitable<BatchOutcome> send_batch(emarsys::ContactApi& api, PreparedBatch& batch,
+                                                const SendOptions& options, NewContactRoute& route);
 
 }  // namespace emsync::sync

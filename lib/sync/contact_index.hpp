@@ -16,7 +16,7 @@
 #include <optional>
 #include <vector>
 
-#include "store/state_store.hpp"
+#include "store/contact_hashes.hpp"
 
 namespace emsync::sync {
 

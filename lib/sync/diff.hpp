@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/state_store.hpp"
+#include "store/contact_hashes.hpp"
 
 namespace emsync::sync {
 

@@ -9,7 +9,7 @@
 
 #include "config/activation.hpp"
 #include "core/result.hpp"
-#include "emarsys/client.hpp"
+#include "emarsys/api_types.hpp"
 #include "source/row_source.hpp"
 #include "sync/convert.hpp"
 

@@ -29,7 +29,7 @@ std::string join_names(const std::vector<source::Column>& columns) {
 // spools those that may have to be sent.
 class SpoolingSink : public source::RowSink {
  public:
-  SpoolingSink(const RunRequest& request, RunEnvironment& env, const ModelInputs& inputs,
+  SpoolingSink(const RunRequest& request, const ReadEnvironment& env, const ModelInputs& inputs,
                SpoolWriter& writer)
       : m_request(request), m_env(env), m_inputs(inputs), m_writer(writer) {}
 
@@ -71,10 +71,10 @@ class SpoolingSink : public source::RowSink {
 
   Result<void> on_row(std::span<const source::Value> values) override {
     const std::int64_t row_number = ++m_snapshot.rows_read;
-    if (m_env.progress) {
-      m_env.progress->rows_read.store(row_number, std::memory_order_relaxed);
+    if (m_env.control.progress) {
+      m_env.control.progress->rows_read.store(row_number, std::memory_order_relaxed);
     }
-    if (m_env.cancel_requested && m_env.cancel_requested->load()) {
+    if (m_env.control.cancelled()) {
       return make_error(Errc::cancelled, "run cancelled while reading the model");
     }
     if (auto too_long = long_value(values)) {
@@ -151,7 +151,7 @@ class SpoolingSink : public source::RowSink {
   // convert (the row is spooled and rejected with the reason in step 3) or
   // when the run sends everything anyway.
   std::optional<std::uint64_t> contact_hash(std::span<const source::Value> values) {
-    if (m_request.full || m_snapshot.plan.size() != m_value_indexes.size()) {
+    if (m_request.full() || m_snapshot.plan.size() != m_value_indexes.size()) {
       return std::nullopt;
     }
     for (std::size_t i = 0; i < m_value_indexes.size(); ++i) {
@@ -213,7 +213,7 @@ class SpoolingSink : public source::RowSink {
   }
 
   const RunRequest& m_request;
-  RunEnvironment& m_env;
+  const ReadEnvironment& m_env;
   const ModelInputs& m_inputs;
   SpoolWriter& m_writer;
   std::vector<std::string> m_column_names;
@@ -230,7 +230,7 @@ class SpoolingSink : public source::RowSink {
 
 }  // namespace
 
-Result<ModelSnapshot> read_model(const RunRequest& request, RunEnvironment& env,
+Result<ModelSnapshot> read_model(const RunRequest& request, const ReadEnvironment& env,
                                  const std::string& spool_path, const ModelInputs& inputs) {
   auto writer = SpoolWriter::create(spool_path);
   if (!writer) {
@@ -238,7 +238,7 @@ Result<ModelSnapshot> read_model(const RunRequest& request, RunEnvironment& env,
   }
   SpoolingSink sink(request, env, inputs, *writer);
   RowPipeline pipeline(sink);  // the source decodes on this thread, the sink diffs on another
-  EMSYNC_TRY(env.source.stream(request.activation.query, env.query_options, pipeline));
+  EMSYNC_TRY(env.model.rows.stream(request.activation.query, env.model.query_options, pipeline));
   EMSYNC_TRY(pipeline.finish());
   return sink.finish();
 }

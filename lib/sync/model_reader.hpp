@@ -20,7 +20,7 @@
 #include "core/result.hpp"
 #include "sync/contact_index.hpp"
 #include "sync/field_plan.hpp"
-#include "sync/run.hpp"
+#include "sync/run_inputs.hpp"
 
 namespace emsync::sync {
 
@@ -48,7 +48,15 @@ struct ModelInputs {
   std::function<Result<std::vector<store::ContactDigest>>()> stored_contacts;
 };
 
-Result<ModelSnapshot> read_model(const RunRequest& request, RunEnvironment& env,
+// Where reading the model streams from and reports to.
+struct ReadEnvironment {
+  ModelSource model;
+  store::StateStore& store;    // rejected rows go there (add_rejections), 1000 at a time
+  RunControl control{};        // rows_read progress; a cancel stops the read
+  bool hash_row_keys = false;  // RejectionPolicy::hash_row_keys
+};
+
+Result<ModelSnapshot> read_model(const RunRequest& request, const ReadEnvironment& env,
                                  const std::string& spool_path, const ModelInputs& inputs);
 
 }  // namespace emsync::sync

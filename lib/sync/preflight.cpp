@@ -8,12 +8,13 @@
 
 namespace emsync::sync {
 
-boost::asio::awaitable<Result<void>> preflight(const RunRequest& request, RunEnvironment& env) {
+boost::asio::awaitable<Result<void>> preflight(const RunRequest& request,
+                                               const RunResources& resources) {
   // The model through the source's one hardened path, with no row read.
-  RunEnvironment check_env = env;
-  check_env.query_options.columns_only = true;
+  ReadEnvironment check{.model = resources.model, .store = resources.store};
+  check.model.query_options.columns_only = true;
   const std::string spool =
-      env.spool_dir + "/check-" + std::to_string(request.activation_id) + ".spool";
+      resources.spool_dir + "/check-" + std::to_string(request.activation_id) + ".spool";
   // Only the columns are checked here: no plan, no stored contacts.
   ModelInputs inputs;
   inputs.resolve_plan = [](const std::vector<source::ColumnType>&) {
@@ -23,28 +24,30 @@ boost::asio::awaitable<Result<void>> preflight(const RunRequest& request, RunEnv
     return Result<std::vector<store::ContactDigest>>(std::vector<store::ContactDigest>());
   };
   auto snapshot =
-      co_await on_pool(env.pool, [&] { return read_model(request, check_env, spool, inputs); });
+      co_await on_pool(resources.pool, [&] { return read_model(request, check, spool, inputs); });
   std::remove(spool.c_str());
   if (!snapshot) {
     co_return snapshot.error();
   }
-  auto fields = co_await env.client.list_fields();
+  const Destination& destination = resources.destination;
+  auto fields = co_await destination.api.list_fields(nullptr);
   if (!fields) {
     co_return fields.error();
   }
-  if (!env.new_contacts_list_id) {
+  if (!destination.new_contacts_list_id) {
     co_return ok();
   }
-  auto lists = co_await env.client.list_contact_lists();
+  auto lists = co_await destination.api.list_contact_lists(nullptr);
   if (!lists) {
     co_return lists.error();
   }
   const bool found = std::any_of(lists->begin(), lists->end(), [&](const auto& list) {
-    return list.id == *env.new_contacts_list_id;
+    return list.id == *destination.new_contacts_list_id;
   });
   if (!found) {
     co_return make_error(Errc::not_found,
-                         "the new contacts list " + std::to_string(*env.new_contacts_list_id) +
+                         "the new contacts list " +
+                             std::to_string(*destination.new_contacts_list_id) +
                              " does not exist in Emarsys; fix new_contacts_list_id in the config");
   }
   co_return ok();

@@ -5,7 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "sync/run.hpp"
+#include "sync/run_inputs.hpp"
 
 namespace emsync::sync {
 
@@ -14,8 +14,10 @@ namespace emsync::sync {
 // the email column and every mapped column must exist), calls the Emarsys API (GET
 // /field) and, when new contacts join a list, checks that the list exists.
 // Sends nothing, stores nothing. The error says what still fails.
-// `request` must outlive the call (GCC 12 mishandles coroutine parameters
-// taken by value from a braced temporary, so none is taken by value).
-boost::asio::awaitable<Result<void>> preflight(const RunRequest& request, RunEnvironment& env);
+// `request` and `resources` must outlive the call (GCC 12 mishandles
+// coroutine parameters taken by value from a braced temporary, so none is
+// taken by value).
+boost::asio::awaitable<Result<void>> preflight(const RunRequest& request,
+                                               const RunResources& resources);
 
 }  // namespace emsync::sync

@@ -39,7 +39,8 @@ class Run {
   Run(const RunRequest& request, RunEnvironment& env)
       : m_request(request),
         m_env(env),
-        m_spool_path(env.spool_dir + "/run-" + std::to_string(request.run_id) + ".spool") {}
+        m_resources(env.resources),
+        m_spool_path(m_resources.spool_dir + "/run-" + std::to_string(request.run_id) + ".spool") {}
   ~Run() { std::remove(m_spool_path.c_str()); }
 
   awaitable<RunOutcome> execute() {
@@ -54,15 +55,16 @@ class Run {
     m_counts.rejected = snapshot->rejected;
     m_counts.unchanged = snapshot->unchanged;
     report_progress();
-    if (m_env.progress) {
-      m_env.progress->sending_since.store(now_millis());
+    if (m_env.control.progress) {
+      m_env.control.progress->sending_since.store(now_millis());
     }
     const ValveFacts facts = valve_facts(*snapshot);
-    if (auto stop = m_request.force ? std::nullopt : volume_stop(facts)) {
+    const bool enforce_valve = m_request.safety_valve == SafetyValve::enforce;
+    if (auto stop = enforce_valve ? volume_stop(facts) : std::nullopt) {
       co_return stop_for_safety(*stop);
     }
-    if (!m_request.force && may_clear_too_many(facts, snapshot->rows_with_null)) {
-      auto clearing = co_await on_pool(m_env.pool, [&] { return count_clearing(*snapshot); });
+    if (enforce_valve && may_clear_too_many(facts, snapshot->rows_with_null)) {
+      auto clearing = co_await on_pool(m_resources.pool, [&] { return count_clearing(*snapshot); });
       if (!clearing) {
         co_return abort(clearing.error());
       }
@@ -74,10 +76,11 @@ class Run {
     if (!reader) {
       co_return abort(reader.error());
     }
-    BatchPreparer preparer(m_request, m_env, std::move(*reader), *snapshot, snapshot->plan);
-    if (m_env.park_after_rejections > 0) {
-      auto parked = co_await on_pool(m_env.pool, [&] {
-        return m_env.store.list_parked(m_request.activation_id, m_env.park_after_rejections);
+    BatchPreparer preparer(m_request, m_resources.store, std::move(*reader), *snapshot,
+                           snapshot->plan);
+    if (const int park_after = m_env.rejections.park_after; park_after > 0) {
+      auto parked = co_await on_pool(m_resources.pool, [&] {
+        return m_resources.store.list_parked(m_request.activation_id, park_after);
       });
       if (!parked) {
         co_return abort(parked.error());
@@ -87,8 +90,8 @@ class Run {
     if (auto sent = co_await send_all(preparer); !sent) {
       co_return abort(sent.error());
     }
-    auto dropped = co_await on_pool(m_env.pool, [&] {
-      return m_env.store.drop_contacts(m_request.activation_id, snapshot->index.departed());
+    auto dropped = co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.drop_contacts(m_request.activation_id, snapshot->index.departed());
     });
     if (!dropped) {
       co_return abort(dropped.error());
@@ -106,12 +109,12 @@ class Run {
   awaitable<Result<ModelSnapshot>> read() {
     const auto executor = co_await boost::asio::this_coro::executor;
     auto load = std::make_shared<std::packaged_task<Digests()>>(
-        [&store = m_env.store, id = m_request.activation_id,
+        [&store = m_resources.store, id = m_request.activation_id,
          expected = static_cast<std::size_t>(m_last_success_rows.value_or(0))] {
           return store.load_contact_digests(id, expected);
         });
     auto digests = load->get_future();
-    boost::asio::post(m_env.pool, [load] { (*load)(); });
+    boost::asio::post(m_resources.pool, [load] { (*load)(); });
     ModelInputs inputs;
     inputs.resolve_plan = [&](const std::vector<source::ColumnType>& column_types) -> Plan {
       auto plan =
@@ -119,8 +122,12 @@ class Run {
       return std::move(*plan.get());
     };
     inputs.stored_contacts = [&] { return digests.get(); };
+    const ReadEnvironment read_env{.model = m_resources.model,
+                                   .store = m_resources.store,
+                                   .control = m_env.control,
+                                   .hash_row_keys = m_env.rejections.hash_row_keys};
     auto snapshot = co_await on_pool(
-        m_env.pool, [&] { return read_model(m_request, m_env, m_spool_path, inputs); });
+        m_resources.pool, [&] { return read_model(m_request, read_env, m_spool_path, inputs); });
     co_return snapshot;
   }
 
@@ -137,8 +144,8 @@ class Run {
   // The rows of the activation's last successful run, for the safety valve
   // and as the expected size of the stored digests.
   awaitable<Result<void>> find_last_success() {
-    auto runs = co_await on_pool(m_env.pool, [&] {
-      return m_env.store.list_runs(m_request.activation_id, k_runs_searched_for_success);
+    auto runs = co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.list_runs(m_request.activation_id, k_runs_searched_for_success);
     });
     if (!runs) {
       co_return runs.error();
@@ -159,7 +166,8 @@ class Run {
     if (!reader) {
       return reader.error();
     }
-    BatchPreparer dry_run(m_request, m_env, std::move(*reader), snapshot, snapshot.plan);
+    BatchPreparer dry_run(m_request, m_resources.store, std::move(*reader), snapshot,
+                          snapshot.plan);
     std::int64_t clearing = 0;
     for (bool last = false; !last;) {
       auto batch = dry_run.next();
@@ -180,13 +188,14 @@ class Run {
   }
 
   awaitable<Plan> plan_fields_for(const std::vector<source::ColumnType>& column_types) {
-    auto fields = co_await m_env.client.list_fields(m_env.request_stats);
+    emarsys::ContactApi& api = m_resources.destination.api;
+    auto fields = co_await api.list_fields(m_env.request_stats);
     if (!fields) {
       co_return fields.error();
     }
     for (const auto& missing : missing_custom_fields(m_request.activation, column_types, *fields)) {
-      auto id = co_await m_env.client.create_field(missing.name, missing.application_type,
-                                                   m_env.request_stats);
+      auto id =
+          co_await api.create_field(missing.name, missing.application_type, m_env.request_stats);
       if (!id) {
         co_return id.error();
       }
@@ -213,17 +222,16 @@ class Run {
   // sent are settled: what Emarsys acknowledged is stored.
   awaitable<Result<void>> send_all(BatchPreparer& preparer) {
     const auto executor = co_await boost::asio::this_coro::executor;
-    const std::size_t window =
-        static_cast<std::size_t>(std::max(1, m_env.client.config().connections));
+    const auto window = static_cast<std::size_t>(m_resources.destination.api.concurrent_requests());
     std::deque<std::shared_ptr<InFlight>> in_flight;
     std::optional<Error> stop;
     for (bool last = false; !(last || stop) || !in_flight.empty();) {
       while (!last && !stop && in_flight.size() < window) {
-        if (m_env.cancel_requested && m_env.cancel_requested->load()) {
+        if (m_env.control.cancelled()) {
           stop = make_error(Errc::cancelled, "run cancelled");
           break;
         }
-        auto batch = co_await on_pool(m_env.pool, [&] { return preparer.next(); });
+        auto batch = co_await on_pool(m_resources.pool, [&] { return preparer.next(); });
         if (!batch) {
           stop = batch.error();
           break;
@@ -246,7 +254,7 @@ class Run {
       }
       count(entry->batch, entry->outcome);
       auto committed =
-          co_await on_pool(m_env.pool, [&] { return commit(entry->batch, entry->outcome); });
+          co_await on_pool(m_resources.pool, [&] { return commit(entry->batch, entry->outcome); });
       if (!committed && !stop) {
         stop = committed.error();
       }
@@ -265,7 +273,7 @@ class Run {
       if (!entry->batch.contacts.empty()) {
         ++m_batches;
         entry->outcome =
-            co_await send_batch(m_env.client, entry->batch, m_send_options, m_route);
+            co_await send_batch(m_resources.destination.api, entry->batch, m_send_options, m_route);
       }
     } catch (const std::exception& e) {  // detached: nothing may escape
       entry->outcome = {};
@@ -297,14 +305,14 @@ class Run {
   }
 
   void report_progress() {
-    if (m_env.progress) {
-      m_env.progress->rows_settled.store(settled());
+    if (m_env.control.progress) {
+      m_env.control.progress->rows_settled.store(settled());
     }
   }
 
   // Stores what Emarsys acknowledged, the rejections and the progress.
   Result<void> commit(const PreparedBatch& batch, const BatchOutcome& outcome) {
-    auto& store = m_env.store;
+    auto& store = m_resources.store;
     EMSYNC_TRY(store.commit_contacts(m_request.activation_id, outcome.acknowledged));
     EMSYNC_TRY(store.add_rejections(m_request.activation_id, as_stored(batch.rejections)));
     EMSYNC_TRY(store.add_rejections(m_request.activation_id, as_stored(outcome.rejections)));
@@ -315,7 +323,7 @@ class Run {
   // Contacts' rejections (keyed by email) as the run history keeps them.
   std::vector<store::Rejection> as_stored(std::vector<store::Rejection> rejections) const {
     for (auto& rejection : rejections) {
-      finish_rejection(rejection, rejection.row_key, m_env.hash_row_keys);
+      finish_rejection(rejection, rejection.row_key, m_env.rejections.hash_row_keys);
     }
     return rejections;
   }
@@ -352,13 +360,15 @@ class Run {
 
   const RunRequest& m_request;
   RunEnvironment& m_env;
+  const RunResources& m_resources;  // m_env's
   std::string m_spool_path;
   store::RunCounts m_counts;
   std::optional<std::string> m_last_failure;
   std::optional<std::int64_t> m_last_success_rows;
   std::int64_t m_batches = 0;
   const SendOptions m_send_options{m_request.run_id, m_request.activation.insert_new_contacts,
-                                   m_env.new_contacts_list_id, m_env.request_stats};
+                                   m_resources.destination.new_contacts_list_id,
+                                   m_env.request_stats};
   NewContactRoute m_route;  // shared by the run's batches
 };
 
@@ -373,7 +383,8 @@ awaitable<RunOutcome> execute_run(const RunRequest& request, RunEnvironment& env
     outcome = RunOutcome{store::RunStatus::failed, {},
                          std::string("internal error (please report): ") + e.what()};
   }
-  co_await on_pool(env.pool, [] { release_free_memory(); });  // the run's memory is free now
+  co_await on_pool(env.resources.pool,
+                   [] { release_free_memory(); });  // the run's memory is free now
   co_return std::move(*outcome);
 }
 

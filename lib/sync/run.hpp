@@ -14,68 +14,56 @@
 //  3. Read the spool back; per contact, load its stored field hashes and
 //     diff them (every row of an email that appears more than once is
 //     rejected); batch the changes (1000 contacts / 8 MB).
-//  4. Per batch: PUT /contact (update only); with insert_new_contacts, POST
-//     /contact the ones Emarsys did not know (2008) with the new-contacts list
-//     id, so only those join the list; a 2009 on create is retried as an
-//     update. Then store the new hashes of acknowledged contacts, in one
-//     transaction per batch: an unacknowledged contact is never "unchanged".
+//  4. Per batch (batch_sender.hpp): the contacts emsync sent before are
+//     updated (PUT /contact with what changed); so is everyone when
+//     insert_new_contacts is off, and a 2008 (Emarsys does not know the
+//     contact) counts as not_found. With insert_new_contacts, contacts
+//     emsync never sent are created first (POST /contact with every non-NULL
+//     value and the new-contacts list id, so only those created join the
+//     list) while the run finds that Emarsys does not know them
+//     (NewContactRoute: the majority of their answers so far; the first
+//     batch creates), and updated first once it mostly knows them; an
+//     update's 2008 is then created, a create's 2009 updated in full. A
+//     request Emarsys refuses whole (a 400) is split in halves until the
+//     contacts at fault are alone and rejected. Up to concurrent_requests()
+//     batches are in flight. Then, batch by batch in order, the new hashes
+//     of acknowledged contacts are stored with the batch's rejections and
+//     the run's counts in one transaction: an unacknowledged contact is
+//     never "unchanged".
 //  5. At the end of a completed run, drop the state of contacts that left the
 //     model.
 #pragma once
 
-#include <atomic>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include "config/activation.hpp"
-#include "emarsys/client.hpp"
-#include "source/row_source.hpp"
+#include "emarsys/api_types.hpp"
 #include "store/state_store.hpp"
+#include "sync/run_inputs.hpp"
 
 namespace emsync::sync {
 
-// How far a run is, for `emsyncctl status`: written by the run (from the
-// pool's threads too), read by the event loop.
-struct RunProgress {
-  std::atomic<std::int64_t> rows_read{0};  // rows streamed from the source so far
-  // When the model was read (rows_read final) and sending began; 0 before.
-  std::atomic<UnixMillis> sending_since{0};
-  // Rows settled (unchanged, sent, rejected or failed); reaches rows_read.
-  std::atomic<std::int64_t> rows_settled{0};
-};
-
-// What a run uses; owned by the caller, must outlive the run.
-struct RunEnvironment {
-  boost::asio::thread_pool& pool;  // blocking work: source, store, spool
-  store::StateStore& store;
-  emarsys::Client& client;
-  source::RowSource& source;
-  source::QueryOptions query_options;
-  std::optional<std::int64_t> new_contacts_list_id;
-  std::string spool_dir;
-  // Set to stop the run at the next batch boundary (status `cancelled`).
-  const std::atomic<bool>* cancel_requested = nullptr;
-  RunProgress* progress = nullptr;  // optional
+// What the daemon's config says of rejected contacts.
+struct RejectionPolicy {
   // A contact Emarsys rejected with the same error for the same data this
   // many runs in a row is skipped (parked) until its data changes or its
   // streak is cleared (emsyncctl retry). 0: never.
-  int park_after_rejections = 5;
+  int park_after = 5;
   // rejected_row_keys hashed: rejected rows are stored with the email hashed
   // (row_key.hpp), in their key and their message.
   bool hash_row_keys = false;
-  // Counts the run's Emarsys requests (optional), for its run_finished line.
-  emarsys::RequestStats* request_stats = nullptr;
 };
 
-struct RunRequest {
-  std::int64_t run_id = 0;
-  std::int64_t activation_id = 0;
-  config::Activation activation;
-  bool full = false;
-  bool force = false;  // pass the safety valve (see safety_valve.hpp)
+// What a run uses (run_inputs.hpp has the pieces); owned by the caller, must
+// outlive the run.
+struct RunEnvironment {
+  RunResources resources;
+  RunControl control{};  // cancel flag and progress, both optional
+  RejectionPolicy rejections{};
+  // Counts the run's Emarsys requests (optional), for its run_finished line.
+  emarsys::RequestStats* request_stats = nullptr;
 };
 
 struct RunOutcome {
@@ -89,7 +77,7 @@ struct RunOutcome {
 };
 
 // Runs on the caller's executor (the event loop); blocking steps go to
-// env.pool. Never throws: every failure ends in the outcome.
+// env.resources.pool. Never throws: every failure ends in the outcome.
 boost::asio::awaitable<RunOutcome> execute_run(const RunRequest& request, RunEnvironment& env);
 
 }  // namespace emsync::sync

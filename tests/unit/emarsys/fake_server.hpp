@@ -130,7 +130,8 @@ class FakeServer {
   std::deque<Reply> m_script;
 };
 
-// Runs `task` on `io` until it completes (the server's loops are abandoned).
+// Runs `task` on `io` until it completes (the server's loops are abandoned;
+// a later run() picks them up again).
 template <class T>
 T run(asio::io_context& io, asio::awaitable<T> task) {
   std::optional<T> out;
@@ -141,6 +142,7 @@ T run(asio::io_context& io, asio::awaitable<T> task) {
         io.stop();
       },
       asio::detached);
+  io.restart();
   io.run();
   return std::move(*out);
 }

@@ -353,3 +353,25 @@ TEST_CASE("api_url goes through the same check as the config", "[emarsys][client
         "Emarsys api_url uses plain http:// to 'api.emarsys.net'; http is only allowed for "
         "loopback hosts (127.0.0.1, localhost, [::1]); use https://; fix the config");
 }
+
+TEST_CASE("the Client paces requests by its clock, not by the time that passed",
+          "[emarsys][client]") {
+  asio::io_context io;
+  FakeServer server(io, {answer(200, k_fields), answer(200, k_fields)});
+  emsync::ManualClock clock;
+  ClientConfig config = wsse_config(server);
+  config.rate_limit_per_minute = 60;  // one a second, burst 1
+  Client client(io.get_executor(), config, nullptr, nullptr, clock);
+  RequestStats stats;
+  REQUIRE(run(io, client.list_fields(&stats)));
+  // A second of the manual clock refills the token: the next call goes at
+  // once, where the real clock would have held it for a second.
+  clock.advance(1s);
+  const auto started = std::chrono::steady_clock::now();
+  REQUIRE(run(io, client.list_fields(&stats)));
+  CHECK(std::chrono::steady_clock::now() - started < 500ms);
+  CHECK(stats.ratelimit_wait_seconds == 0);
+  CHECK(stats.requests == 2);
+  // The bucket is empty again: the next slot is a second of the manual clock away.
+  CHECK(client.rate_limiter()->bucket().reserve(clock.steady()).at == clock.steady() + 1s);
+}

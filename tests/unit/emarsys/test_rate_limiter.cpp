@@ -2,6 +2,7 @@
 // rate of the Clients that joined it, with an injected clock.
 #include <catch2/catch.hpp>
 
+#include "core/clock.hpp"
 #include "emarsys/rate_limiter.hpp"
 
 using namespace emsync::emarsys;
@@ -85,4 +86,17 @@ TEST_CASE("RateLimiters adopts a kept limiter unless its user has one",
   limiters.adopt(nullptr);
   limiters.adopt(std::make_shared<SharedRateLimiter>(kept->key(), t0));  // second: ignored
   CHECK(limiters.of("https://api.emarsys.net/api/v2", "acme001") == kept);
+}
+
+TEST_CASE("RateLimiters makes each limiter at its clock's time", "[emarsys][rate_limiter]") {
+  emsync::ManualClock clock;
+  RateLimiters limiters(clock);
+  const auto limiter = limiters.of("https://api.emarsys.net/api/v2", "acme001");
+  CHECK(limiter->bucket().hold_end() == clock.steady());  // made now: no hold
+  limiter->join(60, clock.steady());                      // burst 1
+  CHECK(limiter->bucket().reserve(clock.steady()).at == clock.steady());
+  // The bucket is empty until the manual clock moves.
+  CHECK(limiter->bucket().reserve(clock.steady()).at == clock.steady() + 1s);
+  clock.advance(2s);
+  CHECK(limiter->bucket().reserve(clock.steady()).at == clock.steady());
 }

@@ -1,0 +1,54 @@
+// The values the Emarsys calls take and return [pure: plain structs]:
+// what a field, a contact list and a per-contact error are, and what the
+// requests of one run cost. Shared by the Client (client.hpp), the reply
+// parsers (reply_data.hpp) and the ContactApi interface (contact_api.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace emsync::emarsys {
+
+struct Field {
+  std::int64_t id = 0;
+  std::string name;
+  std::string string_id;         // "" when the field has none
+  std::string application_type;  // "shorttext", "numeric", "special", ...
+};
+
+struct ContactList {
+  std::int64_t id = 0;
+  std::string name;
+};
+
+// A per-contact error from data.errors: the key as sent (the email), the
+// replyCode as text ("2008") and its message.
+struct ContactError {
+  std::string key;
+  std::string code;
+  std::string message;
+};
+
+// Contacts of the request that are not in `errors` were accepted.
+struct ContactsResult {
+  std::vector<ContactError> errors;
+};
+
+struct ListAddResult {
+  std::int64_t inserted = 0;
+  std::vector<ContactError> errors;
+};
+
+// What the requests of one run cost, for its run_finished log line: give
+// the same RequestStats to every call of the run. Updated on the executor.
+struct RequestStats {
+  std::int64_t requests = 0;  // HTTP exchanges, retries included
+  std::int64_t http_429 = 0;
+  std::int64_t http_5xx = 0;
+  std::int64_t transport_errors = 0;  // no reply: connect error, reset, timeout
+  std::int64_t retries = 0;
+  double ratelimit_wait_seconds = 0;  // held by the API user's rate limiter
+};
+
+}  // namespace emsync::emarsys

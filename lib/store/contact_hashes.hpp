@@ -1,0 +1,36 @@
+// What the state DB keeps of one contact [pure: plain structs]: the hashes
+// of what Emarsys acknowledged, by field, and the digest a run diffs the
+// model against. A small header of its own so that pure code (sync/diff,
+// sync/contact_index) needs no StateStore (state_store.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace emsync::store {
+
+// The hash of one mapped field's last acknowledged value. A field that was
+// never sent (or was cleared) has no entry.
+struct FieldHash {
+  std::string key;  // stable per mapping, e.g. "first_name>1"
+  std::uint64_t hash = 0;
+};
+
+struct ContactState {
+  std::uint64_t contact_hash = 0;  // over all field hashes, for a fast "unchanged"
+  std::vector<FieldHash> fields;   // sorted by key
+};
+
+// A stored contact, reduced to what tells "unchanged" apart.
+struct ContactDigest {
+  std::uint64_t email_hash = 0;    // hash64 of the normalised email
+  std::uint64_t contact_hash = 0;  // ContactState::contact_hash
+};
+
+struct ContactUpdate {
+  std::string email;  // normalised
+  ContactState state;
+};
+
+}  // namespace emsync::store

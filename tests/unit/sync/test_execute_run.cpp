@@ -1,0 +1,212 @@
+// sync::execute_run in process (run_fixture.hpp): a fake Emarsys account,
+// the state store and the model on temporary SQLite files, a real pool.
+// Each case checks what Emarsys was sent, what the store keeps and what the
+// run reports.
+#include <catch2/catch.hpp>
+
+#include "run_fixture.hpp"
+
+using namespace emsync;
+using namespace emsync::sync;
+using namespace emsync::sync::test;
+using store::RunStatus;
+
+namespace {
+
+// person<first>..person<last>, as the fake records a write's emails.
+std::set<std::string> people(int first, int last) {
+  std::set<std::string> out;
+  for (int n = first; n <= last; ++n) {
+    out.insert(RunFixture::email(n));
+  }
+  return out;
+}
+
+// Every email of the writes from `from` on.
+std::set<std::string> written_since(const FakeEmarsys& emarsys, std::size_t from) {
+  std::set<std::string> out;
+  for (std::size_t i = from; i < emarsys.requests.size(); ++i) {
+    out.merge(emarsys.requests[i].emails());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a first run creates every contact in batches and stores them all", "[sync][run]") {
+  RunFixture run;
+  run.add_people(1200);
+  const RunOutcome outcome = run.run();
+  CHECK(outcome.status == RunStatus::succeeded);
+  CHECK(outcome.counts.rows_read == 1200);
+  CHECK(outcome.counts.inserted == 1200);
+  CHECK(outcome.counts.failed == 0);
+  CHECK(outcome.batches == 2);
+  // New to emsync: created first, one request per batch, into the new-contacts list.
+  REQUIRE(run.emarsys.requests.size() == 2);
+  for (const auto& request : run.emarsys.requests) {
+    CHECK(request.method == "POST");
+    CHECK(request.list_id == k_new_contacts_list);
+  }
+  CHECK(run.emarsys.requests[0].emails() == people(1, 1000));
+  CHECK(run.emarsys.requests[1].emails() == people(1001, 1200));
+  CHECK(run.emarsys.account.at(RunFixture::email(7)) ==
+        json({{"3", RunFixture::email(7)}, {"1", "Name 7"}, {"4", "Paris"}}));
+  CHECK(run.emarsys.lists[k_new_contacts_list].size() == 1200);
+  CHECK(run.stored_contacts() == 1200);
+}
+
+TEST_CASE("a rerun of an unchanged model sends nothing", "[sync][run]") {
+  RunFixture run;
+  run.add_people(1200);
+  REQUIRE(run.run().status == RunStatus::succeeded);
+  const std::size_t sent = run.emarsys.requests.size();
+  const RunOutcome rerun = run.run();
+  CHECK(rerun.status == RunStatus::succeeded);
+  CHECK(rerun.counts.unchanged == 1200);
+  CHECK(rerun.batches == 0);
+  CHECK(run.emarsys.requests.size() == sent);
+  CHECK(run.stored_contacts() == 1200);
+}
+
+TEST_CASE("one changed field sends that contact alone, with that field alone", "[sync][run]") {
+  RunFixture run;
+  run.add_people(3);
+  REQUIRE(run.run().status == RunStatus::succeeded);
+  run.exec("UPDATE people SET city = 'Lyon' WHERE email = '" + RunFixture::email(2) + "'");
+  const std::size_t sent = run.emarsys.requests.size();
+  const RunOutcome rerun = run.run();
+  CHECK(rerun.status == RunStatus::succeeded);
+  CHECK(rerun.counts.unchanged == 2);
+  CHECK(rerun.counts.updated == 1);
+  REQUIRE(run.emarsys.requests.size() == sent + 1);
+  const auto& update = run.emarsys.requests.back();
+  CHECK(update.method == "PUT");  // emsync sent it before: an update
+  REQUIRE(update.contacts.size() == 1);
+  CHECK(update.contacts[0] == json({{"3", RunFixture::email(2)}, {"4", "Lyon"}}));
+  CHECK(run.emarsys.account.at(RunFixture::email(2))["4"] == "Lyon");
+  // The new value is stored: a third run sends nothing.
+  CHECK(run.run().counts.unchanged == 3);
+  CHECK(run.emarsys.requests.size() == sent + 1);
+}
+
+TEST_CASE("a contact Emarsys rejects is stored as a rejection; the others go through",
+          "[sync][run]") {
+  RunFixture run;
+  run.add_people(3);
+  run.emarsys.rejects[RunFixture::email(2)] = "2010";
+  const RunOutcome outcome = run.run();
+  CHECK(outcome.status == RunStatus::succeeded);
+  CHECK(outcome.counts.inserted == 2);
+  CHECK(outcome.counts.rejected == 1);
+  const auto rejections = run.rejections_of_last_run();
+  REQUIRE(rejections.size() == 1);
+  CHECK(rejections[0].row_key == RunFixture::email(2));
+  CHECK(rejections[0].code == "2010");
+  CHECK(rejections[0].message == "refused by the test");
+  CHECK(run.stored(RunFixture::email(1)));
+  CHECK_FALSE(run.stored(RunFixture::email(2)));
+  CHECK(run.stored(RunFixture::email(3)));
+  // Not acknowledged, so not "unchanged": the next run tries it again, alone.
+  const std::size_t sent = run.emarsys.requests.size();
+  const RunOutcome rerun = run.run();
+  CHECK(rerun.counts.rejected == 1);
+  CHECK(written_since(run.emarsys, sent) == people(2, 2));
+}
+
+TEST_CASE("a batch Emarsys refuses whole is split until the contact at fault is alone",
+          "[sync][run]") {
+  RunFixture run;
+  run.add_people(8);
+  run.emarsys.malformed.insert(RunFixture::email(3));
+  const RunOutcome outcome = run.run();
+  CHECK(outcome.status == RunStatus::succeeded);
+  CHECK(outcome.counts.inserted == 7);
+  CHECK(outcome.counts.rejected == 1);
+  // 1-8 refused, 1-4 refused, 1-2 taken, 3-4 refused, 3 refused alone, 4 taken, 5-8 taken.
+  const std::vector<std::set<std::string>> expected{people(1, 8), people(1, 4), people(1, 2),
+                                                    people(3, 4), people(3, 3), people(4, 4),
+                                                    people(5, 8)};
+  CHECK(run.emarsys.written() == expected);
+  const auto rejections = run.rejections_of_last_run();
+  REQUIRE(rejections.size() == 1);
+  CHECK(rejections[0].row_key == RunFixture::email(3));
+  CHECK(rejections[0].code == "http_400");
+  CHECK(run.stored_contacts() == 7);
+  CHECK_FALSE(run.stored(RunFixture::email(3)));
+}
+
+TEST_CASE("a transient failure fails its batch only, which the next run sends", "[sync][run]") {
+  RunFixture run;
+  run.add_people(1200);
+  run.emarsys.transient_failures = 1;  // the first batch
+  const RunOutcome outcome = run.run();
+  CHECK(outcome.status == RunStatus::partial);
+  CHECK(outcome.counts.failed == 1000);
+  CHECK(outcome.counts.inserted == 200);
+  CHECK(run.stored_contacts() == 200);
+  const std::size_t sent = run.emarsys.requests.size();
+  const RunOutcome rerun = run.run();
+  CHECK(rerun.status == RunStatus::succeeded);
+  CHECK(rerun.counts.inserted == 1000);
+  CHECK(written_since(run.emarsys, sent) == people(1, 1000));
+  CHECK(run.stored_contacts() == 1200);
+}
+
+TEST_CASE("a cancel stops the run at a batch boundary; the next run sends the rest",
+          "[sync][run]") {
+  RunFixture run;
+  run.add_people(2500);
+  run.emarsys.after_write = [&](const FakeEmarsys::Request&) { run.cancel = true; };
+  const RunOutcome outcome = run.run();
+  CHECK(outcome.status == RunStatus::cancelled);
+  CHECK(outcome.batches == 1);
+  CHECK(run.emarsys.requests.size() == 1);
+  CHECK(outcome.counts.inserted == 1000);  // the batch on the wire is settled and stored
+  CHECK(outcome.counts.failed == 1500);
+  CHECK(run.stored_contacts() == 1000);
+  CHECK(run.stored(RunFixture::email(1000)));
+  CHECK_FALSE(run.stored(RunFixture::email(1001)));
+
+  run.cancel = false;
+  run.emarsys.after_write = nullptr;
+  const RunOutcome rerun = run.run();
+  CHECK(rerun.status == RunStatus::succeeded);
+  CHECK(rerun.counts.unchanged == 1000);
+  CHECK(rerun.counts.inserted == 1500);
+  CHECK(written_since(run.emarsys, 1) == people(1001, 2500));
+  CHECK(run.stored_contacts() == 2500);
+}
+
+TEST_CASE("a commit that fails after Emarsys acknowledged leaves the batch unclaimed",
+          "[sync][run]") {
+  RunFixture run;
+  run.add_people(2500);
+  // Emarsys takes the second batch, then the state DB cannot commit it.
+  int writes = 0;
+  run.emarsys.after_write = [&](const FakeEmarsys::Request&) {
+    if (++writes == 2) {
+      run.store->fail_commits = true;
+    }
+  };
+  const RunOutcome outcome = run.run();
+  CHECK(outcome.status == RunStatus::failed);
+  CHECK(outcome.error.value_or("").find("state DB commit failed") != std::string::npos);
+  CHECK(run.emarsys.requests.size() == 2);  // no batch sent after the failure
+  CHECK(run.emarsys.account.size() == 2000);
+  CHECK(run.stored_contacts() == 1000);  // the first batch only
+  CHECK(run.stored(RunFixture::email(1000)));
+  CHECK_FALSE(run.stored(RunFixture::email(1001)));
+
+  run.store->fail_commits = false;
+  run.emarsys.after_write = nullptr;
+  const RunOutcome rerun = run.run();
+  CHECK(rerun.status == RunStatus::succeeded);
+  CHECK(rerun.counts.unchanged == 1000);
+  // Sent again: the second batch, which Emarsys already holds (2009: updated
+  // in full), and the third, never sent.
+  CHECK(written_since(run.emarsys, 2) == people(1001, 2500));
+  CHECK(rerun.counts.updated == 1000);
+  CHECK(rerun.counts.inserted == 500);
+  CHECK(run.stored_contacts() == 2500);
+}
