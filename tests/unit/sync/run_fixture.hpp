@@ -34,11 +34,15 @@
 #include "emarsys/contact_api.hpp"
 #include "source/row_source.hpp"
 #include "store/state_store.hpp"
+#include "sync/preflight.hpp"
 #include "sync/run.hpp"
 
 namespace emsync::sync::test {
 
 using nlohmann::json;
+
+// The list the activation's created contacts join (new_contacts_list_id).
+inline constexpr std::int64_t k_new_contacts_list = 77;
 
 // An Emarsys account in memory: it holds contacts by email, answers writes
 // as Emarsys does (2008 for an update of an unknown contact, 2009 for a
@@ -63,6 +67,7 @@ class FakeEmarsys final : public emarsys::ContactApi {
   std::vector<emarsys::Field> fields{{1, "First Name", "", "shorttext"},
                                      {3, "E-Mail", "", "longtext"},
                                      {4, "City", "city", "shorttext"}};
+  std::vector<emarsys::ContactList> contact_lists{{k_new_contacts_list, "new contacts"}};
   std::map<std::string, std::string> rejects;  // email -> replyCode of its error on every write
   std::set<std::string> malformed;             // a write holding one is refused whole: HTTP 400
   int transient_failures = 0;                  // the next writes that fail with HTTP 503
@@ -84,7 +89,7 @@ class FakeEmarsys final : public emarsys::ContactApi {
   }
   emarsys::Task<std::vector<emarsys::ContactList>> list_contact_lists(
       emarsys::RequestStats*) override {
-    co_return std::vector<emarsys::ContactList>{};
+    co_return contact_lists;
   }
   emarsys::Task<emarsys::ContactsResult> update_contacts(
       const std::vector<std::string_view>& contacts, emarsys::RequestStats*) override {
@@ -262,8 +267,6 @@ class CommitFailingStore final : public store::StateStore {
   std::unique_ptr<store::StateStore> m_inner;
 };
 
-inline constexpr std::int64_t k_new_contacts_list = 77;
-
 // One activation ("crm": email, first_name -> field 1, city -> field 4,
 // insert_new_contacts) over a temporary model database and state DB; run()
 // runs it as the daemon does (a run record, execute_run, its finish).
@@ -331,27 +334,19 @@ class RunFixture {
                              .activation_id = activation_id,
                              .activation = activation,
                              .scope = scope};
-    RunEnvironment env{
-        .resources = {.pool = m_pool,
-                      .store = *store,
-                      .model = {.rows = *m_source},
-                      .destination = {.api = emarsys, .new_contacts_list_id = k_new_contacts_list},
-                      .spool_dir = m_dir.string()},
-        .control = {.cancel_requested = &cancel},
-        .request_stats = nullptr};
-    std::optional<RunOutcome> outcome;
-    boost::asio::co_spawn(m_io, execute_run(request, env),
-                          [&](std::exception_ptr error, RunOutcome result) {
-                            REQUIRE_FALSE(error);
-                            outcome = std::move(result);
-                          });
-    m_io.run();
-    m_io.restart();
-    REQUIRE(outcome);
-    INFO("run " << *run_id << ": " << outcome->error.value_or("no error"));
+    RunEnvironment env{.resources = resources(), .control = {.cancel_requested = &cancel}};
+    const RunOutcome outcome = complete(execute_run(request, env));
+    INFO("run " << *run_id << ": " << outcome.error.value_or("no error"));
     REQUIRE(
-        store->finish_run(*run_id, outcome->status, outcome->counts, now_millis(), outcome->error));
-    return *outcome;
+        store->finish_run(*run_id, outcome.status, outcome.counts, now_millis(), outcome.error));
+    return outcome;
+  }
+
+  // The auto-resume check of the activation (sync::preflight).
+  Result<void> check() {
+    const RunRequest request{.activation_id = activation_id, .activation = activation};
+    const RunResources checked = resources();
+    return complete(preflight(request, checked));
   }
 
   std::int64_t stored_contacts() {
@@ -380,6 +375,31 @@ class RunFixture {
   std::atomic<bool> cancel{false};
 
  private:
+  RunResources resources() {
+    return {.pool = m_pool,
+            .store = *store,
+            .model = {.rows = *m_source},
+            .destination = {.api = emarsys, .new_contacts_list_id = k_new_contacts_list},
+            .spool_dir = m_dir.string()};
+  }
+
+  // Runs `task` on the fixture's io_context until it completes.
+  template <class T>
+  T complete(boost::asio::awaitable<T> task) {
+    std::optional<T> out;
+    boost::asio::co_spawn(
+        m_io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
+        [](std::exception_ptr error) {
+          if (error) {
+            std::rethrow_exception(error);
+          }
+        });
+    m_io.run();
+    m_io.restart();
+    REQUIRE(out);
+    return std::move(*out);
+  }
+
   std::filesystem::path m_dir;
   sqlite3* m_model = nullptr;
   std::unique_ptr<source::RowSource> m_source;

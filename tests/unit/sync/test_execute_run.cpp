@@ -210,3 +210,23 @@ TEST_CASE("a commit that fails after Emarsys acknowledged leaves the batch uncla
   CHECK(rerun.counts.inserted == 500);
   CHECK(run.stored_contacts() == 2500);
 }
+
+TEST_CASE("the preflight check reads no row, sends nothing and says what fails", "[sync][run]") {
+  RunFixture run;
+  run.add_people(3);
+  SECTION("all there") { CHECK(run.check()); }
+  SECTION("a mapped column the model lacks") {
+    run.activation.fields.push_back({"tier", std::int64_t{1}});
+    const auto checked = run.check();
+    REQUIRE_FALSE(checked);
+    CHECK(checked.error().message.find("the model has no column 'tier'") != std::string::npos);
+  }
+  SECTION("the new-contacts list is gone") {
+    run.emarsys.contact_lists.clear();
+    const auto checked = run.check();
+    REQUIRE_FALSE(checked);
+    CHECK(checked.error().code == Errc::not_found);
+  }
+  CHECK(run.emarsys.requests.empty());
+  CHECK(run.stored_contacts() == 0);
+}
