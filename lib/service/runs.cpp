@@ -157,7 +157,7 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& 
     co_return co_await fail(tools.error().message);
   }
   m_active.at(name).client = tools->client;
-  sync::RunEnvironment env{
+  const sync::RunEnvironment env{
       .resources = {.pool = m_pool,
                     .store = *m_store,
                     .model = {.rows = *tools->source, .query_options = tools->query_options},

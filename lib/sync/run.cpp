@@ -36,7 +36,7 @@ constexpr int k_runs_searched_for_success = 50;
 
 class Run {
  public:
-  Run(const RunRequest& request, RunEnvironment& env)
+  Run(const RunRequest& request, const RunEnvironment& env)
       : m_request(request),
         m_env(env),
         m_resources(env.resources),
@@ -359,7 +359,7 @@ class Run {
   }
 
   const RunRequest& m_request;
-  RunEnvironment& m_env;
+  const RunEnvironment& m_env;
   const RunResources& m_resources;  // m_env's
   std::string m_spool_path;
   store::RunCounts m_counts;
@@ -374,7 +374,7 @@ class Run {
 
 }  // namespace
 
-awaitable<RunOutcome> execute_run(const RunRequest& request, RunEnvironment& env) {
+awaitable<RunOutcome> execute_run(const RunRequest& request, const RunEnvironment& env) {
   std::optional<RunOutcome> outcome;
   try {
     Run run(request, env);

@@ -78,6 +78,7 @@ struct RunOutcome {
 
 // Runs on the caller's executor (the event loop); blocking steps go to
 // env.resources.pool. Never throws: every failure ends in the outcome.
-boost::asio::awaitable<RunOutcome> execute_run(const RunRequest& request, RunEnvironment& env);
+boost::asio::awaitable<RunOutcome> execute_run(const RunRequest& request,
+                                               const RunEnvironment& env);
 
 }  // namespace emsync::sync

@@ -334,7 +334,7 @@ class RunFixture {
                              .activation_id = activation_id,
                              .activation = activation,
                              .scope = scope};
-    RunEnvironment env{.resources = resources(), .control = {.cancel_requested = &cancel}};
+    const RunEnvironment env{.resources = resources(), .control = {.cancel_requested = &cancel}};
     const RunOutcome outcome = complete(execute_run(request, env));
     INFO("run " << *run_id << ": " << outcome.error.value_or("no error"));
     REQUIRE(
