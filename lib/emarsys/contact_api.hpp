@@ -7,7 +7,8 @@
 // holding "3" (the email), at most 1000 and 8 MB in one call; they must stay
 // valid until the call completes (a co_await in the same expression does it).
 //
-// Errors: a Result error ends the call as a whole (no contact was taken):
+// Errors: a Result error fails the call as a whole (no contact is known to
+// be taken, though Emarsys may have applied a request whose reply was lost):
 // Errc::rejected when Emarsys refused the request (http_status and
 // reply_code set: e.g. one malformed contact makes a whole batch a 400),
 // Errc::auth_failed, Errc::rate_limited / transient / timeout once retries
@@ -15,8 +16,8 @@
 // when the daemon stops. Per-contact errors come back in ContactsResult.
 //
 // Threading: calls are made on one executor (the event loop) and may be
-// made concurrently; concurrent_requests() of them are on the wire at once,
-// the others queue. Every call counts its exchanges in `stats` when given.
+// made concurrently; up to concurrent_requests() of them are on the wire at
+// once, the others queue. Every call counts its exchanges in `stats` when given.
 //
 // Example (sync/batch_sender.cpp):
 //

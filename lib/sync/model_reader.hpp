@@ -53,7 +53,7 @@ struct ReadEnvironment {
   ModelSource model;
   store::StateStore& store;    // rejected rows go there (add_rejections), 1000 at a time
   RunControl control{};        // rows_read progress; a cancel stops the read
-  bool hash_row_keys = false;  // RejectionPolicy::hash_row_keys
+  bool hash_row_keys = false;  // rejected rows keep the email hashed (row_key.hpp)
 };
 
 Result<ModelSnapshot> read_model(const RunRequest& request, const ReadEnvironment& env,
