@@ -69,7 +69,7 @@ asio::awaitable<void> Service::auto_resume_loop() {
     }
     bool lifted = false;
     for (const auto& record : *activations) {
-      if (!record.auto_paused_reason || m_active.contains(record.name)) {
+      if (!record.auto_paused_reason || m_runs.running(record.name)) {
         continue;
       }
       auto checked = co_await check_activation(record);
