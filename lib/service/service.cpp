@@ -30,11 +30,11 @@ emarsys::ClientConfig client_config(const config::DestinationConfig& d, std::str
   return c;
 }
 
-// Pool threads besides one per concurrent run (the one that reads its model
-// throughout), so that SQLite work (admin commands, the scheduler, batch
-// commits) does not wait behind model reads. Each run also loads its stored
-// digests on a pool thread while its read begins, so with more runs starting at
-// once than this, those loads take every spare thread until they end.
+// Pool threads besides one per concurrent run, so that SQLite work (admin
+// commands, the scheduler, batch commits) does not wait behind model reads: a
+// run reading its model holds one pool thread throughout (decoding the
+// source's rows) and a second one while its stored digests load, so these
+// spare threads serve both those loads and the SQLite work.
 constexpr int k_spare_pool_threads = 4;
 
 }  // namespace

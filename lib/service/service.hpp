@@ -224,9 +224,9 @@ class Service {
   FileLock m_lock;  // on "<state_db>.lock": one daemon per state DB
   std::unique_ptr<store::StateStore> m_store;
   // max_concurrent_runs + spare threads (service.cpp). While a run reads its
-  // model, one pool thread decodes the source's rows (it waits on the run's own
-  // RowPipeline worker thread, not a pool thread) and another loads the stored
-  // digests until they are loaded; the rest serve SQLite.
+  // model, one pool thread decodes the source's rows (handing them to the
+  // run's own RowPipeline worker thread, not a pool thread) and another loads
+  // its stored digests, until they are in memory; the rest serve SQLite.
   const int m_pool_threads;
   boost::asio::thread_pool m_pool;
   // Before m_resources: the Emarsys clients report to it until they are gone.
