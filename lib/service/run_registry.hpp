@@ -130,7 +130,7 @@ class RunRegistry {
   // meanwhile and carries the request (join()); `order` is not kept.
   // REQUIRES: order.id is not held.
   Queued queue(RunOrder order, UnixMillis now);
-  // Remembers the Emarsys client the run started with. REQUIRES: it runs.
+  // Remembers the Emarsys client the run started with; ignored unless it runs.
   void set_client(std::int64_t run_id, std::shared_ptr<emarsys::Client> client);
 
   // -- cancelling

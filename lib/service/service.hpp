@@ -166,7 +166,9 @@ class Service {
     std::optional<std::int64_t> new_contacts_list_id;
   };
   Result<RunTools> run_tools(const config::Activation& activation);
-  // The run's record once it has ended.
+  // The run's record once it has ended (woken by m_runs; a run that ended
+  // without its result recorded, the state DB being unwritable, is looked up
+  // again every second until it is).
   boost::asio::awaitable<Result<store::RunRecord>> wait_for_run(std::int64_t run_id);
   // Records a run that never started (withdrawn, merged, or recorded just as
   // the daemon stopped) as cancelled, then finishes it in m_runs if held.
