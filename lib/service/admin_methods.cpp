@@ -22,11 +22,24 @@ using nlohmann::json;
 
 namespace {
 
+// "invalid" (its stored definition does not parse: never scheduled),
 // "paused" (by an operator), "auto-paused" (by the daemon) or "active".
 const char* state_of(const store::ActivationRecord& activation) {
-  return activation.paused               ? "paused"
+  return !activation.definition          ? "invalid"
+         : activation.paused             ? "paused"
          : activation.auto_paused_reason ? "auto-paused"
                                          : "active";
+}
+
+// Why the stored definition does not parse, or null.
+json definition_error(const store::ActivationRecord& activation) {
+  return activation.definition ? json(nullptr) : json(activation.definition_error);
+}
+
+// A member of the definition, or null when it does not parse.
+template <class T>
+json definition_member(const store::ActivationRecord& activation, T config::Activation::*member) {
+  return activation.definition ? json((*activation.definition).*member) : json(nullptr);
 }
 
 }  // namespace
@@ -97,22 +110,20 @@ asio::awaitable<Response> Service::handle_apply(const Request& request) {
   if (!problems.empty()) {
     co_return Response::failure(to_string(Errc::invalid_input), problems);
   }
-  std::vector<store::ActivationUpsert> upserts;
   json applied = json::array();
   for (const auto& activation : *parsed) {
-    const std::string definition = config::to_json(activation).dump();
     auto existing =
         co_await on_pool(m_pool, [&] { return m_store->find_activation(activation.name); });
     if (!existing) {
       co_return Response::from_error(existing.error());
     }
-    const char* action = !*existing                              ? "created"
-                         : (*existing)->definition == definition ? "unchanged"
-                                                                 : "updated";
+    // As the store decides whether to write: by the canonical text.
+    const bool unchanged =
+        *existing && (*existing)->stored_text == config::to_json(activation).dump();
+    const char* action = !*existing ? "created" : unchanged ? "unchanged" : "updated";
     applied.push_back({{"name", activation.name}, {"action", action}});
-    upserts.push_back({activation.name, definition, activation.destination});
   }
-  auto stored = co_await on_pool(m_pool, [&] { return m_store->apply_activations(upserts); });
+  auto stored = co_await on_pool(m_pool, [&] { return m_store->apply_activations(*parsed); });
   if (!stored) {
     co_return Response::from_error(stored.error());
   }
@@ -130,15 +141,15 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
   std::size_t shown = 0;
   for (const auto& a : *activations) {
     auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a.id, 1); });
-    const json definition = json::parse(a.definition);
     const bool fits = budget.add(
         out,
         {{"name", a.name},
-         {"source", definition.value("source", "")},
+         {"source", definition_member(a, &config::Activation::source)},
          {"destination", a.destination},
-         {"schedule", definition.value("schedule", "manual")},
-         {"timezone", definition.value("timezone", "UTC")},
+         {"schedule", definition_member(a, &config::Activation::schedule)},
+         {"timezone", definition_member(a, &config::Activation::timezone)},
          {"state", state_of(a)},
+         {"definition_error", definition_error(a)},
          {"auto_paused_reason", a.auto_paused_reason ? json(*a.auto_paused_reason) : json(nullptr)},
          {"activity", activity_of(a.name)},
          {"next_run", timestamp_json(next_run_of(a.name))},
@@ -160,7 +171,9 @@ asio::awaitable<Response> Service::handle_show(const Request& request) {
   auto contacts = co_await on_pool(m_pool, [&] { return m_store->count_contacts(a->id); });
   co_return Response::success(
       {{"name", a->name},
-       {"definition", json::parse(a->definition)},
+       {"definition", a->definition ? config::to_json(*a->definition) : json(nullptr)},
+       {"definition_error", definition_error(*a)},
+       {"stored_definition", a->definition ? json(nullptr) : json(a->stored_text)},
        {"state", state_of(*a)},
        {"auto_paused_reason", a->auto_paused_reason ? json(*a->auto_paused_reason) : json(nullptr)},
        {"failure_streak", a->failure_streak},

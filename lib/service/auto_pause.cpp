@@ -41,11 +41,11 @@ asio::awaitable<void> Service::note_run_health(const std::string& name,
 }
 
 asio::awaitable<Result<void>> Service::check_activation(const store::ActivationRecord& record) {
-  auto definition = config::parse_activations(record.definition);
-  if (!definition) {
-    co_return definition.error();
+  const auto& definition = record.definition;
+  if (!definition) {  // not checked: only applying it again helps
+    co_return make_error(Errc::invalid_input, record.definition_error);
   }
-  auto tools = run_tools(definition->front());
+  auto tools = run_tools(*definition);
   if (!tools) {
     co_return tools.error();
   }
@@ -53,7 +53,7 @@ asio::awaitable<Result<void>> Service::check_activation(const store::ActivationR
                            *tools->client, *tools->source,
                            tools->query_options, tools->new_contacts_list_id,
                            m_spool_dir};
-  const sync::RunRequest request{0, record.id, definition->front()};
+  const sync::RunRequest request{0, record.id, *definition};
   co_return co_await sync::preflight(request, env);
 }
 

@@ -130,11 +130,11 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
   if (!record || !*record || !activation || !*activation) {
     co_return co_await fail("activation '" + name + "' or its run disappeared before it started");
   }
-  auto definition = config::parse_activations((*activation)->definition);
+  const auto& definition = (*activation)->definition;
   if (!definition) {
-    co_return co_await fail(definition.error().message);
+    co_return co_await fail((*activation)->definition_error);
   }
-  sync::RunRequest request{run_id, (*activation)->id, definition->front(), run.full, run.force};
+  sync::RunRequest request{run_id, (*activation)->id, *definition, run.full, run.force};
   // The run keeps what it started with, whatever a reload swaps in meanwhile.
   auto tools = run_tools(request.activation);
   if (!tools) {

@@ -68,12 +68,17 @@ asio::awaitable<void> Service::refresh_plans() {
   }
   m_known_activations = std::move(known);
   for (const auto& record : *activations) {
-    auto definition = config::parse_activations(record.definition);
-    auto parsed = definition ? schedule::parse_schedule(definition->front().schedule,
-                                                        definition->front().timezone)
-                             : Result<schedule::Schedule>(definition.error());
-    if (!parsed || parsed->kind == schedule::Kind::manual || record.paused ||
-        record.auto_paused_reason) {
+    if (!record.definition) {
+      spdlog::warn("activation {} is not scheduled: {}", record.name, record.definition_error);
+      continue;
+    }
+    auto parsed =
+        schedule::parse_schedule(record.definition->schedule, record.definition->timezone);
+    if (!parsed) {
+      spdlog::warn("activation {} is not scheduled: {}", record.name, parsed.error().message);
+      continue;
+    }
+    if (parsed->kind == schedule::Kind::manual || record.paused || record.auto_paused_reason) {
       continue;
     }
     auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(record.id, 1); });

@@ -151,11 +151,11 @@ Result<config::Config> Service::checked_config(const std::string& path) {
   }
   std::string problems;
   for (const auto& record : *activations) {
-    auto definition = config::parse_activations(record.definition);
-    if (!definition) {
-      continue;  // reported when it runs
+    if (!record.definition) {
+      spdlog::warn("reload: activation {} not checked: {}", record.name, record.definition_error);
+      continue;
     }
-    if (auto checked = config::check_references(definition->front(), *config); !checked) {
+    if (auto checked = config::check_references(*record.definition, *config); !checked) {
       problems += (problems.empty() ? "" : "\n") + checked.error().message +
                   " (delete the activation first, or keep it in the config)";
     }

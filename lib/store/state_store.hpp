@@ -22,16 +22,31 @@
 #include <string>
 #include <vector>
 
+#include "config/activation.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 
 namespace emsync::store {
 
+// An activation as stored. Its definition was parsed once, when the row was
+// read (config::parse_activations, the bounded parse), so callers take the
+// typed value and never parse JSON again.
+//
+// A stored definition that no longer parses (written by a newer emsync
+// before a downgrade, or edited by hand), or that names another activation or
+// destination than its row, is not dropped: `definition` is null,
+// `definition_error` says why (naming the activation and the remedy: apply it
+// again) and `stored_text` holds the text as it is. Such an activation is
+// listed and shown, never scheduled; a run of it fails with that error.
 struct ActivationRecord {
   std::int64_t id = 0;
   std::string name;
-  std::string definition;   // the activation as JSON text, as applied
-  std::string destination;  // destination name (a change drops contact state)
+  // The parsed definition, null when it does not parse. Immutable: copies of
+  // the record (a schedule plan keeps one) share it.
+  std::shared_ptr<const config::Activation> definition;
+  std::string definition_error;  // empty exactly when `definition` is set
+  std::string stored_text;       // the definition as stored: canonical JSON when applied
+  std::string destination;       // destination name (a change drops contact state)
   UnixMillis created_at = 0;
   UnixMillis updated_at = 0;
   bool paused = false;  // by emsyncctl pause: its schedule does not start it
@@ -40,13 +55,6 @@ struct ActivationRecord {
   // Set when the daemon paused it after such failures; its schedule does not
   // start it until a check passes or `emsyncctl resume`.
   std::optional<std::string> auto_paused_reason;
-};
-
-// What apply writes; matched with existing activations by name.
-struct ActivationUpsert {
-  std::string name;
-  std::string definition;
-  std::string destination;
 };
 
 enum class RunStatus { queued, running, succeeded, partial, failed, cancelled, interrupted };
@@ -164,10 +172,11 @@ class StateStore {
   virtual ~StateStore() = default;
 
   // -- activations --
-  // Creates or updates every activation in one transaction (all or none).
-  // When an existing activation's destination changes, its contact state is
-  // dropped, so the next run sends everything.
-  virtual Result<void> apply_activations(const std::vector<ActivationUpsert>& activations) = 0;
+  // Creates or updates every activation in one transaction (all or none),
+  // matched with the stored ones by name; each is stored as its canonical JSON
+  // (config::to_json). When an existing activation's destination changes, its
+  // contact state is dropped, so the next run sends everything.
+  virtual Result<void> apply_activations(const std::vector<config::Activation>& activations) = 0;
   virtual Result<std::vector<ActivationRecord>> list_activations() = 0;
   virtual Result<std::optional<ActivationRecord>> find_activation(const std::string& name) = 0;
   // Deletes the activation with its runs, contact state and rejections.
