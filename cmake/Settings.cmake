@@ -1,7 +1,8 @@
 # Two interface targets every first-party target links: settings (definitions) and warnings.
+# Neither adds an include directory: a module's headers are seen only through
+# its own target (emsync_module below).
 add_library(emsync_settings INTERFACE)
 target_compile_features(emsync_settings INTERFACE cxx_std_20)
-target_include_directories(emsync_settings INTERFACE ${PROJECT_SOURCE_DIR}/lib)
 # Asio and Beast are compiled once, in lib/asio (see asio_impl.cpp).
 target_compile_definitions(emsync_settings INTERFACE
   BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION BOOST_ASIO_NO_DEPRECATED
@@ -33,9 +34,25 @@ if(EMSYNC_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
-# emsync_module(NAME SOURCES... DEPS ...): one static library per lib/ folder.
+# emsync_module(NAME SOURCES... DEPS ...): one static library per lib/ folder,
+# emsync_<NAME>, whose DEPS are the modules (and packages) it may use.
+#
+# The dependency rules are enforced by the compiler: lib/ itself is no include
+# directory. Each module gets a directory of its own in the build tree,
+# include/<NAME>/, holding one symlink <NAME> -> lib/<NAME>, as the PUBLIC
+# include directory of emsync_<NAME>. It propagates along the PUBLIC links, so
+# "core/result.hpp" resolves in every module (all link emsync_core), while
+# "store/state_store.hpp" in a module that does not link emsync_store is "No
+# such file or directory". The ctest test modules.rules checks it (ARCHITECTURE.md).
+# The list of modules is the global property EMSYNC_MODULES (tests/CMakeLists.txt
+# requires a unit test folder for each).
 function(emsync_module name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  set(include_dir ${PROJECT_BINARY_DIR}/include/${name})
+  file(MAKE_DIRECTORY ${include_dir})
+  file(CREATE_LINK ${PROJECT_SOURCE_DIR}/lib/${name} ${include_dir}/${name} SYMBOLIC)
   add_library(emsync_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(emsync_${name} PUBLIC ${include_dir})
   target_link_libraries(emsync_${name} PUBLIC emsync_settings ${ARG_DEPS} PRIVATE emsync_warnings)
+  set_property(GLOBAL APPEND PROPERTY EMSYNC_MODULES ${name})
 endfunction()

@@ -235,7 +235,13 @@ void print_show(const json& result) {
                                      {"created_at", text(result, "created_at")},
                                      {"updated_at", text(result, "updated_at")},
                                      {"last_run", run_summary(member(result, "last_run"))}});
-  // The definition as indented JSON, after the aligned fields.
+  // The definition as indented JSON, after the aligned fields; the text as
+  // stored when it does not parse (see lib/store/state_store.hpp).
+  if (const json& error = member(result, "definition_error"); error.is_string()) {
+    std::cout << "definition (not valid: " << error.get<std::string>() << "):\n  "
+              << text(result, "stored_definition") << '\n';
+    return;
+  }
   std::string definition = member(result, "definition").dump(2);
   for (std::size_t at = definition.find('\n'); at != std::string::npos;
        at = definition.find('\n', at + 1)) {

@@ -1,5 +1,6 @@
-// The admin methods of lib/admin/PROTOCOL.md that manage activations and
-// their runs, one function each, and the dispatch table of all methods.
+// The admin methods of lib/admin/PROTOCOL.md that manage activations, one
+// function each (their runs: run_methods.cpp), and the dispatch table of all
+// methods.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -21,11 +22,24 @@ using nlohmann::json;
 
 namespace {
 
+// "invalid" (its stored definition does not parse: never scheduled),
 // "paused" (by an operator), "auto-paused" (by the daemon) or "active".
 const char* state_of(const store::ActivationRecord& activation) {
-  return activation.paused               ? "paused"
+  return !activation.definition          ? "invalid"
+         : activation.paused             ? "paused"
          : activation.auto_paused_reason ? "auto-paused"
                                          : "active";
+}
+
+// Why the stored definition does not parse, or null.
+json definition_error(const store::ActivationRecord& activation) {
+  return activation.definition ? json(nullptr) : json(activation.definition_error);
+}
+
+// A member of the definition, or null when it does not parse.
+template <class T>
+json definition_member(const store::ActivationRecord& activation, T config::Activation::*member) {
+  return activation.definition ? json((*activation.definition).*member) : json(nullptr);
 }
 
 }  // namespace
@@ -96,22 +110,20 @@ asio::awaitable<Response> Service::handle_apply(const Request& request) {
   if (!problems.empty()) {
     co_return Response::failure(to_string(Errc::invalid_input), problems);
   }
-  std::vector<store::ActivationUpsert> upserts;
   json applied = json::array();
   for (const auto& activation : *parsed) {
-    const std::string definition = config::to_json(activation).dump();
     auto existing =
         co_await on_pool(m_pool, [&] { return m_store->find_activation(activation.name); });
     if (!existing) {
       co_return Response::from_error(existing.error());
     }
-    const char* action = !*existing                              ? "created"
-                         : (*existing)->definition == definition ? "unchanged"
-                                                                 : "updated";
+    // As the store decides whether to write: by the canonical text.
+    const bool unchanged =
+        *existing && (*existing)->stored_text == config::to_json(activation).dump();
+    const char* action = !*existing ? "created" : unchanged ? "unchanged" : "updated";
     applied.push_back({{"name", activation.name}, {"action", action}});
-    upserts.push_back({activation.name, definition, activation.destination});
   }
-  auto stored = co_await on_pool(m_pool, [&] { return m_store->apply_activations(upserts); });
+  auto stored = co_await on_pool(m_pool, [&] { return m_store->apply_activations(*parsed); });
   if (!stored) {
     co_return Response::from_error(stored.error());
   }
@@ -129,15 +141,15 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
   std::size_t shown = 0;
   for (const auto& a : *activations) {
     auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a.id, 1); });
-    const json definition = json::parse(a.definition);
     const bool fits = budget.add(
         out,
         {{"name", a.name},
-         {"source", definition.value("source", "")},
+         {"source", definition_member(a, &config::Activation::source)},
          {"destination", a.destination},
-         {"schedule", definition.value("schedule", "manual")},
-         {"timezone", definition.value("timezone", "UTC")},
+         {"schedule", definition_member(a, &config::Activation::schedule)},
+         {"timezone", definition_member(a, &config::Activation::timezone)},
          {"state", state_of(a)},
+         {"definition_error", definition_error(a)},
          {"auto_paused_reason", a.auto_paused_reason ? json(*a.auto_paused_reason) : json(nullptr)},
          {"activity", activity_of(a.name)},
          {"next_run", timestamp_json(next_run_of(a.name))},
@@ -159,7 +171,9 @@ asio::awaitable<Response> Service::handle_show(const Request& request) {
   auto contacts = co_await on_pool(m_pool, [&] { return m_store->count_contacts(a->id); });
   co_return Response::success(
       {{"name", a->name},
-       {"definition", json::parse(a->definition)},
+       {"definition", a->definition ? config::to_json(*a->definition) : json(nullptr)},
+       {"definition_error", definition_error(*a)},
+       {"stored_definition", a->definition ? json(nullptr) : json(a->stored_text)},
        {"state", state_of(*a)},
        {"auto_paused_reason", a->auto_paused_reason ? json(*a->auto_paused_reason) : json(nullptr)},
        {"failure_streak", a->failure_streak},
@@ -176,13 +190,13 @@ asio::awaitable<Response> Service::handle_delete(const Request& request) {
   if (!name) {
     co_return Response::from_error(name.error());
   }
-  if (m_active.contains(*name)) {
+  if (m_runs.running(*name)) {
     co_return Response::failure(to_string(Errc::invalid_input),
                                 "activation '" + *name + "' is running; `emsyncctl cancel " +
                                     *name + "`, then delete it once the run has ended");
   }
-  if (auto waiting = m_queue.withdraw(*name)) {
-    co_await cancel_waiting_run(*waiting, "the activation was deleted");
+  if (auto withdrawn = m_runs.cancel(*name).withdrawn) {
+    co_await cancel_waiting_run(*withdrawn, "the activation was deleted");
   }
   auto deleted = co_await on_pool(m_pool, [&] { return m_store->delete_activation(*name); });
   if (!deleted) {
@@ -216,97 +230,6 @@ asio::awaitable<Response> Service::set_paused(const Request& request, bool pause
   }
   co_await refresh_plans();
   co_return Response::success({{paused ? "paused" : "resumed", a->name}});
-}
-
-asio::awaitable<Response> Service::handle_run(const Request& request) {
-  auto a = co_await named_activation(request);
-  if (!a) {
-    co_return Response::from_error(a.error());
-  }
-  auto ticket =
-      co_await request_run(*a, Trigger::manual, param_or(request, "full", false),
-                           param_or(request, "force", false));
-  if (!ticket) {
-    co_return Response::from_error(ticket.error());
-  }
-  if (!param_or(request, "wait", false)) {
-    co_return Response::success({{"run_id", ticket->run_id}, {"queued", ticket->queued}});
-  }
-  auto finished = co_await wait_for_run(ticket->run_id);
-  if (!finished) {
-    co_return Response::from_error(finished.error());
-  }
-  co_return Response::success(run_report(*finished));
-}
-
-// Unparks the activation's contacts: its next run sends them again.
-asio::awaitable<Response> Service::handle_retry(const Request& request) {
-  auto a = co_await named_activation(request);
-  if (!a) {
-    co_return Response::from_error(a.error());
-  }
-  auto cleared = co_await on_pool(m_pool, [&] { return m_store->clear_rejection_streaks(a->id); });
-  if (!cleared) {
-    co_return Response::from_error(cleared.error());
-  }
-  co_return Response::success({{"activation", a->name}, {"unparked", *cleared}});
-}
-
-asio::awaitable<Response> Service::handle_runs(const Request& request) {
-  auto a = co_await named_activation(request);
-  if (!a) {
-    co_return Response::from_error(a.error());
-  }
-  const int limit = std::clamp(param_or(request, "limit", 20), 1, k_max_list_limit);
-  auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a->id, limit); });
-  if (!runs) {
-    co_return Response::from_error(runs.error());
-  }
-  json out = json::array();
-  ReplyBudget budget;
-  std::size_t shown = 0;
-  while (shown < runs->size() && budget.add(out, run_report((*runs)[shown]))) {
-    ++shown;
-  }
-  co_return Response::success({{"runs", out}, {"not_shown", runs->size() - shown}});
-}
-
-// One page of a run's rejected rows: at most `limit` from `offset`, fewer
-// when they would not fit in the reply (next_offset says where to go on).
-asio::awaitable<Response> Service::handle_errors(const Request& request) {
-  auto a = co_await named_activation(request);
-  if (!a) {
-    co_return Response::from_error(a.error());
-  }
-  std::optional<std::int64_t> run_id;
-  if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
-    run_id = param_or(request, "run_id", std::int64_t{0});
-  }
-  const int limit =
-      std::clamp(param_or(request, "limit", k_default_errors_limit), 1, k_max_list_limit);
-  const std::int64_t offset =
-      std::max<std::int64_t>(0, param_or<std::int64_t>(request, "offset", 0));
-  auto page = co_await on_pool(
-      m_pool, [&] { return m_store->list_rejections(a->id, run_id, offset, limit); });
-  if (!page) {
-    co_return Response::from_error(page.error());
-  }
-  json errors = json::array();
-  ReplyBudget budget;
-  std::int64_t shown = 0;
-  for (const auto& r : page->rejections) {
-    if (!budget.add(errors, {{"row_key", r.row_key}, {"code", r.code}, {"message", r.message}})) {
-      break;
-    }
-    ++shown;
-  }
-  const std::int64_t next = offset + shown;
-  co_return Response::success({{"run_id", page->run_id ? json(*page->run_id) : json(nullptr)},
-                               {"errors", errors},
-                               {"total", page->total},
-                               {"offset", offset},
-                               {"next_offset", next < page->total ? json(next) : json(nullptr)},
-                               {"not_kept", page->not_kept}});
 }
 
 }  // namespace emsync::service

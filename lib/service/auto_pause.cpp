@@ -41,11 +41,11 @@ asio::awaitable<void> Service::note_run_health(const std::string& name,
 }
 
 asio::awaitable<Result<void>> Service::check_activation(const store::ActivationRecord& record) {
-  auto definition = config::parse_activations(record.definition);
-  if (!definition) {
-    co_return definition.error();
+  const auto& definition = record.definition;
+  if (!definition) {  // not checked: only applying it again helps
+    co_return make_error(Errc::invalid_input, record.definition_error);
   }
-  auto tools = run_tools(definition->front());
+  auto tools = run_tools(*definition);
   if (!tools) {
     co_return tools.error();
   }
@@ -55,7 +55,7 @@ asio::awaitable<Result<void>> Service::check_activation(const store::ActivationR
       .model = {.rows = *tools->source, .query_options = tools->query_options},
       .destination = {.api = *tools->client, .new_contacts_list_id = tools->new_contacts_list_id},
       .spool_dir = m_spool_dir};
-  const sync::RunRequest request{.activation_id = record.id, .activation = definition->front()};
+  const sync::RunRequest request{.activation_id = record.id, .activation = *definition};
   co_return co_await sync::preflight(request, resources);
 }
 
@@ -71,7 +71,7 @@ asio::awaitable<void> Service::auto_resume_loop() {
     }
     bool lifted = false;
     for (const auto& record : *activations) {
-      if (!record.auto_paused_reason || m_active.contains(record.name)) {
+      if (!record.auto_paused_reason || m_runs.running(record.name)) {
         continue;
       }
       auto checked = co_await check_activation(record);

@@ -1,5 +1,5 @@
-// The admin methods about the daemon itself (ping, status, reload, audit) and
-// cancel, plus the audit log every state-changing method goes through.
+// The admin methods about the daemon itself (ping, status, reload, audit),
+// plus the audit log every state-changing method goes through.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -129,8 +129,8 @@ asio::awaitable<Response> Service::handle_status(const Request&) {
       [](const auto& a) { return !a.paused && a.auto_paused_reason.has_value(); });
   const UnixMillis now = now_millis();
   json runs = json::array();
-  for (const auto& [name, active] : m_active) {
-    runs.push_back(progress_json(name, active.run_id, active.started_at, *active.progress, now));
+  for (const Run* run : m_runs.running_runs()) {
+    runs.push_back(progress_json(run->activation, run->id, *run->started_at, *run->progress, now));
   }
   co_return Response::success(
       {{"version", EMSYNC_VERSION},
@@ -147,40 +147,9 @@ asio::awaitable<Response> Service::handle_status(const Request&) {
          {"active", static_cast<std::int64_t>(activations->size()) - paused - auto_paused},
          {"paused", paused},
          {"auto_paused", auto_paused},
-         {"running", m_active.size()},
-         {"queued", m_queue.waiting_count()}}},
+         {"running", m_runs.running_count()},
+         {"queued", m_runs.waiting_count()}}},
        {"runs", runs}});
-}
-
-// Stops the activation's run at its next batch boundary (what Emarsys
-// acknowledged stays stored) and drops its queued run; answers once the run
-// has ended.
-asio::awaitable<Response> Service::handle_cancel(const Request& request) {
-  auto a = co_await named_activation(request);
-  if (!a) {
-    co_return Response::from_error(a.error());
-  }
-  json result = {
-      {"activation", a->name}, {"cancelled_queued_run", nullptr}, {"cancelled_run", nullptr}};
-  if (auto waiting = m_queue.withdraw(a->name)) {
-    co_await cancel_waiting_run(*waiting, "cancelled by `emsyncctl cancel` before it started");
-    result["cancelled_queued_run"] = *waiting;
-  }
-  if (auto active = m_active.find(a->name); active != m_active.end()) {
-    active->second.cancel->store(true);
-    const std::int64_t run_id = active->second.run_id;
-    auto finished = co_await wait_for_run(run_id);
-    if (!finished) {
-      co_return Response::from_error(finished.error());
-    }
-    result["cancelled_run"] = run_report(*finished);
-  }
-  if (result["cancelled_run"].is_null() && result["cancelled_queued_run"].is_null()) {
-    co_return Response::failure(to_string(Errc::not_found),
-                                "activation '" + a->name + "' has no run in progress or queued");
-  }
-  publish_status();
-  co_return Response::success(result);
 }
 
 asio::awaitable<Response> Service::handle_reload(const Request&) {

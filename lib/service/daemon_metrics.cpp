@@ -31,10 +31,6 @@ std::array<std::int64_t, 6> outcome_counts(const store::RunCounts& c) {
 
 }  // namespace
 
-const char* to_string(Trigger trigger) {
-  return trigger == Trigger::schedule ? "schedule" : "manual";
-}
-
 class DaemonMetrics::Observer : public emarsys::ClientObserver {
  public:
   Observer(DaemonMetrics& metrics, std::string destination)

@@ -20,13 +20,10 @@
 #include "emarsys/client.hpp"
 #include "metrics/process.hpp"
 #include "metrics/registry.hpp"
+#include "service/trigger.hpp"
 #include "store/state_store.hpp"
 
 namespace emsync::service {
-
-// What started a run: its schedule, or a person (`emsyncctl run`).
-enum class Trigger { schedule, manual };
-const char* to_string(Trigger trigger);
 
 // A finished run, as the metrics and the run_finished log line see it.
 struct RunSummary {

@@ -107,7 +107,8 @@ metrics::Health Service::health() const {
 
 std::string Service::render_metrics() {
   for (const auto& [name, paused] : m_known_activations) {
-    m_metrics.set_activation_state(name, paused, m_active.contains(name), next_run_of(name));
+    m_metrics.set_activation_state(name, paused, m_runs.running(name) != nullptr,
+                                   next_run_of(name));
   }
   m_metrics.set_state_db(!m_degraded, static_cast<double>(m_probe->size_bytes()));
   return m_metrics.render();

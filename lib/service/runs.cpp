@@ -16,6 +16,10 @@ namespace asio = boost::asio;
 
 namespace {
 
+// How often a waiter looks again at a run that has ended but whose result is
+// not recorded yet (the state DB could not be written).
+constexpr auto k_unrecorded_poll = std::chrono::seconds(1);
+
 std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& source,
                                                const std::optional<std::string>& password) {
   if (source.type == config::SourceType::postgres) {
@@ -34,10 +38,7 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
   if (auto degraded = degraded_error()) {
     co_return *degraded;
   }
-  if (auto joined = m_queue.waiting_run(activation.name)) {
-    if (force) {
-      m_forced_runs.insert(*joined);
-    }
+  if (auto joined = m_runs.join(activation.name, force)) {
     co_return RunTicket{*joined, true};
   }
   auto run_id = co_await on_pool(
@@ -49,61 +50,53 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
     co_await cancel_waiting_run(*run_id, "the daemon stopped before the run started");
     co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
   }
-  if (force) {
-    m_forced_runs.insert(*run_id);
-  }
-  m_run_triggers[*run_id] = trigger;
-  switch (m_queue.submit(activation.name, *run_id)) {
-    case RunQueue::Admission::start:
-      start_runs({{activation.name, *run_id}});
-      co_return RunTicket{*run_id, false};
-    case RunQueue::Admission::wait:
-      co_return RunTicket{*run_id, true};
-    case RunQueue::Admission::coalesced:
+  const auto queued = m_runs.queue({*run_id, activation.name, trigger, full, force}, now_millis());
+  switch (queued.admission) {
+    case RunRegistry::Admission::start:
+      start_runs({queued.run_id});
+      co_return RunTicket{queued.run_id, false};
+    case RunRegistry::Admission::wait:
+      co_return RunTicket{queued.run_id, true};
+    case RunRegistry::Admission::coalesced:
       break;
   }
   // Another request queued a run while this one was being recorded.
-  const std::int64_t joined = *m_queue.waiting_run(activation.name);
-  m_run_triggers.erase(*run_id);
-  if (m_forced_runs.erase(*run_id) > 0) {
-    m_forced_runs.insert(joined);
-  }
-  co_await cancel_waiting_run(*run_id, "merged into run " + std::to_string(joined));
-  co_return RunTicket{joined, true};
+  co_await cancel_waiting_run(*run_id, "merged into run " + std::to_string(queued.run_id));
+  co_return RunTicket{queued.run_id, true};
 }
 
-void Service::start_runs(const std::vector<RunQueue::Start>& starts) {
-  for (const auto& start : starts) {
-    m_active[start.activation].run_id = start.run_id;
-    asio::co_spawn(m_io, run_activation(start.activation, start.run_id), asio::detached);
+void Service::start_runs(const std::vector<std::int64_t>& run_ids) {
+  for (const std::int64_t run_id : run_ids) {
+    asio::co_spawn(m_io, run_activation(run_id), asio::detached);
   }
   publish_status();
 }
 
-asio::awaitable<void> Service::run_activation(std::string name, std::int64_t run_id) {
+asio::awaitable<void> Service::run_activation(std::int64_t run_id) {
+  const Run& run = *m_runs.find(run_id);  // held until finish() below
+  const std::string name = run.activation;
   std::optional<std::string> internal_error;
   std::optional<std::string> needs_attention;
   try {
-    needs_attention = co_await run_one(name, run_id, m_active.at(name));
+    needs_attention = co_await run_one(run);
   } catch (const std::exception& e) {
     // A bug must not take the daemon down with every other activation.
     internal_error = std::string("internal error (please report): ") + e.what();
     spdlog::error("run {} of activation {}: {}", run_id, name, *internal_error);
   }
   if (internal_error) {
-    (void)co_await on_pool(m_pool, [&] {
+    auto finished = co_await on_pool(m_pool, [&] {
       return m_store->finish_run(run_id, store::RunStatus::failed, {}, now_millis(),
                                  internal_error);
     });
+    if (!finished) {
+      spdlog::error("run {} of activation {}: could not record it failed: {}", run_id, name,
+                    finished.error().message);
+    }
   }
-  wake_waiters(run_id);
   co_await note_run_health(name, needs_attention);
-  m_active.erase(name);
-  auto next = m_queue.finish(name);
-  if (!m_stopping) {
-    start_runs(next);
-  }
-  publish_status();
+  // Nothing waits to start once the daemon stops (RunRegistry::cancel_all).
+  start_runs(m_runs.finish(run_id, now_millis()));
 }
 
 Result<Service::RunTools> Service::run_tools(const config::Activation& activation) {
@@ -117,17 +110,14 @@ Result<Service::RunTools> Service::run_tools(const config::Activation& activatio
   return tools;
 }
 
-asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& name,
-                                                             std::int64_t run_id,
-                                                             const ActiveRun& active) {
+asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
+  const std::string& name = run.activation;
+  const std::int64_t run_id = run.id;
   RunSummary summary;
   summary.run_id = run_id;
   summary.activation = name;
   summary.started_at = now_millis();
-  if (auto trigger = m_run_triggers.find(run_id); trigger != m_run_triggers.end()) {
-    summary.trigger = trigger->second;
-    m_run_triggers.erase(trigger);
-  }
+  summary.trigger = run.trigger;
   auto fail = [&](const std::string& error) -> asio::awaitable<std::optional<std::string>> {
     summary.finished_at = now_millis();
     summary.error = error;
@@ -140,23 +130,22 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& 
   if (!record || !*record || !activation || !*activation) {
     co_return co_await fail("activation '" + name + "' or its run disappeared before it started");
   }
-  auto definition = config::parse_activations((*activation)->definition);
+  const auto& definition = (*activation)->definition;
   if (!definition) {
-    co_return co_await fail(definition.error().message);
+    co_return co_await fail((*activation)->definition_error);
   }
   const sync::RunRequest request{
       .run_id = run_id,
       .activation_id = (*activation)->id,
-      .activation = definition->front(),
-      .scope = (*record)->full ? sync::Scope::full : sync::Scope::changes,
-      .safety_valve =
-          m_forced_runs.erase(run_id) > 0 ? sync::SafetyValve::bypass : sync::SafetyValve::enforce};
+      .activation = *definition,
+      .scope = run.full ? sync::Scope::full : sync::Scope::changes,
+      .safety_valve = run.force ? sync::SafetyValve::bypass : sync::SafetyValve::enforce};
   // The run keeps what it started with, whatever a reload swaps in meanwhile.
   auto tools = run_tools(request.activation);
   if (!tools) {
     co_return co_await fail(tools.error().message);
   }
-  m_active.at(name).client = tools->client;
+  m_runs.set_client(run_id, tools->client);
   const sync::RunEnvironment env{
       .resources = {.pool = m_pool,
                     .store = *m_store,
@@ -164,13 +153,19 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& 
                     .destination = {.api = *tools->client,
                                     .new_contacts_list_id = tools->new_contacts_list_id},
                     .spool_dir = m_spool_dir},
-      .control = {.cancel_requested = active.cancel.get(), .progress = active.progress.get()},
+      .control = {.cancel_requested = run.cancel.get(), .progress = run.progress.get()},
       .rejections = {.park_after = m_config.park_after_rejections,
                      .hash_row_keys =
                          m_config.rejected_row_keys == config::Config::RowKeys::hashed},
       .request_stats = &summary.requests};
   summary.started_at = now_millis();
-  (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, summary.started_at); });
+  auto marked =
+      co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, summary.started_at); });
+  if (!marked) {
+    spdlog::error("run {} of activation {}: could not record that it started (the state DB "
+                  "still says queued): {}",
+                  run_id, name, marked.error().message);
+  }
   if (auto plan = m_plans.find(name); plan != m_plans.end()) {
     plan->second.last_start = summary.started_at;  // intervals count from the latest start
   }
@@ -187,36 +182,31 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& 
 }
 
 asio::awaitable<void> Service::cancel_waiting_run(std::int64_t run_id, std::string reason) {
-  m_forced_runs.erase(run_id);
-  m_run_triggers.erase(run_id);
   auto finished = co_await on_pool(m_pool, [&] {
     return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(), reason);
   });
   if (!finished) {
     spdlog::error("run {}: could not record it cancelled: {}", run_id, finished.error().message);
   }
-  wake_waiters(run_id);
-}
-
-void Service::wake_waiters(std::int64_t run_id) {
-  auto [first, last] = m_waiters.equal_range(run_id);
-  for (auto it = first; it != last; ++it) {
-    it->second->cancel();
-  }
-  m_waiters.erase(first, last);
+  start_runs(m_runs.finish(run_id, now_millis()));  // a withdrawn run frees no place
 }
 
 asio::awaitable<Result<store::RunRecord>> Service::wait_for_run(std::int64_t run_id) {
   for (;;) {
     // Register before looking, so a run that ends meanwhile still wakes us.
     auto timer = std::make_shared<asio::steady_timer>(m_io, asio::steady_timer::time_point::max());
-    m_waiters.emplace(run_id, timer);
+    const auto waiter = m_runs.add_waiter(run_id, [timer] { timer->cancel(); });
+    if (!waiter) {  // it has ended; a record still queued or running is written later
+      timer->expires_after(k_unrecorded_poll);
+    }
     auto record = co_await on_pool(m_pool, [&] { return m_store->find_run(run_id); });
     const bool done = !record || !*record ||
                       ((*record)->status != store::RunStatus::queued &&
                        (*record)->status != store::RunStatus::running);
     if (done) {
-      std::erase_if(m_waiters, [&](const auto& entry) { return entry.second == timer; });
+      if (waiter) {
+        m_runs.remove_waiter(run_id, *waiter);
+      }
       if (!record) {
         co_return record.error();
       }

@@ -68,12 +68,17 @@ asio::awaitable<void> Service::refresh_plans() {
   }
   m_known_activations = std::move(known);
   for (const auto& record : *activations) {
-    auto definition = config::parse_activations(record.definition);
-    auto parsed = definition ? schedule::parse_schedule(definition->front().schedule,
-                                                        definition->front().timezone)
-                             : Result<schedule::Schedule>(definition.error());
-    if (!parsed || parsed->kind == schedule::Kind::manual || record.paused ||
-        record.auto_paused_reason) {
+    if (!record.definition) {
+      spdlog::warn("activation {} is not scheduled: {}", record.name, record.definition_error);
+      continue;
+    }
+    auto parsed =
+        schedule::parse_schedule(record.definition->schedule, record.definition->timezone);
+    if (!parsed) {
+      spdlog::warn("activation {} is not scheduled: {}", record.name, parsed.error().message);
+      continue;
+    }
+    if (parsed->kind == schedule::Kind::manual || record.paused || record.auto_paused_reason) {
       continue;
     }
     auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(record.id, 1); });
@@ -103,12 +108,7 @@ std::optional<UnixMillis> Service::next_run_of(const std::string& name) const {
   return duration_cast<milliseconds>(due->time_since_epoch()).count();
 }
 
-std::string Service::activity_of(const std::string& name) const {
-  if (m_active.contains(name)) {
-    return "running";
-  }
-  return m_queue.waiting_run(name) ? "queued" : "idle";
-}
+std::string Service::activity_of(const std::string& name) const { return m_runs.activity(name); }
 
 asio::awaitable<void> Service::schedule_loop() {
   co_await refresh_plans();
@@ -181,17 +181,18 @@ asio::awaitable<void> Service::prune_history(UnixMillis finished_before) {
   }
 }
 
-asio::awaitable<void> Service::drain_then(std::function<void()> on_stopped) {
-  for (const auto& waiting : m_queue.withdraw_all()) {
-    co_await cancel_waiting_run(waiting.run_id, "the daemon stopped before the run started");
+asio::awaitable<void> Service::drain_then(std::vector<std::int64_t> withdrawn,
+                                          std::function<void()> on_stopped) {
+  for (const std::int64_t run_id : withdrawn) {
+    co_await cancel_waiting_run(run_id, "the daemon stopped before the run started");
   }
   const auto deadline = std::chrono::steady_clock::now() + m_config.shutdown_timeout;
-  while (!m_active.empty() && std::chrono::steady_clock::now() < deadline) {
+  while (m_runs.running_count() > 0 && std::chrono::steady_clock::now() < deadline) {
     co_await sleep_for(m_io, milliseconds(50));
   }
-  std::vector<std::pair<std::string, std::int64_t>> unfinished;  // m_active changes while awaiting
-  for (const auto& [name, active] : m_active) {
-    unfinished.emplace_back(name, active.run_id);
+  std::vector<std::pair<std::string, std::int64_t>> unfinished;  // m_runs changes while awaiting
+  for (const Run* run : m_runs.running_runs()) {
+    unfinished.emplace_back(run->activation, run->id);
   }
   m_abandoned_runs = !unfinished.empty();
   for (const auto& [name, run_id] : unfinished) {
@@ -199,22 +200,28 @@ asio::awaitable<void> Service::drain_then(std::function<void()> on_stopped) {
         "run {} of activation {} did not reach a batch boundary within {} s; stopping "
         "anyway (contacts Emarsys had not acknowledged are sent again next run)",
         run_id, name, m_config.shutdown_timeout.count());
-    (void)co_await on_pool(m_pool, [&] {
+    auto recorded = co_await on_pool(m_pool, [&] {
       return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(),
                                  std::string("the daemon stopped during the run"));
     });
+    if (!recorded) {
+      spdlog::error("run {} of activation {}: could not record it cancelled (marked "
+                    "interrupted at the next start): {}",
+                    run_id, name, recorded.error().message);
+    }
   }
   on_stopped();
 }
 
 std::string Service::status_line() const {
+  const auto running = m_runs.running_runs();
   std::string line = std::to_string(m_plans.size()) + " scheduled activation(s), " +
-                     std::to_string(m_active.size()) + " running, " +
-                     std::to_string(m_queue.waiting_count()) + " queued";
-  if (!m_active.empty()) {
+                     std::to_string(running.size()) + " running, " +
+                     std::to_string(m_runs.waiting_count()) + " queued";
+  if (!running.empty()) {
     line += ":";
-    for (const auto& [name, active] : m_active) {
-      line += " " + name;
+    for (const Run* run : running) {
+      line += " " + run->activation;
     }
   }
   return line;

@@ -30,8 +30,11 @@ emarsys::ClientConfig client_config(const config::DestinationConfig& d, std::str
   return c;
 }
 
-// Spare threads besides one per concurrent run, so that SQLite work (admin
-// commands, the scheduler, batch commits) never waits behind model reads.
+// Pool threads besides one per concurrent run, so that SQLite work (admin
+// commands, the scheduler, batch commits) does not wait behind model reads: a
+// run reading its model holds one pool thread throughout (decoding the
+// source's rows) and a second one while its stored digests load, so these
+// spare threads serve both those loads and the SQLite work.
 constexpr int k_spare_pool_threads = 4;
 
 }  // namespace
@@ -45,7 +48,7 @@ Service::Service(asio::io_context& io, config::Config config, std::string config
       m_store(std::move(store)),
       m_pool_threads(m_config.max_concurrent_runs + k_spare_pool_threads),
       m_pool(static_cast<std::size_t>(m_pool_threads)),
-      m_queue(static_cast<std::size_t>(m_config.max_concurrent_runs)),
+      m_runs(static_cast<std::size_t>(m_config.max_concurrent_runs)),
       m_probe(std::make_unique<store::WriteProbe>(m_config.state_db)) {}
 
 Service::~Service() { m_pool.join(); }
@@ -148,11 +151,11 @@ Result<config::Config> Service::checked_config(const std::string& path) {
   }
   std::string problems;
   for (const auto& record : *activations) {
-    auto definition = config::parse_activations(record.definition);
-    if (!definition) {
-      continue;  // reported when it runs
+    if (!record.definition) {
+      spdlog::warn("reload: activation {} not checked: {}", record.name, record.definition_error);
+      continue;
     }
-    if (auto checked = config::check_references(definition->front(), *config); !checked) {
+    if (auto checked = config::check_references(*record.definition, *config); !checked) {
       problems += (problems.empty() ? "" : "\n") + checked.error().message +
                   " (delete the activation first, or keep it in the config)";
     }
@@ -192,20 +195,21 @@ void Service::stop(std::function<void()> on_stopped) {
     return;
   }
   m_stopping = true;
-  notify::stopping("stopping: " + std::to_string(m_active.size()) + " run(s) to wind down");
+  notify::stopping("stopping: " + std::to_string(m_runs.running_count()) + " run(s) to wind down");
   if (m_server) {
     m_server->stop();
   }
-  for (auto& [name, active] : m_active) {
-    active.cancel->store(true);
-    if (active.client) {
-      active.client->stop_retrying();  // may predate a reload
+  // At once, so that no run starts from here on.
+  std::vector<std::int64_t> withdrawn = m_runs.cancel_all();
+  for (const Run* run : m_runs.running_runs()) {
+    if (run->client) {
+      run->client->stop_retrying();  // may predate a reload
     }
   }
   for (auto& [name, client] : m_resources.clients) {
     client->stop_retrying();
   }
-  asio::co_spawn(m_io, drain_then(std::move(on_stopped)), asio::detached);
+  asio::co_spawn(m_io, drain_then(std::move(withdrawn), std::move(on_stopped)), asio::detached);
 }
 
 void Service::reload_in_background() {
@@ -264,7 +268,7 @@ asio::awaitable<Result<std::string>> Service::reload() {
     spdlog::warn("max_concurrent_runs {} needs a restart (the thread pool was sized for {})",
                  m_config.max_concurrent_runs, concurrent);
   }
-  start_runs(m_queue.set_max_concurrent(static_cast<std::size_t>(concurrent)));
+  start_runs(m_runs.set_max_concurrent(static_cast<std::size_t>(concurrent), now_millis()));
   co_await refresh_plans();
   const std::string summary = "config generation " + std::to_string(m_config_generation) +
                               " loaded from " + m_config_path + ": " +

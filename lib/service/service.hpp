@@ -8,9 +8,10 @@
 // the daemon was down runs once at start-up. The same loop pings the systemd
 // watchdog, so a stuck event loop gets the daemon restarted.
 //
-// Runs: RunQueue decides: an activation runs at most once at a time (further
-// requests coalesce into one waiting run), and at most max_concurrent_runs
-// activations run at once.
+// Runs: each one is a Run owned by a RunRegistry (run_registry.hpp), which
+// decides: an activation runs at most once at a time (further requests
+// coalesce into one waiting run), and at most max_concurrent_runs activations
+// run at once.
 //
 // Reload (`emsyncctl reload`, SIGHUP): the config file is read again and
 // swapped in only if it is valid, every stored activation still finds its
@@ -38,7 +39,6 @@
 // the sources and the spool run on the pool via on_pool().
 #pragma once
 
-#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -46,7 +46,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "admin/access.hpp"
@@ -58,7 +57,7 @@
 #include "core/file_lock.hpp"
 #include "emarsys/client.hpp"
 #include "schedule/schedule.hpp"
-#include "service/run_queue.hpp"
+#include "service/run_registry.hpp"
 #include "source/row_source.hpp"
 #include "store/state_store.hpp"
 #include "sync/run.hpp"
@@ -89,13 +88,6 @@ class Service {
   bool abandoned_runs() const { return m_abandoned_runs; }
 
  private:
-  struct ActiveRun {  // one per activation with a run in progress
-    std::int64_t run_id = 0;
-    std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
-    std::shared_ptr<sync::RunProgress> progress = std::make_shared<sync::RunProgress>();
-    UnixMillis started_at = now_millis();
-    std::shared_ptr<emarsys::Client> client;  // set once the run has its config
-  };
   struct Plan {  // one per activation with a schedule other than manual
     store::ActivationRecord activation;
     schedule::Schedule schedule;
@@ -117,7 +109,7 @@ class Service {
   // m_resources whose settings (secret included) did not change.
   Result<Resources> load_resources(const config::Config& config);
 
-  // -- admin methods (admin_methods.cpp, control_methods.cpp) --
+  // -- admin methods (admin_methods.cpp, run_methods.cpp, control_methods.cpp) --
   // Refuses a method the peer may not call (admin/access.hpp), dispatches
   // the others, and audits every call that is not read-only.
   boost::asio::awaitable<admin::Response> handle(admin::Request request);
@@ -159,12 +151,13 @@ class Service {
   boost::asio::awaitable<Result<RunTicket>> request_run(const store::ActivationRecord& activation,
                                                         Trigger trigger, bool full,
                                                         bool force = false);
-  void start_runs(const std::vector<RunQueue::Start>& starts);
-  boost::asio::awaitable<void> run_activation(std::string name, std::int64_t run_id);
+  // Executes the runs m_runs started.
+  void start_runs(const std::vector<std::int64_t>& run_ids);
+  // Executes one, then finishes it in m_runs (waking its waiters) and starts
+  // what that frees a place for.
+  boost::asio::awaitable<void> run_activation(std::int64_t run_id);
   // Runs it; returns why it failed when the failure needs attention (auto-pause).
-  boost::asio::awaitable<std::optional<std::string>> run_one(const std::string& name,
-                                                             std::int64_t run_id,
-                                                             const ActiveRun& active);
+  boost::asio::awaitable<std::optional<std::string>> run_one(const Run& run);
   // What a run or a check of `activation` works with, from the current config.
   struct RunTools {
     std::shared_ptr<emarsys::Client> client;
@@ -173,10 +166,13 @@ class Service {
     std::optional<std::int64_t> new_contacts_list_id;
   };
   Result<RunTools> run_tools(const config::Activation& activation);
+  // The run's record once it has ended (woken by m_runs; a run that ended
+  // without its result recorded, the state DB being unwritable, is looked up
+  // again every second until it is).
   boost::asio::awaitable<Result<store::RunRecord>> wait_for_run(std::int64_t run_id);
-  // Records a run that never started (withdrawn from the queue) as cancelled.
+  // Records a run that never started (withdrawn, merged, or recorded just as
+  // the daemon stopped) as cancelled, then finishes it in m_runs if held.
   boost::asio::awaitable<void> cancel_waiting_run(std::int64_t run_id, std::string reason);
-  void wake_waiters(std::int64_t run_id);
 
   // -- auto-pause (auto_pause.cpp) --
   // After a run: extends or ends the failure streak, auto-pausing at the limit.
@@ -197,7 +193,10 @@ class Service {
   // Prunes them in bounded chunks (StateStore::prune_runs), so that batch
   // commits of running runs get the state DB in between; logs the totals.
   boost::asio::awaitable<void> prune_history(UnixMillis finished_before);
-  boost::asio::awaitable<void> drain_then(std::function<void()> on_stopped);
+  // Records the `withdrawn` runs cancelled, waits for the running ones up to
+  // shutdown_timeout (recording those still going cancelled), then calls on_stopped.
+  boost::asio::awaitable<void> drain_then(std::vector<std::int64_t> withdrawn,
+                                          std::function<void()> on_stopped);
   // Reloads the config; the result says what changed, the error why not.
   boost::asio::awaitable<Result<std::string>> reload();
   // The config at `path` if it is valid, keeps state_db and admin_socket,
@@ -226,18 +225,17 @@ class Service {
   UnixMillis m_config_loaded_at = now_millis();
   FileLock m_lock;  // on "<state_db>.lock": one daemon per state DB
   std::unique_ptr<store::StateStore> m_store;
-  // Each run holds one thread while it reads its model; the rest serve SQLite.
+  // max_concurrent_runs + spare threads (service.cpp). While a run reads its
+  // model, one pool thread decodes the source's rows (handing them to the
+  // run's own RowPipeline worker thread, not a pool thread) and another loads
+  // its stored digests, until they are in memory; the rest serve SQLite.
   const int m_pool_threads;
   boost::asio::thread_pool m_pool;
   // Before m_resources: the Emarsys clients report to it until they are gone.
   DaemonMetrics m_metrics;
   Resources m_resources;
-  RunQueue m_queue;
-  std::map<std::string, ActiveRun> m_active;  // by activation
-  std::map<std::string, Plan> m_plans;        // by activation
-  std::set<std::int64_t> m_forced_runs;       // queued or running runs asked with --force
-  // `run --wait` callers, by run id: their timer is cancelled when it ends.
-  std::multimap<std::int64_t, std::shared_ptr<boost::asio::steady_timer>> m_waiters;
+  RunRegistry m_runs;                   // every queued and running run
+  std::map<std::string, Plan> m_plans;  // by activation
   admin::AccessPolicy m_access;  // who may call what on the admin socket
   std::unique_ptr<admin::Server> m_server;
   std::string m_spool_dir;
@@ -247,7 +245,6 @@ class Service {
   bool m_abandoned_runs = false;
 
   std::unique_ptr<metrics::HttpEndpoint> m_endpoint;
-  std::map<std::int64_t, Trigger> m_run_triggers;  // queued or running runs
   std::map<std::string, bool> m_known_activations;  // all of them, with `paused` (metrics)
   std::unique_ptr<store::WriteProbe> m_probe;
   std::optional<std::string> m_degraded;  // why the state DB cannot be written

@@ -97,7 +97,8 @@ constexpr Entry k_queries[] = {
      "SELECT email_hash, state FROM contact_state "
      "WHERE activation_id = ?1 AND email_hash BETWEEN ?2 AND ?3 ORDER BY email_hash"},
     // Plus the logged contacts not folded yet that contact_state does not
-    // have, each once: one lookup per log row (the log is empty between runs).
+    // have, each once: one lookup per log row (a log past 65,536 contacts is
+    // folded at the end of the run that wrote it, so it stays small).
     {Query::count_contacts,
      "SELECT (SELECT count(*) FROM contact_state WHERE activation_id = ?1) + "
      "(SELECT count(DISTINCT email_hash) FROM contact_log AS l WHERE activation_id = ?1 AND "

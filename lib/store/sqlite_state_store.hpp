@@ -39,7 +39,7 @@ class SqliteStateStore final : public StateStore {
   // Prepares every statement of queries.cpp on `db`, which must be migrated.
   static Result<std::unique_ptr<StateStore>> create(Db db);
 
-  Result<void> apply_activations(const std::vector<ActivationUpsert>& activations) override;
+  Result<void> apply_activations(const std::vector<config::Activation>& activations) override;
   Result<std::vector<ActivationRecord>> list_activations() override;
   Result<std::optional<ActivationRecord>> find_activation(const std::string& name) override;
   Result<bool> delete_activation(const std::string& name) override;
@@ -118,7 +118,7 @@ class SqliteStateStore final : public StateStore {
       const std::vector<LoggedContact>& logged, const FieldSlots& slots);
   // REQUIRES: m_mutex held.
   StatementUse use(Query query) { return StatementUse(m_statements[static_cast<int>(query)]); }
-  Result<void> upsert_activation(const ActivationUpsert& activation, UnixMillis now);
+  Result<void> upsert_activation(const config::Activation& activation, UnixMillis now);
   Result<std::vector<RunRecord>> read_runs(Statement& statement);
 
   // Every member is guarded by m_mutex: a connection serves one call at a time.

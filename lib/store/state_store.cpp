@@ -1,5 +1,5 @@
-// open_state_store(), activations and runs. Contact state and rejections are
-// in contact_state.cpp.
+// open_state_store() and runs. Activations are in activations.cpp, contact
+// state and rejections in contact_state.cpp.
 #include "store/state_store.hpp"
 
 #include <sqlite3.h>
@@ -36,14 +36,6 @@ std::optional<RunStatus> parse_run_status(std::string_view text) {
     }
   }
   return std::nullopt;
-}
-
-ActivationRecord read_activation(const Statement& row) {
-  return ActivationRecord{row.get_int64(0),        row.get_text(1),
-                          row.get_text(2),         row.get_text(3),
-                          row.get_int64(4),        row.get_int64(5),
-                          row.get_int64(6) != 0,   static_cast<int>(row.get_int64(7)),
-                          row.get_optional_text(8)};
 }
 
 // Binds the seven counters to parameters first..first+6 (schema column order).
@@ -135,128 +127,6 @@ Result<std::unique_ptr<StateStore>> SqliteStateStore::create(Db db) {
 
 SqliteStateStore::SqliteStateStore(Db db, std::vector<Statement> statements)
     : m_db(std::move(db)), m_statements(std::move(statements)) {}
-
-// -- activations --
-
-Result<void> SqliteStateStore::apply_activations(const std::vector<ActivationUpsert>& activations) {
-  std::lock_guard lock(m_mutex);
-  auto transaction = Transaction::begin(m_db);
-  if (!transaction) {
-    return transaction.error();
-  }
-  const UnixMillis now = now_millis();
-  for (const ActivationUpsert& activation : activations) {
-    auto applied = upsert_activation(activation, now);
-    if (!applied) {
-      return make_error(Errc::state_error, "cannot store activation '" + activation.name +
-                                               "': " + applied.error().message);
-    }
-  }
-  return transaction->commit();
-}
-
-Result<void> SqliteStateStore::upsert_activation(const ActivationUpsert& activation,
-                                                 UnixMillis now) {
-  std::optional<ActivationRecord> existing;
-  {
-    auto find = use(Query::find_activation);
-    find->bind_all(activation.name);
-    auto row = find->step();
-    if (!row) {
-      return row.error();
-    }
-    if (*row) {
-      existing = read_activation(*find);
-    }
-  }
-  if (!existing) {
-    auto insert = use(Query::insert_activation);
-    insert->bind_all(activation.name, activation.definition, activation.destination, now);
-    return insert->run();
-  }
-  if (existing->definition == activation.definition &&
-      existing->destination == activation.destination) {
-    return ok();
-  }
-  {
-    auto update = use(Query::update_activation);
-    update->bind_all(existing->id, activation.definition, activation.destination, now);
-    EMSYNC_TRY(update->run());
-  }
-  if (existing->destination == activation.destination) {
-    return ok();
-  }
-  // Another destination has none of these contacts: the next run sends all,
-  // and the field slots start again.
-  m_field_slots.erase(existing->id);
-  m_logged.erase(existing->id);
-  auto drop = use(Query::delete_all_contacts);
-  drop->bind_all(existing->id);
-  EMSYNC_TRY(drop->run());
-  EMSYNC_TRY(delete_contact_log_locked(existing->id));
-  auto drop_slots = use(Query::delete_state_fields);
-  drop_slots->bind_all(existing->id);
-  return drop_slots->run();
-}
-
-Result<std::vector<ActivationRecord>> SqliteStateStore::list_activations() {
-  std::lock_guard lock(m_mutex);
-  auto list = use(Query::list_activations);
-  return read_rows<ActivationRecord>(*list, read_activation);
-}
-
-Result<std::optional<ActivationRecord>> SqliteStateStore::find_activation(const std::string& name) {
-  std::lock_guard lock(m_mutex);
-  auto find = use(Query::find_activation);
-  find->bind_all(name);
-  auto row = find->step();
-  if (!row) {
-    return row.error();
-  }
-  return *row ? std::optional(read_activation(*find)) : std::nullopt;
-}
-
-Result<bool> SqliteStateStore::delete_activation(const std::string& name) {
-  std::lock_guard lock(m_mutex);
-  auto remove = use(Query::delete_activation);
-  remove->bind_all(name);
-  // Its id may be given to the next new activation: forget its field slots
-  // and what it logged.
-  m_field_slots.clear();
-  m_logged.clear();
-  // Runs, contact state and log, field slots and rejections cascade.
-  EMSYNC_TRY(remove->run());
-  return m_db.changes() > 0;
-}
-
-Result<bool> SqliteStateStore::set_paused(const std::string& name, bool paused) {
-  std::lock_guard lock(m_mutex);
-  auto update = use(Query::set_paused);
-  update->bind_all(name, static_cast<std::int64_t>(paused ? 1 : 0));
-  EMSYNC_TRY(update->run());
-  return m_db.changes() > 0;
-}
-
-Result<int> SqliteStateStore::record_run_health(const std::string& name, bool needs_attention) {
-  std::lock_guard lock(m_mutex);
-  auto update = use(Query::record_run_health);
-  update->bind_all(name, static_cast<std::int64_t>(needs_attention ? 1 : 0));
-  auto row = update->step();
-  if (!row) {
-    return row.error();
-  }
-  const int streak = *row ? static_cast<int>(update->get_int64(0)) : 0;
-  EMSYNC_TRY(update->run());  // finish the statement
-  return streak;
-}
-
-Result<void> SqliteStateStore::set_auto_paused(const std::string& name,
-                                               const std::optional<std::string>& reason) {
-  std::lock_guard lock(m_mutex);
-  auto update = use(Query::set_auto_paused);
-  update->bind_all(name, reason);
-  return update->run();
-}
 
 // -- runs --
 

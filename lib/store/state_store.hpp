@@ -22,17 +22,32 @@
 #include <string>
 #include <vector>
 
+#include "config/activation.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "store/contact_hashes.hpp"
 
 namespace emsync::store {
 
+// An activation as stored. Its definition was parsed once, when the row was
+// read (config::parse_activations, the bounded parse), so callers take the
+// typed value and never parse JSON again.
+//
+// A stored definition that no longer parses (written by a newer emsync
+// before a downgrade, or edited by hand), or that names another activation or
+// destination than its row, is not dropped: `definition` is null,
+// `definition_error` says why (naming the activation and the remedy: apply it
+// again) and `stored_text` holds the text as it is. Such an activation is
+// listed and shown, never scheduled; a run of it fails with that error.
 struct ActivationRecord {
   std::int64_t id = 0;
   std::string name;
-  std::string definition;   // the activation as JSON text, as applied
-  std::string destination;  // destination name (a change drops contact state)
+  // The parsed definition, null when it does not parse. Immutable: copies of
+  // the record (a schedule plan keeps one) share it.
+  std::shared_ptr<const config::Activation> definition;
+  std::string definition_error;  // empty exactly when `definition` is set
+  std::string stored_text;       // the definition as stored: canonical JSON when applied
+  std::string destination;       // destination name (a change drops contact state)
   UnixMillis created_at = 0;
   UnixMillis updated_at = 0;
   bool paused = false;  // by emsyncctl pause: its schedule does not start it
@@ -41,13 +56,6 @@ struct ActivationRecord {
   // Set when the daemon paused it after such failures; its schedule does not
   // start it until a check passes or `emsyncctl resume`.
   std::optional<std::string> auto_paused_reason;
-};
-
-// What apply writes; matched with existing activations by name.
-struct ActivationUpsert {
-  std::string name;
-  std::string definition;
-  std::string destination;
 };
 
 enum class RunStatus { queued, running, succeeded, partial, failed, cancelled, interrupted };
@@ -142,10 +150,11 @@ class StateStore {
   virtual ~StateStore() = default;
 
   // -- activations --
-  // Creates or updates every activation in one transaction (all or none).
-  // When an existing activation's destination changes, its contact state is
-  // dropped, so the next run sends everything.
-  virtual Result<void> apply_activations(const std::vector<ActivationUpsert>& activations) = 0;
+  // Creates or updates every activation in one transaction (all or none),
+  // matched with the stored ones by name; each is stored as its canonical JSON
+  // (config::to_json). When an existing activation's destination changes, its
+  // contact state is dropped, so the next run sends everything.
+  virtual Result<void> apply_activations(const std::vector<config::Activation>& activations) = 0;
   virtual Result<std::vector<ActivationRecord>> list_activations() = 0;
   virtual Result<std::optional<ActivationRecord>> find_activation(const std::string& name) = 0;
   // Deletes the activation with its runs, contact state and rejections.
@@ -192,37 +201,43 @@ class StateStore {
                                         std::int64_t max_rejections) = 0;
 
   // -- contact state --
-  // Committed contacts are appended to a log and folded into the stored
-  // state in email hash order later (schema/007_compact_state.sql says why):
-  // by load_contact_digests() and drop_contacts(), which a run calls at its
-  // start and at its end, so between runs the log is empty and a crashed
-  // run's acknowledged contacts are folded before the next run diffs. Every
-  // method below sees a committed contact, folded or not.
+  // Committed contacts are appended to a log (a few sequential pages) and
+  // folded into the stored state in email hash order later (why: schema/007,
+  // ARCHITECTURE.md "Durability"). The store follows what its connection
+  // logged, up to 65,536 contacts per activation: while it does, the reads
+  // below read through the log, which stays as it is, also between runs. The
+  // log is folded before it is read when what it holds is not known: after a
+  // restart or a crash (a crashed run's acknowledged contacts are folded
+  // before the next run diffs), after another connection wrote it, or once it
+  // outgrew what is followed; drop_contacts(), which a run calls at its end,
+  // folds it then too, and whenever it drops contacts. Every method below
+  // sees a committed contact, folded or not.
 
   // The stored states of several contacts (one entry per email, in order,
   // empty for a contact never acknowledged), read in one transaction. A run
-  // looks a contact up before it commits it, at most once: the lookups then
-  // read only the folded state. When one of `emails` may be in the log (the
-  // connection tracks what it logged since the activation's log was last
-  // empty), the log is folded first.
+  // looks a contact up before it commits it, at most once. A contact in the
+  // followed log is read from its latest log entry, the others from the
+  // folded state; a log whose content is not known is folded first.
   virtual Result<std::vector<std::optional<ContactState>>> load_contacts(
       std::int64_t activation_id, const std::vector<std::string>& emails) = 0;
   // Stores the state of contacts Emarsys acknowledged, in one transaction,
   // durable when it returns (appended to the log).
   virtual Result<void> commit_contacts(std::int64_t activation_id,
                                        const std::vector<ContactUpdate>& contacts) = 0;
-  // Folds the activation's log, then returns every stored contact of the
-  // activation as (hash64(email), contact hash), sorted by email hash: what
+  // Every stored contact of the activation as (hash64(email), contact hash),
+  // sorted by email hash: the folded state with the followed log's latest
+  // entries over it (a log whose content is not known is folded first). What
   // a run diffs the model against without a lookup per row. `expected`, when
   // not 0, is the capacity reserved up front (e.g. the previous run's count),
   // so a large result is not copied while it grows. The default argument is
   // on this declaration only: call through StateStore.
   virtual Result<std::vector<ContactDigest>> load_contact_digests(std::int64_t activation_id,
                                                                   std::size_t expected = 0) = 0;
-  // Folds the activation's log (also when `email_hashes` is empty), then
-  // drops the state of the contacts whose hash64(email) is in `email_hashes`
+  // Drops the state of the contacts whose hash64(email) is in `email_hashes`
   // (contacts that left the model: one that comes back is sent in full).
-  // Returns how many were dropped.
+  // Returns how many were dropped. Folds the activation's log first when
+  // `email_hashes` is not empty or what the log holds is not known (a large
+  // log included); else leaves it as it is.
   virtual Result<std::int64_t> drop_contacts(std::int64_t activation_id,
                                              const std::vector<std::uint64_t>& email_hashes) = 0;
   // How many contacts are stored, folded or not. Does not fold (`emsyncctl

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "support/pg_cluster.hpp"
@@ -216,6 +217,51 @@ TEST_CASE(
   overflowing["schedule"] = "cron 50-59/2147483600 * * * *";  // overflowed before the fix
   CHECK(d.daemon.apply(overflowing) == json::array({{{"name", "steps"}, {"action", "created"}}}));
   CHECK(d.daemon.ctl_json({"show", "steps"}).dump().find("2147483600") != std::string::npos);
+}
+
+TEST_CASE(
+    "a stored definition that no longer parses (after a downgrade) is listed and shown with "
+    "its error, not scheduled, and a run of it fails with that error",
+    "[cli]") {
+  TempDir dir("emsync-cli");
+  Simulator sim;
+  const json destinations = {{"emarsys", wsse_destination(sim, dir, std::nullopt)}};
+  std::optional<Daemon> daemon(std::in_place, dir, demo_sources(), destinations);
+  daemon->apply(json::array({demo_activation("fine"), demo_activation("newer")}));
+  const std::string state_db = daemon->state_db();
+  daemon.reset();
+  // As a newer emsync would store it: with a key this version does not know.
+  json newer = demo_activation("newer");
+  newer["batch_hint"] = 7;
+  const std::string update =
+      "UPDATE activations SET definition = '" + newer.dump() + "' WHERE name = 'newer'";
+  REQUIRE(run_command({"sqlite3", state_db, update}).exit_code == 0);
+  daemon.emplace(dir, demo_sources(), destinations);
+
+  const json list = activations(*daemon);
+  INFO(list.dump(2));
+  REQUIRE(list.size() == 2);
+  CHECK(list.at(0).at("state") == "active");
+  CHECK(list.at(0).at("definition_error").is_null());
+  const json& invalid = list.at(1);
+  CHECK(invalid.at("name") == "newer");
+  CHECK(invalid.at("state") == "invalid");
+  CHECK(contains(invalid.at("definition_error").get<std::string>(), "unknown key 'batch_hint'"));
+  CHECK(invalid.at("source").is_null());
+  CHECK(invalid.at("schedule").is_null());
+  CHECK(invalid.at("destination") == "emarsys");
+  CHECK(contains(daemon->ctl({"list"}).stdout_text, "invalid"));
+
+  const json show = daemon->ctl_json({"show", "newer"});
+  CHECK(show.at("definition").is_null());
+  CHECK(show.at("stored_definition") == newer.dump());
+  CHECK(show.at("definition_error") == invalid.at("definition_error"));
+  CHECK(contains(daemon->ctl({"show", "newer"}).stdout_text, "definition (not valid: "));
+  CHECK(contains(daemon->log(), "activation newer is not scheduled: "));
+
+  const json report = daemon->run("newer", {}, 1);
+  CHECK(report.at("status") == "failed");
+  CHECK(report.at("error") == invalid.at("definition_error"));
 }
 
 }  // namespace emsync::test

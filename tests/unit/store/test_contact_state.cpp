@@ -13,6 +13,7 @@
 #include <tuple>
 #include <utility>
 
+#include "activation.hpp"
 #include "core/hash.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
@@ -47,7 +48,7 @@ std::unique_ptr<StateStore> open(const test::TempDb& temp) {
 
 std::int64_t add_activation(StateStore& store, const std::string& name,
                             const std::string& destination = "emarsys") {
-  REQUIRE(store.apply_activations({{name, "{}", destination}}));
+  REQUIRE(store.apply_activations({test::activation(name, destination)}));
   return store.find_activation(name).value()->id;
 }
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "activation.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 #include "store/state_store.hpp"
@@ -25,7 +26,7 @@ TEST_CASE("a fresh file gets the latest schema, and re-opening keeps the data", 
   {
     auto store = open_state_store(temp.path());
     REQUIRE(store);
-    REQUIRE((*store)->apply_activations({{"crm", "{}", "emarsys"}}));
+    REQUIRE((*store)->apply_activations({test::activation("crm")}));
   }
   CHECK(pragma_int(temp.path(), "user_version") == latest_schema_version());
 

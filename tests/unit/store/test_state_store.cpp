@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
+#include "activation.hpp"
 #include "core/hash.hpp"
 #include "store/sqlite.hpp"
 #include "store/state_store.hpp"
@@ -28,7 +30,7 @@ struct Fixture {
   std::int64_t crm = add("crm");
 
   std::int64_t add(const std::string& name) {
-    REQUIRE(store->apply_activations({{name, R"({"query":"SELECT 1"})", "emarsys"}}));
+    REQUIRE(store->apply_activations({test::activation(name)}));
     return store->find_activation(name).value()->id;
   }
 };
@@ -73,16 +75,18 @@ std::vector<std::int64_t> run_ids(StateStore& store, std::int64_t activation) {
 TEST_CASE("apply creates activations and updates the ones that changed", "[store]") {
   Fixture f;
   const ActivationRecord before = f.store->find_activation("crm").value().value();
-  CHECK(before.definition == R"({"query":"SELECT 1"})");
+  REQUIRE(before.definition);
+  CHECK(before.definition->query == "SELECT 1");
   CHECK(before.created_at > 0);
 
   REQUIRE(f.store->apply_activations(
-      {{"crm", R"({"query":"SELECT 2"})", "emarsys"}, {"newsletter", "{}", "emarsys"}}));
+      {test::activation("crm", "emarsys", "SELECT 2"), test::activation("newsletter")}));
   const auto all = f.store->list_activations().value();
   REQUIRE(all.size() == 2);
   CHECK(all[0].name == "crm");
   CHECK(all[0].id == before.id);
-  CHECK(all[0].definition == R"({"query":"SELECT 2"})");
+  REQUIRE(all[0].definition);
+  CHECK(all[0].definition->query == "SELECT 2");
   CHECK(all[0].created_at == before.created_at);
   CHECK(all[0].updated_at >= before.updated_at);
   CHECK(all[1].name == "newsletter");
@@ -92,24 +96,100 @@ TEST_CASE("apply creates activations and updates the ones that changed", "[store
 TEST_CASE("apply stores every activation or none", "[store]") {
   Fixture f;
   // The empty name violates a CHECK constraint after "b" was inserted.
-  auto applied = f.store->apply_activations(
-      {{"crm", "{changed}", "emarsys"}, {"b", "{}", "emarsys"}, {"", "{}", "emarsys"}});
+  auto applied = f.store->apply_activations({test::activation("crm", "emarsys", "SELECT 2"),
+                                             test::activation("b"), test::activation("")});
   REQUIRE_FALSE(applied);
   CHECK(applied.error().code == Errc::state_error);
   CHECK_THAT(applied.error().message, Catch::Contains("activation ''"));
 
   const auto all = f.store->list_activations().value();
   REQUIRE(all.size() == 1);
-  CHECK(all[0].definition == R"({"query":"SELECT 1"})");
+  REQUIRE(all[0].definition);
+  CHECK(all[0].definition->query == "SELECT 1");
+}
+
+TEST_CASE("an applied activation reads back equal, stored as its canonical JSON", "[store]") {
+  Fixture f;
+  config::Activation full = test::activation("newsletter", "emarsys", "SELECT email, tier FROM c");
+  full.fields = {{"first_name", std::int64_t{1}}, {"city", std::string("city")}};
+  full.custom_attributes = {{"tier", std::nullopt}, {"note", "largetext"}};
+  full.insert_new_contacts = true;
+  full.schedule = "daily 07:00";
+  full.timezone = "Europe/Paris";
+  full.max_clear_percent = 25;
+  REQUIRE(f.store->apply_activations({full}));
+
+  const ActivationRecord stored = f.store->find_activation("newsletter").value().value();
+  REQUIRE(stored.definition);
+  CHECK(config::to_json(*stored.definition) == config::to_json(full));
+  CHECK(stored.definition->custom_attributes.at(1).type == "largetext");
+  CHECK(stored.definition->timezone == "Europe/Paris");
+  CHECK(stored.definition->max_clear_percent == 25);
+  CHECK(stored.stored_text == config::to_json(full).dump());
+  CHECK(stored.destination == "emarsys");
+  const auto all = f.store->list_activations().value();
+  REQUIRE(all.size() == 2);
+  REQUIRE(all[1].definition);
+  CHECK(config::to_json(*all[1].definition) == config::to_json(full));
+}
+
+TEST_CASE("a stored definition that does not parse comes back with its error, not dropped",
+          "[store]") {
+  Fixture f;
+  f.add("newsletter");
+  // Written by a newer emsync, edited by hand, or naming another activation.
+  const std::string newer =
+      R"({"name":"crm","source":"w","destination":"emarsys","query":"SELECT 1","batch_hint":7})";
+  const std::string other =
+      R"({"name":"other","source":"w","destination":"emarsys","query":"SELECT 1"})";
+  const std::string crm = config::to_json(test::activation("crm")).dump();
+  const std::pair<std::string, std::string> corrupt[] = {
+      {newer, "unknown key 'batch_hint'"},
+      {"{\"name\":", "is not valid JSON"},
+      {other, "it names activation 'other'"},
+      {"[" + other + "," + crm + "]", "it holds 2 activations, not one"},
+  };
+  for (const auto& [text, problem] : corrupt) {
+    CAPTURE(text);
+    {
+      auto db = Db::open(f.temp.path(), SQLITE_OPEN_READWRITE);
+      REQUIRE(db);
+      auto update = db->prepare("UPDATE activations SET definition = ?1 WHERE name = 'crm'");
+      REQUIRE(update);
+      update->bind_all(text);
+      REQUIRE(update->run());
+    }
+    const auto all = f.store->list_activations().value();
+    REQUIRE(all.size() == 2);
+    const ActivationRecord& crm = all[0];
+    CHECK(crm.name == "crm");
+    CHECK(crm.id == f.crm);
+    REQUIRE_FALSE(crm.definition);
+    CHECK_THAT(crm.definition_error,
+               Catch::Contains("stored definition of activation 'crm' is not valid") &&
+                   Catch::Contains(problem) && Catch::Contains("apply the activation again"));
+    CHECK(crm.stored_text == text);
+    CHECK(all[1].definition);
+    CHECK(all[1].definition_error.empty());
+    const ActivationRecord found = f.store->find_activation("crm").value().value();
+    CHECK_FALSE(found.definition);
+    CHECK(found.stored_text == text);
+  }
+
+  // Applying it again repairs it.
+  REQUIRE(f.store->apply_activations({test::activation("crm")}));
+  const ActivationRecord repaired = f.store->find_activation("crm").value().value();
+  REQUIRE(repaired.definition);
+  CHECK(repaired.stored_text == crm);
 }
 
 TEST_CASE("changing an activation's destination drops its contact state", "[store]") {
   Fixture f;
   REQUIRE(f.store->commit_contacts(f.crm, {{"a@example.com", state(1, {})}}));
-  REQUIRE(f.store->apply_activations({{"crm", R"({"query":"SELECT 1"})", "emarsys"}}));
+  REQUIRE(f.store->apply_activations({test::activation("crm")}));
   CHECK(f.store->count_contacts(f.crm).value() == 1);
 
-  REQUIRE(f.store->apply_activations({{"crm", R"({"query":"SELECT 1"})", "other"}}));
+  REQUIRE(f.store->apply_activations({test::activation("crm", "other")}));
   CHECK(f.store->find_activation("crm").value()->destination == "other");
   CHECK(f.store->count_contacts(f.crm).value() == 0);
 }

@@ -177,7 +177,7 @@ class CommitFailingStore final : public store::StateStore {
   }
 
   // Everything else as the store does it.
-  Result<void> apply_activations(const std::vector<store::ActivationUpsert>& a) override {
+  Result<void> apply_activations(const std::vector<config::Activation>& a) override {
     return m_inner->apply_activations(a);
   }
   Result<std::vector<store::ActivationRecord>> list_activations() override {
@@ -288,8 +288,7 @@ class RunFixture {
     activation.query = "SELECT email, first_name, city FROM people ORDER BY rowid";
     activation.fields = {{"first_name", std::int64_t{1}}, {"city", std::string("city")}};
     activation.insert_new_contacts = true;
-    REQUIRE(store->apply_activations(
-        {{activation.name, config::to_json(activation).dump(), activation.destination}}));
+    REQUIRE(store->apply_activations({activation}));
     auto record = store->find_activation(activation.name);
     REQUIRE((record && *record));
     activation_id = (*record)->id;

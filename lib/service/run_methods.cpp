@@ -1,0 +1,139 @@
+// The admin methods of lib/admin/PROTOCOL.md about an activation's runs: run,
+// cancel, retry, and the run history (runs, errors).
+#include <algorithm>
+
+#include "core/blocking.hpp"
+#include "service/params.hpp"
+#include "service/reply_budget.hpp"
+#include "service/report.hpp"
+#include "service/service.hpp"
+
+namespace emsync::service {
+
+namespace asio = boost::asio;
+using admin::Request;
+using admin::Response;
+using nlohmann::json;
+
+asio::awaitable<Response> Service::handle_run(const Request& request) {
+  auto a = co_await named_activation(request);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  auto ticket = co_await request_run(*a, Trigger::manual, param_or(request, "full", false),
+                                     param_or(request, "force", false));
+  if (!ticket) {
+    co_return Response::from_error(ticket.error());
+  }
+  if (!param_or(request, "wait", false)) {
+    co_return Response::success({{"run_id", ticket->run_id}, {"queued", ticket->queued}});
+  }
+  auto finished = co_await wait_for_run(ticket->run_id);
+  if (!finished) {
+    co_return Response::from_error(finished.error());
+  }
+  co_return Response::success(run_report(*finished));
+}
+
+// Stops the activation's run at its next batch boundary (what Emarsys
+// acknowledged stays stored) and drops its queued run; answers once the run
+// has ended.
+asio::awaitable<Response> Service::handle_cancel(const Request& request) {
+  auto a = co_await named_activation(request);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  json result = {
+      {"activation", a->name}, {"cancelled_queued_run", nullptr}, {"cancelled_run", nullptr}};
+  const auto cancelled = m_runs.cancel(a->name);
+  if (cancelled.withdrawn) {
+    co_await cancel_waiting_run(*cancelled.withdrawn,
+                                "cancelled by `emsyncctl cancel` before it started");
+    result["cancelled_queued_run"] = *cancelled.withdrawn;
+  }
+  if (cancelled.running) {
+    auto finished = co_await wait_for_run(*cancelled.running);
+    if (!finished) {
+      co_return Response::from_error(finished.error());
+    }
+    result["cancelled_run"] = run_report(*finished);
+  }
+  if (result["cancelled_run"].is_null() && result["cancelled_queued_run"].is_null()) {
+    co_return Response::failure(to_string(Errc::not_found),
+                                "activation '" + a->name + "' has no run in progress or queued");
+  }
+  publish_status();
+  co_return Response::success(result);
+}
+
+// Unparks the activation's contacts: its next run sends them again.
+asio::awaitable<Response> Service::handle_retry(const Request& request) {
+  auto a = co_await named_activation(request);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  auto cleared = co_await on_pool(m_pool, [&] { return m_store->clear_rejection_streaks(a->id); });
+  if (!cleared) {
+    co_return Response::from_error(cleared.error());
+  }
+  co_return Response::success({{"activation", a->name}, {"unparked", *cleared}});
+}
+
+asio::awaitable<Response> Service::handle_runs(const Request& request) {
+  auto a = co_await named_activation(request);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  const int limit = std::clamp(param_or(request, "limit", 20), 1, k_max_list_limit);
+  auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a->id, limit); });
+  if (!runs) {
+    co_return Response::from_error(runs.error());
+  }
+  json out = json::array();
+  ReplyBudget budget;
+  std::size_t shown = 0;
+  while (shown < runs->size() && budget.add(out, run_report((*runs)[shown]))) {
+    ++shown;
+  }
+  co_return Response::success({{"runs", out}, {"not_shown", runs->size() - shown}});
+}
+
+// One page of a run's rejected rows: at most `limit` from `offset`, fewer
+// when they would not fit in the reply (next_offset says where to go on).
+asio::awaitable<Response> Service::handle_errors(const Request& request) {
+  auto a = co_await named_activation(request);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  std::optional<std::int64_t> run_id;
+  if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
+    run_id = param_or(request, "run_id", std::int64_t{0});
+  }
+  const int limit =
+      std::clamp(param_or(request, "limit", k_default_errors_limit), 1, k_max_list_limit);
+  const std::int64_t offset =
+      std::max<std::int64_t>(0, param_or<std::int64_t>(request, "offset", 0));
+  auto page = co_await on_pool(
+      m_pool, [&] { return m_store->list_rejections(a->id, run_id, offset, limit); });
+  if (!page) {
+    co_return Response::from_error(page.error());
+  }
+  json errors = json::array();
+  ReplyBudget budget;
+  std::int64_t shown = 0;
+  for (const auto& r : page->rejections) {
+    if (!budget.add(errors, {{"row_key", r.row_key}, {"code", r.code}, {"message", r.message}})) {
+      break;
+    }
+    ++shown;
+  }
+  const std::int64_t next = offset + shown;
+  co_return Response::success({{"run_id", page->run_id ? json(*page->run_id) : json(nullptr)},
+                               {"errors", errors},
+                               {"total", page->total},
+                               {"offset", offset},
+                               {"next_offset", next < page->total ? json(next) : json(nullptr)},
+                               {"not_kept", page->not_kept}});
+}
+
+}  // namespace emsync::service
