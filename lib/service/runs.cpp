@@ -31,7 +31,7 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
   if (m_stopping) {
     co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
   }
-  if (auto degraded = degraded_error()) {
+  if (auto degraded = m_health.refusal()) {
     co_return *degraded;
   }
   if (auto joined = m_queue.waiting_run(activation.name)) {
@@ -41,7 +41,7 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
     co_return RunTicket{*joined, true};
   }
   auto run_id = co_await on_pool(
-      m_pool, [&] { return m_store->create_run(activation.id, full, now_millis()); });
+      m_pool, [&] { return m_store->create_run(activation.id, full, m_clock.wall()); });
   if (!run_id) {
     co_return run_id.error();
   }
@@ -74,7 +74,9 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
 
 void Service::start_runs(const std::vector<RunQueue::Start>& starts) {
   for (const auto& start : starts) {
-    m_active[start.activation].run_id = start.run_id;
+    ActiveRun& active = m_active[start.activation];
+    active.run_id = start.run_id;
+    active.started_at = m_clock.wall();
     asio::co_spawn(m_io, run_activation(start.activation, start.run_id), asio::detached);
   }
   publish_status();
@@ -92,7 +94,7 @@ asio::awaitable<void> Service::run_activation(std::string name, std::int64_t run
   }
   if (internal_error) {
     (void)co_await on_pool(m_pool, [&] {
-      return m_store->finish_run(run_id, store::RunStatus::failed, {}, now_millis(),
+      return m_store->finish_run(run_id, store::RunStatus::failed, {}, m_clock.wall(),
                                  internal_error);
     });
   }
@@ -123,13 +125,13 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& 
   RunSummary summary;
   summary.run_id = run_id;
   summary.activation = name;
-  summary.started_at = now_millis();
+  summary.started_at = m_clock.wall();
   if (auto trigger = m_run_triggers.find(run_id); trigger != m_run_triggers.end()) {
     summary.trigger = trigger->second;
     m_run_triggers.erase(trigger);
   }
   auto fail = [&](const std::string& error) -> asio::awaitable<std::optional<std::string>> {
-    summary.finished_at = now_millis();
+    summary.finished_at = m_clock.wall();
     summary.error = error;
     co_await record_finish(summary);
     report_run(summary);
@@ -160,18 +162,16 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const std::string& 
                            m_config.park_after_rejections,
                            m_config.rejected_row_keys == config::Config::RowKeys::hashed,
                            &summary.requests};
-  summary.started_at = now_millis();
+  summary.started_at = m_clock.wall();
   (void)co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, summary.started_at); });
-  if (auto plan = m_plans.find(name); plan != m_plans.end()) {
-    plan->second.last_start = summary.started_at;  // intervals count from the latest start
-  }
+  m_plans.note_start(name, summary.started_at);  // intervals count from the latest start
   spdlog::info("run {} of activation {} started{}", run_id, name, request.full ? " (full)" : "");
   const sync::RunOutcome outcome = co_await sync::execute_run(request, env);
   summary.status = outcome.status;
   summary.counts = outcome.counts;
   summary.batches = outcome.batches;
   summary.error = outcome.error;
-  summary.finished_at = now_millis();
+  summary.finished_at = m_clock.wall();
   co_await record_finish(summary);
   report_run(summary);
   co_return outcome.needs_attention ? outcome.error : std::nullopt;
@@ -181,7 +181,7 @@ asio::awaitable<void> Service::cancel_waiting_run(std::int64_t run_id, std::stri
   m_forced_runs.erase(run_id);
   m_run_triggers.erase(run_id);
   auto finished = co_await on_pool(m_pool, [&] {
-    return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(), reason);
+    return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, m_clock.wall(), reason);
   });
   if (!finished) {
     spdlog::error("run {}: could not record it cancelled: {}", run_id, finished.error().message);
