@@ -69,6 +69,10 @@ asio::awaitable<void> Service::auto_resume_loop() {
       continue;
     }
     auto activations = co_await on_pool(m_pool, [&] { return m_store->list_activations(); });
+    if (!activations) {
+      spdlog::error("auto-resume: cannot read the activations (tried again in {} s): {}",
+                    m_config.auto_resume_check.count(), activations.error().message);
+    }
     if (!activations || m_stopping) {
       m_auto_resume.round_done();
       continue;
@@ -85,10 +89,13 @@ asio::awaitable<void> Service::auto_resume_loop() {
       }
       auto resumed = co_await on_pool(
           m_pool, [&] { return m_store->set_auto_paused(record.name, std::nullopt); });
-      if (resumed) {
-        spdlog::info("activation {}: the check passed, auto-pause lifted", record.name);
-        lifted = true;
+      if (!resumed) {
+        spdlog::error("activation {}: the check passed but the auto-pause could not be lifted: {}",
+                      record.name, resumed.error().message);
+        continue;
       }
+      spdlog::info("activation {}: the check passed, auto-pause lifted", record.name);
+      lifted = true;
     }
     if (lifted) {
       co_await refresh_plans();
