@@ -152,7 +152,7 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
          {"definition_error", definition_error(a)},
          {"auto_paused_reason", a.auto_paused_reason ? json(*a.auto_paused_reason) : json(nullptr)},
          {"activity", activity_of(a.name)},
-         {"next_run", timestamp_json(next_run_of(a.name))},
+         {"next_run", timestamp_json(m_plans.next_run(a.name))},
          {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});
     if (!fits) {
       break;
@@ -178,7 +178,7 @@ asio::awaitable<Response> Service::handle_show(const Request& request) {
        {"auto_paused_reason", a->auto_paused_reason ? json(*a->auto_paused_reason) : json(nullptr)},
        {"failure_streak", a->failure_streak},
        {"activity", activity_of(a->name)},
-       {"next_run", timestamp_json(next_run_of(a->name))},
+       {"next_run", timestamp_json(m_plans.next_run(a->name))},
        {"contacts", contacts ? *contacts : 0},
        {"created_at", timestamp_json(a->created_at)},
        {"updated_at", timestamp_json(a->updated_at)},

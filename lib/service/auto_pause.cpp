@@ -1,7 +1,8 @@
 // Auto-pause and auto-resume (issue #4, following DinMo): an activation whose
 // runs keep failing for a reason that will not fix itself stops being
 // scheduled, with the reason in `list`/`show`; the daemon checks it
-// periodically and resumes it once the check passes.
+// periodically and resumes it once the check passes. The rules are in
+// auto_pause_policy.hpp; this file does the I/O.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/redirect_error.hpp>
@@ -25,18 +26,18 @@ asio::awaitable<void> Service::note_run_health(const std::string& name,
                   streak.error().message);
     co_return;
   }
-  if (!needs_attention || *streak < m_config.auto_pause_after_failures) {
+  const auto reason =
+      auto_pause_reason(*streak, m_config.auto_pause_after_failures, needs_attention);
+  if (!reason) {
     co_return;
   }
-  const std::string reason = std::to_string(*streak) + " runs in a row failed; last error: " +
-                             *needs_attention;
-  auto paused = co_await on_pool(m_pool, [&] { return m_store->set_auto_paused(name, reason); });
+  auto paused = co_await on_pool(m_pool, [&] { return m_store->set_auto_paused(name, *reason); });
   if (!paused) {
     spdlog::error("activation {}: cannot auto-pause: {}", name, paused.error().message);
     co_return;
   }
   spdlog::warn("activation {} auto-paused: {} (checked every {} s; `emsyncctl resume {}` lifts it)",
-               name, reason, m_config.auto_resume_check.count(), name);
+               name, *reason, m_config.auto_resume_check.count(), name);
   co_await refresh_plans();
 }
 
@@ -62,16 +63,25 @@ asio::awaitable<Result<void>> Service::check_activation(const store::ActivationR
 asio::awaitable<void> Service::auto_resume_loop() {
   asio::steady_timer timer(m_io);
   while (!m_stopping) {
-    timer.expires_after(m_config.auto_resume_check);
-    boost::system::error_code ignored;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    // Asked again after each wait: a reload may change auto_resume_check.
+    if (const auto wait = m_auto_resume.until_due(m_config.auto_resume_check); wait.count() > 0) {
+      timer.expires_after(wait);
+      boost::system::error_code ignored;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
+    }
     auto activations = co_await on_pool(m_pool, [&] { return m_store->list_activations(); });
+    if (!activations) {
+      spdlog::error("auto-resume: cannot read the activations (tried again in {} s): {}",
+                    m_config.auto_resume_check.count(), activations.error().message);
+    }
     if (!activations || m_stopping) {
+      m_auto_resume.round_done();
       continue;
     }
     bool lifted = false;
     for (const auto& record : *activations) {
-      if (!record.auto_paused_reason || m_runs.running(record.name)) {
+      if (!AutoResumeRounds::needs_check(record, m_runs.running(record.name) != nullptr)) {
         continue;
       }
       auto checked = co_await check_activation(record);
@@ -81,14 +91,18 @@ asio::awaitable<void> Service::auto_resume_loop() {
       }
       auto resumed = co_await on_pool(
           m_pool, [&] { return m_store->set_auto_paused(record.name, std::nullopt); });
-      if (resumed) {
-        spdlog::info("activation {}: the check passed, auto-pause lifted", record.name);
-        lifted = true;
+      if (!resumed) {
+        spdlog::error("activation {}: the check passed but the auto-pause could not be lifted: {}",
+                      record.name, resumed.error().message);
+        continue;
       }
+      spdlog::info("activation {}: the check passed, auto-pause lifted", record.name);
+      lifted = true;
     }
     if (lifted) {
       co_await refresh_plans();
     }
+    m_auto_resume.round_done();
   }
 }
 

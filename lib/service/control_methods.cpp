@@ -75,7 +75,7 @@ json progress_json(const std::string& name, std::int64_t run_id, UnixMillis star
 }  // namespace
 
 asio::awaitable<Response> Service::handle(Request request) {
-  const UnixMillis at = now_millis();
+  const UnixMillis at = m_clock.wall();
   Response response;
   if (admin::may_call(request.method, request.peer, m_access)) {
     response = co_await dispatch(request);
@@ -114,7 +114,7 @@ asio::awaitable<void> Service::record_audit(const Request& request, const Respon
 
 asio::awaitable<Response> Service::handle_ping(const Request&) {
   co_return Response::success(
-      {{"version", EMSYNC_VERSION}, {"uptime_s", (now_millis() - m_started_at) / 1000}});
+      {{"version", EMSYNC_VERSION}, {"uptime_s", (m_clock.wall() - m_started_at) / 1000}});
 }
 
 asio::awaitable<Response> Service::handle_status(const Request&) {
@@ -127,7 +127,7 @@ asio::awaitable<Response> Service::handle_status(const Request&) {
   const auto auto_paused = std::count_if(
       activations->begin(), activations->end(),
       [](const auto& a) { return !a.paused && a.auto_paused_reason.has_value(); });
-  const UnixMillis now = now_millis();
+  const UnixMillis now = m_clock.wall();
   json runs = json::array();
   for (const Run* run : m_runs.running_runs()) {
     runs.push_back(progress_json(run->activation, run->id, *run->started_at, *run->progress, now));
@@ -136,8 +136,9 @@ asio::awaitable<Response> Service::handle_status(const Request&) {
       {{"version", EMSYNC_VERSION},
        {"started_at", timestamp_json(m_started_at)},
        {"uptime_s", (now - m_started_at) / 1000},
-       {"health", m_degraded ? "degraded" : "ok"},
-       {"degraded_reason", m_degraded ? json(*m_degraded) : json(nullptr)},
+       {"health", m_health.degraded() ? "degraded" : "ok"},
+       {"degraded_reason",
+        m_health.degraded() ? json(*m_health.degraded_reason()) : json(nullptr)},
        {"config_path", m_config_path},
        {"config_generation", m_config_generation},
        {"config_loaded_at", timestamp_json(m_config_loaded_at)},

@@ -60,7 +60,7 @@ class DaemonMetrics::Observer : public emarsys::ClientObserver {
   const std::string m_destination;
 };
 
-DaemonMetrics::DaemonMetrics()
+DaemonMetrics::DaemonMetrics(UnixMillis loaded_at)
     : m_runs(m_registry.counter("emsync_sync_runs_total",
                                 "Finished runs by what started them and their status (the run "
                                 "report's words).",
@@ -137,7 +137,7 @@ DaemonMetrics::DaemonMetrics()
       .with({EMSYNC_VERSION})
       .set(1);
   m_state_db_up.set(1);
-  record_reload(true, now_millis());
+  record_reload(true, loaded_at);
 }
 
 void DaemonMetrics::add_activation(const std::string& name,

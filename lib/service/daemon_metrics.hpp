@@ -41,7 +41,9 @@ struct RunSummary {
 
 class DaemonMetrics {
  public:
-  DaemonMetrics();
+  // `loaded_at`: when the daemon loaded its config (the reload timestamp's
+  // first value).
+  explicit DaemonMetrics(UnixMillis loaded_at);
 
   // Creates the activation's series (idempotent); `last_success` restores
   // its last successful run's end.

@@ -1,5 +1,5 @@
-// Service health and metrics: the state DB write probe and the degraded
-// state, /healthz, /metrics, and what each finished run reports.
+// Service health and metrics: the state DB write probe (when and what follows:
+// StateDbHealth), /healthz, /metrics, and what each finished run reports.
 #include <spdlog/spdlog.h>
 
 #include "core/blocking.hpp"
@@ -10,14 +10,8 @@
 namespace emsync::service {
 
 namespace asio = boost::asio;
-using namespace std::chrono_literals;
 
 namespace {
-
-// How often the state DB is probed while healthy; while degraded, every tick.
-constexpr auto k_probe_interval = 10s;
-// A scheduler tick older than this makes /healthz fail (it ticks every second).
-constexpr auto k_stalled_loop = 30s;
 
 spdlog::level::level_enum level_of(store::RunStatus status) {
   switch (status) {
@@ -44,73 +38,47 @@ Result<void> Service::start_metrics_endpoint() {
   }
   m_endpoint = std::make_unique<metrics::HttpEndpoint>(
       m_io.get_executor(), address->host, address->port,
-      metrics::EndpointHandlers{[this] { return render_metrics(); }, [this] { return health(); }});
+      metrics::EndpointHandlers{[this] { return render_metrics(); },
+                                [this] { return m_health.health(m_stopping); }});
   EMSYNC_TRY(m_endpoint->start());
   spdlog::info("serving /metrics and /healthz on http://{}", m_config.metrics_listen);
   return ok();
 }
 
 asio::awaitable<void> Service::check_state_db() {
-  const auto now = std::chrono::steady_clock::now();
-  if (!m_degraded && now - m_last_probe < k_probe_interval) {
+  if (!m_health.begin_probe()) {
     co_return;
   }
-  m_last_probe = now;
-  auto checked = co_await on_pool(m_pool, [&] { return m_probe->check(now_millis()); });
+  const UnixMillis now = m_clock.wall();
+  auto checked = co_await on_pool(m_pool, [&] { return m_probe->check(now); });
   if (!checked) {
-    if (!m_degraded) {
+    if (m_health.probe_failed(checked.error().message)) {
       spdlog::error(
           "degraded: {}; no run starts until the state DB can be written again "
           "(checked every second)",
           checked.error().message);
     }
-    m_degraded = checked.error().message;
     publish_status();
     co_return;
   }
-  if (!m_degraded) {
-    co_return;
+  auto passed = m_health.probe_passed();
+  if (passed.recovered_from) {
+    spdlog::info("the state DB can be written again (was: {}); runs start again",
+                 *passed.recovered_from);
   }
-  spdlog::info("the state DB can be written again (was: {}); runs start again", *m_degraded);
-  m_degraded.reset();
-  auto unrecorded = std::move(m_unrecorded);
-  m_unrecorded.clear();
-  for (const auto& summary : unrecorded) {
+  for (const auto& summary : passed.unrecorded) {
     co_await record_finish(summary);
   }
-  publish_status();
-}
-
-std::optional<Error> Service::degraded_error() const {
-  if (!m_degraded) {
-    return std::nullopt;
+  if (passed.recovered_from) {
+    publish_status();
   }
-  return make_error(Errc::state_error,
-                    "no run starts while the daemon is degraded: " + *m_degraded +
-                        ". Runs start again by themselves once the state DB "
-                        "can be written.");
-}
-
-metrics::Health Service::health() const {
-  if (m_degraded) {
-    return {false, "degraded: " + *m_degraded};
-  }
-  const auto since_tick = std::chrono::steady_clock::now() - m_last_tick;
-  if (since_tick > k_stalled_loop && !m_stopping) {
-    return {false, "the scheduler loop has not turned for " +
-                       std::to_string(
-                           std::chrono::duration_cast<std::chrono::seconds>(since_tick).count()) +
-                       " s"};
-  }
-  return {true, {}};
 }
 
 std::string Service::render_metrics() {
   for (const auto& [name, paused] : m_known_activations) {
-    m_metrics.set_activation_state(name, paused, m_runs.running(name) != nullptr,
-                                   next_run_of(name));
+    m_metrics.set_activation_state(name, paused, m_runs.running(name) != nullptr, m_plans.next_run(name));
   }
-  m_metrics.set_state_db(!m_degraded, static_cast<double>(m_probe->size_bytes()));
+  m_metrics.set_state_db(!m_health.degraded(), static_cast<double>(m_probe->size_bytes()));
   return m_metrics.render();
 }
 
@@ -139,7 +107,7 @@ void Service::report_run(const RunSummary& run) {
 
 asio::awaitable<void> Service::record_finish(const RunSummary& run) {
   if (run.status == store::RunStatus::failed) {
-    m_last_probe = {};  // it may have failed on a state DB write: probe at the next tick
+    m_health.probe_soon();  // it may have failed on a state DB write
   }
   auto finished = co_await on_pool(m_pool, [&] {
     return m_store->finish_run(run.run_id, run.status, run.counts, run.finished_at, run.error);
@@ -149,8 +117,7 @@ asio::awaitable<void> Service::record_finish(const RunSummary& run) {
         "run {}: could not record its result (recorded once the state DB can be "
         "written): {}",
         run.run_id, finished.error().message);
-    m_unrecorded.push_back(run);
-    m_last_probe = {};
+    m_health.keep_unrecorded(run);
   }
 }
 

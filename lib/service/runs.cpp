@@ -35,14 +35,14 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
   if (m_stopping) {
     co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
   }
-  if (auto degraded = degraded_error()) {
+  if (auto degraded = m_health.refusal()) {
     co_return *degraded;
   }
   if (auto joined = m_runs.join(activation.name, force)) {
     co_return RunTicket{*joined, true};
   }
   auto run_id = co_await on_pool(
-      m_pool, [&] { return m_store->create_run(activation.id, full, now_millis()); });
+      m_pool, [&] { return m_store->create_run(activation.id, full, m_clock.wall()); });
   if (!run_id) {
     co_return run_id.error();
   }
@@ -50,7 +50,7 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
     co_await cancel_waiting_run(*run_id, "the daemon stopped before the run started");
     co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
   }
-  const auto queued = m_runs.queue({*run_id, activation.name, trigger, full, force}, now_millis());
+  const auto queued = m_runs.queue({*run_id, activation.name, trigger, full, force}, m_clock.wall());
   switch (queued.admission) {
     case RunRegistry::Admission::start:
       start_runs({queued.run_id});
@@ -86,7 +86,7 @@ asio::awaitable<void> Service::run_activation(std::int64_t run_id) {
   }
   if (internal_error) {
     auto finished = co_await on_pool(m_pool, [&] {
-      return m_store->finish_run(run_id, store::RunStatus::failed, {}, now_millis(),
+      return m_store->finish_run(run_id, store::RunStatus::failed, {}, m_clock.wall(),
                                  internal_error);
     });
     if (!finished) {
@@ -96,7 +96,7 @@ asio::awaitable<void> Service::run_activation(std::int64_t run_id) {
   }
   co_await note_run_health(name, needs_attention);
   // Nothing waits to start once the daemon stops (RunRegistry::cancel_all).
-  start_runs(m_runs.finish(run_id, now_millis()));
+  start_runs(m_runs.finish(run_id, m_clock.wall()));
 }
 
 Result<Service::RunTools> Service::run_tools(const config::Activation& activation) {
@@ -116,10 +116,10 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
   RunSummary summary;
   summary.run_id = run_id;
   summary.activation = name;
-  summary.started_at = now_millis();
+  summary.started_at = m_clock.wall();
   summary.trigger = run.trigger;
   auto fail = [&](const std::string& error) -> asio::awaitable<std::optional<std::string>> {
-    summary.finished_at = now_millis();
+    summary.finished_at = m_clock.wall();
     summary.error = error;
     co_await record_finish(summary);
     report_run(summary);
@@ -158,7 +158,7 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
                      .hash_row_keys =
                          m_config.rejected_row_keys == config::Config::RowKeys::hashed},
       .request_stats = &summary.requests};
-  summary.started_at = now_millis();
+  summary.started_at = m_clock.wall();
   auto marked =
       co_await on_pool(m_pool, [&] { return m_store->start_run(run_id, summary.started_at); });
   if (!marked) {
@@ -166,16 +166,14 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
                   "still says queued): {}",
                   run_id, name, marked.error().message);
   }
-  if (auto plan = m_plans.find(name); plan != m_plans.end()) {
-    plan->second.last_start = summary.started_at;  // intervals count from the latest start
-  }
+  m_plans.note_start(name, summary.started_at);  // intervals count from the latest start
   spdlog::info("run {} of activation {} started{}", run_id, name, request.full() ? " (full)" : "");
   const sync::RunOutcome outcome = co_await sync::execute_run(request, env);
   summary.status = outcome.status;
   summary.counts = outcome.counts;
   summary.batches = outcome.batches;
   summary.error = outcome.error;
-  summary.finished_at = now_millis();
+  summary.finished_at = m_clock.wall();
   co_await record_finish(summary);
   report_run(summary);
   co_return outcome.needs_attention ? outcome.error : std::nullopt;
@@ -183,12 +181,12 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
 
 asio::awaitable<void> Service::cancel_waiting_run(std::int64_t run_id, std::string reason) {
   auto finished = co_await on_pool(m_pool, [&] {
-    return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(), reason);
+    return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, m_clock.wall(), reason);
   });
   if (!finished) {
     spdlog::error("run {}: could not record it cancelled: {}", run_id, finished.error().message);
   }
-  start_runs(m_runs.finish(run_id, now_millis()));  // a withdrawn run frees no place
+  start_runs(m_runs.finish(run_id, m_clock.wall()));  // a withdrawn run frees no place
 }
 
 asio::awaitable<Result<store::RunRecord>> Service::wait_for_run(std::int64_t run_id) {

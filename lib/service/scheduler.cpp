@@ -8,26 +8,21 @@
 
 #include "core/blocking.hpp"
 #include "core/notify.hpp"
+#include "service/history_retention.hpp"
 #include "service/service.hpp"
 
 namespace emsync::service {
 
 namespace asio = boost::asio;
-using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 namespace {
 
-constexpr UnixMillis k_millis_per_day = 24 * 60 * 60 * 1000;
 constexpr auto k_prune_interval = std::chrono::hours(1);
 // Bounds of one prune transaction: a few milliseconds of write lock.
 constexpr int k_prune_max_runs = 500;
 constexpr std::int64_t k_prune_max_rejections = 20000;
-
-schedule::TimePoint to_time_point(UnixMillis t) {
-  return schedule::TimePoint{duration_cast<seconds>(milliseconds(t))};
-}
 
 asio::awaitable<void> sleep_for(asio::io_context& io, std::chrono::steady_clock::duration d) {
   asio::steady_timer timer(io, d);
@@ -43,7 +38,7 @@ asio::awaitable<void> Service::refresh_plans() {
     spdlog::error("cannot read the activations' schedules: {}", activations.error().message);
     co_return;
   }
-  std::map<std::string, Plan> plans;
+  std::vector<SchedulePlans::Activation> plans;
   std::map<std::string, bool> known;
   for (const auto& record : *activations) {
     known[record.name] = record.paused || record.auto_paused_reason.has_value();
@@ -78,7 +73,8 @@ asio::awaitable<void> Service::refresh_plans() {
       spdlog::warn("activation {} is not scheduled: {}", record.name, parsed.error().message);
       continue;
     }
-    if (parsed->kind == schedule::Kind::manual || record.paused || record.auto_paused_reason) {
+    const bool paused = record.paused || record.auto_paused_reason;
+    if (!SchedulePlans::is_planned(*parsed, paused)) {
       continue;
     }
     auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(record.id, 1); });
@@ -86,26 +82,10 @@ asio::awaitable<void> Service::refresh_plans() {
     if (runs && !runs->empty()) {
       last_start = runs->front().started_at;
     }
-    plans.emplace(record.name, Plan{record, std::move(*parsed), last_start});
+    plans.push_back({record.name, std::move(*parsed), paused, last_start});
   }
-  m_plans = std::move(plans);
+  m_plans.replace(std::move(plans));
   publish_status();
-}
-
-std::optional<UnixMillis> Service::next_run_of(const std::string& name) const {
-  auto plan = m_plans.find(name);
-  if (plan == m_plans.end()) {
-    return std::nullopt;  // manual or paused
-  }
-  std::optional<schedule::TimePoint> last;
-  if (plan->second.last_start) {
-    last = to_time_point(*plan->second.last_start);
-  }
-  const auto due = schedule::next_run(plan->second.schedule, last, to_time_point(now_millis()));
-  if (!due) {
-    return std::nullopt;
-  }
-  return duration_cast<milliseconds>(due->time_since_epoch()).count();
 }
 
 std::string Service::activity_of(const std::string& name) const { return m_runs.activity(name); }
@@ -113,33 +93,29 @@ std::string Service::activity_of(const std::string& name) const { return m_runs.
 asio::awaitable<void> Service::schedule_loop() {
   co_await refresh_plans();
   const auto watchdog = notify::watchdog_interval();
-  auto last_ping = std::chrono::steady_clock::time_point{};
+  std::optional<Clock::SteadyTime> last_ping;
   while (!m_stopping) {
     // Pinging here proves the loop turns: a blocked event loop stops the pings.
-    m_last_tick = std::chrono::steady_clock::now();
-    if (watchdog && m_last_tick - last_ping >= *watchdog / 2) {
+    const auto now = m_clock.steady();
+    m_health.tick();
+    if (watchdog && (!last_ping || now - *last_ping >= *watchdog / 2)) {
       notify::watchdog();
-      last_ping = m_last_tick;
+      last_ping = now;
     }
     co_await check_state_db();
-    const UnixMillis now = now_millis();
-    for (auto& [name, plan] : m_plans) {
-      if (m_degraded) {
-        break;  // due runs start once the state DB can be written again
-      }
-      if (activity_of(name) != "idle") {
-        continue;  // due while running: the next tick after the run sees it
-      }
-      const auto due = next_run_of(name);
-      if (due && *due <= now) {
-        plan.last_start = now;
-        spdlog::info("activation {} is due ({})", name, plan.schedule.text);
-        auto ticket = co_await request_run(plan.activation, Trigger::schedule, false);
-        if (!ticket) {
-          spdlog::warn("activation {}: scheduled run not started: {}", name,
-                       ticket.error().message);
-        }
-        break;  // m_plans may have changed while awaiting
+    // While degraded, due runs wait until the state DB can be written again.
+    const auto due =
+        m_health.degraded()
+            ? std::nullopt
+            : m_plans.take_due([this](const auto& name) { return activity_of(name) == "idle"; });
+    if (due) {
+      spdlog::info("activation {} is due ({})", due->activation, due->schedule_text);
+      auto activation = co_await find_activation(due->activation);
+      auto ticket = activation ? co_await request_run(*activation, Trigger::schedule, false)
+                               : Result<RunTicket>(activation.error());
+      if (!ticket) {
+        spdlog::warn("activation {}: scheduled run not started: {}", due->activation,
+                     ticket.error().message);
       }
     }
     co_await sleep_for(m_io, seconds(1));
@@ -148,8 +124,9 @@ asio::awaitable<void> Service::schedule_loop() {
 
 asio::awaitable<void> Service::history_loop() {
   while (!m_stopping) {
-    if (m_config.run_history_days > 0) {  // read each time: reload may change it
-      co_await prune_history(now_millis() - m_config.run_history_days * k_millis_per_day);
+    // run_history_days is read each time: reload may change it.
+    if (auto before = prune_cutoff(m_clock, m_config.run_history_days)) {
+      co_await prune_history(*before);
     }
     co_await sleep_for(m_io, k_prune_interval);
   }
@@ -186,8 +163,8 @@ asio::awaitable<void> Service::drain_then(std::vector<std::int64_t> withdrawn,
   for (const std::int64_t run_id : withdrawn) {
     co_await cancel_waiting_run(run_id, "the daemon stopped before the run started");
   }
-  const auto deadline = std::chrono::steady_clock::now() + m_config.shutdown_timeout;
-  while (m_runs.running_count() > 0 && std::chrono::steady_clock::now() < deadline) {
+  const auto deadline = m_clock.steady() + m_config.shutdown_timeout;
+  while (m_runs.running_count() > 0 && m_clock.steady() < deadline) {
     co_await sleep_for(m_io, milliseconds(50));
   }
   std::vector<std::pair<std::string, std::int64_t>> unfinished;  // m_runs changes while awaiting
@@ -201,7 +178,7 @@ asio::awaitable<void> Service::drain_then(std::vector<std::int64_t> withdrawn,
         "anyway (contacts Emarsys had not acknowledged are sent again next run)",
         run_id, name, m_config.shutdown_timeout.count());
     auto recorded = co_await on_pool(m_pool, [&] {
-      return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, now_millis(),
+      return m_store->finish_run(run_id, store::RunStatus::cancelled, {}, m_clock.wall(),
                                  std::string("the daemon stopped during the run"));
     });
     if (!recorded) {

@@ -10,6 +10,7 @@
 #include "core/blocking.hpp"
 #include "core/hardening.hpp"
 #include "core/notify.hpp"
+#include "service/reload_check.hpp"
 
 namespace emsync::service {
 
@@ -39,9 +40,10 @@ constexpr int k_spare_pool_threads = 4;
 
 }  // namespace
 
-Service::Service(asio::io_context& io, config::Config config, std::string config_path,
-                 FileLock lock, std::unique_ptr<store::StateStore> store)
+Service::Service(asio::io_context& io, const Clock& clock, config::Config config,
+                 std::string config_path, FileLock lock, std::unique_ptr<store::StateStore> store)
     : m_io(io),
+      m_clock(clock),
       m_config(std::move(config)),
       m_config_path(std::move(config_path)),
       m_lock(std::move(lock)),
@@ -54,7 +56,7 @@ Service::Service(asio::io_context& io, config::Config config, std::string config
 Service::~Service() { m_pool.join(); }
 
 Result<std::unique_ptr<Service>> Service::create(asio::io_context& io, config::Config config,
-                                                 std::string config_path) {
+                                                 std::string config_path, const Clock& clock) {
   auto lock = FileLock::acquire(config.state_db + ".lock", "the state DB " + config.state_db);
   if (!lock) {
     return lock.error();
@@ -63,7 +65,7 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& io, config::C
   if (!store) {
     return store.error();
   }
-  auto interrupted = (*store)->mark_unfinished_runs_interrupted(now_millis());
+  auto interrupted = (*store)->mark_unfinished_runs_interrupted(clock.wall());
   if (!interrupted) {
     return interrupted.error();
   }
@@ -71,7 +73,7 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& io, config::C
     spdlog::warn("{} run(s) left unfinished by the previous daemon were marked interrupted",
                  *interrupted);
   }
-  std::unique_ptr<Service> service(new Service(io, std::move(config), std::move(config_path),
+  std::unique_ptr<Service> service(new Service(io, clock, std::move(config), std::move(config_path),
                                                std::move(*lock), std::move(*store)));
   auto resources = service->load_resources(service->m_config);
   if (!resources) {
@@ -105,7 +107,7 @@ Result<Service::Resources> Service::load_resources(const config::Config& config)
   }
   // Destinations of one API user share its rate limiter, also with the
   // clients of the previous config that are kept or still finishing a run.
-  emarsys::RateLimiters limiters;
+  emarsys::RateLimiters limiters(m_clock);
   for (const auto& [name, client] : m_resources.clients) {
     limiters.adopt(client->rate_limiter());
   }
@@ -128,7 +130,7 @@ Result<Service::Resources> Service::load_resources(const config::Config& config)
     auto limiter = limiters.of(wanted.api_url, wanted.user);
     resources.clients[name] = std::make_shared<emarsys::Client>(
         m_io.get_executor(), std::move(wanted), std::move(limiter),
-        m_metrics.add_destination(name, destination.rate_limit_per_minute));
+        m_metrics.add_destination(name, destination.rate_limit_per_minute), m_clock);
   }
   return resources;
 }
@@ -138,31 +140,19 @@ Result<config::Config> Service::checked_config(const std::string& path) {
   if (!config) {
     return config.error();
   }
-  if (config->state_db != m_config.state_db || config->admin_socket != m_config.admin_socket ||
-      config->metrics_listen != m_config.metrics_listen) {
-    return make_error(Errc::invalid_input,
-                      path +
-                          ": state_db, admin_socket and metrics_listen cannot change while "
-                          "the daemon runs; restart it to use the new ones");
-  }
   auto activations = m_store->list_activations();
   if (!activations) {
     return activations.error();
   }
-  std::string problems;
+  std::vector<config::Activation> stored;
   for (const auto& record : *activations) {
     if (!record.definition) {
       spdlog::warn("reload: activation {} not checked: {}", record.name, record.definition_error);
       continue;
     }
-    if (auto checked = config::check_references(*record.definition, *config); !checked) {
-      problems += (problems.empty() ? "" : "\n") + checked.error().message +
-                  " (delete the activation first, or keep it in the config)";
-    }
+    stored.push_back(*record.definition);
   }
-  if (!problems.empty()) {
-    return make_error(Errc::invalid_input, problems);
-  }
+  EMSYNC_TRY(check_reload(m_config, *config, path, stored));
   return config;
 }
 
@@ -216,7 +206,7 @@ void Service::reload_in_background() {
   asio::co_spawn(
       m_io,
       [this]() -> asio::awaitable<void> {
-        const UnixMillis at = now_millis();
+        const UnixMillis at = m_clock.wall();
         auto reloaded = co_await reload();
         if (!reloaded) {
           spdlog::error("reload refused, the old config keeps running: {}",
@@ -251,7 +241,7 @@ asio::awaitable<Result<std::string>> Service::reload() {
   // Clients are made on the event loop, which owns them.
   auto resources = config ? load_resources(*config) : Result<Resources>(config.error());
   m_reloading = false;
-  m_metrics.record_reload(resources.has_value(), now_millis());
+  m_metrics.record_reload(resources.has_value(), m_clock.wall());
   if (!resources) {
     notify::ready(status_line());
     co_return resources.error();
@@ -259,16 +249,16 @@ asio::awaitable<Result<std::string>> Service::reload() {
   m_config = std::move(*config);
   m_resources = std::move(*resources);
   ++m_config_generation;
-  m_config_loaded_at = now_millis();
+  m_config_loaded_at = m_clock.wall();
   spdlog::set_level(spdlog::level::from_str(m_config.log.level));
   set_access_policy(std::move(access));
-  const int concurrent =
-      std::min(m_config.max_concurrent_runs, m_pool_threads - k_spare_pool_threads);
-  if (concurrent < m_config.max_concurrent_runs) {
-    spdlog::warn("max_concurrent_runs {} needs a restart (the thread pool was sized for {})",
-                 m_config.max_concurrent_runs, concurrent);
+  const ConcurrencyLimit concurrency =
+      concurrency_after_reload(m_config.max_concurrent_runs, m_pool_threads - k_spare_pool_threads);
+  if (concurrency.warning) {
+    spdlog::warn("{}", *concurrency.warning);
   }
-  start_runs(m_runs.set_max_concurrent(static_cast<std::size_t>(concurrent), now_millis()));
+  start_runs(m_runs.set_max_concurrent(
+      static_cast<std::size_t>(concurrency.max_concurrent_runs), m_clock.wall()));
   co_await refresh_plans();
   const std::string summary = "config generation " + std::to_string(m_config_generation) +
                               " loaded from " + m_config_path + ": " +

@@ -5,8 +5,9 @@
 // Schedules: a loop wakes every second and starts the activations whose
 // schedule (lib/schedule) is due; one that is due while it runs starts once
 // after it (the next tick sees the missed time), and a schedule missed while
-// the daemon was down runs once at start-up. The same loop pings the systemd
-// watchdog, so a stuck event loop gets the daemon restarted.
+// the daemon was down runs once at start-up (SchedulePlans decides). The
+// same loop pings the systemd watchdog, so a stuck event loop gets the
+// daemon restarted.
 //
 // Runs: each one is a Run owned by a RunRegistry (run_registry.hpp), which
 // decides: an activation runs at most once at a time (further requests
@@ -24,16 +25,22 @@
 // `cancelled`; after shutdown_timeout the daemon stops anyway, recording the
 // remaining runs `cancelled` (nothing unacknowledged is ever stored).
 //
-// Health: every few seconds (every tick while degraded) a WriteProbe checks
-// the state DB can be written. When it cannot (disk full, file system read
-// only, I/O errors) the daemon is degraded: no run starts (scheduled ones
-// wait, `run` is refused), running ones fail at their next commit without
-// storing anything unacknowledged, `status` and GET /healthz (503) give the
-// reason; once the probe passes again the daemon resumes by itself and
-// records the results of runs that ended meanwhile.
+// Health: every 10 s (every tick while degraded) a WriteProbe checks the
+// state DB can be written (StateDbHealth decides when, and what follows).
+// When it cannot (disk full, file system read only, I/O errors) the daemon
+// is degraded: no run starts (scheduled ones wait, `run` is refused), running
+// ones fail at their next commit without storing anything unacknowledged,
+// `status` and GET /healthz (503) give the reason; once the probe passes
+// again the daemon resumes by itself and records the results of runs that
+// ended meanwhile.
 //
 // Metrics: GET /metrics on metrics_listen (DaemonMetrics); each run ends
 // with one `run_finished` log line carrying the same counts.
+//
+// Time: every reading of the time here comes from the Clock given to
+// create(); the decisions that depend on it (SchedulePlans, StateDbHealth,
+// auto_pause_policy, history_retention) are unit-tested with a ManualClock.
+// Asio timers still wait in real time.
 //
 // Threading: everything here runs on the io_context's one thread; SQLite,
 // the sources and the spool run on the pool via on_pool().
@@ -51,13 +58,17 @@
 #include "admin/access.hpp"
 #include "admin/server.hpp"
 #include "config/config.hpp"
+#include "core/clock.hpp"
 #include "metrics/endpoint.hpp"
 #include "service/daemon_metrics.hpp"
 #include "store/write_probe.hpp"
 #include "core/file_lock.hpp"
 #include "emarsys/client.hpp"
 #include "schedule/schedule.hpp"
+#include "service/auto_pause_policy.hpp"
 #include "service/run_registry.hpp"
+#include "service/schedule_plans.hpp"
+#include "service/state_db_health.hpp"
 #include "source/row_source.hpp"
 #include "store/state_store.hpp"
 #include "sync/run.hpp"
@@ -69,9 +80,11 @@ class Service {
   // Opens the state DB (marking runs a crash left unfinished as
   // `interrupted`), reads every secret and creates the Emarsys clients.
   // `config_path` is where reload() reads the config again. Fails with a
-  // message naming what is wrong (state DB, secret file, ...).
+  // message naming what is wrong (state DB, secret file, ...). Every time
+  // reading goes through `clock`, which must outlive the Service.
   static Result<std::unique_ptr<Service>> create(boost::asio::io_context& io, config::Config config,
-                                                 std::string config_path);
+                                                 std::string config_path,
+                                                 const Clock& clock = system_clock());
   ~Service();
 
   // Starts serving the admin socket and the scheduler; tells systemd READY=1.
@@ -88,11 +101,6 @@ class Service {
   bool abandoned_runs() const { return m_abandoned_runs; }
 
  private:
-  struct Plan {  // one per activation with a schedule other than manual
-    store::ActivationRecord activation;
-    schedule::Schedule schedule;
-    std::optional<UnixMillis> last_start;  // of its latest run
-  };
   struct RunTicket {
     std::int64_t run_id = 0;
     bool queued = false;
@@ -103,8 +111,8 @@ class Service {
     std::map<std::string, std::shared_ptr<emarsys::Client>> clients;  // by destination
   };
 
-  Service(boost::asio::io_context& io, config::Config config, std::string config_path,
-          FileLock lock, std::unique_ptr<store::StateStore> store);
+  Service(boost::asio::io_context& io, const Clock& clock, config::Config config,
+          std::string config_path, FileLock lock, std::unique_ptr<store::StateStore> store);
   // Reads the secrets of `config` and makes its clients, reusing those of
   // m_resources whose settings (secret included) did not change.
   Result<Resources> load_resources(const config::Config& config);
@@ -144,7 +152,6 @@ class Service {
       const admin::Request& request);
   // "running", "queued" or "idle": what the activation is doing now.
   std::string activity_of(const std::string& name) const;
-  std::optional<UnixMillis> next_run_of(const std::string& name) const;
 
   // -- runs (runs.cpp) --
   // `force` passes the safety valve (it carries over to a queued run joined).
@@ -178,17 +185,19 @@ class Service {
   // After a run: extends or ends the failure streak, auto-pausing at the limit.
   boost::asio::awaitable<void> note_run_health(const std::string& name,
                                                const std::optional<std::string>& needs_attention);
-  // Every auto_resume_check: checks each auto-paused activation (preflight)
-  // and lifts the pause of those that pass.
+  // Every auto_resume_check (m_auto_resume): checks each auto-paused
+  // activation that is not running (preflight) and lifts the pause of those
+  // that pass.
   boost::asio::awaitable<void> auto_resume_loop();
   boost::asio::awaitable<Result<void>> check_activation(const store::ActivationRecord& record);
 
   // -- schedules and lifecycle (scheduler.cpp) --
-  // Rebuilds m_plans from the stored activations (at start-up and after apply/delete).
+  // Rebuilds m_plans from the stored activations (at start-up and after
+  // apply, delete, pause, resume, auto-pause and reload).
   boost::asio::awaitable<void> refresh_plans();
   boost::asio::awaitable<void> schedule_loop();
   // At start-up, then hourly: prunes the runs that finished more than
-  // run_history_days ago (none when 0), with their rejected rows.
+  // run_history_days ago (none when 0; prune_cutoff()), with their rejected rows.
   boost::asio::awaitable<void> history_loop();
   // Prunes them in bounded chunks (StateStore::prune_runs), so that batch
   // commits of running runs get the state DB in between; logs the totals.
@@ -199,19 +208,17 @@ class Service {
                                           std::function<void()> on_stopped);
   // Reloads the config; the result says what changed, the error why not.
   boost::asio::awaitable<Result<std::string>> reload();
-  // The config at `path` if it is valid, keeps state_db and admin_socket,
-  // and has the source and destination of every stored activation. Blocking.
+  // The config at `path` if it is valid and check_reload() accepts it for the
+  // stored activations. Blocking.
   Result<config::Config> checked_config(const std::string& path);
   std::string status_line() const;
   void publish_status() const;
 
   // -- health and metrics (health.cpp) --
   Result<void> start_metrics_endpoint();
-  // Probes the state DB when due (see above) and enters or leaves degraded.
+  // Probes the state DB when m_health says so, logs entering or leaving
+  // degraded mode, and records the results kept meanwhile.
   boost::asio::awaitable<void> check_state_db();
-  // An error when runs cannot start now (degraded), naming the reason.
-  std::optional<Error> degraded_error() const;
-  metrics::Health health() const;
   std::string render_metrics();
   // After a run: its metrics and its run_finished line.
   void report_run(const RunSummary& summary);
@@ -219,10 +226,11 @@ class Service {
   boost::asio::awaitable<void> record_finish(const RunSummary& summary);
 
   boost::asio::io_context& m_io;
+  const Clock& m_clock;
   config::Config m_config;
   const std::string m_config_path;
   int m_config_generation = 1;
-  UnixMillis m_config_loaded_at = now_millis();
+  UnixMillis m_config_loaded_at = m_clock.wall();
   FileLock m_lock;  // on "<state_db>.lock": one daemon per state DB
   std::unique_ptr<store::StateStore> m_store;
   // max_concurrent_runs + spare threads (service.cpp). While a run reads its
@@ -232,14 +240,14 @@ class Service {
   const int m_pool_threads;
   boost::asio::thread_pool m_pool;
   // Before m_resources: the Emarsys clients report to it until they are gone.
-  DaemonMetrics m_metrics;
+  DaemonMetrics m_metrics{m_config_loaded_at};
   Resources m_resources;
-  RunRegistry m_runs;                   // every queued and running run
-  std::map<std::string, Plan> m_plans;  // by activation
+  RunRegistry m_runs;  // every queued and running run
+  SchedulePlans m_plans{m_clock};
   admin::AccessPolicy m_access;  // who may call what on the admin socket
   std::unique_ptr<admin::Server> m_server;
   std::string m_spool_dir;
-  UnixMillis m_started_at = now_millis();
+  UnixMillis m_started_at = m_clock.wall();
   bool m_stopping = false;
   bool m_reloading = false;
   bool m_abandoned_runs = false;
@@ -247,11 +255,8 @@ class Service {
   std::unique_ptr<metrics::HttpEndpoint> m_endpoint;
   std::map<std::string, bool> m_known_activations;  // all of them, with `paused` (metrics)
   std::unique_ptr<store::WriteProbe> m_probe;
-  std::optional<std::string> m_degraded;  // why the state DB cannot be written
-  std::chrono::steady_clock::time_point m_last_probe{};
-  std::chrono::steady_clock::time_point m_last_tick = std::chrono::steady_clock::now();
-  // Results of runs that ended while the state DB could not be written.
-  std::vector<RunSummary> m_unrecorded;
+  StateDbHealth m_health{m_clock};
+  AutoResumeRounds m_auto_resume{m_clock};
 };
 
 }  // namespace emsync::service

@@ -185,37 +185,30 @@ TEST_CASE("reload swaps in a good config, refuses a bad one with the reason and 
   s.daemon.apply(people_activation("people", "emarsys", all_people_fields()));
   const json good = json::parse(read_text_file(s.daemon.config_path()));
 
-  SECTION("a config that is not JSON") {
-    write_text_file(s.daemon.config_path(), "{ not json");
-    const auto refused = s.daemon.ctl({"reload"});
-    CHECK(refused.exit_code == 1);
-    CHECK(refused.stderr_text.find("reload refused, the old config keeps running") !=
-          std::string::npos);
-    CHECK(refused.stderr_text.find("emsyncd.json") != std::string::npos);
-  }
-  SECTION("a config without the destination an activation uses") {
-    json bad = good;
-    bad["destinations"] = {{"elsewhere", good.at("destinations").at("emarsys")}};
-    write_text_file(s.daemon.config_path(), bad.dump());
-    const auto refused = s.daemon.ctl({"reload"});
-    CHECK(refused.exit_code == 1);
-    CHECK(refused.stderr_text.find("people") != std::string::npos);
-    CHECK(refused.stderr_text.find("emarsys") != std::string::npos);
-  }
-  SECTION("a config whose secret file is missing") {
-    json bad = good;
-    bad["destinations"]["emarsys"]["secret_file"] = "/nonexistent/secret";
-    write_text_file(s.daemon.config_path(), bad.dump());
-    CHECK(s.daemon.ctl({"reload"}).exit_code == 1);
-  }
-  SECTION("a config that moves the state DB") {
-    json bad = good;
-    bad["state_db"] = good.at("state_db").get<std::string>() + ".moved";
-    write_text_file(s.daemon.config_path(), bad.dump());
-    const auto refused = s.daemon.ctl({"reload"});
-    CHECK(refused.exit_code == 1);
-    CHECK(refused.stderr_text.find("restart") != std::string::npos);
-  }
+  // What a reload may change is unit-tested (check_reload); here, a refusal
+  // of each kind reaches emsyncctl with its reason.
+  write_text_file(s.daemon.config_path(), "{ not json");
+  auto refused = s.daemon.ctl({"reload"});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.stderr_text.find("reload refused, the old config keeps running") !=
+        std::string::npos);
+  CHECK(refused.stderr_text.find("emsyncd.json") != std::string::npos);
+
+  json bad = good;
+  bad["destinations"] = {{"elsewhere", good.at("destinations").at("emarsys")}};
+  write_text_file(s.daemon.config_path(), bad.dump());
+  refused = s.daemon.ctl({"reload"});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.stderr_text.find("activation 'people': destination 'emarsys' is not in the "
+                                 "config") != std::string::npos);
+
+  bad = good;
+  bad["destinations"]["emarsys"]["secret_file"] = "/nonexistent/secret";
+  write_text_file(s.daemon.config_path(), bad.dump());
+  refused = s.daemon.ctl({"reload"});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.stderr_text.find("/nonexistent/secret") != std::string::npos);
+
   // Whatever was refused, the old config still runs.
   CHECK(s.daemon.ctl_json({"status"}).at("config_generation") == 1);
   CHECK(s.daemon.run("people").at("status") == "succeeded");
@@ -391,7 +384,8 @@ TEST_CASE("systemd notifications: READY=1 once the socket answers, WATCHDOG=1 wh
                             {"WATCHDOG_USEC", "2000000"}}});
   // Daemon's constructor returned after a successful ping: READY=1 was sent before.
   REQUIRE(wait_until([&] { return listener.count("READY=1") >= 1; }, 5s));
-  REQUIRE(wait_until([&] { return listener.count("WATCHDOG=1") >= 3; }, 10s));
+  // Two pings a tick apart show the scheduler loop pings as it turns.
+  REQUIRE(wait_until([&] { return listener.count("WATCHDOG=1") >= 2; }, 10s));
   INFO(listener.all());
   CHECK(listener.all().find("STATUS=") != std::string::npos);
   CHECK(daemon->process().terminate(10s) == 0);

@@ -41,7 +41,7 @@ set(header_store store/write_probe.hpp)
 set(header_emarsys emarsys/token_bucket.hpp)
 set(header_sync sync/email.hpp)
 set(header_admin admin/table.hpp)
-set(header_service service/run_queue.hpp)
+set(header_service service/run_registry.hpp)
 
 # Allowed includes (includer:included) that must compile: each module its own
 # header, and includes across modules, direct and through a dependency.
