@@ -20,8 +20,9 @@ asio::awaitable<Response> Service::handle_run(const Request& request) {
   if (!a) {
     co_return Response::from_error(a.error());
   }
-  auto ticket = co_await request_run(*a, Trigger::manual, param_or(request, "full", false),
-                                     param_or(request, "force", false));
+  auto ticket = co_await request_run(
+      *a, Trigger::manual, param_or(request, "full", false) ? sync::Scope::full : sync::Scope::changes,
+      param_or(request, "force", false) ? sync::SafetyValve::bypass : sync::SafetyValve::enforce);
   if (!ticket) {
     co_return Response::from_error(ticket.error());
   }

@@ -60,17 +60,20 @@ const char* RunRegistry::activity(const std::string& activation) const {
   return running(activation) ? "running" : waiting(activation) ? "queued" : "idle";
 }
 
-std::optional<std::int64_t> RunRegistry::join(const std::string& activation, bool force) {
+std::optional<std::int64_t> RunRegistry::join(const std::string& activation,
+                                              sync::SafetyValve valve) {
   Run* joined = find_in(m_runs, Run::State::waiting, activation);
   if (!joined) {
     return std::nullopt;
   }
-  joined->force = joined->force || force;
+  if (valve == sync::SafetyValve::bypass) {
+    joined->safety_valve = sync::SafetyValve::bypass;
+  }
   return joined->id;
 }
 
 RunRegistry::Queued RunRegistry::queue(RunOrder order, UnixMillis now) {
-  if (auto joined = join(order.activation, order.force)) {
+  if (auto joined = join(order.activation, order.safety_valve)) {
     return {Admission::coalesced, *joined};
   }
   const std::int64_t id = order.id;

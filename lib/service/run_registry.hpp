@@ -9,8 +9,8 @@
 //
 //  - waiting: requested, not started. An activation has at most one waiting
 //    run: a request made while one waits joins it (join(), or queue()
-//    answering `coalesced`); its `force` carries over, and the waiting run
-//    keeps its own trigger and `full`. So a schedule that fires during a long
+//    answering `coalesced`); a bypassed safety valve (`--force`) carries over,
+//    and the waiting run keeps its own trigger and scope. So a schedule that fires during a long
 //    run, or ten impatient `emsyncctl run`s, give one run after it.
 //  - running: an activation runs at most once at a time, and at most
 //    max_concurrent runs (of different activations) run at once. Waiting
@@ -31,8 +31,8 @@
 //    has reached max_concurrent;
 //  - running_count() <= max_concurrent, unless set_max_concurrent lowered it
 //    (running runs are never stopped for it);
-//  - a run's id, activation, trigger and full never change; force only turns
-//    on; started_at is set exactly while it runs.
+//  - a run's id, activation, trigger and scope never change; its safety
+//    valve only turns to bypass; started_at is set exactly while it runs.
 //
 // Threading: not thread-safe; the event loop owns it. A run's cancel flag and
 // progress are atomics, shared with the threads that execute it.
@@ -40,9 +40,9 @@
 // Example:
 //
 //   RunRegistry runs(2);
-//   if (auto joined = runs.join("crm", force)) return *joined;  // nothing new to record
+//   if (auto joined = runs.join("crm", valve)) return *joined;  // nothing new to record
 //   const std::int64_t id = store.create_run(...);
-//   auto queued = runs.queue({id, "crm", Trigger::manual, full, force}, now);
+//   auto queued = runs.queue({.id = id, .activation = "crm", .trigger = Trigger::manual}, now);
 //   if (queued.admission == RunRegistry::Admission::start) execute(queued.run_id);
 //   ...  // once the run has ended and its result is recorded:
 //   for (std::int64_t next : runs.finish(id, now)) execute(next);
@@ -61,6 +61,7 @@
 
 #include "core/time.hpp"
 #include "service/trigger.hpp"
+#include "sync/run_scope.hpp"
 
 namespace emsync::emarsys {
 class Client;
@@ -76,8 +77,8 @@ struct RunOrder {
   std::int64_t id = 0;  // its record in the state DB
   std::string activation;
   Trigger trigger = Trigger::manual;
-  bool full = false;   // re-send every row, not only changed ones
-  bool force = false;  // pass the safety valve
+  sync::Scope scope = sync::Scope::changes;                   // full: re-send every row
+  sync::SafetyValve safety_valve = sync::SafetyValve::enforce;  // bypass: --force
 };
 
 // One run, from its request to its end. Read-only to everyone but its
@@ -122,9 +123,9 @@ class RunRegistry {
   const char* activity(const std::string& activation) const;
 
   // -- queueing
-  // The waiting run of `activation`, if any, joined by a request: `force`
-  // carries over to it. nullopt: the request needs a run of its own (queue()).
-  std::optional<std::int64_t> join(const std::string& activation, bool force);
+  // The waiting run of `activation`, if any, joined by a request: a bypassed
+  // safety valve (`valve`) carries over to it. nullopt: the request needs a run of its own (queue()).
+  std::optional<std::int64_t> join(const std::string& activation, sync::SafetyValve valve);
   // A new run was requested. `start`: it runs now (the caller executes it);
   // `wait`: it waits; `coalesced`: a waiting run of the activation appeared
   // meanwhile and carries the request (join()); `order` is not kept.

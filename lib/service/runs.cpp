@@ -31,18 +31,19 @@ std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& sourc
 }  // namespace
 
 asio::awaitable<Result<Service::RunTicket>> Service::request_run(
-    const store::ActivationRecord& activation, Trigger trigger, bool full, bool force) {
+    const store::ActivationRecord& activation, Trigger trigger, sync::Scope scope,
+    sync::SafetyValve valve) {
   if (m_stopping) {
     co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
   }
   if (auto degraded = m_health.refusal()) {
     co_return *degraded;
   }
-  if (auto joined = m_runs.join(activation.name, force)) {
+  if (auto joined = m_runs.join(activation.name, valve)) {
     co_return RunTicket{*joined, true};
   }
   auto run_id = co_await on_pool(
-      m_pool, [&] { return m_store->create_run(activation.id, full, m_clock.wall()); });
+      m_pool, [&] { return m_store->create_run(activation.id, scope == sync::Scope::full, m_clock.wall()); });
   if (!run_id) {
     co_return run_id.error();
   }
@@ -50,7 +51,12 @@ asio::awaitable<Result<Service::RunTicket>> Service::request_run(
     co_await cancel_waiting_run(*run_id, "the daemon stopped before the run started");
     co_return make_error(Errc::cancelled, "the daemon is shutting down; no new run is started");
   }
-  const auto queued = m_runs.queue({*run_id, activation.name, trigger, full, force}, m_clock.wall());
+  const auto queued = m_runs.queue({.id = *run_id,
+                                    .activation = activation.name,
+                                    .trigger = trigger,
+                                    .scope = scope,
+                                    .safety_valve = valve},
+                                   m_clock.wall());
   switch (queued.admission) {
     case RunRegistry::Admission::start:
       start_runs({queued.run_id});
@@ -138,8 +144,8 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
       .run_id = run_id,
       .activation_id = (*activation)->id,
       .activation = *definition,
-      .scope = run.full ? sync::Scope::full : sync::Scope::changes,
-      .safety_valve = run.force ? sync::SafetyValve::bypass : sync::SafetyValve::enforce};
+      .scope = run.scope,
+      .safety_valve = run.safety_valve};
   // The run keeps what it started with, whatever a reload swaps in meanwhile.
   auto tools = run_tools(request.activation);
   if (!tools) {

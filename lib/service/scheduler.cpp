@@ -111,7 +111,8 @@ asio::awaitable<void> Service::schedule_loop() {
     if (due) {
       spdlog::info("activation {} is due ({})", due->activation, due->schedule_text);
       auto activation = co_await find_activation(due->activation);
-      auto ticket = activation ? co_await request_run(*activation, Trigger::schedule, false)
+      auto ticket = activation ? co_await request_run(*activation, Trigger::schedule,
+                                                       sync::Scope::changes, sync::SafetyValve::enforce)
                                : Result<RunTicket>(activation.error());
       if (!ticket) {
         spdlog::warn("activation {}: scheduled run not started: {}", due->activation,

@@ -156,8 +156,8 @@ class Service {
   // -- runs (runs.cpp) --
   // `force` passes the safety valve (it carries over to a queued run joined).
   boost::asio::awaitable<Result<RunTicket>> request_run(const store::ActivationRecord& activation,
-                                                        Trigger trigger, bool full,
-                                                        bool force = false);
+                                                        Trigger trigger, sync::Scope scope,
+                                                        sync::SafetyValve valve);
   // Executes the runs m_runs started.
   void start_runs(const std::vector<std::int64_t>& run_ids);
   // Executes one, then finishes it in m_runs (waking its waiters) and starts

@@ -29,14 +29,9 @@
 #include "emarsys/contact_api.hpp"
 #include "source/row_source.hpp"
 #include "store/state_store.hpp"
+#include "sync/run_scope.hpp"
 
 namespace emsync::sync {
-
-// What a run sends. changes: what differs from the stored hashes; full:
-// every non-NULL value again, whatever is stored (`emsyncctl run --full`).
-enum class Scope { changes, full };
-// bypass: the run passes the safety valve (`run --force`, safety_valve.hpp).
-enum class SafetyValve { enforce, bypass };
 
 struct RunRequest {
   std::int64_t run_id = 0;  // 0 for a preflight check, which records no run

@@ -16,8 +16,11 @@ namespace {
 
 constexpr emsync::UnixMillis k_now = 1'000;
 
-RunOrder order(std::int64_t id, std::string activation, bool force = false) {
-  return {id, std::move(activation), Trigger::manual, false, force};
+constexpr auto k_enforce = emsync::sync::SafetyValve::enforce;
+constexpr auto k_bypass = emsync::sync::SafetyValve::bypass;
+
+RunOrder order(std::int64_t id, std::string activation, emsync::sync::SafetyValve valve = k_enforce) {
+  return {.id = id, .activation = std::move(activation), .safety_valve = valve};
 }
 
 // Queues a run and returns what the registry decided for it.
@@ -53,7 +56,7 @@ TEST_CASE("requests during a run coalesce into one run after it", "[run_registry
   const auto third = runs.queue(order(3, "crm"), k_now);
   CHECK(third.admission == Admission::coalesced);
   CHECK(third.run_id == 2);
-  CHECK(runs.join("crm", false) == 2);
+  CHECK(runs.join("crm", k_enforce) == 2);
   CHECK(runs.waiting_count() == 1);
   CHECK_FALSE(runs.find(3));  // a coalesced order is not kept
 
@@ -134,25 +137,30 @@ TEST_CASE("a limit of zero is treated as one", "[run_registry]") {
 TEST_CASE("a joined run keeps its trigger and full; force carries over to it", "[run_registry]") {
   RunRegistry runs(1);
   REQUIRE(submit(runs, 1, "crm") == Admission::start);
-  REQUIRE(runs.queue({2, "crm", Trigger::schedule, false, false}, k_now).admission ==
+  REQUIRE(runs.queue({.id = 2, .activation = "crm", .trigger = Trigger::schedule}, k_now).admission ==
           Admission::wait);
 
-  CHECK(runs.join("crm", false) == 2);
-  CHECK_FALSE(runs.find(2)->force);
+  CHECK(runs.join("crm", k_enforce) == 2);
+  CHECK(runs.find(2)->safety_valve == k_enforce);
   // A forced request made while the waiting run was being recorded coalesces.
-  const auto queued = runs.queue({3, "crm", Trigger::manual, true, true}, k_now);
+  const auto queued = runs.queue({.id = 3,
+                                  .activation = "crm",
+                                  .trigger = Trigger::manual,
+                                  .scope = emsync::sync::Scope::full,
+                                  .safety_valve = k_bypass},
+                                 k_now);
   CHECK(queued.admission == Admission::coalesced);
   CHECK(queued.run_id == 2);
   const Run& joined = *runs.find(2);
-  CHECK(joined.force);
+  CHECK(joined.safety_valve == k_bypass);
   CHECK(joined.trigger == Trigger::schedule);
-  CHECK_FALSE(joined.full);
+  CHECK(joined.scope == emsync::sync::Scope::changes);
   // force never turns off again.
-  CHECK(runs.join("crm", false) == 2);
-  CHECK(runs.find(2)->force);
+  CHECK(runs.join("crm", k_enforce) == 2);
+  CHECK(runs.find(2)->safety_valve == k_bypass);
 
-  CHECK_FALSE(runs.join("idle", true));
-  CHECK_FALSE(runs.join("crm-running-only", true));
+  CHECK_FALSE(runs.join("idle", k_bypass));
+  CHECK_FALSE(runs.join("crm-running-only", k_bypass));
 }
 
 TEST_CASE("a running run keeps the client it started with", "[run_registry]") {
@@ -186,7 +194,7 @@ TEST_CASE("cancel withdraws the waiting run and asks the running one to stop", "
   // longer joins requests.
   REQUIRE(runs.find(2));
   CHECK(runs.find(2)->state == Run::State::withdrawn);
-  CHECK_FALSE(runs.join("a", false));
+  CHECK_FALSE(runs.join("a", k_enforce));
   CHECK(submit(runs, 4, "a") == Admission::wait);
   CHECK(runs.waiting_count() == 2);
   CHECK(runs.finish(2, k_now).empty());  // it held no place
