@@ -24,13 +24,9 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "metrics/health.hpp"
 
 namespace emsync::metrics {
-
-struct Health {
-  bool ok = true;
-  std::string reason;  // one line, when not ok
-};
 
 struct EndpointHandlers {
   std::function<std::string()> metrics;  // the text exposition

@@ -20,24 +20,11 @@
 #include "emarsys/client.hpp"
 #include "metrics/process.hpp"
 #include "metrics/registry.hpp"
+#include "service/run_summary.hpp"
 #include "service/trigger.hpp"
 #include "store/state_store.hpp"
 
 namespace emsync::service {
-
-// A finished run, as the metrics and the run_finished log line see it.
-struct RunSummary {
-  std::int64_t run_id = 0;
-  std::string activation;
-  Trigger trigger = Trigger::manual;
-  store::RunStatus status = store::RunStatus::failed;
-  store::RunCounts counts;
-  UnixMillis started_at = 0;
-  UnixMillis finished_at = 0;
-  emarsys::RequestStats requests;
-  std::int64_t batches = 0;
-  std::optional<std::string> error;
-};
 
 class DaemonMetrics {
  public:

@@ -38,8 +38,8 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "metrics/endpoint.hpp"
-#include "service/daemon_metrics.hpp"
+#include "metrics/health.hpp"
+#include "service/run_summary.hpp"
 
 namespace emsync::service {
 
