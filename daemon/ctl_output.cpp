@@ -171,7 +171,11 @@ void print_status(const json& result) {
                       text(result, "config_loaded_at") + ")"},
        {"activations", text(activations, "total") + " (" + text(activations, "active") +
                            " active, " + text(activations, "paused") + " paused, " +
-                           text(activations, "auto_paused") + " auto-paused)"},
+                           text(activations, "auto_paused") + " auto-paused" +
+                           (activations.value("invalid", 0) > 0
+                                ? ", " + text(activations, "invalid") + " invalid"
+                                : std::string()) +
+                           ")"},
        {"runs", text(activations, "running") + " running (at most " +
                     text(result, "max_concurrent_runs") + "), " + text(activations, "queued") +
                     " queued"}});

@@ -22,15 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-// "invalid" (its stored definition does not parse: never scheduled),
-// "paused" (by an operator), "auto-paused" (by the daemon) or "active".
-const char* state_of(const store::ActivationRecord& activation) {
-  return !activation.definition          ? "invalid"
-         : activation.paused             ? "paused"
-         : activation.auto_paused_reason ? "auto-paused"
-                                         : "active";
-}
-
 // Why the stored definition does not parse, or null.
 json definition_error(const store::ActivationRecord& activation) {
   return activation.definition ? json(nullptr) : json(activation.definition_error);
@@ -148,7 +139,7 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
          {"destination", a.destination},
          {"schedule", definition_member(a, &config::Activation::schedule)},
          {"timezone", definition_member(a, &config::Activation::timezone)},
-         {"state", state_of(a)},
+         {"state", activation_state(a)},
          {"definition_error", definition_error(a)},
          {"auto_paused_reason", a.auto_paused_reason ? json(*a.auto_paused_reason) : json(nullptr)},
          {"activity", activity_of(a.name)},
@@ -174,7 +165,7 @@ asio::awaitable<Response> Service::handle_show(const Request& request) {
        {"definition", a->definition ? config::to_json(*a->definition) : json(nullptr)},
        {"definition_error", definition_error(*a)},
        {"stored_definition", a->definition ? json(nullptr) : json(a->stored_text)},
-       {"state", state_of(*a)},
+       {"state", activation_state(*a)},
        {"auto_paused_reason", a->auto_paused_reason ? json(*a->auto_paused_reason) : json(nullptr)},
        {"failure_streak", a->failure_streak},
        {"activity", activity_of(a->name)},

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 #include "core/blocking.hpp"
 #include "service/params.hpp"
@@ -122,11 +123,11 @@ asio::awaitable<Response> Service::handle_status(const Request&) {
   if (!activations) {
     co_return Response::from_error(activations.error());
   }
-  const auto paused = std::count_if(activations->begin(), activations->end(),
-                                    [](const auto& a) { return a.paused; });
-  const auto auto_paused = std::count_if(
-      activations->begin(), activations->end(),
-      [](const auto& a) { return !a.paused && a.auto_paused_reason.has_value(); });
+  std::map<std::string, std::int64_t> states{
+      {"active", 0}, {"paused", 0}, {"auto-paused", 0}, {"invalid", 0}};
+  for (const auto& activation : *activations) {
+    ++states[activation_state(activation)];
+  }
   const UnixMillis now = m_clock.wall();
   json runs = json::array();
   for (const Run* run : m_runs.running_runs()) {
@@ -145,9 +146,10 @@ asio::awaitable<Response> Service::handle_status(const Request&) {
        {"max_concurrent_runs", m_config.max_concurrent_runs},
        {"activations",
         {{"total", activations->size()},
-         {"active", static_cast<std::int64_t>(activations->size()) - paused - auto_paused},
-         {"paused", paused},
-         {"auto_paused", auto_paused},
+         {"active", states["active"]},
+         {"paused", states["paused"]},
+         {"auto_paused", states["auto-paused"]},
+         {"invalid", states["invalid"]},
          {"running", m_runs.running_count()},
          {"queued", m_runs.waiting_count()}}},
        {"runs", runs}});

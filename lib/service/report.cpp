@@ -8,6 +8,13 @@ nlohmann::json timestamp_json(std::optional<UnixMillis> t) {
   return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
 }
 
+const char* activation_state(const store::ActivationRecord& activation) {
+  return !activation.definition          ? "invalid"
+         : activation.paused             ? "paused"
+         : activation.auto_paused_reason ? "auto-paused"
+                                         : "active";
+}
+
 nlohmann::json counts_json(const store::RunCounts& c) {
   return {{"rows_read", c.rows_read}, {"unchanged", c.unchanged}, {"updated", c.updated},
           {"inserted", c.inserted},   {"not_found", c.not_found}, {"rejected", c.rejected},

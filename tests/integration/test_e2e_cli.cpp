@@ -258,6 +258,10 @@ TEST_CASE(
   CHECK(show.at("definition_error") == invalid.at("definition_error"));
   CHECK(contains(daemon->ctl({"show", "newer"}).stdout_text, "definition (not valid: "));
   CHECK(contains(daemon->log(), "activation newer is not scheduled: "));
+  const json counts = daemon->ctl_json({"status"}).at("activations");
+  CHECK(counts.at("active") == 1);
+  CHECK(counts.at("invalid") == 1);
+  CHECK(contains(daemon->ctl({"status"}).stdout_text, "1 invalid"));
 
   const json report = daemon->run("newer", {}, 1);
   CHECK(report.at("status") == "failed");
