@@ -164,11 +164,12 @@ TEST_CASE("a joined run keeps its trigger and full; force carries over to it", "
 }
 
 TEST_CASE("a running run keeps the client it started with", "[run_registry]") {
+  // Before the registry: the client it keeps must go before its io_context.
+  boost::asio::io_context io;  // never run: the client sends nothing
   RunRegistry runs(1);
   REQUIRE(submit(runs, 1, "a") == Admission::start);
   REQUIRE(submit(runs, 2, "b") == Admission::wait);
   CHECK_FALSE(runs.find(1)->client);
-  boost::asio::io_context io;  // never run: the client sends nothing
   emsync::emarsys::ClientConfig config;
   config.api_url = "http://127.0.0.1:9/api/v2";
   auto client = std::make_shared<emsync::emarsys::Client>(io.get_executor(), config);
