@@ -50,7 +50,7 @@ struct Activation {
   std::string destination;
   std::string query;
   std::string email_column = "email";
-  std::vector<FieldMapping> fields;  // in the order given
+  std::vector<FieldMapping> fields;  // by column name (JSON object keys come sorted)
   std::vector<CustomAttribute> custom_attributes;
   bool insert_new_contacts = false;
   std::string schedule = "manual";
