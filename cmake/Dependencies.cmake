@@ -7,6 +7,7 @@ find_package(spdlog 1.10 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq>=15)
+pkg_check_modules(ODBC REQUIRED IMPORTED_TARGET odbc>=2.3)  # unixodbc-dev
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 # sd_notify (readiness, watchdog) for the Type=notify unit; a later issue uses sd-journal too.
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd>=252)

@@ -6,10 +6,11 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config git
   libboost1.81-dev libssl-dev ca-certificates openssl
-  libpq-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev
+  libpq-dev unixodbc-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev
   libxxhash-dev libcli11-dev catch2 libsystemd-dev libsimdjson-dev
   libhowardhinnant-date-dev tzdata
   postgresql curl jq bsdextrautils sqlite3
+  odbc-postgresql libsqliteodbc # real ODBC drivers: the ODBC source's tests (psqlODBC, SQLite ODBC)
   systemd # systemd-analyze, systemd-sysusers, systemd-tmpfiles: the systemd.units test
   prometheus # promtool: the observability test checks a real scrape with `promtool check metrics`
   # The asan preset (tools/sanitize.sh, tools/fuzz.sh): clang with libFuzzer and

@@ -48,12 +48,18 @@ struct AdminConfig {
   std::string operators_group = "emsyncd-admin";
 };
 
-enum class SourceType { postgres, sqlite };
+enum class SourceType { postgres, sqlite, odbc };
+
+// How a postgres source reads (source::PostgresReadMode, row_source.hpp).
+enum class PgReadMode { copy, cursor, automatic };
 
 struct SourceConfig {
   SourceType type = SourceType::sqlite;
   std::string conninfo;                // postgres: libpq conninfo without password
-  std::optional<SecretRef> password;   // postgres: password_file / password_env (optional)
+  // postgres: read_mode "copy" | "cursor" | "auto" (default)
+  PgReadMode read_mode = PgReadMode::automatic;
+  std::string connection_string;       // odbc: "Driver={...};..." or "DSN=...", without PWD
+  std::optional<SecretRef> password;   // postgres, odbc: password_file / password_env (optional)
   std::string path;                    // sqlite: database file
   std::chrono::milliseconds statement_timeout{std::chrono::minutes(30)};  // statement_timeout_s
 };

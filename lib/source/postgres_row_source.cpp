@@ -264,7 +264,8 @@ Result<void> PostgresRowSource::stream_rows(PGconn* connection, const std::strin
 }  // namespace
 
 std::unique_ptr<RowSource> make_postgres_source(std::string conninfo,
-                                                std::optional<std::string> password) {
+                                                std::optional<std::string> password,
+                                                PostgresReadMode /*read_mode*/) {
   return std::make_unique<PostgresRowSource>(std::move(conninfo), std::move(password));
 }
 

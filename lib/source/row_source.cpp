@@ -20,4 +20,16 @@ const char* to_string(ColumnType type) {
   return "unknown";
 }
 
+const char* to_string(PostgresReadMode mode) {
+  switch (mode) {
+    case PostgresReadMode::copy:
+      return "copy";
+    case PostgresReadMode::cursor:
+      return "cursor";
+    case PostgresReadMode::automatic:
+      return "auto";
+  }
+  return "unknown";
+}
+
 }  // namespace emsync::source

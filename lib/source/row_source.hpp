@@ -1,8 +1,10 @@
 // A RowSource runs a model's SQL query and streams its rows, one at a time,
 // without holding the result in memory.
 //
-// Two implementations: PostgreSQL (libpq, COPY streaming, READ ONLY
-// transaction, statement timeout) and SQLite (the embedded default).
+// Three implementations: PostgreSQL (libpq: COPY streaming, or a server-side
+// cursor for Redshift; READ ONLY transaction, statement timeout), ODBC (any
+// warehouse with an ODBC driver: Snowflake, BigQuery, Databricks, ...;
+// column-wise array fetch) and SQLite (the embedded default).
 //
 // Whatever its text, a model runs as one read-only statement, refused by the
 // database otherwise (a second statement, a write, nextval(), a
@@ -14,6 +16,7 @@
 // Not thread-safe: one stream at a time per RowSource object.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -72,6 +75,11 @@ struct QueryOptions {
   // Only check the query: report its columns and stream no row (PostgreSQL
   // runs it with LIMIT 0, so that missing rights fail too).
   bool columns_only = false;
+  // When set and it becomes true, the query is cancelled within about 100 ms
+  // (PQcancel, SQLCancel; also while the database computes the first row)
+  // and stream() returns Errc::cancelled. Owned by the caller; read from a
+  // watcher thread (cancel_watch.hpp).
+  const std::atomic<bool>* cancel_requested = nullptr;
 };
 
 class RowSource {
@@ -85,11 +93,29 @@ class RowSource {
                               RowSink& sink) = 0;
 };
 
+// How the PostgreSQL source reads rows.
+//   copy:      COPY (<query>) TO STDOUT, the fastest; PostgreSQL only.
+//   cursor:    DECLARE emsync_model NO SCROLL CURSOR FOR <query>, then FETCH
+//              FORWARD k_cursor_fetch_rows at a time, in the same READ ONLY
+//              transaction: for Amazon Redshift, which refuses COPY TO STDOUT.
+//   automatic: cursor when the server's version() names Redshift, else copy.
+enum class PostgresReadMode { copy, cursor, automatic };
+
+const char* to_string(PostgresReadMode mode);  // "copy", "cursor", "auto"
+
 // `conninfo` is a libpq connection string without the password; `password`
 // (read from a secret file or variable) is passed to libpq separately so it
 // never shows in `ps`, logs or errors.
-std::unique_ptr<RowSource> make_postgres_source(std::string conninfo,
-                                                std::optional<std::string> password);
+std::unique_ptr<RowSource> make_postgres_source(
+    std::string conninfo, std::optional<std::string> password,
+    PostgresReadMode read_mode = PostgresReadMode::automatic);
+
+// `connection_string` is an ODBC connection string ("Driver={...};Server=...")
+// or "DSN=name;..." without the secret; `password` is appended as PWD={...}
+// (braced, '}' doubled) at connect time only, and is redacted from every
+// message (odbc_connection.hpp).
+std::unique_ptr<RowSource> make_odbc_source(std::string connection_string,
+                                            std::optional<std::string> password);
 
 // Opens `path` read-only for every stream.
 std::unique_ptr<RowSource> make_sqlite_source(std::string path);
