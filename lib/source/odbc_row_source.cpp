@@ -20,3 +20,14 @@ std::unique_ptr<RowSource> make_odbc_source(std::string /*connection_string*/,
 }
 
 }  // namespace emsync::source
+
+// Placeholder until the implementation lands.
+#include "source/odbc_driver.hpp"
+
+namespace emsync::source {
+
+std::optional<std::string> odbc_driver_problem(const std::string& /*connection_string*/) {
+  return std::nullopt;
+}
+
+}  // namespace emsync::source
