@@ -129,6 +129,13 @@ void read_odbc(ObjectReader& r, SourceConfig& source) {
     source.connection_string = std::move(*text);
   }
   source.password = read_secret(r, "password", Need::optional);
+  if (auto attribute = r.string("password_attribute", Need::optional)) {
+    if (attribute->find_first_of(";={} \t") != std::string::npos) {
+      r.report("password_attribute", "must be an attribute name (e.g. PWD, PRIV_KEY_FILE_PWD)");
+    } else {
+      source.password_attribute = std::move(*attribute);
+    }
+  }
 }
 
 SourceConfig read_source(const Json& value, const std::string& path, Problems& problems) {

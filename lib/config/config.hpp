@@ -62,6 +62,9 @@ struct SourceConfig {
   // postgres: read_mode "copy" | "cursor" | "auto" (default)
   PgReadMode read_mode = PgReadMode::automatic;
   std::string connection_string;       // odbc: "Driver={...};..." or "DSN=...", without PWD
+  // odbc: the attribute the password is given as, at connect time: PWD, or
+  // e.g. PRIV_KEY_FILE_PWD (Snowflake key pair), Auth_Client_Secret (Databricks OAuth)
+  std::string password_attribute = "PWD";
   std::optional<SecretRef> password;   // postgres, odbc: password_file / password_env (optional)
   std::string path;                    // sqlite: database file
   std::chrono::milliseconds statement_timeout{std::chrono::minutes(30)};  // statement_timeout_s

@@ -394,7 +394,15 @@ TEST_CASE("an odbc source takes a connection string and a secret reference", "[c
   REQUIRE(source.password);
   CHECK(source.password->file == "sf-password");
   CHECK(source.statement_timeout == std::chrono::seconds(60));
-  CHECK(parse_config(with_source(R"({"type": "odbc", "connection_string": "DSN=warehouse"})")));
+  CHECK(source.password_attribute == "PWD");
+  const auto databricks = parse_config(with_source(
+      R"({"type": "odbc", "connection_string": "DSN=warehouse", "password_env": "DBX_SECRET",
+          "password_attribute": "Auth_Client_Secret"})"));
+  REQUIRE(databricks);
+  CHECK(databricks->sources.at("warehouse").password_attribute == "Auth_Client_Secret");
+  CHECK(error_of(with_source(
+            R"({"type": "odbc", "connection_string": "DSN=w", "password_attribute": "PWD=x;"})")) ==
+        "'sources.warehouse.password_attribute' must be an attribute name (e.g. PWD, PRIV_KEY_FILE_PWD)");
 }
 
 TEST_CASE("an odbc connection string with a secret, no driver or bad braces is refused",
