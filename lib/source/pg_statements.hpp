@@ -25,8 +25,8 @@ std::string model_query(const std::string& text, bool columns_only);
 std::string copy_statement(const std::string& text, bool columns_only);
 
 // "DECLARE emsync_model CURSOR FOR <model_query>\n". Neither SCROLL nor NO
-// SCROLL: Redshift's DECLARE takes neither (its syntax is "DECLARE name
-// CURSOR FOR query"), and PostgreSQL's default adds no cost to a forward read.
+// SCROLL: Redshift's DECLARE syntax has neither ("DECLARE name CURSOR FOR
+// query"), and PostgreSQL's default adds no cost to a forward read.
 std::string cursor_statement(const std::string& text, bool columns_only);
 
 // "FETCH FORWARD <rows> FROM emsync_model".

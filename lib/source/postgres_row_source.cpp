@@ -24,7 +24,7 @@
 // transaction block, one per session; the leader node materialises the
 // cursor's whole result at the first FETCH, within a total size per node
 // type; FETCH FORWARD takes at most 1000 rows on a single-node cluster, and
-// DECLARE takes neither SCROLL nor NO SCROLL. It has PREPARE and BEGIN READ
+// DECLARE's syntax has no SCROLL or NO SCROLL. It has PREPARE and BEGIN READ
 // ONLY; in a read-only transaction, the first read of a datashare or
 // external table in a session can fail ("Failed to incorporate external
 // table ... transaction is read-only").
