@@ -113,6 +113,13 @@ asio::awaitable<Response> Service::handle_apply(const Request& request) {
         *existing && (*existing)->stored_text == config::to_json(activation).dump();
     const char* action = !*existing ? "created" : unchanged ? "unchanged" : "updated";
     applied.push_back({{"name", activation.name}, {"action", action}});
+    // A new or changed model is checked against its source (no row read);
+    // nothing is stored unless every one passes.
+    if (!unchanged) {
+      if (auto checked = co_await check_new_model(activation); !checked) {
+        co_return Response::from_error(checked.error());
+      }
+    }
   }
   auto stored = co_await on_pool(m_pool, [&] { return m_store->apply_activations(*parsed); });
   if (!stored) {

@@ -50,14 +50,25 @@ asio::awaitable<Result<void>> Service::check_activation(const store::ActivationR
   if (!tools) {
     co_return tools.error();
   }
-  const sync::RunResources resources{
-      .pool = m_pool,
-      .store = *m_store,
-      .model = {.rows = *tools->source, .query_options = tools->query_options},
-      .destination = {.api = *tools->client, .new_contacts_list_id = tools->new_contacts_list_id},
-      .spool_dir = m_spool_dir};
+  const sync::RunResources resources = run_resources(*tools);
   const sync::RunRequest request{.activation_id = record.id, .activation = *definition};
   co_return co_await sync::preflight(request, resources);
+}
+
+asio::awaitable<Result<void>> Service::check_new_model(const config::Activation& activation) {
+  auto tools = run_tools(activation);
+  if (!tools) {
+    co_return tools.error();
+  }
+  const sync::RunResources resources = run_resources(*tools);
+  const sync::RunRequest request{.activation = activation};
+  auto checked = co_await sync::check_model(request, resources);
+  if (!checked) {
+    co_return make_error(checked.error().code, "activation '" + activation.name +
+                                                   "': the model check failed: " +
+                                                   checked.error().message);
+  }
+  co_return ok();
 }
 
 asio::awaitable<void> Service::auto_resume_loop() {

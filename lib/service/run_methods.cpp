@@ -36,9 +36,9 @@ asio::awaitable<Response> Service::handle_run(const Request& request) {
   co_return Response::success(run_report(*finished));
 }
 
-// Stops the activation's run at its next batch boundary (what Emarsys
-// acknowledged stays stored) and drops its queued run; answers once the run
-// has ended.
+// Stops the activation's run (its model query at once, its sending at the
+// next batch boundary; what Emarsys acknowledged stays stored) and drops its
+// queued run; answers once the run has ended.
 asio::awaitable<Response> Service::handle_cancel(const Request& request) {
   auto a = co_await named_activation(request);
   if (!a) {

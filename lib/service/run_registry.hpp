@@ -89,7 +89,8 @@ struct Run : RunOrder {
 
   State state = State::waiting;
   std::optional<UnixMillis> started_at;  // when it left the queue; set while running
-  // Set: the run stops at its next batch boundary (status `cancelled`).
+  // Set: the run stops (its query at once, its sending at the next batch
+  // boundary; status `cancelled`).
   std::shared_ptr<std::atomic<bool>> cancel;
   std::shared_ptr<sync::RunProgress> progress;        // how far it is (emsyncctl status)
   std::shared_ptr<emarsys::Client> client;            // the one it started with (set_client)

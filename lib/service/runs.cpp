@@ -133,6 +133,14 @@ Result<Service::RunTools> Service::run_tools(const config::Activation& activatio
   return tools;
 }
 
+sync::RunResources Service::run_resources(const RunTools& tools) {
+  return {.pool = m_pool,
+          .store = *m_store,
+          .model = {.rows = *tools.source, .query_options = tools.query_options},
+          .destination = {.api = *tools.client, .new_contacts_list_id = tools.new_contacts_list_id},
+          .spool_dir = m_spool_dir};
+}
+
 asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
   const std::string& name = run.activation;
   const std::int64_t run_id = run.id;
@@ -170,12 +178,7 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
   }
   m_runs.set_client(run_id, tools->client);
   const sync::RunEnvironment env{
-      .resources = {.pool = m_pool,
-                    .store = *m_store,
-                    .model = {.rows = *tools->source, .query_options = tools->query_options},
-                    .destination = {.api = *tools->client,
-                                    .new_contacts_list_id = tools->new_contacts_list_id},
-                    .spool_dir = m_spool_dir},
+      .resources = run_resources(*tools),
       .control = {.cancel_requested = run.cancel.get(), .progress = run.progress.get()},
       .rejections = {.park_after = m_config.park_after_rejections,
                      .hash_row_keys =

@@ -20,8 +20,8 @@
 // config keeps running and the reason is returned. Running runs finish with
 // the config they started with.
 //
-// Stop (SIGTERM): no new run starts; running runs stop at their next batch
-// boundary (retries and rate-limit waits are cut short) and are recorded
+// Stop (SIGTERM): no new run starts; running runs stop (a model query at once,
+// sending at the next batch boundary; retries and rate-limit waits are cut short) and are recorded
 // `cancelled`; after shutdown_timeout the daemon stops anyway, recording the
 // remaining runs `cancelled` (nothing unacknowledged is ever stored).
 //
@@ -89,8 +89,8 @@ class Service {
 
   // Starts serving the admin socket and the scheduler; tells systemd READY=1.
   Result<void> start();
-  // Stops accepting commands and starting runs, cancels running runs at
-  // their next batch boundary, and calls `on_stopped` once no run is left or
+  // Stops accepting commands and starting runs, cancels running runs (a model query
+  // at once, sending at the next batch boundary), and calls `on_stopped` once no run is left or
   // shutdown_timeout has passed.
   void stop(std::function<void()> on_stopped);
   // Reloads the config (see above) and logs the outcome; for SIGHUP.
@@ -173,6 +173,8 @@ class Service {
     std::optional<std::int64_t> new_contacts_list_id;
   };
   Result<RunTools> run_tools(const config::Activation& activation);
+  // What a run or check is given, referring to `tools` (which must outlive it).
+  sync::RunResources run_resources(const RunTools& tools);
   // The run's record once it has ended (woken by m_runs; a run that ended
   // without its result recorded, the state DB being unwritable, is looked up
   // again every second until it is).
@@ -190,6 +192,9 @@ class Service {
   // that pass.
   boost::asio::awaitable<void> auto_resume_loop();
   boost::asio::awaitable<Result<void>> check_activation(const store::ActivationRecord& record);
+  // `apply`'s check of a new or changed definition: its model's columns
+  // (sync::check_model); the error names the activation.
+  boost::asio::awaitable<Result<void>> check_new_model(const config::Activation& activation);
 
   // -- schedules and lifecycle (scheduler.cpp) --
   // Rebuilds m_plans from the stored activations (at start-up and after

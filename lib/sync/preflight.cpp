@@ -1,6 +1,7 @@
 #include "sync/preflight.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 
 #include "core/blocking.hpp"
@@ -8,13 +9,21 @@
 
 namespace emsync::sync {
 
-boost::asio::awaitable<Result<void>> preflight(const RunRequest& request,
-                                               const RunResources& resources) {
+namespace {
+
+// Checks run concurrently (apply, auto-resume), each with its own spool.
+std::atomic<std::uint64_t> g_checks{0};
+
+}  // namespace
+
+boost::asio::awaitable<Result<void>> check_model(const RunRequest& request,
+                                                 const RunResources& resources) {
   // The model through the source's one hardened path, with no row read.
   ReadEnvironment check{.model = resources.model, .store = resources.store};
   check.model.query_options.columns_only = true;
-  const std::string spool =
-      resources.spool_dir + "/check-" + std::to_string(request.activation_id) + ".spool";
+  const std::string spool = resources.spool_dir + "/check-" +
+                            std::to_string(request.activation_id) + "-" +
+                            std::to_string(++g_checks) + ".spool";
   // Only the columns are checked here: no plan, no stored contacts.
   ModelInputs inputs;
   inputs.resolve_plan = [](const std::vector<source::ColumnType>&) {
@@ -28,6 +37,14 @@ boost::asio::awaitable<Result<void>> preflight(const RunRequest& request,
   std::remove(spool.c_str());
   if (!snapshot) {
     co_return snapshot.error();
+  }
+  co_return ok();
+}
+
+boost::asio::awaitable<Result<void>> preflight(const RunRequest& request,
+                                               const RunResources& resources) {
+  if (auto model = co_await check_model(request, resources); !model) {
+    co_return model.error();
   }
   const Destination& destination = resources.destination;
   auto fields = co_await destination.api.list_fields(nullptr);

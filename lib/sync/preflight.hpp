@@ -20,4 +20,12 @@ namespace emsync::sync {
 boost::asio::awaitable<Result<void>> preflight(const RunRequest& request,
                                                const RunResources& resources);
 
+// The model part of preflight(), which `apply` runs before it stores an
+// activation: connects to the source and prepares the model without reading
+// a row (columns_only; ODBC: SQLPrepare and SQLDescribeCol), so that a query
+// that does not compile, a table the role cannot read, or an email or mapped
+// column the model does not return is refused at once. Calls no API.
+boost::asio::awaitable<Result<void>> check_model(const RunRequest& request,
+                                                 const RunResources& resources);
+
 }  // namespace emsync::sync
