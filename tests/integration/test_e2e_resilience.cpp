@@ -275,7 +275,14 @@ TEST_CASE("an activation whose runs keep failing for a lasting reason is auto-pa
                  .env = {}});
   json broken = people_activation("people", "emarsys", all_people_fields());
   broken["query"] = "SELECT email, first_name, last_name, city FROM people_view";
+  // apply checks the model, so the view exists then and goes away after.
+  const auto create_view = [] {
+    PgCluster::shared().exec("CREATE VIEW people_view AS SELECT * FROM people WHERE active",
+                             "e2e_autopause");
+  };
+  create_view();
   daemon.apply(broken);
+  PgCluster::shared().exec("DROP VIEW people_view", "e2e_autopause");
   // When a streak pauses and when checks come is unit-tested (auto_pause_policy);
   // here the daemon pauses, checks and resumes.
   for (int i = 0; i < 2; ++i) {
@@ -290,8 +297,7 @@ TEST_CASE("an activation whose runs keep failing for a lasting reason is auto-pa
   CHECK(daemon.ctl({"list"}).stdout_text.find("auto-paused") != std::string::npos);
 
   // Fixed upstream: the periodic check (every second here) lifts the pause.
-  PgCluster::shared().exec("CREATE VIEW people_view AS SELECT * FROM people WHERE active",
-                           "e2e_autopause");
+  create_view();
   bool resumed = false;
   for (int i = 0; i < 100 && !resumed; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -108,4 +108,32 @@ TEST_CASE("the shipped SQLite demo lands its 11 valid contacts and rejects 4 row
   CHECK(sim.sent_contacts("PUT").empty());
 }
 
+TEST_CASE("apply refuses a model whose query or mapped column is wrong, and stores nothing",
+          "[sqlite]") {
+  TempDir dir("emsync-demo-check");
+  Simulator sim;
+  Daemon daemon(dir,
+                {{"demo", {{"type", "sqlite"}, {"path", source_dir() + "/examples/demo.db"}}}},
+                {{"emarsys", wsse_destination(sim, dir, std::nullopt)}});
+  json activation = json::parse(read_text_file(source_dir() + "/examples/demo-activation.json"));
+  activation["fields"]["favourite_colour"] = 14;
+  auto refused = daemon.ctl({"apply", "-"}, activation.dump());
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.stderr_text, Catch::Contains("activation 'demo-contacts': the model check failed"));
+  CHECK_THAT(refused.stderr_text, Catch::Contains("favourite_colour"));
+
+  activation["fields"].erase("favourite_colour");
+  activation["query"] = "SELEC email FROM customers";
+  refused = daemon.ctl({"apply", "-"}, activation.dump());
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.stderr_text, Catch::Contains("syntax error"));
+  CHECK(daemon.ctl_json({"list"}).at("activations").empty());
+  CHECK(sim.requests("GET", "/field").empty());  // the check reads no row and calls no API
+
+  // Fixed, it is stored; applied again, it is unchanged.
+  activation = json::parse(read_text_file(source_dir() + "/examples/demo-activation.json"));
+  CHECK(daemon.apply(activation).at(0).at("action") == "created");
+  CHECK(daemon.apply(activation).at(0).at("action") == "unchanged");
+}
+
 }  // namespace emsync::test

@@ -27,7 +27,8 @@ long peak_rss_kib(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("a run of a model that escapes its statement fails and changes nothing", "[pg_guard]") {
+TEST_CASE("a model that escapes its statement is refused by apply and changes nothing",
+          "[pg_guard]") {
   constexpr int k_rows = 20;
   PeopleSync s("guard_escape", k_rows);
   const PgCluster& pg = PgCluster::shared();
@@ -35,13 +36,12 @@ TEST_CASE("a run of a model that escapes its statement fails and changes nothing
   activation["query"] =
       "SELECT email, first_name, last_name, city FROM people) TO STDOUT; COMMIT; "
       "SET statement_timeout = 0; DELETE FROM people; CREATE TABLE planted (x int); COPY (SELECT 1";
-  s.daemon.apply(activation);
-
-  const json failed = s.daemon.run("people", {}, 1);
-  CHECK(failed.at("status") == "failed");
-  CHECK(failed.at("rows_read") == 0);
-  CHECK_THAT(failed.at("error").get<std::string>(),
-             Catch::Contains("the model must be one read-only SELECT statement"));
+  // apply checks the model against the source (no row read), which refuses
+  // it; a run of such a text is refused the same way (test_pg_source.cpp).
+  const auto refused = s.daemon.ctl({"apply", "-"}, activation.dump());
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.stderr_text, Catch::Contains("the model must be one read-only SELECT statement"));
+  CHECK(s.daemon.ctl_json({"list"}).at("activations").empty());
   CHECK(pg.query("SELECT count(*) FROM people", "guard_escape") == std::to_string(k_rows));
   CHECK(pg.query("SELECT to_regclass('planted') IS NULL", "guard_escape") == "t");
 
