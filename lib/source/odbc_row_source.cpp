@@ -375,7 +375,9 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
   const CancelWatch watch(options.cancel_requested, [&] { SQLCancel(statement.get()); });
   OdbcStream stream(m_context, statement.get(), 0);
 
-  std::string text = query;
+  // The newline ends a trailing "-- comment": psqlODBC (UseDeclareFetch=1)
+  // wraps the text in a DECLARE ... CURSOR statement of its own.
+  std::string text = query + "\n";
   if (!SQL_SUCCEEDED(SQLPrepare(statement.get(), reinterpret_cast<SQLCHAR*>(text.data()),
                                 static_cast<SQLINTEGER>(text.size())))) {
     return stream.failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
