@@ -175,6 +175,10 @@ TEST_CASE("an odbc model that writes is refused or rolled back", "[source][odbc]
   auto returning = run(model, "DELETE FROM people RETURNING id", deleted);
   REQUIRE_FALSE(returning);
   CHECK_THAT(returning.error().message, Catch::Contains(std::string(k_one_read_only_select)));
+  test::RecordingSink second;
+  auto two = run(model, "SELECT id FROM people; DELETE FROM people", second);
+  REQUIRE_FALSE(two);
+  CHECK_THAT(two.error().message, Catch::Contains("only one SQL statement allowed"));
   CHECK(model.count() == "3");
 }
 
