@@ -411,8 +411,12 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
     SQLCHAR type_name[128] = {};
     SQLColAttribute(statement.get(), i, SQL_DESC_TYPE_NAME, type_name, sizeof type_name, nullptr,
                     nullptr);
-    append_utf8(columns[i - 1].name,
-                {name, static_cast<std::size_t>(std::clamp<SQLSMALLINT>(name_length, 0, 511))});
+    std::span<const SQLWCHAR> units(
+        name, static_cast<std::size_t>(std::clamp<SQLSMALLINT>(name_length, 0, 511)));
+    while (!units.empty() && units.back() == 0) {
+      units = units.first(units.size() - 1);  // unixODBC may count the terminator
+    }
+    columns[i - 1].name = odbc_column_name(units);
     kinds[i - 1] = odbc_column_kind(sql_type, reinterpret_cast<const char*>(type_name));
     columns[i - 1].type = kinds[i - 1].type;
   }

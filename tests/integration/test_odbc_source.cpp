@@ -48,7 +48,7 @@ TEST_CASE("odbc through psqlODBC gives the libpq source's columns and values", "
       (3, '\N', 0, 0, 0, -2.5, NULL, '2024-12-31', NULL, '2024-05-01 10:00:00.123456', '',
        '', NULL, NULL, NULL, 12345678901234567890.123456789, 0.1);
   )");
-  const std::string query = "SELECT * FROM odbc_typed ORDER BY id";
+  const std::string query = "SELECT *, name AS \"prénom 名\" FROM odbc_typed ORDER BY id";
   Sink odbc;
   REQUIRE(stream(query, odbc));
   Sink libpq;

@@ -99,6 +99,15 @@ TEST_CASE("odbc columns stream with their types and canonical values", "[source]
                                            std::nullopt, std::nullopt, "tab\there"});
 }
 
+TEST_CASE("odbc column names arrive as UTF-8", "[source][odbc]") {
+  TempModel model;
+  test::RecordingSink sink;
+  REQUIRE(run(model, "SELECT name AS \"prénom 名\" FROM people WHERE id = 1", sink));
+  REQUIRE(sink.columns.size() == 1);
+  CHECK(sink.columns[0].name == "prénom 名");
+  CHECK(sink.rows.at(0).at(0) == "Zoë 日本");
+}
+
 TEST_CASE("odbc streams every row of a long result", "[source][odbc]") {
   TempModel model;
   model.exec(
