@@ -32,6 +32,7 @@
 #include <sqlext.h>
 #include <sqlucode.h>
 
+#include <atomic>
 #include <string_view>
 
 #include "core/hardening.hpp"
@@ -68,16 +69,21 @@ struct Context {
   std::string description;  // odbc_description()
   std::string driver;       // Driver= or DSN=, for remedies
   const std::optional<std::string>* password = nullptr;
+  const std::atomic<bool>* cancel_requested = nullptr;  // of the current stream
 };
 
 // "ODBC source '<description>': <context>SQLSTATE xxxxx: <message> (<remedy>)"
 // from the diagnostics of `handle`, the password redacted; Errc::cancelled
 // when `watch` cancelled the query.
+Error cancelled(const Context& context) {
+  return make_error(Errc::cancelled,
+                    "ODBC source '" + context.description + "': the query was cancelled");
+}
+
 Error odbc_failure(const Context& context, SQLSMALLINT handle_type, SQLHANDLE handle,
                    std::string_view what, const CancelWatch* watch) {
   if (watch != nullptr && watch->fired()) {
-    return make_error(Errc::cancelled,
-                      "ODBC source '" + context.description + "': the query was cancelled");
+    return cancelled(context);
   }
   std::string text = std::string(what) + describe(odbc_primary(odbc_diagnostics(handle_type, handle)),
                                                   context.driver);
@@ -222,6 +228,10 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
   EMSYNC_TRY(set_attribute(SQL_ATTR_ROWS_FETCHED_PTR, &m_fetched));
   EMSYNC_TRY(set_attribute(SQL_ATTR_ROW_STATUS_PTR, m_row_status.data()));
   EMSYNC_TRY(bind(kinds, sizes));
+  // The flag itself: the watch may not have seen it yet.
+  if (m_context.cancel_requested != nullptr && m_context.cancel_requested->load()) {
+    return cancelled(m_context);
+  }
   if (!SQL_SUCCEEDED(SQLExecute(m_statement))) {
     return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
   }
@@ -275,6 +285,10 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
 
 Result<void> OdbcStream::read_row_mode(const std::vector<OdbcColumnKind>& kinds, RowSink& sink,
                                        const CancelWatch& watch) {
+  // The flag itself: the watch may not have seen it yet.
+  if (m_context.cancel_requested != nullptr && m_context.cancel_requested->load()) {
+    return cancelled(m_context);
+  }
   if (!SQL_SUCCEEDED(SQLExecute(m_statement))) {
     return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
   }
@@ -363,6 +377,7 @@ Result<void> OdbcRowSource::connect(OdbcEnvironment& environment,
 
 Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions& options,
                                    RowSink& sink) {
+  m_context.cancel_requested = options.cancel_requested;
   OdbcEnvironment environment;
   OdbcConnection connection;
   EMSYNC_TRY(connect(environment, connection));
@@ -377,6 +392,8 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
                    0);
   }
   // Declared after the statement, so it stops before the statement is freed.
+  // A cancel requested before SQLExecute (SQLCancel then has nothing to
+  // stop) is seen by the check of the flag in front of it.
   const CancelWatch watch(options.cancel_requested, [&] { SQLCancel(statement.get()); });
 
   // The newline ends a trailing "-- comment": psqlODBC (UseDeclareFetch=1)

@@ -222,6 +222,19 @@ TEST_CASE("a password with braces and semicolons reaches the driver intact", "[s
   CHECK(sink.rows[0][0] == "3");
 }
 
+TEST_CASE("an odbc query cancelled before it starts does not run", "[source][odbc]") {
+  TempModel model;
+  std::atomic<bool> cancel{true};
+  QueryOptions options;
+  options.cancel_requested = &cancel;
+  test::RecordingSink sink;
+  // The watch fires while connecting: the query must not start afterwards.
+  auto result = run(model, "SELECT id FROM people", sink, options);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == Errc::cancelled);
+  CHECK(sink.rows.empty());
+}
+
 TEST_CASE("an odbc query is cancelled when the flag turns true", "[source][odbc]") {
   TempModel model;
   std::atomic<bool> cancel{false};
