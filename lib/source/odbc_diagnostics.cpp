@@ -95,8 +95,8 @@ std::string odbc_driver_remedy(std::string_view driver) {
 std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver) {
   const std::string_view state = diagnostic.sqlstate;
   if (driver_not_loaded(diagnostic)) {
-    return "the driver '" + std::string(driver) + "' is not installed: " +
-           odbc_driver_remedy(driver);
+    return "the driver '" + std::string(driver) +
+           "' is not installed: " + odbc_driver_remedy(driver);
   }
   // psqlODBC reports every failed connection as 08001, a refused login too.
   if (state == "28000" || state == "28P01" ||

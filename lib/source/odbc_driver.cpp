@@ -86,14 +86,15 @@ std::optional<std::string> driver_problem(const std::vector<InstalledDriver>& dr
     if (std::filesystem::exists(driver)) {
       return std::nullopt;
     }
-    return "the ODBC driver library '" + driver + "' does not exist: " +
-           odbc_driver_remedy(driver);
+    return "the ODBC driver library '" + driver + "' does not exist: " + odbc_driver_remedy(driver);
   }
-  const auto found = std::find_if(drivers.begin(), drivers.end(),
-                                  [&](const auto& installed) { return iequals(installed.name, driver); });
+  const auto found = std::find_if(drivers.begin(), drivers.end(), [&](const auto& installed) {
+    return iequals(installed.name, driver);
+  });
   if (found == drivers.end()) {
-    return "the ODBC driver '" + driver + "' is not installed (the driver manager knows: " +
-           names(drivers) + "): " + odbc_driver_remedy(driver);
+    return "the ODBC driver '" + driver +
+           "' is not installed (the driver manager knows: " + names(drivers) +
+           "): " + odbc_driver_remedy(driver);
   }
   if (found->library.starts_with('/') && !std::filesystem::exists(found->library)) {
     return "the ODBC driver '" + driver + "' is registered with the library '" + found->library +

@@ -64,7 +64,7 @@ struct BoundColumn {
   std::vector<SQLLEN> indicators;
 };
 
-// The text of a failure, built once per stream.
+// What the messages of a stream need.
 struct Context {
   std::string description;  // odbc_description()
   std::string driver;       // Driver= or DSN=, for remedies
@@ -72,29 +72,29 @@ struct Context {
   const std::atomic<bool>* cancel_requested = nullptr;  // of the current stream
 };
 
-// "ODBC source '<description>': <context>SQLSTATE xxxxx: <message> (<remedy>)"
-// from the diagnostics of `handle`, the password redacted; Errc::cancelled
-// when `watch` cancelled the query.
 Error cancelled(const Context& context) {
   return make_error(Errc::cancelled,
                     "ODBC source '" + context.description + "': the query was cancelled");
 }
 
+// "ODBC source '<description>': <what>SQLSTATE xxxxx: <message> (<remedy>)"
+// from the diagnostics of `handle`, the password redacted; Errc::cancelled
+// when `watch` cancelled the query.
 Error odbc_failure(const Context& context, SQLSMALLINT handle_type, SQLHANDLE handle,
                    std::string_view what, const CancelWatch* watch) {
   if (watch != nullptr && watch->fired()) {
     return cancelled(context);
   }
-  std::string text = std::string(what) + describe(odbc_primary(odbc_diagnostics(handle_type, handle)),
-                                                  context.driver);
+  std::string text = std::string(what) +
+                     describe(odbc_primary(odbc_diagnostics(handle_type, handle)), context.driver);
   return make_error(Errc::source_error, "ODBC source '" + context.description +
                                             "': " + redacted(std::move(text), *context.password));
 }
 
 class OdbcStream {
  public:
-  OdbcStream(const Context& context, SQLHSTMT statement, std::size_t columns)
-      : m_context(context), m_statement(statement), m_values(columns) {}
+  OdbcStream(const Context& context, SQLHSTMT statement, const std::vector<Column>& columns)
+      : m_context(context), m_statement(statement), m_columns(columns), m_values(columns.size()) {}
 
   Result<void> read_block_mode(const std::vector<OdbcColumnKind>& kinds,
                                const std::vector<SQLULEN>& sizes, RowSink& sink,
@@ -116,20 +116,22 @@ class OdbcStream {
 
   const Context& m_context;
   SQLHSTMT m_statement;
+  const std::vector<Column>& m_columns;
   std::vector<Value> m_values;
   std::vector<BoundColumn> m_bound;
   std::vector<SQLUSMALLINT> m_row_status;
   SQLULEN m_fetched = 0;
-  std::vector<char> m_piece;          // one SQLGetData piece
-  std::vector<SQLWCHAR> m_wide;       // a wide value read in pieces
-  std::int64_t m_row_number = 0;      // rows passed to the sink so far
+  std::vector<char> m_piece;      // one SQLGetData piece
+  std::vector<SQLWCHAR> m_wide;   // a wide value read in pieces
+  std::int64_t m_row_number = 0;  // rows passed to the sink so far
 };
 
 Error OdbcStream::too_long(SQLUSMALLINT number) const {
   return make_error(Errc::source_error,
-                    "ODBC source '" + m_context.description + "': column " +
-                        std::to_string(number) + " of row " + std::to_string(m_row_number + 1) +
-                        " holds more than " + std::to_string(k_max_read_value_bytes) +
+                    "ODBC source '" + m_context.description + "': column '" +
+                        m_columns[number - 1].name + "' of row " +
+                        std::to_string(m_row_number + 1) + " holds more than " +
+                        std::to_string(k_max_read_value_bytes) +
                         " bytes, more than emsync reads of one value: shorten it in the model");
 }
 
@@ -157,9 +159,9 @@ Result<void> OdbcStream::bind(const std::vector<OdbcColumnKind>& kinds,
     column.width = widths[i] - widths[i] % sizeof(SQLWCHAR);
     column.data.resize(column.width * k_rows_per_fetch);
     column.indicators.resize(k_rows_per_fetch);
-    const SQLRETURN rc = SQLBindCol(m_statement, column.number, column.kind.c_type,
-                                    column.data.data(), static_cast<SQLLEN>(column.width),
-                                    column.indicators.data());
+    const SQLRETURN rc =
+        SQLBindCol(m_statement, column.number, column.kind.c_type, column.data.data(),
+                   static_cast<SQLLEN>(column.width), column.indicators.data());
     if (!SQL_SUCCEEDED(rc)) {
       return failure(SQL_HANDLE_STMT, m_statement, "cannot bind a column: ", nullptr);
     }
@@ -167,8 +169,7 @@ Result<void> OdbcStream::bind(const std::vector<OdbcColumnKind>& kinds,
   return ok();
 }
 
-Result<void> OdbcStream::get_whole(SQLUSMALLINT number, const OdbcColumnKind& kind,
-                                   Value& value) {
+Result<void> OdbcStream::get_whole(SQLUSMALLINT number, const OdbcColumnKind& kind, Value& value) {
   m_piece.resize(k_get_data_piece_bytes);
   const auto capacity = static_cast<SQLLEN>(k_get_data_piece_bytes - terminator_bytes(kind.c_type));
   const bool wide = kind.c_type == SQL_C_WCHAR;
@@ -223,8 +224,10 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
                                          const std::vector<SQLULEN>& sizes, RowSink& sink,
                                          const CancelWatch& watch) {
   m_row_status.resize(k_rows_per_fetch);
-  EMSYNC_TRY(set_attribute(SQL_ATTR_ROW_BIND_TYPE, reinterpret_cast<SQLPOINTER>(SQL_BIND_BY_COLUMN)));
-  EMSYNC_TRY(set_attribute(SQL_ATTR_ROW_ARRAY_SIZE, reinterpret_cast<SQLPOINTER>(k_rows_per_fetch)));
+  EMSYNC_TRY(
+      set_attribute(SQL_ATTR_ROW_BIND_TYPE, reinterpret_cast<SQLPOINTER>(SQL_BIND_BY_COLUMN)));
+  EMSYNC_TRY(
+      set_attribute(SQL_ATTR_ROW_ARRAY_SIZE, reinterpret_cast<SQLPOINTER>(k_rows_per_fetch)));
   EMSYNC_TRY(set_attribute(SQL_ATTR_ROWS_FETCHED_PTR, &m_fetched));
   EMSYNC_TRY(set_attribute(SQL_ATTR_ROW_STATUS_PTR, m_row_status.data()));
   EMSYNC_TRY(bind(kinds, sizes));
@@ -260,8 +263,8 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
           // Cut at the buffer: read the whole value again from its row.
           if (!SQL_SUCCEEDED(SQLSetPos(m_statement, static_cast<SQLSETPOSIROW>(row + 1),
                                        SQL_POSITION, SQL_LOCK_NO_CHANGE))) {
-            return failure(SQL_HANDLE_STMT, m_statement, "cannot position on a long value: ",
-                           &watch);
+            return failure(SQL_HANDLE_STMT, m_statement,
+                           "cannot position on a long value: ", &watch);
           }
           EMSYNC_TRY(get_whole(column.number, column.kind, value));
           continue;
@@ -445,7 +448,7 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
   SQLUINTEGER extensions = 0;
   SQLGetInfo(connection.get(), SQL_GETDATA_EXTENSIONS, &extensions, sizeof extensions, nullptr);
   const bool block_mode = (extensions & SQL_GD_BLOCK) != 0 && (extensions & SQL_GD_BOUND) != 0;
-  OdbcStream rows(m_context, statement.get(), columns.size());
+  OdbcStream rows(m_context, statement.get(), columns);
   return block_mode ? rows.read_block_mode(kinds, sizes, sink, watch)
                     : rows.read_row_mode(kinds, sink, watch);
 }

@@ -52,7 +52,8 @@ TEST_CASE("odbc through psqlODBC gives the libpq source's columns and values", "
   Sink odbc;
   REQUIRE(stream(query, odbc));
   Sink libpq;
-  REQUIRE(make_postgres_source(PgCluster::shared().conninfo(), std::nullopt)->stream(query, {}, libpq));
+  REQUIRE(
+      make_postgres_source(PgCluster::shared().conninfo(), std::nullopt)->stream(query, {}, libpq));
 
   REQUIRE(odbc.columns.size() == libpq.columns.size());
   for (std::size_t i = 0; i < odbc.columns.size(); ++i) {
@@ -238,12 +239,12 @@ class CheckingSink : public RowSink {
 TEST_CASE("odbc streams 100,003 rows in blocks, long values whole", "[odbc]") {
   CheckingSink sink;
   // Every 1000th row carries a value of 100 KB, far past its bound buffer.
-  REQUIRE(stream(
-      "SELECT i AS id, 'person' || i || '@example.com' AS email, "
-      "CASE WHEN i % 2 = 1 THEN 'é' || i END AS note, "
-      "CASE WHEN i % 1000 = 7 THEN repeat('x', 10000) || repeat('y', 90000) END AS body "
-      "FROM generate_series(1, 100003) AS i",
-      sink));
+  REQUIRE(
+      stream("SELECT i AS id, 'person' || i || '@example.com' AS email, "
+             "CASE WHEN i % 2 = 1 THEN 'é' || i END AS note, "
+             "CASE WHEN i % 1000 = 7 THEN repeat('x', 10000) || repeat('y', 90000) END AS body "
+             "FROM generate_series(1, 100003) AS i",
+             sink));
   CHECK(sink.rows == 100003);
   CHECK(sink.wrong == 0);
   CHECK(sink.longest == 100000);

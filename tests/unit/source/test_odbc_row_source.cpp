@@ -81,9 +81,11 @@ TEST_CASE("odbc columns stream with their types and canonical values", "[source]
   REQUIRE(run(model, "SELECT * FROM people ORDER BY rowid", sink));
   CHECK(sink.columns_calls == 1);
   const std::vector<std::pair<std::string, ColumnType>> expected = {
-      {"id", ColumnType::integer},   {"name", ColumnType::text},     {"price", ColumnType::numeric},
-      {"ratio", ColumnType::numeric}, {"active", ColumnType::boolean}, {"born", ColumnType::date},
-      {"seen", ColumnType::timestamp}, {"photo", ColumnType::binary},  {"code", ColumnType::text}};
+      {"id", ColumnType::integer},     {"name", ColumnType::text},
+      {"price", ColumnType::numeric},  {"ratio", ColumnType::numeric},
+      {"active", ColumnType::boolean}, {"born", ColumnType::date},
+      {"seen", ColumnType::timestamp}, {"photo", ColumnType::binary},
+      {"code", ColumnType::text}};
   REQUIRE(sink.columns.size() == expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
     CHECK(sink.columns[i].name == expected[i].first);
@@ -143,6 +145,18 @@ TEST_CASE("odbc values longer than any buffer arrive whole and exact", "[source]
   CHECK(sink.rows[0][2] == "longer than four");
 }
 
+TEST_CASE("an odbc value over 16 MiB fails the stream instead of filling memory",
+          "[source][odbc]") {
+  TempModel model;
+  test::RecordingSink sink;
+  auto result = run(model, "SELECT 1 AS id, printf('%.*c', 17000000, 'x') AS body", sink);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == Errc::source_error);
+  CHECK_THAT(result.error().message,
+             Catch::Contains("column 'body' of row 1 holds more than 16777216 bytes"));
+  CHECK(sink.rows.empty());
+}
+
 TEST_CASE("odbc columns_only describes the model without running it", "[source][odbc]") {
   TempModel model;
   // Compiles, but fails when run (integer overflow).
@@ -194,9 +208,8 @@ TEST_CASE("an odbc model that writes is refused or rolled back", "[source][odbc]
 TEST_CASE("a missing odbc driver is named with the package to install", "[source][odbc]") {
   test::use_shared_odbc_ini();  // registers no PostgreSQL driver
   test::RecordingSink sink;
-  auto result =
-      make_odbc_source("Driver={PostgreSQL Unicode};Database=dw", std::string("pw}d;x"))
-          ->stream("SELECT 1", {}, sink);
+  auto result = make_odbc_source("Driver={PostgreSQL Unicode};Database=dw", std::string("pw}d;x"))
+                    ->stream("SELECT 1", {}, sink);
   REQUIRE_FALSE(result);
   CHECK(result.error().code == Errc::source_error);
   CHECK(result.error().message ==
@@ -204,12 +217,12 @@ TEST_CASE("a missing odbc driver is named with the package to install", "[source
         "[unixODBC][Driver Manager]Can't open lib 'PostgreSQL Unicode' : file not found (the "
         "driver 'PostgreSQL Unicode' is not installed: install the Debian package "
         "odbc-postgresql)");
-  auto by_path = make_odbc_source("Driver=/usr/lib/nope/libsqlite3odbc.so;Database=/tmp/x.db",
-                                  std::nullopt)
-                     ->stream("SELECT 1", {}, sink);
+  auto by_path =
+      make_odbc_source("Driver=/usr/lib/nope/libsqlite3odbc.so;Database=/tmp/x.db", std::nullopt)
+          ->stream("SELECT 1", {}, sink);
   REQUIRE_FALSE(by_path);
-  CHECK_THAT(by_path.error().message, Catch::Contains("Can't open lib") &&
-                                          Catch::Contains("libsqliteodbc"));
+  CHECK_THAT(by_path.error().message,
+             Catch::Contains("Can't open lib") && Catch::Contains("libsqliteodbc"));
 }
 
 TEST_CASE("a password with braces and semicolons reaches the driver intact", "[source][odbc]") {
