@@ -225,6 +225,16 @@ TEST_CASE("a missing odbc driver is named with the package to install", "[source
              Catch::Contains("Can't open lib") && Catch::Contains("libsqliteodbc"));
 }
 
+TEST_CASE("an odbc data source name works through odbc.ini", "[source][odbc]") {
+  test::use_shared_odbc_ini();  // DSN "models": driver SQLite3
+  TempModel model;
+  test::RecordingSink sink;
+  REQUIRE(make_odbc_source("DSN=models;Database=" + model.path(), std::nullopt)
+              ->stream("SELECT count(*) AS n FROM people", {}, sink));
+  REQUIRE(sink.rows.size() == 1);
+  CHECK(sink.rows[0][0] == "3");
+}
+
 TEST_CASE("a password with braces and semicolons reaches the driver intact", "[source][odbc]") {
   TempModel model;
   test::RecordingSink sink;
