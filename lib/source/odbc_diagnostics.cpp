@@ -41,8 +41,11 @@ std::vector<OdbcDiagnostic> odbc_diagnostics(SQLSMALLINT handle_type, SQLHANDLE 
     if (!SQL_SUCCEEDED(rc)) {
       break;
     }
+    // One line: psqlODBC adds ";\n<more>" and the server's "\n\tHINT".
     std::string message(reinterpret_cast<const char*>(text));
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+    std::replace_if(
+        message.begin(), message.end(), [](char c) { return c == '\n' || c == '\t'; }, ' ');
+    while (!message.empty() && message.back() == ' ') {
       message.pop_back();
     }
     records.push_back({std::string(reinterpret_cast<const char*>(state)), std::move(message)});

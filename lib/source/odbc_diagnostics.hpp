@@ -13,7 +13,7 @@ namespace emsync::source {
 
 struct OdbcDiagnostic {
   std::string sqlstate;  // five characters: "28P01", "42S02", "HYT00"
-  std::string message;   // the driver's (or driver manager's) text
+  std::string message;   // the driver's (or driver manager's) text, on one line
 };
 
 // Every diagnostic record of `handle` (at most 8), in order; empty when there

@@ -85,10 +85,13 @@ Error odbc_failure(const Context& context, SQLSMALLINT handle_type, SQLHANDLE ha
   if (watch != nullptr && watch->fired()) {
     return cancelled(context);
   }
-  std::string text = std::string(what) +
-                     describe(odbc_primary(odbc_diagnostics(handle_type, handle)), context.driver);
-  return make_error(Errc::source_error, "ODBC source '" + context.description +
-                                            "': " + redacted(std::move(text), *context.password));
+  // Only the driver's text is redacted: emsync's own words hold no secret.
+  auto primary = odbc_primary(odbc_diagnostics(handle_type, handle));
+  if (primary) {
+    primary->message = redacted(std::move(primary->message), *context.password);
+  }
+  return make_error(Errc::source_error, "ODBC source '" + context.description + "': " +
+                                            std::string(what) + describe(primary, context.driver));
 }
 
 class OdbcStream {

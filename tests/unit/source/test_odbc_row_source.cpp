@@ -187,6 +187,24 @@ TEST_CASE("an odbc query error carries the SQLSTATE and names the source", "[sou
   CHECK(sink.columns_calls == 0);
 }
 
+TEST_CASE("the password is redacted from the driver's messages", "[source][odbc]") {
+  TempModel model;
+  test::RecordingSink sink;
+  // libsqliteodbc echoes the unknown column, here the password's text.
+  auto result = make_odbc_source(model.connection_string(), std::string("Hunter2Secret"))
+                    ->stream("SELECT Hunter2Secret FROM people", {}, sink);
+  REQUIRE_FALSE(result);
+  CHECK_THAT(result.error().message,
+             Catch::Contains("no such column: ***") && !Catch::Contains("Hunter2Secret"));
+  // Only the driver's text: the description and emsync's words stay whole.
+  auto short_secret = make_odbc_source(model.connection_string(), std::string("D"))
+                          ->stream("SELECT nope FROM nowhere", {}, sink);
+  REQUIRE_FALSE(short_secret);
+  CHECK_THAT(short_secret.error().message,
+             Catch::Contains("ODBC source 'Driver=" + std::string(test::k_sqlite_odbc_driver) +
+                             ";Database=" + model.path() + "'"));
+}
+
 TEST_CASE("an odbc model that writes is refused or rolled back", "[source][odbc]") {
   TempModel model;
   test::RecordingSink sink;
