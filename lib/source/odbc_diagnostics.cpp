@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "source/row_source.hpp"
+
 namespace emsync::source {
 namespace {
 
@@ -117,6 +119,9 @@ std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver) {
   }
   if (state == "08001") {
     return "the server cannot be reached: check the host and port in connection_string";
+  }
+  if (state == "25006") {  // PostgreSQL's read_only_sql_transaction
+    return std::string(k_one_read_only_select);
   }
   if (state == "HY008") {
     return "the query was cancelled";

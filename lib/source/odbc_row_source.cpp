@@ -24,10 +24,13 @@
 //    transactional database; a sequence's nextval() is not.
 //  - SQLPrepare must give a result with columns (SQLNumResultCols > 0),
 //    else k_one_read_only_select. psqlODBC splits a text of several
-//    statements itself and runs them all ("SELECT 1; COMMIT; DELETE ..."
-//    passes), and no ODBC call refuses that. So the guarantee against writes
-//    rests on the warehouse role's grants: give emsync a role that may only
-//    read (README "Warehouses").
+//    statements itself and runs them all in that transaction (so "SELECT 1;
+//    DELETE ..." is rolled back too), and no ODBC call refuses that; but a
+//    COMMIT among them makes what follows stay ("SELECT 1; COMMIT; DELETE").
+//    With psqlODBC, pqopt={options='-c default_transaction_read_only=on'}
+//    refuses that too, short of a model that turns the setting off itself.
+//    So the guarantee against writes rests on the warehouse role's grants:
+//    give emsync a role that may only read (README "Warehouses").
 #include <sql.h>
 #include <sqlext.h>
 #include <sqlucode.h>

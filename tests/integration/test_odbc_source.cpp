@@ -132,6 +132,27 @@ TEST_CASE("odbc writes inside the model are rolled back", "[odbc]") {
   CHECK(odbc_table_state() == "1,2");
 }
 
+TEST_CASE("psqlODBC with default_transaction_read_only refuses a write after COMMIT", "[odbc]") {
+  PgCluster::shared().exec(
+      "DROP TABLE IF EXISTS odbc_guarded; CREATE TABLE odbc_guarded (id int);"
+      "INSERT INTO odbc_guarded VALUES (1), (2);");
+  // Without the option, the COMMIT would make the DELETE stay.
+  std::string hardened = odbc_string();
+  hardened.replace(hardened.find("-c TimeZone=UTC"), 15,
+                   "-c default_transaction_read_only=on -c TimeZone=UTC");
+  Sink sink;
+  auto result = make_odbc_source(hardened, std::nullopt)
+                    ->stream("SELECT 1 AS x; COMMIT; DELETE FROM odbc_guarded", {}, sink);
+  REQUIRE_FALSE(result);
+  CHECK_THAT(result.error().message, Catch::Contains("SQLSTATE 25006") &&
+                                         Catch::Contains(std::string(k_one_read_only_select)));
+  CHECK(odbc_table_state() == "1,2");
+  Sink read;
+  REQUIRE(make_odbc_source(hardened, std::nullopt)
+              ->stream("SELECT id FROM odbc_guarded ORDER BY id", {}, read));
+  CHECK(read.rows.size() == 2);
+}
+
 TEST_CASE("an odbc query running past the statement timeout fails", "[odbc]") {
   PgCluster::shared();  // started before the clock starts
   Sink sink;
