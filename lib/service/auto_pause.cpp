@@ -64,9 +64,13 @@ asio::awaitable<Result<void>> Service::check_new_model(const config::Activation&
   const sync::RunRequest request{.activation = activation};
   auto checked = co_await sync::check_model(request, resources);
   if (!checked) {
-    co_return make_error(checked.error().code, "activation '" + activation.name +
-                                                   "': the model check failed: " +
-                                                   checked.error().message);
+    const std::string named = "activation '" + activation.name + "': ";
+    std::string_view reason = checked.error().message;
+    if (reason.starts_with(named)) {  // a column error names it already
+      reason.remove_prefix(named.size());
+    }
+    co_return make_error(checked.error().code,
+                         named + "the model check failed: " + std::string(reason));
   }
   co_return ok();
 }

@@ -38,7 +38,8 @@ std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& sourc
     case config::SourceType::postgres:
       return source::make_postgres_source(source.conninfo, password, read_mode(source.read_mode));
     case config::SourceType::odbc:
-      return source::make_odbc_source(source.connection_string, password);
+      return source::make_odbc_source(source.connection_string, password,
+                                      source.password_attribute);
     case config::SourceType::sqlite:
       break;
   }

@@ -10,6 +10,10 @@
 // database otherwise (a second statement, a write, nextval(), a
 // data-modifying CTE, COMMIT or SET): the stream fails with the database's
 // message and k_one_read_only_select, and nothing in the source changes.
+// ODBC holds to this only as far as the driver does (odbc_row_source.cpp):
+// read-only access mode where the driver knows it, and a transaction that is
+// rolled back at the end; psqlODBC runs every statement of a text of several,
+// so for a warehouse the role's grants are what forbids writes.
 //
 // Blocking: stream() blocks the calling thread for the whole query, so the
 // daemon calls it on its blocking thread pool, never on the event loop.
@@ -37,7 +41,13 @@ namespace emsync::source {
 //   NUMERIC/DECIMAL → numeric; BOOL* → boolean; DATE → date; DATETIME/
 //   TIMESTAMP → timestamp; else text); an expression without a declared type
 //   takes the storage class of its first non-NULL value (text if none).
-enum class ColumnType { text, integer, numeric, boolean, date, timestamp };
+//   ODBC: from the ODBC SQL type (odbc_types.hpp: character → text, integer
+//   types → integer, decimal/numeric/float → numeric, bit → boolean, date,
+//   timestamp, binary → binary; else text).
+// binary: bytes emsync does not send (bytea, varbinary); their values are not
+// read (always std::nullopt), and a run whose activation uses such a column
+// (as the email or a mapped column) fails, asking to cast it to text.
+enum class ColumnType { text, integer, numeric, boolean, date, timestamp, binary };
 
 const char* to_string(ColumnType type);
 
@@ -50,7 +60,8 @@ struct Column {
 //   integer: "42", "-7"; numeric: as the database prints it ("12.50", "1e+20");
 //   boolean: "true"/"false"; date: "YYYY-MM-DD";
 //   timestamp: "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (timestamptz values are
-//   converted to UTC); text: as stored.
+//   converted to UTC; ODBC: when the driver gives an offset); text: as stored
+//   (ODBC: UTF-8).
 using Value = std::optional<std::string>;
 
 // Receives a stream. Returning an error from either callback stops the stream
@@ -71,10 +82,12 @@ inline constexpr std::string_view k_one_read_only_select =
 struct QueryOptions {
   // The query is cancelled by the server after this long (PostgreSQL
   // statement_timeout, see PostgresReadMode for the cursor; SQLite progress
-  // handler). Zero means no limit.
+  // handler; ODBC SQL_ATTR_QUERY_TIMEOUT, rounded up to whole seconds). Zero
+  // means no limit.
   std::chrono::milliseconds statement_timeout{std::chrono::minutes(30)};
   // Only check the query: report its columns and stream no row (PostgreSQL
-  // runs it with LIMIT 0, so that missing rights fail too).
+  // runs it with LIMIT 0, so that missing rights fail too; ODBC prepares and
+  // describes it without executing it, LIMIT 0 not being portable).
   bool columns_only = false;
   // When set and it becomes true, the query is cancelled within about 100 ms
   // (PQcancel, SQLCancel, SQLite's progress handler; also while the database
@@ -131,11 +144,12 @@ std::unique_ptr<RowSource> make_postgres_source(
     PostgresReadMode read_mode = PostgresReadMode::automatic);
 
 // `connection_string` is an ODBC connection string ("Driver={...};Server=...")
-// or "DSN=name;..." without the secret; `password` is appended as PWD={...}
-// (braced, '}' doubled) at connect time only, and is redacted from every
-// message (odbc_connection.hpp).
+// or "DSN=name;..." without the secret; `password` is appended as
+// <password_attribute>={...} (braced, '}' doubled) at connect time only, and
+// is redacted from every message (odbc_connection.hpp).
 std::unique_ptr<RowSource> make_odbc_source(std::string connection_string,
-                                            std::optional<std::string> password);
+                                            std::optional<std::string> password,
+                                            std::string password_attribute = "PWD");
 
 // Opens `path` read-only for every stream.
 std::unique_ptr<RowSource> make_sqlite_source(std::string path);

@@ -120,7 +120,8 @@ TEST_CASE("apply refuses a model whose query or mapped column is wrong, and stor
   auto refused = daemon.ctl({"apply", "-"}, activation.dump());
   CHECK(refused.exit_code == 1);
   CHECK_THAT(refused.stderr_text, Catch::Contains("activation 'demo-contacts': the model check failed"));
-  CHECK_THAT(refused.stderr_text, Catch::Contains("favourite_colour"));
+  CHECK_THAT(refused.stderr_text,
+             Catch::Contains("the model check failed: the model has no column 'favourite_colour'"));
 
   activation["fields"].erase("favourite_colour");
   activation["query"] = "SELEC email FROM customers";
