@@ -27,6 +27,7 @@
 #include "core/memory.hpp"
 #include "service/service.hpp"
 #include "source/conninfo.hpp"
+#include "source/odbc_driver.hpp"
 
 namespace {
 
@@ -102,13 +103,21 @@ int check_config(const std::string& config_path) {
     std::fprintf(stderr, "emsyncd: %s\n", config.error().message.c_str());
     return 1;
   }
+  int problems = 0;
   for (const auto& [name, source] : config->sources) {
-    if (source.type != emsync::config::SourceType::postgres) {
-      continue;
+    if (source.type == emsync::config::SourceType::postgres) {
+      if (auto warning = emsync::source::sslmode_warning(source.conninfo)) {
+        std::fprintf(stderr, "emsyncd: warning: sources.%s: %s\n", name.c_str(), warning->c_str());
+      }
+    } else if (source.type == emsync::config::SourceType::odbc) {
+      if (auto problem = emsync::source::odbc_driver_problem(source.connection_string)) {
+        std::fprintf(stderr, "emsyncd: sources.%s: %s\n", name.c_str(), problem->c_str());
+        ++problems;
+      }
     }
-    if (auto warning = emsync::source::sslmode_warning(source.conninfo)) {
-      std::fprintf(stderr, "emsyncd: warning: sources.%s: %s\n", name.c_str(), warning->c_str());
-    }
+  }
+  if (problems > 0) {
+    return 1;
   }
   const auto access = emsync::admin::load_access_policy(config->admin.operators_group);
   if (auto warning = emsync::admin::policy_warning(access)) {

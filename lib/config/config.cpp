@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "config/json_reader.hpp"
+#include "core/odbc_attributes.hpp"
 #include "core/url.hpp"
 
 namespace emsync::config {
@@ -91,6 +92,50 @@ void read_postgres(ObjectReader& r, SourceConfig& source) {
     source.conninfo = std::move(*conninfo);
   }
   source.password = read_secret(r, "password", Need::optional);
+  if (auto mode = r.string("read_mode", Need::optional)) {
+    if (*mode == "copy") {
+      source.read_mode = PgReadMode::copy;
+    } else if (*mode == "cursor") {
+      source.read_mode = PgReadMode::cursor;
+    } else if (*mode == "auto") {
+      source.read_mode = PgReadMode::automatic;
+    } else {
+      r.report("read_mode", "must be \"copy\", \"cursor\" or \"auto\"");
+    }
+  }
+}
+
+// The connection string must parse and hold no secret: the secret comes from
+// password_file / password_env and is added at connect time.
+void read_odbc(ObjectReader& r, SourceConfig& source) {
+  source.type = SourceType::odbc;
+  if (auto text = r.string("connection_string", Need::required)) {
+    auto attributes = parse_odbc_attributes(*text);
+    if (!attributes) {
+      r.report("connection_string", attributes.error().message);
+    } else {
+      for (const auto& attribute : *attributes) {
+        if (is_secret_odbc_key(attribute.key) && !attribute.value.empty()) {
+          r.report("connection_string",
+                   "contains a secret (" + attribute.key +
+                       "): secrets don't belong in the config text; use password_file or "
+                       "password_env");
+        }
+      }
+      if (!odbc_attribute(*attributes, "Driver") && !odbc_attribute(*attributes, "DSN")) {
+        r.report("connection_string", "names no Driver={...} and no DSN=...");
+      }
+    }
+    source.connection_string = std::move(*text);
+  }
+  source.password = read_secret(r, "password", Need::optional);
+  if (auto attribute = r.string("password_attribute", Need::optional)) {
+    if (attribute->find_first_of(";={} \t") != std::string::npos) {
+      r.report("password_attribute", "must be an attribute name (e.g. PWD, PRIV_KEY_FILE_PWD)");
+    } else {
+      source.password_attribute = std::move(*attribute);
+    }
+  }
 }
 
 SourceConfig read_source(const Json& value, const std::string& path, Problems& problems) {
@@ -106,9 +151,11 @@ SourceConfig read_source(const Json& value, const std::string& path, Problems& p
   } else if (type == "sqlite") {
     source.type = SourceType::sqlite;
     source.path = r.string("path", Need::required).value_or("");
+  } else if (type == "odbc") {
+    read_odbc(r, source);
   } else {
     if (type) {
-      r.report("type", "must be \"postgres\" or \"sqlite\"");
+      r.report("type", "must be \"postgres\", \"odbc\" or \"sqlite\"");
     }
     return source;  // the other keys depend on the type
   }

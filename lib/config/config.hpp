@@ -9,7 +9,10 @@
 //     "admin": {"operators_group": "emsyncd-admin"},
 //     "log": {"level": "info", "format": "text"},
 //     "sources": {"warehouse": {"type": "postgres", "conninfo": "host=... dbname=...",
-//                               "password_file": "pg-password", "statement_timeout_s": 1800},
+//                               "password_file": "pg-password", "statement_timeout_s": 1800,
+//                               "read_mode": "auto"},
+//                 "snowflake": {"type": "odbc", "connection_string": "Driver={SnowflakeDSIIDriver};...",
+//                               "password_env": "SNOWFLAKE_PASSWORD"},
 //                 "demo": {"type": "sqlite", "path": "examples/demo.db"}},
 //     "destinations": {"emarsys": {"type": "emarsys", "api_url": "https://api.emarsys.net/api/v2",
 //                                  "auth": "wsse", "username": "acme001", "secret_file": "emarsys-secret",
@@ -59,6 +62,9 @@ struct SourceConfig {
   // postgres: read_mode "copy" | "cursor" | "auto" (default)
   PgReadMode read_mode = PgReadMode::automatic;
   std::string connection_string;       // odbc: "Driver={...};..." or "DSN=...", without PWD
+  // odbc: the attribute the password is given as, at connect time: PWD, or
+  // e.g. PRIV_KEY_FILE_PWD (Snowflake key pair), Auth_Client_Secret (Databricks OAuth)
+  std::string password_attribute = "PWD";
   std::optional<SecretRef> password;   // postgres, odbc: password_file / password_env (optional)
   std::string path;                    // sqlite: database file
   std::chrono::milliseconds statement_timeout{std::chrono::minutes(30)};  // statement_timeout_s

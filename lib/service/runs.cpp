@@ -20,10 +20,27 @@ namespace {
 // not recorded yet (the state DB could not be written).
 constexpr auto k_unrecorded_poll = std::chrono::seconds(1);
 
+source::PostgresReadMode read_mode(config::PgReadMode mode) {
+  switch (mode) {
+    case config::PgReadMode::copy:
+      return source::PostgresReadMode::copy;
+    case config::PgReadMode::cursor:
+      return source::PostgresReadMode::cursor;
+    case config::PgReadMode::automatic:
+      break;
+  }
+  return source::PostgresReadMode::automatic;
+}
+
 std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& source,
                                                const std::optional<std::string>& password) {
-  if (source.type == config::SourceType::postgres) {
-    return source::make_postgres_source(source.conninfo, password);
+  switch (source.type) {
+    case config::SourceType::postgres:
+      return source::make_postgres_source(source.conninfo, password, read_mode(source.read_mode));
+    case config::SourceType::odbc:
+      return source::make_odbc_source(source.connection_string, password);
+    case config::SourceType::sqlite:
+      break;
   }
   return source::make_sqlite_source(source.path);
 }

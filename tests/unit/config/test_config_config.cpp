@@ -195,7 +195,7 @@ TEST_CASE("names the expected type of a wrong value", "[config]") {
   CHECK(error_of(R"({"state_db": "s", "admin_socket": "a", "admin": "wheel"})") ==
         "'admin' must be a JSON object");
   CHECK(error_of(with_source(R"({"type": "mysql"})")) ==
-        R"('sources.warehouse.type' must be "postgres" or "sqlite")");
+        R"('sources.warehouse.type' must be "postgres", "odbc" or "sqlite")");
 }
 
 TEST_CASE("reads a destination's connections, 1 to 16", "[config]") {
@@ -380,3 +380,64 @@ TEST_CASE("load_config reads the file and names it in errors", "[config]") {
   CHECK_THAT(missing.error().message,
              Catch::StartsWith("cannot read config file '/nonexistent/emsync.json': "));
 }
+
+namespace emsync::config {
+
+TEST_CASE("an odbc source takes a connection string and a secret reference", "[config]") {
+  const auto config = parse_config(with_source(
+      R"({"type": "odbc", "connection_string": "Driver={Snowflake};Server=a.snowflakecomputing.com;UID=me",
+          "password_file": "sf-password", "statement_timeout_s": 60})"));
+  REQUIRE(config);
+  const auto& source = config->sources.at("warehouse");
+  CHECK(source.type == SourceType::odbc);
+  CHECK(source.connection_string == "Driver={Snowflake};Server=a.snowflakecomputing.com;UID=me");
+  REQUIRE(source.password);
+  CHECK(source.password->file == "sf-password");
+  CHECK(source.statement_timeout == std::chrono::seconds(60));
+  CHECK(source.password_attribute == "PWD");
+  const auto databricks = parse_config(with_source(
+      R"({"type": "odbc", "connection_string": "DSN=warehouse", "password_env": "DBX_SECRET",
+          "password_attribute": "Auth_Client_Secret"})"));
+  REQUIRE(databricks);
+  CHECK(databricks->sources.at("warehouse").password_attribute == "Auth_Client_Secret");
+  CHECK(error_of(with_source(
+            R"({"type": "odbc", "connection_string": "DSN=w", "password_attribute": "PWD=x;"})")) ==
+        "'sources.warehouse.password_attribute' must be an attribute name (e.g. PWD, PRIV_KEY_FILE_PWD)");
+}
+
+TEST_CASE("an odbc connection string with a secret, no driver or bad braces is refused",
+          "[config]") {
+  const auto source = [](const std::string& text) {
+    return with_source(R"({"type": "odbc", "connection_string": ")" + text + "\"}");
+  };
+  CHECK(error_of(source("DSN=dw;PWD={hunter2}")) ==
+        "'sources.warehouse.connection_string' contains a secret (PWD): secrets don't belong in "
+        "the config text; use password_file or password_env");
+  CHECK_THAT(error_of(source("Driver={Snowflake};PRIV_KEY_FILE_PWD=k3y")),
+             Catch::Contains("contains a secret (PRIV_KEY_FILE_PWD)"));
+  CHECK(error_of(source("Server=db;UID=me")) ==
+        "'sources.warehouse.connection_string' names no Driver={...} and no DSN=...");
+  const std::string unclosed = error_of(source("DSN=dw;PWD={hunter2"));
+  CHECK_THAT(unclosed, Catch::Contains("'{' that is not closed"));
+  CHECK(unclosed.find("hunter2") == std::string::npos);
+  CHECK(error_of(with_source(R"({"type": "odbc"})")) ==
+        "'sources.warehouse.connection_string' is required");
+  CHECK(error_of(with_source(R"({"type": "odbc", "connection_string": "DSN=x", "conninfo": "y"})")) ==
+        "unknown key 'sources.warehouse.conninfo'");
+}
+
+TEST_CASE("a postgres source's read_mode is copy, cursor or auto", "[config]") {
+  const auto mode = [](const std::string& value) {
+    return with_source(R"({"type": "postgres", "conninfo": "host=x", "read_mode": ")" + value + "\"}");
+  };
+  CHECK(parse_config(mode("copy"))->sources.at("warehouse").read_mode == PgReadMode::copy);
+  CHECK(parse_config(mode("cursor"))->sources.at("warehouse").read_mode == PgReadMode::cursor);
+  CHECK(parse_config(mode("auto"))->sources.at("warehouse").read_mode == PgReadMode::automatic);
+  CHECK(parse_config(with_source(R"({"type": "postgres", "conninfo": "host=x"})"))
+            ->sources.at("warehouse")
+            .read_mode == PgReadMode::automatic);
+  CHECK(error_of(mode("fetch")) ==
+        R"('sources.warehouse.read_mode' must be "copy", "cursor" or "auto")");
+}
+
+}  // namespace emsync::config
