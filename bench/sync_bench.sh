@@ -19,10 +19,8 @@
 #                   odbc      the ODBC source through psqlODBC (Debian's
 #                             odbc-postgresql), registered in a private
 #                             odbcinst.ini ($ODBCSYSINI), with
-#                             UseDeclareFetch=1;Fetch=10000 (streaming) and
-#                             BoolsAsChar=0 (booleans as BIT, so the model's
-#                             types are those of the postgres source); each rerun is
-#                             followed by a bare ODBC fetch loop over the same
+#                             UseDeclareFetch=1;Fetch=10000 (streaming); each
+#                             rerun is followed by a bare ODBC fetch loop over the same
 #                             query with the same driver (phase fetch_loop)
 #   --fetch-loop PATH  that fetch loop (default: the build dir's
 #                   bench/emsync-odbc-fetch-loop, or ../bench/ of --emsyncd's dir)
@@ -171,7 +169,7 @@ psql_db() { local db=$1; shift; psql -X -q -v ON_ERROR_STOP=1 -h "$pg_dir" -p "$
 model_query="SELECT email, first_name, last_name, city, birth_date, signup_date, opted_in, vip, ltv, score, bio FROM bench.contacts"
 
 odbc_connection_string() {  # DB -> psqlODBC to the bench cluster's socket, streaming 10,000 rows at a time
-  echo "Driver={PostgreSQL Unicode};Servername=$pg_dir;Port=$pg_port;Database=$1;Username=postgres;UseDeclareFetch=1;Fetch=10000;BoolsAsChar=0"
+  echo "Driver={PostgreSQL Unicode};Servername=$pg_dir;Port=$pg_port;Database=$1;Username=postgres;UseDeclareFetch=1;Fetch=10000"
 }
 source_json() {  # DB -> the "warehouse" source of emsyncd's config
   local conninfo="host=$pg_dir port=$pg_port user=postgres dbname=$1"
