@@ -4,21 +4,24 @@
 // no-change rerun is compared with it ("at most 1.3 x a bare ODBC fetch loop
 // over the same query with the same driver").
 //
-//   emsync-odbc-fetch-loop [--array-size N] [--cap BYTES] CONNECTION_STRING QUERY
+//   emsync-odbc-fetch-loop [--array-size N] [--cap BYTES] [--wide] CONNECTION_STRING QUERY
 //
 // Connects with SQLDriverConnect (CONNECTION_STRING "-" reads it from
 // $EMSYNC_ODBC_CONNECTION_STRING, so a password in it stays out of `ps`),
 // runs QUERY with SQLExecDirect, binds every column column-wise as SQL_C_CHAR
 // (a buffer per column sized from SQLDescribeCol: 4 bytes per character plus
-// the NUL, at least 32, at most --cap, default 4096) and fetches
+// the NUL, at least 32, at most --cap, default 4096; with --wide, character
+// columns as SQL_C_WCHAR, 2 bytes per character plus the NUL, as emsync's
+// ODBC source reads them) and fetches
 // SQL_ATTR_ROW_ARRAY_SIZE rows at a time (--array-size, default 1000). A
 // value longer than its buffer is read again whole with SQLSetPos +
 // SQLGetData in pieces; that needs SQL_GD_BOUND, and SQL_GD_BLOCK unless
 // --array-size is 1 (psqlODBC offers both; SQLite ODBC no SQL_GD_BLOCK: such
 // a value stops the loop with a message naming the remedy).
-// Counts rows and the bytes of the non-NULL values, and prints one JSON line:
+// Counts rows and the bytes of the non-NULL values (as fetched: UTF-16 ones
+// with --wide), and prints one JSON line:
 //   {"rows":N,"bytes":N,"long_values":N,"columns":N,"array_size":N,
-//    "connect_s":S,"seconds":S,"max_rss_kib":N}
+//    "wide":B,"connect_s":S,"seconds":S,"max_rss_kib":N}
 // seconds: from before the connect to the last fetch; max_rss_kib: this
 // process's peak RSS (the driver's buffers included). Exit code 1 and the
 // diagnostic records on stderr when a call fails.
@@ -40,7 +43,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void usage() {
-  std::fputs("usage: emsync-odbc-fetch-loop [--array-size N] [--cap BYTES] CONNECTION_STRING QUERY\n"
+  std::fputs("usage: emsync-odbc-fetch-loop [--array-size N] [--cap BYTES] [--wide] CONNECTION_STRING QUERY\n"
              "       (CONNECTION_STRING \"-\": $EMSYNC_ODBC_CONNECTION_STRING)\n",
              stderr);
   std::exit(2);
@@ -83,23 +86,40 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+bool is_character(SQLSMALLINT sql_type) {
+  switch (sql_type) {
+    case SQL_CHAR:
+    case SQL_VARCHAR:
+    case SQL_LONGVARCHAR:
+    case SQL_WCHAR:
+    case SQL_WVARCHAR:
+    case SQL_WLONGVARCHAR:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // One bound column: `rows` values of `width` bytes each, and their indicators.
 struct Column {
+  SQLSMALLINT c_type = SQL_C_CHAR;
   SQLLEN width = 0;
   std::vector<char> data;
   std::vector<SQLLEN> indicators;
 };
 
 // The bytes of the value of row `row` (1-based in the rowset), column
-// `column` (1-based), read whole with SQLGetData in pieces.
-long long read_long_value(SQLHSTMT stmt, SQLUSMALLINT row, SQLUSMALLINT column) {
+// `column` (1-based), read whole as `c_type` with SQLGetData in pieces.
+long long read_long_value(SQLHSTMT stmt, SQLUSMALLINT row, SQLUSMALLINT column,
+                          SQLSMALLINT c_type) {
+  const long long terminator = c_type == SQL_C_WCHAR ? static_cast<long long>(sizeof(SQLWCHAR)) : 1;
   check(SQLSetPos(stmt, row, SQL_POSITION, SQL_LOCK_NO_CHANGE), SQL_HANDLE_STMT, stmt,
         "SQLSetPos (SQL_POSITION)");
   char piece[65536];
   long long bytes = 0;
   for (;;) {
     SQLLEN indicator = 0;
-    const SQLRETURN rc = SQLGetData(stmt, column, SQL_C_CHAR, piece, sizeof piece, &indicator);
+    const SQLRETURN rc = SQLGetData(stmt, column, c_type, piece, sizeof piece, &indicator);
     if (rc == SQL_NO_DATA) {
       return bytes;
     }
@@ -109,7 +129,7 @@ long long read_long_value(SQLHSTMT stmt, SQLUSMALLINT row, SQLUSMALLINT column) 
     }
     if (rc == SQL_SUCCESS_WITH_INFO && (indicator == SQL_NO_TOTAL ||
                                         indicator >= static_cast<SQLLEN>(sizeof piece))) {
-      bytes += static_cast<long long>(sizeof piece) - 1;  // a full piece, NUL-terminated
+      bytes += static_cast<long long>(sizeof piece) - terminator;  // a full piece, NUL-terminated
       continue;
     }
     return bytes + indicator;
@@ -121,6 +141,7 @@ long long read_long_value(SQLHSTMT stmt, SQLUSMALLINT row, SQLUSMALLINT column) 
 int main(int argc, char** argv) {
   long array_size = 1000;
   long cap = 4096;
+  bool wide = false;
   std::vector<const char*> positional;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -128,6 +149,8 @@ int main(int argc, char** argv) {
       array_size = parse_positive(argv[++i]);
     } else if (arg == "--cap" && i + 1 < argc) {
       cap = std::max(64L, parse_positive(argv[++i]));
+    } else if (arg == "--wide") {
+      wide = true;
     } else if (arg == "-h" || arg == "--help" || (arg.size() > 1 && arg.starts_with("--"))) {
       usage();
     } else {
@@ -200,16 +223,18 @@ int main(int argc, char** argv) {
     check(SQLDescribeCol(stmt, c, name, sizeof name, &name_length, &data_type, &column_size,
                          &decimals, &nullable),
           SQL_HANDLE_STMT, stmt, "SQLDescribeCol");
-    // Characters may take 4 bytes in UTF-8; an unknown size (0) or a huge
-    // one (text, LONGVARCHAR) gets the cap.
+    // Characters may take 4 bytes in UTF-8 (2 in UTF-16, --wide); an unknown
+    // size (0) or a huge one (text, LONGVARCHAR) gets the cap.
+    Column& column = columns[c - 1];
+    column.c_type = wide && is_character(data_type) ? SQL_C_WCHAR : SQL_C_CHAR;
     const SQLULEN wanted = column_size == 0 || column_size > static_cast<SQLULEN>(cap)
                                ? static_cast<SQLULEN>(cap)
-                               : column_size * 4 + 1;
-    Column& column = columns[c - 1];
+                           : column.c_type == SQL_C_WCHAR ? (column_size + 1) * sizeof(SQLWCHAR)
+                                                          : column_size * 4 + 1;
     column.width = static_cast<SQLLEN>(std::clamp<SQLULEN>(wanted, 32, static_cast<SQLULEN>(cap)));
     column.data.resize(rows_per_fetch * static_cast<size_t>(column.width));
     column.indicators.resize(rows_per_fetch);
-    check(SQLBindCol(stmt, c, SQL_C_CHAR, column.data.data(), column.width, column.indicators.data()),
+    check(SQLBindCol(stmt, c, column.c_type, column.data.data(), column.width, column.indicators.data()),
           SQL_HANDLE_STMT, stmt, "SQLBindCol");
   }
 
@@ -239,7 +264,7 @@ int main(int argc, char** argv) {
             return 1;
           }
           bytes += read_long_value(stmt, static_cast<SQLUSMALLINT>(r + 1),
-                                   static_cast<SQLUSMALLINT>(c + 1));
+                                   static_cast<SQLUSMALLINT>(c + 1), columns[c].c_type);
           ++long_values;
           continue;
         }
@@ -259,8 +284,8 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &usage_now);
   std::printf(
       "{\"rows\":%lld,\"bytes\":%lld,\"long_values\":%lld,\"columns\":%d,\"array_size\":%ld,"
-      "\"connect_s\":%.3f,\"seconds\":%.3f,\"max_rss_kib\":%ld}\n",
-      rows, bytes, long_values, static_cast<int>(column_count), array_size, connect_s, seconds,
-      usage_now.ru_maxrss);
+      "\"wide\":%s,\"connect_s\":%.3f,\"seconds\":%.3f,\"max_rss_kib\":%ld}\n",
+      rows, bytes, long_values, static_cast<int>(column_count), array_size, wide ? "true" : "false",
+      connect_s, seconds, usage_now.ru_maxrss);
   return 0;
 }

@@ -20,8 +20,10 @@
 #                             odbc-postgresql), registered in a private
 #                             odbcinst.ini ($ODBCSYSINI), with
 #                             UseDeclareFetch=1;Fetch=10000 (streaming); each
-#                             rerun is followed by a bare ODBC fetch loop over the same
-#                             query with the same driver (phase fetch_loop)
+#                             rerun is followed by a bare ODBC fetch loop over
+#                             the same query with the same driver (phase
+#                             fetch_loop; $EMSYNC_BENCH_FETCH_LOOP_ARGS adds
+#                             options, e.g. "--wide")
 #   --fetch-loop PATH  that fetch loop (default: the build dir's
 #                   bench/emsync-odbc-fetch-loop, or ../bench/ of --emsyncd's dir)
 #   --psqlodbc PATH the psqlODBC driver library
@@ -234,8 +236,9 @@ reference() {  # N DB: best of 3 \copy by wall time
 run_fetch_loop() {  # N DB: one bare ODBC fetch loop over the model query, as a fetch_loop phase line
   local n=$1 db=$2 out="$work/fetch-loop.json" tf="$work/time.txt" pg0 line TIMEFORMAT='%R %U %S'
   pg0=$(pg_cpu)
+  # shellcheck disable=SC2086
   { time EMSYNC_ODBC_CONNECTION_STRING=$(odbc_connection_string "$db") \
-      "$fetch_loop" - "$model_query" >"$out" 2>"$work/fetch-loop.err"; } 2>"$tf" \
+      "$fetch_loop" ${EMSYNC_BENCH_FETCH_LOOP_ARGS:-} - "$model_query" >"$out" 2>"$work/fetch-loop.err"; } 2>"$tf" \
     || die "the fetch loop failed: $(cat "$work/fetch-loop.err")"
   [ "$(jq -r .rows "$out")" = "$n" ] || die "the fetch loop read $(jq -r .rows "$out") rows, not $n"
   sleep 0.2  # the backend's exit reaches the postmaster's child times
