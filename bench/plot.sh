@@ -7,6 +7,7 @@
 #   bench/plot.sh [--results FILE] [--out PNG]
 #
 #   --results FILE  default: the latest run (by its "started" time) in bench/results
+#                   of the default source (not --source cursor or odbc)
 #   --out PNG       default: bench/results/chart.png
 #
 # Needs jq and gnuplot (Debian 12: apt-get install gnuplot-nox).
@@ -28,7 +29,8 @@ for tool in jq gnuplot; do
 done
 if [ -z "$results" ]; then
   results=$(for f in "$here"/results/*.json; do
-              [ -e "$f" ] && jq -r --arg f "$f" '"\(.started) \($f)"' "$f"
+              # the PostgreSQL (COPY) results only: not --source cursor/odbc runs
+              [ -e "$f" ] && jq -r --arg f "$f" 'select((.source.kind // "postgres") == "postgres") | "\(.started) \($f)"' "$f"
             done | sort | tail -1 | cut -d' ' -f2-)
   [ -n "$results" ] || { echo "plot: no results in $here/results: run bench/sync_bench.sh first" >&2; exit 2; }
 fi

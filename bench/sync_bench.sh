@@ -7,9 +7,27 @@
 # on the same cluster, and compared with the issue's targets.
 #
 #   bench/sync_bench.sh [--build DIR | --emsyncd PATH --emsyncctl PATH --sim PATH]
+#                       [--source postgres|cursor|odbc] [--fetch-loop PATH] [--psqlodbc PATH]
 #                       [--sizes "N ..."] [--10m] [--results DIR] [--perf DIR] [--keep]
 #
-#   --build DIR     take the three binaries from this build dir (default: build)
+#   --build DIR     take the binaries from this build dir (default: build)
+#   --source S      how emsyncd reads the model (issue #16), default postgres:
+#                   postgres  the PostgreSQL source as configured by default
+#                             (COPY on PostgreSQL)
+#                   cursor    the PostgreSQL source with "read_mode": "cursor"
+#                             (Redshift's way: DECLARE ... CURSOR / FETCH)
+#                   odbc      the ODBC source through psqlODBC (Debian's
+#                             odbc-postgresql), registered in a private
+#                             odbcinst.ini ($ODBCSYSINI), with
+#                             UseDeclareFetch=1;Fetch=10000 (streaming); each
+#                             rerun is followed by a bare ODBC fetch loop over
+#                             the same query with the same driver (phase
+#                             fetch_loop; $EMSYNC_BENCH_FETCH_LOOP_ARGS adds
+#                             options, e.g. "--wide")
+#   --fetch-loop PATH  that fetch loop (default: the build dir's
+#                   bench/emsync-odbc-fetch-loop, or ../bench/ of --emsyncd's dir)
+#   --psqlodbc PATH the psqlODBC driver library
+#                   (default /usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so)
 #   --sizes "N ..." model sizes, ascending (default: "100000 1000000")
 #   --10m           also N = 10,000,000 (about 4 GB in the temp cluster)
 #   --results DIR   where the JSON goes (default: bench/results); the file is
@@ -27,13 +45,17 @@
 #   reference  best of 3 `psql \copy (model query) TO '/dev/null'`
 #   first      first run, every contact new (PUT, 2008, POST + list add)
 #   rerun      no change: every contact unchanged (read + diff); best of 3
+#   fetch_loop (--source odbc) `emsync-odbc-fetch-loop` over the model query,
+#              after each rerun (alternating); best of 3
 #   change1%   city changed on 1% of the rows; best of 3 (a new change each)
 # Per phase: wall seconds, CPU seconds of the client (psql or emsyncd), of the
 # PostgreSQL cluster and of the simulator, the ratios of wall and of
 # client + cluster CPU to the reference, and emsyncd's peak RSS (VmHWM, reset
 # through /proc/PID/clear_refs before each phase). Per N: the state DB file
 # size and its contact_state table (SQLite dbstat) per contact, after emsyncd
-# stopped. Prints the tables and the targets met or missed; writes the JSON;
+# stopped. Prints the tables and the targets met or missed (issue #6's for
+# postgres; issue #16's for cursor, rerun <= 1.5 x \copy, and for odbc, rerun
+# <= 1.3 x the fetch loop; peak RSS <= 64 MiB); writes the JSON;
 # `bench/plot.sh` draws the chart from it.
 #
 # PostgreSQL runs as the `postgres` OS user when started as root (it refuses
@@ -43,6 +65,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build="" emsyncd="" emsyncctl="" sim_bin="" sizes_arg="100000 1000000" with_10m=0
+source_kind=postgres fetch_loop="" psqlodbc=/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so
 results_dir="$repo/bench/results" perf_dir="" keep=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -51,6 +74,9 @@ while [ $# -gt 0 ]; do
     --emsyncd) emsyncd=$2; shift 2 ;;
     --emsyncctl) emsyncctl=$2; shift 2 ;;
     --sim) sim_bin=$2; shift 2 ;;
+    --source) source_kind=$2; shift 2 ;;
+    --fetch-loop) fetch_loop=$2; shift 2 ;;
+    --psqlodbc) psqlodbc=$2; shift 2 ;;
     --sizes) sizes_arg=$2; shift 2 ;;
     --10m) with_10m=1; shift ;;
     --results) results_dir=$2; shift 2 ;;
@@ -66,6 +92,15 @@ if [ -z "$emsyncd$emsyncctl$sim_bin" ]; then
 elif [ -n "$build" ]; then
   echo "sync_bench: --build and --emsyncd/--emsyncctl/--sim exclude each other" >&2; exit 2
 fi
+case "$source_kind" in
+  postgres|cursor) ;;
+  odbc)
+    fetch_loop=${fetch_loop:-$(dirname "$emsyncd")/../bench/emsync-odbc-fetch-loop}
+    [ -x "$fetch_loop" ] || { echo "sync_bench: '$fetch_loop' is not an executable (build the target emsync-odbc-fetch-loop, or name it with --fetch-loop)" >&2; exit 2; }
+    [ -f "$psqlodbc" ] || { echo "sync_bench: no psqlODBC driver at '$psqlodbc' (apt-get install odbc-postgresql, or name it with --psqlodbc)" >&2; exit 2; }
+    ;;
+  *) echo "sync_bench: --source must be postgres, cursor or odbc: '$source_kind'" >&2; exit 2 ;;
+esac
 for b in "$emsyncd" "$emsyncctl" "$sim_bin"; do
   [ -x "$b" ] || { echo "sync_bench: '$b' is not an executable (build first, or name the binaries)" >&2; exit 2; }
 done
@@ -113,6 +148,15 @@ trap 'exit 130' INT TERM
 log() { echo "sync_bench: $*" >&2; }
 die() { log "$*"; exit 1; }
 
+# --source odbc: psqlODBC registered in a private odbcinst.ini, for emsyncd
+# and the fetch loop alike (both inherit ODBCSYSINI); the system's
+# /etc/odbcinst.ini is not read.
+if [ "$source_kind" = odbc ]; then
+  mkdir -p "$work/odbc"
+  printf '[PostgreSQL Unicode]\nDescription=psqlODBC (sync_bench)\nDriver=%s\n' "$psqlodbc" >"$work/odbc/odbcinst.ini"
+  export ODBCSYSINI="$work/odbc"
+fi
+
 # 1. PostgreSQL: private cluster on a unix socket in $pg_dir, fsync off.
 mkdir -p "$pg_dir"
 [ "$(id -u)" = 0 ] && chown postgres: "$pg_dir"
@@ -125,6 +169,18 @@ pg_started=1
 psql_db() { local db=$1; shift; psql -X -q -v ON_ERROR_STOP=1 -h "$pg_dir" -p "$pg_port" -U postgres -d "$db" "$@"; }
 
 model_query="SELECT email, first_name, last_name, city, birth_date, signup_date, opted_in, vip, ltv, score, bio FROM bench.contacts"
+
+odbc_connection_string() {  # DB -> psqlODBC to the bench cluster's socket, streaming 10,000 rows at a time
+  echo "Driver={PostgreSQL Unicode};Servername=$pg_dir;Port=$pg_port;Database=$1;Username=postgres;UseDeclareFetch=1;Fetch=10000"
+}
+source_json() {  # DB -> the "warehouse" source of emsyncd's config
+  local conninfo="host=$pg_dir port=$pg_port user=postgres dbname=$1"
+  case "$source_kind" in
+    postgres) echo "{\"type\": \"postgres\", \"conninfo\": \"$conninfo\"}" ;;
+    cursor) echo "{\"type\": \"postgres\", \"conninfo\": \"$conninfo\", \"read_mode\": \"cursor\"}" ;;
+    odbc) echo "{\"type\": \"odbc\", \"connection_string\": \"$(odbc_connection_string "$1")\"}" ;;
+  esac
+}
 
 create_model() {  # DB N
   psql_db postgres -c "CREATE DATABASE $1" >/dev/null
@@ -177,6 +233,21 @@ reference() {  # N DB: best of 3 \copy by wall time
   log "N=$n: reference ${best%% *}s (wall psql_cpu postgres_cpu: $best)"
 }
 
+run_fetch_loop() {  # N DB: one bare ODBC fetch loop over the model query, as a fetch_loop phase line
+  local n=$1 db=$2 out="$work/fetch-loop.json" tf="$work/time.txt" pg0 line TIMEFORMAT='%R %U %S'
+  pg0=$(pg_cpu)
+  # shellcheck disable=SC2086
+  { time EMSYNC_ODBC_CONNECTION_STRING=$(odbc_connection_string "$db") \
+      "$fetch_loop" ${EMSYNC_BENCH_FETCH_LOOP_ARGS:-} - "$model_query" >"$out" 2>"$work/fetch-loop.err"; } 2>"$tf" \
+    || die "the fetch loop failed: $(cat "$work/fetch-loop.err")"
+  [ "$(jq -r .rows "$out")" = "$n" ] || die "the fetch loop read $(jq -r .rows "$out") rows, not $n"
+  sleep 0.2  # the backend's exit reaches the postmaster's child times
+  line=$(awk -v pg="$(diff_s "$pg0" "$(pg_cpu)")" -v rss="$(jq -r .max_rss_kib "$out")" \
+           '{ printf "%.3f %.2f %s - %s", $1, $2 + $3, pg, rss }' "$tf")
+  echo "$n fetch_loop $line" >>"$phases"
+  log "N=$n: fetch_loop ${line%% *}s ($(jq -c '{rows,bytes,long_values,max_rss_kib}' "$out"))"
+}
+
 keep_best() {  # N PHASE: of the phase's lines, keeps the fastest (its peak RSS: the highest)
   local n=$1 phase=$2 tmp="$work/phases.tmp"
   awk -v n="$n" -v p="$phase" '
@@ -212,8 +283,7 @@ bench_size() {  # N
   "admin_socket": "$dir/emsyncd.sock",
   "metrics_listen": "",
   "log": {"level": "info", "format": "text"},
-  "sources": {"warehouse": {"type": "postgres",
-                            "conninfo": "host=$pg_dir port=$pg_port user=postgres dbname=$db"}},
+  "sources": {"warehouse": $(source_json "$db")},
   "destinations": {"emarsys": {"type": "emarsys", "api_url": "$sim/api/v2", "auth": "wsse",
                                "username": "bench001", "secret_file": "$dir/emarsys-secret",
                                "new_contacts_list_id": $list_id,
@@ -274,8 +344,14 @@ JSON
   run_phase first inserted "$n"
   # Like the reference: best of 3 by wall time (this machine's noise is
   # larger than the differences measured); the peak RSS is that of all 3.
-  for _ in 1 2 3; do run_phase rerun unchanged "$n"; done
+  # With --source odbc each rerun is followed by the bare fetch loop over the
+  # same query, so that both see the same state of the machine.
+  for _ in 1 2 3; do
+    run_phase rerun unchanged "$n"
+    if [ "$source_kind" = odbc ]; then run_fetch_loop "$n" "$db"; fi
+  done
   keep_best "$n" rerun
+  if [ "$source_kind" = odbc ]; then keep_best "$n" fetch_loop; fi
   for _ in 1 2 3; do
     psql_db "$db" -c "UPDATE bench.contacts SET city = city || '-moved' WHERE id % 100 = 0" \
       -c "VACUUM ANALYZE bench.contacts" >/dev/null
@@ -302,7 +378,11 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 # 2. The JSON: measurements, derived ratios and the issue's targets, all in jq.
 commit=$(git -C "$repo" rev-parse --short HEAD)
 git -C "$repo" diff --quiet HEAD -- lib daemon tools CMakeLists.txt ':!*.md' || commit="$commit-dirty"
-result="$results_dir/$(date -u +%Y-%m-%d)-$commit.json"
+suffix=""
+[ "$source_kind" = postgres ] || suffix="-$source_kind"
+result="$results_dir/$(date -u +%Y-%m-%d)-$commit$suffix.json"
+driver=""
+[ "$source_kind" = odbc ] && driver="$psqlodbc ($(dpkg-query -W -f '${Package} ${Version}' odbc-postgresql 2>/dev/null || echo "?"))"
 jq -n --rawfile phases "$phases" --rawfile sizes "$size_lines" \
   --arg started "$started" --arg commit "$commit" --argjson nproc "$(nproc)" \
   --arg cpu_model "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
@@ -310,6 +390,7 @@ jq -n --rawfile phases "$phases" --rawfile sizes "$size_lines" \
   --arg postgres "$("$pg_bin/postgres" --version | awk '{print $3}')" \
   --arg emsyncd "$("$emsyncd" --version 2>/dev/null || echo "?")" \
   --arg build_type "$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$emsyncd")/../CMakeCache.txt" 2>/dev/null)" \
+  --arg source "$source_kind" --arg driver "$driver" \
   --arg query "$model_query" '
 def rows($text): $text | split("\n") | map(select(length > 0) | split(" "));
 def num: if . == "-" then null else tonumber end;
@@ -337,21 +418,34 @@ def target($name; $value; $limit; $cmp; $n; $note):
        bytes_per_contact: (($sz[$i].peak_rss_kib - $sz[$i - 1].peak_rss_kib) * 1024 / ($sz[$i].n - $sz[$i - 1].n) | round(1)) }] as $growth
 | (($sz | map(select(.n == 1000000))[0]) // $sz[-1]) as $t
 | ($growth | map(select(.to_n == $t.n))[0]) as $g
-| { benchmark: "emsync sync (issue #6)", started: $started, commit: $commit, emsyncd: $emsyncd,
+| ($t.phases.fetch_loop // null) as $loop
+| { benchmark: (if $source == "postgres" then "emsync sync (issue #6)"
+               else "emsync sync (issue #6), source \($source) (issue #16)" end),
+    started: $started, commit: $commit, emsyncd: $emsyncd,
     build_type: $build_type, postgres: $postgres,
+    source: ({ kind: $source } + (if $driver != "" then { driver: $driver } else {} end)),
     machine: { nproc: $nproc, cpu_model: $cpu_model,
                load_before: ($load_before | split(" ") | map(tonumber)),
                load_after: ($load_after | split(" ") | map(tonumber)) },
     model: { query: $query, columns: 12, mapped_fields: 10 },
     sizes: $sz, rss_growth: $growth,
-    targets: ([
+    ratios: ({ n: $t.n, rerun_over_copy: $t.phases.rerun.wall_ratio }
+             + (if $loop then { rerun_over_fetch_loop: ($t.phases.rerun.wall_s / $loop.wall_s | round(2)) } else {} end)),
+    targets: (if $source == "cursor" then [
+      target("no-change rerun wall / psql \\copy"; $t.phases.rerun.wall_ratio; 1.5; "<="; $t.n; null),
+      target("peak RSS MiB"; $t.peak_rss_kib / 1024; 64; "<="; $t.n; null)
+    ] elif $source == "odbc" then [
+      target("no-change rerun wall / bare ODBC fetch loop"; $t.phases.rerun.wall_s / $loop.wall_s; 1.3; "<="; $t.n;
+             "rerun \($t.phases.rerun.wall_s) s, fetch loop \($loop.wall_s) s, psql \\copy \($t.phases.reference.wall_s) s"),
+      target("peak RSS MiB"; $t.peak_rss_kib / 1024; 64; "<="; $t.n; null)
+    ] else [
       target("no-change rerun wall / reference"; $t.phases.rerun.wall_ratio; 1.5; "<="; $t.n; null),
       target("1% changed rerun wall / reference"; $t.phases["change1%"].wall_ratio; 1.6; "<="; $t.n; null),
       target("first run contacts/s"; $t.phases.first.contacts_per_s; 50000; ">="; $t.n;
              "CPU s: emsyncd \($t.phases.first.cpu_s), simulator \($t.phases.first.simulator_cpu_s), postgres \($t.phases.first.postgres_cpu_s) in \($t.phases.first.wall_s) s wall"),
       target("peak RSS MiB"; $t.peak_rss_kib / 1024; 64; "<="; $t.n; null),
       target("state DB bytes per contact"; $t.state_db_bytes_per_contact; 128; "<="; $t.n; null)
-    ] + (if $g then [target("RSS growth bytes per contact, \($g.from_n) to \($g.to_n)"; $g.bytes_per_contact; 16; "<="; $t.n; null)] else [] end)) }
+    ] + (if $g then [target("RSS growth bytes per contact, \($g.from_n) to \($g.to_n)"; $g.bytes_per_contact; 16; "<="; $t.n; null)] else [] end) end) }
 ' >"$result"
 
 # 3. The tables, from the JSON.
@@ -362,22 +456,23 @@ def f($d):  # fixed $d decimals
        | ((if . < 0 then -. else . end) * pow(10; $d) | round | tostring) as $s
        | ([range(0; $d + 1 - ($s | length))] | map("0") | join("")) + $s
        | $sign + (if $d == 0 then . else .[0:length - $d] + "." + .[length - $d:] end) end;
-"emsync sync benchmark \(.started), commit \(.commit), \(.machine.nproc) cores (\(.machine.cpu_model)), PostgreSQL \(.postgres), \(.emsyncd) (\(.build_type))",
+"emsync sync benchmark \(.started), commit \(.commit), \(.machine.nproc) cores (\(.machine.cpu_model)), PostgreSQL \(.postgres), \(.emsyncd) (\(.build_type)), source \(.source.kind)\(if .source.driver then " through \(.source.driver)" else "" end)",
 "Load average (1/5/15 min) before: \(.machine.load_before | map(tostring) | join(" ")), after: \(.machine.load_after | map(tostring) | join(" ")) (other work stretches wall times; CPU seconds are less sensitive)",
 "",
-"| N | phase | wall s | × reference wall | contacts/s | client CPU s | postgres CPU s | simulator CPU s | × reference CPU | emsyncd peak RSS MiB |",
+"| N | phase | wall s | × reference wall | contacts/s | client CPU s | postgres CPU s | simulator CPU s | × reference CPU | peak RSS MiB |",
 "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
 (.sizes[] | .n as $n | .phases | to_entries[]
- | "| \($n) | \(if .key == "reference" then "psql \\copy (reference)" else .key end) | \(.value.wall_s | f(2)) | \(.value.wall_ratio | f(2)) | \(.value.contacts_per_s | f(0)) | \(.value.cpu_s | f(2)) | \(.value.postgres_cpu_s | f(2)) | \(.value.simulator_cpu_s | f(2)) | \(.value.cpu_ratio | f(2)) | \(.value.peak_rss_kib | if . then ./1024 else null end | f(1)) |"),
+ | "| \($n) | \(if .key == "reference" then "psql \\copy (reference)" elif .key == "fetch_loop" then "bare ODBC fetch loop" else .key end) | \(.value.wall_s | f(2)) | \(.value.wall_ratio | f(2)) | \(.value.contacts_per_s | f(0)) | \(.value.cpu_s | f(2)) | \(.value.postgres_cpu_s | f(2)) | \(.value.simulator_cpu_s | f(2)) | \(.value.cpu_ratio | f(2)) | \(.value.peak_rss_kib | if . then ./1024 else null end | f(1)) |"),
 "",
-"Client CPU: psql for the reference, emsyncd otherwise. × reference CPU: (client + postgres CPU) / that of the reference.",
+"Client CPU and peak RSS: psql for the reference (no RSS), the fetch loop for its line, emsyncd otherwise. × reference CPU: (client + postgres CPU) / that of the reference.",
+(.ratios | "At N = \(.n): no-change rerun / psql \\copy \(.rerun_over_copy | f(2))\(if .rerun_over_fetch_loop then ", rerun / bare ODBC fetch loop \(.rerun_over_fetch_loop | f(2))" else "" end)"),
 "",
 "| N | start RSS MiB | peak RSS MiB | state DB bytes/contact | contact_state bytes/contact |",
 "|---:|---:|---:|---:|---:|",
 (.sizes[] | "| \(.n) | \(.start_rss_kib / 1024 | f(1)) | \(.peak_rss_kib / 1024 | f(1)) | \(.state_db_bytes_per_contact | f(1)) | \(.contact_state_bytes_per_contact | f(1)) |"),
 (.rss_growth[] | "RSS growth (peak(\(.to_n)) - peak(\(.from_n))) / \(.to_n - .from_n) = \(.bytes_per_contact | f(1)) bytes per contact"),
 "",
-"| target (issue #6) | N | measured | limit | result |",
+"| target (issue #\(if .source.kind == "postgres" then 6 else 16 end)) | N | measured | limit | result |",
 "|---|---:|---:|---:|---|",
 (.targets[] | (if .limit >= 1000 then 0 else 2 end) as $d | "| \(.name) | \(.n) | \(.value | f($d)) | \(if .comparison == "<=" then "≤" else "≥" end) \(.limit) | \(if .met then "met" else "**missed**" end)\(if .note then " (\(.note))" else "" end) |")
 ' "$result"
