@@ -1,5 +1,6 @@
 // The PostgreSQL row source: one connection and one READ ONLY transaction per
-// stream; rows arrive through COPY so memory stays flat whatever the size.
+// stream; rows arrive through COPY, or a cursor for Redshift (row_source.hpp,
+// PostgresReadMode), so memory stays flat whatever the size.
 //
 // The model runs as exactly one read-only statement, whatever its text, and
 // the server enforces it (nothing here parses SQL):
@@ -10,17 +11,34 @@
 //  - the text alone is prepared first (PQprepare, the extended query
 //    protocol: it refuses several commands, and an unterminated string or
 //    comment), which also gives the columns (PQdescribePrepared);
-//  - then COPY (<text>\n) TO STDOUT runs through PQexecParams, again one
-//    statement; the text's tokens are balanced, as it was prepared alone, so
-//    they stay inside the parentheses.
+//  - then COPY (<text>\n) TO STDOUT, or DECLARE emsync_model CURSOR FOR
+//    <text>\n, runs through PQexecParams, again one statement; the text's
+//    tokens are balanced, as it was prepared alone, so they stay inside the
+//    parentheses or the DECLARE (pg_statements.hpp).
+// Both modes give the same Values: COPY's text is decoded (copy_text.hpp),
+// the cursor's rows come as text results, and both are the types' text
+// output, converted alike (convert()).
+//
+// Redshift (documented, not tried here: there is no Redshift on this
+// machine): it refuses COPY ... TO STDOUT; a cursor must be declared in a
+// transaction block, one per session; the leader node materialises the
+// cursor's whole result at the first FETCH, within a total size per node
+// type; FETCH FORWARD takes at most 1000 rows on a single-node cluster, and
+// DECLARE takes neither SCROLL nor NO SCROLL. It has PREPARE and BEGIN READ
+// ONLY; in a read-only transaction, the first read of a datashare or
+// external table in a session can fail ("Failed to incorporate external
+// table ... transaction is read-only").
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <memory>
 #include <string_view>
 
 #include "core/hardening.hpp"
+#include "source/cancel_watch.hpp"
 #include "source/conninfo.hpp"
 #include "source/copy_text.hpp"
+#include "source/pg_statements.hpp"
 #include "source/row_source.hpp"
 
 namespace emsync::source {
@@ -35,10 +53,14 @@ struct ClearResult {
 struct FreeMemory {
   void operator()(char* memory) const { PQfreemem(memory); }
 };
+struct FreeCancel {
+  void operator()(PGcancel* cancel) const { PQfreeCancel(cancel); }
+};
 using ConnectionPtr = std::unique_ptr<PGconn, FinishConnection>;
 using ResultPtr = std::unique_ptr<PGresult, ClearResult>;
+using CancelPtr = std::unique_ptr<PGcancel, FreeCancel>;
 
-// How a column's COPY text becomes its canonical form.
+// How a column's text becomes its canonical form.
 enum class Conversion { none, boolean, strip_utc_offset };
 
 // Type OIDs from PostgreSQL's pg_type.dat.
@@ -83,28 +105,41 @@ void convert(Conversion how, std::string& text) {
   }
 }
 
-// The model text without trailing semicolons and blanks (COPY takes a query,
-// not a statement).
-std::string without_terminator(const std::string& query) {
-  const std::size_t end = query.find_last_not_of(" \t\r\n;");
-  return query.substr(0, end == std::string::npos ? 0 : end + 1);
+void convert_all(const std::vector<Conversion>& conversions, std::vector<Value>& values) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (values[i]) {
+      convert(conversions[i], *values[i]);
+    }
+  }
 }
 
-// The COPY statement around the prepared text; the newline keeps a trailing
-// "-- comment" from swallowing the parenthesis. With `columns_only` the
-// query runs with LIMIT 0: planned, its rights checked, no row fetched.
-std::string copy_statement(const std::string& text, bool columns_only) {
-  if (columns_only) {
-    return "COPY (SELECT * FROM (" + text + "\n) AS emsync_model LIMIT 0) TO STDOUT";
+// The one row of a single-row-mode result, into `values` (their strings
+// reused from the row before).
+void read_row(const PGresult* row, const std::vector<Conversion>& conversions,
+              std::vector<Value>& values) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const int field = static_cast<int>(i);
+    if (PQgetisnull(row, 0, field) != 0) {
+      values[i].reset();
+      continue;
+    }
+    const std::string_view text(PQgetvalue(row, 0, field),
+                                static_cast<std::size_t>(PQgetlength(row, 0, field)));
+    if (values[i]) {
+      values[i]->assign(text);
+    } else {
+      values[i].emplace(text);
+    }
   }
-  return "COPY (" + text + "\n) TO STDOUT";
+  convert_all(conversions, values);
 }
 
 // SQLSTATEs a model gets for not being one read-only SELECT: syntax_error
-// (several commands, COPY of a command that is not a query),
-// feature_not_supported (COPY of a DELETE without RETURNING),
-// active_sql_transaction (set_config('transaction_read_only', 'off', ...)),
-// read_only_sql_transaction (a write, nextval(), a data-modifying CTE).
+// (several commands, COPY or DECLARE of a command that is not a query),
+// feature_not_supported (COPY of a DELETE without RETURNING, DECLARE of a
+// data-modifying CTE), active_sql_transaction (set_config(
+// 'transaction_read_only', 'off', ...)), read_only_sql_transaction (a write,
+// nextval(), a data-modifying CTE).
 bool breaks_the_rule(std::string_view sqlstate) {
   return sqlstate == "42601" || sqlstate == "0A000" || sqlstate == "25001" || sqlstate == "25006";
 }
@@ -117,18 +152,43 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-void cancel_query(PGconn* connection) {
-  if (PGcancel* cancel = PQgetCancel(connection)) {
+// What a statement timeout adds to the message, in both modes.
+std::string with_timeout_remedy(std::string message, std::chrono::milliseconds timeout) {
+  return message + " (after " + std::to_string(timeout.count()) +
+         " ms): make the model query faster or raise statement_timeout";
+}
+
+// Safe from any thread while the connection's owner waits in libpq.
+void send_cancel(PGcancel* cancel) {
+  if (cancel != nullptr) {
     char ignored[256];
     PQcancel(cancel, ignored, sizeof ignored);
-    PQfreeCancel(cancel);
   }
 }
 
+void cancel_query(PGconn* connection) {
+  const CancelPtr cancel(PQgetCancel(connection));
+  send_cancel(cancel.get());
+}
+
+struct Shape {
+  std::vector<Column> columns;
+  std::vector<Conversion> conversions;
+};
+
+// What one stream reads with.
+struct StreamContext {
+  PGconn* connection;
+  const QueryOptions& options;
+  const CancelWatch& watch;
+  std::chrono::steady_clock::time_point started;
+};
+
 class PostgresRowSource final : public RowSource {
  public:
-  PostgresRowSource(std::string conninfo, std::optional<std::string> password)
-      : m_conninfo(std::move(conninfo)), m_password(std::move(password)) {}
+  PostgresRowSource(std::string conninfo, std::optional<std::string> password,
+                    PostgresReadMode read_mode)
+      : m_conninfo(std::move(conninfo)), m_password(std::move(password)), m_read_mode(read_mode) {}
   ~PostgresRowSource() override {
     if (m_password) {
       wipe(*m_password);
@@ -141,15 +201,27 @@ class PostgresRowSource final : public RowSource {
                       RowSink& sink) override;
 
  private:
-  Result<void> stream_rows(PGconn* connection, const std::string& text, const QueryOptions& options,
-                           RowSink& sink) const;
+  // Everything after the connection: the transaction, the mode, the rows.
+  Result<void> read(const StreamContext& context, const std::string& query, RowSink& sink);
+  Result<bool> reads_with_cursor(const StreamContext& context);
+  Result<Shape> describe(const StreamContext& context, const std::string& text) const;
+  Result<void> copy_rows(const StreamContext& context, const std::string& text, const Shape& shape,
+                         RowSink& sink) const;
+  Result<void> cursor_rows(const StreamContext& context, const std::string& text,
+                           const Shape& shape, RowSink& sink) const;
+  // Hands a row to the sink unless the stream was cancelled.
+  Result<void> deliver(const StreamContext& context, const std::vector<Value>& values,
+                       RowSink& sink) const;
   // Fails unless `result` has `expected` status.
-  Result<void> check(PGconn* connection, const PGresult* result, ExecStatusType expected,
-                     const QueryOptions& options) const;
+  Result<void> check(const StreamContext& context, const PGresult* result,
+                     ExecStatusType expected) const;
   Error failure(const std::string& message) const;
+  Error cancelled() const;
 
   std::string m_conninfo;
   std::optional<std::string> m_password;
+  PostgresReadMode m_read_mode;
+  std::optional<bool> m_redshift;                // what version() said, asked once (automatic)
   std::string m_description = "libpq defaults";  // of the last stream's conninfo
 };
 
@@ -167,23 +239,35 @@ Error PostgresRowSource::failure(const std::string& message) const {
   return make_error(Errc::source_error, "PostgreSQL source '" + m_description + "': " + text);
 }
 
-Result<void> PostgresRowSource::check(PGconn* connection, const PGresult* result,
-                                      ExecStatusType expected, const QueryOptions& options) const {
+Error PostgresRowSource::cancelled() const {
+  return make_error(Errc::cancelled,
+                    "PostgreSQL source '" + m_description + "': the model query was cancelled");
+}
+
+Result<void> PostgresRowSource::check(const StreamContext& context, const PGresult* result,
+                                      ExecStatusType expected) const {
   if (result != nullptr && PQresultStatus(result) == expected) {
     return ok();
   }
   const char* primary =
       result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  std::string message = primary != nullptr ? primary : trimmed(PQerrorMessage(connection));
+  std::string message = primary != nullptr ? primary : trimmed(PQerrorMessage(context.connection));
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string_view sqlstate = state != nullptr ? state : "";
-  if (sqlstate == "57014") {  // query_canceled: the statement timeout
-    message += " (after " + std::to_string(options.statement_timeout.count()) +
-               " ms): make the model query faster or raise statement_timeout";
+  if (sqlstate == "57014") {  // query_canceled: the statement timeout (or a cancel, see stream())
+    message = with_timeout_remedy(std::move(message), context.options.statement_timeout);
   } else if (breaks_the_rule(sqlstate)) {
     message += " (" + std::string(k_one_read_only_select) + ")";
   }
   return failure(message);
+}
+
+Result<void> PostgresRowSource::deliver(const StreamContext& context,
+                                        const std::vector<Value>& values, RowSink& sink) const {
+  if (context.watch.fired()) {
+    return cancelled();
+  }
+  return sink.on_row(values);
 }
 
 Result<void> PostgresRowSource::stream(const std::string& query, const QueryOptions& options,
@@ -201,37 +285,88 @@ Result<void> PostgresRowSource::stream(const std::string& query, const QueryOpti
   if (PQstatus(connection.get()) != CONNECTION_OK) {
     return failure("cannot connect: " + std::string(PQerrorMessage(connection.get())));
   }
-  const std::string session = "BEGIN READ ONLY; SET LOCAL statement_timeout = " +
-                              std::to_string(options.statement_timeout.count()) +
-                              "; SET LOCAL TIME ZONE 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'";
-  const ResultPtr begun(PQexec(connection.get(), session.c_str()));
-  EMSYNC_TRY(check(connection.get(), begun.get(), PGRES_COMMAND_OK, options));
-  return stream_rows(connection.get(), without_terminator(query), options, sink);
+  // Declared after the connection, so destroyed before it: the watch first.
+  const CancelPtr canceller(PQgetCancel(connection.get()));
+  const CancelWatch watch(options.cancel_requested,
+                          [cancel = canceller.get()] { send_cancel(cancel); });
+  const StreamContext context{connection.get(), options, watch, std::chrono::steady_clock::now()};
+  auto streamed = read(context, query, sink);
+  // Whatever the server said after a cancel (57014 as for a timeout, or
+  // nothing if the query was between statements), the stream was cancelled.
+  if (watch.fired()) {
+    return cancelled();
+  }
+  return streamed;
 }
 
-Result<void> PostgresRowSource::stream_rows(PGconn* connection, const std::string& text,
-                                            const QueryOptions& options, RowSink& sink) const {
-  const ResultPtr prepared(PQprepare(connection, "", text.c_str(), 0, nullptr));
-  EMSYNC_TRY(check(connection, prepared.get(), PGRES_COMMAND_OK, options));
-  const ResultPtr shape(PQdescribePrepared(connection, ""));
-  EMSYNC_TRY(check(connection, shape.get(), PGRES_COMMAND_OK, options));
-  const int fields = PQnfields(shape.get());
+Result<void> PostgresRowSource::read(const StreamContext& context, const std::string& query,
+                                     RowSink& sink) {
+  const std::string session = "BEGIN READ ONLY; SET LOCAL statement_timeout = " +
+                              std::to_string(context.options.statement_timeout.count()) +
+                              "; SET LOCAL TIME ZONE 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'";
+  const ResultPtr begun(PQexec(context.connection, session.c_str()));
+  EMSYNC_TRY(check(context, begun.get(), PGRES_COMMAND_OK));
+  auto cursor = reads_with_cursor(context);
+  if (!cursor) {
+    return cursor.error();
+  }
+  const std::string text = without_terminator(query);
+  auto shape = describe(context, text);
+  if (!shape) {
+    return shape.error();
+  }
+  EMSYNC_TRY(sink.on_columns(shape->columns));
+  return *cursor ? cursor_rows(context, text, *shape, sink)
+                 : copy_rows(context, text, *shape, sink);
+}
+
+Result<bool> PostgresRowSource::reads_with_cursor(const StreamContext& context) {
+  switch (m_read_mode) {
+    case PostgresReadMode::copy:
+      return false;
+    case PostgresReadMode::cursor:
+      return true;
+    case PostgresReadMode::automatic:
+      break;
+  }
+  if (!m_redshift) {
+    const ResultPtr version(PQexec(context.connection, "SELECT version()"));
+    EMSYNC_TRY(check(context, version.get(), PGRES_TUPLES_OK));
+    if (PQntuples(version.get()) != 1 || PQnfields(version.get()) != 1) {
+      return failure("SELECT version() did not return one value");
+    }
+    m_redshift = is_redshift(PQgetvalue(version.get(), 0, 0));
+  }
+  return *m_redshift;
+}
+
+Result<Shape> PostgresRowSource::describe(const StreamContext& context,
+                                          const std::string& text) const {
+  const ResultPtr prepared(PQprepare(context.connection, "", text.c_str(), 0, nullptr));
+  EMSYNC_TRY(check(context, prepared.get(), PGRES_COMMAND_OK));
+  const ResultPtr described(PQdescribePrepared(context.connection, ""));
+  EMSYNC_TRY(check(context, described.get(), PGRES_COMMAND_OK));
+  const int fields = PQnfields(described.get());
   if (fields == 0) {
     return failure("the model returns no columns (" + std::string(k_one_read_only_select) + ")");
   }
-  std::vector<Column> columns;
-  std::vector<Conversion> conversions;
+  Shape shape;
   for (int i = 0; i < fields; ++i) {
-    columns.push_back(Column{PQfname(shape.get(), i), column_type(PQftype(shape.get(), i))});
-    conversions.push_back(conversion(PQftype(shape.get(), i)));
+    const Oid type = PQftype(described.get(), i);
+    shape.columns.push_back(Column{PQfname(described.get(), i), column_type(type)});
+    shape.conversions.push_back(conversion(type));
   }
-  EMSYNC_TRY(sink.on_columns(columns));
+  return shape;
+}
 
-  const std::string copy = copy_statement(text, options.columns_only);
+Result<void> PostgresRowSource::copy_rows(const StreamContext& context, const std::string& text,
+                                          const Shape& shape, RowSink& sink) const {
+  PGconn* connection = context.connection;
+  const std::string copy = copy_statement(text, context.options.columns_only);
   const ResultPtr copying(
       PQexecParams(connection, copy.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
-  EMSYNC_TRY(check(connection, copying.get(), PGRES_COPY_OUT, options));
-  std::vector<Value> values(columns.size());
+  EMSYNC_TRY(check(context, copying.get(), PGRES_COPY_OUT));
+  std::vector<Value> values(shape.columns.size());
   for (;;) {
     char* raw = nullptr;
     const int size = PQgetCopyData(connection, &raw, 0);
@@ -247,26 +382,64 @@ Result<void> PostgresRowSource::stream_rows(PGconn* connection, const std::strin
       cancel_query(connection);
       return failure("a COPY line does not have " + std::to_string(values.size()) + " fields");
     }
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      if (values[i]) {
-        convert(conversions[i], *values[i]);
-      }
-    }
-    if (auto accepted = sink.on_row(values); !accepted) {
+    convert_all(shape.conversions, values);
+    if (auto accepted = deliver(context, values, sink); !accepted) {
       cancel_query(connection);  // so that the server stops sending the rest
       return accepted.error();
     }
   }
   const ResultPtr copied(PQgetResult(connection));
-  return check(connection, copied.get(), PGRES_COMMAND_OK, options);
+  return check(context, copied.get(), PGRES_COMMAND_OK);
+}
+
+// FETCH after FETCH until one returns fewer rows than asked for. Each is read
+// in single-row mode: libpq holds one row at a time, however many a FETCH
+// returns. A sink's error leaves the rest of the FETCH unread: at most
+// k_cursor_fetch_rows rows, dropped with the connection.
+Result<void> PostgresRowSource::cursor_rows(const StreamContext& context, const std::string& text,
+                                            const Shape& shape, RowSink& sink) const {
+  PGconn* connection = context.connection;
+  const QueryOptions& options = context.options;
+  const std::string declare = cursor_statement(text, options.columns_only);
+  const ResultPtr declared(
+      PQexecParams(connection, declare.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+  EMSYNC_TRY(check(context, declared.get(), PGRES_COMMAND_OK));
+  const std::string fetch = fetch_statement(k_cursor_fetch_rows);
+  std::vector<Value> values(shape.columns.size());
+  for (;;) {
+    // The server's timeout restarts with every FETCH; the stream's is kept here.
+    if (options.statement_timeout.count() > 0 &&
+        std::chrono::steady_clock::now() - context.started >= options.statement_timeout) {
+      return failure(with_timeout_remedy("the model query ran longer than the statement timeout",
+                                         options.statement_timeout));
+    }
+    if (PQsendQueryParams(connection, fetch.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ==
+            0 ||
+        PQsetSingleRowMode(connection) == 0) {
+      return failure(PQerrorMessage(connection));
+    }
+    int fetched = 0;
+    while (const ResultPtr result{PQgetResult(connection)}) {
+      if (PQresultStatus(result.get()) != PGRES_SINGLE_TUPLE) {
+        EMSYNC_TRY(check(context, result.get(), PGRES_TUPLES_OK));  // the FETCH's end
+        continue;
+      }
+      ++fetched;
+      read_row(result.get(), shape.conversions, values);
+      EMSYNC_TRY(deliver(context, values, sink));
+    }
+    if (fetched < k_cursor_fetch_rows) {
+      return ok();
+    }
+  }
 }
 
 }  // namespace
 
 std::unique_ptr<RowSource> make_postgres_source(std::string conninfo,
                                                 std::optional<std::string> password,
-                                                PostgresReadMode /*read_mode*/) {
-  return std::make_unique<PostgresRowSource>(std::move(conninfo), std::move(password));
+                                                PostgresReadMode read_mode) {
+  return std::make_unique<PostgresRowSource>(std::move(conninfo), std::move(password), read_mode);
 }
 
 }  // namespace emsync::source

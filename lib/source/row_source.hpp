@@ -70,15 +70,17 @@ inline constexpr std::string_view k_one_read_only_select =
 
 struct QueryOptions {
   // The query is cancelled by the server after this long (PostgreSQL
-  // statement_timeout; SQLite progress handler). Zero means no limit.
+  // statement_timeout, see PostgresReadMode for the cursor; SQLite progress
+  // handler). Zero means no limit.
   std::chrono::milliseconds statement_timeout{std::chrono::minutes(30)};
   // Only check the query: report its columns and stream no row (PostgreSQL
   // runs it with LIMIT 0, so that missing rights fail too).
   bool columns_only = false;
   // When set and it becomes true, the query is cancelled within about 100 ms
-  // (PQcancel, SQLCancel; also while the database computes the first row)
-  // and stream() returns Errc::cancelled. Owned by the caller; read from a
-  // watcher thread (cancel_watch.hpp).
+  // (PQcancel, SQLCancel, SQLite's progress handler; also while the database
+  // computes the first row) and stream() returns Errc::cancelled; no row is
+  // passed to the sink after that. Owned by the caller; read from a watcher
+  // thread (cancel_watch.hpp).
   const std::atomic<bool>* cancel_requested = nullptr;
 };
 
@@ -88,18 +90,36 @@ class RowSource {
 
   // Runs `query` read-only and streams every row into `sink`. Errors carry
   // Errc::source_error with the database's message (connection refused, SQL
-  // error, timeout); passwords never appear in them.
+  // error, timeout); passwords never appear in them. A cancel
+  // (QueryOptions::cancel_requested) is Errc::cancelled; an error from the
+  // sink is returned as it is.
   virtual Result<void> stream(const std::string& query, const QueryOptions& options,
                               RowSink& sink) = 0;
 };
 
-// How the PostgreSQL source reads rows.
+// How the PostgreSQL source reads rows. Every mode gives the same columns and
+// the same Values for the same query, refuses what is not one read-only
+// SELECT with the same message, and is cancelled the same way.
 //   copy:      COPY (<query>) TO STDOUT, the fastest; PostgreSQL only.
-//   cursor:    DECLARE emsync_model NO SCROLL CURSOR FOR <query>, then FETCH
-//              FORWARD k_cursor_fetch_rows at a time, in the same READ ONLY
+//   cursor:    DECLARE emsync_model CURSOR FOR <query>, then FETCH FORWARD
+//              k_cursor_fetch_rows at a time, in the same READ ONLY
 //              transaction: for Amazon Redshift, which refuses COPY TO STDOUT.
-//   automatic: cursor when the server's version() names Redshift, else copy.
+//              Redshift's leader node computes the whole result at the first
+//              FETCH and keeps it (in memory or on disk) for the cursor,
+//              within a size limit set by the cluster's node type. The
+//              statement timeout bounds each FETCH in the server (the first
+//              one computes the query) and the whole stream in emsync,
+//              checked before each FETCH.
+//   automatic: cursor when the server's version() names Redshift, else copy
+//              (asked at the first stream of the source object).
 enum class PostgresReadMode { copy, cursor, automatic };
+
+// Rows per FETCH in cursor mode: Redshift's largest FETCH FORWARD count on a
+// single-node cluster (larger clusters allow more; a round trip per 1,000
+// rows costs little). Memory does not grow with it: the rows are read in
+// libpq's single-row mode, so emsync holds one row at a time whatever its
+// width (a row may be several values of 1 MiB), like COPY mode.
+inline constexpr int k_cursor_fetch_rows = 1000;
 
 const char* to_string(PostgresReadMode mode);  // "copy", "cursor", "auto"
 

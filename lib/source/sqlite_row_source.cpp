@@ -13,7 +13,8 @@
 namespace emsync::source {
 namespace {
 
-// How often (in SQLite VM instructions) the progress handler checks the clock.
+// How often (in SQLite VM instructions) the progress handler checks the clock
+// and the cancel flag.
 constexpr int k_progress_interval = 1000;
 
 struct CloseDb {
@@ -25,16 +26,30 @@ struct FinalizeStatement {
 using DbPtr = std::unique_ptr<sqlite3, CloseDb>;
 using StatementPtr = std::unique_ptr<sqlite3_stmt, FinalizeStatement>;
 
-// The statement timeout: SQLite calls this every k_progress_interval steps;
-// a non-zero return interrupts the statement.
-struct Deadline {
-  std::chrono::steady_clock::time_point at;
+// The statement timeout and the cancel flag (QueryOptions): SQLite calls
+// check() every k_progress_interval steps; a non-zero return interrupts the
+// statement, and step_error() says why.
+struct Interruption {
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // none: no timeout
+  const std::atomic<bool>* cancel_requested = nullptr;
   bool expired = false;
+  bool cancelled = false;
+
+  explicit Interruption(const QueryOptions& options) : cancel_requested(options.cancel_requested) {
+    if (options.statement_timeout.count() > 0) {
+      deadline = std::chrono::steady_clock::now() + options.statement_timeout;
+    }
+  }
+
+  bool needed() const { return deadline.has_value() || cancel_requested != nullptr; }
 
   static int check(void* self) {
-    auto* deadline = static_cast<Deadline*>(self);
-    deadline->expired = std::chrono::steady_clock::now() >= deadline->at;
-    return deadline->expired ? 1 : 0;
+    auto* interruption = static_cast<Interruption*>(self);
+    interruption->cancelled =
+        interruption->cancel_requested != nullptr && interruption->cancel_requested->load();
+    interruption->expired =
+        interruption->deadline && std::chrono::steady_clock::now() >= *interruption->deadline;
+    return interruption->cancelled || interruption->expired ? 1 : 0;
   }
 };
 
@@ -152,18 +167,23 @@ class SqliteRowSource final : public RowSource {
   Error error(std::string message) const {
     return make_error(Errc::source_error, "SQLite source '" + m_path + "': " + message);
   }
-  Error step_error(sqlite3* db, const Deadline& deadline, std::chrono::milliseconds timeout) const;
+  Error step_error(sqlite3* db, const Interruption& interruption,
+                   std::chrono::milliseconds timeout) const;
   Result<DbPtr> open() const;
   Result<StatementPtr> prepare(sqlite3* db, const std::string& query) const;
-  Result<std::vector<Column>> describe(sqlite3_stmt* stmt, const Deadline& deadline,
+  Result<std::vector<Column>> describe(sqlite3_stmt* stmt, const Interruption& interruption,
                                        std::chrono::milliseconds timeout) const;
 
   std::string m_path;
 };
 
-Error SqliteRowSource::step_error(sqlite3* db, const Deadline& deadline,
+Error SqliteRowSource::step_error(sqlite3* db, const Interruption& interruption,
                                   std::chrono::milliseconds timeout) const {
-  if (deadline.expired) {
+  if (interruption.cancelled) {
+    return make_error(Errc::cancelled,
+                      "SQLite source '" + m_path + "': the model query was cancelled");
+  }
+  if (interruption.expired) {
     return error("the query ran longer than the statement timeout (" +
                  std::to_string(timeout.count()) +
                  " ms): make the model query faster or raise statement_timeout");
@@ -215,7 +235,8 @@ Result<StatementPtr> SqliteRowSource::prepare(sqlite3* db, const std::string& qu
 // Column names and types. A column without a declared type takes the
 // storage class of its first non-NULL value, so this may step the statement
 // ahead (no rows are kept) and rewind it.
-Result<std::vector<Column>> SqliteRowSource::describe(sqlite3_stmt* stmt, const Deadline& deadline,
+Result<std::vector<Column>> SqliteRowSource::describe(sqlite3_stmt* stmt,
+                                                      const Interruption& interruption,
                                                       std::chrono::milliseconds timeout) const {
   const int count = sqlite3_column_count(stmt);
   std::vector<Column> columns(static_cast<std::size_t>(count));
@@ -234,7 +255,7 @@ Result<std::vector<Column>> SqliteRowSource::describe(sqlite3_stmt* stmt, const 
       break;
     }
     if (rc != SQLITE_ROW) {
-      return step_error(sqlite3_db_handle(stmt), deadline, timeout);
+      return step_error(sqlite3_db_handle(stmt), interruption, timeout);
     }
     std::erase_if(undeclared, [&](int i) {
       auto type = storage_type(sqlite3_column_type(stmt, i));
@@ -248,13 +269,13 @@ Result<std::vector<Column>> SqliteRowSource::describe(sqlite3_stmt* stmt, const 
 
 Result<void> SqliteRowSource::stream(const std::string& query, const QueryOptions& options,
                                      RowSink& sink) {
-  Deadline deadline{std::chrono::steady_clock::now() + options.statement_timeout};
+  Interruption interruption(options);
   auto db = open();
   if (!db) {
     return db.error();
   }
-  if (options.statement_timeout.count() > 0) {
-    sqlite3_progress_handler(db->get(), k_progress_interval, &Deadline::check, &deadline);
+  if (interruption.needed()) {
+    sqlite3_progress_handler(db->get(), k_progress_interval, &Interruption::check, &interruption);
   }
   auto stmt = prepare(db->get(), query);
   if (!stmt) {
@@ -264,7 +285,7 @@ Result<void> SqliteRowSource::stream(const std::string& query, const QueryOption
   if (sqlite3_exec(db->get(), "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return error(sqlite3_errmsg(db->get()));
   }
-  auto columns = describe(stmt->get(), deadline, options.statement_timeout);
+  auto columns = describe(stmt->get(), interruption, options.statement_timeout);
   if (!columns) {
     return columns.error();
   }
@@ -279,7 +300,7 @@ Result<void> SqliteRowSource::stream(const std::string& query, const QueryOption
       return ok();  // closing the connection ends the read transaction
     }
     if (rc != SQLITE_ROW) {
-      return step_error(db->get(), deadline, options.statement_timeout);
+      return step_error(db->get(), interruption, options.statement_timeout);
     }
     for (std::size_t i = 0; i < values.size(); ++i) {
       read_value(stmt->get(), static_cast<int>(i), (*columns)[i].type, values[i]);

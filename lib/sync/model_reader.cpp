@@ -238,7 +238,12 @@ Result<ModelSnapshot> read_model(const RunRequest& request, const ReadEnvironmen
   }
   SpoolingSink sink(request, env, inputs, *writer);
   RowPipeline pipeline(sink);  // the source decodes on this thread, the sink diffs on another
-  EMSYNC_TRY(env.model.rows.stream(request.activation.query, env.model.query_options, pipeline));
+  source::QueryOptions options = env.model.query_options;
+  if (env.control.cancel_requested != nullptr) {
+    // Also while the database computes the first row, long before on_row().
+    options.cancel_requested = env.control.cancel_requested;
+  }
+  EMSYNC_TRY(env.model.rows.stream(request.activation.query, options, pipeline));
   EMSYNC_TRY(pipeline.finish());
   return sink.finish();
 }

@@ -52,7 +52,7 @@ struct ModelInputs {
 struct ReadEnvironment {
   ModelSource model;
   store::StateStore& store;    // rejected rows go there (add_rejections), 1000 at a time
-  RunControl control{};        // rows_read progress; a cancel stops the read
+  RunControl control{};        // rows_read progress; a cancel stops the query in the database
   bool hash_row_keys = false;  // rejected rows keep the email hashed (row_key.hpp)
 };
 

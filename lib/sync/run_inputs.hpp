@@ -55,15 +55,18 @@ struct RunProgress {
 
 // How the caller follows and stops a run; both optional, owned by the caller.
 struct RunControl {
-  // Set to stop the run at the next batch boundary (status `cancelled`);
-  // read from the pool's threads too.
+  // Set to stop the run (status `cancelled`): while the model is read, its
+  // query is cancelled in the database within about 100 ms
+  // (QueryOptions::cancel_requested); while sending, at the next batch
+  // boundary. Read from the pool's threads too.
   const std::atomic<bool>* cancel_requested = nullptr;
   RunProgress* progress = nullptr;
 
   bool cancelled() const { return cancel_requested && cancel_requested->load(); }
 };
 
-// Where the model's rows come from.
+// Where the model's rows come from. A run's RunControl::cancel_requested,
+// when set, replaces query_options.cancel_requested (model_reader.hpp).
 struct ModelSource {
   source::RowSource& rows;
   source::QueryOptions query_options{};

@@ -1,0 +1,33 @@
+#include "source/pg_statements.hpp"
+
+namespace emsync::source {
+
+std::string without_terminator(const std::string& query) {
+  const std::size_t end = query.find_last_not_of(" \t\r\n;");
+  return query.substr(0, end == std::string::npos ? 0 : end + 1);
+}
+
+std::string model_query(const std::string& text, bool columns_only) {
+  if (columns_only) {
+    return "SELECT * FROM (" + text + "\n) AS emsync_model LIMIT 0";
+  }
+  return text;
+}
+
+std::string copy_statement(const std::string& text, bool columns_only) {
+  return "COPY (" + model_query(text, columns_only) + "\n) TO STDOUT";
+}
+
+std::string cursor_statement(const std::string& text, bool columns_only) {
+  return "DECLARE emsync_model CURSOR FOR " + model_query(text, columns_only) + "\n";
+}
+
+std::string fetch_statement(int rows) {
+  return "FETCH FORWARD " + std::to_string(rows) + " FROM emsync_model";
+}
+
+bool is_redshift(std::string_view version_text) {
+  return version_text.find("Redshift") != std::string_view::npos;
+}
+
+}  // namespace emsync::source

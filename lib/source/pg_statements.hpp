@@ -1,0 +1,40 @@
+// The statements the PostgreSQL source wraps a model's text in, and how it
+// recognises Amazon Redshift (pure; no libpq).
+//
+// The text comes unchanged from the model, after it was prepared alone
+// (PQprepare: one statement, tokens balanced), so it cannot close the
+// parentheses or the statement these wrap it in. The newline after it keeps
+// a trailing "-- comment" from swallowing what follows.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace emsync::source {
+
+// The model text without trailing semicolons and blanks (COPY and DECLARE
+// take a query, not a statement).
+std::string without_terminator(const std::string& query);
+
+// The query that COPY or the cursor runs: the text, or with `columns_only`
+// "SELECT * FROM (<text>\n) AS emsync_model LIMIT 0": planned and its rights
+// checked, no row computed.
+std::string model_query(const std::string& text, bool columns_only);
+
+// "COPY (<model_query>\n) TO STDOUT".
+std::string copy_statement(const std::string& text, bool columns_only);
+
+// "DECLARE emsync_model CURSOR FOR <model_query>\n". Neither SCROLL nor NO
+// SCROLL: Redshift's DECLARE takes neither (its syntax is "DECLARE name
+// CURSOR FOR query"), and PostgreSQL's default adds no cost to a forward read.
+std::string cursor_statement(const std::string& text, bool columns_only);
+
+// "FETCH FORWARD <rows> FROM emsync_model".
+std::string fetch_statement(int rows);
+
+// Whether the server's version() text is Amazon Redshift's, e.g.
+// "PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2
+// 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.12103".
+bool is_redshift(std::string_view version_text);
+
+}  // namespace emsync::source
