@@ -1,33 +1,433 @@
-// The ODBC row source (placeholder until the implementation lands).
+// The ODBC row source: one connection per stream through the unixODBC driver
+// manager, the model prepared once (SQLPrepare), its rows fetched in blocks.
+//
+// How rows are read depends on what the driver allows (SQLGetInfo
+// SQL_GETDATA_EXTENSIONS):
+//  - block mode, when SQLGetData works on bound columns and inside a block
+//    (SQL_GD_BOUND and SQL_GD_BLOCK: psqlODBC): k_rows_per_fetch rows per
+//    SQLFetch, every column bound column-wise to a buffer sized from its
+//    metadata (odbc_types.hpp). A value longer than its buffer (the driver
+//    declared less, or a TEXT column) is read again whole: SQLSetPos
+//    (SQL_POSITION) on its row, then SQLGetData in pieces.
+//  - row mode otherwise (libsqliteodbc has no SQL_GD_BLOCK): one row per
+//    SQLFetch and every value read with SQLGetData in pieces, in column
+//    order. Slower, never wrong.
+// No value is truncated: a value longer than k_max_read_value_bytes fails
+// the stream, so memory stays bounded whatever a row holds.
+//
+// Read-only, as far as ODBC allows (nothing here parses SQL):
+//  - SQL_ATTR_ACCESS_MODE is set to SQL_MODE_READ_ONLY; drivers that do not
+//    know it are not refused. psqlODBC accepts and ignores it (its own
+//    ReadOnly=1 only refuses statements that start with a write keyword).
+//  - autocommit is off and the transaction is rolled back at the end, so a
+//    write inside the one statement (a data-modifying CTE) is undone on a
+//    transactional database; a sequence's nextval() is not.
+//  - SQLPrepare must give a result with columns (SQLNumResultCols > 0),
+//    else k_one_read_only_select. psqlODBC splits a text of several
+//    statements itself and runs them all ("SELECT 1; COMMIT; DELETE ..."
+//    passes), and no ODBC call refuses that. So the guarantee against writes
+//    rests on the warehouse role's grants: give emsync a role that may only
+//    read (README "Warehouses").
+#include <sql.h>
+#include <sqlext.h>
+#include <sqlucode.h>
+
+#include <string_view>
+
+#include "core/hardening.hpp"
+#include "source/cancel_watch.hpp"
+#include "source/odbc_connection.hpp"
+#include "source/odbc_diagnostics.hpp"
+#include "source/odbc_handles.hpp"
+#include "source/odbc_types.hpp"
 #include "source/row_source.hpp"
 
 namespace emsync::source {
 namespace {
 
+constexpr SQLULEN k_rows_per_fetch = 1000;
+constexpr std::size_t k_max_read_value_bytes = 16 * 1024 * 1024;
+constexpr std::size_t k_get_data_piece_bytes = 64 * 1024;
+constexpr SQLULEN k_login_timeout_s = 10;
+
+SQLSMALLINT terminator_bytes(SQLSMALLINT c_type) {
+  return c_type == SQL_C_WCHAR ? sizeof(SQLWCHAR) : 1;
+}
+
+// A bound column: its buffers for one block of rows, column-wise.
+struct BoundColumn {
+  SQLUSMALLINT number = 0;  // 1-based
+  OdbcColumnKind kind;
+  std::size_t width = 0;  // bytes per value, terminator included
+  std::vector<char> data;
+  std::vector<SQLLEN> indicators;
+};
+
+// The text of a failure, built once per stream.
+struct Context {
+  std::string description;  // odbc_description()
+  std::string driver;       // Driver= or DSN=, for remedies
+  const std::optional<std::string>* password = nullptr;
+};
+
+class OdbcStream {
+ public:
+  OdbcStream(const Context& context, SQLHSTMT statement, std::size_t columns)
+      : m_context(context), m_statement(statement), m_values(columns) {}
+
+  Result<void> read_block_mode(const std::vector<OdbcColumnKind>& kinds,
+                               const std::vector<SQLULEN>& sizes, RowSink& sink,
+                               const CancelWatch& watch);
+  Result<void> read_row_mode(const std::vector<OdbcColumnKind>& kinds, RowSink& sink,
+                             const CancelWatch& watch);
+
+  Error failure(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view context,
+                const CancelWatch* watch) const;
+
+ private:
+  Result<void> bind(const std::vector<OdbcColumnKind>& kinds, const std::vector<SQLULEN>& sizes);
+  Result<void> set_attribute(SQLINTEGER attribute, SQLPOINTER value);
+  // Reads column `number` of the current row whole with SQLGetData.
+  Result<void> get_whole(SQLUSMALLINT number, const OdbcColumnKind& kind, Value& value);
+  Error too_long(SQLUSMALLINT number) const;
+
+  const Context& m_context;
+  SQLHSTMT m_statement;
+  std::vector<Value> m_values;
+  std::vector<BoundColumn> m_bound;
+  std::vector<SQLUSMALLINT> m_row_status;
+  SQLULEN m_fetched = 0;
+  std::vector<char> m_piece;          // one SQLGetData piece
+  std::vector<SQLWCHAR> m_wide;       // a wide value read in pieces
+  std::int64_t m_row_number = 0;      // rows passed to the sink so far
+};
+
+Error OdbcStream::failure(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view context,
+                          const CancelWatch* watch) const {
+  if (watch != nullptr && watch->fired()) {
+    return make_error(Errc::cancelled,
+                      "ODBC source '" + m_context.description + "': the query was cancelled");
+  }
+  std::string text = std::string(context) +
+                     describe(odbc_primary(odbc_diagnostics(handle_type, handle)),
+                              m_context.driver);
+  return make_error(Errc::source_error, "ODBC source '" + m_context.description +
+                                            "': " + redacted(std::move(text), *m_context.password));
+}
+
+Error OdbcStream::too_long(SQLUSMALLINT number) const {
+  return make_error(Errc::source_error,
+                    "ODBC source '" + m_context.description + "': column " +
+                        std::to_string(number) + " of row " + std::to_string(m_row_number + 1) +
+                        " holds more than " + std::to_string(k_max_read_value_bytes) +
+                        " bytes, more than emsync reads of one value: shorten it in the model");
+}
+
+Result<void> OdbcStream::set_attribute(SQLINTEGER attribute, SQLPOINTER value) {
+  if (!SQL_SUCCEEDED(SQLSetStmtAttr(m_statement, attribute, value, 0))) {
+    return failure(SQL_HANDLE_STMT, m_statement, "cannot set up the fetch: ", nullptr);
+  }
+  return ok();
+}
+
+Result<void> OdbcStream::bind(const std::vector<OdbcColumnKind>& kinds,
+                              const std::vector<SQLULEN>& sizes) {
+  std::vector<std::size_t> widths;
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    if (kinds[i].type == ColumnType::binary) {
+      continue;  // never read
+    }
+    m_bound.push_back(BoundColumn{static_cast<SQLUSMALLINT>(i + 1), kinds[i], 0, {}, {}});
+    widths.push_back(odbc_value_buffer_bytes(kinds[i], sizes[i]));
+  }
+  fit_row_budget(widths, k_bound_row_budget_bytes);
+  for (std::size_t i = 0; i < m_bound.size(); ++i) {
+    BoundColumn& column = m_bound[i];
+    // Whole SQLWCHARs, so a value ends on a unit.
+    column.width = widths[i] - widths[i] % sizeof(SQLWCHAR);
+    column.data.resize(column.width * k_rows_per_fetch);
+    column.indicators.resize(k_rows_per_fetch);
+    const SQLRETURN rc = SQLBindCol(m_statement, column.number, column.kind.c_type,
+                                    column.data.data(), static_cast<SQLLEN>(column.width),
+                                    column.indicators.data());
+    if (!SQL_SUCCEEDED(rc)) {
+      return failure(SQL_HANDLE_STMT, m_statement, "cannot bind a column: ", nullptr);
+    }
+  }
+  return ok();
+}
+
+Result<void> OdbcStream::get_whole(SQLUSMALLINT number, const OdbcColumnKind& kind,
+                                   Value& value) {
+  m_piece.resize(k_get_data_piece_bytes);
+  const auto capacity = static_cast<SQLLEN>(k_get_data_piece_bytes - terminator_bytes(kind.c_type));
+  const bool wide = kind.c_type == SQL_C_WCHAR;
+  std::string* text = nullptr;
+  if (!wide) {
+    text = value ? &*value : &value.emplace();
+    text->clear();
+  }
+  m_wide.clear();
+  std::size_t total = 0;
+  for (;;) {
+    SQLLEN indicator = 0;
+    const SQLRETURN rc = SQLGetData(m_statement, number, kind.c_type, m_piece.data(),
+                                    static_cast<SQLLEN>(m_piece.size()), &indicator);
+    if (rc == SQL_NO_DATA) {
+      break;  // every piece read
+    }
+    if (!SQL_SUCCEEDED(rc)) {
+      return failure(SQL_HANDLE_STMT, m_statement, "cannot read a value: ", nullptr);
+    }
+    if (indicator == SQL_NULL_DATA) {
+      value.reset();
+      return ok();
+    }
+    const bool more = indicator == SQL_NO_TOTAL || indicator > capacity;
+    const auto bytes = static_cast<std::size_t>(more ? capacity : indicator);
+    total += bytes;
+    if (total > k_max_read_value_bytes) {
+      return too_long(number);
+    }
+    if (wide) {
+      const auto* units = reinterpret_cast<const SQLWCHAR*>(m_piece.data());
+      m_wide.insert(m_wide.end(), units, units + bytes / sizeof(SQLWCHAR));
+    } else {
+      text->append(m_piece.data(), bytes);
+    }
+    if (!more) {
+      break;
+    }
+  }
+  if (wide) {
+    std::string& out = value ? *value : value.emplace();
+    out.clear();
+    append_utf8(out, m_wide);
+  } else {
+    canonicalize(kind.conversion, *text);
+  }
+  return ok();
+}
+
+Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kinds,
+                                         const std::vector<SQLULEN>& sizes, RowSink& sink,
+                                         const CancelWatch& watch) {
+  m_row_status.resize(k_rows_per_fetch);
+  EMSYNC_TRY(set_attribute(SQL_ATTR_ROW_BIND_TYPE, reinterpret_cast<SQLPOINTER>(SQL_BIND_BY_COLUMN)));
+  EMSYNC_TRY(set_attribute(SQL_ATTR_ROW_ARRAY_SIZE, reinterpret_cast<SQLPOINTER>(k_rows_per_fetch)));
+  EMSYNC_TRY(set_attribute(SQL_ATTR_ROWS_FETCHED_PTR, &m_fetched));
+  EMSYNC_TRY(set_attribute(SQL_ATTR_ROW_STATUS_PTR, m_row_status.data()));
+  EMSYNC_TRY(bind(kinds, sizes));
+  if (!SQL_SUCCEEDED(SQLExecute(m_statement))) {
+    return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
+  }
+  for (;;) {
+    const SQLRETURN rc = SQLFetch(m_statement);
+    if (rc == SQL_NO_DATA) {
+      return ok();
+    }
+    if (!SQL_SUCCEEDED(rc) || watch.fired()) {
+      return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
+    }
+    for (SQLULEN row = 0; row < m_fetched; ++row) {
+      if (m_row_status[row] == SQL_ROW_ERROR) {
+        return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
+      }
+      for (const BoundColumn& column : m_bound) {
+        Value& value = m_values[column.number - 1];
+        const SQLLEN indicator = column.indicators[row];
+        if (indicator == SQL_NULL_DATA) {
+          value.reset();
+          continue;
+        }
+        const auto capacity =
+            static_cast<SQLLEN>(column.width) - terminator_bytes(column.kind.c_type);
+        if (indicator == SQL_NO_TOTAL || indicator > capacity) {
+          // Cut at the buffer: read the whole value again from its row.
+          if (!SQL_SUCCEEDED(SQLSetPos(m_statement, static_cast<SQLSETPOSIROW>(row + 1),
+                                       SQL_POSITION, SQL_LOCK_NO_CHANGE))) {
+            return failure(SQL_HANDLE_STMT, m_statement, "cannot position on a long value: ",
+                           &watch);
+          }
+          EMSYNC_TRY(get_whole(column.number, column.kind, value));
+          continue;
+        }
+        const char* bytes = column.data.data() + row * column.width;
+        std::string& text = value ? *value : value.emplace();
+        if (column.kind.c_type == SQL_C_WCHAR) {
+          text.clear();
+          append_utf8(text, {reinterpret_cast<const SQLWCHAR*>(bytes),
+                             static_cast<std::size_t>(indicator) / sizeof(SQLWCHAR)});
+        } else {
+          text.assign(bytes, static_cast<std::size_t>(indicator));
+          canonicalize(column.kind.conversion, text);
+        }
+      }
+      EMSYNC_TRY(sink.on_row(m_values));
+      ++m_row_number;
+    }
+  }
+}
+
+Result<void> OdbcStream::read_row_mode(const std::vector<OdbcColumnKind>& kinds, RowSink& sink,
+                                       const CancelWatch& watch) {
+  if (!SQL_SUCCEEDED(SQLExecute(m_statement))) {
+    return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
+  }
+  for (;;) {
+    const SQLRETURN rc = SQLFetch(m_statement);
+    if (rc == SQL_NO_DATA) {
+      return ok();
+    }
+    if (!SQL_SUCCEEDED(rc) || watch.fired()) {
+      return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
+    }
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      if (kinds[i].type == ColumnType::binary) {
+        m_values[i].reset();
+        continue;
+      }
+      EMSYNC_TRY(get_whole(static_cast<SQLUSMALLINT>(i + 1), kinds[i], m_values[i]));
+    }
+    EMSYNC_TRY(sink.on_row(m_values));
+    ++m_row_number;
+  }
+}
+
 class OdbcRowSource final : public RowSource {
  public:
-  Result<void> stream(const std::string& /*query*/, const QueryOptions& /*options*/,
-                      RowSink& /*sink*/) override {
-    return make_error(Errc::source_error, "the ODBC source is not built yet");
+  OdbcRowSource(std::string connection_string, std::optional<std::string> password)
+      : m_connection_string(std::move(connection_string)), m_password(std::move(password)) {
+    m_context.description = odbc_description(m_connection_string);
+    m_context.driver = odbc_attribute(m_connection_string, "Driver")
+                           .value_or(odbc_attribute(m_connection_string, "DSN").value_or(""));
+    m_context.password = &m_password;
   }
+  ~OdbcRowSource() override {
+    if (m_password) {
+      wipe(*m_password);
+    }
+  }
+  OdbcRowSource(const OdbcRowSource&) = delete;
+  OdbcRowSource& operator=(const OdbcRowSource&) = delete;
+
+  Result<void> stream(const std::string& query, const QueryOptions& options,
+                      RowSink& sink) override;
+
+ private:
+  Error failure(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view context) const {
+    return OdbcStream(m_context, SQL_NULL_HSTMT, 0).failure(handle_type, handle, context, nullptr);
+  }
+  Result<void> connect(OdbcEnvironment& environment, OdbcConnection& connection) const;
+
+  std::string m_connection_string;
+  std::optional<std::string> m_password;
+  Context m_context;
 };
+
+Result<void> OdbcRowSource::connect(OdbcEnvironment& environment,
+                                    OdbcConnection& connection) const {
+  if (!SQL_SUCCEEDED(environment.allocate(SQL_NULL_HANDLE)) ||
+      !SQL_SUCCEEDED(SQLSetEnvAttr(environment.get(), SQL_ATTR_ODBC_VERSION,
+                                   reinterpret_cast<SQLPOINTER>(SQL_OV_ODBC3), 0))) {
+    return make_error(Errc::source_error, "ODBC source '" + m_context.description +
+                                              "': the ODBC driver manager cannot start");
+  }
+  if (!SQL_SUCCEEDED(connection.allocate(environment.get()))) {
+    return failure(SQL_HANDLE_ENV, environment.get(), "cannot connect: ");
+  }
+  // Optional: a driver that does not know it keeps its own default.
+  SQLSetConnectAttr(connection.get(), SQL_ATTR_LOGIN_TIMEOUT,
+                    reinterpret_cast<SQLPOINTER>(k_login_timeout_s), 0);
+  std::string connect_string = odbc_connect_string(m_connection_string, m_password);
+  const SQLRETURN rc = SQLDriverConnect(
+      connection.get(), nullptr, reinterpret_cast<SQLCHAR*>(connect_string.data()),
+      static_cast<SQLSMALLINT>(connect_string.size()), nullptr, 0, nullptr, SQL_DRIVER_NOPROMPT);
+  wipe(connect_string);  // it holds the password; the driver keeps its own copy
+  if (!SQL_SUCCEEDED(rc)) {
+    return failure(SQL_HANDLE_DBC, connection.get(), "cannot connect: ");
+  }
+  // Best effort, see the top of this file: a driver that refuses either
+  // (HYC00, optional feature not implemented) still runs the model.
+  SQLSetConnectAttr(connection.get(), SQL_ATTR_ACCESS_MODE,
+                    reinterpret_cast<SQLPOINTER>(SQL_MODE_READ_ONLY), 0);
+  SQLSetConnectAttr(connection.get(), SQL_ATTR_AUTOCOMMIT,
+                    reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_OFF), 0);
+  return ok();
+}
+
+Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions& options,
+                                   RowSink& sink) {
+  OdbcEnvironment environment;
+  OdbcConnection connection;
+  EMSYNC_TRY(connect(environment, connection));
+  OdbcStatement statement;
+  if (!SQL_SUCCEEDED(statement.allocate(connection.get()))) {
+    return failure(SQL_HANDLE_DBC, connection.get(), "");
+  }
+  if (options.statement_timeout.count() > 0) {
+    // Whole seconds, rounded up: ODBC has no finer timeout.
+    const auto seconds = static_cast<SQLULEN>((options.statement_timeout.count() + 999) / 1000);
+    SQLSetStmtAttr(statement.get(), SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(seconds),
+                   0);
+  }
+  // Declared after the statement, so it stops before the statement is freed.
+  const CancelWatch watch(options.cancel_requested, [&] { SQLCancel(statement.get()); });
+  OdbcStream stream(m_context, statement.get(), 0);
+
+  std::string text = query;
+  if (!SQL_SUCCEEDED(SQLPrepare(statement.get(), reinterpret_cast<SQLCHAR*>(text.data()),
+                                static_cast<SQLINTEGER>(text.size())))) {
+    return stream.failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
+  }
+  SQLSMALLINT count = 0;
+  if (!SQL_SUCCEEDED(SQLNumResultCols(statement.get(), &count))) {
+    return stream.failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
+  }
+  if (count <= 0) {
+    return make_error(Errc::source_error, "ODBC source '" + m_context.description +
+                                              "': the model returns no columns (" +
+                                              std::string(k_one_read_only_select) + ")");
+  }
+  std::vector<Column> columns(static_cast<std::size_t>(count));
+  std::vector<OdbcColumnKind> kinds(columns.size());
+  std::vector<SQLULEN> sizes(columns.size());
+  for (SQLUSMALLINT i = 1; i <= static_cast<SQLUSMALLINT>(count); ++i) {
+    SQLWCHAR name[512] = {};
+    SQLSMALLINT name_length = 0;
+    SQLSMALLINT sql_type = 0;
+    SQLSMALLINT digits = 0;
+    SQLSMALLINT nullable = 0;
+    if (!SQL_SUCCEEDED(SQLDescribeColW(statement.get(), i, name, 512, &name_length, &sql_type,
+                                       &sizes[i - 1], &digits, &nullable))) {
+      return stream.failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
+    }
+    SQLCHAR type_name[128] = {};
+    SQLColAttribute(statement.get(), i, SQL_DESC_TYPE_NAME, type_name, sizeof type_name, nullptr,
+                    nullptr);
+    append_utf8(columns[i - 1].name,
+                {name, static_cast<std::size_t>(std::clamp<SQLSMALLINT>(name_length, 0, 511))});
+    kinds[i - 1] = odbc_column_kind(sql_type, reinterpret_cast<const char*>(type_name));
+    columns[i - 1].type = kinds[i - 1].type;
+  }
+  EMSYNC_TRY(sink.on_columns(columns));
+  if (options.columns_only) {
+    return ok();  // prepared and described, never executed
+  }
+
+  SQLUINTEGER extensions = 0;
+  SQLGetInfo(connection.get(), SQL_GETDATA_EXTENSIONS, &extensions, sizeof extensions, nullptr);
+  const bool block_mode = (extensions & SQL_GD_BLOCK) != 0 && (extensions & SQL_GD_BOUND) != 0;
+  OdbcStream rows(m_context, statement.get(), columns.size());
+  return block_mode ? rows.read_block_mode(kinds, sizes, sink, watch)
+                    : rows.read_row_mode(kinds, sink, watch);
+}
 
 }  // namespace
 
-std::unique_ptr<RowSource> make_odbc_source(std::string /*connection_string*/,
-                                            std::optional<std::string> /*password*/) {
-  return std::make_unique<OdbcRowSource>();
-}
-
-}  // namespace emsync::source
-
-// Placeholder until the implementation lands.
-#include "source/odbc_driver.hpp"
-
-namespace emsync::source {
-
-std::optional<std::string> odbc_driver_problem(const std::string& /*connection_string*/) {
-  return std::nullopt;
+std::unique_ptr<RowSource> make_odbc_source(std::string connection_string,
+                                            std::optional<std::string> password) {
+  return std::make_unique<OdbcRowSource>(std::move(connection_string), std::move(password));
 }
 
 }  // namespace emsync::source

@@ -16,6 +16,8 @@ const char* to_string(ColumnType type) {
       return "date";
     case ColumnType::timestamp:
       return "timestamp";
+    case ColumnType::binary:
+      return "binary";
   }
   return "unknown";
 }

@@ -37,7 +37,13 @@ namespace emsync::source {
 //   NUMERIC/DECIMAL → numeric; BOOL* → boolean; DATE → date; DATETIME/
 //   TIMESTAMP → timestamp; else text); an expression without a declared type
 //   takes the storage class of its first non-NULL value (text if none).
-enum class ColumnType { text, integer, numeric, boolean, date, timestamp };
+//   ODBC: from the ODBC SQL type (odbc_types.hpp: character → text, integer
+//   types → integer, decimal/numeric/float → numeric, bit → boolean, date,
+//   timestamp, binary → binary; else text).
+// binary: bytes emsync does not send (bytea, varbinary); their values are not
+// read (always std::nullopt), and a run whose activation uses such a column
+// (as the email or a mapped column) fails, asking to cast it to text.
+enum class ColumnType { text, integer, numeric, boolean, date, timestamp, binary };
 
 const char* to_string(ColumnType type);
 
@@ -50,7 +56,8 @@ struct Column {
 //   integer: "42", "-7"; numeric: as the database prints it ("12.50", "1e+20");
 //   boolean: "true"/"false"; date: "YYYY-MM-DD";
 //   timestamp: "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (timestamptz values are
-//   converted to UTC); text: as stored.
+//   converted to UTC; ODBC: when the driver gives an offset); text: as stored
+//   (ODBC: UTF-8).
 using Value = std::optional<std::string>;
 
 // Receives a stream. Returning an error from either callback stops the stream

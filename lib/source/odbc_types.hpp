@@ -1,0 +1,89 @@
+// How an ODBC result column is fetched and how its values become the
+// canonical text of row_source.hpp. Pure (no driver calls).
+//
+//   ODBC SQL type                          column type  fetched as     value
+//   CHAR, VARCHAR, LONGVARCHAR, WCHAR,     text         SQL_C_WCHAR    UTF-16 → UTF-8
+//     WVARCHAR, WLONGVARCHAR, unknown
+//     driver types (VARIANT, JSON, ...)
+//   ... whose type name is bool/boolean    boolean      SQL_C_CHAR     "1"/"0"/"t"/"f" →
+//     (psqlODBC's default BoolsAsChar=1)                                "true"/"false"
+//   BIT                                    boolean      SQL_C_CHAR     likewise
+//   TINYINT, SMALLINT, INTEGER, BIGINT     integer      SQL_C_CHAR     as the driver prints it
+//   DECIMAL, NUMERIC                       numeric      SQL_C_CHAR     exact ("12.50"), no float
+//   REAL, FLOAT, DOUBLE                    numeric      SQL_C_CHAR     as the driver prints it
+//   TYPE_DATE                              date         SQL_C_CHAR     "YYYY-MM-DD"
+//   TYPE_TIMESTAMP, SQL Server's           timestamp    SQL_C_CHAR     "YYYY-MM-DD HH:MM:SS[.f]";
+//     DATETIMEOFFSET (-155)                                            an offset is converted to UTC
+//   TYPE_TIME, INTERVAL_*                  text         SQL_C_CHAR     as printed
+//   GUID                                   text         SQL_C_CHAR     lower case (as PostgreSQL)
+//   BINARY, VARBINARY, LONGVARBINARY       binary       not read       always NULL
+//
+// Character data is fetched as SQL_C_WCHAR because what SQL_C_CHAR holds
+// depends on the driver and the process locale (psqlODBC's Unicode driver
+// converts SQL_C_CHAR to the locale's encoding); UTF-16 (unixODBC's
+// SQLWCHAR) is the one encoding every driver must deliver. The other types
+// are ASCII as SQL_C_CHAR, in the formats ODBC's conversion rules fix.
+// A timestamp with time zone arrives in whatever zone the driver's session
+// uses when the driver gives no offset (psqlODBC: the session's TimeZone,
+// so its users add pqopt={options='-c TimeZone=UTC'}).
+#pragma once
+
+#include <sql.h>
+#include <sqlext.h>
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "source/row_source.hpp"
+
+namespace emsync::source {
+
+// What a fetched value needs to become canonical text.
+enum class OdbcConversion { none, utf16, boolean, guid, timestamp };
+
+struct OdbcColumnKind {
+  ColumnType type = ColumnType::text;
+  SQLSMALLINT c_type = SQL_C_WCHAR;  // meaningless for binary (not read)
+  OdbcConversion conversion = OdbcConversion::utf16;
+};
+
+// From SQLDescribeCol's type and SQL_DESC_TYPE_NAME.
+OdbcColumnKind odbc_column_kind(SQLSMALLINT sql_type, std::string_view type_name);
+
+// The largest bound buffer of one value, and the size given to a column
+// whose size the driver does not know (0) or declares over the cap (TEXT,
+// LONGVARCHAR): such values are usually short; a longer one is read again
+// whole with SQLGetData.
+inline constexpr std::size_t k_max_bound_value_bytes = 4096;
+inline constexpr std::size_t k_long_column_bound_bytes = 256;
+// The bound buffers of one row together; over it, the widest are halved
+// (down to k_min_bound_value_bytes), so 1000 rows stay within a few MiB.
+inline constexpr std::size_t k_bound_row_budget_bytes = 16384;
+inline constexpr std::size_t k_min_bound_value_bytes = 64;
+
+// Bytes of the bound buffer of a value of `kind` whose column size is
+// `column_size` (characters or digits, from SQLDescribeCol), terminator
+// included.
+std::size_t odbc_value_buffer_bytes(const OdbcColumnKind& kind, SQLULEN column_size);
+
+// Shrinks `widths` (one per bound column) in place until their sum is at most
+// `budget`, halving the widest first, never below k_min_bound_value_bytes.
+void fit_row_budget(std::span<std::size_t> widths, std::size_t budget);
+
+// Appends `units` (UTF-16) to `out` as UTF-8; an unpaired surrogate becomes
+// U+FFFD.
+void append_utf8(std::string& out, std::span<const SQLWCHAR> units);
+
+// Turns `text` (a fetched value of a column with this conversion, not utf16)
+// into canonical text in place.
+//   boolean: "1"/"t"/"true"/"y" → "true", "0"/"f"/"false"/"n" → "false"
+//     (any case); other text is kept.
+//   guid: lower case.
+//   timestamp: 'T' → ' ', trailing zeros of the fraction dropped, and a
+//     trailing "Z" or UTC offset ("+02:00", " -0530", "+02") applied, giving UTC;
+//     text that is no timestamp is kept.
+void canonicalize(OdbcConversion conversion, std::string& text);
+
+}  // namespace emsync::source

@@ -1,0 +1,91 @@
+#include <catch2/catch.hpp>
+
+#include "source/odbc_connection.hpp"
+#include "source/odbc_diagnostics.hpp"
+
+namespace emsync::source {
+namespace {
+
+TEST_CASE("the password is appended braced, with '}' doubled", "[source][odbc]") {
+  CHECK(odbc_connect_string("Driver={PostgreSQL Unicode};Server=db", std::string("p;w=d}x{")) ==
+        "Driver={PostgreSQL Unicode};Server=db;PWD={p;w=d}}x{}");
+  CHECK(odbc_connect_string("DSN=warehouse;", std::string("}}")) == "DSN=warehouse;PWD={}}}}}");
+  CHECK(odbc_connect_string("DSN=warehouse", std::nullopt) == "DSN=warehouse");
+  CHECK(odbc_braced("") == "{}");
+}
+
+TEST_CASE("a braced password reads back as it was given", "[source][odbc]") {
+  for (const std::string password : {"p;w=d}x{", "}", "a}}b;", " lead and trail ", "{x}"}) {
+    INFO(password);
+    const std::string text = odbc_connect_string("Driver=/x.so;Database=db", password);
+    CHECK(odbc_attribute(text, "pwd") == password);
+    CHECK(odbc_attribute(text, "Database") == "db");
+  }
+}
+
+TEST_CASE("attributes are read case-insensitively, braces removed", "[source][odbc]") {
+  const auto attributes =
+      parse_odbc_attributes(" Driver = {SQLite3 ; x} ;noequals;Database=/tmp/a.db;;UID=me");
+  REQUIRE(attributes.size() == 3);
+  CHECK(attributes[0].key == "Driver");
+  CHECK(attributes[0].value == "SQLite3 ; x");
+  CHECK(attributes[1].value == "/tmp/a.db");
+  CHECK(odbc_attribute("driver=x;DSN=y", "DRIVER") == "x");
+  CHECK_FALSE(odbc_attribute("driver=x", "DSN"));
+}
+
+TEST_CASE("the description keeps where and who, never a secret", "[source][odbc]") {
+  const std::string text =
+      "Driver={Snowflake};Server=acme.snowflakecomputing.com;UID=etl;PWD={s3cret};"
+      "Password=other;PRIV_KEY_FILE_PWD=kp;Auth_Client_Secret=cs;Token=t0k;"
+      "pqopt={password=pq};Database=DW;Warehouse=WH;Role=READER";
+  const std::string description = odbc_description(text);
+  CHECK(description ==
+        "Driver=Snowflake;Server=acme.snowflakecomputing.com;UID=etl;Database=DW;Warehouse=WH;"
+        "Role=READER");
+  for (const char* secret : {"s3cret", "other", "kp", "cs", "t0k", "pq"}) {
+    CHECK_THAT(description, !Catch::Contains(secret));
+  }
+}
+
+TEST_CASE("a secret is redacted from a message wherever it appears", "[source][odbc]") {
+  CHECK(redacted("PWD=abc; again abc.", std::string("abc")) == "PWD=***; again ***.");
+  CHECK(redacted("nothing", std::string()) == "nothing");
+  CHECK(redacted("nothing", std::nullopt) == "nothing");
+}
+
+TEST_CASE("diagnostics name the SQLSTATE, the message and the remedy", "[source][odbc]") {
+  CHECK(describe(OdbcDiagnostic{"28P01", "password authentication failed"}, "PostgreSQL") ==
+        "SQLSTATE 28P01: password authentication failed (login failed: check the user in "
+        "connection_string and the password in password_file or password_env)");
+  CHECK(describe(OdbcDiagnostic{"42000", "syntax error"}, "x") == "SQLSTATE 42000: syntax error");
+  CHECK(describe(std::nullopt, "x") == "no diagnostic from the driver");
+  CHECK_THAT(remedy({"IM002", "Data source name not found"}, "Snowflake"),
+             Catch::Contains("'Snowflake' is not installed") &&
+                 Catch::Contains("Snowflake's ODBC driver"));
+  CHECK_THAT(remedy({"01000", "[unixODBC][Driver Manager]Can't open lib '/x/psqlodbcw.so'"},
+                    "/x/psqlodbcw.so"),
+             Catch::Contains("odbc-postgresql"));
+  CHECK_THAT(remedy({"42S02", "no such table"}, "x"), Catch::Contains("does not exist"));
+  CHECK_THAT(remedy({"HYT00", "timeout expired"}, "x"), Catch::Contains("statement_timeout"));
+  CHECK(odbc_driver_remedy("SQLite3") == "install the Debian package libsqliteodbc");
+  CHECK_THAT(odbc_driver_remedy("Simba Spark ODBC Driver"), Catch::Contains("Databricks"));
+  CHECK_THAT(odbc_driver_remedy("Simba Google BigQuery ODBC Driver"), Catch::Contains("BigQuery"));
+  CHECK_THAT(odbc_driver_remedy("Amazon Redshift (x64)"), Catch::Contains("Redshift ODBC"));
+  CHECK_THAT(odbc_driver_remedy("Vendor X"), Catch::Contains("odbcinst -q -d"));
+}
+
+TEST_CASE("the primary diagnostic skips warnings but not a driver that did not load",
+          "[source][odbc]") {
+  const std::vector<OdbcDiagnostic> warned = {{"01S02", "option value changed"},
+                                              {"42S02", "no such table: t"}};
+  CHECK(odbc_primary(warned)->sqlstate == "42S02");
+  const std::vector<OdbcDiagnostic> missing = {
+      {"01000", "[unixODBC][Driver Manager]Can't open lib '/nope.so' : file not found"},
+      {"IM004", "Driver's SQLAllocHandle on SQL_HANDLE_HENV failed"}};
+  CHECK(odbc_primary(missing)->sqlstate == "01000");
+  CHECK_FALSE(odbc_primary({}));
+}
+
+}  // namespace
+}  // namespace emsync::source

@@ -1,0 +1,89 @@
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "source/odbc_types.hpp"
+
+namespace emsync::source {
+namespace {
+
+std::string canonical(OdbcConversion conversion, std::string text) {
+  canonicalize(conversion, text);
+  return text;
+}
+
+TEST_CASE("ODBC SQL types map to column types and fetch types", "[source][odbc]") {
+  CHECK(odbc_column_kind(SQL_VARCHAR, "varchar").type == ColumnType::text);
+  CHECK(odbc_column_kind(SQL_WLONGVARCHAR, "text").c_type == SQL_C_WCHAR);
+  CHECK(odbc_column_kind(SQL_VARCHAR, "bool").type == ColumnType::boolean);
+  CHECK(odbc_column_kind(SQL_BIT, "boolean").type == ColumnType::boolean);
+  CHECK(odbc_column_kind(SQL_BIGINT, "int8").type == ColumnType::integer);
+  CHECK(odbc_column_kind(SQL_NUMERIC, "numeric").type == ColumnType::numeric);
+  CHECK(odbc_column_kind(SQL_NUMERIC, "numeric").c_type == SQL_C_CHAR);
+  CHECK(odbc_column_kind(SQL_DOUBLE, "float8").type == ColumnType::numeric);
+  CHECK(odbc_column_kind(SQL_TYPE_DATE, "date").type == ColumnType::date);
+  CHECK(odbc_column_kind(SQL_TYPE_TIMESTAMP, "timestamptz").type == ColumnType::timestamp);
+  CHECK(odbc_column_kind(-155, "datetimeoffset").conversion == OdbcConversion::timestamp);
+  CHECK(odbc_column_kind(SQL_TYPE_TIME, "time").type == ColumnType::text);
+  CHECK(odbc_column_kind(SQL_GUID, "uuid").conversion == OdbcConversion::guid);
+  CHECK(odbc_column_kind(SQL_LONGVARBINARY, "bytea").type == ColumnType::binary);
+  CHECK(odbc_column_kind(SQL_INTERVAL_DAY, "interval").c_type == SQL_C_CHAR);
+  CHECK(odbc_column_kind(-9999, "VARIANT").c_type == SQL_C_WCHAR);
+}
+
+TEST_CASE("fetched text becomes canonical text", "[source][odbc]") {
+  CHECK(canonical(OdbcConversion::boolean, "1") == "true");
+  CHECK(canonical(OdbcConversion::boolean, "f") == "false");
+  CHECK(canonical(OdbcConversion::boolean, "TRUE") == "true");
+  CHECK(canonical(OdbcConversion::boolean, "maybe") == "maybe");
+  CHECK(canonical(OdbcConversion::guid, "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11") ==
+        "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+  CHECK(canonical(OdbcConversion::none, "12.50") == "12.50");
+}
+
+TEST_CASE("timestamps lose trailing zeros and their offset, in UTC", "[source][odbc]") {
+  const auto ts = [](std::string text) { return canonical(OdbcConversion::timestamp, text); };
+  CHECK(ts("2024-05-01 10:00:00") == "2024-05-01 10:00:00");
+  CHECK(ts("2024-05-01 10:00:00.000") == "2024-05-01 10:00:00");
+  CHECK(ts("2024-05-01 10:00:00.2500000") == "2024-05-01 10:00:00.25");
+  CHECK(ts("2024-05-01T10:00:00Z") == "2024-05-01 10:00:00");
+  CHECK(ts("2024-05-01 12:00:00.123456 +02:00") == "2024-05-01 10:00:00.123456");
+  CHECK(ts("2024-05-01 00:30:00-05:30") == "2024-05-01 06:00:00");
+  CHECK(ts("2024-01-01 01:00:00+0200") == "2023-12-31 23:00:00");
+  CHECK(ts("2024-02-28 23:00:00-02") == "2024-02-29 01:00:00");
+  CHECK(ts("2024-05-01 10:00:00+00:00") == "2024-05-01 10:00:00");
+  CHECK(ts("not a time") == "not a time");
+}
+
+TEST_CASE("UTF-16 becomes UTF-8, surrogate pairs joined", "[source][odbc]") {
+  const std::vector<SQLWCHAR> units = {u'Z', u'o', 0x00EB, u' ', 0x65E5, 0x672C, 0xD83D, 0xDE00};
+  std::string out = "kept ";
+  append_utf8(out, units);
+  CHECK(out == "kept Zo\xC3\xAB \xE6\x97\xA5\xE6\x9C\xAC\xF0\x9F\x98\x80");
+  std::string lone;
+  append_utf8(lone, std::vector<SQLWCHAR>{0xD800, u'a'});
+  CHECK(lone == "\xEF\xBF\xBD" "a");
+}
+
+TEST_CASE("bound buffers follow the column size within a per-row budget", "[source][odbc]") {
+  const OdbcColumnKind wide{ColumnType::text, SQL_C_WCHAR, OdbcConversion::utf16};
+  const OdbcColumnKind narrow{ColumnType::integer, SQL_C_CHAR, OdbcConversion::none};
+  CHECK(odbc_value_buffer_bytes(wide, 10) == 22);
+  CHECK(odbc_value_buffer_bytes(wide, 0) == k_long_column_bound_bytes);
+  CHECK(odbc_value_buffer_bytes(wide, 8190) == k_long_column_bound_bytes);
+  CHECK(odbc_value_buffer_bytes(narrow, 10) == k_min_bound_value_bytes);
+  CHECK(odbc_value_buffer_bytes(narrow, 1000) == 1008);
+  std::vector<std::size_t> widths = {4000, 4000, 4000, 4000, 4000, 64};
+  fit_row_budget(widths, 16384);
+  std::size_t total = 0;
+  for (std::size_t width : widths) {
+    total += width;
+  }
+  CHECK(total <= 16384);
+  CHECK(widths.back() == 64);
+  std::vector<std::size_t> many(1000, 64);
+  fit_row_budget(many, 16384);  // cannot fit: left at the minimum
+  CHECK(many.front() == 64);
+}
+
+}  // namespace
+}  // namespace emsync::source
