@@ -232,8 +232,9 @@ const Command k_commands[] = {
    add_name, name_params, print<ctl::print_action>, nullptr},
   {"run", "start a run now (queued behind a running one, or while max_concurrent_runs run)",
    declare_run, run_params, print_run, run_exit_code},
-  {"cancel", "stop an activation's run at its next batch boundary and drop its queued run; "
-             "waits until the run has ended (acknowledged contacts stay stored)",
+  {"cancel", "stop an activation's run (its model query at once, else at its next batch "
+             "boundary) and drop its queued run; waits until the run has ended (acknowledged "
+             "contacts stay stored)",
    add_name, name_params, print<ctl::print_cancelled>, nullptr},
   {"runs", "list an activation's runs, newest first",
    declare_runs, runs_params, print<ctl::print_runs>, nullptr},

@@ -85,9 +85,9 @@ struct QueryOptions {
   bool columns_only = false;
   // When set and it becomes true, the query is cancelled within about 100 ms
   // (PQcancel, SQLCancel, SQLite's progress handler; also while the database
-  // computes the first row) and stream() returns Errc::cancelled; no row is
-  // passed to the sink after that. Owned by the caller; read from a watcher
-  // thread (cancel_watch.hpp).
+  // computes the first row) and stream() returns Errc::cancelled. Owned by
+  // the caller; read from a watcher thread (cancel_watch.hpp) or the
+  // database's progress handler (SQLite).
   const std::atomic<bool>* cancel_requested = nullptr;
 };
 

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "support/pg_cluster.hpp"
 #include "sync_fixture.hpp"
 
 namespace emsync::test {
@@ -287,16 +288,76 @@ TEST_CASE("SIGTERM during a run exits 0 within the bound; the run is cancelled a
   check_simulator_holds_people(s.sim, 8000);
 }
 
-TEST_CASE("SIGTERM while the source is stuck in a query exits 0 after shutdown_timeout_s",
+namespace {
+
+// The activation "people" whose query sleeps 60 s in the server, started.
+void start_sleeping_run(Daemon& daemon) {
+  json stuck = people_activation("people", "emarsys", all_people_fields());
+  stuck["query"] = "SELECT email, first_name, last_name, city FROM people, pg_sleep(60) WHERE active";
+  daemon.apply(stuck);
+  REQUIRE(daemon.ctl({"run", "people"}).exit_code == 0);
+  REQUIRE(wait_until([&] { return status_run(daemon).is_object(); }));
+  std::this_thread::sleep_for(500ms);  // the query is running
+}
+
+// Whether the server soon runs no query with pg_sleep(60) (it was cancelled,
+// not left running after emsync let go of it).
+bool no_query_sleeps() {
+  return wait_until(
+      [] {
+        return PgCluster::shared().query(
+                   "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+                   "'%pg_sleep(60)%' AND pid <> pg_backend_pid()") == "0";
+      },
+      5s);
+}
+
+}  // namespace
+
+TEST_CASE("cancel while the model query runs stops it in the server at once", "[operations]") {
+  SlowSync s("e2e_cancel_query", 10);
+  auto daemon = s.start();
+  start_sleeping_run(*daemon);
+  const auto asked = std::chrono::steady_clock::now();
+  CHECK(daemon->ctl({"cancel", "people"}).exit_code == 0);  // returns once the run has ended
+  CHECK(std::chrono::steady_clock::now() - asked < 3s);
+  CHECK(latest_run(*daemon, "people").at("status") == "cancelled");
+  CHECK(s.sim.contacts().empty());
+  CHECK(no_query_sleeps());
+}
+
+TEST_CASE("SIGTERM while the model query runs cancels it in the server and exits 0 at once",
+          "[operations]") {
+  SlowSync s("e2e_sigterm_query", 10);
+  auto daemon = s.start({.extra_config = {{"shutdown_timeout_s", 30}}, .env = {}});
+  start_sleeping_run(*daemon);
+  const auto asked = std::chrono::steady_clock::now();
+  daemon->process().send_signal(SIGTERM);
+  CHECK(daemon->process().wait(10s) == 0);
+  CHECK(std::chrono::steady_clock::now() - asked < 3s);
+  CHECK(daemon->state_rows("SELECT status FROM runs").at(0) == "cancelled");
+  CHECK(daemon->log().find("did not reach a batch boundary") == std::string::npos);
+  CHECK(s.sim.contacts().empty());
+  CHECK(no_query_sleeps());
+}
+
+TEST_CASE("SIGTERM while the source answers nothing, not even a cancel, exits 0 after "
+          "shutdown_timeout_s",
           "[operations]") {
   SlowSync s("e2e_sigterm_stuck", 10);
   auto daemon = s.start({.extra_config = {{"shutdown_timeout_s", 2}}, .env = {}});
-  json stuck = people_activation("people", "emarsys", all_people_fields());
-  stuck["query"] = "SELECT email, first_name, last_name, city FROM people, pg_sleep(60) WHERE active";
-  daemon->apply(stuck);
-  REQUIRE(daemon->ctl({"run", "people"}).exit_code == 0);
-  REQUIRE(wait_until([&] { return status_run(*daemon).is_object(); }));
-  std::this_thread::sleep_for(500ms);  // the query is running
+  start_sleeping_run(*daemon);
+  // The query's backend stopped (SIGSTOP) cannot act on the cancel request.
+  const std::string backend = PgCluster::shared().query(
+      "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(60)%' "
+      "AND pid <> pg_backend_pid()");
+  REQUIRE(!backend.empty());
+  const pid_t pid = std::stoi(backend);
+  REQUIRE(::kill(pid, SIGSTOP) == 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { ::kill(pid, SIGCONT); }
+  } resume{pid};
   const auto asked = std::chrono::steady_clock::now();
   daemon->process().send_signal(SIGTERM);
   CHECK(daemon->process().wait(10s) == 0);

@@ -1,10 +1,13 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "recording_sink.hpp"
 #include "source/row_source.hpp"
@@ -159,7 +162,7 @@ TEST_CASE("a sqlite model that is not one read-only SELECT is refused and change
   }
   // Refused by the read-only connection rather than by the statement checks.
   for (const std::string& query : {"ATTACH DATABASE '" + attached + "' AS planted",
-                                  std::string("PRAGMA journal_mode = WAL")}) {
+                                   std::string("PRAGMA journal_mode = WAL")}) {
     INFO(query);
     test::RecordingSink sink;
     CHECK_FALSE(run(db, query, sink));
@@ -199,6 +202,31 @@ TEST_CASE("a sqlite query running past the statement timeout is interrupted", "[
   REQUIRE_FALSE(result);
   CHECK(result.error().code == Errc::source_error);
   CHECK_THAT(result.error().message, Catch::Contains("statement timeout (100 ms)"));
+}
+
+TEST_CASE("a cancel interrupts a sqlite query, also one without a timeout", "[source]") {
+  TempSqliteDb db;
+  // An endless query: without the cancel, the test would never end.
+  const std::string endless =
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
+  for (const auto timeout : {std::chrono::milliseconds(0), std::chrono::milliseconds(60000)}) {
+    INFO("timeout " << timeout.count() << " ms");
+    std::atomic<bool> cancel{false};
+    std::thread canceller([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      cancel = true;
+    });
+    test::RecordingSink sink;
+    const auto start = std::chrono::steady_clock::now();
+    auto result =
+        make_sqlite_source(db.path())->stream(endless, QueryOptions{timeout, false, &cancel}, sink);
+    canceller.join();
+    REQUIRE_FALSE(result);
+    CHECK(result.error().code == Errc::cancelled);
+    CHECK_THAT(result.error().message,
+               Catch::Equals("SQLite source '" + db.path() + "': the model query was cancelled"));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+  }
 }
 
 TEST_CASE("an error from the sink stops the sqlite stream", "[source]") {

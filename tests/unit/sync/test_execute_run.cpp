@@ -3,6 +3,8 @@
 // Each case checks what Emarsys was sent, what the store keeps and what the
 // run reports.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "run_fixture.hpp"
 
@@ -176,6 +178,30 @@ TEST_CASE("a cancel stops the run at a batch boundary; the next run sends the re
   CHECK(rerun.counts.inserted == 1500);
   CHECK(written_since(run.emarsys, 1) == people(1001, 2500));
   CHECK(run.stored_contacts() == 2500);
+}
+
+TEST_CASE("a cancel stops the model's query while the database computes it", "[sync][run]") {
+  RunFixture run;
+  run.add_people(3);
+  // Minutes of work before a first row (none comes: i < 0 never holds).
+  run.activation.query =
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) "
+      "SELECT email, first_name, city FROM people, n WHERE i < 0";
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    run.cancel = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const RunOutcome outcome = run.run();
+  const auto took = std::chrono::steady_clock::now() - start;
+  canceller.join();
+  CHECK(outcome.status == RunStatus::cancelled);
+  CHECK(outcome.error.value_or("").find("the model query was cancelled") != std::string::npos);
+  CHECK_FALSE(outcome.needs_attention);
+  CHECK(took < std::chrono::seconds(3));
+  CHECK(run.emarsys.requests.empty());
+  CHECK(run.stored_contacts() == 0);
+  CHECK(outcome.counts.rows_read == 0);
 }
 
 TEST_CASE("a commit that fails after Emarsys acknowledged leaves the batch unclaimed",
