@@ -98,7 +98,9 @@ std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver) {
     return "the driver '" + std::string(driver) + "' is not installed: " +
            odbc_driver_remedy(driver);
   }
-  if (state == "28000" || state == "28P01") {
+  // psqlODBC reports every failed connection as 08001, a refused login too.
+  if (state == "28000" || state == "28P01" ||
+      (state == "08001" && contains(lowered(diagnostic.message), "authentication failed"))) {
     return "login failed: check the user in connection_string and the password in "
            "password_file or password_env";
   }
@@ -109,6 +111,9 @@ std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver) {
   if (state == "HYT00" || state == "HYT01" || state == "57014") {
     return "the statement timeout passed: make the model query faster or raise "
            "statement_timeout";
+  }
+  if (state == "08001") {
+    return "the server cannot be reached: check the host and port in connection_string";
   }
   if (state == "HY008") {
     return "the query was cancelled";

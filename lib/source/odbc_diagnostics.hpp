@@ -34,7 +34,8 @@ std::string describe(const std::optional<OdbcDiagnostic>& diagnostic, std::strin
 // connection string's Driver or DSN, used to name the package or vendor
 // driver to install (odbc_driver_remedy()). Pure.
 //   IM002, IM003, 01000 "Can't open lib": driver not installed
-//   28000, 28P01: login failed         42S02, 42P01: object not found
+//   28000, 28P01, 08001 "authentication failed": login failed
+//   08001 otherwise: server not reached 42S02, 42P01: object not found
 //   HYT00, HYT01: timeout              HY008: cancelled
 std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver);
 

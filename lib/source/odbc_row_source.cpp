@@ -70,6 +70,21 @@ struct Context {
   const std::optional<std::string>* password = nullptr;
 };
 
+// "ODBC source '<description>': <context>SQLSTATE xxxxx: <message> (<remedy>)"
+// from the diagnostics of `handle`, the password redacted; Errc::cancelled
+// when `watch` cancelled the query.
+Error odbc_failure(const Context& context, SQLSMALLINT handle_type, SQLHANDLE handle,
+                   std::string_view what, const CancelWatch* watch) {
+  if (watch != nullptr && watch->fired()) {
+    return make_error(Errc::cancelled,
+                      "ODBC source '" + context.description + "': the query was cancelled");
+  }
+  std::string text = std::string(what) + describe(odbc_primary(odbc_diagnostics(handle_type, handle)),
+                                                  context.driver);
+  return make_error(Errc::source_error, "ODBC source '" + context.description +
+                                            "': " + redacted(std::move(text), *context.password));
+}
+
 class OdbcStream {
  public:
   OdbcStream(const Context& context, SQLHSTMT statement, std::size_t columns)
@@ -82,7 +97,9 @@ class OdbcStream {
                              const CancelWatch& watch);
 
   Error failure(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view context,
-                const CancelWatch* watch) const;
+                const CancelWatch* watch) const {
+    return odbc_failure(m_context, handle_type, handle, context, watch);
+  }
 
  private:
   Result<void> bind(const std::vector<OdbcColumnKind>& kinds, const std::vector<SQLULEN>& sizes);
@@ -101,19 +118,6 @@ class OdbcStream {
   std::vector<SQLWCHAR> m_wide;       // a wide value read in pieces
   std::int64_t m_row_number = 0;      // rows passed to the sink so far
 };
-
-Error OdbcStream::failure(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view context,
-                          const CancelWatch* watch) const {
-  if (watch != nullptr && watch->fired()) {
-    return make_error(Errc::cancelled,
-                      "ODBC source '" + m_context.description + "': the query was cancelled");
-  }
-  std::string text = std::string(context) +
-                     describe(odbc_primary(odbc_diagnostics(handle_type, handle)),
-                              m_context.driver);
-  return make_error(Errc::source_error, "ODBC source '" + m_context.description +
-                                            "': " + redacted(std::move(text), *m_context.password));
-}
 
 Error OdbcStream::too_long(SQLUSMALLINT number) const {
   return make_error(Errc::source_error,
@@ -315,8 +319,9 @@ class OdbcRowSource final : public RowSource {
                       RowSink& sink) override;
 
  private:
-  Error failure(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view context) const {
-    return OdbcStream(m_context, SQL_NULL_HSTMT, 0).failure(handle_type, handle, context, nullptr);
+  Error failure(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view what,
+                const CancelWatch* watch = nullptr) const {
+    return odbc_failure(m_context, handle_type, handle, what, watch);
   }
   Result<void> connect(OdbcEnvironment& environment, OdbcConnection& connection) const;
 
@@ -373,16 +378,17 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
   }
   // Declared after the statement, so it stops before the statement is freed.
   const CancelWatch watch(options.cancel_requested, [&] { SQLCancel(statement.get()); });
-  OdbcStream stream(m_context, statement.get(), 0);
 
-  std::string text = query;
+  // The newline ends a trailing "-- comment": psqlODBC (UseDeclareFetch=1)
+  // wraps the text in a DECLARE ... CURSOR statement of its own.
+  std::string text = query + "\n";
   if (!SQL_SUCCEEDED(SQLPrepare(statement.get(), reinterpret_cast<SQLCHAR*>(text.data()),
                                 static_cast<SQLINTEGER>(text.size())))) {
-    return stream.failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
+    return failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
   }
   SQLSMALLINT count = 0;
   if (!SQL_SUCCEEDED(SQLNumResultCols(statement.get(), &count))) {
-    return stream.failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
+    return failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
   }
   if (count <= 0) {
     return make_error(Errc::source_error, "ODBC source '" + m_context.description +
@@ -400,13 +406,17 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
     SQLSMALLINT nullable = 0;
     if (!SQL_SUCCEEDED(SQLDescribeColW(statement.get(), i, name, 512, &name_length, &sql_type,
                                        &sizes[i - 1], &digits, &nullable))) {
-      return stream.failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
+      return failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
     }
     SQLCHAR type_name[128] = {};
     SQLColAttribute(statement.get(), i, SQL_DESC_TYPE_NAME, type_name, sizeof type_name, nullptr,
                     nullptr);
-    append_utf8(columns[i - 1].name,
-                {name, static_cast<std::size_t>(std::clamp<SQLSMALLINT>(name_length, 0, 511))});
+    std::span<const SQLWCHAR> units(
+        name, static_cast<std::size_t>(std::clamp<SQLSMALLINT>(name_length, 0, 511)));
+    while (!units.empty() && units.back() == 0) {
+      units = units.first(units.size() - 1);  // unixODBC may count the terminator
+    }
+    columns[i - 1].name = odbc_column_name(units);
     kinds[i - 1] = odbc_column_kind(sql_type, reinterpret_cast<const char*>(type_name));
     columns[i - 1].type = kinds[i - 1].type;
   }

@@ -288,6 +288,41 @@ void append_utf8(std::string& out, std::span<const SQLWCHAR> units) {
   }
 }
 
+std::string odbc_column_name(std::span<const SQLWCHAR> units) {
+  std::string bytes;
+  bool multi_byte = false;
+  for (SQLWCHAR unit : units) {
+    if (unit > 0xFF) {
+      bytes.clear();
+      append_utf8(bytes, units);
+      return bytes;
+    }
+    multi_byte = multi_byte || unit >= 0x80;
+    bytes += static_cast<char>(unit);
+  }
+  if (!multi_byte) {
+    return bytes;  // ASCII
+  }
+  // Valid UTF-8 (RFC 3629 shapes: lead byte, then continuation bytes)?
+  for (std::size_t i = 0; i < bytes.size();) {
+    const auto lead = static_cast<unsigned char>(bytes[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2
+                               : lead >= 0xE0 && lead <= 0xEF ? 3
+                               : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    bool valid = length != 0 && i + length <= bytes.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(bytes[i + k]) & 0xC0) == 0x80;
+    }
+    if (!valid) {
+      bytes.clear();
+      append_utf8(bytes, units);  // Latin-1 names, say "Zoë" from a Unicode driver
+      return bytes;
+    }
+    i += length;
+  }
+  return bytes;
+}
+
 void canonicalize(OdbcConversion conversion, std::string& text) {
   switch (conversion) {
     case OdbcConversion::boolean:

@@ -76,6 +76,14 @@ void fit_row_budget(std::span<std::size_t> widths, std::size_t budget);
 // U+FFFD.
 void append_utf8(std::string& out, std::span<const SQLWCHAR> units);
 
+// A column name from SQLDescribeColW as UTF-8. With an ANSI driver
+// (libsqliteodbc, psqlodbca) unixODBC widens the driver's bytes through the
+// process locale, byte by byte in the C locale the daemon runs in, so a
+// UTF-8 name arrives as one unit per byte ("prÃ©nom"). Units that are all
+// below 0x100 and, read as bytes, are valid UTF-8 with a multi-byte
+// sequence are taken as such bytes; anything else is converted as UTF-16.
+std::string odbc_column_name(std::span<const SQLWCHAR> units);
+
 // Turns `text` (a fetched value of a column with this conversion, not utf16)
 // into canonical text in place.
 //   boolean: "1"/"t"/"true"/"y" → "true", "0"/"f"/"false"/"n" → "false"

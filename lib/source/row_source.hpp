@@ -10,6 +10,10 @@
 // database otherwise (a second statement, a write, nextval(), a
 // data-modifying CTE, COMMIT or SET): the stream fails with the database's
 // message and k_one_read_only_select, and nothing in the source changes.
+// ODBC holds to this only as far as the driver does (odbc_row_source.cpp):
+// read-only access mode where the driver knows it, and a transaction that is
+// rolled back at the end; psqlODBC runs every statement of a text of several,
+// so for a warehouse the role's grants are what forbids writes.
 //
 // Blocking: stream() blocks the calling thread for the whole query, so the
 // daemon calls it on its blocking thread pool, never on the event loop.
@@ -78,10 +82,12 @@ inline constexpr std::string_view k_one_read_only_select =
 struct QueryOptions {
   // The query is cancelled by the server after this long (PostgreSQL
   // statement_timeout, see PostgresReadMode for the cursor; SQLite progress
-  // handler). Zero means no limit.
+  // handler; ODBC SQL_ATTR_QUERY_TIMEOUT, rounded up to whole seconds). Zero
+  // means no limit.
   std::chrono::milliseconds statement_timeout{std::chrono::minutes(30)};
   // Only check the query: report its columns and stream no row (PostgreSQL
-  // runs it with LIMIT 0, so that missing rights fail too).
+  // runs it with LIMIT 0, so that missing rights fail too; ODBC prepares and
+  // describes it without executing it, LIMIT 0 not being portable).
   bool columns_only = false;
   // When set and it becomes true, the query is cancelled within about 100 ms
   // (PQcancel, SQLCancel, SQLite's progress handler; also while the database

@@ -186,6 +186,7 @@ FieldType field_type_of(std::int64_t field_id, std::string_view application_type
 std::string custom_field_type_for(ColumnType column_type) {
   switch (column_type) {
     case ColumnType::text:
+    case ColumnType::binary:  // never planned: model_reader refuses a mapped binary column
       return "longtext";
     case ColumnType::integer:
     case ColumnType::numeric:

@@ -182,9 +182,16 @@ class SpoolingSink : public source::RowSink {
   }
 
  private:
+  // The index of the email or a mapped column; a binary one is refused.
   Result<std::size_t> find_column(const std::vector<source::Column>& columns,
                                   const std::string& name) const {
     for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (columns[i].name == name && columns[i].type == source::ColumnType::binary) {
+        return make_error(Errc::invalid_input,
+                          "activation '" + m_request.activation.name + "': column '" + name +
+                              "' is binary (bytea, varbinary, blob), which emsync does not "
+                              "send: cast it to text in the model");
+      }
       if (columns[i].name == name) {
         return i;
       }

@@ -67,6 +67,10 @@ TEST_CASE("diagnostics name the SQLSTATE, the message and the remedy", "[source]
                     "/x/psqlodbcw.so"),
              Catch::Contains("odbc-postgresql"));
   CHECK_THAT(remedy({"42S02", "no such table"}, "x"), Catch::Contains("does not exist"));
+  CHECK_THAT(remedy({"08001", "FATAL:  password authentication failed for user \"x\""}, "x"),
+             Catch::StartsWith("login failed"));
+  CHECK_THAT(remedy({"08001", "could not connect to server"}, "x"),
+             Catch::StartsWith("the server cannot be reached"));
   CHECK_THAT(remedy({"HYT00", "timeout expired"}, "x"), Catch::Contains("statement_timeout"));
   CHECK(odbc_driver_remedy("SQLite3") == "install the Debian package libsqliteodbc");
   CHECK_THAT(odbc_driver_remedy("Simba Spark ODBC Driver"), Catch::Contains("Databricks"));

@@ -99,6 +99,15 @@ TEST_CASE("odbc columns stream with their types and canonical values", "[source]
                                            std::nullopt, std::nullopt, "tab\there"});
 }
 
+TEST_CASE("odbc column names arrive as UTF-8", "[source][odbc]") {
+  TempModel model;
+  test::RecordingSink sink;
+  REQUIRE(run(model, "SELECT name AS \"prénom 名\" FROM people WHERE id = 1", sink));
+  REQUIRE(sink.columns.size() == 1);
+  CHECK(sink.columns[0].name == "prénom 名");
+  CHECK(sink.rows.at(0).at(0) == "Zoë 日本");
+}
+
 TEST_CASE("odbc streams every row of a long result", "[source][odbc]") {
   TempModel model;
   model.exec(
@@ -175,6 +184,10 @@ TEST_CASE("an odbc model that writes is refused or rolled back", "[source][odbc]
   auto returning = run(model, "DELETE FROM people RETURNING id", deleted);
   REQUIRE_FALSE(returning);
   CHECK_THAT(returning.error().message, Catch::Contains(std::string(k_one_read_only_select)));
+  test::RecordingSink second;
+  auto two = run(model, "SELECT id FROM people; DELETE FROM people", second);
+  REQUIRE_FALSE(two);
+  CHECK_THAT(two.error().message, Catch::Contains("only one SQL statement allowed"));
   CHECK(model.count() == "3");
 }
 

@@ -64,6 +64,17 @@ TEST_CASE("UTF-16 becomes UTF-8, surrogate pairs joined", "[source][odbc]") {
   CHECK(lone == "\xEF\xBF\xBD" "a");
 }
 
+TEST_CASE("column names widened byte by byte are read back as UTF-8", "[source][odbc]") {
+  // "prénom 名" as unixODBC widens an ANSI driver's UTF-8 in the C locale.
+  const std::vector<SQLWCHAR> widened = {'p', 'r', 0xC3, 0xA9, 'n', 'o', 'm', ' ', 0xE5, 0x90, 0x8D};
+  CHECK(odbc_column_name(widened) == "prénom 名");
+  // Real UTF-16 from a Unicode driver.
+  CHECK(odbc_column_name(std::vector<SQLWCHAR>{'p', 'r', 0xE9, 'n', 'o', 'm', ' ', 0x540D}) ==
+        "prénom 名");
+  CHECK(odbc_column_name(std::vector<SQLWCHAR>{'Z', 'o', 0xEB}) == "Zoë");
+  CHECK(odbc_column_name(std::vector<SQLWCHAR>{'i', 'd'}) == "id");
+}
+
 TEST_CASE("bound buffers follow the column size within a per-row budget", "[source][odbc]") {
   const OdbcColumnKind wide{ColumnType::text, SQL_C_WCHAR, OdbcConversion::utf16};
   const OdbcColumnKind narrow{ColumnType::integer, SQL_C_CHAR, OdbcConversion::none};

@@ -134,6 +134,10 @@ class RunFixture {
     return states->at(0).has_value();
   }
 
+  // Reads the model database through another source from now on.
+  void use_source(std::unique_ptr<source::RowSource> other) { m_source = std::move(other); }
+  std::string model_path() const { return (m_dir / "model.db").string(); }
+
   std::vector<store::Rejection> rejections_of_last_run() {
     auto page = store->list_rejections(activation_id, last_run_id, 0, 1000);
     REQUIRE(page);

@@ -256,3 +256,28 @@ TEST_CASE("the preflight check reads no row, sends nothing and says what fails",
   CHECK(run.emarsys.requests.empty());
   CHECK(run.stored_contacts() == 0);
 }
+
+TEST_CASE("a binary column is refused when the activation uses it, ignored otherwise",
+          "[sync][run]") {
+  RunFixture run;
+  run.add_people(2);
+  run.exec("ALTER TABLE people ADD COLUMN photo BLOB; UPDATE people SET photo = x'0102'");
+  // Through libsqliteodbc, whose BLOB columns are ODBC binary columns.
+  run.use_source(source::make_odbc_source(
+      "Driver=/usr/lib/x86_64-linux-gnu/odbc/libsqlite3odbc.so;Database=" + run.model_path(),
+      std::nullopt));
+  run.activation.query = "SELECT email, first_name, city, photo FROM people ORDER BY rowid";
+  const auto unmapped = run.run();
+  CHECK(unmapped.status == RunStatus::succeeded);
+  CHECK(run.stored_contacts() == 2);
+
+  run.activation.query = "SELECT email, photo AS first_name, city FROM people";
+  const auto mapped = run.run();
+  CHECK(mapped.status == RunStatus::failed);
+  CHECK(mapped.error.value_or("").find("column 'first_name' is binary (bytea, varbinary, blob), "
+                                       "which emsync does not send: cast it to text in the "
+                                       "model") != std::string::npos);
+  const auto checked = run.check();
+  REQUIRE_FALSE(checked);
+  CHECK(checked.error().message.find("is binary") != std::string::npos);
+}
