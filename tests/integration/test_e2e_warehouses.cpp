@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/pg_cluster.hpp"
@@ -100,7 +101,8 @@ TEST_CASE("a wrong ODBC password fails the run, and no password shows anywhere",
   const json report = s.daemon.run("people", {}, 1);
   CHECK(report.at("status") == "failed");
   const std::string error = report.at("error");
-  CHECK_THAT(error, Catch::Contains("password authentication failed"));
+  CHECK_THAT(error, Catch::Contains("password authentication failed") &&
+                        Catch::Contains("login failed: check the user"));
 
   const auto shown = s.daemon.ctl({"show", "people"});
   const auto shown_json = s.daemon.ctl({"--json", "show", "people"});
@@ -117,26 +119,36 @@ TEST_CASE("a wrong ODBC password fails the run, and no password shows anywhere",
   }
 }
 
-TEST_CASE("a missing ODBC driver fails --check-config and the run, naming it", "[warehouses]") {
+TEST_CASE("a missing ODBC driver fails --check-config and the run, naming it and what to install",
+          "[warehouses]") {
+  // A driver emsync knows (its vendor's remedy) and one it does not.
+  const auto [driver, remedy] = GENERATE(
+      std::pair<std::string, std::string>{"No Such Driver", "register it in odbcinst.ini"},
+      std::pair<std::string, std::string>{"SnowflakeDSIIDriver", "Snowflake's ODBC driver"});
+  INFO(driver);
   TempDir dir("emsync-odbc");
   Simulator sim;
   const json sources = {{"warehouse",
                          {{"type", "odbc"},
-                          {"connection_string", "Driver={No Such Driver};Server=db.example.com"}}}};
+                          {"connection_string", "Driver={" + driver + "};Server=db.example.com"}}}};
   const json destinations = {{"emarsys", wsse_destination(sim, dir, std::nullopt)}};
 
   const auto checked = run_emsyncd(dir, daemon_config(dir, sources, destinations), "--check-config");
   INFO(checked.stderr_text << checked.stdout_text);
   CHECK(checked.exit_code == 1);
-  CHECK_THAT(checked.stderr_text,
-             Catch::Contains("sources.warehouse") && Catch::Contains("No Such Driver"));
+  CHECK_THAT(checked.stderr_text, Catch::Contains("sources.warehouse") &&
+                                      Catch::Contains("'" + driver + "' is not installed") &&
+                                      Catch::Contains(remedy));
+  // The drivers it knows are the fixture's own, not the machine's.
+  CHECK_THAT(checked.stderr_text, Catch::Contains("PostgreSQL Unicode") &&
+                                      !Catch::Contains("PostgreSQL ANSI"));
 
   Daemon daemon(dir, sources, destinations);
   daemon.apply(people_activation("people", "emarsys", all_people_fields()));
   const json report = daemon.run("people", {}, 1);
   CHECK(report.at("status") == "failed");
-  const std::string error = report.at("error");
-  CHECK_THAT(error, Catch::Contains("No Such Driver") && Catch::Contains("install"));
+  CHECK_THAT(report.at("error").get<std::string>(),
+             Catch::Contains("'" + driver + "' is not installed") && Catch::Contains(remedy));
 }
 
 TEST_CASE("a run of an ODBC activation that maps a column its model does not have fails, "
