@@ -17,6 +17,7 @@
 #include "store/sqlite.hpp"
 #include "support/http.hpp"
 #include "support/pg_cluster.hpp"
+#include "unit/source/odbc_test_env.hpp"
 
 namespace emsync::test {
 
@@ -229,10 +230,9 @@ nlohmann::json daemon_config(const TempDir& dir, nlohmann::json sources,
 std::vector<std::pair<std::string, std::string>> odbc_environment(const TempDir& dir) {
   const auto odbc_dir = dir.path() / "odbc";
   std::filesystem::create_directories(odbc_dir);
-  const std::string drivers = "/usr/lib/x86_64-linux-gnu/odbc/";
   write_text_file(odbc_dir / "odbcinst.ini",
-                  "[PostgreSQL Unicode]\nDriver=" + drivers + "psqlodbcw.so\n\n"
-                  "[SQLite3]\nDriver=" + drivers + "libsqlite3odbc.so\n");
+                  std::string("[PostgreSQL Unicode]\nDriver=") + source::test::k_psql_odbc_driver +
+                      "\n\n[SQLite3]\nDriver=" + source::test::k_sqlite_odbc_driver + "\n");
   write_text_file(odbc_dir / "odbc.ini", "");
   return {{"ODBCSYSINI", odbc_dir.string()}, {"ODBCINI", (odbc_dir / "odbc.ini").string()}};
 }
