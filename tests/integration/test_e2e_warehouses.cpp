@@ -211,6 +211,30 @@ TEST_CASE("cancel and SIGTERM end a run blocked in a long query within seconds, 
   CHECK(wait_until([] { return sleeping_queries() == 0; }, 3s));
 }
 
+TEST_CASE("statement_timeout_s stops a long query in every reader; the run fails saying so",
+          "[warehouses]") {
+  const PgReader reader = GENERATE(PgReader::copy, PgReader::cursor, PgReader::odbc);
+  INFO("read with " << to_string(reader));
+  TempDir dir("emsync-timeout");
+  Simulator sim;
+  create_people_db("warehouse_timeout", 10);
+  json source = pg_source(reader, dir, "warehouse_timeout");
+  source["statement_timeout_s"] = 1;
+  Daemon daemon(dir, {{"warehouse", source}},
+                {{"emarsys", wsse_destination(sim, dir, std::nullopt)}});
+  daemon.apply(people_query(
+      "people", "SELECT email, first_name, last_name, city FROM people, pg_sleep(30) LIMIT 1"));
+
+  const auto started = std::chrono::steady_clock::now();
+  const json report = daemon.run("people", {}, 1);
+  CHECK(std::chrono::steady_clock::now() - started < 10s);
+  CHECK(report.at("status") == "failed");
+  INFO(report.at("error").dump());
+  CHECK_THAT(report.at("error").get<std::string>(),
+             Catch::Contains("canceling statement due to statement timeout"));
+  CHECK(wait_until([] { return sleeping_queries() == 0; }, 3s));
+}
+
 TEST_CASE("a 100,000-row ODBC model syncs with flat memory", "[warehouses]") {
   constexpr int k_rows = 100'000;
   OdbcPeople s("odbc_large", k_rows);
