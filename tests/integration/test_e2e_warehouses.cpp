@@ -35,9 +35,8 @@ struct OdbcPeople {
 
   OdbcPeople(const std::string& db, int rows, const std::string& password = k_odbc_password)
       : daemon(dir,
-               {{"warehouse",
-                 (create_people_db(db, rows),
-                  odbc_source(dir, pg_odbc_connection_string(db), password))}},
+               {{"warehouse", (create_people_db(db, rows),
+                               odbc_source(dir, pg_odbc_connection_string(db), password))}},
                {{"emarsys", wsse_destination(sim, dir, std::nullopt)}}) {}
 };
 
@@ -72,8 +71,8 @@ std::int64_t peak_rss_kib(pid_t pid) {
 // Sessions of the cluster inside pg_sleep() (whatever statement called it:
 // the model, a cursor's FETCH).
 int sleeping_queries() {
-  return std::stoi(
-      PgCluster::shared().query("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'"));
+  return std::stoi(PgCluster::shared().query(
+      "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'"));
 }
 
 }  // namespace
@@ -113,7 +112,7 @@ TEST_CASE("a wrong ODBC password fails the run, and no password shows anywhere",
   CHECK(last_run(s.daemon, "people").at("error") == error);
   // As given, and as braced into the connection string ('}' doubled).
   for (const std::string& secret : {std::string(k_wrong_odbc_password), std::string("odbc}}Wrong"),
-                                   std::string("Wrong;0815"), std::string(k_odbc_password)}) {
+                                    std::string("Wrong;0815"), std::string(k_odbc_password)}) {
     INFO(secret);
     CHECK(everywhere.find(secret) == std::string::npos);
   }
@@ -128,20 +127,21 @@ TEST_CASE("a missing ODBC driver fails --check-config and the run, naming it and
   INFO(driver);
   TempDir dir("emsync-odbc");
   Simulator sim;
-  const json sources = {{"warehouse",
-                         {{"type", "odbc"},
-                          {"connection_string", "Driver={" + driver + "};Server=db.example.com"}}}};
+  const json sources = {
+      {"warehouse",
+       {{"type", "odbc"}, {"connection_string", "Driver={" + driver + "};Server=db.example.com"}}}};
   const json destinations = {{"emarsys", wsse_destination(sim, dir, std::nullopt)}};
 
-  const auto checked = run_emsyncd(dir, daemon_config(dir, sources, destinations), "--check-config");
+  const auto checked =
+      run_emsyncd(dir, daemon_config(dir, sources, destinations), "--check-config");
   INFO(checked.stderr_text << checked.stdout_text);
   CHECK(checked.exit_code == 1);
   CHECK_THAT(checked.stderr_text, Catch::Contains("sources.warehouse") &&
                                       Catch::Contains("'" + driver + "' is not installed") &&
                                       Catch::Contains(remedy));
   // The drivers it knows are the fixture's own, not the machine's.
-  CHECK_THAT(checked.stderr_text, Catch::Contains("PostgreSQL Unicode") &&
-                                      !Catch::Contains("PostgreSQL ANSI"));
+  CHECK_THAT(checked.stderr_text,
+             Catch::Contains("PostgreSQL Unicode") && !Catch::Contains("PostgreSQL ANSI"));
 
   Daemon daemon(dir, sources, destinations);
   daemon.apply(people_activation("people", "emarsys", all_people_fields()));
@@ -151,8 +151,7 @@ TEST_CASE("a missing ODBC driver fails --check-config and the run, naming it and
              Catch::Contains("'" + driver + "' is not installed") && Catch::Contains(remedy));
 }
 
-TEST_CASE("a run of an ODBC activation that maps a column its model does not have fails, "
-          "naming it",
+TEST_CASE("a run of an ODBC activation mapping a column its model lacks fails, naming it",
           "[warehouses]") {
   OdbcPeople s("odbc_missing_column", 10);
   json activation = people_activation("people", "emarsys", all_people_fields());
@@ -192,6 +191,15 @@ TEST_CASE("cancel and SIGTERM end a run blocked in a long query within seconds, 
       "people", "SELECT email, first_name, last_name, city FROM people, pg_sleep(30) LIMIT 1"));
   REQUIRE(s.daemon.ctl({"run", "people"}).exit_code == 0);
   REQUIRE(wait_until([] { return sleeping_queries() == 1; }, 10s));
+  // Each reader reads as it claims: COPY, the cursor's FETCH, psqlODBC's
+  // cursor (UseDeclareFetch=1).
+  const std::string sleeping =
+      PgCluster::shared().query("SELECT query FROM pg_stat_activity WHERE wait_event = 'PgSleep'");
+  const std::map<PgReader, std::string> k_statement = {
+      {PgReader::copy, "COPY (SELECT email"},
+      {PgReader::cursor, "FETCH FORWARD"},
+      {PgReader::odbc, "cursor with hold for SELECT"}};
+  CHECK_THAT(sleeping, Catch::Contains(k_statement.at(reader)));
   const auto asked = std::chrono::steady_clock::now();
 
   SECTION("emsyncctl cancel") {
