@@ -24,9 +24,8 @@ bool iequals(std::string_view a, std::string_view b) {
 
 // The attributes a description keeps (see odbc_description()).
 constexpr std::array<std::string_view, 17> k_described_keys = {
-    "DSN",    "Driver",    "Server",   "Servername", "Host",     "Port",
-    "Database", "DB",      "Catalog",  "Schema",     "Warehouse", "Role",
-    "HTTPPath", "UID",     "User",     "Username",   "Account"};
+    "DSN",    "Driver",    "Server", "Servername", "Host", "Port", "Database", "DB",     "Catalog",
+    "Schema", "Warehouse", "Role",   "HTTPPath",   "UID",  "User", "Username", "Account"};
 
 }  // namespace
 
@@ -111,8 +110,9 @@ std::string odbc_connect_string(std::string_view connection_string,
 std::string odbc_description(std::string_view connection_string) {
   std::string out;
   for (const auto& attribute : parse_odbc_attributes(connection_string)) {
-    const bool kept = std::any_of(k_described_keys.begin(), k_described_keys.end(),
-                                  [&](std::string_view key) { return iequals(key, attribute.key); });
+    const bool kept =
+        std::any_of(k_described_keys.begin(), k_described_keys.end(),
+                    [&](std::string_view key) { return iequals(key, attribute.key); });
     if (kept) {
       out += (out.empty() ? "" : ";") + attribute.key + "=" + attribute.value;
     }

@@ -22,8 +22,7 @@ struct OdbcAttribute {
 std::vector<OdbcAttribute> parse_odbc_attributes(std::string_view connection_string);
 
 // The value of `key` (case-insensitive; the first occurrence), if present.
-std::optional<std::string> odbc_attribute(std::string_view connection_string,
-                                          std::string_view key);
+std::optional<std::string> odbc_attribute(std::string_view connection_string, std::string_view key);
 
 // `value` braced for a connection string: "{" + value with '}' doubled + "}".
 std::string odbc_braced(std::string_view value);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "source/row_source.hpp"
+
 namespace emsync::source {
 namespace {
 
@@ -41,8 +43,11 @@ std::vector<OdbcDiagnostic> odbc_diagnostics(SQLSMALLINT handle_type, SQLHANDLE 
     if (!SQL_SUCCEEDED(rc)) {
       break;
     }
+    // One line: psqlODBC adds ";\n<more>" and the server's "\n\tHINT".
     std::string message(reinterpret_cast<const char*>(text));
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+    std::replace_if(
+        message.begin(), message.end(), [](char c) { return c == '\n' || c == '\t'; }, ' ');
+    while (!message.empty() && message.back() == ' ') {
       message.pop_back();
     }
     records.push_back({std::string(reinterpret_cast<const char*>(state)), std::move(message)});
@@ -95,8 +100,8 @@ std::string odbc_driver_remedy(std::string_view driver) {
 std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver) {
   const std::string_view state = diagnostic.sqlstate;
   if (driver_not_loaded(diagnostic)) {
-    return "the driver '" + std::string(driver) + "' is not installed: " +
-           odbc_driver_remedy(driver);
+    return "the driver '" + std::string(driver) +
+           "' is not installed: " + odbc_driver_remedy(driver);
   }
   // psqlODBC reports every failed connection as 08001, a refused login too.
   if (state == "28000" || state == "28P01" ||
@@ -114,6 +119,9 @@ std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver) {
   }
   if (state == "08001") {
     return "the server cannot be reached: check the host and port in connection_string";
+  }
+  if (state == "25006") {  // PostgreSQL's read_only_sql_transaction
+    return std::string(k_one_read_only_select);
   }
   if (state == "HY008") {
     return "the query was cancelled";

@@ -13,7 +13,7 @@ namespace emsync::source {
 
 struct OdbcDiagnostic {
   std::string sqlstate;  // five characters: "28P01", "42S02", "HYT00"
-  std::string message;   // the driver's (or driver manager's) text
+  std::string message;   // the driver's (or driver manager's) text, on one line
 };
 
 // Every diagnostic record of `handle` (at most 8), in order; empty when there
@@ -37,6 +37,7 @@ std::string describe(const std::optional<OdbcDiagnostic>& diagnostic, std::strin
 //   28000, 28P01, 08001 "authentication failed": login failed
 //   08001 otherwise: server not reached 42S02, 42P01: object not found
 //   HYT00, HYT01: timeout              HY008: cancelled
+//   25006 (a write in a read-only transaction): k_one_read_only_select
 std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver);
 
 // Where to get the driver `driver` names: "install the Debian package

@@ -3,6 +3,7 @@
 // odbc.ini as a connection would.
 #include "source/odbc_driver.hpp"
 
+#include <dlfcn.h>
 #include <sql.h>
 #include <sqlext.h>
 
@@ -71,6 +72,26 @@ std::optional<std::string> data_source_driver(SQLHENV environment, const std::st
   return std::nullopt;
 }
 
+// Whether the driver manager will find `library`, a Driver= value of
+// odbcinst.ini: a path must exist; a bare name is looked up as unixODBC does,
+// by dlopen()'s search, then in the odbc/ directory beside libodbc
+// (Debian: /usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so).
+bool library_found(const std::string& library) {
+  if (library.find('/') != std::string::npos) {
+    return std::filesystem::exists(library);
+  }
+  if (void* handle = dlopen(library.c_str(), RTLD_LAZY | RTLD_LOCAL)) {
+    dlclose(handle);
+    return true;
+  }
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&SQLAllocHandle), &info) == 0 || info.dli_fname == nullptr) {
+    return true;  // cannot tell: the connection will say
+  }
+  const auto odbc_dir = std::filesystem::path(info.dli_fname).parent_path() / "odbc";
+  return std::filesystem::exists(odbc_dir / library);
+}
+
 std::string names(const std::vector<InstalledDriver>& drivers) {
   std::string out;
   for (const auto& driver : drivers) {
@@ -86,16 +107,17 @@ std::optional<std::string> driver_problem(const std::vector<InstalledDriver>& dr
     if (std::filesystem::exists(driver)) {
       return std::nullopt;
     }
-    return "the ODBC driver library '" + driver + "' does not exist: " +
-           odbc_driver_remedy(driver);
+    return "the ODBC driver library '" + driver + "' does not exist: " + odbc_driver_remedy(driver);
   }
-  const auto found = std::find_if(drivers.begin(), drivers.end(),
-                                  [&](const auto& installed) { return iequals(installed.name, driver); });
+  const auto found = std::find_if(drivers.begin(), drivers.end(), [&](const auto& installed) {
+    return iequals(installed.name, driver);
+  });
   if (found == drivers.end()) {
-    return "the ODBC driver '" + driver + "' is not installed (the driver manager knows: " +
-           names(drivers) + "): " + odbc_driver_remedy(driver);
+    return "the ODBC driver '" + driver +
+           "' is not installed (the driver manager knows: " + names(drivers) +
+           "): " + odbc_driver_remedy(driver);
   }
-  if (found->library.starts_with('/') && !std::filesystem::exists(found->library)) {
+  if (!found->library.empty() && !library_found(found->library)) {
     return "the ODBC driver '" + driver + "' is registered with the library '" + found->library +
            "', which does not exist: " + odbc_driver_remedy(driver);
   }

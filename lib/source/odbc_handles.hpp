@@ -15,7 +15,8 @@ class OdbcHandle {
  public:
   OdbcHandle() = default;
   ~OdbcHandle() { reset(); }
-  OdbcHandle(OdbcHandle&& other) noexcept : m_handle(std::exchange(other.m_handle, SQL_NULL_HANDLE)) {}
+  OdbcHandle(OdbcHandle&& other) noexcept
+      : m_handle(std::exchange(other.m_handle, SQL_NULL_HANDLE)) {}
   OdbcHandle& operator=(OdbcHandle&& other) noexcept {
     if (this != &other) {
       reset();

@@ -24,14 +24,18 @@
 //    transactional database; a sequence's nextval() is not.
 //  - SQLPrepare must give a result with columns (SQLNumResultCols > 0),
 //    else k_one_read_only_select. psqlODBC splits a text of several
-//    statements itself and runs them all ("SELECT 1; COMMIT; DELETE ..."
-//    passes), and no ODBC call refuses that. So the guarantee against writes
-//    rests on the warehouse role's grants: give emsync a role that may only
-//    read (README "Warehouses").
+//    statements itself and runs them all in that transaction (so "SELECT 1;
+//    DELETE ..." is rolled back too), and no ODBC call refuses that; but a
+//    COMMIT among them makes what follows stay ("SELECT 1; COMMIT; DELETE").
+//    With psqlODBC, pqopt={options='-c default_transaction_read_only=on'}
+//    refuses that too, short of a model that turns the setting off itself.
+//    So the guarantee against writes rests on the warehouse role's grants:
+//    give emsync a role that may only read (README "Warehouses").
 #include <sql.h>
 #include <sqlext.h>
 #include <sqlucode.h>
 
+#include <atomic>
 #include <string_view>
 
 #include "core/hardening.hpp"
@@ -63,32 +67,40 @@ struct BoundColumn {
   std::vector<SQLLEN> indicators;
 };
 
-// The text of a failure, built once per stream.
+// What the messages of a stream need.
 struct Context {
   std::string description;  // odbc_description()
   std::string driver;       // Driver= or DSN=, for remedies
   const std::optional<std::string>* password = nullptr;
+  const std::atomic<bool>* cancel_requested = nullptr;  // of the current stream
 };
 
-// "ODBC source '<description>': <context>SQLSTATE xxxxx: <message> (<remedy>)"
+Error cancelled(const Context& context) {
+  return make_error(Errc::cancelled,
+                    "ODBC source '" + context.description + "': the query was cancelled");
+}
+
+// "ODBC source '<description>': <what>SQLSTATE xxxxx: <message> (<remedy>)"
 // from the diagnostics of `handle`, the password redacted; Errc::cancelled
 // when `watch` cancelled the query.
 Error odbc_failure(const Context& context, SQLSMALLINT handle_type, SQLHANDLE handle,
                    std::string_view what, const CancelWatch* watch) {
   if (watch != nullptr && watch->fired()) {
-    return make_error(Errc::cancelled,
-                      "ODBC source '" + context.description + "': the query was cancelled");
+    return cancelled(context);
   }
-  std::string text = std::string(what) + describe(odbc_primary(odbc_diagnostics(handle_type, handle)),
-                                                  context.driver);
-  return make_error(Errc::source_error, "ODBC source '" + context.description +
-                                            "': " + redacted(std::move(text), *context.password));
+  // Only the driver's text is redacted: emsync's own words hold no secret.
+  auto primary = odbc_primary(odbc_diagnostics(handle_type, handle));
+  if (primary) {
+    primary->message = redacted(std::move(primary->message), *context.password);
+  }
+  return make_error(Errc::source_error, "ODBC source '" + context.description + "': " +
+                                            std::string(what) + describe(primary, context.driver));
 }
 
 class OdbcStream {
  public:
-  OdbcStream(const Context& context, SQLHSTMT statement, std::size_t columns)
-      : m_context(context), m_statement(statement), m_values(columns) {}
+  OdbcStream(const Context& context, SQLHSTMT statement, const std::vector<Column>& columns)
+      : m_context(context), m_statement(statement), m_columns(columns), m_values(columns.size()) {}
 
   Result<void> read_block_mode(const std::vector<OdbcColumnKind>& kinds,
                                const std::vector<SQLULEN>& sizes, RowSink& sink,
@@ -110,20 +122,22 @@ class OdbcStream {
 
   const Context& m_context;
   SQLHSTMT m_statement;
+  const std::vector<Column>& m_columns;
   std::vector<Value> m_values;
   std::vector<BoundColumn> m_bound;
   std::vector<SQLUSMALLINT> m_row_status;
   SQLULEN m_fetched = 0;
-  std::vector<char> m_piece;          // one SQLGetData piece
-  std::vector<SQLWCHAR> m_wide;       // a wide value read in pieces
-  std::int64_t m_row_number = 0;      // rows passed to the sink so far
+  std::vector<char> m_piece;      // one SQLGetData piece
+  std::vector<SQLWCHAR> m_wide;   // a wide value read in pieces
+  std::int64_t m_row_number = 0;  // rows passed to the sink so far
 };
 
 Error OdbcStream::too_long(SQLUSMALLINT number) const {
   return make_error(Errc::source_error,
-                    "ODBC source '" + m_context.description + "': column " +
-                        std::to_string(number) + " of row " + std::to_string(m_row_number + 1) +
-                        " holds more than " + std::to_string(k_max_read_value_bytes) +
+                    "ODBC source '" + m_context.description + "': column '" +
+                        m_columns[number - 1].name + "' of row " +
+                        std::to_string(m_row_number + 1) + " holds more than " +
+                        std::to_string(k_max_read_value_bytes) +
                         " bytes, more than emsync reads of one value: shorten it in the model");
 }
 
@@ -151,9 +165,9 @@ Result<void> OdbcStream::bind(const std::vector<OdbcColumnKind>& kinds,
     column.width = widths[i] - widths[i] % sizeof(SQLWCHAR);
     column.data.resize(column.width * k_rows_per_fetch);
     column.indicators.resize(k_rows_per_fetch);
-    const SQLRETURN rc = SQLBindCol(m_statement, column.number, column.kind.c_type,
-                                    column.data.data(), static_cast<SQLLEN>(column.width),
-                                    column.indicators.data());
+    const SQLRETURN rc =
+        SQLBindCol(m_statement, column.number, column.kind.c_type, column.data.data(),
+                   static_cast<SQLLEN>(column.width), column.indicators.data());
     if (!SQL_SUCCEEDED(rc)) {
       return failure(SQL_HANDLE_STMT, m_statement, "cannot bind a column: ", nullptr);
     }
@@ -161,8 +175,7 @@ Result<void> OdbcStream::bind(const std::vector<OdbcColumnKind>& kinds,
   return ok();
 }
 
-Result<void> OdbcStream::get_whole(SQLUSMALLINT number, const OdbcColumnKind& kind,
-                                   Value& value) {
+Result<void> OdbcStream::get_whole(SQLUSMALLINT number, const OdbcColumnKind& kind, Value& value) {
   m_piece.resize(k_get_data_piece_bytes);
   const auto capacity = static_cast<SQLLEN>(k_get_data_piece_bytes - terminator_bytes(kind.c_type));
   const bool wide = kind.c_type == SQL_C_WCHAR;
@@ -217,11 +230,17 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
                                          const std::vector<SQLULEN>& sizes, RowSink& sink,
                                          const CancelWatch& watch) {
   m_row_status.resize(k_rows_per_fetch);
-  EMSYNC_TRY(set_attribute(SQL_ATTR_ROW_BIND_TYPE, reinterpret_cast<SQLPOINTER>(SQL_BIND_BY_COLUMN)));
-  EMSYNC_TRY(set_attribute(SQL_ATTR_ROW_ARRAY_SIZE, reinterpret_cast<SQLPOINTER>(k_rows_per_fetch)));
+  EMSYNC_TRY(
+      set_attribute(SQL_ATTR_ROW_BIND_TYPE, reinterpret_cast<SQLPOINTER>(SQL_BIND_BY_COLUMN)));
+  EMSYNC_TRY(
+      set_attribute(SQL_ATTR_ROW_ARRAY_SIZE, reinterpret_cast<SQLPOINTER>(k_rows_per_fetch)));
   EMSYNC_TRY(set_attribute(SQL_ATTR_ROWS_FETCHED_PTR, &m_fetched));
   EMSYNC_TRY(set_attribute(SQL_ATTR_ROW_STATUS_PTR, m_row_status.data()));
   EMSYNC_TRY(bind(kinds, sizes));
+  // The flag itself: the watch may not have seen it yet.
+  if (m_context.cancel_requested != nullptr && m_context.cancel_requested->load()) {
+    return cancelled(m_context);
+  }
   if (!SQL_SUCCEEDED(SQLExecute(m_statement))) {
     return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
   }
@@ -250,8 +269,8 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
           // Cut at the buffer: read the whole value again from its row.
           if (!SQL_SUCCEEDED(SQLSetPos(m_statement, static_cast<SQLSETPOSIROW>(row + 1),
                                        SQL_POSITION, SQL_LOCK_NO_CHANGE))) {
-            return failure(SQL_HANDLE_STMT, m_statement, "cannot position on a long value: ",
-                           &watch);
+            return failure(SQL_HANDLE_STMT, m_statement,
+                           "cannot position on a long value: ", &watch);
           }
           EMSYNC_TRY(get_whole(column.number, column.kind, value));
           continue;
@@ -275,6 +294,10 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
 
 Result<void> OdbcStream::read_row_mode(const std::vector<OdbcColumnKind>& kinds, RowSink& sink,
                                        const CancelWatch& watch) {
+  // The flag itself: the watch may not have seen it yet.
+  if (m_context.cancel_requested != nullptr && m_context.cancel_requested->load()) {
+    return cancelled(m_context);
+  }
   if (!SQL_SUCCEEDED(SQLExecute(m_statement))) {
     return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
   }
@@ -363,6 +386,7 @@ Result<void> OdbcRowSource::connect(OdbcEnvironment& environment,
 
 Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions& options,
                                    RowSink& sink) {
+  m_context.cancel_requested = options.cancel_requested;
   OdbcEnvironment environment;
   OdbcConnection connection;
   EMSYNC_TRY(connect(environment, connection));
@@ -377,6 +401,8 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
                    0);
   }
   // Declared after the statement, so it stops before the statement is freed.
+  // A cancel requested before SQLExecute (SQLCancel then has nothing to
+  // stop) is seen by the check of the flag in front of it.
   const CancelWatch watch(options.cancel_requested, [&] { SQLCancel(statement.get()); });
 
   // The newline ends a trailing "-- comment": psqlODBC (UseDeclareFetch=1)
@@ -428,7 +454,7 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
   SQLUINTEGER extensions = 0;
   SQLGetInfo(connection.get(), SQL_GETDATA_EXTENSIONS, &extensions, sizeof extensions, nullptr);
   const bool block_mode = (extensions & SQL_GD_BLOCK) != 0 && (extensions & SQL_GD_BOUND) != 0;
-  OdbcStream rows(m_context, statement.get(), columns.size());
+  OdbcStream rows(m_context, statement.get(), columns);
   return block_mode ? rows.read_block_mode(kinds, sizes, sink, watch)
                     : rows.read_row_mode(kinds, sink, watch);
 }

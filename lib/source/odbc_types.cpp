@@ -146,10 +146,9 @@ void canonical_timestamp(std::string& text) {
       !digits(text, 11, 2, hour) || !digits(text, 14, 2, minute)) {
     return;
   }
-  long long minutes = days_from_civil(year, static_cast<unsigned>(month),
-                                      static_cast<unsigned>(day)) *
-                          1440 +
-                      hour * 60 + minute - offset->minutes;
+  long long minutes =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 1440 +
+      hour * 60 + minute - offset->minutes;
   long long days = minutes / 1440;
   minutes %= 1440;
   if (minutes < 0) {
@@ -306,9 +305,11 @@ std::string odbc_column_name(std::span<const SQLWCHAR> units) {
   // Valid UTF-8 (RFC 3629 shapes: lead byte, then continuation bytes)?
   for (std::size_t i = 0; i < bytes.size();) {
     const auto lead = static_cast<unsigned char>(bytes[i]);
-    const std::size_t length = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2
+    const std::size_t length = lead < 0x80                    ? 1
+                               : lead >= 0xC2 && lead <= 0xDF ? 2
                                : lead >= 0xE0 && lead <= 0xEF ? 3
-                               : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+                               : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                              : 0;
     bool valid = length != 0 && i + length <= bytes.size();
     for (std::size_t k = 1; valid && k < length; ++k) {
       valid = (static_cast<unsigned char>(bytes[i + k]) & 0xC0) == 0x80;

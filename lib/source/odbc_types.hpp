@@ -13,7 +13,8 @@
 //   REAL, FLOAT, DOUBLE                    numeric      SQL_C_CHAR     as the driver prints it
 //   TYPE_DATE                              date         SQL_C_CHAR     "YYYY-MM-DD"
 //   TYPE_TIMESTAMP, SQL Server's           timestamp    SQL_C_CHAR     "YYYY-MM-DD HH:MM:SS[.f]";
-//     DATETIMEOFFSET (-155)                                            an offset is converted to UTC
+//     DATETIMEOFFSET (-155)                                            an offset is converted to
+//     UTC
 //   TYPE_TIME, INTERVAL_*                  text         SQL_C_CHAR     as printed
 //   GUID                                   text         SQL_C_CHAR     lower case (as PostgreSQL)
 //   BINARY, VARBINARY, LONGVARBINARY       binary       not read       always NULL

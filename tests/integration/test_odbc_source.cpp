@@ -52,7 +52,8 @@ TEST_CASE("odbc through psqlODBC gives the libpq source's columns and values", "
   Sink odbc;
   REQUIRE(stream(query, odbc));
   Sink libpq;
-  REQUIRE(make_postgres_source(PgCluster::shared().conninfo(), std::nullopt)->stream(query, {}, libpq));
+  REQUIRE(
+      make_postgres_source(PgCluster::shared().conninfo(), std::nullopt)->stream(query, {}, libpq));
 
   REQUIRE(odbc.columns.size() == libpq.columns.size());
   for (std::size_t i = 0; i < odbc.columns.size(); ++i) {
@@ -129,6 +130,27 @@ TEST_CASE("odbc writes inside the model are rolled back", "[odbc]") {
   REQUIRE_FALSE(insert);
   CHECK_THAT(insert.error().message, Catch::Contains(std::string(k_one_read_only_select)));
   CHECK(odbc_table_state() == "1,2");
+}
+
+TEST_CASE("psqlODBC with default_transaction_read_only refuses a write after COMMIT", "[odbc]") {
+  PgCluster::shared().exec(
+      "DROP TABLE IF EXISTS odbc_guarded; CREATE TABLE odbc_guarded (id int);"
+      "INSERT INTO odbc_guarded VALUES (1), (2);");
+  // Without the option, the COMMIT would make the DELETE stay.
+  std::string hardened = odbc_string();
+  hardened.replace(hardened.find("-c TimeZone=UTC"), 15,
+                   "-c default_transaction_read_only=on -c TimeZone=UTC");
+  Sink sink;
+  auto result = make_odbc_source(hardened, std::nullopt)
+                    ->stream("SELECT 1 AS x; COMMIT; DELETE FROM odbc_guarded", {}, sink);
+  REQUIRE_FALSE(result);
+  CHECK_THAT(result.error().message, Catch::Contains("SQLSTATE 25006") &&
+                                         Catch::Contains(std::string(k_one_read_only_select)));
+  CHECK(odbc_table_state() == "1,2");
+  Sink read;
+  REQUIRE(make_odbc_source(hardened, std::nullopt)
+              ->stream("SELECT id FROM odbc_guarded ORDER BY id", {}, read));
+  CHECK(read.rows.size() == 2);
 }
 
 TEST_CASE("an odbc query running past the statement timeout fails", "[odbc]") {
@@ -238,12 +260,12 @@ class CheckingSink : public RowSink {
 TEST_CASE("odbc streams 100,003 rows in blocks, long values whole", "[odbc]") {
   CheckingSink sink;
   // Every 1000th row carries a value of 100 KB, far past its bound buffer.
-  REQUIRE(stream(
-      "SELECT i AS id, 'person' || i || '@example.com' AS email, "
-      "CASE WHEN i % 2 = 1 THEN 'é' || i END AS note, "
-      "CASE WHEN i % 1000 = 7 THEN repeat('x', 10000) || repeat('y', 90000) END AS body "
-      "FROM generate_series(1, 100003) AS i",
-      sink));
+  REQUIRE(
+      stream("SELECT i AS id, 'person' || i || '@example.com' AS email, "
+             "CASE WHEN i % 2 = 1 THEN 'é' || i END AS note, "
+             "CASE WHEN i % 1000 = 7 THEN repeat('x', 10000) || repeat('y', 90000) END AS body "
+             "FROM generate_series(1, 100003) AS i",
+             sink));
   CHECK(sink.rows == 100003);
   CHECK(sink.wrong == 0);
   CHECK(sink.longest == 100000);

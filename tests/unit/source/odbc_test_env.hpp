@@ -63,13 +63,14 @@ class PrivateOdbcIni {
 };
 
 // The one private configuration of the unit tests: the SQLite3 driver
-// (registered with its path) and "Gone Driver" (a library that does not
-// exist); data sources "models" (SQLite3) and "orphan" (a driver not
-// installed). Set on first use, for the rest of the process.
+// (registered with its path), "By Name" (the same library by its bare name),
+// "Gone Driver" and "Gone By Name" (libraries that do not exist); data sources "models" (SQLite3)
+// and "orphan" (a driver not installed). Set on first use, for the rest of the process.
 inline void use_shared_odbc_ini() {
   static const PrivateOdbcIni ini(
       std::string("[SQLite3]\nDescription=SQLite3\nDriver=") + k_sqlite_odbc_driver +
-          "\n\n[Gone Driver]\nDriver=/nonexistent/libgone.so\n",
+          "\n\n[Gone Driver]\nDriver=/nonexistent/libgone.so\n"
+          "\n[By Name]\nDriver=libsqlite3odbc.so\n\n[Gone By Name]\nDriver=libgone.so\n",
       "[models]\nDriver=SQLite3\nDatabase=/tmp/x.db\n\n[orphan]\nDriver=Snowflake\n");
 }
 

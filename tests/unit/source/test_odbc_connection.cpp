@@ -2,6 +2,7 @@
 
 #include "source/odbc_connection.hpp"
 #include "source/odbc_diagnostics.hpp"
+#include "source/row_source.hpp"
 
 namespace emsync::source {
 namespace {
@@ -72,6 +73,8 @@ TEST_CASE("diagnostics name the SQLSTATE, the message and the remedy", "[source]
   CHECK_THAT(remedy({"08001", "could not connect to server"}, "x"),
              Catch::StartsWith("the server cannot be reached"));
   CHECK_THAT(remedy({"HYT00", "timeout expired"}, "x"), Catch::Contains("statement_timeout"));
+  CHECK(remedy({"25006", "cannot execute DELETE in a read-only transaction"}, "x") ==
+        k_one_read_only_select);
   CHECK(odbc_driver_remedy("SQLite3") == "install the Debian package libsqliteodbc");
   CHECK_THAT(odbc_driver_remedy("Simba Spark ODBC Driver"), Catch::Contains("Databricks"));
   CHECK_THAT(odbc_driver_remedy("Simba Google BigQuery ODBC Driver"), Catch::Contains("BigQuery"));

@@ -14,6 +14,7 @@ TEST_CASE("an installed driver, by name or by path, is no problem", "[source][od
   CHECK_FALSE(odbc_driver_problem("driver=sqlite3;Database=/tmp/x.db"));
   CHECK_FALSE(odbc_driver_problem(std::string("Driver=") + k_sqlite_odbc_driver + ";PWD={x}"));
   CHECK_FALSE(odbc_driver_problem("DSN=models"));
+  CHECK_FALSE(odbc_driver_problem("Driver={By Name}"));  // found in libodbc's odbc/ directory
 }
 
 TEST_CASE("a missing driver is named with where to get it", "[source][odbc]") {
@@ -22,7 +23,7 @@ TEST_CASE("a missing driver is named with where to get it", "[source][odbc]") {
   REQUIRE(unknown);
   CHECK(*unknown ==
         "the ODBC driver 'PostgreSQL Unicode' is not installed (the driver manager knows: "
-        "SQLite3, Gone Driver): install the Debian package odbc-postgresql");
+        "SQLite3, Gone Driver, By Name, Gone By Name): install the Debian package odbc-postgresql");
   auto path = odbc_driver_problem("Driver=/opt/simba/spark/lib/libsparkodbc_sb64.so");
   REQUIRE(path);
   CHECK_THAT(*path, Catch::Contains("'/opt/simba/spark/lib/libsparkodbc_sb64.so' does not exist") &&
@@ -30,6 +31,9 @@ TEST_CASE("a missing driver is named with where to get it", "[source][odbc]") {
   auto gone = odbc_driver_problem("Driver={Gone Driver}");
   REQUIRE(gone);
   CHECK_THAT(*gone, Catch::Contains("'/nonexistent/libgone.so', which does not exist"));
+  auto gone_by_name = odbc_driver_problem("Driver={Gone By Name}");
+  REQUIRE(gone_by_name);
+  CHECK_THAT(*gone_by_name, Catch::Contains("'libgone.so', which does not exist"));
 }
 
 TEST_CASE("a data source must be defined and its driver installed", "[source][odbc]") {

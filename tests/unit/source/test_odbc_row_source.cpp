@@ -81,9 +81,11 @@ TEST_CASE("odbc columns stream with their types and canonical values", "[source]
   REQUIRE(run(model, "SELECT * FROM people ORDER BY rowid", sink));
   CHECK(sink.columns_calls == 1);
   const std::vector<std::pair<std::string, ColumnType>> expected = {
-      {"id", ColumnType::integer},   {"name", ColumnType::text},     {"price", ColumnType::numeric},
-      {"ratio", ColumnType::numeric}, {"active", ColumnType::boolean}, {"born", ColumnType::date},
-      {"seen", ColumnType::timestamp}, {"photo", ColumnType::binary},  {"code", ColumnType::text}};
+      {"id", ColumnType::integer},     {"name", ColumnType::text},
+      {"price", ColumnType::numeric},  {"ratio", ColumnType::numeric},
+      {"active", ColumnType::boolean}, {"born", ColumnType::date},
+      {"seen", ColumnType::timestamp}, {"photo", ColumnType::binary},
+      {"code", ColumnType::text}};
   REQUIRE(sink.columns.size() == expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
     CHECK(sink.columns[i].name == expected[i].first);
@@ -143,6 +145,18 @@ TEST_CASE("odbc values longer than any buffer arrive whole and exact", "[source]
   CHECK(sink.rows[0][2] == "longer than four");
 }
 
+TEST_CASE("an odbc value over 16 MiB fails the stream instead of filling memory",
+          "[source][odbc]") {
+  TempModel model;
+  test::RecordingSink sink;
+  auto result = run(model, "SELECT 1 AS id, printf('%.*c', 17000000, 'x') AS body", sink);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == Errc::source_error);
+  CHECK_THAT(result.error().message,
+             Catch::Contains("column 'body' of row 1 holds more than 16777216 bytes"));
+  CHECK(sink.rows.empty());
+}
+
 TEST_CASE("odbc columns_only describes the model without running it", "[source][odbc]") {
   TempModel model;
   // Compiles, but fails when run (integer overflow).
@@ -173,6 +187,24 @@ TEST_CASE("an odbc query error carries the SQLSTATE and names the source", "[sou
   CHECK(sink.columns_calls == 0);
 }
 
+TEST_CASE("the password is redacted from the driver's messages", "[source][odbc]") {
+  TempModel model;
+  test::RecordingSink sink;
+  // libsqliteodbc echoes the unknown column, here the password's text.
+  auto result = make_odbc_source(model.connection_string(), std::string("Hunter2Secret"))
+                    ->stream("SELECT Hunter2Secret FROM people", {}, sink);
+  REQUIRE_FALSE(result);
+  CHECK_THAT(result.error().message,
+             Catch::Contains("no such column: ***") && !Catch::Contains("Hunter2Secret"));
+  // Only the driver's text: the description and emsync's words stay whole.
+  auto short_secret = make_odbc_source(model.connection_string(), std::string("D"))
+                          ->stream("SELECT nope FROM nowhere", {}, sink);
+  REQUIRE_FALSE(short_secret);
+  CHECK_THAT(short_secret.error().message,
+             Catch::Contains("ODBC source 'Driver=" + std::string(test::k_sqlite_odbc_driver) +
+                             ";Database=" + model.path() + "'"));
+}
+
 TEST_CASE("an odbc model that writes is refused or rolled back", "[source][odbc]") {
   TempModel model;
   test::RecordingSink sink;
@@ -194,9 +226,8 @@ TEST_CASE("an odbc model that writes is refused or rolled back", "[source][odbc]
 TEST_CASE("a missing odbc driver is named with the package to install", "[source][odbc]") {
   test::use_shared_odbc_ini();  // registers no PostgreSQL driver
   test::RecordingSink sink;
-  auto result =
-      make_odbc_source("Driver={PostgreSQL Unicode};Database=dw", std::string("pw}d;x"))
-          ->stream("SELECT 1", {}, sink);
+  auto result = make_odbc_source("Driver={PostgreSQL Unicode};Database=dw", std::string("pw}d;x"))
+                    ->stream("SELECT 1", {}, sink);
   REQUIRE_FALSE(result);
   CHECK(result.error().code == Errc::source_error);
   CHECK(result.error().message ==
@@ -204,12 +235,22 @@ TEST_CASE("a missing odbc driver is named with the package to install", "[source
         "[unixODBC][Driver Manager]Can't open lib 'PostgreSQL Unicode' : file not found (the "
         "driver 'PostgreSQL Unicode' is not installed: install the Debian package "
         "odbc-postgresql)");
-  auto by_path = make_odbc_source("Driver=/usr/lib/nope/libsqlite3odbc.so;Database=/tmp/x.db",
-                                  std::nullopt)
-                     ->stream("SELECT 1", {}, sink);
+  auto by_path =
+      make_odbc_source("Driver=/usr/lib/nope/libsqlite3odbc.so;Database=/tmp/x.db", std::nullopt)
+          ->stream("SELECT 1", {}, sink);
   REQUIRE_FALSE(by_path);
-  CHECK_THAT(by_path.error().message, Catch::Contains("Can't open lib") &&
-                                          Catch::Contains("libsqliteodbc"));
+  CHECK_THAT(by_path.error().message,
+             Catch::Contains("Can't open lib") && Catch::Contains("libsqliteodbc"));
+}
+
+TEST_CASE("an odbc data source name works through odbc.ini", "[source][odbc]") {
+  test::use_shared_odbc_ini();  // DSN "models": driver SQLite3
+  TempModel model;
+  test::RecordingSink sink;
+  REQUIRE(make_odbc_source("DSN=models;Database=" + model.path(), std::nullopt)
+              ->stream("SELECT count(*) AS n FROM people", {}, sink));
+  REQUIRE(sink.rows.size() == 1);
+  CHECK(sink.rows[0][0] == "3");
 }
 
 TEST_CASE("a password with braces and semicolons reaches the driver intact", "[source][odbc]") {
@@ -220,6 +261,19 @@ TEST_CASE("a password with braces and semicolons reaches the driver intact", "[s
               ->stream("SELECT count(*) AS n FROM people", {}, sink));
   REQUIRE(sink.rows.size() == 1);
   CHECK(sink.rows[0][0] == "3");
+}
+
+TEST_CASE("an odbc query cancelled before it starts does not run", "[source][odbc]") {
+  TempModel model;
+  std::atomic<bool> cancel{true};
+  QueryOptions options;
+  options.cancel_requested = &cancel;
+  test::RecordingSink sink;
+  // The watch fires while connecting: the query must not start afterwards.
+  auto result = run(model, "SELECT id FROM people", sink, options);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == Errc::cancelled);
+  CHECK(sink.rows.empty());
 }
 
 TEST_CASE("an odbc query is cancelled when the flag turns true", "[source][odbc]") {

@@ -61,12 +61,15 @@ TEST_CASE("UTF-16 becomes UTF-8, surrogate pairs joined", "[source][odbc]") {
   CHECK(out == "kept Zo\xC3\xAB \xE6\x97\xA5\xE6\x9C\xAC\xF0\x9F\x98\x80");
   std::string lone;
   append_utf8(lone, std::vector<SQLWCHAR>{0xD800, u'a'});
-  CHECK(lone == "\xEF\xBF\xBD" "a");
+  CHECK(lone ==
+        "\xEF\xBF\xBD"
+        "a");
 }
 
 TEST_CASE("column names widened byte by byte are read back as UTF-8", "[source][odbc]") {
   // "prénom 名" as unixODBC widens an ANSI driver's UTF-8 in the C locale.
-  const std::vector<SQLWCHAR> widened = {'p', 'r', 0xC3, 0xA9, 'n', 'o', 'm', ' ', 0xE5, 0x90, 0x8D};
+  const std::vector<SQLWCHAR> widened = {'p', 'r', 0xC3, 0xA9, 'n', 'o',
+                                         'm', ' ', 0xE5, 0x90, 0x8D};
   CHECK(odbc_column_name(widened) == "prénom 名");
   // Real UTF-16 from a Unicode driver.
   CHECK(odbc_column_name(std::vector<SQLWCHAR>{'p', 'r', 0xE9, 'n', 'o', 'm', ' ', 0x540D}) ==
