@@ -402,6 +402,13 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds tim
   return done();
 }
 
+std::int64_t peak_rss_bytes(pid_t pid) {
+  const std::string status = read_text_file("/proc/" + std::to_string(pid) + "/status");
+  const auto at = status.find("VmHWM:");
+  REQUIRE(at != std::string::npos);
+  return std::stoll(status.substr(at + 6)) * 1024;  // "VmHWM:    12345 kB"
+}
+
 std::string as_text(const nlohmann::json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }

@@ -180,6 +180,9 @@ nlohmann::json demo_activation(const std::string& name);
 bool wait_until(const std::function<bool()>& done,
                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+// The peak resident set of process `pid` (VmHWM), in bytes.
+std::int64_t peak_rss_bytes(pid_t pid);
+
 // A JSON value as text: strings as they are, anything else dumped.
 std::string as_text(const nlohmann::json& value);
 // Contacts (objects with "3") by email.
