@@ -50,8 +50,9 @@ TEST_CASE("no emsyncd log of the integration suite names a secret, or an email a
   REQUIRE(processes > 0);
 
   static const std::regex k_email(R"([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]{2,})");
-  const std::vector<std::string> secrets = {k_wsse_secret, k_oauth_secret, k_wrong_wsse_secret,
-                                            k_inline_secret};
+  const std::vector<std::string> secrets = {k_wsse_secret,       k_oauth_secret,
+                                            k_wrong_wsse_secret, k_inline_secret,
+                                            k_odbc_password,     k_wrong_odbc_password};
   std::ostringstream offending;
   std::size_t lines = 0;
   for (const auto& log : logs) {

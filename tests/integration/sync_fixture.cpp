@@ -17,6 +17,7 @@
 #include "store/sqlite.hpp"
 #include "support/http.hpp"
 #include "support/pg_cluster.hpp"
+#include "unit/source/odbc_test_env.hpp"
 
 namespace emsync::test {
 
@@ -226,11 +227,64 @@ nlohmann::json daemon_config(const TempDir& dir, nlohmann::json sources,
           {"destinations", std::move(destinations)}};
 }
 
-CommandResult run_emsyncd(const TempDir& dir, const nlohmann::json& config) {
+std::vector<std::pair<std::string, std::string>> odbc_environment(const TempDir& dir) {
+  const auto odbc_dir = dir.path() / "odbc";
+  std::filesystem::create_directories(odbc_dir);
+  write_text_file(odbc_dir / "odbcinst.ini",
+                  std::string("[PostgreSQL Unicode]\nDriver=") + source::test::k_psql_odbc_driver +
+                      "\n\n[SQLite3]\nDriver=" + source::test::k_sqlite_odbc_driver + "\n");
+  write_text_file(odbc_dir / "odbc.ini", "");
+  return {{"ODBCSYSINI", odbc_dir.string()}, {"ODBCINI", (odbc_dir / "odbc.ini").string()}};
+}
+
+std::string pg_odbc_connection_string(const std::string& db) {
+  const auto& pg = PgCluster::shared();
+  pg.exec(std::string("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '") +
+          k_odbc_reader + "') THEN CREATE ROLE " + k_odbc_reader + " LOGIN; END IF; END $$;" +
+          "ALTER ROLE " + k_odbc_reader + " PASSWORD '" + k_odbc_password + "';" +
+          "GRANT pg_read_all_data TO " + k_odbc_reader + ";");
+  return "Driver={PostgreSQL Unicode};Servername=" + pg.socket_dir().string() +
+         ";Port=" + std::to_string(pg.port()) + ";Database=" + db + ";UID=" + k_odbc_reader +
+         ";UseDeclareFetch=1;Fetch=10000;pqopt={options='-c TimeZone=UTC'}";
+}
+
+nlohmann::json odbc_source(const TempDir& dir, const std::string& connection_string,
+                           const std::string& password) {
+  write_text_file(dir.path() / "odbc-password", password);
+  return {{"type", "odbc"},
+          {"connection_string", connection_string},
+          {"password_file", (dir.path() / "odbc-password").string()}};
+}
+
+const char* to_string(PgReader reader) {
+  switch (reader) {
+    case PgReader::copy:
+      return "copy";
+    case PgReader::cursor:
+      return "cursor";
+    case PgReader::odbc:
+      return "odbc";
+  }
+  return "?";
+}
+
+nlohmann::json pg_source(PgReader reader, const TempDir& dir, const std::string& db) {
+  if (reader == PgReader::odbc) {
+    return odbc_source(dir, pg_odbc_connection_string(db));
+  }
+  return {{"type", "postgres"},
+          {"conninfo", PgCluster::shared().conninfo("postgres", db)},
+          {"read_mode", to_string(reader)}};
+}
+
+CommandResult run_emsyncd(const TempDir& dir, const nlohmann::json& config,
+                          const std::string& flag) {
   const auto path = dir.path() / "bad-config.json";
   write_text_file(path, config.dump(2));
+  SpawnOptions spawn;
+  spawn.env = odbc_environment(dir);
   auto result =
-      run_command({EMSYNCD_PATH, "--config", path.string()}, {}, std::chrono::seconds(20));
+      run_command({EMSYNCD_PATH, flag, path.string()}, {}, std::chrono::seconds(20), spawn);
   save_emsyncd_log(result.stderr_text + result.stdout_text);
   return result;
 }
@@ -245,7 +299,8 @@ Daemon::Daemon(const TempDir& dir, nlohmann::json sources, nlohmann::json destin
   }
   write_text_file(config_path(), config.dump(2));
   SpawnOptions spawn;
-  spawn.env = std::move(options.env);
+  spawn.env = odbc_environment(dir);
+  spawn.env.insert(spawn.env.end(), options.env.begin(), options.env.end());
   m_process = std::make_unique<ChildProcess>(
       std::vector<std::string>{EMSYNCD_PATH, "--config", config_path().string()}, spawn);
   for (int i = 0; i < 200; ++i) {
@@ -347,6 +402,13 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds tim
   return done();
 }
 
+std::int64_t peak_rss_bytes(pid_t pid) {
+  const std::string status = read_text_file("/proc/" + std::to_string(pid) + "/status");
+  const auto at = status.find("VmHWM:");
+  REQUIRE(at != std::string::npos);
+  return std::stoll(status.substr(at + 6)) * 1024;  // "VmHWM:    12345 kB"
+}
+
 std::string as_text(const nlohmann::json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
@@ -400,8 +462,8 @@ nlohmann::json people_activation(const std::string& name, const std::string& des
           {"insert_new_contacts", true}};
 }
 
-PeopleSync::PeopleSync(const std::string& db, int rows)
-    : daemon(dir, {{"warehouse", {{"type", "postgres"}, {"conninfo", create_people_db(db, rows)}}}},
+PeopleSync::PeopleSync(const std::string& db, int rows, PgReader reader)
+    : daemon(dir, {{"warehouse", (create_people_db(db, rows), pg_source(reader, dir, db))}},
              {{"emarsys", wsse_destination(sim, dir, std::nullopt)}}) {}
 
 }  // namespace emsync::test

@@ -71,6 +71,40 @@ class Simulator {
   std::uint16_t m_port = 0;
 };
 
+// ODBC, hermetic: every emsyncd the fixtures start (Daemon, run_emsyncd)
+// finds its ODBC drivers in a private odbcinst.ini, never in the machine's
+// /etc/odbcinst.ini or ~/.odbc.ini.
+//
+// The PostgreSQL role the ODBC sources log in as (reads every table through
+// pg_read_all_data), and its password: '}' and ';' prove that the source
+// braces it in the connection string.
+inline constexpr const char* k_odbc_reader = "emsync_odbc";
+inline constexpr const char* k_odbc_password = "odbc}Secret;4711";
+inline constexpr const char* k_wrong_odbc_password = "odbc}Wrong;0815";
+
+// Writes DIR/odbc/odbcinst.ini ("PostgreSQL Unicode" → psqlodbcw.so,
+// "SQLite3" → libsqlite3odbc.so, by their full paths) and an empty
+// DIR/odbc/odbc.ini; returns the environment that points the driver manager
+// at them (ODBCSYSINI, ODBCINI).
+std::vector<std::pair<std::string, std::string>> odbc_environment(const TempDir& dir);
+// The psqlODBC connection string (no password) for database `db` of
+// PgCluster::shared() as k_odbc_reader (created on first use): over the
+// cluster's Unix socket, streamed (UseDeclareFetch=1, 10,000 rows a fetch),
+// the session in UTC (pqopt) as the README advises.
+std::string pg_odbc_connection_string(const std::string& db);
+// An "odbc" source for `connection_string` with `password` in
+// DIR/odbc-password.
+nlohmann::json odbc_source(const TempDir& dir, const std::string& connection_string,
+                           const std::string& password = k_odbc_password);
+
+// How a PostgreSQL model is read: the postgres source with read_mode "copy"
+// or "cursor", or the odbc source through psqlODBC.
+enum class PgReader { copy, cursor, odbc };
+const char* to_string(PgReader reader);
+// The source JSON that reads database `db` of PgCluster::shared() with
+// `reader` (secrets written to `dir`).
+nlohmann::json pg_source(PgReader reader, const TempDir& dir, const std::string& db);
+
 struct DaemonOptions {
   nlohmann::json extra_config = nlohmann::json::object();  // merged into the config file
   std::vector<std::pair<std::string, std::string>> env;     // added to emsyncd's environment
@@ -132,8 +166,10 @@ nlohmann::json oauth_destination(const Simulator& sim, const TempDir& dir,
 nlohmann::json daemon_config(const TempDir& dir, nlohmann::json sources,
                              nlohmann::json destinations);
 // emsyncd --config with `config` (written to DIR/bad-config.json), for a
-// config it must refuse: its exit code and output.
-CommandResult run_emsyncd(const TempDir& dir, const nlohmann::json& config);
+// config it must refuse: its exit code and output. `flag` "--check-config"
+// only checks it.
+CommandResult run_emsyncd(const TempDir& dir, const nlohmann::json& config,
+                          const std::string& flag = "--config");
 
 // The SQLite demo model (examples/demo.db) as the source "demo".
 nlohmann::json demo_sources();
@@ -143,6 +179,9 @@ nlohmann::json demo_activation(const std::string& name);
 // Polls `done` every 100 ms for up to `timeout`; true once it holds.
 bool wait_until(const std::function<bool()>& done,
                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// The peak resident set of process `pid` (VmHWM), in bytes.
+std::int64_t peak_rss_bytes(pid_t pid);
 
 // A JSON value as text: strings as they are, anything else dumped.
 std::string as_text(const nlohmann::json& value);
@@ -171,13 +210,13 @@ nlohmann::json people_activation(const std::string& name, const std::string& des
                                  const nlohmann::json& fields);
 
 // A simulator (WSSE destination "emarsys"), the people model in database
-// `db` (source "warehouse") and emsyncd, in a private dir.
+// `db` (source "warehouse", read with `reader`) and emsyncd, in a private dir.
 struct PeopleSync {
   TempDir dir{"emsync-e2e"};
   Simulator sim;
   Daemon daemon;
 
-  PeopleSync(const std::string& db, int rows);
+  PeopleSync(const std::string& db, int rows, PgReader reader = PgReader::copy);
 };
 
 }  // namespace emsync::test

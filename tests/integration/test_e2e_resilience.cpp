@@ -17,14 +17,6 @@ using nlohmann::json;
 
 std::string error_of(const json& report) { return as_text(report.at("error")); }
 
-// The peak resident set of `pid` (VmHWM), in bytes.
-std::int64_t peak_rss_bytes(pid_t pid) {
-  const std::string status = read_text_file("/proc/" + std::to_string(pid) + "/status");
-  const auto at = status.find("VmHWM:");
-  REQUIRE(at != std::string::npos);
-  return std::stoll(status.substr(at + 6)) * 1024;  // "VmHWM:    12345 kB"
-}
-
 }  // namespace
 
 TEST_CASE("safety valves stop a mass clear, an empty model and a shrunken one before sending; "

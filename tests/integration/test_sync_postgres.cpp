@@ -1,6 +1,10 @@
 // End to end: a PostgreSQL model synced to the Emarsys simulator by the real
-// emsyncd, driven with the real emsyncctl.
+// emsyncd, driven with the real emsyncctl. Every scenario runs once per way
+// of reading the model (PgReader): the postgres source with COPY and with a
+// cursor (Redshift's mode), and the odbc source through psqlODBC.
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "support/pg_cluster.hpp"
@@ -12,14 +16,17 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int k_contacts = 3000;
-constexpr int k_existing = 500;  // user1..user500 already exist in Emarsys
-
 std::string email_of(int i) { return "user" + std::to_string(i) + "@example.com"; }
 
-// A fresh database with the crm.customers model: k_contacts good rows and six
+// Each reader of the model: the test case runs once per reader (GENERATE). COPY reads
+// 3000 contacts; the cursor and ODBC read fewer (a shorter run), still more
+// than one fetch of 1000 rows.
+PgReader each_reader() { return GENERATE(PgReader::copy, PgReader::cursor, PgReader::odbc); }
+int contacts_for(PgReader reader) { return reader == PgReader::copy ? 3000 : 1500; }
+
+// A fresh database with the crm.customers model: `contacts` good rows and six
 // bad ones (three invalid emails, one email twice, one city too long).
-std::string create_model(const PgCluster& pg, const std::string& db) {
+void create_model(const PgCluster& pg, const std::string& db, int contacts) {
   pg.exec("DROP DATABASE IF EXISTS " + db + "; CREATE DATABASE " + db + ";");
   pg.exec(R"sql(
     CREATE SCHEMA crm;
@@ -29,13 +36,12 @@ std::string create_model(const PgCluster& pg, const std::string& db) {
       SELECT 'user' || i || '@example.com', 'First' || i, 'City' || (i % 7),
              DATE '1980-01-01' + i, i % 2 = 0, (ARRAY['gold','silver','bronze'])[i % 3 + 1],
              i * 1.5
-      FROM generate_series(1, 3000) AS i;
+      FROM generate_series(1, )sql" + std::to_string(contacts) + R"sql() AS i;
     INSERT INTO crm.customers (email, first_name) VALUES
       ('not-an-email', 'Bad'), ('a b@example.com', 'Bad'), (NULL, 'Bad'),
       ('dup@example.com', 'One'), (' DUP@example.com', 'Two');
     INSERT INTO crm.customers (email, city) VALUES ('long@example.com', repeat('x', 61));
   )sql", db);
-  return pg.conninfo("postgres", db);
 }
 
 json activation(bool insert) {
@@ -48,21 +54,34 @@ json activation(bool insert) {
           {"insert_new_contacts", insert}};
 }
 
+json model_source(PgReader reader, const TempDir& dir, const std::string& db, int contacts) {
+  create_model(PgCluster::shared(), db, contacts);
+  return pg_source(reader, dir, db);
+}
+
+// The model read with `reader`, a simulator where the first sixth of the
+// contacts already exist, emsyncd, and the activation applied.
 struct Setup {
+  PgReader reader;
+  int contacts;
+  int existing;  // user1..user<existing> already exist in Emarsys
   TempDir dir{"emsync-sync"};
   Simulator sim;
   std::int64_t list_id;
   Daemon daemon;
 
-  Setup(const std::string& db, bool insert)
-      : list_id(sim.create_list("new from emsync")),
-        daemon(dir, {{"warehouse", {{"type", "postgres"}, {"conninfo", create_model(PgCluster::shared(), db)}}}},
+  Setup(PgReader model_reader, const std::string& db, bool insert)
+      : reader(model_reader),
+        contacts(contacts_for(reader)),
+        existing(contacts / 6),
+        list_id(sim.create_list("new from emsync")),
+        daemon(dir, {{"warehouse", model_source(reader, dir, db, contacts)}},
                {{"emarsys", wsse_destination(sim, dir, list_id)}}) {
-    json existing = json::array();
-    for (int i = 1; i <= k_existing; ++i) {
-      existing.push_back({{"3", email_of(i)}, {"1", "Old"}});
+    json seeded = json::array();
+    for (int i = 1; i <= existing; ++i) {
+      seeded.push_back({{"3", email_of(i)}, {"1", "Old"}});
     }
-    sim.seed(existing);
+    sim.seed(seeded);
     auto applied = daemon.ctl({"apply", "-"}, activation(insert).dump());
     INFO(applied.stderr_text);
     REQUIRE(applied.exit_code == 0);
@@ -94,13 +113,14 @@ std::size_t contacts_sent(const Simulator& sim) {
 }  // namespace
 
 TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", "[sync][pg]") {
-  Setup s("sync_first", true);
+  Setup s(each_reader(), "sync_first", true);
+  INFO("read with " << to_string(s.reader));
 
   const json report = s.run();
   CHECK(report.at("status") == "succeeded");
-  CHECK(report.at("rows_read") == k_contacts + 6);
-  CHECK(report.at("updated") == k_existing);
-  CHECK(report.at("inserted") == k_contacts - k_existing);
+  CHECK(report.at("rows_read") == s.contacts + 6);
+  CHECK(report.at("updated") == s.existing);
+  CHECK(report.at("inserted") == s.contacts - s.existing);
   CHECK(report.at("rejected") == 6);
   CHECK(report.at("unchanged") == 0);
   CHECK(report.at("not_found") == 0);
@@ -111,8 +131,8 @@ TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", 
   const auto tier_id = std::to_string(custom_field_id(state, "tier"));
   const auto ltv_id = std::to_string(custom_field_id(state, "ltv"));
   const auto contacts = s.sim.contacts();
-  REQUIRE(contacts.size() == k_contacts);
-  for (int i = 1; i <= k_contacts; ++i) {
+  REQUIRE(contacts.size() == static_cast<std::size_t>(s.contacts));
+  for (int i = 1; i <= s.contacts; ++i) {
     const json& fields = contacts.at(email_of(i));
     INFO(email_of(i) << " " << fields.dump());
     CHECK(as_text(fields.at("1")) == "First" + std::to_string(i));
@@ -147,11 +167,11 @@ TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", 
     std::set<std::string> created;
     for (const auto& contact : state.at("contacts")) {
       const int n = std::stoi(contact.at("email").get<std::string>().substr(4));
-      if (n > k_existing) {
+      if (n > s.existing) {
         created.insert(as_text(contact.at("id")));
       }
     }
-    CHECK(members.size() == k_contacts - k_existing);
+    CHECK(members.size() == static_cast<std::size_t>(s.contacts - s.existing));
     CHECK(members == created);
   }
 
@@ -171,7 +191,7 @@ TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", 
     s.sim.clear_requests();
     const json again = s.run();
     CHECK(again.at("status") == "succeeded");
-    CHECK(again.at("unchanged") == k_contacts);
+    CHECK(again.at("unchanged") == s.contacts);
     CHECK(again.at("rejected") == 6);
     CHECK(again.at("updated") == 0);
     CHECK(again.at("inserted") == 0);
@@ -190,8 +210,8 @@ TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", 
     s.sim.clear_requests();
     const json again = s.run();
     CHECK(again.at("status") == "succeeded");
-    CHECK(again.at("rows_read") == k_contacts + 6 + 2);
-    CHECK(again.at("unchanged") == k_contacts - 2);
+    CHECK(again.at("rows_read") == s.contacts + 6 + 2);
+    CHECK(again.at("unchanged") == s.contacts - 2);
     CHECK(again.at("rejected") == 6 + 4);
     CHECK(again.at("updated") == 0);
     CHECK(contacts_sent(s.sim) == 0);
@@ -216,20 +236,21 @@ TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", 
         "WHERE email IN ('user5@example.com', 'user6@example.com') GROUP BY email)",
         "sync_first");
     const json back = s.run();
-    CHECK(back.at("unchanged") == k_contacts);
+    CHECK(back.at("unchanged") == s.contacts);
     CHECK(back.at("rejected") == 6);
     CHECK(contacts_sent(s.sim) == 0);
   }
 
   SECTION("a changed column sends exactly those contacts with exactly that field") {
+    const std::string last_but_one = email_of(s.contacts - 1);
     PgCluster::shared().exec(
         "UPDATE crm.customers SET city = 'Moved' WHERE email IN "
-        "('user1@example.com','user2@example.com','user2999@example.com')",
+        "('user1@example.com','user2@example.com','" + last_but_one + "')",
         "sync_first");
     s.sim.clear_requests();
     const json again = s.run();
     CHECK(again.at("updated") == 3);
-    CHECK(again.at("unchanged") == k_contacts - 3);
+    CHECK(again.at("unchanged") == s.contacts - 3);
     auto puts = s.sim.requests("PUT", "/contact");
     REQUIRE(puts.size() == 1);
     std::set<std::string> emails;
@@ -238,9 +259,9 @@ TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", 
       CHECK(contact.at("11") == "Moved");
       emails.insert(contact.at("3").get<std::string>());
     }
-    CHECK(emails == std::set<std::string>{"user1@example.com", "user2@example.com",
-                                          "user2999@example.com"});
-    CHECK(as_text(s.sim.contacts().at("user2999@example.com").at("11")) == "Moved");
+    CHECK(emails ==
+          std::set<std::string>{"user1@example.com", "user2@example.com", last_but_one});
+    CHECK(as_text(s.sim.contacts().at(last_but_one).at("11")) == "Moved");
   }
 
   SECTION("a value that becomes NULL is cleared with an empty string") {
@@ -277,19 +298,125 @@ TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", 
 
 TEST_CASE("without insert_new_contacts, unknown contacts are counted and nothing is created",
           "[sync][pg]") {
-  Setup s("sync_no_insert", false);
+  Setup s(each_reader(), "sync_no_insert", false);
+  INFO("read with " << to_string(s.reader));
   const json report = s.run();
   CHECK(report.at("status") == "succeeded");
-  CHECK(report.at("updated") == k_existing);
-  CHECK(report.at("not_found") == k_contacts - k_existing);
+  CHECK(report.at("updated") == s.existing);
+  CHECK(report.at("not_found") == s.contacts - s.existing);
   CHECK(report.at("inserted") == 0);
-  CHECK(s.sim.contacts().size() == k_existing);
+  CHECK(s.sim.contacts().size() == static_cast<std::size_t>(s.existing));
   CHECK(s.sim.requests("POST", "/contact").empty());
 
   // Nothing was stored for them: they are tried again on the next run.
   const json again = s.run();
-  CHECK(again.at("not_found") == k_contacts - k_existing);
-  CHECK(again.at("unchanged") == k_existing);
+  CHECK(again.at("not_found") == s.contacts - s.existing);
+  CHECK(again.at("unchanged") == s.existing);
+}
+
+namespace {
+
+// Every PostgreSQL type a model commonly has, in a database whose sessions
+// default to Tokyo time, so that a timestamptz read in the session's zone
+// rather than UTC lands on another date.
+void create_typed_model(const std::string& db) {
+  const auto& pg = PgCluster::shared();
+  pg.exec("DROP DATABASE IF EXISTS " + db + "; CREATE DATABASE " + db + ";" +
+          "ALTER DATABASE " + db + " SET timezone TO 'Asia/Tokyo';");
+  pg.exec(R"sql(
+    CREATE TABLE typed (email text, label text, n_int integer, n_big bigint, n_small smallint,
+                        amount numeric(14,4), ratio double precision, flag boolean, day date,
+                        at timestamp, at_tz timestamptz);
+    INSERT INTO typed VALUES
+      ('types1@example.com', 'Zoë Ångström — 東京 🎉', 42, 9007199254740993, -7, 1234.5600, 0.1,
+       true, '1999-12-31', '2024-02-29 23:59:59.5', '2024-03-01 00:30:00+02'),
+      ('types2@example.com', 'only me', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+      ('types3@example.com', E'it''s "q" \\ tab\there', -2147483648, -9223372036854775808, 32767,
+       -0.0001, 1e20, false, '2000-02-29', '1970-01-01 00:00:00', '2000-01-01 23:30:00-05');
+  )sql", db);
+}
+
+const std::vector<std::string> k_typed_columns = {"label", "n_int", "n_big", "n_small", "amount",
+                                                  "ratio", "flag",  "day",   "at",      "at_tz"};
+
+}  // namespace
+
+TEST_CASE("every column type lands with the same values through every reader", "[sync][pg]") {
+  const PgReader reader = each_reader();
+  INFO("read with " << to_string(reader));
+  TempDir dir("emsync-types");
+  Simulator sim;
+  create_typed_model("sync_types");
+  Daemon daemon(dir, {{"warehouse", pg_source(reader, dir, "sync_types")}},
+                {{"emarsys", wsse_destination(sim, dir, std::nullopt)}});
+  daemon.apply({{"name", "typed"},
+                {"source", "warehouse"},
+                {"destination", "emarsys"},
+                {"query", "SELECT email, label, n_int, n_big, n_small, amount, ratio, flag, day, at, "
+                          "at_tz FROM typed"},
+                {"custom_attributes", k_typed_columns},
+                {"insert_new_contacts", true}});
+
+  const json report = daemon.run("typed");
+  CHECK(report.at("status") == "succeeded");
+  CHECK(report.at("inserted") == 3);
+  CHECK(report.at("rejected") == 0);
+
+  // The custom fields' types come from the columns' types, the same through every reader.
+  const json state = sim.state();
+  std::map<std::string, std::string> types;
+  std::map<std::string, std::string> column_of;  // field id -> column
+  for (const auto& field : state.at("fields")) {
+    const auto name = field.at("name").get<std::string>();
+    if (std::find(k_typed_columns.begin(), k_typed_columns.end(), name) != k_typed_columns.end()) {
+      types[name] = field.at("application_type");
+      column_of[std::to_string(field.at("id").get<std::int64_t>())] = name;
+    }
+  }
+  CHECK(types == std::map<std::string, std::string>{
+                     {"label", "longtext"}, {"n_int", "numeric"}, {"n_big", "numeric"},
+                     {"n_small", "numeric"}, {"amount", "numeric"}, {"ratio", "numeric"},
+                     {"flag", "numeric"}, {"day", "date"}, {"at", "date"}, {"at_tz", "date"}});
+
+  // Each contact's values by column; NULL is not sent on a first run.
+  std::map<std::string, std::map<std::string, std::string>> landed;
+  for (const auto& [email, fields] : sim.contacts()) {
+    for (const auto& [id, value] : fields.items()) {
+      if (column_of.count(id) == 1) {
+        landed[email][column_of.at(id)] = as_text(value);
+      }
+    }
+  }
+  CHECK(landed["types1@example.com"] ==
+        std::map<std::string, std::string>{{"label", "Zoë Ångström — 東京 🎉"},
+                                           {"n_int", "42"},
+                                           {"n_big", "9007199254740993"},
+                                           {"n_small", "-7"},
+                                           {"amount", "1234.56"},
+                                           {"ratio", "0.1"},
+                                           {"flag", "1"},
+                                           {"day", "1999-12-31"},
+                                           {"at", "2024-02-29"},
+                                           {"at_tz", "2024-02-29"}});
+  CHECK(landed["types2@example.com"] == std::map<std::string, std::string>{{"label", "only me"}});
+  CHECK(landed["types3@example.com"] ==
+        std::map<std::string, std::string>{{"label", "it's \"q\" \\ tab\there"},
+                                           {"n_int", "-2147483648"},
+                                           {"n_big", "-9223372036854775808"},
+                                           {"n_small", "32767"},
+                                           {"amount", "-0.0001"},
+                                           {"ratio", "100000000000000000000"},
+                                           {"flag", "0"},
+                                           {"day", "2000-02-29"},
+                                           {"at", "1970-01-01"},
+                                           {"at_tz", "2000-01-02"}});
+
+  // The values read the same way twice: a rerun sends nothing.
+  sim.clear_requests();
+  const json again = daemon.run("typed");
+  CHECK(again.at("unchanged") == 3);
+  CHECK(sim.sent_contacts("PUT").empty());
+  CHECK(sim.sent_contacts("POST").empty());
 }
 
 }  // namespace emsync::test
