@@ -63,25 +63,42 @@ int sleeping_queries() {
 
 }  // namespace
 
-TEST_CASE("an ODBC query error fails the run with the SQLSTATE and the database's message",
+TEST_CASE("an ODBC query error is refused by apply, and fails a run, with the SQLSTATE and the "
+          "database's message",
           "[warehouses]") {
   OdbcPeople s("odbc_query_error", 10);
-  s.daemon.apply(people_query("people", "SELECT email, first_name FROM no_such_table"));
+  const auto refused =
+      s.daemon.ctl({"apply", "-"}, people_query("people", "SELECT email, first_name FROM no_such_table").dump());
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.stderr_text, Catch::Contains("SQLSTATE 42P01") &&
+                                      Catch::Contains("no_such_table") &&
+                                      Catch::Contains("does not exist"));
 
+  // A table that goes away after apply: the run fails the same way.
+  PgCluster::shared().exec("CREATE TABLE doomed AS SELECT * FROM people", "odbc_query_error");
+  s.daemon.apply(people_query("people", "SELECT email, first_name, last_name, city FROM doomed"));
+  PgCluster::shared().exec("DROP TABLE doomed", "odbc_query_error");
   const json report = s.daemon.run("people", {}, 1);
   CHECK(report.at("status") == "failed");
   const std::string error = report.at("error");
-  CHECK_THAT(error, Catch::Contains("42P01") && Catch::Contains("no_such_table") &&
+  CHECK_THAT(error, Catch::Contains("42P01") && Catch::Contains("doomed") &&
                         Catch::Contains("does not exist"));
   CHECK(last_run(s.daemon, "people").at("error") == error);
   CHECK_THAT(s.daemon.ctl({"runs", "people"}).stdout_text,
-             Catch::Contains("SQLSTATE 42P01") && Catch::Contains("no_such_table"));
+             Catch::Contains("SQLSTATE 42P01") && Catch::Contains("doomed"));
   CHECK(s.sim.sent_contacts("POST").empty());
 }
 
 TEST_CASE("a wrong ODBC password fails the run, and no password shows anywhere", "[warehouses]") {
-  OdbcPeople s("odbc_wrong_password", 10, k_wrong_odbc_password);
+  OdbcPeople s("odbc_wrong_password", 10);
   s.daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  // The password changes under the daemon (rotated by hand, wrongly); a
+  // reload reads it again.
+  write_text_file(s.dir.path() / "odbc-password", k_wrong_odbc_password);
+  REQUIRE(s.daemon.ctl({"reload"}).exit_code == 0);
+  const auto refused = s.daemon.ctl({"apply", "-"}, people_query("other", "SELECT email FROM people").dump());
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.stderr_text, Catch::Contains("password authentication failed"));
 
   const json report = s.daemon.run("people", {}, 1);
   CHECK(report.at("status") == "failed");
@@ -92,7 +109,7 @@ TEST_CASE("a wrong ODBC password fails the run, and no password shows anywhere",
   const auto shown = s.daemon.ctl({"show", "people"});
   const auto shown_json = s.daemon.ctl({"--json", "show", "people"});
   const auto runs = s.daemon.ctl({"--json", "runs", "people"});
-  const std::string everywhere = error + shown.stdout_text + shown.stderr_text +
+  const std::string everywhere = error + refused.stderr_text + shown.stdout_text + shown.stderr_text +
                                  shown_json.stdout_text + runs.stdout_text + s.daemon.log() +
                                  state_db_bytes(s.daemon);
   CHECK(last_run(s.daemon, "people").at("error") == error);
@@ -104,7 +121,7 @@ TEST_CASE("a wrong ODBC password fails the run, and no password shows anywhere",
   }
 }
 
-TEST_CASE("a missing ODBC driver fails --check-config and the run, naming it and what to install",
+TEST_CASE("a missing ODBC driver fails --check-config and apply, naming it and what to install",
           "[warehouses]") {
   // A driver emsync knows (its vendor's remedy) and one it does not.
   const auto [driver, remedy] = GENERATE(
@@ -129,42 +146,47 @@ TEST_CASE("a missing ODBC driver fails --check-config and the run, naming it and
   CHECK_THAT(checked.stderr_text,
              Catch::Contains("PostgreSQL Unicode") && !Catch::Contains("PostgreSQL ANSI"));
 
+  // A daemon started anyway refuses the activation with the same words.
   Daemon daemon(dir, sources, destinations);
-  daemon.apply(people_activation("people", "emarsys", all_people_fields()));
-  const json report = daemon.run("people", {}, 1);
-  CHECK(report.at("status") == "failed");
-  CHECK_THAT(report.at("error").get<std::string>(),
+  const auto refused =
+      daemon.ctl({"apply", "-"}, people_activation("people", "emarsys", all_people_fields()).dump());
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.stderr_text,
              Catch::Contains("'" + driver + "' is not installed") && Catch::Contains(remedy));
 }
 
 TEST_CASE("a run of an ODBC activation mapping a column its model lacks fails, naming it",
           "[warehouses]") {
   OdbcPeople s("odbc_missing_column", 10);
-  json activation = people_activation("people", "emarsys", all_people_fields());
-  activation["fields"]["no_such_column"] = 12;
+  PgCluster::shared().exec("CREATE VIEW people_v AS SELECT *, 1 AS gone FROM people",
+                           "odbc_missing_column");
+  json activation = people_query("people", "SELECT * FROM people_v");
+  activation["fields"]["gone"] = 12;
   s.daemon.apply(activation);
+  // The model changes after apply: the column is gone at run time.
+  PgCluster::shared().exec("DROP VIEW people_v; CREATE VIEW people_v AS SELECT * FROM people",
+                           "odbc_missing_column");
   const json report = s.daemon.run("people", {}, 1);
   CHECK(report.at("status") == "failed");
-  CHECK_THAT(report.at("error").get<std::string>(), Catch::Contains("no_such_column"));
+  CHECK_THAT(report.at("error").get<std::string>(), Catch::Contains("no column 'gone'"));
   CHECK(report.at("rows_read") == 0);
   CHECK(s.sim.sent_contacts("POST").empty());
 }
 
-// Issue #16: "`apply` runs the model with no rows (SQLPrepare +
-// SQLNumResultCols/SQLDescribeCol) to check its columns". Not done yet: apply
-// validates the activation's text and references only (handle_apply), and
-// the column check (sync::preflight, QueryOptions::columns_only) runs only to
-// lift an auto-pause. Expected to fail until apply runs it; then drop
-// "[!shouldfail]".
+// apply checks the model through the driver without reading a row
+// (SQLPrepare + SQLDescribeCol; sync::check_model).
 TEST_CASE("apply refuses an ODBC activation that maps a column its model does not have",
-          "[warehouses][!shouldfail]") {
+          "[warehouses]") {
   OdbcPeople s("odbc_apply_check", 10);
   json activation = people_activation("people", "emarsys", all_people_fields());
   activation["fields"]["no_such_column"] = 12;
   const auto refused = s.daemon.ctl({"apply", "-"}, activation.dump());
   CHECK(refused.exit_code == 1);
-  CHECK_THAT(refused.stderr_text, Catch::Contains("no_such_column"));
+  CHECK_THAT(refused.stderr_text,
+             Catch::Contains("the model check failed: the model has no column 'no_such_column'"));
   CHECK(s.daemon.ctl_json({"list"}).at("activations").empty());
+  activation["fields"].erase("no_such_column");
+  CHECK(s.daemon.apply(activation).at(0).at("action") == "created");
 }
 
 TEST_CASE("cancel and SIGTERM end a run blocked in a long query within seconds, in every reader",
