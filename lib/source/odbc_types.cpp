@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cstdio>
 
 namespace emsync::source {
@@ -70,85 +69,84 @@ bool digits(std::string_view text, std::size_t at, std::size_t count, int& value
   if (at + count > text.size()) {
     return false;
   }
-  const char* first = text.data() + at;
-  const auto [end, error] = std::from_chars(first, first + count, value);
-  return error == std::errc() && end == first + count;
+  value = 0;
+  for (const char c : text.substr(at, count)) {
+    if (c < '0' || c > '9') {
+      return false;  // from_chars would take a sign
+    }
+    value = value * 10 + (c - '0');
+  }
+  return true;
 }
 
-// The offset in minutes east of UTC at the end of `text`, and where it
-// starts; nullopt when there is none ("Z" is offset 0).
-struct Offset {
-  std::size_t at = 0;
-  int minutes = 0;
-};
-std::optional<Offset> trailing_offset(std::string_view text) {
-  if (text.ends_with('Z')) {
-    return Offset{text.size() - 1, 0};
+// The offset in minutes east of UTC that `suffix` (what follows a
+// timestamp's seconds and fraction) gives: "" and "Z" 0, "+02", "+0200",
+// "+02:00" or " -05:30" (blanks before the sign); nullopt for anything else.
+std::optional<int> offset_minutes(std::string_view suffix) {
+  if (suffix.empty() || suffix == "Z") {
+    return 0;
   }
-  // Past "YYYY-MM-DD HH:MM:SS": the last '+' or '-'.
-  if (text.size() <= 19) {
+  while (suffix.starts_with(' ')) {
+    suffix.remove_prefix(1);
+  }
+  if (suffix.empty() || (suffix[0] != '+' && suffix[0] != '-')) {
     return std::nullopt;
   }
-  const std::size_t sign = text.find_last_of("+-");
-  if (sign == std::string_view::npos || sign < 19) {
-    return std::nullopt;
-  }
-  std::string_view rest = text.substr(sign + 1);
+  const std::string_view rest = suffix.substr(1);
   int hours = 0;
   int minutes = 0;
-  if (!digits(rest, 0, 2, hours)) {
+  const bool parsed = rest.size() == 2   ? digits(rest, 0, 2, hours)
+                      : rest.size() == 4 ? digits(rest, 0, 2, hours) && digits(rest, 2, 2, minutes)
+                      : rest.size() == 5 ? rest[2] == ':' && digits(rest, 0, 2, hours) &&
+                                               digits(rest, 3, 2, minutes)
+                                         : false;
+  if (!parsed) {
     return std::nullopt;
-  }
-  if (rest.size() == 5 && rest[2] == ':') {
-    if (!digits(rest, 3, 2, minutes)) {
-      return std::nullopt;
-    }
-  } else if (rest.size() == 4) {
-    if (!digits(rest, 2, 2, minutes)) {
-      return std::nullopt;
-    }
-  } else if (rest.size() != 2) {
-    return std::nullopt;
-  }
-  std::size_t at = sign;
-  while (at > 0 && text[at - 1] == ' ') {
-    --at;
   }
   const int total = hours * 60 + minutes;
-  return Offset{at, text[sign] == '-' ? -total : total};
+  return suffix[0] == '-' ? -total : total;
 }
 
+// Only text of the form "YYYY-MM-DD[ T]HH:MM:SS[.fraction][offset]" is
+// changed; anything else is kept for the sync layer to judge, so canonical
+// text stays as it is when canonicalized again.
 void canonical_timestamp(std::string& text) {
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[13] != ':') {
-    return;  // not a timestamp: kept for the sync layer to judge
-  }
-  if (text[10] == 'T') {
-    text[10] = ' ';
-  }
-  const auto offset = trailing_offset(text);
-  if (offset) {
-    text.resize(offset->at);
-  }
-  // The fraction without trailing zeros (".250" → ".25", ".000" → "").
-  if (text.size() > 19 && text[19] == '.') {
-    const std::size_t last = text.find_last_not_of('0');
-    text.resize(last == 19 ? 19 : last + 1);
-  }
-  if (!offset || offset->minutes == 0) {
-    return;
-  }
   int year = 0;
   int month = 0;
   int day = 0;
   int hour = 0;
   int minute = 0;
-  if (!digits(text, 0, 4, year) || !digits(text, 5, 2, month) || !digits(text, 8, 2, day) ||
-      !digits(text, 11, 2, hour) || !digits(text, 14, 2, minute)) {
+  int second = 0;
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != ' ' && text[10] != 'T') ||
+      text[13] != ':' || text[16] != ':' || !digits(text, 0, 4, year) || !digits(text, 5, 2, month) ||
+      !digits(text, 8, 2, day) || !digits(text, 11, 2, hour) || !digits(text, 14, 2, minute) ||
+      !digits(text, 17, 2, second)) {
+    return;
+  }
+  std::size_t end = 19;
+  if (end < text.size() && text[end] == '.') {
+    ++end;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') {
+      ++end;
+    }
+  }
+  const auto offset = offset_minutes(std::string_view(text).substr(end));
+  if (!offset) {
+    return;
+  }
+  text.resize(end);
+  text[10] = ' ';
+  // The fraction without trailing zeros (".250" → ".25", ".000" → "").
+  if (text.size() > 19) {
+    const std::size_t last = text.find_last_not_of('0');
+    text.resize(last == 19 ? 19 : last + 1);
+  }
+  if (*offset == 0) {
     return;
   }
   long long minutes =
       days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 1440 +
-      hour * 60 + minute - offset->minutes;
+      hour * 60 + minute - *offset;
   long long days = minutes / 1440;
   minutes %= 1440;
   if (minutes < 0) {

@@ -54,6 +54,21 @@ TEST_CASE("timestamps lose trailing zeros and their offset, in UTC", "[source][o
   CHECK(ts("not a time") == "not a time");
 }
 
+TEST_CASE("only a whole timestamp is changed, so canonical text stays canonical (fuzz)",
+          "[source][odbc]") {
+  const auto ts = [](std::string text) { return canonical(OdbcConversion::timestamp, text); };
+  // fuzz/corpus/odbc_text/ts-garbage-double-offset: a value with two offsets
+  // lost one per canonicalization.
+  const std::string two_offsets = std::string("2024-03-01T23:30:") + std::string(4, '\0') +
+                                  "00.\x96+20+02:00";
+  CHECK(ts(two_offsets) == two_offsets);
+  for (const char* kept : {"2024-05-01 10:00:00+20+02:00", "2024-05-01 10:00:00 UTC",
+                           "-024-05-01 10:00:00", "2024-05-01 10:00:0x", "2024-05-01 10:00:00.5x",
+                           "2024-05-01 10:00:00+2"}) {
+    CHECK(ts(kept) == kept);
+  }
+}
+
 TEST_CASE("UTF-16 becomes UTF-8, surrogate pairs joined", "[source][odbc]") {
   const std::vector<SQLWCHAR> units = {u'Z', u'o', 0x00EB, u' ', 0x65E5, 0x672C, 0xD83D, 0xDE00};
   std::string out = "kept ";
