@@ -35,6 +35,7 @@
 #include <sqlext.h>
 #include <sqlucode.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string_view>
 
@@ -115,6 +116,11 @@ class OdbcStream {
 
  private:
   Result<void> bind(const std::vector<OdbcColumnKind>& kinds, const std::vector<SQLULEN>& sizes);
+  // Binds `column`'s buffers, `width` bytes per value, for the next fetch.
+  Result<void> bind_column(BoundColumn& column, std::size_t width);
+  // After a block: widens the buffers whose values did not fit (`longest`,
+  // per bound column, bytes with terminator; wider_buffer()).
+  Result<void> widen(const std::vector<std::size_t>& longest);
   Result<void> set_attribute(SQLINTEGER attribute, SQLPOINTER value);
   // Reads column `number` of the current row whole with SQLGetData.
   Result<void> get_whole(SQLUSMALLINT number, const OdbcColumnKind& kind, Value& value);
@@ -160,16 +166,35 @@ Result<void> OdbcStream::bind(const std::vector<OdbcColumnKind>& kinds,
   }
   fit_row_budget(widths, k_bound_row_budget_bytes);
   for (std::size_t i = 0; i < m_bound.size(); ++i) {
+    EMSYNC_TRY(bind_column(m_bound[i], widths[i]));
+  }
+  return ok();
+}
+
+Result<void> OdbcStream::bind_column(BoundColumn& column, std::size_t width) {
+  // Whole SQLWCHARs, so a value ends on a unit.
+  column.width = width - width % sizeof(SQLWCHAR);
+  column.data.resize(column.width * k_rows_per_fetch);
+  column.indicators.resize(k_rows_per_fetch);
+  const SQLRETURN rc =
+      SQLBindCol(m_statement, column.number, column.kind.c_type, column.data.data(),
+                 static_cast<SQLLEN>(column.width), column.indicators.data());
+  if (!SQL_SUCCEEDED(rc)) {
+    return failure(SQL_HANDLE_STMT, m_statement, "cannot bind a column: ", nullptr);
+  }
+  return ok();
+}
+
+Result<void> OdbcStream::widen(const std::vector<std::size_t>& longest) {
+  std::size_t row_bytes = 0;
+  for (const BoundColumn& column : m_bound) {
+    row_bytes += column.width;
+  }
+  for (std::size_t i = 0; i < m_bound.size(); ++i) {
     BoundColumn& column = m_bound[i];
-    // Whole SQLWCHARs, so a value ends on a unit.
-    column.width = widths[i] - widths[i] % sizeof(SQLWCHAR);
-    column.data.resize(column.width * k_rows_per_fetch);
-    column.indicators.resize(k_rows_per_fetch);
-    const SQLRETURN rc =
-        SQLBindCol(m_statement, column.number, column.kind.c_type, column.data.data(),
-                   static_cast<SQLLEN>(column.width), column.indicators.data());
-    if (!SQL_SUCCEEDED(rc)) {
-      return failure(SQL_HANDLE_STMT, m_statement, "cannot bind a column: ", nullptr);
+    if (const auto wider = wider_buffer(column.width, longest[i], row_bytes)) {
+      row_bytes += *wider - column.width;
+      EMSYNC_TRY(bind_column(column, *wider));
     }
   }
   return ok();
@@ -244,6 +269,7 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
   if (!SQL_SUCCEEDED(SQLExecute(m_statement))) {
     return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
   }
+  std::vector<std::size_t> longest(m_bound.size());  // of the values cut in this block
   for (;;) {
     const SQLRETURN rc = SQLFetch(m_statement);
     if (rc == SQL_NO_DATA) {
@@ -252,11 +278,13 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
     if (!SQL_SUCCEEDED(rc) || watch.fired()) {
       return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
     }
+    std::fill(longest.begin(), longest.end(), 0);
     for (SQLULEN row = 0; row < m_fetched; ++row) {
       if (m_row_status[row] == SQL_ROW_ERROR) {
         return failure(SQL_HANDLE_STMT, m_statement, "", &watch);
       }
-      for (const BoundColumn& column : m_bound) {
+      for (std::size_t c = 0; c < m_bound.size(); ++c) {
+        const BoundColumn& column = m_bound[c];
         Value& value = m_values[column.number - 1];
         const SQLLEN indicator = column.indicators[row];
         if (indicator == SQL_NULL_DATA) {
@@ -266,6 +294,10 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
         const auto capacity =
             static_cast<SQLLEN>(column.width) - terminator_bytes(column.kind.c_type);
         if (indicator == SQL_NO_TOTAL || indicator > capacity) {
+          if (indicator != SQL_NO_TOTAL) {
+            longest[c] = std::max(longest[c], static_cast<std::size_t>(indicator) +
+                                                  terminator_bytes(column.kind.c_type));
+          }
           // Cut at the buffer: read the whole value again from its row.
           if (!SQL_SUCCEEDED(SQLSetPos(m_statement, static_cast<SQLSETPOSIROW>(row + 1),
                                        SQL_POSITION, SQL_LOCK_NO_CHANGE))) {
@@ -289,6 +321,7 @@ Result<void> OdbcStream::read_block_mode(const std::vector<OdbcColumnKind>& kind
       EMSYNC_TRY(sink.on_row(m_values));
       ++m_row_number;
     }
+    EMSYNC_TRY(widen(longest));
   }
 }
 

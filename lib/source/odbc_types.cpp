@@ -1,6 +1,7 @@
 #include "source/odbc_types.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <cstdio>
 
@@ -255,6 +256,18 @@ void fit_row_budget(std::span<std::size_t> widths, std::size_t budget) {
     }
     *widest = std::max(k_min_bound_value_bytes, *widest / 2);
   }
+}
+
+std::optional<std::size_t> wider_buffer(std::size_t width, std::size_t longest,
+                                        std::size_t row_bytes) {
+  if (longest <= width || width >= k_max_bound_value_bytes) {
+    return std::nullopt;
+  }
+  const std::size_t wider = std::min(k_max_bound_value_bytes, std::bit_ceil(longest));
+  if (row_bytes - width + wider > k_bound_row_budget_bytes) {
+    return std::nullopt;
+  }
+  return wider;
 }
 
 void append_utf8(std::string& out, std::span<const SQLWCHAR> units) {

@@ -33,6 +33,7 @@
 #include <sqlext.h>
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -72,6 +73,16 @@ std::size_t odbc_value_buffer_bytes(const OdbcColumnKind& kind, SQLULEN column_s
 // Shrinks `widths` (one per bound column) in place until their sum is at most
 // `budget`, halving the widest first, never below k_min_bound_value_bytes.
 void fit_row_budget(std::span<std::size_t> widths, std::size_t budget);
+
+// The wider buffer a bound column gets after a block in which a value of
+// `longest` bytes (terminator included) did not fit its `width`: the next
+// power of two that holds it, at most k_max_bound_value_bytes, as long as
+// the row's buffers (`row_bytes` in all, this column's included) stay within
+// k_bound_row_budget_bytes; nullopt when it stays as it is. So a model of
+// values longer than the column metadata promised (psqlODBC's text is
+// "unknown") pays SQLGetData on its first block only.
+std::optional<std::size_t> wider_buffer(std::size_t width, std::size_t longest,
+                                        std::size_t row_bytes);
 
 // Appends `units` (UTF-16) to `out` as UTF-8; an unpaired surrogate becomes
 // U+FFFD.

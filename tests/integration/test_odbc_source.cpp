@@ -271,5 +271,25 @@ TEST_CASE("odbc streams 100,003 rows in blocks, long values whole", "[odbc]") {
   CHECK(sink.longest == 100000);
 }
 
+TEST_CASE("odbc values longer than the column metadata promised stay whole as buffers widen",
+          "[odbc]") {
+  // Each block of 1000 rows longer than the one before, then short again:
+  // the buffers of `body` (psqlODBC's text: size unknown) widen after a
+  // block that did not fit, and every value is exact before and after.
+  Sink sink;
+  REQUIRE(stream("SELECT i, repeat(chr(97 + (i - 1) / 1000), "
+                 "(ARRAY[10, 300, 3000, 10])[(i - 1) / 1000 + 1] + i % 7) AS body "
+                 "FROM generate_series(1, 4000) AS i ORDER BY i",
+                 sink));
+  REQUIRE(sink.rows.size() == 4000);
+  const int lengths[] = {10, 300, 3000, 10};
+  for (int i = 1; i <= 4000; ++i) {
+    const int block = (i - 1) / 1000;
+    const std::string expected(static_cast<std::size_t>(lengths[block] + i % 7),
+                               static_cast<char>('a' + block));
+    REQUIRE(sink.rows[static_cast<std::size_t>(i - 1)][1] == expected);
+  }
+}
+
 }  // namespace
 }  // namespace emsync::source

@@ -114,5 +114,17 @@ TEST_CASE("bound buffers follow the column size within a per-row budget", "[sour
   CHECK(many.front() == 64);
 }
 
+TEST_CASE("a buffer whose values did not fit grows to hold them, within the row budget",
+          "[source][odbc]") {
+  // psqlODBC's text: 256 bytes bound; 200-character values need 402.
+  CHECK(wider_buffer(256, 402, 256 + 6 * 64) == 512);
+  CHECK_FALSE(wider_buffer(256, 200, 1000));  // it fitted
+  CHECK(wider_buffer(256, 100'000, 1000) == k_max_bound_value_bytes);
+  CHECK_FALSE(wider_buffer(k_max_bound_value_bytes, 100'000, 5000));
+  // The row's buffers would pass the budget: left as they are.
+  CHECK_FALSE(wider_buffer(256, 4000, k_bound_row_budget_bytes - 100));
+  CHECK(wider_buffer(256, 4000, k_bound_row_budget_bytes - 4096 + 256) == 4096);
+}
+
 }  // namespace
 }  // namespace emsync::source
