@@ -271,10 +271,15 @@ std::optional<std::size_t> wider_buffer(std::size_t width, std::size_t longest,
 }
 
 void append_utf8(std::string& out, std::span<const SQLWCHAR> units) {
+  // At most 3 bytes per unit (a surrogate pair: 4 bytes for 2 units), written
+  // in place: this runs for every text value of a model.
+  const std::size_t start = out.size();
+  out.resize(start + 3 * units.size());
+  char* to = out.data() + start;
   for (std::size_t i = 0; i < units.size(); ++i) {
     std::uint32_t code = units[i];
     if (code < 0x80) {
-      out += static_cast<char>(code);
+      *to++ = static_cast<char>(code);
       continue;
     }
     if (code >= 0xD800 && code <= 0xDBFF && i + 1 < units.size() && units[i + 1] >= 0xDC00 &&
@@ -285,17 +290,18 @@ void append_utf8(std::string& out, std::span<const SQLWCHAR> units) {
       code = 0xFFFD;
     }
     if (code < 0x800) {
-      out += static_cast<char>(0xC0 | (code >> 6));
+      *to++ = static_cast<char>(0xC0 | (code >> 6));
     } else if (code < 0x10000) {
-      out += static_cast<char>(0xE0 | (code >> 12));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+      *to++ = static_cast<char>(0xE0 | (code >> 12));
+      *to++ = static_cast<char>(0x80 | ((code >> 6) & 0x3F));
     } else {
-      out += static_cast<char>(0xF0 | (code >> 18));
-      out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+      *to++ = static_cast<char>(0xF0 | (code >> 18));
+      *to++ = static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+      *to++ = static_cast<char>(0x80 | ((code >> 6) & 0x3F));
     }
-    out += static_cast<char>(0x80 | (code & 0x3F));
+    *to++ = static_cast<char>(0x80 | (code & 0x3F));
   }
+  out.resize(static_cast<std::size_t>(to - out.data()));
 }
 
 std::string odbc_column_name(std::span<const SQLWCHAR> units) {
