@@ -392,10 +392,12 @@ Result<void> PostgresRowSource::copy_rows(const StreamContext& context, const st
   return check(context, copied.get(), PGRES_COMMAND_OK);
 }
 
-// FETCH after FETCH until one returns fewer rows than asked for. Each is read
+// FETCH after FETCH until one returns fewer rows than asked for, with
+// k_cursor_fetches_in_flight of them sent ahead (pipeline mode). Each is read
 // in single-row mode: libpq holds one row at a time, however many a FETCH
-// returns. A sink's error leaves the rest of the FETCH unread: at most
-// k_cursor_fetch_rows rows, dropped with the connection.
+// returns. A sink's error leaves the rest unread: at most
+// k_cursor_fetches_in_flight × k_cursor_fetch_rows rows, dropped with the
+// connection.
 Result<void> PostgresRowSource::cursor_rows(const StreamContext& context, const std::string& text,
                                             const Shape& shape, RowSink& sink) const {
   PGconn* connection = context.connection;
@@ -405,8 +407,16 @@ Result<void> PostgresRowSource::cursor_rows(const StreamContext& context, const 
       PQexecParams(connection, declare.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
   EMSYNC_TRY(check(context, declared.get(), PGRES_COMMAND_OK));
   const std::string fetch = fetch_statement(k_cursor_fetch_rows);
-  std::vector<Value> values(shape.columns.size());
-  for (;;) {
+  // Pipelined: the next FETCH is sent before this one's rows are read, so
+  // the server works on it while the rows are converted (a FETCH at a time
+  // left both sides waiting on each round trip). Each FETCH is followed by a
+  // Sync, which flushes the server's output; inside the transaction block it
+  // commits nothing.
+  if (PQenterPipelineMode(connection) == 0) {
+    return failure(PQerrorMessage(connection));
+  }
+  int in_flight = 0;
+  const auto send_fetch = [&]() -> Result<void> {
     // The server's timeout restarts with every FETCH; the stream's is kept here.
     if (options.statement_timeout.count() > 0 &&
         std::chrono::steady_clock::now() - context.started >= options.statement_timeout) {
@@ -415,7 +425,19 @@ Result<void> PostgresRowSource::cursor_rows(const StreamContext& context, const 
     }
     if (PQsendQueryParams(connection, fetch.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ==
             0 ||
-        PQsetSingleRowMode(connection) == 0) {
+        PQpipelineSync(connection) == 0) {
+      return failure(PQerrorMessage(connection));
+    }
+    ++in_flight;
+    return ok();
+  };
+  for (int i = 0; i < k_cursor_fetches_in_flight; ++i) {
+    EMSYNC_TRY(send_fetch());
+  }
+  std::vector<Value> values(shape.columns.size());
+  bool exhausted = false;
+  while (in_flight > 0) {
+    if (PQsetSingleRowMode(connection) == 0) {
       return failure(PQerrorMessage(connection));
     }
     int fetched = 0;
@@ -428,10 +450,18 @@ Result<void> PostgresRowSource::cursor_rows(const StreamContext& context, const 
       read_row(result.get(), shape.conversions, values);
       EMSYNC_TRY(deliver(context, values, sink));
     }
-    if (fetched < k_cursor_fetch_rows) {
-      return ok();
+    const ResultPtr synced{PQgetResult(connection)};
+    EMSYNC_TRY(check(context, synced.get(), PGRES_PIPELINE_SYNC));
+    --in_flight;
+    exhausted = exhausted || fetched < k_cursor_fetch_rows;
+    if (!exhausted) {
+      EMSYNC_TRY(send_fetch());
     }
   }
+  if (PQexitPipelineMode(connection) == 0) {
+    return failure(PQerrorMessage(connection));
+  }
+  return ok();
 }
 
 }  // namespace

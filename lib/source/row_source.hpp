@@ -133,6 +133,9 @@ enum class PostgresReadMode { copy, cursor, automatic };
 // libpq's single-row mode, so emsync holds one row at a time whatever its
 // width (a row may be several values of 1 MiB), like COPY mode.
 inline constexpr int k_cursor_fetch_rows = 1000;
+// FETCHes sent ahead in cursor mode (libpq pipeline mode, a Sync after each):
+// the server prepares the next rows while emsync converts these.
+inline constexpr int k_cursor_fetches_in_flight = 2;
 
 const char* to_string(PostgresReadMode mode);  // "copy", "cursor", "auto"
 
