@@ -124,6 +124,43 @@ void check_columns(const Activation& activation, const std::string& prefix, Prob
   }
 }
 
+// "incremental": {"cursor_column": ..., "lookback": ..., "full_every": ...}.
+void read_incremental(ObjectReader& parent, Activation& activation, Problems& problems) {
+  const Json* value = parent.object("incremental", Need::optional);
+  if (value == nullptr) {
+    return;
+  }
+  ObjectReader r(*value, "incremental", parent.prefix(), problems);
+  Incremental incremental;
+  incremental.cursor_column = r.string("cursor_column", Need::required).value_or("");
+  if (const Json* lookback = r.get("lookback", Need::optional)) {
+    if (fits_int64(*lookback, 0)) {
+      incremental.lookback_count = lookback->get<std::int64_t>();
+    } else if (!lookback->is_string()) {
+      r.report("lookback", "must be a duration such as '15m' (a timestamp or date cursor) or a "
+                           "whole number, 0 or more (an integer cursor)");
+    } else if (auto time = schedule::parse_duration(lookback->get_ref<const std::string&>(), true)) {
+      incremental.lookback_time = *time;
+    } else {
+      r.report("lookback", time.error().message + " (or a whole number for an integer cursor)");
+    }
+  }
+  if (auto every = r.string("full_every", Need::optional); every && *every != "never") {
+    if (auto parsed = schedule::parse_duration(*every, false)) {
+      incremental.full_every = *parsed;
+    } else {
+      r.report("full_every", parsed.error().message + ", or 'never'");
+    }
+  } else if (every) {
+    incremental.full_every = std::nullopt;
+  }
+  r.finish();
+  if (incremental.cursor_column == activation.email_column) {
+    problems.add(parent.prefix() + "the cursor column cannot be the email column");
+  }
+  activation.incremental = std::move(incremental);
+}
+
 Activation read_activation(const Json& value, const std::string& label, Problems& problems) {
   Activation activation;
   if (!value.is_object()) {
@@ -153,6 +190,7 @@ Activation read_activation(const Json& value, const std::string& label, Problems
     }
     activation.max_clear_percent = static_cast<int>(std::min<std::int64_t>(*percent, 100));
   }
+  read_incremental(r, activation, problems);
   // "activation 'x': schedule 'daily 7am': ..." or "activation 'x': timezone 'Paris': ...".
   if (auto parsed = schedule::parse_schedule(activation.schedule, activation.timezone); !parsed) {
     problems.add(prefix + parsed.error().message);
@@ -238,6 +276,16 @@ Result<void> check_references(const Activation& activation, const Config& config
   return ok();
 }
 
+std::string duration_text(std::chrono::seconds duration) {
+  const std::int64_t count = duration.count();
+  for (const auto& [unit, seconds] : {std::pair{'d', 86400}, {'h', 3600}, {'m', 60}}) {
+    if (count != 0 && count % seconds == 0) {
+      return std::to_string(count / seconds) + unit;
+    }
+  }
+  return std::to_string(count) + "s";
+}
+
 nlohmann::json to_json(const Activation& activation) {
   nlohmann::json fields = nlohmann::json::object();
   for (const FieldMapping& mapping : activation.fields) {
@@ -249,7 +297,7 @@ nlohmann::json to_json(const Activation& activation) {
         attribute.type ? nlohmann::json{{"column", attribute.column}, {"type", *attribute.type}}
                        : nlohmann::json(attribute.column));
   }
-  return {{"name", activation.name},
+  nlohmann::json out = {{"name", activation.name},
           {"source", activation.source},
           {"destination", activation.destination},
           {"query", activation.query},
@@ -260,6 +308,18 @@ nlohmann::json to_json(const Activation& activation) {
           {"schedule", activation.schedule},
           {"timezone", activation.timezone},
           {"max_clear_percent", activation.max_clear_percent}};
+  if (const auto& incremental = activation.incremental) {
+    nlohmann::json object = {{"cursor_column", incremental->cursor_column}};
+    if (incremental->lookback_time) {
+      object["lookback"] = duration_text(*incremental->lookback_time);
+    } else if (incremental->lookback_count) {
+      object["lookback"] = *incremental->lookback_count;
+    }
+    object["full_every"] =
+        incremental->full_every ? duration_text(*incremental->full_every) : "never";
+    out["incremental"] = std::move(object);
+  }
+  return out;
 }
 
 }  // namespace emsync::config

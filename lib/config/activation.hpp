@@ -7,15 +7,19 @@
 //     "fields": { "first_name": 1, "city": "city" },
 //     "custom_attributes": [ "tier", {"column": "note", "type": "largetext"} ],
 //     "insert_new_contacts": true,
-//     "schedule": "daily 07:00", "timezone": "Europe/Paris" }
+//     "schedule": "daily 07:00", "timezone": "Europe/Paris",
+//     "incremental": {"cursor_column": "updated_at", "lookback": "15m",
+//                     "full_every": "1d"} }
 //
 // Defaults: email_column "email", insert_new_contacts false, schedule
 // "manual", timezone "UTC", fields {} and custom_attributes []. The schedule
 // and its timezone (an IANA name) are checked by schedule::parse_schedule.
 // Unknown keys are errors naming the key. A column may be mapped only once
 // (fields and custom_attributes together), and never the email column.
+// `incremental` is optional (absent: every run reads the whole model).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,6 +48,33 @@ struct CustomAttribute {
   std::optional<std::string> type;  // shorttext|longtext|largetext|url|numeric|date
 };
 
+// Incremental reads: a run reads only the rows whose cursor column is at
+// least the watermark (the highest cursor value of the settled rows of
+// earlier runs) minus the lookback; a full read is made at most full_every
+// after the last one (sync/read_plan.hpp decides which).
+//   {"cursor_column": "updated_at", "lookback": "15m", "full_every": "1d"}
+// cursor_column: required, a column of the model of type timestamp, date or
+// integer (checked against the model at apply and at each run, not here).
+// lookback: a duration ("30s", "15m", "2h", "1d"; 0 allowed) for a timestamp
+// or date cursor, or a whole number (0 or more) for an integer cursor; absent
+// means 15m, or 0 for an integer cursor. full_every: a duration of at least
+// 1 second, or "never"; default "1d".
+struct Incremental {
+  std::string cursor_column;
+  // At most one is set: lookback_time when "lookback" is a duration,
+  // lookback_count when it is a number; neither when absent.
+  std::optional<std::chrono::seconds> lookback_time;
+  std::optional<std::int64_t> lookback_count;
+  // nullopt: "never".
+  std::optional<std::chrono::seconds> full_every = std::chrono::hours(24);
+
+  bool operator==(const Incremental&) const = default;
+};
+
+// The canonical text of a duration: the largest of d, h, m, s that divides
+// it ("15m", "1d", "90s"); "0s" for zero.
+std::string duration_text(std::chrono::seconds duration);
+
 struct Activation {
   std::string name;  // [A-Za-z0-9._-]{1,64}
   std::string source;
@@ -58,6 +89,8 @@ struct Activation {
   // Safety valve: a run that would clear a field on more than this share of
   // the activation's known contacts stops before sending (run --force sends).
   int max_clear_percent = 10;
+  // Incremental reads, when set.
+  std::optional<Incremental> incremental;
 };
 
 // Validates one activation object. Errors start with the activation's name

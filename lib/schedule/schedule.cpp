@@ -59,10 +59,14 @@ std::optional<long long> parse_digits(std::string_view text) {
   return value;
 }
 
-// "every 15m": the interval, or the problem.
-std::variant<seconds, std::string> parse_interval(std::string_view amount) {
-  const std::string form = "the interval must be a whole number followed by s, m, h or d";
-  if (amount.size() < 2) return form + ", e.g. 'every 15m'";
+// "15m": the duration, or the problem.
+std::variant<seconds, std::string> parse_amount(std::string_view amount, bool allow_zero,
+                                                std::string_view what) {
+  const auto must_be = [&](std::string_view rest) {
+    return (what.empty() ? std::string() : std::string(what) + " ") + "must be " + std::string(rest);
+  };
+  const std::string form = must_be("a whole number followed by s, m, h or d, e.g. '15m'");
+  if (amount.size() < 2) return form;
   const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(amount.back())));
   auto count = parse_digits(amount.substr(0, amount.size() - 1));
   long long unit_seconds = unit == 's'   ? 1
@@ -70,11 +74,16 @@ std::variant<seconds, std::string> parse_interval(std::string_view amount) {
                            : unit == 'h' ? 3600
                            : unit == 'd' ? 86400
                                          : 0;
-  if (!count || unit_seconds == 0) return form + ", e.g. 'every 15m'";
+  if (!count || unit_seconds == 0) return form;
   constexpr long long k_max = 365LL * 86400;
-  if (*count == 0) return std::string("the interval must be at least 1 second");
-  if (*count > k_max / unit_seconds) return std::string("the interval must be at most 365 days");
+  if (*count == 0 && !allow_zero) return must_be("at least 1 second");
+  if (*count > k_max / unit_seconds) return must_be("at most 365 days");
   return seconds(*count * unit_seconds);
+}
+
+// "every 15m": the interval, or the problem.
+std::variant<seconds, std::string> parse_interval(std::string_view amount) {
+  return parse_amount(amount, false, "the interval");
 }
 
 // "07:00" (or "7:00"): minutes since midnight, or nullopt.
@@ -280,6 +289,14 @@ std::optional<TimePoint> next_run(const Schedule& s, std::optional<TimePoint> la
     }
   }
   return std::nullopt;
+}
+
+Result<std::chrono::seconds> parse_duration(std::string_view text, bool allow_zero) {
+  auto parsed = parse_amount(text, allow_zero, "");
+  if (auto* problem = std::get_if<std::string>(&parsed)) {
+    return make_error(Errc::invalid_input, *problem);
+  }
+  return std::get<seconds>(parsed);
 }
 
 }  // namespace emsync::schedule

@@ -95,6 +95,13 @@ struct Schedule {
 // (Errc::io_error when the tz database itself cannot be read.)
 Result<Schedule> parse_schedule(std::string_view text, std::string_view time_zone = "UTC");
 
+// A duration as `every` takes it: a whole number followed by s, m, h or d
+// ("30s", "15m", "4h", "1d"), at most 365 days; zero only with allow_zero.
+// On failure returns Errc::invalid_input with the problem, e.g. "must be a
+// whole number followed by s, m, h or d, e.g. '15m'" (the caller names the
+// key).
+Result<std::chrono::seconds> parse_duration(std::string_view text, bool allow_zero);
+
 // Parses the 5 fields of a cron expression ("*/10 * * * *"): minute (0-59),
 // hour (0-23), day-of-month (1-31), month (1-12 or jan..dec), day-of-week
 // (0-7 or sun..sat, 0 and 7 both Sunday). Each field is a comma list of `*`,

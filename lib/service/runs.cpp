@@ -129,7 +129,7 @@ Result<Service::RunTools> Service::run_tools(const config::Activation& activatio
   RunTools tools;
   tools.client = m_resources.clients.at(activation.destination);
   tools.source = make_source(source, m_resources.source_passwords[activation.source]);
-  tools.query_options = {source.statement_timeout};
+  tools.query_options = {.statement_timeout = source.statement_timeout};
   tools.new_contacts_list_id = m_config.destinations.at(activation.destination).new_contacts_list_id;
   return tools;
 }

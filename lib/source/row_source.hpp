@@ -79,6 +79,34 @@ class RowSink {
 inline constexpr std::string_view k_one_read_only_select =
     "the model must be one read-only SELECT statement";
 
+// Incremental reads: only the rows whose `column` is at least `bound`. The
+// source runs
+//   SELECT * FROM (<model>) AS emsync_model WHERE emsync_model.<column> >= ?
+// with the column quoted as the database quotes identifiers (PostgreSQL and
+// SQLite "...", ODBC the driver's SQL_IDENTIFIER_QUOTE_CHAR) and the bound
+// passed as a parameter, never in the SQL text, so that the database can use
+// an index, a partition or a clustering key on the column:
+//   PostgreSQL: a parameter of unknown type, which the server types as the
+//     column (a timestamp, timestamptz, date, integer or numeric column keeps
+//     its index); read through the cursor (DECLARE takes parameters, COPY
+//     does not), in copy mode too. The session's time zone is UTC.
+//   SQLite: bound as an integer, or as text in the canonical form (SQLite
+//     compares stored text: "YYYY-MM-DD HH:MM:SS" in UTC as datetime()
+//     writes it compares exactly, "YYYY-MM-DDTHH:MM:SS" is read from the
+//     bound's day on, never missed).
+//   ODBC: SQL_C_SBIGINT / SQL_C_TYPE_DATE / SQL_C_TYPE_TIMESTAMP.
+// The columns given to RowSink::on_columns are the model's, as without a
+// filter, and on_columns is called before the filtered query runs, so the
+// sink can refuse a column of another type than `type` before the database
+// compares it with the bound.
+struct RowFilter {
+  std::string column;
+  ColumnType type = ColumnType::timestamp;  // integer, date or timestamp
+  // In the canonical text of `type` (Value): "42", "2026-12-02",
+  // "2026-12-02 10:00:00" or "2026-12-02 10:00:00.250000" (UTC).
+  std::string bound;
+};
+
 struct QueryOptions {
   // The query is cancelled by the server after this long (PostgreSQL
   // statement_timeout, see PostgresReadMode for the cursor; SQLite progress
@@ -95,6 +123,8 @@ struct QueryOptions {
   // the caller; read from a watcher thread (cancel_watch.hpp) or the
   // database's progress handler (SQLite).
   const std::atomic<bool>* cancel_requested = nullptr;
+  // Read only the rows the filter selects (not with columns_only).
+  std::optional<RowFilter> filter{};
 };
 
 class RowSource {

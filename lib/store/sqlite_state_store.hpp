@@ -54,6 +54,7 @@ class SqliteStateStore final : public StateStore {
   Result<void> update_run_counts(std::int64_t run_id, const RunCounts& counts) override;
   Result<void> finish_run(std::int64_t run_id, RunStatus status, const RunCounts& counts,
                           UnixMillis finished_at, const std::optional<std::string>& error) override;
+  Result<void> set_run_read(std::int64_t run_id, const RunRead& read) override;
   Result<std::vector<RunRecord>> list_runs(std::int64_t activation_id, int limit) override;
   Result<std::optional<RunRecord>> find_run(std::int64_t run_id) override;
   Result<int> mark_unfinished_runs_interrupted(UnixMillis now) override;
@@ -69,6 +70,9 @@ class SqliteStateStore final : public StateStore {
   Result<std::int64_t> drop_contacts(std::int64_t activation_id,
                                      const std::vector<std::uint64_t>& email_hashes) override;
   Result<std::int64_t> count_contacts(std::int64_t activation_id) override;
+
+  Result<std::optional<ReadState>> load_read_state(std::int64_t activation_id) override;
+  Result<void> save_read_state(std::int64_t activation_id, const ReadState& state) override;
 
   Result<void> add_rejections(std::int64_t activation_id,
                               const std::vector<Rejection>& rejections) override;

@@ -65,7 +65,7 @@ Result<RunRecord> read_run(const Statement& row) {
   }
   return RunRecord{row.get_int64(0),  row.get_int64(1),           row.get_text(2),
                    *parsed,           row.get_int64(4) != 0,      read_counts(row, 5),
-                   row.get_int64(12), row.get_optional_int64(13), row.get_optional_text(14)};
+                   RunRead{},         row.get_int64(12), row.get_optional_int64(13), row.get_optional_text(14)};
 }
 
 // Durability and integrity settings; journal_mode is persistent, the others
@@ -255,6 +255,21 @@ Result<PrunedRuns> SqliteStateStore::prune_runs(UnixMillis finished_before, int 
   }
   EMSYNC_TRY(transaction->commit());
   return pruned;
+}
+
+// Stubs until schema 010 lands (issue 17).
+Result<void> SqliteStateStore::set_run_read(std::int64_t, const RunRead&) {
+  return make_error(Errc::state_error, "set_run_read: not implemented yet");
+}
+Result<std::optional<ReadState>> SqliteStateStore::load_read_state(std::int64_t) {
+  return make_error(Errc::state_error, "load_read_state: not implemented yet");
+}
+Result<void> SqliteStateStore::save_read_state(std::int64_t, const ReadState&) {
+  return make_error(Errc::state_error, "save_read_state: not implemented yet");
+}
+
+const char* to_string(ReadKind kind) {
+  return kind == ReadKind::incremental ? "incremental" : "full";
 }
 
 }  // namespace emsync::store

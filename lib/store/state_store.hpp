@@ -71,6 +71,44 @@ struct RunCounts {
   std::int64_t not_found = 0;
   std::int64_t rejected = 0;
   std::int64_t failed = 0;
+  // Rows read whose cursor column was NULL (incremental activations): an
+  // incremental read never selects them. Not one of the classes above: each
+  // such row is also counted in one of them.
+  std::int64_t cursor_null = 0;
+};
+
+// How a run read its model (config::Incremental).
+enum class ReadKind { full, incremental };
+const char* to_string(ReadKind kind);  // "full", "incremental"
+
+// What a run read: recorded when its read is planned (set_run_read), shown
+// by `runs` and the run report.
+struct RunRead {
+  ReadKind kind = ReadKind::full;
+  // An incremental read: the watermark it started from, and the rows it read
+  // (cursor >= read_from: the watermark minus the lookback). Canonical text
+  // of the cursor's type (source::Value); nullopt for a full read.
+  std::optional<std::string> watermark;
+  std::optional<std::string> read_from;
+};
+
+// Where an activation's incremental reads stand, between runs
+// (schema/010_incremental.sql). Written by a run at its end, in one
+// transaction; dropped with the activation's contact state (a changed
+// destination), so that the watermark never covers state that is gone.
+struct ReadState {
+  std::string cursor_type;  // "integer", "date" or "timestamp" (source::to_string)
+  // The highest cursor value up to which every row read is settled; nullopt:
+  // the next read is full.
+  std::optional<std::string> watermark;
+  // When the last full read that reached the end of its run ended; nullopt:
+  // never.
+  std::optional<UnixMillis> last_full_read_at;
+  // Of the definition the watermark belongs to (sync/read_plan.hpp): another
+  // one means the query or the mapping changed, and the next read is full.
+  std::uint64_t fingerprint = 0;
+
+  bool operator==(const ReadState&) const = default;
 };
 
 struct RunRecord {
@@ -80,6 +118,7 @@ struct RunRecord {
   RunStatus status = RunStatus::running;
   bool full = false;
   RunCounts counts;
+  RunRead read;
   UnixMillis started_at = 0;
   std::optional<UnixMillis> finished_at;
   std::optional<std::string> error;
@@ -153,7 +192,8 @@ class StateStore {
   // Creates or updates every activation in one transaction (all or none),
   // matched with the stored ones by name; each is stored as its canonical JSON
   // (config::to_json). When an existing activation's destination changes, its
-  // contact state is dropped, so the next run sends everything.
+  // contact state and its read state are dropped, so the next run reads and
+  // sends everything.
   virtual Result<void> apply_activations(const std::vector<config::Activation>& activations) = 0;
   virtual Result<std::vector<ActivationRecord>> list_activations() = 0;
   virtual Result<std::optional<ActivationRecord>> find_activation(const std::string& name) = 0;
@@ -181,6 +221,8 @@ class StateStore {
   virtual Result<void> finish_run(std::int64_t run_id, RunStatus status, const RunCounts& counts,
                                   UnixMillis finished_at,
                                   const std::optional<std::string>& error) = 0;
+  // Records what the run reads (RunRecord::read), once it is planned.
+  virtual Result<void> set_run_read(std::int64_t run_id, const RunRead& read) = 0;
   // Newest first.
   virtual Result<std::vector<RunRecord>> list_runs(std::int64_t activation_id, int limit) = 0;
   virtual Result<std::optional<RunRecord>> find_run(std::int64_t run_id) = 0;
@@ -243,6 +285,12 @@ class StateStore {
   // How many contacts are stored, folded or not. Does not fold (`emsyncctl
   // show` reads it during a run): costs a lookup per logged contact then.
   virtual Result<std::int64_t> count_contacts(std::int64_t activation_id) = 0;
+
+  // -- incremental reads --
+  // nullopt when none was saved (a new activation, or its state was dropped).
+  virtual Result<std::optional<ReadState>> load_read_state(std::int64_t activation_id) = 0;
+  // Replaces the activation's read state; durable when it returns.
+  virtual Result<void> save_read_state(std::int64_t activation_id, const ReadState& state) = 0;
 
   // -- rejected rows --
   // Stores each rejection while its run keeps fewer than

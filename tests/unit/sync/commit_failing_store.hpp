@@ -65,6 +65,15 @@ class CommitFailingStore final : public store::StateStore {
                           UnixMillis at, const std::optional<std::string>& error) override {
     return m_inner->finish_run(run, s, c, at, error);
   }
+  Result<void> set_run_read(std::int64_t run, const store::RunRead& read) override {
+    return m_inner->set_run_read(run, read);
+  }
+  Result<std::optional<store::ReadState>> load_read_state(std::int64_t id) override {
+    return m_inner->load_read_state(id);
+  }
+  Result<void> save_read_state(std::int64_t id, const store::ReadState& state) override {
+    return m_inner->save_read_state(id, state);
+  }
   Result<std::vector<store::RunRecord>> list_runs(std::int64_t id, int limit) override {
     return m_inner->list_runs(id, limit);
   }
