@@ -74,6 +74,9 @@ struct RunOutcome {
   // auth, a missing field or list): counts towards auto-pause.
   bool needs_attention = false;
   std::int64_t batches = 0;  // contact batches sent to Emarsys
+  // How the model was read (full, or incremental from a watermark); also
+  // stored with the run (StateStore::set_run_read) once it is planned.
+  store::RunRead read{};
 };
 
 // Runs on the caller's executor (the event loop); blocking steps go to
