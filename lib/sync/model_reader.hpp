@@ -10,6 +10,12 @@
 // A row with a value over k_max_value_bytes (row_pipeline.hpp) is rejected
 // ("value_too_large", naming the column and the row number) and not sent; a
 // model with more than k_max_columns columns fails the run.
+//
+// An incremental activation's cursor column must be in the model, of a
+// cursor type (read_plan.hpp) and, when the read is filtered
+// (QueryOptions::filter), of the filter's type: else the read fails before
+// the filtered query runs, naming the column. Each row's cursor value feeds
+// ModelSnapshot::cursor.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +26,7 @@
 #include "core/result.hpp"
 #include "sync/contact_index.hpp"
 #include "sync/field_plan.hpp"
+#include "sync/read_plan.hpp"
 #include "sync/run_inputs.hpp"
 
 namespace emsync::sync {
@@ -37,6 +44,8 @@ struct ModelSnapshot {
   // Spooled rows with a valid email and a NULL in some mapped column: an
   // upper bound of the contacts whose update could clear a field (the safety valve).
   std::int64_t rows_with_null = 0;
+  // The cursor values read (incremental activations only).
+  std::optional<CursorTracker> cursor;
 };
 
 // What the reader needs from the run, asked for on the reading thread.
