@@ -234,7 +234,6 @@ class SpoolingSink : public source::RowSink {
       return make_error(Errc::invalid_input, prefix + "the model has no cursor column '" + name +
                                                  "' (its columns: " + join_names(columns) + ")");
     }
-    EMSYNC_TRY(check_cursor_column(m_request.activation, found->type));
     const auto& filter = m_env.model.query_options.filter;
     if (filter && cursor_type(found->type) != filter->type) {
       return make_error(Errc::invalid_input,
@@ -245,6 +244,7 @@ class SpoolingSink : public source::RowSink {
                             m_request.activation.name +
                             " --full` reads the whole model and starts again from its values");
     }
+    EMSYNC_TRY(check_cursor_column(m_request.activation, found->type));
     m_cursor_index = static_cast<std::size_t>(found - columns.begin());
     m_snapshot.cursor.emplace(found->type);
     return ok();
