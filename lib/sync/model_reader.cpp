@@ -62,12 +62,11 @@ class SpoolingSink : public source::RowSink {
     }
     m_hasher = ContactHasher(keys);
     m_json.resize(keys.size());
-    auto stored = m_inputs.stored_contacts();
-    if (!stored) {
-      return stored.error();
+    if (m_inputs.look_up_rows > 0) {
+      m_snapshot.index_complete = false;
+      return ok();
     }
-    m_snapshot.index = ContactIndex(std::move(*stored));
-    return ok();
+    return load_index();
   }
 
   Result<void> on_row(std::span<const source::Value> values) override {
@@ -127,6 +126,13 @@ class SpoolingSink : public source::RowSink {
                     email.error().message, raw ? fold_email(*raw) : std::string());
     }
     const std::uint64_t email_hash = hash64(*email);
+    if (!m_snapshot.index_complete && m_snapshot.rows_read > m_inputs.look_up_rows) {
+      EMSYNC_TRY(load_index());
+    }
+    if (!m_snapshot.index_complete) {  // looked up in step 3
+      m_fresh_hashes.push_back(email_hash);
+      return spool(row_number, std::move(*email), values);
+    }
     switch (m_snapshot.index.see(email_hash, contact_hash(values))) {
       case ContactIndex::Verdict::unchanged:
         ++m_snapshot.unchanged;
@@ -217,6 +223,35 @@ class SpoolingSink : public source::RowSink {
     return make_error(Errc::invalid_input, "activation '" + m_request.activation.name +
                                                "': the model has no column '" + name +
                                                "' (its columns: " + join_names(columns) + ")");
+  }
+
+  // Loads the stored contacts into the index. Rows already spooled without it
+  // (ModelInputs::look_up_rows) are marked as read, so that a later row of
+  // the same email is a repeat; they are still looked up in step 3.
+  Result<void> load_index() {
+    auto stored = m_inputs.stored_contacts();
+    if (!stored) {
+      return stored.error();
+    }
+    m_snapshot.index = ContactIndex(std::move(*stored));
+    m_snapshot.index_complete = true;
+    std::vector<std::uint64_t> read_before;
+    read_before.swap(m_fresh_hashes);
+    for (const std::uint64_t email_hash : read_before) {
+      switch (m_snapshot.index.see(email_hash, std::nullopt)) {
+        case ContactIndex::Verdict::fresh:
+          m_fresh_hashes.push_back(email_hash);
+          break;
+        case ContactIndex::Verdict::changed:
+          break;
+        case ContactIndex::Verdict::unchanged:  // not with a nullopt hash
+        case ContactIndex::Verdict::repeat:
+        case ContactIndex::Verdict::repeat_of_unchanged:
+          m_repeated_hashes.push_back(email_hash);
+          break;
+      }
+    }
+    return ok();
   }
 
   // The cursor column of an incremental activation: in the model, of a cursor

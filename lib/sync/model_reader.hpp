@@ -46,6 +46,10 @@ struct ModelSnapshot {
   std::int64_t rows_with_null = 0;
   // The cursor values read (incremental activations only).
   std::optional<CursorTracker> cursor;
+  // False when `index` does not hold the stored contacts (an incremental read
+  // that looked contacts up one by one, ModelInputs::look_up_rows): every
+  // row with a valid email was spooled, and step 3 looks each one up.
+  bool index_complete = true;
 };
 
 // What the reader needs from the run, asked for on the reading thread.
@@ -53,8 +57,19 @@ struct ModelInputs {
   // The field plan for the model's mapped column types (may block: it asks Emarsys).
   std::function<Result<std::vector<PlannedField>>(const std::vector<source::ColumnType>&)>
       resolve_plan;
-  // The activation's stored contacts (may block: loaded while the query starts).
+  // The activation's stored contacts (may block: loaded while the query
+  // starts, or on demand when look_up_rows is set).
   std::function<Result<std::vector<store::ContactDigest>>()> stored_contacts;
+  // 0: the stored contacts are loaded before the first row (a full read
+  // needs them all: who left the model). N > 0 (a small incremental read):
+  // they are not loaded while at most N rows were read; each row with a
+  // valid email is spooled and looked up in step 3 (a point lookup costs
+  // about what loading 40 stored digests does, and a read of 1% of a
+  // million contacts would otherwise wait on the whole load). Past N rows
+  // the stored contacts are loaded after all, the rows already read are
+  // marked in the index (repeated emails are still found), and the rest
+  // is diffed as in a full read.
+  std::int64_t look_up_rows = 0;
 };
 
 // Where reading the model streams from and reports to.

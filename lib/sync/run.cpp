@@ -34,6 +34,9 @@ using boost::asio::awaitable;
 
 // How far back the safety valve looks for the last successful run.
 constexpr int k_runs_searched_for_success = 50;
+// An incremental read looks its contacts up one by one up to this many rows,
+// or a 32nd of the last full read's, whichever is more (ModelInputs::look_up_rows).
+constexpr std::int64_t k_min_look_up_rows = 10'000;
 
 class Run {
  public:
@@ -77,7 +80,11 @@ class Run {
     if (m_env.control.progress) {
       m_env.control.progress->sending_since.store(now_millis());
     }
-    const ValveFacts facts = valve_facts(*snapshot);
+    auto known = co_await known_contacts(*snapshot);
+    if (!known) {
+      co_return abort(known.error());
+    }
+    const ValveFacts facts = valve_facts(*snapshot, *known);
     const bool enforce_valve = m_request.safety_valve == SafetyValve::enforce;
     // An incremental read returns a few rows by design: the model's volume
     // is judged on full reads only.
@@ -188,20 +195,27 @@ class Run {
   // the model's columns are known. The reading thread waits for both.
   awaitable<Result<ModelSnapshot>> read() {
     const auto executor = co_await boost::asio::this_coro::executor;
-    auto load = std::make_shared<std::packaged_task<Digests()>>(
-        [&store = m_resources.store, id = m_request.activation_id,
-         expected = static_cast<std::size_t>(m_last_success_rows.value_or(0))] {
-          return store.load_contact_digests(id, expected);
-        });
-    auto digests = load->get_future();
-    boost::asio::post(m_resources.pool, [load] { (*load)(); });
+    const auto load_digests = [&store = m_resources.store, id = m_request.activation_id,
+                               expected = static_cast<std::size_t>(
+                                   m_last_success_rows.value_or(0))] {
+      return store.load_contact_digests(id, expected);
+    };
     ModelInputs inputs;
     inputs.resolve_plan = [&](const std::vector<source::ColumnType>& column_types) -> Plan {
       auto plan =
           boost::asio::co_spawn(executor, resolve_fields(column_types), boost::asio::use_future);
       return std::move(*plan.get());
     };
-    inputs.stored_contacts = [&] { return digests.get(); };
+    std::future<Digests> digests;
+    if (full_read()) {
+      auto load = std::make_shared<std::packaged_task<Digests()>>(load_digests);
+      digests = load->get_future();
+      boost::asio::post(m_resources.pool, [load] { (*load)(); });
+      inputs.stored_contacts = [&] { return digests.get(); };
+    } else {
+      inputs.stored_contacts = load_digests;
+      inputs.look_up_rows = std::max(k_min_look_up_rows, m_last_success_rows.value_or(0) / 32);
+    }
     ModelSource model = m_resources.model;
     model.query_options.filter = m_plan.filter;
     const ReadEnvironment read_env{.model = model,
@@ -213,14 +227,26 @@ class Run {
     co_return snapshot;
   }
 
-  ValveFacts valve_facts(const ModelSnapshot& snapshot) const {
+  ValveFacts valve_facts(const ModelSnapshot& snapshot, std::int64_t known_contacts) const {
     ValveFacts facts;
     facts.model_rows = snapshot.rows_read;
     facts.model_contacts = snapshot.rows_read - snapshot.rejected;
     facts.max_clear_percent = m_request.activation.max_clear_percent;
-    facts.known_contacts = snapshot.index.size();
+    facts.known_contacts = known_contacts;
     facts.last_success_rows = m_last_success_rows;
     return facts;
+  }
+
+  // The contacts stored before the run, for the clearing rule: the index's,
+  // or counted when the read looked contacts up one by one and an update
+  // could clear a field (else the rule has nothing to judge).
+  awaitable<Result<std::int64_t>> known_contacts(const ModelSnapshot& snapshot) {
+    if (snapshot.index_complete || snapshot.rows_with_null == 0) {
+      co_return snapshot.index.size();
+    }
+    co_return co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.count_contacts(m_request.activation_id);
+    });
   }
 
   // The rows of the activation's last successful full read, for the safety

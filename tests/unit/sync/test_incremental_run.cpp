@@ -254,3 +254,32 @@ TEST_CASE("a bad cursor column fails with its name", "[sync][incremental]") {
   CHECK(read_state(run).cursor_type == "integer");
   CHECK(read_state(run).watermark == "1");
 }
+
+TEST_CASE("a large incremental read loads the stored contacts after all and still finds repeats",
+          "[sync][incremental]") {
+  RunFixture run;
+  make_incremental(run, 12'000, std::chrono::seconds(0));
+  REQUIRE(run.run().status == RunStatus::succeeded);
+  // Read before the 10,000th row, while contacts are looked up one by one:
+  // two rows of a new email, and person 5, whose second row comes last.
+  run.exec("UPDATE people SET email = 'new@example.com' WHERE email IN ('" + RunFixture::email(2) +
+           "', '" + RunFixture::email(3) + "')");
+  run.exec("INSERT INTO people SELECT email, first_name, city, '2026-06-01 00:00:00' FROM people "
+           "WHERE email = '" + RunFixture::email(5) + "'");
+  touch(run, 11'000, 11'000, "2026-06-01 00:00:00");
+  const std::size_t sent = run.emarsys.requests.size();
+  const RunOutcome outcome = run.run();
+  REQUIRE(outcome.status == RunStatus::succeeded);
+  CHECK(outcome.read.kind == ReadKind::incremental);
+  CHECK(outcome.counts.rows_read == 12'001);
+  CHECK(outcome.counts.rejected == 4);  // both rows of each repeated email
+  CHECK(outcome.counts.updated == 1);
+  CHECK(outcome.counts.unchanged == 11'996);
+  CHECK(written(run.emarsys, sent) == people(11'000, 11'000));
+  std::set<std::string> codes;
+  for (const auto& rejection : run.rejections_of_last_run()) {
+    codes.insert(rejection.row_key + " " + rejection.code);
+  }
+  CHECK(codes == std::set<std::string>{"new@example.com duplicate_email",
+                                       RunFixture::email(5) + " duplicate_email"});
+}
