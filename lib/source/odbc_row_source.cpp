@@ -31,6 +31,13 @@
 //    refuses that too, short of a model that turns the setting off itself.
 //    So the guarantee against writes rests on the warehouse role's grants:
 //    give emsync a role that may only read (README "Warehouses").
+//
+// An incremental read (QueryOptions::filter) prepares the model wrapped in
+// the filtered query (row_filter.hpp: SELECT * FROM (<text>\n) emsync_model
+// WHERE emsync_model.<column> >= ?), the column quoted with the driver's
+// SQL_IDENTIFIER_QUOTE_CHAR, the bound bound with SQLBindParameter as an
+// SQL_BIGINT, SQL_TYPE_DATE or SQL_TYPE_TIMESTAMP (microseconds). Its
+// columns, described before SQLExecute as for any read, are the model's.
 #include <sql.h>
 #include <sqlext.h>
 #include <sqlucode.h>
@@ -45,6 +52,7 @@
 #include "source/odbc_diagnostics.hpp"
 #include "source/odbc_handles.hpp"
 #include "source/odbc_types.hpp"
+#include "source/row_filter.hpp"
 #include "source/row_source.hpp"
 
 namespace emsync::source {
@@ -96,6 +104,49 @@ Error odbc_failure(const Context& context, SQLSMALLINT handle_type, SQLHANDLE ha
   }
   return make_error(Errc::source_error, "ODBC source '" + context.description + "': " +
                                             std::string(what) + describe(primary, context.driver));
+}
+
+// The bound of a filtered read in the C type SQLBindParameter was given,
+// read by the driver at SQLExecute: kept until then.
+struct BoundParameter {
+  SQLBIGINT integer = 0;
+  SQL_DATE_STRUCT date{};
+  SQL_TIMESTAMP_STRUCT timestamp{};
+  SQLLEN length = 0;
+};
+
+// Binds `bound` as parameter 1 of `statement`, its value in `parameter`.
+SQLRETURN bind_bound(SQLHSTMT statement, const FilterBound& bound, BoundParameter& parameter) {
+  const auto year = static_cast<SQLSMALLINT>(bound.year);
+  const auto month = static_cast<SQLUSMALLINT>(bound.month);
+  const auto day = static_cast<SQLUSMALLINT>(bound.day);
+  switch (bound.type) {
+    case ColumnType::integer:
+      parameter.integer = bound.integer;
+      parameter.length = sizeof parameter.integer;
+      return SQLBindParameter(statement, 1, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0,
+                              &parameter.integer, 0, &parameter.length);
+    case ColumnType::date:
+      parameter.date = {year, month, day};
+      parameter.length = sizeof parameter.date;
+      // Column size: the characters of "YYYY-MM-DD".
+      return SQLBindParameter(statement, 1, SQL_PARAM_INPUT, SQL_C_TYPE_DATE, SQL_TYPE_DATE, 10, 0,
+                              &parameter.date, 0, &parameter.length);
+    default:
+      parameter.timestamp = {year,
+                             month,
+                             day,
+                             static_cast<SQLUSMALLINT>(bound.hour),
+                             static_cast<SQLUSMALLINT>(bound.minute),
+                             static_cast<SQLUSMALLINT>(bound.second),
+                             bound.nanoseconds};
+      parameter.length = sizeof parameter.timestamp;
+      // Column size: the characters of "YYYY-MM-DD HH:MM:SS.ffffff"; 6
+      // digits of fraction.
+      return SQLBindParameter(statement, 1, SQL_PARAM_INPUT, SQL_C_TYPE_TIMESTAMP,
+                              SQL_TYPE_TIMESTAMP, 26, 6, &parameter.timestamp, 0,
+                              &parameter.length);
+  }
 }
 
 class OdbcStream {
@@ -382,6 +433,12 @@ class OdbcRowSource final : public RowSource {
     return odbc_failure(m_context, handle_type, handle, what, watch);
   }
   Result<void> connect(OdbcEnvironment& environment, OdbcConnection& connection) const;
+  // The text to prepare: the model's, or for a filtered read the filtered
+  // query, its parameter then bound from `parameter`.
+  Result<std::string> statement_text(SQLHDBC connection, SQLHSTMT statement,
+                                     const std::string& query, const QueryOptions& options,
+                                     const std::optional<FilterBound>& bound,
+                                     BoundParameter& parameter) const;
 
   std::string m_connection_string;
   std::optional<std::string> m_password;
@@ -420,12 +477,43 @@ Result<void> OdbcRowSource::connect(OdbcEnvironment& environment,
   return ok();
 }
 
+Result<std::string> OdbcRowSource::statement_text(SQLHDBC connection, SQLHSTMT statement,
+                                                  const std::string& query,
+                                                  const QueryOptions& options,
+                                                  const std::optional<FilterBound>& bound,
+                                                  BoundParameter& parameter) const {
+  if (!bound) {
+    // The newline ends a trailing "-- comment": psqlODBC (UseDeclareFetch=1)
+    // wraps the text in a DECLARE ... CURSOR statement of its own.
+    return query + "\n";
+  }
+  SQLCHAR quote[8] = {};
+  if (!SQL_SUCCEEDED(
+          SQLGetInfo(connection, SQL_IDENTIFIER_QUOTE_CHAR, quote, sizeof quote, nullptr))) {
+    return failure(SQL_HANDLE_DBC, connection, "cannot learn how the driver quotes a column: ");
+  }
+  auto column = quote_column(options.filter->column, reinterpret_cast<const char*>(quote));
+  if (!column) {
+    return make_error(column.error().code,
+                      "ODBC source '" + m_context.description + "': " + column.error().message);
+  }
+  if (!SQL_SUCCEEDED(bind_bound(statement, *bound, parameter))) {
+    return failure(SQL_HANDLE_STMT, statement, "cannot bind the bound of the incremental read: ");
+  }
+  return filtered_select(query, *column, "emsync_model", "?");
+}
+
 Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions& options,
                                    RowSink& sink) {
+  auto bound = filter_bound(options);
+  if (!bound) {
+    return bound.error();
+  }
   m_context.cancel_requested = options.cancel_requested;
   OdbcEnvironment environment;
   OdbcConnection connection;
   EMSYNC_TRY(connect(environment, connection));
+  BoundParameter parameter;  // the driver may read it until the statement is freed
   OdbcStatement statement;
   if (!SQL_SUCCEEDED(statement.allocate(connection.get()))) {
     return failure(SQL_HANDLE_DBC, connection.get(), "");
@@ -441,11 +529,12 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
   // stop) is seen by the check of the flag in front of it.
   const CancelWatch watch(options.cancel_requested, [&] { SQLCancel(statement.get()); });
 
-  // The newline ends a trailing "-- comment": psqlODBC (UseDeclareFetch=1)
-  // wraps the text in a DECLARE ... CURSOR statement of its own.
-  std::string text = query + "\n";
-  if (!SQL_SUCCEEDED(SQLPrepare(statement.get(), reinterpret_cast<SQLCHAR*>(text.data()),
-                                static_cast<SQLINTEGER>(text.size())))) {
+  auto text = statement_text(connection.get(), statement.get(), query, options, *bound, parameter);
+  if (!text) {
+    return text.error();
+  }
+  if (!SQL_SUCCEEDED(SQLPrepare(statement.get(), reinterpret_cast<SQLCHAR*>(text->data()),
+                                static_cast<SQLINTEGER>(text->size())))) {
     return failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
   }
   SQLSMALLINT count = 0;
