@@ -112,41 +112,58 @@ struct BoundParameter {
   SQLBIGINT integer = 0;
   SQL_DATE_STRUCT date{};
   SQL_TIMESTAMP_STRUCT timestamp{};
+  std::string text;
   SQLLEN length = 0;
 };
 
-// Binds `bound` as parameter 1 of `statement`, its value in `parameter`.
-SQLRETURN bind_bound(SQLHSTMT statement, const FilterBound& bound, BoundParameter& parameter) {
+// Binds `bound` as parameter 1 of `statement`, its value in `parameter`: an
+// SQL_C_SBIGINT, SQL_C_TYPE_DATE or SQL_C_TYPE_TIMESTAMP, but a timestamp
+// as its canonical text (SQL_C_CHAR) when `timestamp_as_text`.
+SQLRETURN bind_bound(SQLHSTMT statement, const FilterBound& bound, bool timestamp_as_text,
+                     BoundParameter& parameter) {
   const auto year = static_cast<SQLSMALLINT>(bound.year);
   const auto month = static_cast<SQLUSMALLINT>(bound.month);
   const auto day = static_cast<SQLUSMALLINT>(bound.day);
-  switch (bound.type) {
-    case ColumnType::integer:
-      parameter.integer = bound.integer;
-      parameter.length = sizeof parameter.integer;
-      return SQLBindParameter(statement, 1, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0,
-                              &parameter.integer, 0, &parameter.length);
-    case ColumnType::date:
-      parameter.date = {year, month, day};
-      parameter.length = sizeof parameter.date;
-      // Column size: the characters of "YYYY-MM-DD".
-      return SQLBindParameter(statement, 1, SQL_PARAM_INPUT, SQL_C_TYPE_DATE, SQL_TYPE_DATE, 10, 0,
-                              &parameter.date, 0, &parameter.length);
-    default:
-      parameter.timestamp = {year,
-                             month,
-                             day,
-                             static_cast<SQLUSMALLINT>(bound.hour),
-                             static_cast<SQLUSMALLINT>(bound.minute),
-                             static_cast<SQLUSMALLINT>(bound.second),
-                             bound.nanoseconds};
-      parameter.length = sizeof parameter.timestamp;
-      // Column size: the characters of "YYYY-MM-DD HH:MM:SS.ffffff"; 6
-      // digits of fraction.
-      return SQLBindParameter(statement, 1, SQL_PARAM_INPUT, SQL_C_TYPE_TIMESTAMP,
-                              SQL_TYPE_TIMESTAMP, 26, 6, &parameter.timestamp, 0,
-                              &parameter.length);
+  SQLSMALLINT c_type = SQL_C_TYPE_TIMESTAMP;
+  SQLSMALLINT sql_type = SQL_TYPE_TIMESTAMP;
+  // Column size: the characters of "YYYY-MM-DD HH:MM:SS.ffffff", 6 digits
+  // of fraction; of "YYYY-MM-DD" for a date.
+  SQLULEN column_size = 26;
+  SQLSMALLINT digits = 6;
+  SQLPOINTER value = &parameter.timestamp;
+  if (bound.type == ColumnType::integer) {
+    parameter.integer = bound.integer;
+    parameter.length = sizeof parameter.integer;
+    c_type = SQL_C_SBIGINT;
+    sql_type = SQL_BIGINT;
+    column_size = 0;
+    digits = 0;
+    value = &parameter.integer;
+  } else if (bound.type == ColumnType::date) {
+    parameter.date = {year, month, day};
+    parameter.length = sizeof parameter.date;
+    c_type = SQL_C_TYPE_DATE;
+    sql_type = SQL_TYPE_DATE;
+    column_size = 10;
+    digits = 0;
+    value = &parameter.date;
+  } else if (timestamp_as_text) {
+    parameter.text = bound.text;
+    parameter.length = static_cast<SQLLEN>(parameter.text.size());
+    c_type = SQL_C_CHAR;
+    value = parameter.text.data();
+  } else {
+    parameter.timestamp = {year,
+                           month,
+                           day,
+                           static_cast<SQLUSMALLINT>(bound.hour),
+                           static_cast<SQLUSMALLINT>(bound.minute),
+                           static_cast<SQLUSMALLINT>(bound.second),
+                           bound.nanoseconds};
+    parameter.length = sizeof parameter.timestamp;
   }
+  return SQLBindParameter(statement, 1, SQL_PARAM_INPUT, c_type, sql_type, column_size, digits,
+                          value, parameter.length, &parameter.length);
 }
 
 class OdbcStream {
@@ -497,7 +514,13 @@ Result<std::string> OdbcRowSource::statement_text(SQLHDBC connection, SQLHSTMT s
     return make_error(column.error().code,
                       "ODBC source '" + m_context.description + "': " + column.error().message);
   }
-  if (!SQL_SUCCEEDED(bind_bound(statement, *bound, parameter))) {
+  // SQLite compares the text of timestamps, and libsqliteodbc makes text of
+  // a timestamp with milliseconds ("10:00:00.000", after the stored
+  // "10:00:00"): the canonical text compares as the SQLite source's does.
+  SQLCHAR dbms[32] = {};
+  SQLGetInfo(connection, SQL_DBMS_NAME, dbms, sizeof dbms, nullptr);
+  const bool compares_text = std::string_view(reinterpret_cast<const char*>(dbms)) == "SQLite";
+  if (!SQL_SUCCEEDED(bind_bound(statement, *bound, compares_text, parameter))) {
     return failure(SQL_HANDLE_STMT, statement, "cannot bind the bound of the incremental read: ");
   }
   return filtered_select(query, *column, "emsync_model", "?");
