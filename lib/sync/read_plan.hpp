@@ -23,8 +23,10 @@
 //    cursor value read;
 //  - a run that did not (partial, failed or cancelled after its read, or
 //    stopped by the safety valve) stores at most the lowest cursor value of
-//    the rows it spooled (the only rows that could be unsettled), so the next
-//    read selects every contact that was not acknowledged; when such a row
+//    the rows it spooled (the only rows that could be unsettled; a small
+//    incremental read spools every row it reads, ModelInputs::look_up_rows,
+//    so it stays where it was), and the next read selects every contact
+//    that was not acknowledged; when such a row
 //    had a NULL cursor, which only a full read selects, the watermark is
 //    reset instead and the next read is full.
 // A watermark ahead of the clock (clock skew) is clamped to now (a warning).
