@@ -8,7 +8,8 @@
 # then calls, in this order: check_binaries, check_tools TOOL..., bench_setup
 # (the temp dir $work, removed at exit unless keep=1, with everything
 # started), start_cluster; then per model: create_contacts_model,
-# start_simulator, start_emsyncd, ctl ..., stop_pid "$daemon_pid".
+# start_simulator, start_emsyncd, ctl ... and timed_run (a run, timed),
+# keep_best (the fastest of a phase's runs), stop_pid "$daemon_pid".
 #
 # PostgreSQL runs as the `postgres` OS user when started as root (it refuses
 # root); binaries from the newest /usr/lib/postgresql/*/bin or
@@ -157,3 +158,32 @@ JSON
   [ "$up" = 1 ] || die "emsyncd did not start: $(cat "$daemon_dir/emsyncd.log")"
 }
 ctl() { "$emsyncctl" --socket "$daemon_dir/emsyncd.sock" "$@"; }
+
+# One run of the activation "bench", timed: sets run_wall (seconds),
+# run_cpu (emsyncd's CPU seconds), run_pg (the cluster's), run_sim (the
+# simulator's) and run_report (the run report). Dies when the run does not
+# succeed (emsyncctl exits non-zero).
+timed_run() {  # PHASE [RUN OPTION...]
+  local phase=$1 cpu0 sim0 pg0 tf="$daemon_dir/time-$1.txt" TIMEFORMAT='%R'
+  shift
+  cpu0=$(cpu_s "$daemon_pid"); sim0=$(cpu_s "$sim_pid"); pg0=$(pg_cpu)
+  { time ctl --json run bench --wait "$@" >"$daemon_dir/report-$phase.json"; } 2>"$tf" \
+    || die "$phase run did not succeed: $(cat "$daemon_dir/report-$phase.json")"
+  run_wall=$(cat "$tf")
+  run_cpu=$(diff_s "$cpu0" "$(cpu_s "$daemon_pid")"); run_sim=$(diff_s "$sim0" "$(cpu_s "$sim_pid")")
+  sleep 0.2  # closed source connections reach the postmaster's child times
+  run_pg=$(diff_s "$pg0" "$(pg_cpu)")
+  run_report=$(cat "$daemon_dir/report-$phase.json")
+}
+
+# Phase lines in the file $phases: "KEY PHASE WALL_S ... PEAK_RSS_KIB ..."
+# (field 7 the peak RSS). Of the lines of KEY and PHASE, keeps the fastest,
+# with the highest peak RSS of them.
+keep_best() {  # KEY PHASE
+  local tmp="$work/phases.tmp"
+  awk -v n="$1" -v p="$2" '
+    $1 == n && $2 == p { if (best == "" || $3 < bw) { best = $0; bw = $3 } if ($7 > hwm) hwm = $7; next }
+    { print }
+    END { if (best != "") { k = split(best, f, " "); f[7] = hwm; line = f[1]; for (i = 2; i <= k; i++) line = line " " f[i]; print line } }
+  ' "$phases" >"$tmp" && mv "$tmp" "$phases"
+}

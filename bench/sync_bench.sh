@@ -175,15 +175,6 @@ run_fetch_loop() {  # N DB: one bare ODBC fetch loop over the model query, as a 
   log "N=$n: fetch_loop ${line%% *}s ($(jq -c '{rows,bytes,long_values,max_rss_kib}' "$out"))"
 }
 
-keep_best() {  # N PHASE: of the phase's lines, keeps the fastest (its peak RSS: the highest)
-  local n=$1 phase=$2 tmp="$work/phases.tmp"
-  awk -v n="$n" -v p="$phase" '
-    $1 == n && $2 == p { if (best == "" || $3 < bw) { best = $0; bw = $3 } if ($7 > hwm) hwm = $7; next }
-    { print }
-    END { if (best != "") { split(best, f, " "); f[7] = hwm; print f[1], f[2], f[3], f[4], f[5], f[6], f[7] } }
-  ' "$phases" >"$tmp" && mv "$tmp" "$phases"
-}
-
 bench_size() {  # N
   local n=$1 db="bench_$1" dir="$work/n$1"
   mkdir -p "$dir"
@@ -207,32 +198,23 @@ JSON
   ctl apply "$dir/activation.json" >/dev/null || die "apply failed: $(tail -5 "$dir/emsyncd.log")"
 
   run_phase() {  # PHASE FIELD EXPECTED: runs, checks report.FIELD == EXPECTED
-    local phase=$1 field=$2 expected=$3 report
+    local phase=$1 field=$2 expected=$3
     if [ -n "$perf_dir" ]; then
       # shellcheck disable=SC2086
       perf record -q ${EMSYNC_BENCH_PERF_ARGS:--g -F 499} -p "$daemon_pid,$sim_pid" -o "$perf_dir/perf-$n-$phase.data" 2>"$dir/perf-$phase.log" &
       perf_pid=$!
       sleep 0.5
     fi
-    local cpu0 sim0 pg0 tf="$dir/time-$phase.txt" TIMEFORMAT='%R'
-    cpu0=$(cpu_s "$daemon_pid"); sim0=$(cpu_s "$sim_pid"); pg0=$(pg_cpu)
     # Reset VmHWM to the current RSS, so the phase's own peak can be read after it.
     echo 5 >"/proc/$daemon_pid/clear_refs" 2>/dev/null || true
-    { time ctl --json run bench --wait >"$dir/report-$phase.json"; } 2>"$tf" \
-      || die "$phase run did not succeed: $(cat "$dir/report-$phase.json")"
-    local wall cpu sim_cpu pg
-    wall=$(cat "$tf")
-    cpu=$(diff_s "$cpu0" "$(cpu_s "$daemon_pid")"); sim_cpu=$(diff_s "$sim0" "$(cpu_s "$sim_pid")")
-    sleep 0.2  # closed source connections reach the postmaster's child times
-    pg=$(diff_s "$pg0" "$(pg_cpu)")
+    timed_run "$phase"
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=""; fi
-    report=$(cat "$dir/report-$phase.json")
-    [ "$(jq -r ".$field" <<<"$report")" = "$expected" ] && [ "$(jq -r .status <<<"$report")" = succeeded ] \
-      || die "$phase run: expected $field=$expected: $report"
+    [ "$(jq -r ".$field" <<<"$run_report")" = "$expected" ] && [ "$(jq -r .status <<<"$run_report")" = succeeded ] \
+      || die "$phase run: expected $field=$expected: $run_report"
     local hwm; hwm=$(kib "$daemon_pid" VmHWM)
     [ "$hwm" -gt "$peak_kb" ] && peak_kb=$hwm
-    echo "$n $phase $wall $cpu $pg $sim_cpu $hwm" >>"$phases"
-    log "N=$n: $phase ${wall}s, CPU emsyncd ${cpu}s postgres ${pg}s simulator ${sim_cpu}s ($(jq -c '{rows_read,unchanged,updated,inserted,rejected,failed}' <<<"$report"))"
+    echo "$n $phase $run_wall $run_cpu $run_pg $run_sim $hwm" >>"$phases"
+    log "N=$n: $phase ${run_wall}s, CPU emsyncd ${run_cpu}s postgres ${run_pg}s simulator ${run_sim}s ($(jq -c '{rows_read,unchanged,updated,inserted,rejected,failed}' <<<"$run_report"))"
   }
   log "N=$n: first run"
   run_phase first inserted "$n"

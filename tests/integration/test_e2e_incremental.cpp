@@ -245,7 +245,9 @@ struct Setup {
     return daemon->run(k_name, extra, expected_exit);
   }
   json show() const { return daemon->ctl_json({"show", k_name}); }
-  std::string watermark() const { return show().at("watermark").get<std::string>(); }
+  // show's incremental block: the watermark, the last full read, ...
+  json incremental() const { return show().at("incremental"); }
+  std::string watermark() const { return incremental().at("watermark").get<std::string>(); }
   std::int64_t contacts_known() const { return show().at("contacts").get<std::int64_t>(); }
 
   // The next run reads in full without `run --full` (which would send every
@@ -308,8 +310,14 @@ TEST_CASE(
     "[incremental]") {
   Setup s(each_kind(), "inc_first");
   INFO("source " << to_string(s.kind));
+  CHECK(s.incremental().at("watermark").is_null());
   first_run(s);
   // The watermark is the newest cursor value read.
+  const json shown = s.incremental();
+  CHECK(shown.at("cursor_column") == "updated_at");
+  CHECK(shown.at("lookback") == "15m");
+  CHECK(shown.at("full_every") == "never");
+  CHECK(shown.at("last_full_read_at").is_string());
   CHECK(micros(s.watermark()) == s.warehouse.newest_updated_at());
   const std::string first_watermark = s.watermark();
 
@@ -478,10 +486,12 @@ TEST_CASE("incremental: a restart of the daemon between runs keeps the watermark
   first_run(s);
   s.warehouse.change_now({7, 8, 9});
   REQUIRE(s.run().at("read") == "incremental");
-  const std::string watermark = s.watermark();
+  const json before = s.incremental();
+  const std::string watermark = before.at("watermark");
+  REQUIRE(before.at("last_full_read_at").is_string());
 
   s.restart();
-  CHECK(s.watermark() == watermark);
+  CHECK(s.incremental() == before);
   s.warehouse.change_now({11, 12});
   s.sim.clear_requests();
   const json report = s.run();
