@@ -31,6 +31,13 @@
 //    refuses that too, short of a model that turns the setting off itself.
 //    So the guarantee against writes rests on the warehouse role's grants:
 //    give emsync a role that may only read (README "Warehouses").
+//
+// An incremental read (QueryOptions::filter) prepares the model wrapped in
+// the filtered query (row_filter.hpp: SELECT * FROM (<text>\n) emsync_model
+// WHERE emsync_model.<column> >= ?), the column quoted with the driver's
+// SQL_IDENTIFIER_QUOTE_CHAR, the bound bound with SQLBindParameter as an
+// SQL_BIGINT, SQL_TYPE_DATE or SQL_TYPE_TIMESTAMP (microseconds). Its
+// columns, described before SQLExecute as for any read, are the model's.
 #include <sql.h>
 #include <sqlext.h>
 #include <sqlucode.h>
@@ -45,6 +52,7 @@
 #include "source/odbc_diagnostics.hpp"
 #include "source/odbc_handles.hpp"
 #include "source/odbc_types.hpp"
+#include "source/row_filter.hpp"
 #include "source/row_source.hpp"
 
 namespace emsync::source {
@@ -96,6 +104,66 @@ Error odbc_failure(const Context& context, SQLSMALLINT handle_type, SQLHANDLE ha
   }
   return make_error(Errc::source_error, "ODBC source '" + context.description + "': " +
                                             std::string(what) + describe(primary, context.driver));
+}
+
+// The bound of a filtered read in the C type SQLBindParameter was given,
+// read by the driver at SQLExecute: kept until then.
+struct BoundParameter {
+  SQLBIGINT integer = 0;
+  SQL_DATE_STRUCT date{};
+  SQL_TIMESTAMP_STRUCT timestamp{};
+  std::string text;
+  SQLLEN length = 0;
+};
+
+// Binds `bound` as parameter 1 of `statement`, its value in `parameter`: an
+// SQL_C_SBIGINT, SQL_C_TYPE_DATE or SQL_C_TYPE_TIMESTAMP, but a timestamp
+// as its canonical text (SQL_C_CHAR) when `timestamp_as_text`.
+SQLRETURN bind_bound(SQLHSTMT statement, const FilterBound& bound, bool timestamp_as_text,
+                     BoundParameter& parameter) {
+  const auto year = static_cast<SQLSMALLINT>(bound.year);
+  const auto month = static_cast<SQLUSMALLINT>(bound.month);
+  const auto day = static_cast<SQLUSMALLINT>(bound.day);
+  SQLSMALLINT c_type = SQL_C_TYPE_TIMESTAMP;
+  SQLSMALLINT sql_type = SQL_TYPE_TIMESTAMP;
+  // Column size: the characters of "YYYY-MM-DD HH:MM:SS.ffffff", 6 digits
+  // of fraction; of "YYYY-MM-DD" for a date.
+  SQLULEN column_size = 26;
+  SQLSMALLINT digits = 6;
+  SQLPOINTER value = &parameter.timestamp;
+  if (bound.type == ColumnType::integer) {
+    parameter.integer = bound.integer;
+    parameter.length = sizeof parameter.integer;
+    c_type = SQL_C_SBIGINT;
+    sql_type = SQL_BIGINT;
+    column_size = 0;
+    digits = 0;
+    value = &parameter.integer;
+  } else if (bound.type == ColumnType::date) {
+    parameter.date = {year, month, day};
+    parameter.length = sizeof parameter.date;
+    c_type = SQL_C_TYPE_DATE;
+    sql_type = SQL_TYPE_DATE;
+    column_size = 10;
+    digits = 0;
+    value = &parameter.date;
+  } else if (timestamp_as_text) {
+    parameter.text = bound.text;
+    parameter.length = static_cast<SQLLEN>(parameter.text.size());
+    c_type = SQL_C_CHAR;
+    value = parameter.text.data();
+  } else {
+    parameter.timestamp = {year,
+                           month,
+                           day,
+                           static_cast<SQLUSMALLINT>(bound.hour),
+                           static_cast<SQLUSMALLINT>(bound.minute),
+                           static_cast<SQLUSMALLINT>(bound.second),
+                           bound.nanoseconds};
+    parameter.length = sizeof parameter.timestamp;
+  }
+  return SQLBindParameter(statement, 1, SQL_PARAM_INPUT, c_type, sql_type, column_size, digits,
+                          value, parameter.length, &parameter.length);
 }
 
 class OdbcStream {
@@ -382,6 +450,12 @@ class OdbcRowSource final : public RowSource {
     return odbc_failure(m_context, handle_type, handle, what, watch);
   }
   Result<void> connect(OdbcEnvironment& environment, OdbcConnection& connection) const;
+  // The text to prepare: the model's, or for a filtered read the filtered
+  // query, its parameter then bound from `parameter`.
+  Result<std::string> statement_text(SQLHDBC connection, SQLHSTMT statement,
+                                     const std::string& query, const QueryOptions& options,
+                                     const std::optional<FilterBound>& bound,
+                                     BoundParameter& parameter) const;
 
   std::string m_connection_string;
   std::optional<std::string> m_password;
@@ -420,12 +494,49 @@ Result<void> OdbcRowSource::connect(OdbcEnvironment& environment,
   return ok();
 }
 
+Result<std::string> OdbcRowSource::statement_text(SQLHDBC connection, SQLHSTMT statement,
+                                                  const std::string& query,
+                                                  const QueryOptions& options,
+                                                  const std::optional<FilterBound>& bound,
+                                                  BoundParameter& parameter) const {
+  if (!bound) {
+    // The newline ends a trailing "-- comment": psqlODBC (UseDeclareFetch=1)
+    // wraps the text in a DECLARE ... CURSOR statement of its own.
+    return query + "\n";
+  }
+  SQLCHAR quote[8] = {};
+  if (!SQL_SUCCEEDED(
+          SQLGetInfo(connection, SQL_IDENTIFIER_QUOTE_CHAR, quote, sizeof quote, nullptr))) {
+    return failure(SQL_HANDLE_DBC, connection, "cannot learn how the driver quotes a column: ");
+  }
+  auto column = quote_column(options.filter->column, reinterpret_cast<const char*>(quote));
+  if (!column) {
+    return make_error(column.error().code,
+                      "ODBC source '" + m_context.description + "': " + column.error().message);
+  }
+  // SQLite compares the text of timestamps, and libsqliteodbc makes text of
+  // a timestamp with milliseconds ("10:00:00.000", after the stored
+  // "10:00:00"): the canonical text compares as the SQLite source's does.
+  SQLCHAR dbms[32] = {};
+  SQLGetInfo(connection, SQL_DBMS_NAME, dbms, sizeof dbms, nullptr);
+  const bool compares_text = std::string_view(reinterpret_cast<const char*>(dbms)) == "SQLite";
+  if (!SQL_SUCCEEDED(bind_bound(statement, *bound, compares_text, parameter))) {
+    return failure(SQL_HANDLE_STMT, statement, "cannot bind the bound of the incremental read: ");
+  }
+  return filtered_select(query, *column, "emsync_model", "?");
+}
+
 Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions& options,
                                    RowSink& sink) {
+  auto bound = filter_bound(options);
+  if (!bound) {
+    return bound.error();
+  }
   m_context.cancel_requested = options.cancel_requested;
   OdbcEnvironment environment;
   OdbcConnection connection;
   EMSYNC_TRY(connect(environment, connection));
+  BoundParameter parameter;  // the driver may read it until the statement is freed
   OdbcStatement statement;
   if (!SQL_SUCCEEDED(statement.allocate(connection.get()))) {
     return failure(SQL_HANDLE_DBC, connection.get(), "");
@@ -441,11 +552,12 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
   // stop) is seen by the check of the flag in front of it.
   const CancelWatch watch(options.cancel_requested, [&] { SQLCancel(statement.get()); });
 
-  // The newline ends a trailing "-- comment": psqlODBC (UseDeclareFetch=1)
-  // wraps the text in a DECLARE ... CURSOR statement of its own.
-  std::string text = query + "\n";
-  if (!SQL_SUCCEEDED(SQLPrepare(statement.get(), reinterpret_cast<SQLCHAR*>(text.data()),
-                                static_cast<SQLINTEGER>(text.size())))) {
+  auto text = statement_text(connection.get(), statement.get(), query, options, *bound, parameter);
+  if (!text) {
+    return text.error();
+  }
+  if (!SQL_SUCCEEDED(SQLPrepare(statement.get(), reinterpret_cast<SQLCHAR*>(text->data()),
+                                static_cast<SQLINTEGER>(text->size())))) {
     return failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
   }
   SQLSMALLINT count = 0;

@@ -2,11 +2,6 @@
 
 namespace emsync::source {
 
-std::string without_terminator(const std::string& query) {
-  const std::size_t end = query.find_last_not_of(" \t\r\n;");
-  return query.substr(0, end == std::string::npos ? 0 : end + 1);
-}
-
 std::string model_query(const std::string& text, bool columns_only) {
   if (columns_only) {
     return "SELECT * FROM (" + text + "\n) AS emsync_model LIMIT 0";
@@ -20,6 +15,11 @@ std::string copy_statement(const std::string& text, bool columns_only) {
 
 std::string cursor_statement(const std::string& text, bool columns_only) {
   return "DECLARE emsync_model CURSOR FOR " + model_query(text, columns_only) + "\n";
+}
+
+std::string filtered_cursor_statement(const std::string& text, std::string_view column) {
+  return "DECLARE emsync_model CURSOR FOR " +
+         filtered_select(text, quote_identifier(column, "\""), "AS emsync_model", "$1");
 }
 
 std::string fetch_statement(int rows) {

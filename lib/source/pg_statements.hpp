@@ -10,11 +10,9 @@
 #include <string>
 #include <string_view>
 
-namespace emsync::source {
+#include "source/row_filter.hpp"  // without_terminator
 
-// The model text without trailing semicolons and blanks (COPY and DECLARE
-// take a query, not a statement).
-std::string without_terminator(const std::string& query);
+namespace emsync::source {
 
 // The query that COPY or the cursor runs: the text, or with `columns_only`
 // "SELECT * FROM (<text>\n) AS emsync_model LIMIT 0": planned and its rights
@@ -28,6 +26,12 @@ std::string copy_statement(const std::string& text, bool columns_only);
 // SCROLL: Redshift's DECLARE syntax has neither ("DECLARE name CURSOR FOR
 // query"), and PostgreSQL's default adds no cost to a forward read.
 std::string cursor_statement(const std::string& text, bool columns_only);
+
+// "DECLARE emsync_model CURSOR FOR SELECT * FROM (<text>\n) AS emsync_model
+// WHERE emsync_model."<column>" >= $1\n" (row_filter.hpp): an incremental
+// read, the bound its one parameter, of no type given, so that the server
+// takes the column's type and can use its index.
+std::string filtered_cursor_statement(const std::string& text, std::string_view column);
 
 // "FETCH FORWARD <rows> FROM emsync_model".
 std::string fetch_statement(int rows);

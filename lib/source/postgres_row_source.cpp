@@ -15,6 +15,10 @@
 //    <text>\n, runs through PQexecParams, again one statement; the text's
 //    tokens are balanced, as it was prepared alone, so they stay inside the
 //    parentheses or the DECLARE (pg_statements.hpp).
+// An incremental read (QueryOptions::filter) always takes the cursor, in copy
+// mode too: DECLARE takes the bound as a parameter through PQexecParams,
+// COPY takes none. The parameter has no type given, so the server types it
+// as the column it is compared with, and an index on the column is used.
 // Both modes give the same Values: COPY's text is decoded (copy_text.hpp),
 // the cursor's rows come as text results, and both are the types' text
 // output, converted alike (convert()).
@@ -39,6 +43,7 @@
 #include "source/conninfo.hpp"
 #include "source/copy_text.hpp"
 #include "source/pg_statements.hpp"
+#include "source/row_filter.hpp"
 #include "source/row_source.hpp"
 
 namespace emsync::source {
@@ -272,6 +277,10 @@ Result<void> PostgresRowSource::deliver(const StreamContext& context,
 
 Result<void> PostgresRowSource::stream(const std::string& query, const QueryOptions& options,
                                        RowSink& sink) {
+  auto bound = filter_bound(options);  // checked before connecting
+  if (!bound) {
+    return bound.error();
+  }
   auto connect = make_connect_info(m_conninfo, m_password, options.statement_timeout);
   if (!connect) {
     return connect.error();
@@ -321,6 +330,9 @@ Result<void> PostgresRowSource::read(const StreamContext& context, const std::st
 }
 
 Result<bool> PostgresRowSource::reads_with_cursor(const StreamContext& context) {
+  if (context.options.filter) {
+    return true;  // the bound is a parameter: DECLARE takes one, COPY does not
+  }
   switch (m_read_mode) {
     case PostgresReadMode::copy:
       return false;
@@ -402,9 +414,13 @@ Result<void> PostgresRowSource::cursor_rows(const StreamContext& context, const 
                                             const Shape& shape, RowSink& sink) const {
   PGconn* connection = context.connection;
   const QueryOptions& options = context.options;
-  const std::string declare = cursor_statement(text, options.columns_only);
-  const ResultPtr declared(
-      PQexecParams(connection, declare.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+  const std::optional<RowFilter>& filter = options.filter;
+  const std::string declare = filter ? filtered_cursor_statement(text, filter->column)
+                                     : cursor_statement(text, options.columns_only);
+  // The bound as text, its type the column's (paramTypes nullptr).
+  const char* const bound = filter ? filter->bound.c_str() : nullptr;
+  const ResultPtr declared(PQexecParams(connection, declare.c_str(), filter ? 1 : 0, nullptr,
+                                        filter ? &bound : nullptr, nullptr, nullptr, 0));
   EMSYNC_TRY(check(context, declared.get(), PGRES_COMMAND_OK));
   const std::string fetch = fetch_statement(k_cursor_fetch_rows);
   // Pipelined: the next FETCH is sent before this one's rows are read, so

@@ -1,5 +1,12 @@
 // The SQLite row source: a read-only connection per stream, column types from
 // the declared types, values in canonical text form.
+//
+// An incremental read (QueryOptions::filter) prepares the model alone first,
+// as any read (one read-only statement), and takes its columns from it, then
+// reads the rows of the model's statement wrapped in the filtered query
+// (row_filter.hpp), the bound parameter ?1: an integer bound as an integer, a
+// date or timestamp bound as its shortest canonical text, which SQLite
+// compares with the stored text (row_source.hpp, RowFilter).
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -8,6 +15,7 @@
 #include <chrono>
 #include <string_view>
 
+#include "source/row_filter.hpp"
 #include "source/row_source.hpp"
 
 namespace emsync::source {
@@ -173,6 +181,9 @@ class SqliteRowSource final : public RowSource {
   Result<StatementPtr> prepare(sqlite3* db, const std::string& query) const;
   Result<std::vector<Column>> describe(sqlite3_stmt* stmt, const Interruption& interruption,
                                        std::chrono::milliseconds timeout) const;
+  // The model's statement wrapped in the filtered query, `bound` bound to it.
+  Result<StatementPtr> prepare_filtered(sqlite3* db, sqlite3_stmt* model, const RowFilter& filter,
+                                        const FilterBound& bound) const;
 
   std::string m_path;
 };
@@ -267,8 +278,32 @@ Result<std::vector<Column>> SqliteRowSource::describe(sqlite3_stmt* stmt,
   return columns;
 }
 
+Result<StatementPtr> SqliteRowSource::prepare_filtered(sqlite3* db, sqlite3_stmt* model,
+                                                      const RowFilter& filter,
+                                                      const FilterBound& bound) const {
+  // sqlite3_sql(): the text of the model's one statement, without what
+  // follows it (blanks, comments).
+  auto filtered = prepare(db, filtered_select(sqlite3_sql(model), quote_identifier(filter.column, "\""),
+                                              "AS emsync_model", "?1"));
+  if (!filtered) {
+    return filtered.error();
+  }
+  const int rc = bound.type == ColumnType::integer
+                     ? sqlite3_bind_int64(filtered->get(), 1, bound.integer)
+                     : sqlite3_bind_text(filtered->get(), 1, bound.text.data(),
+                                         static_cast<int>(bound.text.size()), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) {
+    return error(sqlite3_errmsg(db));
+  }
+  return filtered;
+}
+
 Result<void> SqliteRowSource::stream(const std::string& query, const QueryOptions& options,
                                      RowSink& sink) {
+  auto bound = filter_bound(options);
+  if (!bound) {
+    return bound.error();
+  }
   Interruption interruption(options);
   auto db = open();
   if (!db) {
@@ -293,9 +328,19 @@ Result<void> SqliteRowSource::stream(const std::string& query, const QueryOption
   if (options.columns_only) {
     return ok();
   }
+  sqlite3_stmt* rows = stmt->get();
+  StatementPtr filtered;
+  if (*bound) {
+    auto prepared = prepare_filtered(db->get(), rows, *options.filter, **bound);
+    if (!prepared) {
+      return prepared.error();
+    }
+    filtered = std::move(*prepared);
+    rows = filtered.get();
+  }
   std::vector<Value> values(columns->size());
   for (;;) {
-    const int rc = sqlite3_step(stmt->get());
+    const int rc = sqlite3_step(rows);
     if (rc == SQLITE_DONE) {
       return ok();  // closing the connection ends the read transaction
     }
@@ -303,7 +348,7 @@ Result<void> SqliteRowSource::stream(const std::string& query, const QueryOption
       return step_error(db->get(), interruption, options.statement_timeout);
     }
     for (std::size_t i = 0; i < values.size(); ++i) {
-      read_value(stmt->get(), static_cast<int>(i), (*columns)[i].type, values[i]);
+      read_value(rows, static_cast<int>(i), (*columns)[i].type, values[i]);
     }
     EMSYNC_TRY(sink.on_row(values));
   }

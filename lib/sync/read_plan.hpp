@@ -60,6 +60,13 @@ namespace emsync::sync {
 // timestamp. nullopt for any other type.
 std::optional<source::ColumnType> cursor_type(source::ColumnType column_type);
 
+// Whether a model column of `column_type` can be the activation's cursor: a
+// cursor type, and a lookback that fits it. Errc::invalid_input naming the
+// activation and the column otherwise.
+// REQUIRES: activation.incremental.
+Result<void> check_cursor_column(const config::Activation& activation,
+                                 source::ColumnType column_type);
+
 // A cursor value as a number that orders like it: an integer itself, a date
 // its days since 1970-01-01, a timestamp its microseconds since 1970-01-01
 // 00:00:00 UTC (finer digits cut). nullopt when `text` is not the canonical

@@ -297,5 +297,103 @@ TEST_CASE("an odbc query is cancelled when the flag turns true", "[source][odbc]
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
 }
 
+// Incremental reads through libsqliteodbc: the bound is bound with
+// SQLBindParameter, which the driver hands to SQLite as an integer or text.
+
+// `changes`: cursors of every kind, NULLs among them.
+void add_changes(const TempModel& model) {
+  model.exec(R"(
+    CREATE TABLE changes (id INTEGER, version INTEGER, day DATE, at TIMESTAMP);
+    INSERT INTO changes VALUES
+      (1, 5, '2026-12-01', '2026-12-02 09:59:59'),
+      (2, 10, '2026-12-02', '2026-12-02 10:00:00'),
+      (3, 15, '2026-12-03', '2026-12-02 10:00:00.5'),
+      (4, NULL, NULL, NULL),
+      (5, 9, '2026-11-30', '2026-12-02 08:00:00'),
+      (6, 11, '2026-12-02', '2026-12-02 11:00:00');
+  )");
+}
+
+std::vector<std::string> filtered_ids(const TempModel& model, const std::string& query,
+                                      RowFilter filter) {
+  QueryOptions options;
+  options.filter = std::move(filter);
+  test::RecordingSink sink;
+  auto result = run(model, query, sink, options);
+  INFO((result ? "" : result.error().message));
+  REQUIRE(result);
+  CHECK(sink.columns_calls == 1);
+  std::vector<std::string> ids;
+  for (const auto& row : sink.rows) {
+    ids.push_back(row.at(0).value_or("NULL"));
+  }
+  return ids;
+}
+
+using Ids = std::vector<std::string>;
+
+TEST_CASE("odbc filters read exactly the rows at or above an integer, date or timestamp bound",
+          "[source][odbc]") {
+  TempModel model;
+  add_changes(model);
+  const std::string query = "SELECT id, version, day, at FROM changes ORDER BY id";
+  CHECK(filtered_ids(model, query, {"version", ColumnType::integer, "10"}) == Ids{"2", "3", "6"});
+  CHECK(filtered_ids(model, query, {"day", ColumnType::date, "2026-12-02"}) == Ids{"2", "3", "6"});
+  CHECK(filtered_ids(model, query, {"at", ColumnType::timestamp, "2026-12-02 10:00:00"}) ==
+        Ids{"2", "3", "6"});
+  CHECK(filtered_ids(model, query, {"at", ColumnType::timestamp, "2026-12-02 10:00:00.250000"}) ==
+        Ids{"3", "6"});
+}
+
+TEST_CASE("an odbc filter quotes its column with the driver's quote, a quote in it doubled",
+          "[source][odbc]") {
+  TempModel model;
+  add_changes(model);
+  CHECK(filtered_ids(model, "SELECT id, version AS \"odd \"\"v\" FROM changes ORDER BY id",
+                     {"odd \"v", ColumnType::integer, "11"}) == Ids{"3", "6"});
+}
+
+TEST_CASE("an odbc filter keeps the model's columns; a bad bound is refused before connecting",
+          "[source][odbc]") {
+  TempModel model;
+  add_changes(model);
+  QueryOptions options;
+  options.filter = RowFilter{"at", ColumnType::timestamp, "2099-01-01 00:00:00"};
+  test::RecordingSink sink;
+  REQUIRE(run(model, "SELECT id, day, at FROM changes", sink, options));
+  CHECK(sink.rows.empty());
+  REQUIRE(sink.columns.size() == 3);
+  CHECK(sink.columns[0].name == "id");
+  CHECK(sink.columns[1].type == ColumnType::date);
+  CHECK(sink.columns[2].type == ColumnType::timestamp);
+
+  options.filter = RowFilter{"at", ColumnType::timestamp, "2026-12-02T10:00:00"};
+  test::RecordingSink refused;
+  auto bad = make_odbc_source("Driver=/nonexistent/lib.so", std::nullopt)
+                 ->stream("SELECT id, at FROM changes", options, refused);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == Errc::invalid_input);
+  CHECK_THAT(bad.error().message, Catch::Contains("is not a timestamp"));
+  options.filter = RowFilter{"version", ColumnType::integer, "1"};
+  options.columns_only = true;
+  auto both = run(model, "SELECT id, version FROM changes", refused, options);
+  REQUIRE_FALSE(both);
+  CHECK(both.error().code == Errc::invalid_input);
+  CHECK(refused.columns_calls == 0);
+}
+
+TEST_CASE("a filtered odbc model is still one statement", "[source][odbc]") {
+  TempModel model;
+  add_changes(model);
+  QueryOptions options;
+  options.filter = RowFilter{"version", ColumnType::integer, "0"};
+  test::RecordingSink sink;
+  auto two = run(model, "SELECT id, version FROM changes; DELETE FROM people", sink, options);
+  REQUIRE_FALSE(two);
+  CHECK(two.error().code == Errc::source_error);
+  CHECK(sink.columns_calls == 0);
+  CHECK(model.count() == "3");
+}
+
 }  // namespace
 }  // namespace emsync::source

@@ -5,12 +5,6 @@
 namespace emsync::source {
 namespace {
 
-TEST_CASE("a model's trailing semicolons and blanks are dropped, nothing else", "[source]") {
-  CHECK(without_terminator("SELECT 1;\n ;\t") == "SELECT 1");
-  CHECK(without_terminator("SELECT ';' -- x;\n") == "SELECT ';' -- x");
-  CHECK(without_terminator(" ;\n") == "");
-}
-
 TEST_CASE("COPY and the cursor wrap the model text alike, a newline after it", "[source]") {
   const std::string text = "SELECT a FROM t -- trailing comment";
   CHECK(copy_statement(text, false) == "COPY (SELECT a FROM t -- trailing comment\n) TO STDOUT");
@@ -24,6 +18,19 @@ TEST_CASE("COPY and the cursor wrap the model text alike, a newline after it", "
         "DECLARE emsync_model CURSOR FOR SELECT * FROM (SELECT a FROM t -- trailing comment\n) AS "
         "emsync_model LIMIT 0\n");
   CHECK(fetch_statement(1000) == "FETCH FORWARD 1000 FROM emsync_model");
+}
+
+TEST_CASE("an incremental read declares the cursor over the filtered model, the bound $1",
+          "[source]") {
+  CHECK(filtered_cursor_statement("SELECT a, t FROM x -- trailing comment\n;", "t") ==
+        "DECLARE emsync_model CURSOR FOR SELECT * FROM (SELECT a, t FROM x -- trailing comment\n) "
+        "AS emsync_model WHERE emsync_model.\"t\" >= $1\n");
+  // A quote in the column's name is doubled: the name cannot end the identifier.
+  CHECK(filtered_cursor_statement("SELECT 1 AS \"a\"\"b\"", "a\"b") ==
+        "DECLARE emsync_model CURSOR FOR SELECT * FROM (SELECT 1 AS \"a\"\"b\"\n) AS emsync_model "
+        "WHERE emsync_model.\"a\"\"b\" >= $1\n");
+  CHECK(filtered_cursor_statement("SELECT 1 AS \"Updated At\"", "Updated At")
+            .ends_with("WHERE emsync_model.\"Updated At\" >= $1\n"));
 }
 
 TEST_CASE("Redshift is recognised by its version() text", "[source]") {
