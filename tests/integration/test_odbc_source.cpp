@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "pg_changes.hpp"
 #include "source/row_source.hpp"
 #include "support/pg_cluster.hpp"
 #include "unit/source/odbc_test_env.hpp"
@@ -296,7 +297,7 @@ std::vector<std::string> filtered_ids(RowFilter filter) {
   QueryOptions options;
   options.filter = std::move(filter);
   Sink sink;
-  auto result = stream("SELECT * FROM odbc_changes ORDER BY id;", sink, options);
+  auto result = stream("SELECT * FROM changes ORDER BY id;", sink, options);
   INFO((result ? "" : result.error().message));
   REQUIRE(result);
   CHECK(sink.columns.size() == 7);
@@ -305,19 +306,8 @@ std::vector<std::string> filtered_ids(RowFilter filter) {
 
 TEST_CASE("odbc filters read exactly the rows at or above the bound, typed as the column",
           "[odbc]") {
-  // Row 1 is '2026-12-02 10:00:00+02': 08:00 UTC, the session's zone.
-  PgCluster::shared().exec(R"(
-    DROP TABLE IF EXISTS odbc_changes;
-    CREATE TABLE odbc_changes (id int, at timestamptz, local_at timestamp, day date, version int8,
-                               big numeric(38,0), "odd ""col" int);
-    INSERT INTO odbc_changes VALUES
-      (1, '2026-12-02 10:00:00+02', '2026-12-02 08:00:00', '2026-12-01', 41, 41, 1),
-      (2, '2026-12-02 08:30:00+00', '2026-12-02 08:30:00', '2026-12-02', 42, 42, 2),
-      (3, '2026-12-02 09:00:00.25+00', '2026-12-02 09:00:00.25', '2026-12-03', 43,
-       99999999999999999999999999999999999999, 3),
-      (4, NULL, NULL, NULL, NULL, NULL, NULL),
-      (5, '2026-12-02 07:59:59.999999+00', '2026-12-02 07:59:59.999999', '2026-11-30', -1, -1, 0);
-  )");
+  // Row 1 is at 08:00 UTC, the session's time zone.
+  emsync::test::create_pg_changes();
   using Ids = std::vector<std::string>;
   CHECK(filtered_ids({"version", ColumnType::integer, "42"}) == Ids{"2", "3"});
   CHECK(filtered_ids({"version", ColumnType::integer, "-1"}) == Ids{"1", "2", "3", "5"});

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "pg_changes.hpp"
 #include "source/pg_statements.hpp"
 #include "source/row_source.hpp"
 #include "support/pg_cluster.hpp"
@@ -18,26 +19,10 @@
 namespace emsync::source {
 namespace {
 
+using emsync::test::create_pg_changes;
 using emsync::test::PgCluster;
 using Sink = test::RecordingSink;
 using Ids = std::vector<std::string>;
-
-// Cursors of every kind PostgreSQL has, NULLs among them. Row 1 is
-// '2026-12-02 10:00:00+02': 08:00 UTC.
-void create_changes() {
-  PgCluster::shared().exec(R"(
-    DROP TABLE IF EXISTS changes;
-    CREATE TABLE changes (id int PRIMARY KEY, at timestamptz, local_at timestamp, day date,
-                          version int8, big numeric(38,0), "odd ""col" int);
-    INSERT INTO changes VALUES
-      (1, '2026-12-02 10:00:00+02', '2026-12-02 08:00:00', '2026-12-01', 41, 41, 1),
-      (2, '2026-12-02 08:30:00+00', '2026-12-02 08:30:00', '2026-12-02', 42, 42, 2),
-      (3, '2026-12-02 09:00:00.25+00', '2026-12-02 09:00:00.25', '2026-12-03', 43,
-       99999999999999999999999999999999999999, 3),
-      (4, NULL, NULL, NULL, NULL, NULL, NULL),
-      (5, '2026-12-02 07:59:59.999999+00', '2026-12-02 07:59:59.999999', '2026-11-30', -1, -1, 0);
-  )");
-}
 
 PostgresReadMode each_mode() {
   const auto mode =
@@ -71,7 +56,7 @@ Ids filtered_ids(RowFilter filter, PostgresReadMode mode) {
 }
 
 TEST_CASE("a postgres filter compares a timestamptz with a UTC bound", "[postgres][filter]") {
-  create_changes();
+  create_pg_changes();
   const PostgresReadMode mode = each_mode();
   // Row 1 is at 08:00 UTC: after 08:30 in its own zone, before it in UTC.
   CHECK(filtered_ids({"at", ColumnType::timestamp, "2026-12-02 08:30:00"}, mode) == Ids{"2", "3"});
@@ -85,7 +70,7 @@ TEST_CASE("a postgres filter compares a timestamptz with a UTC bound", "[postgre
 
 TEST_CASE("a postgres filter reads timestamp, date, int8 and numeric cursors from the bound on",
           "[postgres][filter]") {
-  create_changes();
+  create_pg_changes();
   const PostgresReadMode mode = each_mode();
   CHECK(filtered_ids({"local_at", ColumnType::timestamp, "2026-12-02 08:30:00"}, mode) ==
         Ids{"2", "3"});
@@ -101,7 +86,7 @@ TEST_CASE("a postgres filter reads timestamp, date, int8 and numeric cursors fro
 }
 
 TEST_CASE("a filtered postgres read gives the values of a full read", "[postgres][filter]") {
-  create_changes();
+  create_pg_changes();
   const PostgresReadMode mode = each_mode();
   Sink full;
   REQUIRE(stream("SELECT * FROM changes WHERE id IN (1, 3) ORDER BY id", {}, full, mode));
@@ -120,7 +105,7 @@ TEST_CASE("a filtered postgres read gives the values of a full read", "[postgres
 
 TEST_CASE("a postgres filter's sink sees the model's columns before the bound is compared",
           "[postgres][filter]") {
-  create_changes();
+  create_pg_changes();
   const PostgresReadMode mode = each_mode();
   // A timestamp bound for an int8 column: the server refuses it...
   Sink accepting;
@@ -149,7 +134,7 @@ TEST_CASE("a postgres filter's sink sees the model's columns before the bound is
 }
 
 TEST_CASE("a filtered postgres model is still one read-only SELECT", "[postgres][filter]") {
-  create_changes();
+  create_pg_changes();
   const PostgresReadMode mode = each_mode();
   for (const char* query : {"SELECT id, version FROM changes; DELETE FROM changes",
                             "DELETE FROM changes RETURNING id, version",
