@@ -58,12 +58,14 @@
 # <= 1.3 x the fetch loop; peak RSS <= 64 MiB); writes the JSON;
 # `bench/plot.sh` draws the chart from it.
 #
-# PostgreSQL runs as the `postgres` OS user when started as root (it refuses
-# root); binaries from the newest /usr/lib/postgresql/*/bin or
-# $EMSYNC_PG_BIN_DIR. Needs psql, curl, jq, sqlite3 and git.
+# PostgreSQL, the simulator and emsyncd are started as bench_common.sh says.
+# Needs psql, curl, jq, sqlite3 and git.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+bench=sync_bench
+# shellcheck source=bench_common.sh
+. "$repo/bench/bench_common.sh"
 build="" emsyncd="" emsyncctl="" sim_bin="" sizes_arg="100000 1000000" with_10m=0
 source_kind=postgres fetch_loop="" psqlodbc=/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so
 results_dir="$repo/bench/results" perf_dir="" keep=0
@@ -86,12 +88,7 @@ while [ $# -gt 0 ]; do
     *) echo "sync_bench: unknown argument '$1'" >&2; usage ;;
   esac
 done
-if [ -z "$emsyncd$emsyncctl$sim_bin" ]; then
-  build=${build:-$repo/build}
-  emsyncd=$build/daemon/emsyncd emsyncctl=$build/daemon/emsyncctl sim_bin=$build/tools/emarsys-sim/emarsys-sim
-elif [ -n "$build" ]; then
-  echo "sync_bench: --build and --emsyncd/--emsyncctl/--sim exclude each other" >&2; exit 2
-fi
+check_binaries
 case "$source_kind" in
   postgres|cursor) ;;
   odbc)
@@ -101,9 +98,6 @@ case "$source_kind" in
     ;;
   *) echo "sync_bench: --source must be postgres, cursor or odbc: '$source_kind'" >&2; exit 2 ;;
 esac
-for b in "$emsyncd" "$emsyncctl" "$sim_bin"; do
-  [ -x "$b" ] || { echo "sync_bench: '$b' is not an executable (build first, or name the binaries)" >&2; exit 2; }
-done
 read -r -a sizes <<<"$sizes_arg"
 [ "$with_10m" = 1 ] && sizes+=(10000000)
 prev=0
@@ -112,41 +106,14 @@ for n in "${sizes[@]}"; do
     || { echo "sync_bench: sizes must be ascending integers >= 100: '${sizes[*]}'" >&2; exit 2; }
   prev=$n
 done
-for tool in psql curl jq sqlite3 git awk; do
-  command -v "$tool" >/dev/null || { echo "sync_bench: $tool is missing" >&2; exit 2; }
-done
+check_tools psql curl jq sqlite3 git awk
 if [ -n "$perf_dir" ]; then
   command -v perf >/dev/null || { echo "sync_bench: --perf needs perf" >&2; exit 2; }
   mkdir -p "$perf_dir"; perf_dir=$(cd "$perf_dir" && pwd)
 fi
 mkdir -p "$results_dir"; results_dir=$(cd "$results_dir" && pwd)
 
-pg_bin=${EMSYNC_PG_BIN_DIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
-[ -x "$pg_bin/initdb" ] || { echo "sync_bench: no PostgreSQL server binaries (set EMSYNC_PG_BIN_DIR)" >&2; exit 2; }
-
-work=$(mktemp -d /tmp/emsync-bench.XXXXXX)
-chmod 755 "$work"
-pg_dir="$work/pg"
-pg_port=$((20000 + RANDOM % 20000))  # names the socket file only: no TCP listener
-sim_pid="" daemon_pid="" perf_pid="" pg_started=0
-
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-stop_pid() {  # PID: SIGTERM, wait
-  [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true
-}
-cleanup() {
-  set +e
-  stop_pid "$perf_pid"; stop_pid "$daemon_pid"; stop_pid "$sim_pid"
-  [ "$pg_started" = 1 ] && as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1
-  if [ "$keep" = 1 ]; then echo "sync_bench: kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "sync_bench: $*" >&2; }
-die() { log "$*"; exit 1; }
+bench_setup
 
 # --source odbc: psqlODBC registered in a private odbcinst.ini, for emsyncd
 # and the fetch loop alike (both inherit ODBCSYSINI); the system's
@@ -157,62 +124,22 @@ if [ "$source_kind" = odbc ]; then
   export ODBCSYSINI="$work/odbc"
 fi
 
-# 1. PostgreSQL: private cluster on a unix socket in $pg_dir, fsync off.
-mkdir -p "$pg_dir"
-[ "$(id -u)" = 0 ] && chown postgres: "$pg_dir"
-as_pg "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >"$work/initdb.log" 2>&1 \
-  || { cat "$work/initdb.log" >&2; die "initdb failed"; }
-as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-  -o "-p $pg_port -k $pg_dir -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-  start >/dev/null || { tail -20 "$pg_dir/server.log" >&2; die "pg_ctl start failed"; }
-pg_started=1
-psql_db() { local db=$1; shift; psql -X -q -v ON_ERROR_STOP=1 -h "$pg_dir" -p "$pg_port" -U postgres -d "$db" "$@"; }
+# 1. PostgreSQL.
+start_cluster
 
-model_query="SELECT email, first_name, last_name, city, birth_date, signup_date, opted_in, vip, ltv, score, bio FROM bench.contacts"
+model_query=$contacts_model_query
 
 odbc_connection_string() {  # DB -> psqlODBC to the bench cluster's socket, streaming 10,000 rows at a time
   echo "Driver={PostgreSQL Unicode};Servername=$pg_dir;Port=$pg_port;Database=$1;Username=postgres;UseDeclareFetch=1;Fetch=10000"
 }
 source_json() {  # DB -> the "warehouse" source of emsyncd's config
-  local conninfo="host=$pg_dir port=$pg_port user=postgres dbname=$1"
+  local conninfo; conninfo=$(pg_conninfo "$1")
   case "$source_kind" in
     postgres) echo "{\"type\": \"postgres\", \"conninfo\": \"$conninfo\"}" ;;
     cursor) echo "{\"type\": \"postgres\", \"conninfo\": \"$conninfo\", \"read_mode\": \"cursor\"}" ;;
     odbc) echo "{\"type\": \"odbc\", \"connection_string\": \"$(odbc_connection_string "$1")\"}" ;;
   esac
 }
-
-create_model() {  # DB N
-  psql_db postgres -c "CREATE DATABASE $1" >/dev/null
-  psql_db "$1" >/dev/null <<SQL
-CREATE SCHEMA bench;
-CREATE TABLE bench.contacts (id integer PRIMARY KEY, email text, first_name text, last_name text,
-                             city text, birth_date date, signup_date date, opted_in boolean,
-                             vip boolean, ltv numeric(12,2), score numeric(6,3), bio text);
-INSERT INTO bench.contacts
-  SELECT i, 'user' || i || '@example.com', 'First' || i, 'Last' || (i % 7919), 'City' || (i % 997),
-         DATE '1950-01-01' + (i % 20000), DATE '2015-01-01' + (i % 3650), i % 2 = 0, i % 10 = 0,
-         (i % 100000) * 1.37, (i % 1000) / 7.0,
-         left(repeat(md5(i::text), 7), 200)
-  FROM generate_series(1, $2) AS i;
-VACUUM ANALYZE bench.contacts;
-SQL
-}
-
-clk_tck=$(getconf CLK_TCK)
-cpu_s() {  # PID -> user + system CPU seconds so far
-  sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$clk_tck" '{ printf "%.2f", ($12 + $13) / hz }'
-}
-pg_cpu() {  # -> CPU seconds of the cluster so far: postmaster, its live and its reaped children
-  local pm; pm=$(head -1 "$pg_dir/data/postmaster.pid")
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/^\([0-9]*\) (.*) /\1 /' \
-    | awk -v pm="$pm" -v hz="$clk_tck" '
-        $1 == pm { t += $13 + $14 + $15 + $16 }
-        $3 == pm { t += $13 + $14 }
-        END { printf "%.2f", t / hz }'
-}
-diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }  # PID VmRSS|VmHWM -> kB
 
 # Results, one line each: phases "N phase wall client_cpu pg_cpu sim_cpu
 # peak_rss_kib" (- where it does not apply) and sizes "N start_rss_kib
@@ -248,58 +175,16 @@ run_fetch_loop() {  # N DB: one bare ODBC fetch loop over the model query, as a 
   log "N=$n: fetch_loop ${line%% *}s ($(jq -c '{rows,bytes,long_values,max_rss_kib}' "$out"))"
 }
 
-keep_best() {  # N PHASE: of the phase's lines, keeps the fastest (its peak RSS: the highest)
-  local n=$1 phase=$2 tmp="$work/phases.tmp"
-  awk -v n="$n" -v p="$phase" '
-    $1 == n && $2 == p { if (best == "" || $3 < bw) { best = $0; bw = $3 } if ($7 > hwm) hwm = $7; next }
-    { print }
-    END { if (best != "") { split(best, f, " "); f[7] = hwm; print f[1], f[2], f[3], f[4], f[5], f[6], f[7] } }
-  ' "$phases" >"$tmp" && mv "$tmp" "$phases"
-}
-
 bench_size() {  # N
   local n=$1 db="bench_$1" dir="$work/n$1"
   mkdir -p "$dir"
   log "N=$n: creating the model"
-  create_model "$db" "$n"
+  create_contacts_model "$db" "$n"
   reference "$n" "$db"
 
-  # The simulator, with a limit high enough not to matter and no payloads in
-  # its request log. (Its heap on transparent huge pages, glibc.malloc.hugetlb=1,
-  # took 17% off its CPU but slowed the phases after the first run by ~20%.)
-  "$sim_bin" --bind 127.0.0.1 --port 0 --wsse-user bench001 --wsse-secret bench-secret \
-    --rate-limit 1000000 --no-payload-log >"$dir/sim.out" 2>"$dir/sim.log" &
-  sim_pid=$!
-  for _ in $(seq 100); do grep -q '^listening on' "$dir/sim.out" 2>/dev/null && break; sleep 0.1; done
-  local port; port=$(awk '/^listening on/ {print $3}' "$dir/sim.out")
-  [ -n "$port" ] || die "emarsys-sim did not start: $(cat "$dir/sim.log")"
-  local sim="http://127.0.0.1:$port"
-  local list_id; list_id=$(curl -sf -X POST "$sim/sim/lists" -d '{"name":"emsync bench"}' | jq -r .id)
-
-  printf 'bench-secret' >"$dir/emarsys-secret"
-  cat >"$dir/emsyncd.json" <<JSON
-{
-  "state_db": "$dir/state.db",
-  "admin_socket": "$dir/emsyncd.sock",
-  "metrics_listen": "",
-  "log": {"level": "info", "format": "text"},
-  "sources": {"warehouse": $(source_json "$db")},
-  "destinations": {"emarsys": {"type": "emarsys", "api_url": "$sim/api/v2", "auth": "wsse",
-                               "username": "bench001", "secret_file": "$dir/emarsys-secret",
-                               "new_contacts_list_id": $list_id,
-                               "rate_limit_per_minute": 100000000}}
-}
-JSON
-  "$emsyncd" --config "$dir/emsyncd.json" 2>"$dir/emsyncd.log" &
-  daemon_pid=$!
-  ctl() { "$emsyncctl" --socket "$dir/emsyncd.sock" "$@"; }
-  local up=0
-  for _ in $(seq 600); do  # up to 30 s: leaves room for a valgrind wrapper
-    if ctl ping >/dev/null 2>&1; then up=1; break; fi
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ "$up" = 1 ] || die "emsyncd did not start: $(cat "$dir/emsyncd.log")"
+  start_simulator "$dir"
+  local list_id; list_id=$(curl -sf -X POST "$sim_url/sim/lists" -d '{"name":"emsync bench"}' | jq -r .id)
+  start_emsyncd "$dir" "$(source_json "$db")" "$list_id"
   local start_kb peak_kb; start_kb=$(kib "$daemon_pid" VmRSS); peak_kb=$(kib "$daemon_pid" VmHWM)
 
   cat >"$dir/activation.json" <<JSON
@@ -313,32 +198,23 @@ JSON
   ctl apply "$dir/activation.json" >/dev/null || die "apply failed: $(tail -5 "$dir/emsyncd.log")"
 
   run_phase() {  # PHASE FIELD EXPECTED: runs, checks report.FIELD == EXPECTED
-    local phase=$1 field=$2 expected=$3 report
+    local phase=$1 field=$2 expected=$3
     if [ -n "$perf_dir" ]; then
       # shellcheck disable=SC2086
       perf record -q ${EMSYNC_BENCH_PERF_ARGS:--g -F 499} -p "$daemon_pid,$sim_pid" -o "$perf_dir/perf-$n-$phase.data" 2>"$dir/perf-$phase.log" &
       perf_pid=$!
       sleep 0.5
     fi
-    local cpu0 sim0 pg0 tf="$dir/time-$phase.txt" TIMEFORMAT='%R'
-    cpu0=$(cpu_s "$daemon_pid"); sim0=$(cpu_s "$sim_pid"); pg0=$(pg_cpu)
     # Reset VmHWM to the current RSS, so the phase's own peak can be read after it.
     echo 5 >"/proc/$daemon_pid/clear_refs" 2>/dev/null || true
-    { time ctl --json run bench --wait >"$dir/report-$phase.json"; } 2>"$tf" \
-      || die "$phase run did not succeed: $(cat "$dir/report-$phase.json")"
-    local wall cpu sim_cpu pg
-    wall=$(cat "$tf")
-    cpu=$(diff_s "$cpu0" "$(cpu_s "$daemon_pid")"); sim_cpu=$(diff_s "$sim0" "$(cpu_s "$sim_pid")")
-    sleep 0.2  # closed source connections reach the postmaster's child times
-    pg=$(diff_s "$pg0" "$(pg_cpu)")
+    timed_run "$phase"
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=""; fi
-    report=$(cat "$dir/report-$phase.json")
-    [ "$(jq -r ".$field" <<<"$report")" = "$expected" ] && [ "$(jq -r .status <<<"$report")" = succeeded ] \
-      || die "$phase run: expected $field=$expected: $report"
+    [ "$(jq -r ".$field" <<<"$run_report")" = "$expected" ] && [ "$(jq -r .status <<<"$run_report")" = succeeded ] \
+      || die "$phase run: expected $field=$expected: $run_report"
     local hwm; hwm=$(kib "$daemon_pid" VmHWM)
     [ "$hwm" -gt "$peak_kb" ] && peak_kb=$hwm
-    echo "$n $phase $wall $cpu $pg $sim_cpu $hwm" >>"$phases"
-    log "N=$n: $phase ${wall}s, CPU emsyncd ${cpu}s postgres ${pg}s simulator ${sim_cpu}s ($(jq -c '{rows_read,unchanged,updated,inserted,rejected,failed}' <<<"$report"))"
+    echo "$n $phase $run_wall $run_cpu $run_pg $run_sim $hwm" >>"$phases"
+    log "N=$n: $phase ${run_wall}s, CPU emsyncd ${run_cpu}s postgres ${run_pg}s simulator ${run_sim}s ($(jq -c '{rows_read,unchanged,updated,inserted,rejected,failed}' <<<"$run_report"))"
   }
   log "N=$n: first run"
   run_phase first inserted "$n"

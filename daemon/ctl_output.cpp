@@ -1,11 +1,15 @@
 #include "ctl_output.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <iostream>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "admin/table.hpp"
 
@@ -60,13 +64,15 @@ void print_not_shown(const json& result) {
   }
 }
 
-// The `runs` table.
-constexpr std::array<Column, 12> k_run_columns{{
+// The `runs` table; READ is "full" or "incremental", WATERMARK (the one an
+// incremental read started from) is a column only when a run shown has one.
+constexpr std::array<Column, 13> k_run_columns{{
     {"RUN", "run_id"},
     {"STATUS", "status"},
     {"STARTED", "started_at"},
     {"FINISHED", "finished_at"},
-    {"READ", "rows_read"},
+    {"READ", "read"},
+    {"ROWS_READ", "rows_read"},
     {"UNCHANGED", "unchanged"},
     {"UPDATED", "updated"},
     {"INSERTED", "inserted"},
@@ -76,13 +82,19 @@ constexpr std::array<Column, 12> k_run_columns{{
     {"ERROR", "error"},
 }};
 
-// A RunReport as `run --wait` shows it.
-constexpr std::array<const char*, 14> k_report_fields{
-    "run_id",    "activation", "status",   "full",      "started_at", "finished_at", "rows_read",
-    "unchanged", "updated",    "inserted", "not_found", "rejected",   "failed",      "error"};
+constexpr Column k_watermark_column{"WATERMARK", "watermark"};
 
-template <std::size_t N>
-void print_table(const std::array<Column, N>& columns, const json& rows) {
+// A RunReport as `run --wait` shows it.
+constexpr std::array<const char*, 18> k_report_fields{
+    "run_id",    "activation", "status",    "full",     "read",      "watermark",
+    "read_from", "started_at", "finished_at", "rows_read", "unchanged", "updated",
+    "inserted",  "not_found",  "rejected",  "failed",   "cursor_null", "error"};
+
+// `show`'s "incremental" lines, in this order.
+constexpr std::array<const char*, 6> k_incremental_fields{
+    "cursor_column", "lookback", "full_every", "watermark", "last_full_read_at", "cannot_see"};
+
+void print_table(std::span<const Column> columns, const json& rows) {
   std::vector<std::string> headers;
   for (const Column& column : columns) {
     headers.emplace_back(column.header);
@@ -230,15 +242,21 @@ void print_audit(const json& result, const std::function<std::string(int)>& user
 }
 
 void print_show(const json& result) {
-  std::cout << admin::render_fields({{"name", text(result, "name")},
-                                     {"state", text(result, "state")},
-                                     {"auto_paused_reason", text(result, "auto_paused_reason")},
-                                     {"now", text(result, "activity")},
-                                     {"next_run", text(result, "next_run")},
-                                     {"contacts", text(result, "contacts")},
-                                     {"created_at", text(result, "created_at")},
-                                     {"updated_at", text(result, "updated_at")},
-                                     {"last_run", run_summary(member(result, "last_run"))}});
+  Fields fields{{"name", text(result, "name")},
+                {"state", text(result, "state")},
+                {"auto_paused_reason", text(result, "auto_paused_reason")},
+                {"now", text(result, "activity")},
+                {"next_run", text(result, "next_run")},
+                {"contacts", text(result, "contacts")},
+                {"created_at", text(result, "created_at")},
+                {"updated_at", text(result, "updated_at")},
+                {"last_run", run_summary(member(result, "last_run"))}};
+  if (const json& incremental = member(result, "incremental"); incremental.is_object()) {
+    for (const char* key : k_incremental_fields) {
+      fields.emplace_back(key, text(incremental, key));
+    }
+  }
+  std::cout << admin::render_fields(fields);
   // The definition as indented JSON, after the aligned fields; the text as
   // stored when it does not parse (see lib/store/state_store.hpp).
   if (const json& error = member(result, "definition_error"); error.is_string()) {
@@ -275,7 +293,16 @@ void print_run_report(const json& report) {
 }
 
 void print_runs(const json& result) {
-  print_table(k_run_columns, array_at(result, "runs"));
+  const json& runs = array_at(result, "runs");
+  std::vector<Column> columns(k_run_columns.begin(), k_run_columns.end());
+  if (std::any_of(runs.begin(), runs.end(),
+                  [](const json& run) { return member(run, "watermark").is_string(); })) {
+    const auto read = std::find_if(columns.begin(), columns.end(), [](const Column& column) {
+      return std::string_view(column.key) == "read";
+    });
+    columns.insert(read + 1, k_watermark_column);
+  }
+  print_table(columns, runs);
   print_not_shown(result);
 }
 

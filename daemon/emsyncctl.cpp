@@ -222,7 +222,7 @@ const Command k_commands[] = {
    declare_apply, apply_params, print<ctl::print_applied>, nullptr},
   {"list", "list activations with their state and last run",
    no_args, no_params, print<ctl::print_list>, nullptr},
-  {"show", "show one activation: definition, state, contacts, last run",
+  {"show", "show one activation: definition, state, contacts, last run, incremental reads",
    add_name, name_params, print<ctl::print_show>, nullptr},
   {"delete", "delete an activation and its stored contact state",
    add_name, name_params, print<ctl::print_action>, nullptr},

@@ -148,7 +148,7 @@ asio::awaitable<Response> Service::handle_list(const Request&) {
          {"timezone", definition_member(a, &config::Activation::timezone)},
          {"state", activation_state(a)},
          {"definition_error", definition_error(a)},
-         {"auto_paused_reason", a.auto_paused_reason ? json(*a.auto_paused_reason) : json(nullptr)},
+         {"auto_paused_reason", optional_json(a.auto_paused_reason)},
          {"activity", activity_of(a.name)},
          {"next_run", timestamp_json(m_plans.next_run(a.name))},
          {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});
@@ -167,17 +167,26 @@ asio::awaitable<Response> Service::handle_show(const Request& request) {
   }
   auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a->id, 1); });
   auto contacts = co_await on_pool(m_pool, [&] { return m_store->count_contacts(a->id); });
+  json incremental = nullptr;
+  if (a->definition && a->definition->incremental) {
+    auto state = co_await on_pool(m_pool, [&] { return m_store->load_read_state(a->id); });
+    if (!state) {
+      co_return Response::from_error(state.error());
+    }
+    incremental = incremental_json(*a->definition->incremental, *state);
+  }
   co_return Response::success(
       {{"name", a->name},
        {"definition", a->definition ? config::to_json(*a->definition) : json(nullptr)},
        {"definition_error", definition_error(*a)},
        {"stored_definition", a->definition ? json(nullptr) : json(a->stored_text)},
        {"state", activation_state(*a)},
-       {"auto_paused_reason", a->auto_paused_reason ? json(*a->auto_paused_reason) : json(nullptr)},
+       {"auto_paused_reason", optional_json(a->auto_paused_reason)},
        {"failure_streak", a->failure_streak},
        {"activity", activity_of(a->name)},
        {"next_run", timestamp_json(m_plans.next_run(a->name))},
        {"contacts", contacts ? *contacts : 0},
+       {"incremental", std::move(incremental)},
        {"created_at", timestamp_json(a->created_at)},
        {"updated_at", timestamp_json(a->updated_at)},
        {"last_run", runs && !runs->empty() ? run_report(runs->front()) : json(nullptr)}});

@@ -11,6 +11,7 @@ constexpr std::array k_run_statuses = {store::RunStatus::succeeded, store::RunSt
                                        store::RunStatus::failed, store::RunStatus::cancelled,
                                        store::RunStatus::interrupted};
 constexpr std::array k_triggers = {Trigger::schedule, Trigger::manual};
+constexpr std::array k_read_kinds = {store::ReadKind::full, store::ReadKind::incremental};
 constexpr std::array<const char*, 6> k_contact_outcomes = {"unchanged", "updated",  "inserted",
                                                            "not_found", "rejected", "failed"};
 // The calls a sync makes (method, path template).
@@ -73,8 +74,10 @@ DaemonMetrics::DaemonMetrics(UnixMillis loaded_at)
           "Contacts of finished runs by outcome (the run report's counters; failed ones are "
           "retried next run).",
           {"activation", "outcome"})),
-      m_rows_read(m_registry.counter("emsync_source_rows_read_total",
-                                     "Rows read from the model by finished runs.", {"activation"})),
+      m_rows_read(m_registry.counter(
+          "emsync_source_rows_read_total",
+          "Rows read from the model by finished runs, by read (full or incremental).",
+          {"activation", "read"})),
       m_batches(m_registry.counter("emsync_batches_total",
                                    "Contact batches finished runs sent to Emarsys.",
                                    {"activation"})),
@@ -151,7 +154,9 @@ void DaemonMetrics::add_activation(const std::string& name,
     m_contacts.with({name, outcome});
   }
   m_run_duration.with({name});
-  m_rows_read.with({name});
+  for (store::ReadKind read : k_read_kinds) {
+    m_rows_read.with({name, store::to_string(read)});
+  }
   m_batches.with({name});
   m_last_run.with({name});
   m_last_duration.with({name});
@@ -196,7 +201,8 @@ void DaemonMetrics::record_run(const RunSummary& run) {
   for (std::size_t i = 0; i < counts.size(); ++i) {
     m_contacts.with({run.activation, k_contact_outcomes[i]}).add(static_cast<double>(counts[i]));
   }
-  m_rows_read.with({run.activation}).add(static_cast<double>(run.counts.rows_read));
+  m_rows_read.with({run.activation, store::to_string(run.read.kind)})
+      .add(static_cast<double>(run.counts.rows_read));
   m_batches.with({run.activation}).add(static_cast<double>(run.batches));
   m_last_run.with({run.activation}).set(seconds_of(run.finished_at));
   m_last_duration.with({run.activation}).set(duration);

@@ -5,8 +5,11 @@
 // `activation` (never `job`), `destination` for Emarsys accounts. The series
 // of an activation or destination exist at zero from when the daemon knows
 // it (start-up, apply, reload), so rate() and absent() work from the first
-// scrape. Counters count since the daemon started; the last success of each
-// activation is restored from the state DB at start-up.
+// scrape. An activation's series exist with every value of their other
+// labels (trigger and status, outcome, read: `full` and `incremental` alike,
+// incremental activation or not) until it is deleted. Counters count since
+// the daemon started; the last success of each activation is restored from
+// the state DB at start-up.
 //
 // Threading: the event loop updates and renders; the Emarsys observers run
 // there too.

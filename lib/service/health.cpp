@@ -90,6 +90,7 @@ void Service::report_run(const RunSummary& run) {
                  {"activation", run.activation},
                  {"trigger", to_string(run.trigger)},
                  {"status", store::to_string(run.status)},
+                 {"read", store::to_string(run.read.kind)},
                  {"started_at", format_rfc3339(run.started_at)},
                  {"finished_at", format_rfc3339(run.finished_at)},
                  {"duration_s", static_cast<double>(run.finished_at - run.started_at) / 1000.0},

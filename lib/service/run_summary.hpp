@@ -20,6 +20,7 @@ struct RunSummary {
   Trigger trigger = Trigger::manual;
   store::RunStatus status = store::RunStatus::failed;
   store::RunCounts counts;
+  store::RunRead read;  // how it read its model (full when it failed before planning its read)
   UnixMillis started_at = 0;
   UnixMillis finished_at = 0;
   emarsys::RequestStats requests;

@@ -198,6 +198,7 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
   const sync::RunOutcome outcome = co_await sync::execute_run(request, env);
   summary.status = outcome.status;
   summary.counts = outcome.counts;
+  summary.read = outcome.read;
   summary.batches = outcome.batches;
   summary.error = outcome.error;
   summary.finished_at = m_clock.wall();

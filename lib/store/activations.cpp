@@ -106,8 +106,9 @@ Result<void> SqliteStateStore::upsert_activation(const config::Activation& activ
   if (existing->destination == activation.destination) {
     return ok();
   }
-  // Another destination has none of these contacts: the next run sends all,
-  // and the field slots start again.
+  // Another destination has none of these contacts: the next run reads and
+  // sends all, and the field slots start again. The read state goes too, or
+  // an incremental read would skip the rows of contacts no longer stored.
   m_field_slots.erase(existing->id);
   m_logged.erase(existing->id);
   auto drop = use(Query::delete_all_contacts);
@@ -116,7 +117,10 @@ Result<void> SqliteStateStore::upsert_activation(const config::Activation& activ
   EMSYNC_TRY(delete_contact_log_locked(existing->id));
   auto drop_slots = use(Query::delete_state_fields);
   drop_slots->bind_all(existing->id);
-  return drop_slots->run();
+  EMSYNC_TRY(drop_slots->run());
+  auto drop_read_state = use(Query::delete_read_state);
+  drop_read_state->bind_all(existing->id);
+  return drop_read_state->run();
 }
 
 Result<std::vector<ActivationRecord>> SqliteStateStore::list_activations() {
@@ -144,7 +148,8 @@ Result<bool> SqliteStateStore::delete_activation(const std::string& name) {
   // and what it logged.
   m_field_slots.clear();
   m_logged.clear();
-  // Runs, contact state and log, field slots and rejections cascade.
+  // Runs, contact state and log, field slots, read state and rejections
+  // cascade.
   EMSYNC_TRY(remove->run());
   return m_db.changes() > 0;
 }

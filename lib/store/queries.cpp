@@ -13,10 +13,12 @@ namespace {
 // Column order is what read_run() in state_store.cpp expects.
 #define EMSYNC_RUN_COLUMNS                                                                        \
   "SELECT r.id, r.activation_id, a.name, r.status, r.full, r.rows_read, r.unchanged, r.updated, " \
-  "r.inserted, r.not_found, r.rejected, r.failed, r.started_at, r.finished_at, r.error "          \
+  "r.inserted, r.not_found, r.rejected, r.failed, r.cursor_null, r.started_at, r.finished_at, " \
+  "r.error, r.read, r.watermark, r.read_from "                                                    \
   "FROM runs AS r JOIN activations AS a ON a.id = r.activation_id "
 
-#define EMSYNC_COUNT_COLUMNS "rows_read, unchanged, updated, inserted, not_found, rejected, failed"
+#define EMSYNC_COUNT_COLUMNS \
+  "rows_read, unchanged, updated, inserted, not_found, rejected, failed, cursor_null"
 
 struct Entry {
   Query query;
@@ -48,10 +50,11 @@ constexpr Entry k_queries[] = {
     {Query::start_run,
      "UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1 AND status = 'queued'"},
     {Query::update_run_counts,
-     "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ") = (?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+     "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ") = (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
      "WHERE id = ?1 AND status = 'running'"},
     {Query::finish_run, "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ", status, finished_at, error) "
-                        "= (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) WHERE id = ?1"},
+                        "= (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) WHERE id = ?1"},
+    {Query::set_run_read, "UPDATE runs SET read = ?2, watermark = ?3, read_from = ?4 WHERE id = ?1"},
     {Query::list_runs, EMSYNC_RUN_COLUMNS "WHERE r.activation_id = ?1 ORDER BY r.id DESC LIMIT ?2"},
     {Query::find_run, EMSYNC_RUN_COLUMNS "WHERE r.id = ?1"},
     {Query::interrupt_unfinished_runs,
@@ -104,6 +107,15 @@ constexpr Entry k_queries[] = {
      "(SELECT count(DISTINCT email_hash) FROM contact_log AS l WHERE activation_id = ?1 AND "
      "NOT EXISTS (SELECT 1 FROM contact_state WHERE activation_id = ?1 "
      "AND email_hash = l.email_hash))"},
+    {Query::load_read_state,
+     "SELECT cursor_type, watermark, last_full_read_at, fingerprint FROM read_state "
+     "WHERE activation_id = ?1"},
+    {Query::save_read_state,
+     "INSERT INTO read_state (activation_id, cursor_type, watermark, last_full_read_at, "
+     "fingerprint) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (activation_id) DO UPDATE SET "
+     "cursor_type = excluded.cursor_type, watermark = excluded.watermark, "
+     "last_full_read_at = excluded.last_full_read_at, fingerprint = excluded.fingerprint"},
+    {Query::delete_read_state, "DELETE FROM read_state WHERE activation_id = ?1"},
     {Query::append_contact,
      "INSERT INTO contact_log (activation_id, email_hash, state) VALUES (?1, ?2, ?3)"},
     {Query::has_logged_contacts,

@@ -1,7 +1,8 @@
 // The StateStore on SQLite (internal to lib/store). Methods are split by
-// topic: activations and runs in state_store.cpp, contact state and
-// rejections in contact_state.cpp (its stored form in contact_codec.cpp), the
-// audit log in audit_log.cpp; the SQL is in queries.cpp.
+// topic: activations in activations.cpp, runs and read states in
+// state_store.cpp, contact state and rejections in contact_state.cpp (its
+// stored form in contact_codec.cpp), the audit log in audit_log.cpp; the SQL
+// is in queries.cpp.
 #pragma once
 
 #include <functional>

@@ -1,9 +1,10 @@
-// open_state_store() and runs. Activations are in activations.cpp, contact
-// state and rejections in contact_state.cpp.
+// open_state_store(), runs and read states (incremental reads). Activations
+// are in activations.cpp, contact state and rejections in contact_state.cpp.
 #include "store/state_store.hpp"
 
 #include <sqlite3.h>
 
+#include <bit>
 #include <iterator>
 #include <string_view>
 #include <utility>
@@ -38,7 +39,16 @@ std::optional<RunStatus> parse_run_status(std::string_view text) {
   return std::nullopt;
 }
 
-// Binds the seven counters to parameters first..first+6 (schema column order).
+std::optional<ReadKind> parse_read_kind(std::string_view text) {
+  for (const ReadKind kind : {ReadKind::full, ReadKind::incremental}) {
+    if (text == to_string(kind)) {
+      return kind;
+    }
+  }
+  return std::nullopt;
+}
+
+// Binds the eight counters to parameters first..first+7 (EMSYNC_COUNT_COLUMNS order).
 void bind_counts(Statement& statement, int first, const RunCounts& counts) {
   statement.bind(first, counts.rows_read);
   statement.bind(first + 1, counts.unchanged);
@@ -47,25 +57,38 @@ void bind_counts(Statement& statement, int first, const RunCounts& counts) {
   statement.bind(first + 4, counts.not_found);
   statement.bind(first + 5, counts.rejected);
   statement.bind(first + 6, counts.failed);
+  statement.bind(first + 7, counts.cursor_null);
 }
 
 RunCounts read_counts(const Statement& row, int first) {
   return RunCounts{row.get_int64(first),     row.get_int64(first + 1), row.get_int64(first + 2),
                    row.get_int64(first + 3), row.get_int64(first + 4), row.get_int64(first + 5),
-                   row.get_int64(first + 6)};
+                   row.get_int64(first + 6), row.get_int64(first + 7)};
 }
 
 // Reads a row of EMSYNC_RUN_COLUMNS (queries.cpp).
 Result<RunRecord> read_run(const Statement& row) {
   const std::string status = row.get_text(3);
   auto parsed = parse_run_status(status);
-  if (!parsed) {
-    return make_error(Errc::state_error, "state DB: run " + std::to_string(row.get_int64(0)) +
-                                             " has an unknown status '" + status + "'");
+  const std::string read = row.get_text(16);
+  auto read_kind = parse_read_kind(read);
+  if (!parsed || !read_kind) {
+    return make_error(Errc::state_error,
+                      "state DB: run " + std::to_string(row.get_int64(0)) + " has an unknown " +
+                          (!parsed ? "status '" + status + "'" : "read '" + read + "'"));
   }
-  return RunRecord{row.get_int64(0),  row.get_int64(1),           row.get_text(2),
-                   *parsed,           row.get_int64(4) != 0,      read_counts(row, 5),
-                   RunRead{},         row.get_int64(12), row.get_optional_int64(13), row.get_optional_text(14)};
+  return RunRecord{.id = row.get_int64(0),
+                   .activation_id = row.get_int64(1),
+                   .activation = row.get_text(2),
+                   .status = *parsed,
+                   .full = row.get_int64(4) != 0,
+                   .counts = read_counts(row, 5),
+                   .read = {.kind = *read_kind,
+                            .watermark = row.get_optional_text(17),
+                            .read_from = row.get_optional_text(18)},
+                   .started_at = row.get_int64(13),
+                   .finished_at = row.get_optional_int64(14),
+                   .error = row.get_optional_text(15)};
 }
 
 // Durability and integrity settings; journal_mode is persistent, the others
@@ -163,9 +186,9 @@ Result<void> SqliteStateStore::finish_run(std::int64_t run_id, RunStatus status,
   auto update = use(Query::finish_run);
   update->bind(1, run_id);
   bind_counts(*update, 2, counts);
-  update->bind(9, to_string(status));
-  update->bind(10, finished_at);
-  update->bind(11, error);
+  update->bind(10, to_string(status));
+  update->bind(11, finished_at);
+  update->bind(12, error);
   EMSYNC_TRY(update->run());
   return m_db.changes() > 0 ? ok() : Result<void>(run_not_in_state(run_id, "recorded"));
 }
@@ -257,15 +280,40 @@ Result<PrunedRuns> SqliteStateStore::prune_runs(UnixMillis finished_before, int 
   return pruned;
 }
 
-// Stubs until schema 010 lands (issue 17).
-Result<void> SqliteStateStore::set_run_read(std::int64_t, const RunRead&) {
-  return make_error(Errc::state_error, "set_run_read: not implemented yet");
+Result<void> SqliteStateStore::set_run_read(std::int64_t run_id, const RunRead& read) {
+  std::lock_guard lock(m_mutex);
+  auto update = use(Query::set_run_read);
+  update->bind_all(run_id, to_string(read.kind), read.watermark, read.read_from);
+  EMSYNC_TRY(update->run());
+  return m_db.changes() > 0 ? ok() : Result<void>(run_not_in_state(run_id, "recorded"));
 }
-Result<std::optional<ReadState>> SqliteStateStore::load_read_state(std::int64_t) {
-  return make_error(Errc::state_error, "load_read_state: not implemented yet");
+
+// -- incremental reads --
+
+Result<std::optional<ReadState>> SqliteStateStore::load_read_state(std::int64_t activation_id) {
+  std::lock_guard lock(m_mutex);
+  auto load = use(Query::load_read_state);
+  load->bind_all(activation_id);
+  auto row = load->step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<ReadState>();
+  }
+  return std::optional(ReadState{.cursor_type = load->get_text(0),
+                                 .watermark = load->get_optional_text(1),
+                                 .last_full_read_at = load->get_optional_int64(2),
+                                 .fingerprint = std::bit_cast<std::uint64_t>(load->get_int64(3))});
 }
-Result<void> SqliteStateStore::save_read_state(std::int64_t, const ReadState&) {
-  return make_error(Errc::state_error, "save_read_state: not implemented yet");
+
+Result<void> SqliteStateStore::save_read_state(std::int64_t activation_id,
+                                               const ReadState& state) {
+  std::lock_guard lock(m_mutex);
+  auto save = use(Query::save_read_state);
+  save->bind_all(activation_id, state.cursor_type, state.watermark, state.last_full_read_at,
+                 std::bit_cast<std::int64_t>(state.fingerprint));
+  return save->run();
 }
 
 const char* to_string(ReadKind kind) {

@@ -2,7 +2,8 @@
 //
 // Holds activations (as applied), runs (one row per run, with the run
 // report's counters; pruned after run_history_days), per-contact state (a
-// contact hash and one hash per mapped field, for change detection) and
+// contact hash and one hash per mapped field, for change detection), where
+// each incremental activation's reads stand (ReadState: its watermark) and
 // rejected rows (for `emsyncctl errors`). All SQL of the state DB lives in queries.cpp;
 // the schema is created and upgraded by the numbered migrations in schema/
 // (compiled into the binary), tracked with PRAGMA user_version.

@@ -47,11 +47,12 @@ Result<bool> BatchPreparer::fill_chunk() {
   }
   m_chunk.resize(filled);
   m_next = 0;
-  // Only contacts the state DB has are looked up (none on a first run).
+  // Only contacts the state DB has are looked up (none on a first run), or
+  // every one when the index was not loaded (an incremental read).
   std::vector<std::string> emails;
   std::vector<std::size_t> stored_rows;
   for (std::size_t i = 0; i < filled; ++i) {
-    if (m_snapshot.index.stored(hash64(m_chunk[i].email))) {
+    if (!m_snapshot.index_complete || m_snapshot.index.stored(hash64(m_chunk[i].email))) {
       emails.push_back(m_chunk[i].email);
       stored_rows.push_back(i);
     }

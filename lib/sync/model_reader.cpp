@@ -50,6 +50,7 @@ class SpoolingSink : public source::RowSink {
       m_value_indexes.push_back(*index);
       m_snapshot.column_types.push_back(columns[*index].type);
     }
+    EMSYNC_TRY(find_cursor(columns));
     auto plan = m_inputs.resolve_plan(m_snapshot.column_types);
     if (!plan) {
       return plan.error();
@@ -61,15 +62,48 @@ class SpoolingSink : public source::RowSink {
     }
     m_hasher = ContactHasher(keys);
     m_json.resize(keys.size());
-    auto stored = m_inputs.stored_contacts();
-    if (!stored) {
-      return stored.error();
+    if (m_inputs.look_up_rows > 0) {
+      m_snapshot.index_complete = false;
+      return ok();
     }
-    m_snapshot.index = ContactIndex(std::move(*stored));
-    return ok();
+    return load_index();
   }
 
   Result<void> on_row(std::span<const source::Value> values) override {
+    const std::int64_t spooled_before = m_snapshot.spooled;
+    EMSYNC_TRY(diff_row(values));
+    if (m_snapshot.cursor &&
+        !m_snapshot.cursor->see(values[m_cursor_index], m_snapshot.spooled != spooled_before)) {
+      return make_error(Errc::invalid_input,
+                        "activation '" + m_request.activation.name + "': cursor column '" +
+                            m_column_names[m_cursor_index] +
+                            "' holds a value that is not a whole number in row " +
+                            std::to_string(m_snapshot.rows_read) +
+                            ": an integer cursor needs whole numbers");
+    }
+    return ok();
+  }
+
+  Result<ModelSnapshot> finish() {
+    EMSYNC_TRY(flush_rejections());
+    EMSYNC_TRY(m_writer.finish());
+    auto& fresh = m_fresh_hashes;
+    std::sort(fresh.begin(), fresh.end());
+    auto& duplicates = m_repeated_hashes;
+    for (auto it = std::adjacent_find(fresh.begin(), fresh.end()); it != fresh.end();
+         it = std::adjacent_find(it + 1, fresh.end())) {
+      duplicates.push_back(*it);
+    }
+    std::sort(duplicates.begin(), duplicates.end());
+    duplicates.erase(std::unique(duplicates.begin(), duplicates.end()), duplicates.end());
+    m_snapshot.duplicate_hashes = std::move(duplicates);
+    return std::move(m_snapshot);
+  }
+
+ private:
+  // Diffs one row against the stored digests; spools it when it may have to
+  // be sent.
+  Result<void> diff_row(std::span<const source::Value> values) {
     const std::int64_t row_number = ++m_snapshot.rows_read;
     if (m_env.control.progress) {
       m_env.control.progress->rows_read.store(row_number, std::memory_order_relaxed);
@@ -92,6 +126,13 @@ class SpoolingSink : public source::RowSink {
                     email.error().message, raw ? fold_email(*raw) : std::string());
     }
     const std::uint64_t email_hash = hash64(*email);
+    if (!m_snapshot.index_complete && m_snapshot.rows_read > m_inputs.look_up_rows) {
+      EMSYNC_TRY(load_index());
+    }
+    if (!m_snapshot.index_complete) {  // looked up in step 3
+      m_fresh_hashes.push_back(email_hash);
+      return spool(row_number, std::move(*email), values);
+    }
     switch (m_snapshot.index.see(email_hash, contact_hash(values))) {
       case ContactIndex::Verdict::unchanged:
         ++m_snapshot.unchanged;
@@ -119,23 +160,6 @@ class SpoolingSink : public source::RowSink {
     return spool(row_number, std::move(*email), values);
   }
 
-  Result<ModelSnapshot> finish() {
-    EMSYNC_TRY(flush_rejections());
-    EMSYNC_TRY(m_writer.finish());
-    auto& fresh = m_fresh_hashes;
-    std::sort(fresh.begin(), fresh.end());
-    auto& duplicates = m_repeated_hashes;
-    for (auto it = std::adjacent_find(fresh.begin(), fresh.end()); it != fresh.end();
-         it = std::adjacent_find(it + 1, fresh.end())) {
-      duplicates.push_back(*it);
-    }
-    std::sort(duplicates.begin(), duplicates.end());
-    duplicates.erase(std::unique(duplicates.begin(), duplicates.end()), duplicates.end());
-    m_snapshot.duplicate_hashes = std::move(duplicates);
-    return std::move(m_snapshot);
-  }
-
- private:
   // The first column whose value is over the limit (the pipeline cut it to
   // one byte more), if any.
   std::optional<std::size_t> long_value(std::span<const source::Value> values) const {
@@ -201,6 +225,66 @@ class SpoolingSink : public source::RowSink {
                                                "' (its columns: " + join_names(columns) + ")");
   }
 
+  // Loads the stored contacts into the index. Rows already spooled without it
+  // (ModelInputs::look_up_rows) are marked as read, so that a later row of
+  // the same email is a repeat; they are still looked up in step 3.
+  Result<void> load_index() {
+    auto stored = m_inputs.stored_contacts();
+    if (!stored) {
+      return stored.error();
+    }
+    m_snapshot.index = ContactIndex(std::move(*stored));
+    m_snapshot.index_complete = true;
+    std::vector<std::uint64_t> read_before;
+    read_before.swap(m_fresh_hashes);
+    for (const std::uint64_t email_hash : read_before) {
+      switch (m_snapshot.index.see(email_hash, std::nullopt)) {
+        case ContactIndex::Verdict::fresh:
+          m_fresh_hashes.push_back(email_hash);
+          break;
+        case ContactIndex::Verdict::changed:
+          break;
+        case ContactIndex::Verdict::unchanged:  // not with a nullopt hash
+        case ContactIndex::Verdict::repeat:
+        case ContactIndex::Verdict::repeat_of_unchanged:
+          m_repeated_hashes.push_back(email_hash);
+          break;
+      }
+    }
+    return ok();
+  }
+
+  // The cursor column of an incremental activation: in the model, of a cursor
+  // type, and of the filter's type when the read is filtered.
+  Result<void> find_cursor(const std::vector<source::Column>& columns) {
+    const auto& incremental = m_request.activation.incremental;
+    if (!incremental) {
+      return ok();
+    }
+    const std::string& name = incremental->cursor_column;
+    const auto found = std::find_if(columns.begin(), columns.end(),
+                                    [&](const source::Column& column) { return column.name == name; });
+    const std::string prefix = "activation '" + m_request.activation.name + "': ";
+    if (found == columns.end()) {
+      return make_error(Errc::invalid_input, prefix + "the model has no cursor column '" + name +
+                                                 "' (its columns: " + join_names(columns) + ")");
+    }
+    const auto& filter = m_env.model.query_options.filter;
+    if (filter && cursor_type(found->type) != filter->type) {
+      return make_error(Errc::invalid_input,
+                        prefix + "cursor column '" + name + "' is now " +
+                            source::to_string(found->type) + "; it was " +
+                            source::to_string(filter->type) +
+                            " when the watermark was stored: `emsyncctl run " +
+                            m_request.activation.name +
+                            " --full` reads the whole model and starts again from its values");
+    }
+    EMSYNC_TRY(check_cursor_column(m_request.activation, found->type));
+    m_cursor_index = static_cast<std::size_t>(found - columns.begin());
+    m_snapshot.cursor.emplace(found->type);
+    return ok();
+  }
+
   // `email`: the email the key or message quotes ("" when none).
   Result<void> reject(std::string key, std::string code, std::string message,
                       const std::string& email) {
@@ -225,6 +309,7 @@ class SpoolingSink : public source::RowSink {
   SpoolWriter& m_writer;
   std::vector<std::string> m_column_names;
   std::size_t m_email_index = 0;
+  std::size_t m_cursor_index = 0;  // with m_snapshot.cursor
   std::vector<std::size_t> m_value_indexes;
   ContactHasher m_hasher{{}};
   std::vector<std::optional<std::string>> m_json;  // the current row's converted values

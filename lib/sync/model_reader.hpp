@@ -10,6 +10,12 @@
 // A row with a value over k_max_value_bytes (row_pipeline.hpp) is rejected
 // ("value_too_large", naming the column and the row number) and not sent; a
 // model with more than k_max_columns columns fails the run.
+//
+// An incremental activation's cursor column must be in the model, of a
+// cursor type (read_plan.hpp) and, when the read is filtered
+// (QueryOptions::filter), of the filter's type: else the read fails before
+// the filtered query runs, naming the column. Each row's cursor value feeds
+// ModelSnapshot::cursor.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +26,7 @@
 #include "core/result.hpp"
 #include "sync/contact_index.hpp"
 #include "sync/field_plan.hpp"
+#include "sync/read_plan.hpp"
 #include "sync/run_inputs.hpp"
 
 namespace emsync::sync {
@@ -37,6 +44,12 @@ struct ModelSnapshot {
   // Spooled rows with a valid email and a NULL in some mapped column: an
   // upper bound of the contacts whose update could clear a field (the safety valve).
   std::int64_t rows_with_null = 0;
+  // The cursor values read (incremental activations only).
+  std::optional<CursorTracker> cursor;
+  // False when `index` does not hold the stored contacts (an incremental read
+  // that looked contacts up one by one, ModelInputs::look_up_rows): every
+  // row with a valid email was spooled, and step 3 looks each one up.
+  bool index_complete = true;
 };
 
 // What the reader needs from the run, asked for on the reading thread.
@@ -44,8 +57,19 @@ struct ModelInputs {
   // The field plan for the model's mapped column types (may block: it asks Emarsys).
   std::function<Result<std::vector<PlannedField>>(const std::vector<source::ColumnType>&)>
       resolve_plan;
-  // The activation's stored contacts (may block: loaded while the query starts).
+  // The activation's stored contacts (may block: loaded while the query
+  // starts, or on demand when look_up_rows is set).
   std::function<Result<std::vector<store::ContactDigest>>()> stored_contacts;
+  // 0: the stored contacts are loaded before the first row (a full read
+  // needs them all: who left the model). N > 0 (a small incremental read):
+  // they are not loaded while at most N rows were read; each row with a
+  // valid email is spooled and looked up in step 3 (a point lookup costs
+  // about what loading 40 stored digests does, and a read of 1% of a
+  // million contacts would otherwise wait on the whole load). Past N rows
+  // the stored contacts are loaded after all, the rows already read are
+  // marked in the index (repeated emails are still found), and the rest
+  // is diffed as in a full read.
+  std::int64_t look_up_rows = 0;
 };
 
 // Where reading the model streams from and reports to.

@@ -23,8 +23,10 @@
 //    cursor value read;
 //  - a run that did not (partial, failed or cancelled after its read, or
 //    stopped by the safety valve) stores at most the lowest cursor value of
-//    the rows it spooled (the only rows that could be unsettled), so the next
-//    read selects every contact that was not acknowledged; when such a row
+//    the rows it spooled (the only rows that could be unsettled; a small
+//    incremental read spools every row it reads, ModelInputs::look_up_rows,
+//    so it stays where it was), and the next read selects every contact
+//    that was not acknowledged; when such a row
 //    had a NULL cursor, which only a full read selects, the watermark is
 //    reset instead and the next read is full.
 // A watermark ahead of the clock (clock skew) is clamped to now (a warning).
@@ -59,6 +61,13 @@ namespace emsync::sync {
 // numbers, such as Snowflake's NUMBER(38,0), count as integer), date,
 // timestamp. nullopt for any other type.
 std::optional<source::ColumnType> cursor_type(source::ColumnType column_type);
+
+// Whether a model column of `column_type` can be the activation's cursor: a
+// cursor type, and a lookback that fits it. Errc::invalid_input naming the
+// activation and the column otherwise.
+// REQUIRES: activation.incremental.
+Result<void> check_cursor_column(const config::Activation& activation,
+                                 source::ColumnType column_type);
 
 // A cursor value as a number that orders like it: an integer itself, a date
 // its days since 1970-01-01, a timestamp its microseconds since 1970-01-01

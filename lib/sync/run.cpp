@@ -22,6 +22,7 @@
 #include "sync/batch_sender.hpp"
 #include "sync/field_plan.hpp"
 #include "sync/model_reader.hpp"
+#include "sync/read_plan.hpp"
 #include "sync/row_key.hpp"
 #include "sync/safety_valve.hpp"
 
@@ -33,6 +34,9 @@ using boost::asio::awaitable;
 
 // How far back the safety valve looks for the last successful run.
 constexpr int k_runs_searched_for_success = 50;
+// An incremental read looks its contacts up one by one up to this many rows,
+// or a 32nd of the last full read's, whichever is more (ModelInputs::look_up_rows).
+constexpr std::int64_t k_min_look_up_rows = 10'000;
 
 class Run {
  public:
@@ -44,23 +48,47 @@ class Run {
   ~Run() { std::remove(m_spool_path.c_str()); }
 
   awaitable<RunOutcome> execute() {
+    RunOutcome outcome = co_await steps();
+    outcome.read = m_plan.read;
+    if (m_request.activation.incremental) {
+      co_await save_read_state(outcome);
+    }
+    co_return outcome;
+  }
+
+ private:
+  using Digests = Result<std::vector<store::ContactDigest>>;
+  using Plan = Result<std::vector<PlannedField>>;
+
+  awaitable<RunOutcome> steps() {
     if (auto found = co_await find_last_success(); !found) {
       co_return abort(found.error());
+    }
+    if (auto planned = co_await plan(); !planned) {
+      co_return abort(planned.error());
     }
     auto snapshot = co_await read();
     if (!snapshot) {
       co_return abort(snapshot.error());
     }
+    m_cursor = snapshot->cursor;
     m_counts.rows_read = snapshot->rows_read;
     m_counts.rejected = snapshot->rejected;
     m_counts.unchanged = snapshot->unchanged;
+    m_counts.cursor_null = m_cursor ? m_cursor->nulls() : 0;
     report_progress();
     if (m_env.control.progress) {
       m_env.control.progress->sending_since.store(now_millis());
     }
-    const ValveFacts facts = valve_facts(*snapshot);
+    auto known = co_await known_contacts(*snapshot);
+    if (!known) {
+      co_return abort(known.error());
+    }
+    const ValveFacts facts = valve_facts(*snapshot, *known);
     const bool enforce_valve = m_request.safety_valve == SafetyValve::enforce;
-    if (auto stop = enforce_valve ? volume_stop(facts) : std::nullopt) {
+    // An incremental read returns a few rows by design: the model's volume
+    // is judged on full reads only.
+    if (auto stop = enforce_valve && full_read() ? volume_stop(facts) : std::nullopt) {
       co_return stop_for_safety(*stop);
     }
     if (enforce_valve && may_clear_too_many(facts, snapshot->rows_with_null)) {
@@ -90,8 +118,12 @@ class Run {
     if (auto sent = co_await send_all(preparer); !sent) {
       co_return abort(sent.error());
     }
+    // Only a full read sees every row, so only it knows who left the model
+    // (an empty list still folds a large log, store::drop_contacts).
     auto dropped = co_await on_pool(m_resources.pool, [&] {
-      return m_resources.store.drop_contacts(m_request.activation_id, snapshot->index.departed());
+      return m_resources.store.drop_contacts(
+          m_request.activation_id,
+          full_read() ? snapshot->index.departed() : std::vector<std::uint64_t>());
     });
     if (!dropped) {
       co_return abort(dropped.error());
@@ -99,30 +131,94 @@ class Run {
     co_return finish();
   }
 
- private:
-  using Digests = Result<std::vector<store::ContactDigest>>;
-  using Plan = Result<std::vector<PlannedField>>;
+  bool full_read() const { return m_plan.read.kind == store::ReadKind::full; }
+
+  // Which read the run makes (read_plan.hpp), recorded with the run when the
+  // activation is incremental (else it is a full read, the stored default).
+  awaitable<Result<void>> plan() {
+    const bool incremental = m_request.activation.incremental.has_value();
+    std::optional<store::ReadState> stored;
+    if (incremental) {
+      auto loaded = co_await on_pool(m_resources.pool, [&] {
+        return m_resources.store.load_read_state(m_request.activation_id);
+      });
+      if (!loaded) {
+        co_return loaded.error();
+      }
+      stored = std::move(*loaded);
+    }
+    auto planned = plan_read(m_request.activation, m_request.scope, stored, now_millis());
+    if (!planned) {
+      co_return planned.error();
+    }
+    m_plan = std::move(*planned);
+    if (!incremental || m_request.run_id == 0) {
+      co_return ok();
+    }
+    spdlog::info("run {} of activation {}: {} read: {}", m_request.run_id,
+                 m_request.activation.name, store::to_string(m_plan.read.kind), m_plan.reason);
+    co_return co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.set_run_read(m_request.run_id, m_plan.read);
+    });
+  }
+
+  // The watermark the run leaves (read_plan.hpp: it advances only over
+  // settled rows). A failure to store it keeps the older one, which reads
+  // more next time and misses nothing.
+  awaitable<void> save_read_state(const RunOutcome& outcome) {
+    const NextReadState next = next_read_state(
+        {.plan = m_plan,
+         .cursor = m_cursor ? &*m_cursor : nullptr,
+         .all_settled = outcome.status == store::RunStatus::succeeded,
+         .reached_end = outcome.status == store::RunStatus::succeeded ||
+                        outcome.status == store::RunStatus::partial,
+         .now = now_millis()});
+    for (const std::string& warning : next.warnings) {
+      spdlog::warn("run {} of activation {}: {}", m_request.run_id, m_request.activation.name,
+                   warning);
+    }
+    if (!next.state) {
+      co_return;
+    }
+    auto saved = co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.save_read_state(m_request.activation_id, *next.state);
+    });
+    if (!saved) {
+      spdlog::error("run {} of activation {}: could not store its watermark (the next run reads "
+                    "from the older one): {}",
+                    m_request.run_id, m_request.activation.name, saved.error().message);
+    }
+  }
 
   // Step 1 and 2: the stored digests load on one pool thread while the
   // query starts on another; the fields are resolved on the event loop once
   // the model's columns are known. The reading thread waits for both.
   awaitable<Result<ModelSnapshot>> read() {
     const auto executor = co_await boost::asio::this_coro::executor;
-    auto load = std::make_shared<std::packaged_task<Digests()>>(
-        [&store = m_resources.store, id = m_request.activation_id,
-         expected = static_cast<std::size_t>(m_last_success_rows.value_or(0))] {
-          return store.load_contact_digests(id, expected);
-        });
-    auto digests = load->get_future();
-    boost::asio::post(m_resources.pool, [load] { (*load)(); });
+    const auto load_digests = [&store = m_resources.store, id = m_request.activation_id,
+                               expected = static_cast<std::size_t>(
+                                   m_last_success_rows.value_or(0))] {
+      return store.load_contact_digests(id, expected);
+    };
     ModelInputs inputs;
     inputs.resolve_plan = [&](const std::vector<source::ColumnType>& column_types) -> Plan {
       auto plan =
           boost::asio::co_spawn(executor, resolve_fields(column_types), boost::asio::use_future);
       return std::move(*plan.get());
     };
-    inputs.stored_contacts = [&] { return digests.get(); };
-    const ReadEnvironment read_env{.model = m_resources.model,
+    std::future<Digests> digests;
+    if (full_read()) {
+      auto load = std::make_shared<std::packaged_task<Digests()>>(load_digests);
+      digests = load->get_future();
+      boost::asio::post(m_resources.pool, [load] { (*load)(); });
+      inputs.stored_contacts = [&] { return digests.get(); };
+    } else {
+      inputs.stored_contacts = load_digests;
+      inputs.look_up_rows = std::max(k_min_look_up_rows, m_last_success_rows.value_or(0) / 32);
+    }
+    ModelSource model = m_resources.model;
+    model.query_options.filter = m_plan.filter;
+    const ReadEnvironment read_env{.model = model,
                                    .store = m_resources.store,
                                    .control = m_env.control,
                                    .hash_row_keys = m_env.rejections.hash_row_keys};
@@ -131,18 +227,30 @@ class Run {
     co_return snapshot;
   }
 
-  ValveFacts valve_facts(const ModelSnapshot& snapshot) const {
+  ValveFacts valve_facts(const ModelSnapshot& snapshot, std::int64_t known_contacts) const {
     ValveFacts facts;
     facts.model_rows = snapshot.rows_read;
     facts.model_contacts = snapshot.rows_read - snapshot.rejected;
     facts.max_clear_percent = m_request.activation.max_clear_percent;
-    facts.known_contacts = snapshot.index.size();
+    facts.known_contacts = known_contacts;
     facts.last_success_rows = m_last_success_rows;
     return facts;
   }
 
-  // The rows of the activation's last successful run, for the safety valve
-  // and as the expected size of the stored digests.
+  // The contacts stored before the run, for the clearing rule: the index's,
+  // or counted when the read looked contacts up one by one and an update
+  // could clear a field (else the rule has nothing to judge).
+  awaitable<Result<std::int64_t>> known_contacts(const ModelSnapshot& snapshot) {
+    if (snapshot.index_complete || snapshot.rows_with_null == 0) {
+      co_return snapshot.index.size();
+    }
+    co_return co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.count_contacts(m_request.activation_id);
+    });
+  }
+
+  // The rows of the activation's last successful full read, for the safety
+  // valve and as the expected size of the stored digests.
   awaitable<Result<void>> find_last_success() {
     auto runs = co_await on_pool(m_resources.pool, [&] {
       return m_resources.store.list_runs(m_request.activation_id, k_runs_searched_for_success);
@@ -151,7 +259,7 @@ class Run {
       co_return runs.error();
     }
     for (const auto& run : *runs) {
-      if (run.status == store::RunStatus::succeeded) {
+      if (run.status == store::RunStatus::succeeded && run.read.kind == store::ReadKind::full) {
         m_last_success_rows = run.counts.rows_read;
         break;
       }
@@ -366,6 +474,8 @@ class Run {
   std::optional<std::string> m_last_failure;
   std::optional<std::int64_t> m_last_success_rows;
   std::int64_t m_batches = 0;
+  ReadPlan m_plan;                        // which read, once planned
+  std::optional<CursorTracker> m_cursor;  // set once a read of an incremental activation completed
   const SendOptions m_send_options{m_request.run_id, m_request.activation.insert_new_contacts,
                                    m_resources.destination.new_contacts_list_id,
                                    m_env.request_stats};

@@ -1,6 +1,7 @@
 // End to end: run reports — run history retention (run_history_days),
-// hashed row keys of rejected rows (rejected_row_keys), and `show` and `runs`
-// reporting the same counts.
+// hashed row keys of rejected rows (rejected_row_keys), `show` and `runs`
+// reporting the same counts, and how runs read their model (full or
+// incremental, the watermark) as `show` and `runs` tell it.
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
@@ -120,8 +121,9 @@ TEST_CASE(
   // show gives the latest run with the counts runs gives for it.
   const json shown = daemon.ctl_json({"show", k_demo}).at("last_run");
   const json listed = daemon.ctl_json({"runs", k_demo}).at("runs").at(0);
-  for (const char* key : {"run_id", "status", "rows_read", "unchanged", "updated", "inserted",
-                          "not_found", "rejected", "failed"}) {
+  for (const char* key : {"run_id", "status", "read", "watermark", "read_from", "rows_read",
+                          "unchanged", "updated", "inserted", "not_found", "rejected", "failed",
+                          "cursor_null"}) {
     INFO(key);
     CHECK(shown.at(key) == listed.at(key));
     CHECK(shown.at(key) == report.at(key));
@@ -145,6 +147,62 @@ TEST_CASE(
             .state_rows("SELECT row_key || ' ' || message FROM rejections WHERE row_key LIKE "
                         "'%@%' OR message GLOB '*[A-Za-z0-9.]@*'")
             .empty());
+}
+
+TEST_CASE(
+    "show tells an incremental activation's cursor, lookback, watermark and last full read, "
+    "and what such a read cannot see; runs tells how each run read",
+    "[history]") {
+  TempDir dir("emsync-incremental-report");
+  Simulator sim;
+  Daemon daemon(dir, demo_sources(),
+                {{"emarsys", wsse_destination(sim, dir, sim.create_list("demo"))}});
+  json activation = demo_activation(k_demo);
+  activation["query"] = "SELECT email, first_name, birth_date FROM customers";
+  activation["incremental"] = {{"cursor_column", "birth_date"}};
+  daemon.apply(activation);
+
+  const json fresh = daemon.ctl_json({"show", k_demo}).at("incremental");
+  CHECK(fresh.at("cursor_column") == "birth_date");
+  CHECK(fresh.at("lookback") == "15m");
+  CHECK(fresh.at("full_every") == "1d");
+  CHECK(fresh.at("watermark").is_null());
+  CHECK(fresh.at("last_full_read_at").is_null());
+  CHECK_THAT(fresh.at("cannot_see").get<std::string>(),
+             Catch::Contains("deleted") && Catch::Contains("NULL"));
+
+  // Where the reads stand, as a run leaves it (the store's own table).
+  write_state_db(daemon,
+                 "INSERT INTO read_state (activation_id, cursor_type, watermark, "
+                 "last_full_read_at, fingerprint) SELECT id, 'date', '1943-02-04', "
+                 "1764669600000, 0 FROM activations WHERE name = 'demo-contacts'");
+  const json stored = daemon.ctl_json({"show", k_demo}).at("incremental");
+  CHECK(stored.at("watermark") == "1943-02-04");
+  CHECK(stored.at("last_full_read_at") == "2025-12-02T10:00:00Z");
+  const std::string shown = daemon.ctl({"show", k_demo}).stdout_text;
+  CHECK_THAT(shown, Catch::Contains("cursor_column:") && Catch::Contains("birth_date") &&
+                        Catch::Contains("1943-02-04") && Catch::Contains("2025-12-02T10:00:00Z") &&
+                        Catch::Contains("cannot_see:"));
+
+  const json report = daemon.run(k_demo);
+  CHECK(report.at("cursor_null").is_number_integer());
+  const std::string first = std::to_string(report.at("run_id").get<std::int64_t>());
+  CHECK_THAT(daemon.ctl({"runs", k_demo}).stdout_text,
+             Catch::Contains("READ") && Catch::Contains("ROWS_READ") &&
+                 !Catch::Contains("WATERMARK"));
+  // An incremental run, as the run records it (StateStore::set_run_read).
+  write_state_db(daemon,
+                 "UPDATE runs SET read = 'incremental', watermark = '1943-02-04', "
+                 "read_from = '1943-02-03' WHERE id = " +
+                     first);
+  const json listed = daemon.ctl_json({"runs", k_demo}).at("runs").at(0);
+  CHECK(listed.at("read") == "incremental");
+  CHECK(listed.at("watermark") == "1943-02-04");
+  CHECK(listed.at("read_from") == "1943-02-03");
+  CHECK(daemon.ctl_json({"show", k_demo}).at("last_run") == listed);
+  CHECK_THAT(daemon.ctl({"runs", k_demo}).stdout_text,
+             Catch::Contains("WATERMARK") && Catch::Contains("incremental") &&
+                 Catch::Contains("1943-02-04"));
 }
 
 }  // namespace emsync::test

@@ -95,6 +95,9 @@ TEST_CASE("a scrape after a run shows the run report's counts, and promtool acce
   CHECK(sample(before, "emsync_sync_runs_total{" + demo +
                            ",trigger=\"manual\",status=\"succeeded\"}") == 0);
   CHECK(sample(before, "emsync_contacts_total{" + demo + ",outcome=\"inserted\"}") == 0);
+  for (const char* read : {"full", "incremental"}) {
+    CHECK(sample(before, "emsync_source_rows_read_total{" + demo + ",read=\"" + read + "\"}") == 0);
+  }
   CHECK(sample(before, "emsync_sync_last_success_timestamp_seconds{" + demo + "}") == 0);
   CHECK(sample(before, "emsync_state_db_up") == 1);
   CHECK(sample(before, "emsync_build_info{version=\"" EMSYNC_VERSION "\"}") == 1);
@@ -110,8 +113,10 @@ TEST_CASE("a scrape after a run shows the run report's counts, and promtool acce
     CHECK(sample(text, "emsync_contacts_total{" + demo + ",outcome=\"" + outcome + "\"}") ==
           first.at(outcome).get<double>() + second.at(outcome).get<double>());
   }
-  CHECK(sample(text, "emsync_source_rows_read_total{" + demo + "}") ==
+  // Not incremental: every row was read by full reads.
+  CHECK(sample(text, "emsync_source_rows_read_total{" + demo + ",read=\"full\"}") ==
         first.at("rows_read").get<double>() + second.at("rows_read").get<double>());
+  CHECK(sample(text, "emsync_source_rows_read_total{" + demo + ",read=\"incremental\"}") == 0);
   CHECK(sample(text, "emsync_sync_runs_total{" + demo + ",trigger=\"manual\",status=\"" +
                          first.at("status").get<std::string>() + "\"}") == 2);
   CHECK(sample(text, "emsync_sync_run_duration_seconds_count{" + demo + "}") == 2);
@@ -133,8 +138,10 @@ TEST_CASE("a scrape after a run shows the run report's counts, and promtool acce
   CHECK(fields.at("activation") == "demo-contacts");
   CHECK(fields.at("trigger") == "manual");
   CHECK(fields.at("status") == first.at("status"));
+  CHECK(fields.at("read") == "full");
+  CHECK(first.at("read") == "full");
   for (const char* count :
-       {"rows_read", "unchanged", "updated", "inserted", "rejected", "failed"}) {
+       {"rows_read", "unchanged", "updated", "inserted", "rejected", "failed", "cursor_null"}) {
     CAPTURE(count);
     CHECK(fields.at(count) == std::to_string(first.at(count).get<std::int64_t>()));
   }

@@ -264,3 +264,59 @@ TEST_CASE("an activation over 256 KiB written out is refused, so `show` always f
       activation("big", "").replace(activation("big", "").find("SELECT 1"), 8, over_limit));
   CHECK_THAT(message, Catch::Contains("activation 'big'") && Catch::Contains("over the limit of 262144"));
 }
+
+TEST_CASE("incremental reads: cursor column, lookback and full_every", "[config][activation]") {
+  const auto parsed = parse_activations(activation(
+      "inc", R"(, "incremental": {"cursor_column": "updated_at", "lookback": "2h",
+                                  "full_every": "7d"})"));
+  REQUIRE(parsed);
+  const auto& incremental = parsed->at(0).incremental;
+  REQUIRE(incremental);
+  CHECK(incremental->cursor_column == "updated_at");
+  CHECK(incremental->lookback_time == std::chrono::hours(2));
+  CHECK_FALSE(incremental->lookback_count);
+  CHECK(incremental->full_every == std::chrono::hours(24 * 7));
+  // The canonical form keeps what was given and parses back to the same.
+  const auto json = to_json(parsed->at(0));
+  CHECK(json["incremental"] == nlohmann::json::parse(
+                                   R"({"cursor_column": "updated_at", "lookback": "2h",
+                                       "full_every": "7d"})"));
+  CHECK(parse_activation(json)->incremental == incremental);
+
+  // Defaults: lookback by the cursor's type (left unset), full_every 1d.
+  const auto defaults =
+      parse_activations(activation("d", R"(, "incremental": {"cursor_column": "version"})"));
+  REQUIRE(defaults);
+  CHECK_FALSE(defaults->at(0).incremental->lookback_time);
+  CHECK_FALSE(defaults->at(0).incremental->lookback_count);
+  CHECK(defaults->at(0).incremental->full_every == std::chrono::hours(24));
+  CHECK(to_json(defaults->at(0))["incremental"] ==
+        nlohmann::json::parse(R"({"cursor_column": "version", "full_every": "1d"})"));
+  CHECK_FALSE(parse_activations(activation("a", "")).value().at(0).incremental);
+
+  const auto counted = parse_activations(activation(
+      "n", R"(, "incremental": {"cursor_column": "v", "lookback": 0, "full_every": "never"})"));
+  REQUIRE(counted);
+  CHECK(counted->at(0).incremental->lookback_count == 0);
+  CHECK_FALSE(counted->at(0).incremental->full_every);
+  CHECK(to_json(counted->at(0))["incremental"]["full_every"] == "never");
+  CHECK(emsync::config::duration_text(std::chrono::seconds(90)) == "90s");
+  CHECK(emsync::config::duration_text(std::chrono::seconds(0)) == "0s");
+}
+
+TEST_CASE("incremental reads: each bad value is named", "[config][activation]") {
+  CHECK_THAT(error_of(activation("x", R"(, "incremental": {})")),
+             Catch::Contains("'incremental.cursor_column' is required"));
+  CHECK_THAT(error_of(activation("x", R"(, "incremental": "updated_at")")),
+             Catch::Contains("'incremental' must be a JSON object"));
+  CHECK_THAT(error_of(activation("x", R"(, "incremental": {"cursor_column": "u", "lookback": "15 min"})")),
+             Catch::Contains("'incremental.lookback' must be a whole number followed by s, m, h or d"));
+  CHECK_THAT(error_of(activation("x", R"(, "incremental": {"cursor_column": "u", "lookback": -1})")),
+             Catch::Contains("'incremental.lookback' must be a duration"));
+  CHECK_THAT(error_of(activation("x", R"(, "incremental": {"cursor_column": "u", "full_every": "0s"})")),
+             Catch::Contains("'incremental.full_every' must be at least 1 second, or 'never'"));
+  CHECK_THAT(error_of(activation("x", R"(, "incremental": {"cursor_column": "u", "every": "1d"})")),
+             Catch::Contains("incremental.every"));
+  CHECK_THAT(error_of(activation("x", R"(, "incremental": {"cursor_column": "email"})")),
+             Catch::Contains("the cursor column cannot be the email column"));
+}

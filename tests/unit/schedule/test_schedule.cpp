@@ -471,3 +471,14 @@ TEST_CASE("cron steps up to INT_MAX select the range's start; larger ones are re
   auto schedule = parse_schedule("cron 50-59/2147483600 * * * *");
   REQUIRE(schedule);
 }
+
+TEST_CASE("parse_duration reads the amounts `every` takes, zero when allowed", "[schedule]") {
+  using emsync::schedule::parse_duration;
+  CHECK(parse_duration("15m", false).value() == std::chrono::minutes(15));
+  CHECK(parse_duration("1d", false).value() == std::chrono::hours(24));
+  CHECK(parse_duration("0s", true).value() == std::chrono::seconds(0));
+  CHECK_THAT(parse_duration("0s", false).error().message, Catch::Equals("must be at least 1 second"));
+  CHECK_THAT(parse_duration("15", true).error().message,
+             Catch::StartsWith("must be a whole number followed by s, m, h or d"));
+  CHECK_THAT(parse_duration("366d", true).error().message, Catch::Equals("must be at most 365 days"));
+}

@@ -62,6 +62,34 @@ TEST_CASE("migrating from version 8 keeps a run's rejections and starts its not 
   CHECK(page.rejections[0].message == "bad");
 }
 
+TEST_CASE("migrating from version 9 keeps old runs as full reads with no NULL cursor", "[store]") {
+  test::TempDb temp;
+  {
+    auto db = Db::open(temp.path(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    REQUIRE(db);
+    REQUIRE(migrate(*db, 9));
+    REQUIRE(db->exec(
+        "INSERT INTO activations (id, name, definition, destination, created_at, updated_at) "
+        "VALUES (1, 'crm', '{}', 'emarsys', 0, 0);"
+        "INSERT INTO runs (id, activation_id, status, full, rows_read, unchanged, started_at, "
+        "finished_at) VALUES (7, 1, 'succeeded', 0, 3, 3, 100, 200);"));
+  }
+  auto store = open_state_store(temp.path());
+  REQUIRE(store);
+  CHECK(pragma_int(temp.path(), "user_version") == latest_schema_version());
+  const RunRecord run = (*store)->find_run(7).value().value();
+  CHECK(run.status == RunStatus::succeeded);
+  CHECK(run.counts.rows_read == 3);
+  CHECK(run.counts.unchanged == 3);
+  CHECK(run.counts.cursor_null == 0);
+  CHECK(run.read.kind == ReadKind::full);
+  CHECK_FALSE(run.read.watermark.has_value());
+  CHECK_FALSE(run.read.read_from.has_value());
+  CHECK(run.finished_at == 200);
+  // No read state yet: the first run of an incremental activation reads full.
+  CHECK_FALSE((*store)->load_read_state(1).value().has_value());
+}
+
 TEST_CASE("the state DB is opened in WAL mode", "[store]") {
   test::TempDb temp;
   auto store = open_state_store(temp.path());

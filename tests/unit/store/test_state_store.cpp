@@ -39,6 +39,12 @@ ContactState state(std::uint64_t contact_hash, std::vector<FieldHash> fields) {
   return ContactState{contact_hash, std::move(fields)};
 }
 
+ReadState read_state(std::string cursor_type, std::optional<std::string> watermark = std::nullopt,
+                     std::optional<UnixMillis> last_full_read_at = std::nullopt,
+                     std::uint64_t fingerprint = 0) {
+  return ReadState{std::move(cursor_type), std::move(watermark), last_full_read_at, fingerprint};
+}
+
 // A run of `activation` that finished at `finished_at` with `status` and
 // `rejected` rejected rows (stored, and counted in its counters).
 std::int64_t finished_run(StateStore& store, std::int64_t activation, RunStatus status,
@@ -204,10 +210,11 @@ TEST_CASE("a run goes from queued to running to finished with its counters", "[s
   CHECK(queued.started_at == 1000);
 
   REQUIRE(f.store->start_run(run, 2000));
-  REQUIRE(f.store->update_run_counts(run, RunCounts{5, 1, 1, 1, 1, 1, 0}));
+  REQUIRE(f.store->update_run_counts(run, RunCounts{5, 1, 1, 1, 1, 1, 0, 4}));
   CHECK(f.store->find_run(run).value()->counts.rows_read == 5);
+  CHECK(f.store->find_run(run).value()->counts.cursor_null == 4);
 
-  const RunCounts counts{10, 2, 3, 1, 1, 2, 1};
+  const RunCounts counts{10, 2, 3, 1, 1, 2, 1, 3};
   REQUIRE(f.store->finish_run(run, RunStatus::partial, counts, 3000, "2 rows rejected"));
   const RunRecord done = f.store->find_run(run).value().value();
   CHECK(done.status == RunStatus::partial);
@@ -221,7 +228,86 @@ TEST_CASE("a run goes from queued to running to finished with its counters", "[s
   CHECK(done.counts.not_found == 1);
   CHECK(done.counts.rejected == 2);
   CHECK(done.counts.failed == 1);
+  CHECK(done.counts.cursor_null == 3);
   CHECK(std::string(to_string(done.status)) == "partial");
+}
+
+TEST_CASE("a run reads full until told otherwise; set_run_read records its read", "[store]") {
+  Fixture f;
+  const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();
+  const RunRecord queued = f.store->find_run(run).value().value();
+  CHECK(queued.read.kind == ReadKind::full);
+  CHECK_FALSE(queued.read.watermark.has_value());
+  CHECK_FALSE(queued.read.read_from.has_value());
+
+  REQUIRE(f.store->start_run(run, 2000));
+  REQUIRE(f.store->set_run_read(run, {.kind = ReadKind::incremental,
+                                      .watermark = "2026-12-02 10:00:00.250000",
+                                      .read_from = "2026-12-02 09:45:00.250000"}));
+  REQUIRE(f.store->finish_run(run, RunStatus::succeeded, {}, 3000, std::nullopt));
+  for (const RunRecord& read_back :
+       {f.store->find_run(run).value().value(), f.store->list_runs(f.crm, 1).value().at(0)}) {
+    CHECK(read_back.read.kind == ReadKind::incremental);
+    CHECK(read_back.read.watermark == "2026-12-02 10:00:00.250000");
+    CHECK(read_back.read.read_from == "2026-12-02 09:45:00.250000");
+  }
+  CHECK(std::string(to_string(ReadKind::incremental)) == "incremental");
+
+  // Back to a full read: the watermark and bound are cleared.
+  REQUIRE(f.store->set_run_read(run, {}));
+  const RunRecord full = f.store->find_run(run).value().value();
+  CHECK(full.read.kind == ReadKind::full);
+  CHECK_FALSE(full.read.watermark.has_value());
+  CHECK_FALSE(full.read.read_from.has_value());
+
+  auto missing = f.store->set_run_read(run + 100, {});
+  REQUIRE_FALSE(missing);
+  CHECK_THAT(missing.error().message, Catch::Contains(std::to_string(run + 100)));
+}
+
+TEST_CASE("a read state round-trips, with a fingerprint that uses all 64 bits, and is replaced",
+          "[store]") {
+  Fixture f;
+  const std::int64_t other = f.add("other");
+  CHECK_FALSE(f.store->load_read_state(f.crm).value().has_value());
+
+  const ReadState first =
+      read_state("timestamp", "2026-12-02 10:00:00", 1'764'000'000'000, 0xFEDCBA9876543210ULL);
+  REQUIRE(f.store->save_read_state(f.crm, first));
+  CHECK(f.store->load_read_state(f.crm).value() == first);
+  CHECK_FALSE(f.store->load_read_state(other).value().has_value());
+
+  const ReadState reset = read_state("integer", std::nullopt, std::nullopt, 1);
+  REQUIRE(f.store->save_read_state(f.crm, reset));
+  const ReadState loaded = f.store->load_read_state(f.crm).value().value();
+  CHECK(loaded == reset);
+  CHECK_FALSE(loaded.watermark.has_value());
+  CHECK_FALSE(loaded.last_full_read_at.has_value());
+}
+
+TEST_CASE("a read state needs an existing activation and a known cursor type", "[store]") {
+  Fixture f;
+  CHECK_FALSE(f.store->save_read_state(f.crm + 100, read_state("integer")));
+  auto bad_type = f.store->save_read_state(f.crm, read_state("text"));
+  REQUIRE_FALSE(bad_type);
+  CHECK_THAT(bad_type.error().message, Catch::Contains("cursor_type"));
+  CHECK_FALSE(f.store->load_read_state(f.crm).value().has_value());
+}
+
+TEST_CASE("a destination change drops the read state with the contact state; other changes keep it",
+          "[store]") {
+  Fixture f;
+  const std::int64_t other = f.add("other");
+  const ReadState state_of_crm = read_state("date", "2026-12-02", std::nullopt, 7);
+  REQUIRE(f.store->save_read_state(f.crm, state_of_crm));
+  REQUIRE(f.store->save_read_state(other, state_of_crm));
+
+  REQUIRE(f.store->apply_activations({test::activation("crm", "emarsys", "SELECT 2")}));
+  CHECK(f.store->load_read_state(f.crm).value() == state_of_crm);
+
+  REQUIRE(f.store->apply_activations({test::activation("crm", "elsewhere", "SELECT 2")}));
+  CHECK_FALSE(f.store->load_read_state(f.crm).value().has_value());
+  CHECK(f.store->load_read_state(other).value() == state_of_crm);
 }
 
 TEST_CASE("a run can start only once and update counters only while running", "[store]") {
@@ -447,18 +533,24 @@ TEST_CASE("a rejection stored whole before schema 9 is listed cut", "[store]") {
   CHECK(listed[0].message == "email 'a b" + std::string(1022, '0') + "\u2026(1000031 bytes)");
 }
 
-TEST_CASE("deleting an activation deletes its runs, contact state and rejections", "[store]") {
+TEST_CASE("deleting an activation deletes its runs, contact state, read state and rejections",
+          "[store]") {
   Fixture f;
   const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();
   REQUIRE(f.store->commit_contacts(f.crm, {{"a@x.com", state(1, {})}}));
   REQUIRE(f.store->add_rejections(f.crm, {{run, "row 1", "invalid_email", "bad"}}));
+  REQUIRE(f.store->save_read_state(f.crm, read_state("integer", "42")));
 
   CHECK(f.store->delete_activation("crm").value());
   CHECK_FALSE(f.store->delete_activation("crm").value());
+  CHECK_FALSE(f.store->load_read_state(f.crm).value().has_value());
   CHECK_FALSE(f.store->find_run(run).value().has_value());
   CHECK(f.store->count_contacts(f.crm).value() == 0);
   CHECK(rejections_of(*f.store, f.crm, run).empty());
   CHECK(f.store->list_activations().value().empty());
+  // A new activation may get the id again: it starts with a full read.
+  REQUIRE(f.add("new") == f.crm);
+  CHECK_FALSE(f.store->load_read_state(f.crm).value().has_value());
 }
 
 TEST_CASE("the failure streak counts runs needing attention; auto-pause keeps a reason until "
