@@ -20,12 +20,21 @@
 --   fingerprint        hash64 of what the watermark depends on (source,
 --                      destination, query, email column, mapped columns,
 --                      cursor column): another one makes the next read full
+--   last_full_read_rows, last_full_read_stored
+--                      the rows the last full read that reached the end of
+--                      its run read, and the contacts it left stored: what
+--                      the safety valve compares a full read with (however
+--                      many incremental runs came since: run history is
+--                      pruned, this is not), and a lower bound of the
+--                      contacts stored since; 0 before the first
 CREATE TABLE read_state (
   activation_id     INTEGER PRIMARY KEY REFERENCES activations (id) ON DELETE CASCADE,
   cursor_type       TEXT    NOT NULL CHECK (cursor_type IN ('integer', 'date', 'timestamp')),
   watermark         TEXT,
   last_full_read_at INTEGER,
-  fingerprint       INTEGER NOT NULL
+  fingerprint       INTEGER NOT NULL,
+  last_full_read_rows   INTEGER NOT NULL DEFAULT 0,
+  last_full_read_stored INTEGER NOT NULL DEFAULT 0
 );
 
 -- How each run read its model (store::RunRead), shown by `runs` and the run

@@ -108,13 +108,15 @@ constexpr Entry k_queries[] = {
      "NOT EXISTS (SELECT 1 FROM contact_state WHERE activation_id = ?1 "
      "AND email_hash = l.email_hash))"},
     {Query::load_read_state,
-     "SELECT cursor_type, watermark, last_full_read_at, fingerprint FROM read_state "
-     "WHERE activation_id = ?1"},
+     "SELECT cursor_type, watermark, last_full_read_at, fingerprint, last_full_read_rows, "
+     "last_full_read_stored FROM read_state WHERE activation_id = ?1"},
     {Query::save_read_state,
      "INSERT INTO read_state (activation_id, cursor_type, watermark, last_full_read_at, "
-     "fingerprint) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (activation_id) DO UPDATE SET "
-     "cursor_type = excluded.cursor_type, watermark = excluded.watermark, "
-     "last_full_read_at = excluded.last_full_read_at, fingerprint = excluded.fingerprint"},
+     "fingerprint, last_full_read_rows, last_full_read_stored) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+     "?7) ON CONFLICT (activation_id) DO UPDATE SET cursor_type = excluded.cursor_type, "
+     "watermark = excluded.watermark, last_full_read_at = excluded.last_full_read_at, "
+     "fingerprint = excluded.fingerprint, last_full_read_rows = excluded.last_full_read_rows, "
+     "last_full_read_stored = excluded.last_full_read_stored"},
     {Query::delete_read_state, "DELETE FROM read_state WHERE activation_id = ?1"},
     {Query::append_contact,
      "INSERT INTO contact_log (activation_id, email_hash, state) VALUES (?1, ?2, ?3)"},

@@ -304,7 +304,9 @@ Result<std::optional<ReadState>> SqliteStateStore::load_read_state(std::int64_t 
   return std::optional(ReadState{.cursor_type = load->get_text(0),
                                  .watermark = load->get_optional_text(1),
                                  .last_full_read_at = load->get_optional_int64(2),
-                                 .fingerprint = std::bit_cast<std::uint64_t>(load->get_int64(3))});
+                                 .fingerprint = std::bit_cast<std::uint64_t>(load->get_int64(3)),
+                                 .last_full_read_rows = load->get_int64(4),
+                                 .last_full_read_stored = load->get_int64(5)});
 }
 
 Result<void> SqliteStateStore::save_read_state(std::int64_t activation_id,
@@ -312,7 +314,8 @@ Result<void> SqliteStateStore::save_read_state(std::int64_t activation_id,
   std::lock_guard lock(m_mutex);
   auto save = use(Query::save_read_state);
   save->bind_all(activation_id, state.cursor_type, state.watermark, state.last_full_read_at,
-                 std::bit_cast<std::int64_t>(state.fingerprint));
+                 std::bit_cast<std::int64_t>(state.fingerprint), state.last_full_read_rows,
+                 state.last_full_read_stored);
   return save->run();
 }
 

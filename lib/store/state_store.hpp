@@ -108,6 +108,13 @@ struct ReadState {
   // Of the definition the watermark belongs to (sync/read_plan.hpp): another
   // one means the query or the mapping changed, and the next read is full.
   std::uint64_t fingerprint = 0;
+  // Of the last full read that reached the end of its run (of any
+  // definition): the rows it read, and the contacts it left stored
+  // (unchanged, updated or inserted). The safety valve compares the next full
+  // read with the first, and takes the second as a lower bound of the
+  // contacts stored since (only a full read drops contacts). 0: none yet.
+  std::int64_t last_full_read_rows = 0;
+  std::int64_t last_full_read_stored = 0;
 
   bool operator==(const ReadState&) const = default;
 };

@@ -336,8 +336,15 @@ NextReadState next_read_state(const ReadEnd& end) {
   state.fingerprint = plan.fingerprint;
   if (full && end.reached_end) {
     state.last_full_read_at = end.now;
-  } else if (plan.stored && plan.stored->fingerprint == plan.fingerprint) {
-    state.last_full_read_at = plan.stored->last_full_read_at;
+    state.last_full_read_rows = end.rows_read;
+    state.last_full_read_stored = end.stored;
+  } else if (plan.stored) {
+    // A full read of another definition does not make this one's due later.
+    if (plan.stored->fingerprint == plan.fingerprint) {
+      state.last_full_read_at = plan.stored->last_full_read_at;
+    }
+    state.last_full_read_rows = plan.stored->last_full_read_rows;
+    state.last_full_read_stored = plan.stored->last_full_read_stored;
   }
   std::optional<std::int64_t> watermark = cursor.highest();
   if (!full) {

@@ -130,6 +130,10 @@ struct ReadEnd {
   const CursorTracker* cursor = nullptr;
   bool all_settled = false;  // succeeded: every row read is settled
   bool reached_end = false;  // succeeded or partial: departed contacts were dropped
+  // The run's rows read, and the contacts it left stored (unchanged, updated,
+  // inserted): kept as the last full read's when it is one that reached the end.
+  std::int64_t rows_read = 0;
+  std::int64_t stored = 0;
   UnixMillis now = 0;
 };
 

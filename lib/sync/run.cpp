@@ -61,11 +61,11 @@ class Run {
   using Plan = Result<std::vector<PlannedField>>;
 
   awaitable<RunOutcome> steps() {
-    if (auto found = co_await find_last_success(); !found) {
-      co_return abort(found.error());
-    }
     if (auto planned = co_await plan(); !planned) {
       co_return abort(planned.error());
+    }
+    if (auto found = co_await find_last_full_read(); !found) {
+      co_return abort(found.error());
     }
     auto snapshot = co_await read();
     if (!snapshot) {
@@ -172,6 +172,8 @@ class Run {
          .all_settled = outcome.status == store::RunStatus::succeeded,
          .reached_end = outcome.status == store::RunStatus::succeeded ||
                         outcome.status == store::RunStatus::partial,
+         .rows_read = outcome.counts.rows_read,
+         .stored = outcome.counts.unchanged + outcome.counts.updated + outcome.counts.inserted,
          .now = now_millis()});
     for (const std::string& warning : next.warnings) {
       spdlog::warn("run {} of activation {}: {}", m_request.run_id, m_request.activation.name,
@@ -237,21 +239,40 @@ class Run {
     return facts;
   }
 
-  // The contacts stored before the run, for the clearing rule: the index's,
-  // or counted when the read looked contacts up one by one and an update
-  // could clear a field (else the rule has nothing to judge).
+  // The contacts stored before the run, for the clearing rule: the index's.
+  // When the read looked contacts up one by one there is no index: the
+  // contacts the last successful full read left stored are a lower bound
+  // (only full reads drop contacts), and when even that bound lets the
+  // rows with a NULL pass the rule, the rule has nothing to judge;
+  // otherwise the stored contacts are counted (a scan of the activation's
+  // state).
   awaitable<Result<std::int64_t>> known_contacts(const ModelSnapshot& snapshot) {
-    if (snapshot.index_complete || snapshot.rows_with_null == 0) {
+    if (snapshot.index_complete) {
       co_return snapshot.index.size();
+    }
+    ValveFacts lower = valve_facts(snapshot, m_stored_after_full_read.value_or(0));
+    if (!may_clear_too_many(lower, snapshot.rows_with_null)) {
+      co_return lower.known_contacts;
     }
     co_return co_await on_pool(m_resources.pool, [&] {
       return m_resources.store.count_contacts(m_request.activation_id);
     });
   }
 
-  // The rows of the activation's last successful full read, for the safety
-  // valve and as the expected size of the stored digests.
-  awaitable<Result<void>> find_last_success() {
+  // The rows of the activation's last full read, for the safety valve and as
+  // the expected size of the stored digests. An incremental activation keeps
+  // those of its last full read that reached the end in its read state
+  // (however many incremental runs came since, and whatever history was
+  // pruned), with the contacts it left stored; for another it is its last
+  // successful run. REQUIRES: plan() done.
+  awaitable<Result<void>> find_last_full_read() {
+    if (m_request.activation.incremental) {
+      if (const auto& stored = m_plan.stored; stored && stored->last_full_read_rows > 0) {
+        m_last_success_rows = stored->last_full_read_rows;
+        m_stored_after_full_read = stored->last_full_read_stored;
+      }
+      co_return ok();
+    }
     auto runs = co_await on_pool(m_resources.pool, [&] {
       return m_resources.store.list_runs(m_request.activation_id, k_runs_searched_for_success);
     });
@@ -259,7 +280,7 @@ class Run {
       co_return runs.error();
     }
     for (const auto& run : *runs) {
-      if (run.status == store::RunStatus::succeeded && run.read.kind == store::ReadKind::full) {
+      if (run.status == store::RunStatus::succeeded) {
         m_last_success_rows = run.counts.rows_read;
         break;
       }
@@ -473,6 +494,9 @@ class Run {
   store::RunCounts m_counts;
   std::optional<std::string> m_last_failure;
   std::optional<std::int64_t> m_last_success_rows;
+  // Contacts the last full read of an incremental activation left stored: a
+  // lower bound of those stored now.
+  std::optional<std::int64_t> m_stored_after_full_read;
   std::int64_t m_batches = 0;
   ReadPlan m_plan;                        // which read, once planned
   std::optional<CursorTracker> m_cursor;  // set once a read of an incremental activation completed

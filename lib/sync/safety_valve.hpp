@@ -5,7 +5,9 @@
 // A run stops when the activation already knows at least
 // k_min_known_contacts contacts and
 //  - the model returned no valid contact, or
-//  - it returned under half the rows of the last successful run, or
+//  - it returned under half the rows of the last successful run (of an
+//    incremental activation: of the last full read that reached the end of
+//    its run; an incremental read is never judged by volume), or
 //  - its updates would clear a field on more than max_clear_percent of the
 //    known contacts.
 // With fewer known contacts (a new activation) only the clearing rule
@@ -24,7 +26,7 @@ struct ValveFacts {
   std::int64_t known_contacts = 0;  // with stored state, before this run
   std::int64_t model_rows = 0;      // rows the model returned
   std::int64_t model_contacts = 0;  // of those, with a valid email
-  std::optional<std::int64_t> last_success_rows;  // rows of the last successful run
+  std::optional<std::int64_t> last_success_rows;  // rows of the last successful run (above)
   int max_clear_percent = 10;
 };
 
