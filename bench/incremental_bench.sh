@@ -90,7 +90,7 @@ wide_columns="$updated_at_column, w_company text, w_title text, w_phone text, w_
   w_notes text, w_about text, w_prefs text"
 wide_values="$updated_at_value, 'Company ' || (i % 50021),
   CASE WHEN i % 4 = 0 THEN NULL ELSE 'Title ' || (i % 301) END,
-  '+49 30 ' || lpad((i * 7919 % 10000000)::text, 7, '0'),
+  '+49 30 ' || lpad((i::bigint * 7919 % 10000000)::text, 7, '0'),
   CASE WHEN i % 5 = 0 THEN NULL ELSE i || ' ' || left(md5((i + 1)::text), 20) || ' Street' END,
   (ARRAY['DE', 'FR', 'US', 'GB', 'PL'])[i % 5 + 1], i % 97,
   CASE WHEN i % 3 = 0 THEN NULL ELSE (i % 50000) * 0.25 END,
@@ -189,8 +189,7 @@ for shape in "${shapes[@]}"; do bench_shape "$shape"; done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # The JSON: measurements, ratios and the targets, in jq.
-commit=$(git -C "$repo" rev-parse --short HEAD)
-git -C "$repo" diff --quiet HEAD -- lib daemon tools CMakeLists.txt ':!*.md' || commit="$commit-dirty"
+commit=$(tree_commit)
 result="$results_dir/$(date -u +%Y-%m-%d)-$commit-incremental.json"
 jq -n --rawfile phases "$phases" --arg started "$started" --arg commit "$commit" \
   --argjson nproc "$(nproc)" --argjson rows "$rows" \
