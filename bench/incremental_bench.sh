@@ -37,6 +37,8 @@
 #   incr1%      1% of the rows (id % 100 = 0) get updated_at = now() and a
 #               new city, then VACUUM ANALYZE; an incremental read; best of
 #               3 (the same rows each time, so the lookback reads no other)
+#   full1%      the same change read in full (full_every "1s" again): what
+#               the incremental read saves on the same change; once
 # Per phase: wall seconds, CPU seconds of emsyncd, of the PostgreSQL cluster
 # and of the simulator, emsyncd's peak RSS, the rows read and the contacts
 # sent. The script fails when something does not work: a run that does not
@@ -171,12 +173,19 @@ JSON
   keep_best "$shape" full
   apply_activation never
   run_phase incr0 incremental $((rows / 100)) 0
-  for _ in 1 2 3; do
+  change_1_percent() {
     psql_db "$db" -c "UPDATE bench.contacts SET updated_at = now(), city = city || '-moved' WHERE id % 100 = 0" \
       -c "VACUUM ANALYZE bench.contacts" >/dev/null
+  }
+  for _ in 1 2 3; do
+    change_1_percent
     run_phase 'incr1%' incremental $((rows * 2 / 100)) $((rows / 100))
   done
   keep_best "$shape" 'incr1%'
+  apply_activation 1s
+  sleep 1.1
+  change_1_percent
+  run_phase 'full1%' full "$rows" $((rows / 100))
 
   stop_pid "$daemon_pid"; daemon_pid=""
   stop_pid "$sim_pid"; sim_pid=""
