@@ -59,6 +59,10 @@ struct CustomAttribute {
 // or date cursor, or a whole number (0 or more) for an integer cursor; absent
 // means 15m, or 0 for an integer cursor. full_every: a duration of at least
 // 1 second, or "never"; default "1d".
+// The lookback of a timestamp or date cursor when none is given (an integer
+// cursor's is 0).
+inline constexpr std::chrono::seconds k_default_lookback = std::chrono::minutes(15);
+
 struct Incremental {
   std::string cursor_column;
   // At most one is set: lookback_time when "lookback" is a duration,

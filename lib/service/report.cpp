@@ -6,10 +6,6 @@ namespace emsync::service {
 
 namespace {
 
-// The lookback of an incremental activation that does not set one, for a
-// timestamp or date cursor (config/activation.hpp; an integer cursor's is 0).
-constexpr std::chrono::minutes k_default_lookback{15};
-
 constexpr const char* k_incremental_cannot_see =
     "an incremental read does not see rows deleted from the model or rows whose cursor did not "
     "move (the next full read does), nor rows whose cursor is NULL (full reads only)";
@@ -64,7 +60,7 @@ nlohmann::json incremental_json(const config::Incremental& incremental,
   } else if (state && state->cursor_type == "integer") {
     lookback = 0;
   } else {
-    lookback = config::duration_text(k_default_lookback);
+    lookback = config::duration_text(config::k_default_lookback);
   }
   return {{"cursor_column", incremental.cursor_column},
           {"lookback", std::move(lookback)},

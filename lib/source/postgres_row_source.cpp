@@ -31,7 +31,8 @@
 // DECLARE's syntax has no SCROLL or NO SCROLL. It has PREPARE and BEGIN READ
 // ONLY; in a read-only transaction, the first read of a datashare or
 // external table in a session can fail ("Failed to incorporate external
-// table ... transaction is read-only").
+// table ... transaction is read-only"). Whether its DECLARE takes a
+// parameter (an incremental read) is not known here either.
 #include <libpq-fe.h>
 
 #include <chrono>

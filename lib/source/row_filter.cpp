@@ -150,7 +150,8 @@ Result<std::optional<FilterBound>> filter_bound(const QueryOptions& options) {
   }
   const RowFilter& filter = *options.filter;
   if (options.columns_only) {
-    return bad_filter(filter, "a check of the model's columns (columns_only) reads no row to filter");
+    return bad_filter(filter,
+                      "a check of the model's columns (columns_only) reads no row to filter");
   }
   FilterBound bound;
   bound.type = filter.type;

@@ -82,23 +82,44 @@ inline constexpr std::string_view k_one_read_only_select =
 // Incremental reads: only the rows whose `column` is at least `bound`. The
 // source runs
 //   SELECT * FROM (<model>) AS emsync_model WHERE emsync_model.<column> >= ?
-// with the column quoted as the database quotes identifiers (PostgreSQL and
-// SQLite "...", ODBC the driver's SQL_IDENTIFIER_QUOTE_CHAR) and the bound
-// passed as a parameter, never in the SQL text, so that the database can use
-// an index, a partition or a clustering key on the column:
+// (row_filter.hpp) with the column quoted as the database quotes identifiers
+// (PostgreSQL and SQLite "...", a quote in the name doubled; ODBC the
+// driver's SQL_IDENTIFIER_QUOTE_CHAR, and no AS: Oracle refuses it there) and
+// the bound passed as a parameter, never in the SQL text, so that the
+// database can use an index, a partition or a clustering key on the column.
+// The model is still one read-only statement, refused otherwise as without a
+// filter. A row whose column is NULL is never read.
 //   PostgreSQL: a parameter of unknown type, which the server types as the
 //     column (a timestamp, timestamptz, date, integer or numeric column keeps
 //     its index); read through the cursor (DECLARE takes parameters, COPY
-//     does not), in copy mode too. The session's time zone is UTC.
-//   SQLite: bound as an integer, or as text in the canonical form (SQLite
-//     compares stored text: "YYYY-MM-DD HH:MM:SS" in UTC as datetime()
-//     writes it compares exactly, "YYYY-MM-DDTHH:MM:SS" is read from the
-//     bound's day on, never missed).
-//   ODBC: SQL_C_SBIGINT / SQL_C_TYPE_DATE / SQL_C_TYPE_TIMESTAMP.
+//     does not), in copy mode too. The session's time zone is UTC, so a
+//     timestamptz column compares with the bound as UTC.
+//   SQLite: bound as an integer, or as the shortest canonical text (a
+//     fraction without trailing zeros: "10:00:00.25", "10:00:00"), and SQLite
+//     compares stored text: "YYYY-MM-DD HH:MM:SS[.f]" in UTC as datetime()
+//     writes it compares exactly; another spelling of a time is read when it
+//     sorts after the bound as text, so "YYYY-MM-DDTHH:MM:SS" is read from
+//     the bound's day on and "...Z" from the bound's second on: more rows,
+//     never fewer.
+//   ODBC: SQL_C_SBIGINT / SQL_C_TYPE_DATE / SQL_C_TYPE_TIMESTAMP (column size
+//     26, 6 digits), but for SQLite (SQL_DBMS_NAME "SQLite": libsqliteodbc
+//     would make text of a timestamp with milliseconds, "10:00:00.000",
+//     which misses the stored "10:00:00") a timestamp goes as its canonical
+//     text (SQL_C_CHAR), as the SQLite source binds it. A timestamp bound has
+//     no zone: a column with one compares in the session's time zone, which
+//     must be UTC (psqlODBC: pqopt={options='-c TimeZone=UTC'}; another
+//     warehouse: its session time zone setting). A driver that quotes no
+//     identifier takes a plain column name only ([A-Za-z_][A-Za-z0-9_]*),
+//     else a source_error.
 // The columns given to RowSink::on_columns are the model's, as without a
-// filter, and on_columns is called before the filtered query runs, so the
-// sink can refuse a column of another type than `type` before the database
-// compares it with the bound.
+// filter (SQLite: a column without a declared type takes the type of the
+// model's first non-NULL value, filtered or not), and on_columns is called
+// before the filtered query runs (ODBC: prepared and described, before
+// SQLExecute), so the sink can refuse a column of another type than `type`
+// before the database compares it with the bound.
+// A bound that is not the canonical text of `type`, a `type` other than
+// integer, date or timestamp, or a filter with columns_only is
+// Errc::invalid_input, before the source connects.
 struct RowFilter {
   std::string column;
   ColumnType type = ColumnType::timestamp;  // integer, date or timestamp

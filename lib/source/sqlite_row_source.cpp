@@ -279,12 +279,13 @@ Result<std::vector<Column>> SqliteRowSource::describe(sqlite3_stmt* stmt,
 }
 
 Result<StatementPtr> SqliteRowSource::prepare_filtered(sqlite3* db, sqlite3_stmt* model,
-                                                      const RowFilter& filter,
-                                                      const FilterBound& bound) const {
+                                                       const RowFilter& filter,
+                                                       const FilterBound& bound) const {
   // sqlite3_sql(): the text of the model's one statement, without what
   // follows it (blanks, comments).
-  auto filtered = prepare(db, filtered_select(sqlite3_sql(model), quote_identifier(filter.column, "\""),
-                                              "AS emsync_model", "?1"));
+  auto filtered =
+      prepare(db, filtered_select(sqlite3_sql(model), quote_identifier(filter.column, "\""),
+                                  "AS emsync_model", "?1"));
   if (!filtered) {
     return filtered.error();
   }

@@ -164,7 +164,8 @@ Result<std::int64_t> lookback_amount(const config::Activation& activation, Colum
     return make_error(Errc::invalid_input,
                       prefix + "its lookback must be a duration such as '15m', not a number");
   }
-  const std::int64_t seconds = incremental.lookback_time.value_or(std::chrono::minutes(15)).count();
+  const std::int64_t seconds =
+      incremental.lookback_time.value_or(config::k_default_lookback).count();
   if (type == ColumnType::date) {
     return (seconds + k_seconds_per_day - 1) / k_seconds_per_day;
   }

@@ -188,7 +188,7 @@ TEST_CASE(
   CHECK(report.at("cursor_null").is_number_integer());
   const std::string first = std::to_string(report.at("run_id").get<std::int64_t>());
   CHECK_THAT(daemon.ctl({"runs", k_demo}).stdout_text,
-             Catch::Contains("READ") && Catch::Contains("ROWS_READ") &&
+             Catch::Contains("READ  ROWS_READ") && Catch::Contains(" full ") &&
                  !Catch::Contains("WATERMARK"));
   // An incremental run, as the run records it (StateStore::set_run_read).
   write_state_db(daemon,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "pg_changes.hpp"
 #include "source/row_source.hpp"
 #include "support/pg_cluster.hpp"
 #include "unit/source/odbc_test_env.hpp"
@@ -289,6 +290,37 @@ TEST_CASE("odbc values longer than the column metadata promised stay whole as bu
                                static_cast<char>('a' + block));
     REQUIRE(sink.rows[static_cast<std::size_t>(i - 1)][1] == expected);
   }
+}
+
+// Incremental reads: the bound bound with SQLBindParameter, typed.
+std::vector<std::string> filtered_ids(RowFilter filter) {
+  QueryOptions options;
+  options.filter = std::move(filter);
+  Sink sink;
+  auto result = stream("SELECT * FROM changes ORDER BY id;", sink, options);
+  INFO((result ? "" : result.error().message));
+  REQUIRE(result);
+  CHECK(sink.columns.size() == 7);
+  return sink.column(0);
+}
+
+TEST_CASE("odbc filters read exactly the rows at or above the bound, typed as the column",
+          "[odbc]") {
+  // Row 1 is at 08:00 UTC, the session's time zone.
+  emsync::test::create_pg_changes();
+  using Ids = std::vector<std::string>;
+  CHECK(filtered_ids({"version", ColumnType::integer, "42"}) == Ids{"2", "3"});
+  CHECK(filtered_ids({"version", ColumnType::integer, "-1"}) == Ids{"1", "2", "3", "5"});
+  CHECK(filtered_ids({"big", ColumnType::integer, "42"}) == Ids{"2", "3"});
+  CHECK(filtered_ids({"day", ColumnType::date, "2026-12-02"}) == Ids{"2", "3"});
+  CHECK(filtered_ids({"local_at", ColumnType::timestamp, "2026-12-02 08:30:00"}) == Ids{"2", "3"});
+  CHECK(filtered_ids({"local_at", ColumnType::timestamp, "2026-12-02 09:00:00.250000"}) ==
+        Ids{"3"});
+  CHECK(filtered_ids({"local_at", ColumnType::timestamp, "2026-12-02 07:59:59.999999"}) ==
+        Ids{"1", "2", "3", "5"});
+  CHECK(filtered_ids({"at", ColumnType::timestamp, "2026-12-02 08:30:00"}) == Ids{"2", "3"});
+  CHECK(filtered_ids({"at", ColumnType::timestamp, "2026-12-02 08:00:00"}) == Ids{"1", "2", "3"});
+  CHECK(filtered_ids({"odd \"col", ColumnType::integer, "1"}) == Ids{"1", "2", "3"});
 }
 
 }  // namespace

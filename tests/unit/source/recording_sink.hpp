@@ -22,6 +22,15 @@ class RecordingSink : public RowSink {
     return ok();
   }
 
+  // Column `i` of every row received, NULL as "NULL".
+  std::vector<std::string> column(std::size_t i) const {
+    std::vector<std::string> out;
+    for (const auto& row : rows) {
+      out.push_back(row.at(i).value_or("NULL"));
+    }
+    return out;
+  }
+
   Result<void> on_row(std::span<const Value> values) override {
     if (fail_at_row && rows.size() == *fail_at_row) {
       return make_error(Errc::cancelled, "stopped by the sink");

@@ -323,11 +323,7 @@ std::vector<std::string> filtered_ids(const TempModel& model, const std::string&
   INFO((result ? "" : result.error().message));
   REQUIRE(result);
   CHECK(sink.columns_calls == 1);
-  std::vector<std::string> ids;
-  for (const auto& row : sink.rows) {
-    ids.push_back(row.at(0).value_or("NULL"));
-  }
-  return ids;
+  return sink.column(0);
 }
 
 using Ids = std::vector<std::string>;

@@ -62,8 +62,8 @@ TEST_CASE("integer bounds are read whole, within 64 bits", "[source]") {
   REQUIRE(bound);
   CHECK((*bound)->integer == INT64_MIN);
   CHECK(filter_bound(filtered(ColumnType::integer, "42")).value()->integer == 42);
-  for (const char* bad : {"", "-", "+1", " 1", "1 ", "1.0", "1e3", "9223372036854775808", "0x10",
-                          "42abc"}) {
+  for (const char* bad :
+       {"", "-", "+1", " 1", "1 ", "1.0", "1e3", "9223372036854775808", "0x10", "42abc"}) {
     INFO(bad);
     auto refused = filter_bound(filtered(ColumnType::integer, bad));
     REQUIRE_FALSE(refused);
@@ -127,13 +127,13 @@ TEST_CASE("timestamp bounds are read to the nanosecond, their text without trail
 
 TEST_CASE("only integer, date and timestamp columns bound a read, never with columns_only",
           "[source]") {
-  for (ColumnType type : {ColumnType::text, ColumnType::numeric, ColumnType::boolean,
-                          ColumnType::binary}) {
+  for (ColumnType type :
+       {ColumnType::text, ColumnType::numeric, ColumnType::boolean, ColumnType::binary}) {
     auto refused = filter_bound(filtered(type, "1"));
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == Errc::invalid_input);
-    CHECK_THAT(refused.error().message,
-               Catch::Contains(std::string("a ") + to_string(type) + " cursor cannot bound a read"));
+    CHECK_THAT(refused.error().message, Catch::Contains(std::string("a ") + to_string(type) +
+                                                        " cursor cannot bound a read"));
   }
   auto check = filter_bound(filtered(ColumnType::integer, "1", true));
   REQUIRE_FALSE(check);
