@@ -187,3 +187,11 @@ keep_best() {  # KEY PHASE
     END { if (best != "") { k = split(best, f, " "); f[7] = hwm; line = f[1]; for (i = 2; i <= k; i++) line = line " " f[i]; print line } }
   ' "$phases" >"$tmp" && mv "$tmp" "$phases"
 }
+
+# The short commit of the tree measured, "-dirty" when its code has
+# uncommitted changes.
+tree_commit() {
+  local commit; commit=$(git -C "$repo" rev-parse --short HEAD)
+  git -C "$repo" diff --quiet HEAD -- lib daemon tools CMakeLists.txt ':!*.md' || commit="$commit-dirty"
+  echo "$commit"
+}

@@ -37,6 +37,8 @@
 #   incr1%      1% of the rows (id % 100 = 0) get updated_at = now() and a
 #               new city, then VACUUM ANALYZE; an incremental read; best of
 #               3 (the same rows each time, so the lookback reads no other)
+#   full1%      the same change read in full (full_every "1s" again): what
+#               the incremental read saves on the same change; once
 # Per phase: wall seconds, CPU seconds of emsyncd, of the PostgreSQL cluster
 # and of the simulator, emsyncd's peak RSS, the rows read and the contacts
 # sent. The script fails when something does not work: a run that does not
@@ -90,7 +92,7 @@ wide_columns="$updated_at_column, w_company text, w_title text, w_phone text, w_
   w_notes text, w_about text, w_prefs text"
 wide_values="$updated_at_value, 'Company ' || (i % 50021),
   CASE WHEN i % 4 = 0 THEN NULL ELSE 'Title ' || (i % 301) END,
-  '+49 30 ' || lpad((i * 7919 % 10000000)::text, 7, '0'),
+  '+49 30 ' || lpad((i::bigint * 7919 % 10000000)::text, 7, '0'),
   CASE WHEN i % 5 = 0 THEN NULL ELSE i || ' ' || left(md5((i + 1)::text), 20) || ' Street' END,
   (ARRAY['DE', 'FR', 'US', 'GB', 'PL'])[i % 5 + 1], i % 97,
   CASE WHEN i % 3 = 0 THEN NULL ELSE (i % 50000) * 0.25 END,
@@ -171,12 +173,19 @@ JSON
   keep_best "$shape" full
   apply_activation never
   run_phase incr0 incremental $((rows / 100)) 0
-  for _ in 1 2 3; do
+  change_1_percent() {
     psql_db "$db" -c "UPDATE bench.contacts SET updated_at = now(), city = city || '-moved' WHERE id % 100 = 0" \
       -c "VACUUM ANALYZE bench.contacts" >/dev/null
+  }
+  for _ in 1 2 3; do
+    change_1_percent
     run_phase 'incr1%' incremental $((rows * 2 / 100)) $((rows / 100))
   done
   keep_best "$shape" 'incr1%'
+  apply_activation 1s
+  sleep 1.1
+  change_1_percent
+  run_phase 'full1%' full "$rows" $((rows / 100))
 
   stop_pid "$daemon_pid"; daemon_pid=""
   stop_pid "$sim_pid"; sim_pid=""
@@ -189,8 +198,7 @@ for shape in "${shapes[@]}"; do bench_shape "$shape"; done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # The JSON: measurements, ratios and the targets, in jq.
-commit=$(git -C "$repo" rev-parse --short HEAD)
-git -C "$repo" diff --quiet HEAD -- lib daemon tools CMakeLists.txt ':!*.md' || commit="$commit-dirty"
+commit=$(tree_commit)
 result="$results_dir/$(date -u +%Y-%m-%d)-$commit-incremental.json"
 jq -n --rawfile phases "$phases" --arg started "$started" --arg commit "$commit" \
   --argjson nproc "$(nproc)" --argjson rows "$rows" \

@@ -252,8 +252,7 @@ for n in "${sizes[@]}"; do bench_size "$n"; done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 2. The JSON: measurements, derived ratios and the targets, all in jq.
-commit=$(git -C "$repo" rev-parse --short HEAD)
-git -C "$repo" diff --quiet HEAD -- lib daemon tools CMakeLists.txt ':!*.md' || commit="$commit-dirty"
+commit=$(tree_commit)
 suffix=""
 [ "$source_kind" = postgres ] || suffix="-$source_kind"
 result="$results_dir/$(date -u +%Y-%m-%d)-$commit$suffix.json"

@@ -241,8 +241,14 @@ struct Setup {
     daemon.emplace(dir, sources, destinations);
   }
 
-  json run(const std::vector<std::string>& extra = {}, int expected_exit = 0) const {
-    return daemon->run(k_name, extra, expected_exit);
+  // A run that must read `read` ("full" or "incremental"); the simulator's
+  // request log is cleared first, so sent() is what it sent.
+  json run(const std::string& read, const std::vector<std::string>& extra = {},
+           int expected_exit = 0) const {
+    sim.clear_requests();
+    const json report = daemon->run(k_name, extra, expected_exit);
+    CHECK(report.at("read") == read);
+    return report;
   }
   json show() const { return daemon->ctl_json({"show", k_name}); }
   // show's incremental block: the watermark, the last full read, ...
@@ -250,12 +256,12 @@ struct Setup {
   std::string watermark() const { return incremental().at("watermark").get<std::string>(); }
   std::int64_t contacts_known() const { return show().at("contacts").get<std::int64_t>(); }
 
-  // The next run reads in full without `run --full` (which would send every
-  // contact): full_every 1s, once a second has passed since the last full
-  // read.
-  void next_read_full() const {
+  // A full read without `run --full` (which would send every contact):
+  // full_every 1s, once a second has passed since the last full read.
+  json run_full_read() const {
     daemon->apply(by_timestamp("1s"));
     std::this_thread::sleep_for(1100ms);
+    return run("full");
   }
 
   // The first name the simulator holds for contact `id`.
@@ -282,14 +288,12 @@ std::set<std::string> emails(const std::vector<int>& ids) {
 
 // The first run: a full read of every row, sending every contact.
 json first_run(Setup& s) {
-  const json report = s.run();
+  const json report = s.run("full");
   CHECK(report.at("status") == "succeeded");
-  CHECK(report.at("read") == "full");
   CHECK(report.at("watermark").is_null());
   CHECK(report.at("read_from").is_null());
   CHECK(report.at("rows_read") == k_rows);
   CHECK(report.at("inserted") == k_rows);
-  s.sim.clear_requests();
   return report;
 }
 
@@ -323,10 +327,9 @@ TEST_CASE(
 
   const std::vector<int> changed = {17, 101, 250};  // 1% of 300
   s.warehouse.change_now(changed);
-  const json report = s.run();
+  const json report = s.run("incremental");
   INFO(report.dump());
   CHECK(report.at("status") == "succeeded");
-  CHECK(report.at("read") == "incremental");
   CHECK(report.at("watermark") == first_watermark);
   CHECK(micros(report.at("read_from").get<std::string>()) ==
         micros(first_watermark) - 15 * k_minute_us);
@@ -347,9 +350,7 @@ TEST_CASE(
 
   // Nothing changed since: the next run reads the rows of the lookback
   // again, and sends nothing.
-  s.sim.clear_requests();
-  const json quiet = s.run();
-  CHECK(quiet.at("read") == "incremental");
+  const json quiet = s.run("incremental");
   CHECK(quiet.at("rows_read") == 3);
   CHECK(quiet.at("unchanged") == 3);
   CHECK(s.sent().empty());
@@ -376,7 +377,7 @@ TEST_CASE(
   INFO("source " << to_string(s.kind));
   first_run(s);
   s.warehouse.change_now({5});
-  REQUIRE(s.run().at("read") == "incremental");
+  s.run("incremental");
   const std::string watermark = s.watermark();
   CHECK(micros(watermark) == s.warehouse.updated_at(5));
 
@@ -385,10 +386,8 @@ TEST_CASE(
   // (inside the 15-minute lookback), one by 30 (outside).
   s.warehouse.change({40}, s.warehouse.minutes_before(watermark, 5));
   s.warehouse.change({41}, s.warehouse.minutes_before(watermark, 30));
-  s.sim.clear_requests();
-  const json report = s.run();
+  const json report = s.run("incremental");
   INFO(report.dump());
-  CHECK(report.at("read") == "incremental");
   CHECK(report.at("watermark") == watermark);
   CHECK(report.at("updated") == 1);
   CHECK(s.sent() == emails({40}));
@@ -397,11 +396,8 @@ TEST_CASE(
 
   // The next full read (full_every, not run --full: it sends only changes)
   // finds it.
-  s.next_read_full();
-  s.sim.clear_requests();
-  const json full = s.run();
+  const json full = s.run_full_read();
   INFO(full.dump());
-  CHECK(full.at("read") == "full");
   CHECK(full.at("rows_read") == k_rows);
   CHECK(full.at("updated") == 1);
   CHECK(s.sent() == emails({41}));
@@ -424,9 +420,8 @@ TEST_CASE(
 
   // Every contact write fails (503, retried, then given up).
   s.sim.set_faults({{"rate_503", 1.0}, {"endpoints", {"/contact"}}});
-  const json failed = s.run({}, -1);
+  const json failed = s.run("incremental", {}, -1);
   INFO(failed.dump());
-  CHECK(failed.at("read") == "incremental");
   CHECK(failed.at("status") != "succeeded");
   CHECK(failed.at("failed") == 5);
   CHECK(failed.at("updated") == 0);
@@ -435,11 +430,9 @@ TEST_CASE(
   }
 
   s.sim.set_faults(json::object());
-  s.sim.clear_requests();
-  const json next = s.run();
+  const json next = s.run("incremental");
   INFO(next.dump());
   CHECK(next.at("status") == "succeeded");
-  CHECK(next.at("read") == "incremental");
   CHECK(next.at("updated") == 5);
   CHECK(s.sent() == emails({10, 20, 30, 60, 70}));
   for (const int id : {10, 20, 30, 60, 70}) {
@@ -447,9 +440,7 @@ TEST_CASE(
   }
   // Settled now: the run after sends nothing again, and reads from the
   // newest row on.
-  s.sim.clear_requests();
-  const json after = s.run();
-  CHECK(after.at("read") == "incremental");
+  const json after = s.run("incremental");
   CHECK(micros(after.at("watermark").get<std::string>()) == s.warehouse.newest_updated_at());
   CHECK(after.at("updated") == 0);
   CHECK(s.sent().empty());
@@ -465,14 +456,11 @@ TEST_CASE(
   CHECK(s.contacts_known() == k_rows);
   s.warehouse.exec("DELETE FROM contacts WHERE id = 150");
 
-  const json incremental = s.run();
-  CHECK(incremental.at("read") == "incremental");
+  s.run("incremental");
   CHECK(s.contacts_known() == k_rows);
   CHECK(s.daemon->state_rows(k_stored_count_sql).at(0) == std::to_string(k_rows));
 
-  s.next_read_full();
-  const json full = s.run();
-  CHECK(full.at("read") == "full");
+  const json full = s.run_full_read();
   CHECK(full.at("rows_read") == k_rows - 1);
   CHECK(s.contacts_known() == k_rows - 1);
   CHECK(s.daemon->state_rows(k_stored_count_sql).at(0) == std::to_string(k_rows - 1));
@@ -485,7 +473,7 @@ TEST_CASE("incremental: a restart of the daemon between runs keeps the watermark
   INFO("source " << to_string(s.kind));
   first_run(s);
   s.warehouse.change_now({7, 8, 9});
-  REQUIRE(s.run().at("read") == "incremental");
+  s.run("incremental");
   const json before = s.incremental();
   const std::string watermark = before.at("watermark");
   REQUIRE(before.at("last_full_read_at").is_string());
@@ -493,10 +481,8 @@ TEST_CASE("incremental: a restart of the daemon between runs keeps the watermark
   s.restart();
   CHECK(s.incremental() == before);
   s.warehouse.change_now({11, 12});
-  s.sim.clear_requests();
-  const json report = s.run();
+  const json report = s.run("incremental");
   INFO(report.dump());
-  CHECK(report.at("read") == "incremental");
   CHECK(report.at("watermark") == watermark);
   CHECK(report.at("updated") == 2);
   CHECK(report.at("rows_read").get<int>() <= 5);  // 11, 12 and the lookback's 7, 8, 9
@@ -508,20 +494,17 @@ TEST_CASE("incremental: run --full reads every row and sends every contact", "[i
   INFO("source " << to_string(s.kind));
   first_run(s);
   s.warehouse.change_now({3});
-  REQUIRE(s.run().at("read") == "incremental");
+  s.run("incremental");
 
-  const json full = s.run({"--full"});
+  const json full = s.run("full", {"--full"});
   INFO(full.dump());
-  CHECK(full.at("read") == "full");
   CHECK(full.at("full") == true);
   CHECK(full.at("rows_read") == k_rows);
   CHECK(full.at("updated") == k_rows);
   CHECK(s.sent().size() == k_rows);
   // The watermark stays where the rows are: the next run is incremental.
   s.warehouse.change_now({4});
-  s.sim.clear_requests();
-  const json next = s.run();
-  CHECK(next.at("read") == "incremental");
+  s.run("incremental");
   CHECK(s.sent() == emails({4}));
 }
 
@@ -537,9 +520,8 @@ TEST_CASE(
 
   s.warehouse.exec("UPDATE contacts SET first_name = 'Changed' || id, version = " +
                    std::to_string(k_rows) + " + id WHERE id IN (7, 8, 9)");
-  const json report = s.run();
+  const json report = s.run("incremental");
   INFO(report.dump());
-  CHECK(report.at("read") == "incremental");
   CHECK(report.at("watermark") == std::to_string(k_rows));
   CHECK(report.at("read_from") == std::to_string(k_rows));
   CHECK(report.at("rows_read") == 4);  // versions 300 (row 300), 307, 308, 309
@@ -562,19 +544,15 @@ TEST_CASE(
   // A NULL-cursor row changes (its cursor stays NULL), and a dated one.
   s.warehouse.change({200}, "updated_at");
   s.warehouse.change_now({3});
-  const json incremental = s.run();
+  const json incremental = s.run("incremental");
   INFO(incremental.dump());
-  CHECK(incremental.at("read") == "incremental");
   CHECK(incremental.at("cursor_null") == 0);
   CHECK(incremental.at("updated") == 1);
   CHECK(s.sent() == emails({3}));
   CHECK(s.first_name(200) == "First200");
 
-  s.next_read_full();
-  s.sim.clear_requests();
-  const json full = s.run();
+  const json full = s.run_full_read();
   INFO(full.dump());
-  CHECK(full.at("read") == "full");
   CHECK(full.at("cursor_null") == 5);
   CHECK(full.at("updated") == 1);
   CHECK(s.sent() == emails({200}));
