@@ -271,8 +271,10 @@ TEST_CASE("a read state round-trips, with a fingerprint that uses all 64 bits, a
   const std::int64_t other = f.add("other");
   CHECK_FALSE(f.store->load_read_state(f.crm).value().has_value());
 
-  const ReadState first =
+  ReadState first =
       read_state("timestamp", "2026-12-02 10:00:00", 1'764'000'000'000, 0xFEDCBA9876543210ULL);
+  first.last_full_read_rows = 1'000'000;
+  first.last_full_read_stored = 999'000;
   REQUIRE(f.store->save_read_state(f.crm, first));
   CHECK(f.store->load_read_state(f.crm).value() == first);
   CHECK_FALSE(f.store->load_read_state(other).value().has_value());

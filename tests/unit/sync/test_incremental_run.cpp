@@ -217,6 +217,11 @@ TEST_CASE("the safety valve's volume rules apply to full reads only", "[sync][in
   const RunOutcome incremental = run.run();
   CHECK(incremental.status == RunStatus::succeeded);
   CHECK(incremental.counts.rows_read == 6);  // far under half the last full read's 500
+  // The full read's reference outlives any number of incremental runs (the
+  // run history searched for it holds 50).
+  for (int i = 0; i < 55; ++i) {
+    REQUIRE(run.run().read.kind == ReadKind::incremental);
+  }
   run.exec("DELETE FROM people WHERE email > '" + RunFixture::email(100) + "'");
   const RunOutcome full = run.run(Scope::full);
   CHECK(full.status == RunStatus::failed);

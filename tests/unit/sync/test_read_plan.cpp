@@ -26,7 +26,8 @@ emsync::config::Activation incremental(std::optional<std::chrono::seconds> full_
 
 ReadState state_for(const emsync::config::Activation& a, std::string type, std::string watermark,
                     std::optional<emsync::UnixMillis> last_full = k_now - 1000) {
-  return ReadState{std::move(type), std::move(watermark), last_full, es::read_fingerprint(a)};
+  return ReadState{std::move(type), std::move(watermark), last_full, es::read_fingerprint(a), 700,
+                   650};
 }
 
 es::ReadPlan plan(const emsync::config::Activation& a, const std::optional<ReadState>& stored,
@@ -206,9 +207,13 @@ TEST_CASE("the watermark advances to the highest value once every row is settled
   Ended full{plan(a, std::nullopt)};
   full.cursor.see(std::string("2026-12-02 09:00:00"), true);
   full.cursor.see(std::string("2026-12-02 11:30:00"), false);
-  const auto next = end(full, true, true);
+  const auto next = es::next_read_state(
+      {.plan = full.plan, .cursor = &full.cursor, .all_settled = true, .reached_end = true,
+       .rows_read = 2, .stored = 2, .now = k_now});
   REQUIRE(next.state);
   CHECK(next.state->watermark == "2026-12-02 11:30:00");
+  CHECK(next.state->last_full_read_rows == 2);
+  CHECK(next.state->last_full_read_stored == 2);
   CHECK(next.state->cursor_type == "timestamp");
   CHECK(next.state->last_full_read_at == k_now);
   CHECK(next.state->fingerprint == es::read_fingerprint(a));
@@ -226,8 +231,10 @@ TEST_CASE("unsettled rows hold the watermark at the lowest spooled value", "[rea
   const auto partial = end(inc, false, true);
   REQUIRE(partial.state);
   CHECK(partial.state->watermark == "2026-12-02 09:50:00");
-  // An incremental read keeps the time of the last full read.
+  // An incremental read keeps the time of the last full read, and its counts.
   CHECK(partial.state->last_full_read_at == k_now - 5000);
+  CHECK(partial.state->last_full_read_rows == 700);
+  CHECK(partial.state->last_full_read_stored == 650);
   const auto succeeded = end(inc, true, true);
   CHECK(succeeded.state->watermark == "2026-12-02 11:00:00");
   // A spooled row with a NULL cursor that may not be settled: only a full read selects it.
@@ -247,6 +254,17 @@ TEST_CASE("a failed full read is made again", "[read_plan]") {
   REQUIRE(stopped.state);
   CHECK_FALSE(stopped.state->last_full_read_at);
   CHECK(plan(a, stopped.state).read.kind == ReadKind::full);
+  // After a query change: the old full read is not this definition's, but its
+  // size stays the safety valve's reference.
+  auto changed = a;
+  changed.query += " WHERE 1 = 1";
+  Ended again{plan(changed, state_for(a, "timestamp", "2026-12-02 09:00:00"))};
+  again.cursor.see(std::string("2026-12-02 09:00:00"), true);
+  const auto failed = end(again, false, false);
+  REQUIRE(failed.state);
+  CHECK_FALSE(failed.state->last_full_read_at);
+  CHECK(failed.state->last_full_read_rows == 700);
+  CHECK(failed.state->fingerprint == es::read_fingerprint(changed));
 }
 
 TEST_CASE("an incremental read without the watermark's row resets the watermark",
