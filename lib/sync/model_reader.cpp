@@ -76,10 +76,12 @@ class SpoolingSink : public source::RowSink {
         !m_snapshot.cursor->see(values[m_cursor_index], m_snapshot.spooled != spooled_before)) {
       return make_error(Errc::invalid_input,
                         "activation '" + m_request.activation.name + "': cursor column '" +
-                            m_column_names[m_cursor_index] +
-                            "' holds a value that is not a whole number in row " +
-                            std::to_string(m_snapshot.rows_read) +
-                            ": an integer cursor needs whole numbers");
+                            m_column_names[m_cursor_index] + "' holds a value in row " +
+                            std::to_string(m_snapshot.rows_read) + " that is no " +
+                            source::to_string(m_snapshot.cursor->type()) +
+                            " a watermark can hold (an integer cursor needs whole numbers; a "
+                            "date or timestamp one dates of years 1 to 9999, not 'infinity'): "
+                            "fix the model, or make that row's cursor NULL");
     }
     return ok();
   }

@@ -296,7 +296,13 @@ Result<ReadPlan> plan_read(const config::Activation& activation, Scope scope,
   if (!lookback) {
     return lookback.error();
   }
-  const std::string read_from = cursor_text(*type, saturating_sub(*watermark, *lookback));
+  std::int64_t bound = saturating_sub(*watermark, *lookback);
+  if (*type != ColumnType::integer) {  // not before 0001-01-01, the first day a bound can name
+    bound = std::max(bound, *cursor_number(*type, *type == ColumnType::date
+                                                      ? "0001-01-01"
+                                                      : "0001-01-01 00:00:00"));
+  }
+  const std::string read_from = cursor_text(*type, bound);
   plan.read = {store::ReadKind::incremental, *stored->watermark, read_from};
   plan.filter = source::RowFilter{incremental.cursor_column, *type, read_from};
   plan.reason = "reads the rows whose " + incremental.cursor_column + " is at least " + read_from;

@@ -72,7 +72,7 @@ Result<void> check_cursor_column(const config::Activation& activation,
 // A cursor value as a number that orders like it: an integer itself, a date
 // its days since 1970-01-01, a timestamp its microseconds since 1970-01-01
 // 00:00:00 UTC (finer digits cut). nullopt when `text` is not the canonical
-// text of `type` (source::Value) or out of range.
+// text of `type` (source::Value) or out of range (years 0000-9999, int64).
 std::optional<std::int64_t> cursor_number(source::ColumnType type, std::string_view text);
 // The canonical text of a cursor number: "42", "2026-12-02",
 // "2026-12-02 10:00:00" or "2026-12-02 10:00:00.250000".
@@ -105,8 +105,8 @@ class CursorTracker {
 
   // One row's cursor value; `spooled`: the row may have to be sent (new,
   // changed, doubtful). Returns false when a non-NULL value is no cursor
-  // value (a numeric that is not a whole number): the run fails, naming the
-  // column.
+  // value (a numeric that is not a whole number, PostgreSQL's 'infinity', a
+  // year before 1 or after 9999): the run fails, naming the column.
   bool see(const source::Value& value, bool spooled);
 
   source::ColumnType type() const { return m_type; }  // its cursor_type()

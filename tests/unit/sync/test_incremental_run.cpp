@@ -240,6 +240,17 @@ TEST_CASE("a bad cursor column fails with its name", "[sync][incremental]") {
   REQUIRE_FALSE(text);
   CHECK_THAT(text.error().message, Catch::Contains("cursor column 'city' is text"));
 
+  // A value no watermark can hold fails the run, naming the column and the row.
+  run.activation.incremental->cursor_column = "updated_at";
+  run.exec("UPDATE people SET updated_at = 'infinity' WHERE email = '" + RunFixture::email(4) +
+           "'");
+  const RunOutcome infinity = run.run();
+  CHECK(infinity.status == RunStatus::failed);
+  CHECK_THAT(infinity.error.value_or(""),
+             Catch::Contains("cursor column 'updated_at' holds a value in row 4 that is no "
+                             "timestamp a watermark can hold"));
+  run.exec("UPDATE people SET updated_at = '2026-01-01 00:00:00'");
+
   // The column changed type since the watermark was stored.
   run.activation.incremental->cursor_column = "updated_at";
   REQUIRE(run.run().status == RunStatus::succeeded);

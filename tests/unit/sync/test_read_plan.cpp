@@ -162,6 +162,11 @@ TEST_CASE("an incremental read selects from the watermark minus the lookback", "
   const auto mismatch = es::plan_read(a, es::Scope::changes, state_for(a, "integer", "7"), k_now);
   REQUIRE_FALSE(mismatch);
   CHECK(mentions(mismatch.error().message, "'updated_at' is integer"));
+  // A bound is never before the first day of year 1.
+  a.incremental->lookback_time = std::chrono::hours(24 * 365);
+  CHECK(plan(a, state_for(a, "date", "0001-06-01")).filter->bound == "0001-01-01");
+  CHECK(plan(a, state_for(a, "timestamp", "0001-06-01 00:00:00")).filter->bound ==
+        "0001-01-01 00:00:00");
   // A stored watermark that does not read is reset by a full read.
   CHECK(plan(a, state_for(a, "timestamp", "garbage")).read.kind == ReadKind::full);
 }
