@@ -9,8 +9,12 @@
 //     changed and doubtful rows (a value that does not convert, an email seen
 //     before) go to a spool file. Rows with a missing or invalid email are
 //     rejected. Memory: 16 bytes per stored contact, 8 per new one.
-//  2. The safety valve: the model's size against the last successful run,
-//     and how many contacts an update would clear.
+//     An incremental activation first plans its read (read_plan.hpp): a full
+//     read as above, or only the rows whose cursor moved, which are not
+//     diffed against loaded digests but each spooled and looked up in step 3
+//     (ModelInputs::look_up_rows).
+//  2. The safety valve: the model's size against the last successful run
+//     (full reads only), and how many contacts an update would clear.
 //  3. Read the spool back; per contact, load its stored field hashes and
 //     diff them (every row of an email that appears more than once is
 //     rejected); batch the changes (1000 contacts / 8 MB).
@@ -30,8 +34,9 @@
 //     of acknowledged contacts are stored with the batch's rejections and
 //     the run's counts in one transaction: an unacknowledged contact is
 //     never "unchanged".
-//  5. At the end of a completed run, drop the state of contacts that left the
-//     model.
+//  5. At the end of a completed full read, drop the state of contacts that
+//     left the model; an incremental activation stores its watermark, which
+//     advances only over settled rows (read_plan.hpp), whatever the outcome.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
