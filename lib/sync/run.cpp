@@ -193,8 +193,10 @@ class Run {
   }
 
   // Step 1 and 2: the stored digests load on one pool thread while the
-  // query starts on another; the fields are resolved on the event loop once
-  // the model's columns are known. The reading thread waits for both.
+  // query starts on another (an incremental read loads them only past
+  // look_up_rows, on the reading thread); the fields are resolved on the
+  // event loop once the model's columns are known. The reading thread waits
+  // for both.
   awaitable<Result<ModelSnapshot>> read() {
     const auto executor = co_await boost::asio::this_coro::executor;
     const auto load_digests = [&store = m_resources.store, id = m_request.activation_id,
@@ -241,8 +243,8 @@ class Run {
 
   // The contacts stored before the run, for the clearing rule: the index's.
   // When the read looked contacts up one by one there is no index: the
-  // contacts the last successful full read left stored are a lower bound
-  // (only full reads drop contacts), and when even that bound lets the
+  // contacts the last full read left stored (find_last_full_read) are a
+  // lower bound (only full reads drop contacts), and when even that bound lets the
   // rows with a NULL pass the rule, the rule has nothing to judge;
   // otherwise the stored contacts are counted (a scan of the activation's
   // state).
