@@ -29,7 +29,7 @@ constexpr ColumnType k_column_types[] = {ColumnType::text,    ColumnType::intege
 constexpr FieldType k_field_types[] = {
     FieldType::shorttext, FieldType::longtext, FieldType::largetext,
     FieldType::url,       FieldType::numeric,  FieldType::date,
-    FieldType::optin,     FieldType::singlechoice, FieldType::unsupported};
+    FieldType::optin,     FieldType::unsupported};  // choice fields: choices.hpp
 
 void check_email(std::string_view raw) {
   auto email = sync::normalize_email(raw);
@@ -52,7 +52,6 @@ ColumnType column_for(FieldType target) {
     case FieldType::date:
       return ColumnType::date;
     case FieldType::optin:
-    case FieldType::singlechoice:
       return ColumnType::integer;
     default:
       return ColumnType::text;
@@ -91,7 +90,6 @@ void check_value(const source::Value& value, ColumnType column, FieldType target
       FUZZ_CHECK(plain.size() == 10 && plain[4] == '-' && plain[7] == '-');
       break;
     case FieldType::numeric:
-    case FieldType::singlechoice:
       FUZZ_CHECK(!plain.empty() && plain.find_first_not_of("-.0123456789") == std::string::npos);
       break;
     default:

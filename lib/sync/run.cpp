@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <deque>
 #include <future>
+#include <map>
 #include <memory>
 
 #include "core/blocking.hpp"
@@ -115,7 +116,9 @@ class Run {
       }
       preparer.park(std::move(*parked));
     }
-    if (auto sent = co_await send_all(preparer); !sent) {
+    auto sent = co_await send_all(preparer);
+    report_skipped_values(snapshot->plan, preparer.skipped_values());
+    if (!sent) {
       co_return abort(sent.error());
     }
     // Only a full read sees every row, so only it knows who left the model
@@ -334,7 +337,50 @@ class Run {
                    m_request.activation.name, missing.name, missing.application_type, *id);
       fields->push_back({*id, missing.name, "", missing.application_type});
     }
-    co_return plan_fields(m_request.activation, column_types, *fields);
+    auto plan = plan_fields(m_request.activation, column_types, *fields);
+    if (!plan) {
+      co_return plan.error();
+    }
+    if (auto read = co_await read_choices(*plan); !read) {
+      co_return read.error();
+    }
+    co_return plan;
+  }
+
+  // The choices of the planned choice fields, read once per field.
+  awaitable<Result<void>> read_choices(std::vector<PlannedField>& plan) {
+    emarsys::ContactApi& api = m_resources.destination.api;
+    std::map<std::int64_t, std::shared_ptr<const ChoiceTable>> read;
+    for (PlannedField& field : plan) {
+      const bool single = field.type == FieldType::singlechoice;
+      if (!single && field.type != FieldType::multichoice) {
+        continue;
+      }
+      auto& table = read[field.field_id];
+      if (!table) {
+        auto choices = co_await api.list_choices(
+            field.field_id, single ? emarsys::ChoiceKind::single : emarsys::ChoiceKind::multi,
+            m_env.request_stats);
+        if (!choices) {
+          co_return choices.error();
+        }
+        table = std::make_shared<const ChoiceTable>(field.field_id, field.field_name,
+                                                    std::move(*choices));
+      }
+      field.choices = table;
+    }
+    co_return ok();
+  }
+
+  // The values left out for being too long (on_value_too_long: skip_field),
+  // logged as warnings. Hook for the run report: once RunOutcome carries a
+  // `warnings` list, these strings go there too.
+  void report_skipped_values(const std::vector<PlannedField>& plan,
+                             const std::vector<std::int64_t>& skipped) const {
+    for (const std::string& warning : skipped_value_warnings(plan, skipped)) {
+      spdlog::warn("run {} of activation {}: {}", m_request.run_id, m_request.activation.name,
+                   warning);
+    }
   }
 
   // A batch on its way to Emarsys; settled (counted, committed) in order.
