@@ -79,14 +79,19 @@ std::optional<std::vector<std::string>> pg_array_elements(std::string_view text)
         ++pos;
       }
     } else {
-      const std::size_t stop = std::min(text.find(',', pos), end);
-      element = std::string(text.substr(pos, stop - pos));
-      pos = stop;
-      if (element.find_first_of("{}\"") != std::string::npos) {
-        return std::nullopt;  // nested arrays or a stray quote
+      for (; pos < end && text[pos] != ','; ++pos) {
+        if (text[pos] == '{' || text[pos] == '}' || text[pos] == '"') {
+          return std::nullopt;  // nested arrays or a stray quote
+        }
+        if (text[pos] == '\\' && pos + 1 < end) {
+          quoted = true;  // an escaped character: not the NULL keyword
+          ++pos;
+        }
+        element += text[pos];
       }
+      element = std::string(trim_space(element));
     }
-    if (quoted || fold_case(trim_space(element)) != "null") {
+    if (quoted || fold_case(element) != "null") {
       out.push_back(std::move(element));
     }
     if (pos == end) {

@@ -105,8 +105,8 @@ TEST_CASE("to_json gives the canonical form, which parses back to the same activ
     "email_column": "email", "fields": {}, "custom_attributes": [],
     "insert_new_contacts": false, "schedule": "manual", "timezone": "UTC",
     "max_clear_percent": 10, "on_value_too_long": "reject_row"})"));
-  CHECK(defaults->on_value_too_long == OnValueTooLong::reject_row);
-  CHECK(parsed->front().on_value_too_long == OnValueTooLong::skip_field);
+  CHECK(defaults->on_value_too_long == emsync::config::OnValueTooLong::reject_row);
+  CHECK(parsed->front().on_value_too_long == emsync::config::OnValueTooLong::skip_field);
 }
 
 TEST_CASE("rejects each kind of invalid activation with a message naming it",
