@@ -306,17 +306,25 @@ void print_runs(const json& result) {
   print_not_shown(result);
 }
 
-void print_errors(const json& result, const std::string& command) {
+void print_errors(const json& result, const std::string& name, const std::string& command) {
   const std::string run = text(result, "run_id");
+  const json& report = member(result, "run");
   const json& errors = array_at(result, "errors");
   const json& offset = member(result, "offset");
   const json& not_kept = member(result, "not_kept");
   if (run == "-") {
-    std::cout << "no runs yet\n";
+    std::cout << name << " has no runs yet\n";
     return;
   }
+  std::cout << "run " << run << " " << text(report, "status");
+  if (const json& error = member(report, "error"); error.is_string()) {
+    std::cout << ": " << error.get<std::string>();
+  }
+  std::cout << '\n';
+  const std::string kind = text(result, "kind");
+  const std::string rows = kind == "-" || kind == "all" ? "rows" : kind + " rows";
   if (errors.empty()) {
-    std::cout << "run " << run << ": no errors";
+    std::cout << "no " << (kind == "-" || kind == "all" ? "errors" : rows);
     if (offset.is_number_integer() && offset.get<std::int64_t>() > 0) {
       std::cout << " from row " << offset.get<std::int64_t>() + 1 << " on (of "
                 << text(result, "total") << ")";
@@ -325,12 +333,14 @@ void print_errors(const json& result, const std::string& command) {
   } else {
     if (offset.is_number_integer()) {
       const std::int64_t first = offset.get<std::int64_t>() + 1;
-      std::cout << "run " << run << ": rows " << first << "-"
+      std::cout << rows << " " << first << "-"
                 << first + static_cast<std::int64_t>(errors.size()) - 1 << " of "
                 << text(result, "total") << "\n";
     }
-    constexpr std::array<Column, 3> k_columns{
-        {{"ROW_KEY", "row_key"}, {"CODE", "code"}, {"MESSAGE", "message"}}};
+    constexpr std::array<Column, 4> k_columns{{{"KIND", "kind"},
+                                               {"ROW_KEY", "row_key"},
+                                               {"CODE", "code"},
+                                               {"MESSAGE", "message"}}};
     print_table(k_columns, errors);
   }
   if (const json& next = member(result, "next_offset"); next.is_number_integer()) {
@@ -338,8 +348,8 @@ void print_errors(const json& result, const std::string& command) {
   }
   if (not_kept.is_number_integer() && not_kept.get<std::int64_t>() > 0) {
     std::cout << not_kept.dump()
-              << " more rejected row(s) not kept: a run keeps the details of its first 10000 "
-                 "(its rejected count has them all)\n";
+              << " more row(s) not kept: a run keeps the details of its first 10000 "
+                 "(its counters have them all)\n";
   }
 }
 

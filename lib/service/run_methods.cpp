@@ -99,8 +99,40 @@ asio::awaitable<Response> Service::handle_runs(const Request& request) {
   co_return Response::success({{"runs", out}, {"not_shown", runs->size() - shown}});
 }
 
-// One page of a run's rejected rows: at most `limit` from `offset`, fewer
-// when they would not fit in the reply (next_offset says where to go on).
+// The run `errors` lists: `run_id` when given (not_found when it is no run
+// of the activation), else the activation's latest run that started;
+// nullopt when it has none.
+asio::awaitable<Result<std::optional<store::RunRecord>>> Service::errors_run(
+    const store::ActivationRecord& activation, std::optional<std::int64_t> run_id) {
+  if (run_id) {
+    auto found = co_await on_pool(m_pool, [&] { return m_store->find_run(*run_id); });
+    if (!found) {
+      co_return found.error();
+    }
+    if (!*found || (*found)->activation_id != activation.id) {
+      co_return make_error(Errc::not_found, "activation '" + activation.name + "' has no run " +
+                                                std::to_string(*run_id) +
+                                                " (see `emsyncctl runs " + activation.name + "`)");
+    }
+    co_return std::move(*found);
+  }
+  // The newest run may be queued behind a running one: at most two to look at.
+  auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(activation.id, 2); });
+  if (!runs) {
+    co_return runs.error();
+  }
+  for (auto& run : *runs) {
+    if (run.status != store::RunStatus::queued) {
+      co_return std::move(run);
+    }
+  }
+  co_return std::nullopt;
+}
+
+// One page of the rows a run did not settle (rejected, failed, not found):
+// at most `limit` from `offset`, fewer when they would not fit in the reply
+// (next_offset says where to go on), with the run's report (its status and
+// error).
 asio::awaitable<Response> Service::handle_errors(const Request& request) {
   auto a = co_await named_activation(request);
   if (!a) {
@@ -110,12 +142,34 @@ asio::awaitable<Response> Service::handle_errors(const Request& request) {
   if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
     run_id = param_or(request, "run_id", std::int64_t{0});
   }
+  const std::string kind_text = param_or<std::string>(request, "kind", "all");
+  const std::optional<store::RowKind> kind = store::row_kind_from_string(kind_text);
+  if (!kind && kind_text != "all") {
+    co_return Response::failure(to_string(Errc::invalid_input),
+                                "'kind' is 'rejected', 'failed', 'not_found' or 'all', not '" +
+                                    row_text(kind_text) + "'");
+  }
   const int limit =
       std::clamp(param_or(request, "limit", k_default_errors_limit), 1, k_max_list_limit);
   const std::int64_t offset =
       std::max<std::int64_t>(0, param_or<std::int64_t>(request, "offset", 0));
+  auto run = co_await errors_run(*a, run_id);
+  if (!run) {
+    co_return Response::from_error(run.error());
+  }
+  if (!*run) {
+    co_return Response::success({{"run_id", nullptr},
+                                 {"run", nullptr},
+                                 {"kind", kind_text},
+                                 {"errors", json::array()},
+                                 {"total", 0},
+                                 {"offset", offset},
+                                 {"next_offset", nullptr},
+                                 {"not_kept", 0}});
+  }
+  const std::int64_t id = (*run)->id;
   auto page = co_await on_pool(
-      m_pool, [&] { return m_store->list_rejections(a->id, run_id, offset, limit); });
+      m_pool, [&] { return m_store->list_rejections(a->id, id, kind, offset, limit); });
   if (!page) {
     co_return Response::from_error(page.error());
   }
@@ -123,13 +177,18 @@ asio::awaitable<Response> Service::handle_errors(const Request& request) {
   ReplyBudget budget;
   std::int64_t shown = 0;
   for (const auto& r : page->rejections) {
-    if (!budget.add(errors, {{"row_key", r.row_key}, {"code", r.code}, {"message", r.message}})) {
+    if (!budget.add(errors, {{"kind", store::to_string(r.kind)},
+                             {"row_key", r.row_key},
+                             {"code", r.code},
+                             {"message", r.message}})) {
       break;
     }
     ++shown;
   }
   const std::int64_t next = offset + shown;
-  co_return Response::success({{"run_id", page->run_id ? json(*page->run_id) : json(nullptr)},
+  co_return Response::success({{"run_id", id},
+                               {"run", run_report(**run)},
+                               {"kind", kind_text},
                                {"errors", errors},
                                {"total", page->total},
                                {"offset", offset},

@@ -141,6 +141,8 @@ class Service {
   boost::asio::awaitable<admin::Response> handle_retry(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_runs(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_errors(const admin::Request& request);
+  boost::asio::awaitable<Result<std::optional<store::RunRecord>>> errors_run(
+      const store::ActivationRecord& activation, std::optional<std::int64_t> run_id);
   boost::asio::awaitable<admin::Response> handle_ping(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_status(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_reload(const admin::Request& request);

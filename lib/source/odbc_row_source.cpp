@@ -558,7 +558,8 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
   }
   if (!SQL_SUCCEEDED(SQLPrepare(statement.get(), reinterpret_cast<SQLCHAR*>(text->data()),
                                 static_cast<SQLINTEGER>(text->size())))) {
-    return failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
+    const std::string wrapped = bound ? std::string("(") + k_wrapped_query_note + ") " : "";
+    return failure(SQL_HANDLE_STMT, statement.get(), wrapped, &watch);
   }
   SQLSMALLINT count = 0;
   if (!SQL_SUCCEEDED(SQLNumResultCols(statement.get(), &count))) {

@@ -219,8 +219,11 @@ class PostgresRowSource final : public RowSource {
   Result<void> deliver(const StreamContext& context, const std::vector<Value>& values,
                        RowSink& sink) const;
   // Fails unless `result` has `expected` status.
+  // An error of a statement that holds the model's text (`statement`, with
+  // `text` in it) says where in the text it is (error_position_note).
   Result<void> check(const StreamContext& context, const PGresult* result,
-                     ExecStatusType expected) const;
+                     ExecStatusType expected, std::string_view statement = {},
+                     std::string_view text = {}) const;
   Error failure(const std::string& message) const;
   Error cancelled() const;
 
@@ -251,7 +254,8 @@ Error PostgresRowSource::cancelled() const {
 }
 
 Result<void> PostgresRowSource::check(const StreamContext& context, const PGresult* result,
-                                      ExecStatusType expected) const {
+                                      ExecStatusType expected, std::string_view statement,
+                                      std::string_view text) const {
   if (result != nullptr && PQresultStatus(result) == expected) {
     return ok();
   }
@@ -264,6 +268,13 @@ Result<void> PostgresRowSource::check(const StreamContext& context, const PGresu
     message = with_timeout_remedy(std::move(message), context.options.statement_timeout);
   } else if (breaks_the_rule(sqlstate)) {
     message += " (" + std::string(k_one_read_only_select) + ")";
+  }
+  const char* position =
+      result != nullptr ? PQresultErrorField(result, PG_DIAG_STATEMENT_POSITION) : nullptr;
+  if (position != nullptr && !statement.empty()) {
+    if (const std::string note = error_position_note(statement, text, position); !note.empty()) {
+      message += " (" + note + ")";
+    }
   }
   return failure(message);
 }
@@ -356,7 +367,7 @@ Result<bool> PostgresRowSource::reads_with_cursor(const StreamContext& context) 
 Result<Shape> PostgresRowSource::describe(const StreamContext& context,
                                           const std::string& text) const {
   const ResultPtr prepared(PQprepare(context.connection, "", text.c_str(), 0, nullptr));
-  EMSYNC_TRY(check(context, prepared.get(), PGRES_COMMAND_OK));
+  EMSYNC_TRY(check(context, prepared.get(), PGRES_COMMAND_OK, text, text));
   const ResultPtr described(PQdescribePrepared(context.connection, ""));
   EMSYNC_TRY(check(context, described.get(), PGRES_COMMAND_OK));
   const int fields = PQnfields(described.get());
@@ -378,7 +389,7 @@ Result<void> PostgresRowSource::copy_rows(const StreamContext& context, const st
   const std::string copy = copy_statement(text, context.options.columns_only);
   const ResultPtr copying(
       PQexecParams(connection, copy.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
-  EMSYNC_TRY(check(context, copying.get(), PGRES_COPY_OUT));
+  EMSYNC_TRY(check(context, copying.get(), PGRES_COPY_OUT, copy, text));
   std::vector<Value> values(shape.columns.size());
   for (;;) {
     char* raw = nullptr;
@@ -422,7 +433,7 @@ Result<void> PostgresRowSource::cursor_rows(const StreamContext& context, const 
   const char* const bound = filter ? filter->bound.c_str() : nullptr;
   const ResultPtr declared(PQexecParams(connection, declare.c_str(), filter ? 1 : 0, nullptr,
                                         filter ? &bound : nullptr, nullptr, nullptr, 0));
-  EMSYNC_TRY(check(context, declared.get(), PGRES_COMMAND_OK));
+  EMSYNC_TRY(check(context, declared.get(), PGRES_COMMAND_OK, declare, text));
   const std::string fetch = fetch_statement(k_cursor_fetch_rows);
   // Pipelined: the next FETCH is sent before this one's rows are read, so
   // the server works on it while the rows are converted (a FETCH at a time

@@ -40,6 +40,14 @@ Result<std::string> quote_column(std::string_view column, std::string_view quote
 std::string filtered_select(std::string_view text, std::string_view quoted_column,
                             std::string_view alias, std::string_view parameter);
 
+// What a database's error about the filtered query adds to its message: a
+// line or position it names is of the wrapped query, not of the model's text
+// alone.
+inline constexpr const char* k_wrapped_query_note =
+    "the model query ran wrapped as SELECT * FROM (<query>\n) emsync_model WHERE ...: a line "
+    "the database names is the query's own line, a column on its first line is 15 characters "
+    "past the query's";
+
 // A bound, read from its canonical text (row_source.hpp, Value).
 struct FilterBound {
   ColumnType type = ColumnType::timestamp;  // integer, date or timestamp

@@ -411,6 +411,11 @@ class Run {
       entry->outcome.failed = static_cast<std::int64_t>(entry->batch.contacts.size());
       entry->outcome.failure = make_error(
           Errc::protocol_error, std::string("internal error (please report): ") + e.what());
+      for (const auto& contact : entry->batch.contacts) {
+        entry->outcome.rejections.push_back({m_request.run_id, contact.email, "internal_error",
+                                             entry->outcome.failure->message,
+                                             store::RowKind::failed});
+      }
       entry->outcome.abort_run = true;
     }
     entry->done = true;
@@ -451,7 +456,8 @@ class Run {
     return store.update_run_counts(m_request.run_id, m_counts);
   }
 
-  // Contacts' rejections (keyed by email) as the run history keeps them.
+  // Contacts' rows (rejected, failed, not found: keyed by email) as the run
+  // history keeps them.
   std::vector<store::Rejection> as_stored(std::vector<store::Rejection> rejections) const {
     for (auto& rejection : rejections) {
       finish_rejection(rejection, rejection.row_key, m_env.rejections.hash_row_keys);

@@ -138,8 +138,10 @@ class RunFixture {
   void use_source(std::unique_ptr<source::RowSource> other) { m_source = std::move(other); }
   std::string model_path() const { return (m_dir / "model.db").string(); }
 
-  std::vector<store::Rejection> rejections_of_last_run() {
-    auto page = store->list_rejections(activation_id, last_run_id, 0, 1000);
+  // The last run's rows of `kind` (rejected, failed, not_found).
+  std::vector<store::Rejection> rejections_of_last_run(
+      store::RowKind kind = store::RowKind::rejected) {
+    auto page = store->list_rejections(activation_id, last_run_id, kind, 0, 1000);
     REQUIRE(page);
     return page->rejections;
   }
