@@ -38,4 +38,7 @@ void print_runs(const nlohmann::json& result);
 void print_errors(const nlohmann::json& result, const std::string& name,
                   const std::string& command);
 
+// One contact's story (`explain`): "key: value" lines, then its fields.
+void print_explain(const nlohmann::json& result);
+
 }  // namespace emsync::ctl

@@ -54,6 +54,7 @@ struct Args {
   int page_limit = 0;        // errors --limit; 0: the daemon's default (100)
   std::int64_t offset = 0;   // errors --offset
   std::string kind;          // errors --kind; empty: every kind
+  std::string email;         // explain
 };
 
 struct Command {
@@ -193,6 +194,15 @@ void print_errors(const Args& args, const json& result) {
   ctl::print_errors(result, args.name, command);
 }
 
+void declare_explain(CLI::App& sub, Args& args) {
+  add_name(sub, args);
+  sub.add_option("EMAIL", args.email, "the contact's email")->required();
+}
+
+Result<json> explain_params(const Args& args) {
+  return json{{"name", args.name}, {"email", args.email}};
+}
+
 void declare_audit(CLI::App& sub, Args& args) {
   args.limit = 50;
   sub.add_option("--limit", args.limit, "at most this many entries, newest first")
@@ -250,6 +260,9 @@ const Command k_commands[] = {
   {"errors", "list the rows a run rejected, failed or did not find (--kind), with the run's "
              "error, a page at a time (--limit, --offset)",
    declare_errors, errors_params, print_errors, nullptr},
+  {"explain", "one contact's story: what emsync stored of it, the last run's verdict, and what "
+              "the next run would send, field by field (reads the model for that email)",
+   declare_explain, explain_params, print<ctl::print_explain>, nullptr},
   {"retry", "send an activation's parked contacts again (Emarsys rejected them with the same "
             "error for the same data park_after_rejections runs in a row)",
    add_name, name_params, print<ctl::print_unparked>, nullptr},

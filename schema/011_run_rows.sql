@@ -9,3 +9,12 @@
 -- kind past it. Rows stored before this migration are rejections.
 ALTER TABLE rejections ADD COLUMN kind TEXT NOT NULL DEFAULT 'rejected'
   CHECK (kind IN ('rejected', 'failed', 'not_found'));
+
+-- Each contact's state also says which run's batch Emarsys acknowledged it
+-- in (`emsyncctl explain`): contact_state.state and contact_log.state (the
+-- format of schema 7) gain, after the field hashes, the run id as an
+-- unsigned LEB128 varint (7 bits a byte, low first; 2 to 4 bytes for run ids
+-- up to 268 million). A state stored before this migration has none: its
+-- run is not known until the contact is sent again. Nothing is rewritten
+-- here; this emsync reads both forms, an older one refuses the state DB
+-- (user_version 11).

@@ -55,6 +55,11 @@ std::string filtered_cursor_statement(const std::string& text, std::string_view 
          filtered_select(text, quote_identifier(column, "\""), "AS emsync_model", "$1");
 }
 
+std::string email_cursor_statement(const std::string& text, std::string_view column) {
+  return "DECLARE emsync_model CURSOR FOR " +
+         email_select(text, quote_identifier(column, "\""), "AS emsync_model", "$1");
+}
+
 std::string error_position_note(std::string_view statement, std::string_view text,
                                 std::string_view position) {
   std::size_t character = 0;  // 1-based

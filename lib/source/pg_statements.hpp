@@ -44,6 +44,11 @@ std::string filtered_cursor_statement(const std::string& text, std::string_view 
 std::string error_position_note(std::string_view statement, std::string_view text,
                                 std::string_view position);
 
+// "DECLARE emsync_model CURSOR FOR SELECT * FROM (<text>\n) AS emsync_model
+// WHERE LOWER(TRIM(emsync_model."<column>")) = $1\n": one contact's rows
+// (EmailFilter), the email its one parameter.
+std::string email_cursor_statement(const std::string& text, std::string_view column);
+
 // "FETCH FORWARD <rows> FROM emsync_model".
 std::string fetch_statement(int rows);
 

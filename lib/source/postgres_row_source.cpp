@@ -293,6 +293,7 @@ Result<void> PostgresRowSource::stream(const std::string& query, const QueryOpti
   if (!bound) {
     return bound.error();
   }
+  EMSYNC_TRY(check_email_filter(options));
   auto connect = make_connect_info(m_conninfo, m_password, options.statement_timeout);
   if (!connect) {
     return connect.error();
@@ -342,7 +343,7 @@ Result<void> PostgresRowSource::read(const StreamContext& context, const std::st
 }
 
 Result<bool> PostgresRowSource::reads_with_cursor(const StreamContext& context) {
-  if (context.options.filter) {
+  if (context.options.filter || context.options.email_filter) {
     return true;  // the bound is a parameter: DECLARE takes one, COPY does not
   }
   switch (m_read_mode) {
@@ -427,12 +428,16 @@ Result<void> PostgresRowSource::cursor_rows(const StreamContext& context, const 
   PGconn* connection = context.connection;
   const QueryOptions& options = context.options;
   const std::optional<RowFilter>& filter = options.filter;
-  const std::string declare = filter ? filtered_cursor_statement(text, filter->column)
-                                     : cursor_statement(text, options.columns_only);
+  const std::optional<EmailFilter>& email = options.email_filter;
+  const std::string declare = filter  ? filtered_cursor_statement(text, filter->column)
+                              : email ? email_cursor_statement(text, email->column)
+                                      : cursor_statement(text, options.columns_only);
   // The bound as text, its type the column's (paramTypes nullptr).
-  const char* const bound = filter ? filter->bound.c_str() : nullptr;
-  const ResultPtr declared(PQexecParams(connection, declare.c_str(), filter ? 1 : 0, nullptr,
-                                        filter ? &bound : nullptr, nullptr, nullptr, 0));
+  const char* const bound = filter  ? filter->bound.c_str()
+                            : email ? email->email.c_str()
+                                    : nullptr;
+  const ResultPtr declared(PQexecParams(connection, declare.c_str(), bound ? 1 : 0, nullptr,
+                                        bound ? &bound : nullptr, nullptr, nullptr, 0));
   EMSYNC_TRY(check(context, declared.get(), PGRES_COMMAND_OK, declare, text));
   const std::string fetch = fetch_statement(k_cursor_fetch_rows);
   // Pipelined: the next FETCH is sent before this one's rows are read, so

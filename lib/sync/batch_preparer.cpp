@@ -80,18 +80,12 @@ Result<std::optional<PendingContact>> BatchPreparer::examine(
                "return one row per email)");
     return std::optional<PendingContact>();
   }
-  std::vector<MappedValue> values;
-  values.reserve(m_plan.size());
-  for (std::size_t i = 0; i < m_plan.size(); ++i) {
-    const auto& field = m_plan[i];
-    auto json = convert_value(row.values[i], field.column_type, field.type, field.column);
-    if (!json) {
-      reject(batch, row.email, "invalid_value", json.error().message);
-      return std::optional<PendingContact>();
-    }
-    values.push_back({field.state_key, std::to_string(field.field_id), std::move(*json)});
+  auto values = mapped_values(m_plan, row.values);
+  if (!values) {
+    reject(batch, row.email, "invalid_value", values.error().message);
+    return std::optional<PendingContact>();
   }
-  ContactChange change = diff_contact(values, stored, m_request.full());
+  ContactChange change = diff_contact(*values, stored, m_request.full());
   if (change.unchanged) {
     ++batch.unchanged;
     return std::optional<PendingContact>();

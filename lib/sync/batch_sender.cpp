@@ -207,6 +207,7 @@ class Sender {
   void acknowledge(const PendingContact& contact, std::int64_t& counter) {
     ++counter;
     m_out.acknowledged.push_back({contact.email, contact.new_state});
+    m_out.acknowledged.back().state.acknowledged_by_run = m_run_id;
   }
 
   emarsys::ContactApi& m_api;

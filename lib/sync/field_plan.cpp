@@ -145,4 +145,19 @@ Result<std::vector<PlannedField>> plan_fields(const config::Activation& activati
   return plan;
 }
 
+Result<std::vector<MappedValue>> mapped_values(const std::vector<PlannedField>& plan,
+                                               std::span<const source::Value> values) {
+  std::vector<MappedValue> out;
+  out.reserve(plan.size());
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const auto& field = plan[i];
+    auto json = convert_value(values[i], field.column_type, field.type, field.column);
+    if (!json) {
+      return json.error();
+    }
+    out.push_back({field.state_key, std::to_string(field.field_id), std::move(*json)});
+  }
+  return out;
+}
+
 }  // namespace emsync::sync

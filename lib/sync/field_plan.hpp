@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "emarsys/api_types.hpp"
 #include "source/row_source.hpp"
 #include "sync/convert.hpp"
+#include "sync/diff.hpp"
 
 namespace emsync::sync {
 
@@ -45,5 +47,12 @@ std::vector<FieldToCreate> missing_custom_fields(const config::Activation& activ
 Result<std::vector<PlannedField>> plan_fields(const config::Activation& activation,
                                               const std::vector<source::ColumnType>& column_types,
                                               const std::vector<emarsys::Field>& fields);
+
+// One row's mapped values converted for their planned fields, as a run
+// diffs them: `values` holds one value per planned field, in plan order. The
+// first value that does not convert is the error (Errc::invalid_input,
+// naming the column and the reason).
+Result<std::vector<MappedValue>> mapped_values(const std::vector<PlannedField>& plan,
+                                               std::span<const source::Value> values);
 
 }  // namespace emsync::sync

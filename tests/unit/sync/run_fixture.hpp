@@ -36,6 +36,7 @@
 #include "fake_emarsys.hpp"
 #include "source/row_source.hpp"
 #include "store/state_store.hpp"
+#include "sync/explain.hpp"
 #include "sync/preflight.hpp"
 #include "sync/run.hpp"
 
@@ -113,6 +114,19 @@ class RunFixture {
     REQUIRE(
         store->finish_run(*run_id, outcome.status, outcome.counts, now_millis(), outcome.error));
     return outcome;
+  }
+
+  // One contact's story (sync::explain_contact), the config's
+  // park_after_rejections and rejected_row_keys as given.
+  Result<ContactStory> explain(const std::string& email, int park_after = 0,
+                               bool hash_row_keys = false) {
+    const ExplainRequest request{.activation_id = activation_id,
+                                 .activation = activation,
+                                 .email = email,
+                                 .hash_row_keys = hash_row_keys,
+                                 .park_after = park_after};
+    const RunResources explained = resources();
+    return complete(explain_contact(request, explained));
   }
 
   // The auto-resume check of the activation (sync::preflight).
