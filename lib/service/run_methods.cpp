@@ -123,10 +123,10 @@ asio::awaitable<Result<std::optional<store::RunRecord>>> Service::errors_run(
   }
   for (auto& run : *runs) {
     if (run.status != store::RunStatus::queued) {
-      co_return std::move(run);
+      co_return std::optional<store::RunRecord>(std::move(run));
     }
   }
-  co_return std::nullopt;
+  co_return std::optional<store::RunRecord>();
 }
 
 // One page of the rows a run did not settle (rejected, failed, not found):

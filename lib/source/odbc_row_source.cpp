@@ -578,7 +578,7 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
   }
   if (!SQL_SUCCEEDED(SQLPrepare(statement.get(), reinterpret_cast<SQLCHAR*>(text->data()),
                                 static_cast<SQLINTEGER>(text->size())))) {
-    const bool is_wrapped = bound || options.email_filter;
+    const bool is_wrapped = bound->has_value() || options.email_filter.has_value();
     const std::string wrapped = is_wrapped ? std::string("(") + k_wrapped_query_note + ") " : "";
     return failure(SQL_HANDLE_STMT, statement.get(), wrapped, &watch);
   }

@@ -70,6 +70,13 @@ TEST_CASE("a server's error position is told in the user's query, line and colum
   CHECK(error_position_note(copy, text, std::to_string(copy.size() + 1)).empty());
 }
 
+TEST_CASE("one contact's read declares the cursor over the wrapped model, the email $1",
+          "[source]") {
+  CHECK(email_cursor_statement("SELECT email FROM x -- comment\n;", "E\"mail") ==
+        "DECLARE emsync_model CURSOR FOR SELECT * FROM (SELECT email FROM x -- comment\n) AS "
+        "emsync_model WHERE LOWER(TRIM(emsync_model.\"E\"\"mail\")) = $1\n");
+}
+
 TEST_CASE("Redshift is recognised by its version() text", "[source]") {
   CHECK(
       is_redshift("PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 "
