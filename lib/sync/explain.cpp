@@ -1,6 +1,7 @@
 #include "sync/explain.hpp"
 
 #include <algorithm>
+#include <memory>
 
 #include "core/blocking.hpp"
 #include "core/quote.hpp"
@@ -71,6 +72,25 @@ class ContactRowsSink : public source::RowSink {
   std::size_t m_email_index = 0;
   std::vector<std::size_t> m_indexes;
 };
+
+struct ContactRows {
+  std::vector<source::ColumnType> column_types;  // of mapped_columns()
+  std::vector<source::Value> first_row;          // its mapped values, in that order
+  std::int64_t rows = 0;
+};
+
+// The model's rows of `email`: one read, the email bound (EmailFilter).
+// Blocking.
+Result<ContactRows> read_contact_rows(const config::Activation& activation,
+                                      const ModelSource& model, const std::string& email) {
+  source::QueryOptions options = model.query_options;
+  options.columns_only = false;
+  options.filter.reset();
+  options.email_filter = source::EmailFilter{activation.email_column, email};
+  ContactRowsSink sink(activation, email);
+  EMSYNC_TRY(model.rows.stream(activation.query, options, sink));
+  return ContactRows{std::move(sink.column_types), std::move(sink.first_row), sink.rows};
+}
 
 // What the state DB remembers of the contact (ContactStory's first part).
 Result<void> read_state(const ExplainRequest& request, store::StateStore& store,
@@ -153,6 +173,64 @@ std::vector<FieldStory> field_stories(const std::vector<PlannedField>& plan,
   return out;
 }
 
+// Counts the contact's rows in `story`; false when the run decides without
+// its fields (not in the model, or in several rows).
+bool judge_rows(const ContactRows& rows, ContactStory& story) {
+  story.model_rows = rows.rows;
+  if (rows.rows == 0) {
+    story.next = NextRun::not_in_model;
+    return false;
+  }
+  if (rows.rows > 1) {
+    story.next = NextRun::rejected;
+    story.next_code = "duplicate_email";
+    story.next_message = "email " + quote_value(story.email) + " appears in " +
+                         std::to_string(rows.rows) +
+                         " rows of the model; none of them is sent (make the model return one "
+                         "row per email)";
+    return false;
+  }
+  return true;
+}
+
+// Plans the fields as a run does and diffs the contact's one row: the
+// next run's verdict and the field stories.
+void judge_fields(const config::Activation& activation, const ContactRows& rows,
+                  const std::vector<emarsys::Field>& fields, ContactStory& story) {
+  const auto missing = missing_custom_fields(activation, rows.column_types, fields);
+  if (!missing.empty()) {
+    story.next_message = "the next run first creates the Emarsys field '" +
+                         missing.front().name + "'" +
+                         (missing.size() > 1 ? " and " + std::to_string(missing.size() - 1) +
+                                                   " more"
+                                             : std::string()) +
+                         ", then sends every value of it";
+    return;
+  }
+  auto plan = plan_fields(activation, rows.column_types, fields);
+  if (!plan) {
+    story.next_message = plan.error().message;
+    return;
+  }
+  auto values = mapped_values(*plan, rows.first_row);
+  if (!values) {
+    story.next = NextRun::rejected;
+    story.next_code = "invalid_value";
+    story.next_message = values.error().message;
+    return;
+  }
+  const ContactChange change = diff_contact(*values, story.stored, false);
+  story.fields = field_stories(*plan, *values, change, story.stored);
+  if (change.unchanged) {
+    story.next = NextRun::unchanged;
+  } else if (story.parked && story.parked->contact_hash == change.new_state.contact_hash) {
+    story.next = NextRun::parked;
+    story.next_code = story.parked->code;
+  } else {
+    story.next = NextRun::send;
+  }
+}
+
 }  // namespace
 
 const char* to_string(FieldChange change) {
@@ -191,81 +269,35 @@ const char* to_string(NextRun next) {
 
 boost::asio::awaitable<Result<ContactStory>> explain_contact(const ExplainRequest& request,
                                                              const RunResources& resources) {
-  auto email = normalize_email(request.email);
-  if (!email) {
-    co_return email.error();
-  }
-  ContactStory story;
-  story.email = std::move(*email);
-  if (auto state = co_await on_pool(resources.pool,
-                                    [&] { return read_state(request, resources.store, story); });
-      !state) {
-    co_return state.error();
-  }
-
-  source::QueryOptions options = resources.model.query_options;
-  options.columns_only = false;
-  options.filter.reset();
-  options.email_filter = source::EmailFilter{request.activation.email_column, story.email};
-  ContactRowsSink sink(request.activation, story.email);
-  auto read = co_await on_pool(resources.pool, [&] {
-    return resources.model.rows.stream(request.activation.query, options, sink);
+  // The story and the rows on the heap, the frame small: GCC 12 draws a
+  // false -Wmismatched-new-delete from a larger one.
+  auto story = std::make_unique<ContactStory>();
+  auto rows = std::make_unique<ContactRows>();
+  auto read = co_await on_pool(resources.pool, [&]() -> Result<bool> {
+    auto email = normalize_email(request.email);
+    if (!email) {
+      return email.error();
+    }
+    story->email = std::move(*email);
+    EMSYNC_TRY(read_state(request, resources.store, *story));
+    auto found = read_contact_rows(request.activation, resources.model, story->email);
+    if (!found) {
+      return found.error();
+    }
+    *rows = std::move(*found);
+    return judge_rows(*rows, *story);
   });
   if (!read) {
     co_return read.error();
   }
-  story.model_rows = sink.rows;
-  if (sink.rows == 0) {
-    story.next = NextRun::not_in_model;
-    co_return story;
+  if (*read) {
+    auto fields = co_await resources.destination.api.list_fields(nullptr);
+    if (!fields) {
+      co_return fields.error();
+    }
+    judge_fields(request.activation, *rows, *fields, *story);
   }
-  if (sink.rows > 1) {
-    story.next = NextRun::rejected;
-    story.next_code = "duplicate_email";
-    story.next_message = "email " + quote_value(story.email) + " appears in " +
-                         std::to_string(sink.rows) +
-                         " rows of the model; none of them is sent (make the model return one "
-                         "row per email)";
-    co_return story;
-  }
-
-  auto fields = co_await resources.destination.api.list_fields(nullptr);
-  if (!fields) {
-    co_return fields.error();
-  }
-  const auto missing = missing_custom_fields(request.activation, sink.column_types, *fields);
-  if (!missing.empty()) {
-    story.next_message = "the next run first creates the Emarsys field '" +
-                         missing.front().name + "'" +
-                         (missing.size() > 1 ? " and " + std::to_string(missing.size() - 1) +
-                                                   " more"
-                                             : std::string()) +
-                         ", then sends every value of it";
-    co_return story;
-  }
-  auto plan = plan_fields(request.activation, sink.column_types, *fields);
-  if (!plan) {
-    story.next_message = plan.error().message;
-    co_return story;
-  }
-  auto values = mapped_values(*plan, sink.first_row);
-  if (!values) {
-    story.next = NextRun::rejected;
-    story.next_code = "invalid_value";
-    story.next_message = values.error().message;
-    co_return story;
-  }
-  const ContactChange change = diff_contact(*values, story.stored, false);
-  story.fields = field_stories(*plan, *values, change, story.stored);
-  if (change.unchanged) {
-    story.next = NextRun::unchanged;
-  } else if (story.parked && story.parked->contact_hash == change.new_state.contact_hash) {
-    story.next = NextRun::parked;
-    story.next_code = story.parked->code;
-  } else {
-    story.next = NextRun::send;
-  }
-  co_return story;
+  co_return std::move(*story);
 }
 
 }  // namespace emsync::sync
