@@ -262,19 +262,19 @@ Result<void> PostgresRowSource::check(const StreamContext& context, const PGresu
   const char* primary =
       result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   std::string message = primary != nullptr ? primary : trimmed(PQerrorMessage(context.connection));
-  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  const std::string_view sqlstate = state != nullptr ? state : "";
-  if (sqlstate == "57014") {  // query_canceled: the statement timeout (or a cancel, see stream())
-    message = with_timeout_remedy(std::move(message), context.options.statement_timeout);
-  } else if (breaks_the_rule(sqlstate)) {
-    message += " (" + std::string(k_one_read_only_select) + ")";
-  }
   const char* position =
       result != nullptr ? PQresultErrorField(result, PG_DIAG_STATEMENT_POSITION) : nullptr;
   if (position != nullptr && !statement.empty()) {
     if (const std::string note = error_position_note(statement, text, position); !note.empty()) {
       message += " (" + note + ")";
     }
+  }
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string_view sqlstate = state != nullptr ? state : "";
+  if (sqlstate == "57014") {  // query_canceled: the statement timeout (or a cancel, see stream())
+    message = with_timeout_remedy(std::move(message), context.options.statement_timeout);
+  } else if (breaks_the_rule(sqlstate)) {
+    message += " (" + std::string(k_one_read_only_select) + ")";
   }
   return failure(message);
 }

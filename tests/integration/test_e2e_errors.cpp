@@ -3,6 +3,7 @@
 // activation's; the failed contacts of a partial run and the not_found ones
 // listed with their reason, by kind and a page at a time.
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 
 #include "support/pg_cluster.hpp"
