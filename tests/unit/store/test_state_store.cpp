@@ -279,7 +279,7 @@ TEST_CASE("a read state round-trips, with a fingerprint that uses all 64 bits, a
   CHECK(f.store->load_read_state(f.crm).value() == first);
   CHECK_FALSE(f.store->load_read_state(other).value().has_value());
 
-  const ReadState reset = read_state("integer", std::nullopt, 1);
+  const ReadState reset = read_state("integer", std::nullopt, std::nullopt, 1);
   REQUIRE(f.store->save_read_state(f.crm, reset));
   const ReadState loaded = f.store->load_read_state(f.crm).value().value();
   CHECK(loaded == reset);
