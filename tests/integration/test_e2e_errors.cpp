@@ -65,6 +65,20 @@ TEST_CASE(
   CHECK_THAT(foreign.stderr_text, Catch::Contains("has no run " + as_text(other.at("run_id"))));
   CHECK(s.daemon.ctl({"errors", "others", "--run", as_text(other.at("run_id"))}).exit_code == 0);
   CHECK(s.daemon.ctl({"errors", "people", "--kind", "lost"}).exit_code == 2);  // usage
+
+  // A run that failed as a whole (a source error) shows its error.
+  PgCluster::shared().exec("ALTER TABLE people RENAME TO people_gone;", "errors_truth");
+  const json failed = s.daemon.run("people", {}, 1);
+  REQUIRE(failed.at("status") == "failed");
+  const json whole = s.daemon.ctl_json({"errors", "people"});
+  CHECK(whole.at("run_id") == failed.at("run_id"));
+  CHECK(whole.at("run").at("status") == "failed");
+  CHECK_THAT(as_text(whole.at("run").at("error")), Catch::Contains("\"people\" does not exist"));
+  const CommandResult human = s.daemon.ctl({"errors", "people"});
+  CHECK(human.exit_code == 0);
+  CHECK_THAT(human.stdout_text, Catch::StartsWith("run " + as_text(failed.at("run_id")) +
+                                                  " failed: ") &&
+                                    Catch::Contains("\"people\" does not exist"));
 }
 
 TEST_CASE("errors lists the contacts of a partial run that failed, with the failure's message",
