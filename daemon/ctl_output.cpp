@@ -306,17 +306,25 @@ void print_runs(const json& result) {
   print_not_shown(result);
 }
 
-void print_errors(const json& result, const std::string& command) {
+void print_errors(const json& result, const std::string& name, const std::string& command) {
   const std::string run = text(result, "run_id");
+  const json& report = member(result, "run");
   const json& errors = array_at(result, "errors");
   const json& offset = member(result, "offset");
   const json& not_kept = member(result, "not_kept");
   if (run == "-") {
-    std::cout << "no runs yet\n";
+    std::cout << name << " has no runs yet\n";
     return;
   }
+  std::cout << "run " << run << " " << text(report, "status");
+  if (const json& error = member(report, "error"); error.is_string()) {
+    std::cout << ": " << error.get<std::string>();
+  }
+  std::cout << '\n';
+  const std::string kind = text(result, "kind");
+  const std::string rows = kind == "-" || kind == "all" ? "rows" : kind + " rows";
   if (errors.empty()) {
-    std::cout << "run " << run << ": no errors";
+    std::cout << "no " << (kind == "-" || kind == "all" ? "errors" : rows);
     if (offset.is_number_integer() && offset.get<std::int64_t>() > 0) {
       std::cout << " from row " << offset.get<std::int64_t>() + 1 << " on (of "
                 << text(result, "total") << ")";
@@ -325,12 +333,14 @@ void print_errors(const json& result, const std::string& command) {
   } else {
     if (offset.is_number_integer()) {
       const std::int64_t first = offset.get<std::int64_t>() + 1;
-      std::cout << "run " << run << ": rows " << first << "-"
+      std::cout << rows << " " << first << "-"
                 << first + static_cast<std::int64_t>(errors.size()) - 1 << " of "
                 << text(result, "total") << "\n";
     }
-    constexpr std::array<Column, 3> k_columns{
-        {{"ROW_KEY", "row_key"}, {"CODE", "code"}, {"MESSAGE", "message"}}};
+    constexpr std::array<Column, 4> k_columns{{{"KIND", "kind"},
+                                               {"ROW_KEY", "row_key"},
+                                               {"CODE", "code"},
+                                               {"MESSAGE", "message"}}};
     print_table(k_columns, errors);
   }
   if (const json& next = member(result, "next_offset"); next.is_number_integer()) {
@@ -338,8 +348,65 @@ void print_errors(const json& result, const std::string& command) {
   }
   if (not_kept.is_number_integer() && not_kept.get<std::int64_t>() > 0) {
     std::cout << not_kept.dump()
-              << " more rejected row(s) not kept: a run keeps the details of its first 10000 "
-                 "(its rejected count has them all)\n";
+              << " more row(s) not kept: a run keeps the details of its first 10000 "
+                 "(its counters have them all)\n";
+  }
+}
+
+void print_explain(const json& result) {
+  const json& stored = member(result, "stored_fields");
+  const bool known = member(result, "known") == true;
+  std::string acknowledged = known ? "yes" : "no: emsync never had it acknowledged";
+  if (const json& run = member(result, "acknowledged_run"); run.is_object()) {
+    acknowledged += ", last acknowledged by run " + text(run, "run_id") + " (" +
+                    text(run, "status") + ", finished " + text(run, "finished_at") + ")";
+  } else if (const json& id = member(result, "acknowledged_by_run"); id.is_number_integer()) {
+    acknowledged += ", last acknowledged by run " + id.dump() + " (pruned from the run history)";
+  } else if (known) {
+    acknowledged += ", acknowledged before emsync kept the run (schema 11)";
+  }
+  std::string stored_text;
+  for (const auto& key : stored.is_array() ? stored : json::array()) {
+    stored_text += (stored_text.empty() ? "" : ", ") + key.get<std::string>();
+  }
+  const json& parked = member(result, "parked");
+  std::string last_run = "-";
+  if (const json& run = member(result, "last_run"); run.is_object()) {
+    last_run = text(run, "run_id") + " (" + text(run, "status") + ")";
+    const json& rows = array_at(result, "last_run_rows");
+    if (rows.empty()) {
+      last_run += ": settled this contact, or did not read it";
+    }
+    for (const auto& row : rows) {
+      last_run += "; " + text(row, "kind") + " " + text(row, "code") + ": " + text(row, "message");
+    }
+  }
+  const json& model_rows = member(result, "model_rows");
+  std::string next = text(result, "next_run");
+  if (const json& code = member(result, "next_code"); code.is_string()) {
+    next += " (" + code.get<std::string>() + ")";
+  }
+  if (const json& message = member(result, "next_message"); message.is_string()) {
+    next += ": " + message.get<std::string>();
+  }
+  Fields fields{
+      {"contact", text(result, "email")},
+      {"known", acknowledged},
+      {"stored fields", stored_text.empty() ? "-" : stored_text},
+      {"parked", parked.is_object() ? "yes: Emarsys rejected it with " + text(parked, "code") +
+                                          " " + text(parked, "streak") + " runs in a row"
+                                    : "no"},
+      {"last run", last_run},
+      {"in the model", model_rows == 0 ? "no" : "yes, " + model_rows.dump() + " row(s)"},
+      {"next run", next}};
+  std::cout << admin::render_fields(fields);
+  if (!array_at(result, "fields").empty()) {
+    constexpr std::array<Column, 5> k_columns{{{"COLUMN", "column"},
+                                               {"FIELD", "field_id"},
+                                               {"STORED", "stored"},
+                                               {"CHANGE", "change"},
+                                               {"VALUE", "value"}}};
+    print_table(k_columns, array_at(result, "fields"));
   }
 }
 

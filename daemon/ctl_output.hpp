@@ -30,9 +30,15 @@ void print_run_started(const nlohmann::json& result);
 // A RunReport as "key: value" lines.
 void print_run_report(const nlohmann::json& report);
 void print_runs(const nlohmann::json& result);
-// One page of a run's rejected rows: which rows of how many, the table, then
-// how to get the next page (`command` + " --run N --offset M") and how many
-// rejected rows the run did not keep.
-void print_errors(const nlohmann::json& result, const std::string& command);
+// One page of the rows a run did not settle: the run (its status, and its
+// error when it has one), which rows of how many, the table (with each row's
+// kind), then how to get the next page (`command` + " --run N --offset M")
+// and how many rows the run did not keep. "NAME has no runs yet" when there
+// is no run.
+void print_errors(const nlohmann::json& result, const std::string& name,
+                  const std::string& command);
+
+// One contact's story (`explain`): "key: value" lines, then its fields.
+void print_explain(const nlohmann::json& result);
 
 }  // namespace emsync::ctl

@@ -53,6 +53,8 @@ struct Args {
   std::int64_t run_id = -1;  // < 0: the latest run
   int page_limit = 0;        // errors --limit; 0: the daemon's default (100)
   std::int64_t offset = 0;   // errors --offset
+  std::string kind;          // errors --kind; empty: every kind
+  std::string email;         // explain
 };
 
 struct Command {
@@ -157,8 +159,10 @@ Result<json> runs_params(const Args& args) {
 
 void declare_errors(CLI::App& sub, Args& args) {
   add_name(sub, args);
-  sub.add_option("--run", args.run_id, "run id [default: the latest run that has errors]")
+  sub.add_option("--run", args.run_id, "run id [default: the latest run]")
       ->check(k_non_negative);
+  sub.add_option("--kind", args.kind, "only the rows of this kind [default: all]")
+      ->check(CLI::IsMember({"rejected", "failed", "not_found"}));
   sub.add_option("--limit", args.page_limit, "at most this many rows [100]")
       ->check(CLI::Range(1, 1000));
   sub.add_option("--offset", args.offset, "skip this many rows [0]")->check(k_non_negative);
@@ -172,6 +176,9 @@ Result<json> errors_params(const Args& args) {
   if (args.page_limit > 0) {
     params["limit"] = args.page_limit;
   }
+  if (!args.kind.empty()) {
+    params["kind"] = args.kind;
+  }
   return params;
 }
 
@@ -181,7 +188,19 @@ void print_errors(const Args& args, const json& result) {
   if (args.page_limit > 0) {
     command += " --limit " + std::to_string(args.page_limit);
   }
-  ctl::print_errors(result, command);
+  if (!args.kind.empty()) {
+    command += " --kind " + args.kind;
+  }
+  ctl::print_errors(result, args.name, command);
+}
+
+void declare_explain(CLI::App& sub, Args& args) {
+  add_name(sub, args);
+  sub.add_option("EMAIL", args.email, "the contact's email")->required();
+}
+
+Result<json> explain_params(const Args& args) {
+  return json{{"name", args.name}, {"email", args.email}};
 }
 
 void declare_audit(CLI::App& sub, Args& args) {
@@ -238,8 +257,12 @@ const Command k_commands[] = {
    add_name, name_params, print<ctl::print_cancelled>, nullptr},
   {"runs", "list an activation's runs, newest first",
    declare_runs, runs_params, print<ctl::print_runs>, nullptr},
-  {"errors", "list the rows a run rejected, a page at a time (--limit, --offset)",
+  {"errors", "list the rows a run rejected, failed or did not find (--kind), with the run's "
+             "error, a page at a time (--limit, --offset)",
    declare_errors, errors_params, print_errors, nullptr},
+  {"explain", "one contact's story: what emsync stored of it, the last run's verdict, and what "
+              "the next run would send, field by field (reads the model for that email)",
+   declare_explain, explain_params, print<ctl::print_explain>, nullptr},
   {"retry", "send an activation's parked contacts again (Emarsys rejected them with the same "
             "error for the same data park_after_rejections runs in a row)",
    add_name, name_params, print<ctl::print_unparked>, nullptr},

@@ -46,6 +46,7 @@ asio::awaitable<Response> Service::dispatch(const Request& request) {
       {"pause", &Service::handle_pause},   {"resume", &Service::handle_resume},
       {"reload", &Service::handle_reload}, {"audit", &Service::handle_audit},
       {"retry", &Service::handle_retry},
+      {"explain", &Service::handle_explain},
   };
   for (const auto& [name, method] : k_methods) {
     if (request.method == name) {

@@ -92,9 +92,10 @@ asio::awaitable<Response> Service::handle(Request request) {
 
 asio::awaitable<void> Service::record_audit(const Request& request, const Response& response,
                                             UnixMillis at) {
-  const std::string detail = !response.ok                  ? response.error_message
-                             : response.result.is_string() ? response.result.get<std::string>()
-                                                           : response.result.dump();
+  const std::string detail = request.method == "explain" ? explain_audit_detail(request, response)
+                             : !response.ok                  ? response.error_message
+                             : response.result.is_string()   ? response.result.get<std::string>()
+                                                             : response.result.dump();
   auto target = audit_target(request);
   const store::AuditEntry entry{at,
                                 request.peer.uid,

@@ -99,42 +99,120 @@ asio::awaitable<Response> Service::handle_runs(const Request& request) {
   co_return Response::success({{"runs", out}, {"not_shown", runs->size() - shown}});
 }
 
-// One page of a run's rejected rows: at most `limit` from `offset`, fewer
-// when they would not fit in the reply (next_offset says where to go on).
+// The run `errors` lists: `run_id` when given (not_found when it is no run
+// of the activation), else the activation's latest run that started;
+// nullopt when it has none.
+asio::awaitable<Result<std::optional<store::RunRecord>>> Service::errors_run(
+    const store::ActivationRecord& activation, std::optional<std::int64_t> run_id) {
+  if (run_id) {
+    auto found = co_await on_pool(m_pool, [&] { return m_store->find_run(*run_id); });
+    if (!found) {
+      co_return found.error();
+    }
+    if (!*found || (*found)->activation_id != activation.id) {
+      co_return make_error(Errc::not_found, "activation '" + activation.name + "' has no run " +
+                                                std::to_string(*run_id) +
+                                                " (see `emsyncctl runs " + activation.name + "`)");
+    }
+    co_return std::move(*found);
+  }
+  // The newest run may be queued behind a running one: at most two to look at.
+  auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(activation.id, 2); });
+  if (!runs) {
+    co_return runs.error();
+  }
+  for (auto& run : *runs) {
+    if (run.status != store::RunStatus::queued) {
+      co_return std::optional<store::RunRecord>(std::move(run));
+    }
+  }
+  co_return std::optional<store::RunRecord>();
+}
+
+namespace {
+
+// What `errors` was asked for.
+struct ErrorsQuery {
+  std::optional<std::int64_t> run_id;
+  std::string kind_text;              // "all" or a kind
+  std::optional<store::RowKind> kind;  // nullopt: all
+  int limit = k_default_errors_limit;
+  std::int64_t offset = 0;
+};
+
+Result<ErrorsQuery> errors_query(const Request& request) {
+  ErrorsQuery query;
+  if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
+    query.run_id = param_or(request, "run_id", std::int64_t{0});
+  }
+  query.kind_text = param_or<std::string>(request, "kind", "all");
+  query.kind = store::row_kind_from_string(query.kind_text);
+  if (!query.kind && query.kind_text != "all") {
+    return make_error(Errc::invalid_input,
+                      "'kind' is 'rejected', 'failed', 'not_found' or 'all', not '" +
+                          row_text(query.kind_text) + "'");
+  }
+  query.limit =
+      std::clamp(param_or(request, "limit", k_default_errors_limit), 1, k_max_list_limit);
+  query.offset = std::max<std::int64_t>(0, param_or<std::int64_t>(request, "offset", 0));
+  return query;
+}
+
+// The reply: the page's rows while they fit, the run's report (null with no run).
+json errors_reply(const std::optional<store::RunRecord>& run, const ErrorsQuery& query,
+                  const store::RejectionPage& page) {
+  json errors = json::array();
+  ReplyBudget budget;
+  std::int64_t shown = 0;
+  for (const auto& r : page.rejections) {
+    if (!budget.add(errors, {{"kind", store::to_string(r.kind)},
+                             {"row_key", r.row_key},
+                             {"code", r.code},
+                             {"message", r.message}})) {
+      break;
+    }
+    ++shown;
+  }
+  const std::int64_t next = query.offset + shown;
+  return {{"run_id", run ? json(run->id) : json(nullptr)},
+          {"run", run ? run_report(*run) : json(nullptr)},
+          {"kind", query.kind_text},
+          {"errors", errors},
+          {"total", page.total},
+          {"offset", query.offset},
+          {"next_offset", next < page.total ? json(next) : json(nullptr)},
+          {"not_kept", page.not_kept}};
+}
+
+}  // namespace
+
+// One page of the rows a run did not settle (rejected, failed, not found):
+// at most `limit` from `offset`, fewer when they would not fit in the reply
+// (next_offset says where to go on), with the run's report (its status and
+// error).
 asio::awaitable<Response> Service::handle_errors(const Request& request) {
   auto a = co_await named_activation(request);
   if (!a) {
     co_return Response::from_error(a.error());
   }
-  std::optional<std::int64_t> run_id;
-  if (auto it = request.params.find("run_id"); it != request.params.end() && !it->is_null()) {
-    run_id = param_or(request, "run_id", std::int64_t{0});
+  const auto query = errors_query(request);
+  if (!query) {
+    co_return Response::from_error(query.error());
   }
-  const int limit =
-      std::clamp(param_or(request, "limit", k_default_errors_limit), 1, k_max_list_limit);
-  const std::int64_t offset =
-      std::max<std::int64_t>(0, param_or<std::int64_t>(request, "offset", 0));
-  auto page = co_await on_pool(
-      m_pool, [&] { return m_store->list_rejections(a->id, run_id, offset, limit); });
+  auto run = co_await errors_run(*a, query->run_id);
+  if (!run) {
+    co_return Response::from_error(run.error());
+  }
+  if (!*run) {
+    co_return Response::success(errors_reply(std::nullopt, *query, {}));
+  }
+  auto page = co_await on_pool(m_pool, [&] {
+    return m_store->list_rejections(a->id, (*run)->id, query->kind, query->offset, query->limit);
+  });
   if (!page) {
     co_return Response::from_error(page.error());
   }
-  json errors = json::array();
-  ReplyBudget budget;
-  std::int64_t shown = 0;
-  for (const auto& r : page->rejections) {
-    if (!budget.add(errors, {{"row_key", r.row_key}, {"code", r.code}, {"message", r.message}})) {
-      break;
-    }
-    ++shown;
-  }
-  const std::int64_t next = offset + shown;
-  co_return Response::success({{"run_id", page->run_id ? json(*page->run_id) : json(nullptr)},
-                               {"errors", errors},
-                               {"total", page->total},
-                               {"offset", offset},
-                               {"next_offset", next < page->total ? json(next) : json(nullptr)},
-                               {"not_kept", page->not_kept}});
+  co_return Response::success(errors_reply(*run, *query, *page));
 }
 
 }  // namespace emsync::service

@@ -141,6 +141,14 @@ class Service {
   boost::asio::awaitable<admin::Response> handle_retry(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_runs(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_errors(const admin::Request& request);
+  boost::asio::awaitable<Result<std::optional<store::RunRecord>>> errors_run(
+      const store::ActivationRecord& activation, std::optional<std::int64_t> run_id);
+  // explain_method.cpp
+  boost::asio::awaitable<admin::Response> handle_explain(const admin::Request& request);
+  // What the audit log keeps of an `explain`: the contact's hashed key
+  // (sync/row_key.hpp) and the outcome, never the email.
+  static std::string explain_audit_detail(const admin::Request& request,
+                                          const admin::Response& response);
   boost::asio::awaitable<admin::Response> handle_ping(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_status(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_reload(const admin::Request& request);

@@ -166,6 +166,16 @@ SQLRETURN bind_bound(SQLHSTMT statement, const FilterBound& bound, bool timestam
                           value, parameter.length, &parameter.length);
 }
 
+// Binds `email` as parameter 1 of `statement`, a character string, its
+// value in `parameter` (EmailFilter).
+SQLRETURN bind_email(SQLHSTMT statement, const std::string& email, BoundParameter& parameter) {
+  parameter.text = email;
+  parameter.length = static_cast<SQLLEN>(parameter.text.size());
+  return SQLBindParameter(statement, 1, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR,
+                          std::max<SQLULEN>(1, parameter.text.size()), 0, parameter.text.data(),
+                          parameter.length, &parameter.length);
+}
+
 class OdbcStream {
  public:
   OdbcStream(const Context& context, SQLHSTMT statement, const std::vector<Column>& columns)
@@ -499,7 +509,8 @@ Result<std::string> OdbcRowSource::statement_text(SQLHDBC connection, SQLHSTMT s
                                                   const QueryOptions& options,
                                                   const std::optional<FilterBound>& bound,
                                                   BoundParameter& parameter) const {
-  if (!bound) {
+  const std::optional<EmailFilter>& email = options.email_filter;
+  if (!bound && !email) {
     // The newline ends a trailing "-- comment": psqlODBC (UseDeclareFetch=1)
     // wraps the text in a DECLARE ... CURSOR statement of its own.
     return query + "\n";
@@ -509,10 +520,18 @@ Result<std::string> OdbcRowSource::statement_text(SQLHDBC connection, SQLHSTMT s
           SQLGetInfo(connection, SQL_IDENTIFIER_QUOTE_CHAR, quote, sizeof quote, nullptr))) {
     return failure(SQL_HANDLE_DBC, connection, "cannot learn how the driver quotes a column: ");
   }
-  auto column = quote_column(options.filter->column, reinterpret_cast<const char*>(quote));
+  auto column = bound ? quote_column(options.filter->column, reinterpret_cast<const char*>(quote))
+                      : quote_column(email->column, reinterpret_cast<const char*>(quote),
+                                     "email column");
   if (!column) {
     return make_error(column.error().code,
                       "ODBC source '" + m_context.description + "': " + column.error().message);
+  }
+  if (!bound) {
+    if (!SQL_SUCCEEDED(bind_email(statement, email->email, parameter))) {
+      return failure(SQL_HANDLE_STMT, statement, "cannot bind the email of the contact read: ");
+    }
+    return email_select(query, *column, "emsync_model", "?");
   }
   // SQLite compares the text of timestamps, and libsqliteodbc makes text of
   // a timestamp with milliseconds ("10:00:00.000", after the stored
@@ -532,6 +551,7 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
   if (!bound) {
     return bound.error();
   }
+  EMSYNC_TRY(check_email_filter(options));
   m_context.cancel_requested = options.cancel_requested;
   OdbcEnvironment environment;
   OdbcConnection connection;
@@ -558,7 +578,9 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
   }
   if (!SQL_SUCCEEDED(SQLPrepare(statement.get(), reinterpret_cast<SQLCHAR*>(text->data()),
                                 static_cast<SQLINTEGER>(text->size())))) {
-    return failure(SQL_HANDLE_STMT, statement.get(), "", &watch);
+    const bool is_wrapped = bound->has_value() || options.email_filter.has_value();
+    const std::string wrapped = is_wrapped ? std::string("(") + k_wrapped_query_note + ") " : "";
+    return failure(SQL_HANDLE_STMT, statement.get(), wrapped, &watch);
   }
   SQLSMALLINT count = 0;
   if (!SQL_SUCCEEDED(SQLNumResultCols(statement.get(), &count))) {

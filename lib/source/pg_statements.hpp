@@ -33,6 +33,22 @@ std::string cursor_statement(const std::string& text, bool columns_only);
 // takes the column's type and can use its index.
 std::string filtered_cursor_statement(const std::string& text, std::string_view column);
 
+// Where a server's error position (PG_DIAG_STATEMENT_POSITION: 1-based,
+// counted in characters of `statement`, UTF-8) falls, in the user's terms.
+// `text` is the model's text as `statement` holds it (one of the statements
+// above, or the text alone, as it is prepared): in it, "at line L, column C
+// of the model query: \"<that line>\"" (a line longer than 80 characters cut
+// around the column); in emsync's own part of the statement, a sentence
+// saying that the model query is wrapped and how. Empty when `position` is
+// not a number within the statement.
+std::string error_position_note(std::string_view statement, std::string_view text,
+                                std::string_view position);
+
+// "DECLARE emsync_model CURSOR FOR SELECT * FROM (<text>\n) AS emsync_model
+// WHERE LOWER(TRIM(emsync_model."<column>")) = $1\n": one contact's rows
+// (EmailFilter), the email its one parameter.
+std::string email_cursor_statement(const std::string& text, std::string_view column);
+
 // "FETCH FORWARD <rows> FROM emsync_model".
 std::string fetch_statement(int rows);
 

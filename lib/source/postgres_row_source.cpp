@@ -219,8 +219,11 @@ class PostgresRowSource final : public RowSource {
   Result<void> deliver(const StreamContext& context, const std::vector<Value>& values,
                        RowSink& sink) const;
   // Fails unless `result` has `expected` status.
+  // An error of a statement that holds the model's text (`statement`, with
+  // `text` in it) says where in the text it is (error_position_note).
   Result<void> check(const StreamContext& context, const PGresult* result,
-                     ExecStatusType expected) const;
+                     ExecStatusType expected, std::string_view statement = {},
+                     std::string_view text = {}) const;
   Error failure(const std::string& message) const;
   Error cancelled() const;
 
@@ -251,13 +254,21 @@ Error PostgresRowSource::cancelled() const {
 }
 
 Result<void> PostgresRowSource::check(const StreamContext& context, const PGresult* result,
-                                      ExecStatusType expected) const {
+                                      ExecStatusType expected, std::string_view statement,
+                                      std::string_view text) const {
   if (result != nullptr && PQresultStatus(result) == expected) {
     return ok();
   }
   const char* primary =
       result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   std::string message = primary != nullptr ? primary : trimmed(PQerrorMessage(context.connection));
+  const char* position =
+      result != nullptr ? PQresultErrorField(result, PG_DIAG_STATEMENT_POSITION) : nullptr;
+  if (position != nullptr && !statement.empty()) {
+    if (const std::string note = error_position_note(statement, text, position); !note.empty()) {
+      message += " (" + note + ")";
+    }
+  }
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string_view sqlstate = state != nullptr ? state : "";
   if (sqlstate == "57014") {  // query_canceled: the statement timeout (or a cancel, see stream())
@@ -282,6 +293,7 @@ Result<void> PostgresRowSource::stream(const std::string& query, const QueryOpti
   if (!bound) {
     return bound.error();
   }
+  EMSYNC_TRY(check_email_filter(options));
   auto connect = make_connect_info(m_conninfo, m_password, options.statement_timeout);
   if (!connect) {
     return connect.error();
@@ -331,7 +343,7 @@ Result<void> PostgresRowSource::read(const StreamContext& context, const std::st
 }
 
 Result<bool> PostgresRowSource::reads_with_cursor(const StreamContext& context) {
-  if (context.options.filter) {
+  if (context.options.filter || context.options.email_filter) {
     return true;  // the bound is a parameter: DECLARE takes one, COPY does not
   }
   switch (m_read_mode) {
@@ -356,7 +368,7 @@ Result<bool> PostgresRowSource::reads_with_cursor(const StreamContext& context) 
 Result<Shape> PostgresRowSource::describe(const StreamContext& context,
                                           const std::string& text) const {
   const ResultPtr prepared(PQprepare(context.connection, "", text.c_str(), 0, nullptr));
-  EMSYNC_TRY(check(context, prepared.get(), PGRES_COMMAND_OK));
+  EMSYNC_TRY(check(context, prepared.get(), PGRES_COMMAND_OK, text, text));
   const ResultPtr described(PQdescribePrepared(context.connection, ""));
   EMSYNC_TRY(check(context, described.get(), PGRES_COMMAND_OK));
   const int fields = PQnfields(described.get());
@@ -378,7 +390,7 @@ Result<void> PostgresRowSource::copy_rows(const StreamContext& context, const st
   const std::string copy = copy_statement(text, context.options.columns_only);
   const ResultPtr copying(
       PQexecParams(connection, copy.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
-  EMSYNC_TRY(check(context, copying.get(), PGRES_COPY_OUT));
+  EMSYNC_TRY(check(context, copying.get(), PGRES_COPY_OUT, copy, text));
   std::vector<Value> values(shape.columns.size());
   for (;;) {
     char* raw = nullptr;
@@ -416,13 +428,17 @@ Result<void> PostgresRowSource::cursor_rows(const StreamContext& context, const 
   PGconn* connection = context.connection;
   const QueryOptions& options = context.options;
   const std::optional<RowFilter>& filter = options.filter;
-  const std::string declare = filter ? filtered_cursor_statement(text, filter->column)
-                                     : cursor_statement(text, options.columns_only);
+  const std::optional<EmailFilter>& email = options.email_filter;
+  const std::string declare = filter  ? filtered_cursor_statement(text, filter->column)
+                              : email ? email_cursor_statement(text, email->column)
+                                      : cursor_statement(text, options.columns_only);
   // The bound as text, its type the column's (paramTypes nullptr).
-  const char* const bound = filter ? filter->bound.c_str() : nullptr;
-  const ResultPtr declared(PQexecParams(connection, declare.c_str(), filter ? 1 : 0, nullptr,
-                                        filter ? &bound : nullptr, nullptr, nullptr, 0));
-  EMSYNC_TRY(check(context, declared.get(), PGRES_COMMAND_OK));
+  const char* const bound = filter  ? filter->bound.c_str()
+                            : email ? email->email.c_str()
+                                    : nullptr;
+  const ResultPtr declared(PQexecParams(connection, declare.c_str(), bound ? 1 : 0, nullptr,
+                                        bound ? &bound : nullptr, nullptr, nullptr, 0));
+  EMSYNC_TRY(check(context, declared.get(), PGRES_COMMAND_OK, declare, text));
   const std::string fetch = fetch_statement(k_cursor_fetch_rows);
   // Pipelined: the next FETCH is sent before this one's rows are read, so
   // the server works on it while the rows are converted (a FETCH at a time

@@ -124,13 +124,14 @@ std::string quote_identifier(std::string_view name, std::string_view quote) {
   return quoted.append(quote);
 }
 
-Result<std::string> quote_column(std::string_view column, std::string_view quote) {
+Result<std::string> quote_column(std::string_view column, std::string_view quote,
+                                 std::string_view role) {
   if (!quote.empty() && quote != " ") {
     return quote_identifier(column, quote);
   }
   if (!is_plain_identifier(column)) {
     return make_error(Errc::source_error,
-                      "the cursor column '" + std::string(column) +
+                      "the " + std::string(role) + " '" + std::string(column) +
                           "' needs quotes, and the driver quotes no identifier: name it with "
                           "letters, digits and underscores only in the model (AS updated_at)");
   }
@@ -142,6 +143,25 @@ std::string filtered_select(std::string_view text, std::string_view quoted_colum
   return "SELECT * FROM (" + without_terminator(text) + "\n) " + std::string(alias) +
          " WHERE emsync_model." + std::string(quoted_column) + " >= " + std::string(parameter) +
          "\n";
+}
+
+std::string email_select(std::string_view text, std::string_view quoted_column,
+                         std::string_view alias, std::string_view parameter) {
+  return "SELECT * FROM (" + without_terminator(text) + "\n) " + std::string(alias) +
+         " WHERE LOWER(TRIM(emsync_model." + std::string(quoted_column) +
+         ")) = " + std::string(parameter) + "\n";
+}
+
+Result<void> check_email_filter(const QueryOptions& options) {
+  if (!options.email_filter || (!options.filter && !options.columns_only)) {
+    return ok();
+  }
+  return make_error(Errc::invalid_input,
+                    "the read of one contact (email column '" +
+                        quote_value(options.email_filter->column) + "') " +
+                        (options.filter ? "cannot also be incremental"
+                                        : "cannot be a check of the columns alone") +
+                        ": the caller asked for two reads at once");
 }
 
 Result<std::optional<FilterBound>> filter_bound(const QueryOptions& options) {

@@ -31,14 +31,32 @@ std::string quote_identifier(std::string_view name, std::string_view quote);
 // `column` quoted with `quote`, the driver's SQL_IDENTIFIER_QUOTE_CHAR. A
 // driver that has none gives " ": then `column` goes unquoted if it is a
 // plain identifier ([A-Za-z_][A-Za-z0-9_]*), else Errc::source_error naming
-// it.
-Result<std::string> quote_column(std::string_view column, std::string_view quote);
+// it as `role` ("cursor column", "email column").
+Result<std::string> quote_column(std::string_view column, std::string_view quote,
+                                 std::string_view role = "cursor column");
 
 // The filtered query (above) of `text`, its terminator dropped: `alias` is
 // "AS emsync_model" or "emsync_model" (Oracle takes no AS there),
 // `parameter` "$1", "?1" or "?".
 std::string filtered_select(std::string_view text, std::string_view quoted_column,
                             std::string_view alias, std::string_view parameter);
+
+// What a database's error about a filtered query adds to its message: a
+// line or position it names is of the wrapped query, not of the model's text
+// alone.
+inline constexpr const char* k_wrapped_query_note =
+    "the model query ran wrapped as SELECT * FROM (<query>\n) emsync_model WHERE ...: a line "
+    "the database names is the query's own line, a column on its first line is 15 characters "
+    "past the query's";
+
+// The query of an EmailFilter: the model wrapped as above, with the
+// condition LOWER(TRIM(emsync_model.<quoted_column>)) = <parameter>.
+std::string email_select(std::string_view text, std::string_view quoted_column,
+                         std::string_view alias, std::string_view parameter);
+
+// Checks an EmailFilter (row_source.hpp) against the other options:
+// Errc::invalid_input, naming the column, with a RowFilter or columns_only.
+Result<void> check_email_filter(const QueryOptions& options);
 
 // A bound, read from its canonical text (row_source.hpp, Value).
 struct FilterBound {

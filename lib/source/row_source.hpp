@@ -128,6 +128,19 @@ struct RowFilter {
   std::string bound;
 };
 
+// Only the rows of one contact (`emsyncctl explain`): those whose `column`,
+// trimmed of spaces and lower-cased by the database (LOWER(TRIM(...))),
+// equals `email`, which is bound as a text parameter and never part of the
+// query's text. The query is the model wrapped as for a RowFilter; the
+// caller normalises the email as a run does, and checks the rows it gets
+// (a database's LOWER may fold more than ASCII, its TRIM fewer blanks).
+// An EmailFilter with a RowFilter, or with columns_only, is
+// Errc::invalid_input, before the source connects.
+struct EmailFilter {
+  std::string column;
+  std::string email;
+};
+
 struct QueryOptions {
   // The query is cancelled by the server after this long (PostgreSQL
   // statement_timeout, see PostgresReadMode for the cursor; SQLite progress
@@ -146,6 +159,8 @@ struct QueryOptions {
   const std::atomic<bool>* cancel_requested = nullptr;
   // Read only the rows the filter selects (not with columns_only).
   std::optional<RowFilter> filter{};
+  // Read only one contact's rows (not with `filter` or columns_only).
+  std::optional<EmailFilter> email_filter{};
 };
 
 class RowSource {

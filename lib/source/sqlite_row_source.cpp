@@ -6,7 +6,9 @@
 // reads the rows of the model's statement wrapped in the filtered query
 // (row_filter.hpp), the bound parameter ?1: an integer bound as an integer, a
 // date or timestamp bound as its shortest canonical text, which SQLite
-// compares with the stored text (row_source.hpp, RowFilter).
+// compares with the stored text (row_source.hpp, RowFilter). The read of one
+// contact (QueryOptions::email_filter) wraps it alike, the email bound as
+// text.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -181,6 +183,9 @@ class SqliteRowSource final : public RowSource {
   Result<StatementPtr> prepare(sqlite3* db, const std::string& query) const;
   Result<std::vector<Column>> describe(sqlite3_stmt* stmt, const Interruption& interruption,
                                        std::chrono::milliseconds timeout) const;
+  // The model's one contact (EmailFilter), the email bound.
+  Result<StatementPtr> prepare_email(sqlite3* db, sqlite3_stmt* model,
+                                     const EmailFilter& filter) const;
   // The model's statement wrapped in the filtered query, `bound` bound to it.
   Result<StatementPtr> prepare_filtered(sqlite3* db, sqlite3_stmt* model, const RowFilter& filter,
                                         const FilterBound& bound) const;
@@ -299,12 +304,27 @@ Result<StatementPtr> SqliteRowSource::prepare_filtered(sqlite3* db, sqlite3_stmt
   return filtered;
 }
 
+Result<StatementPtr> SqliteRowSource::prepare_email(sqlite3* db, sqlite3_stmt* model,
+                                                    const EmailFilter& filter) const {
+  auto selected = prepare(db, email_select(sqlite3_sql(model), quote_identifier(filter.column, "\""),
+                                           "AS emsync_model", "?1"));
+  if (!selected) {
+    return selected.error();
+  }
+  if (sqlite3_bind_text(selected->get(), 1, filter.email.data(),
+                        static_cast<int>(filter.email.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
+    return error(sqlite3_errmsg(db));
+  }
+  return selected;
+}
+
 Result<void> SqliteRowSource::stream(const std::string& query, const QueryOptions& options,
                                      RowSink& sink) {
   auto bound = filter_bound(options);
   if (!bound) {
     return bound.error();
   }
+  EMSYNC_TRY(check_email_filter(options));
   Interruption interruption(options);
   auto db = open();
   if (!db) {
@@ -333,6 +353,13 @@ Result<void> SqliteRowSource::stream(const std::string& query, const QueryOption
   StatementPtr filtered;
   if (*bound) {
     auto prepared = prepare_filtered(db->get(), rows, *options.filter, **bound);
+    if (!prepared) {
+      return prepared.error();
+    }
+    filtered = std::move(*prepared);
+    rows = filtered.get();
+  } else if (options.email_filter) {
+    auto prepared = prepare_email(db->get(), rows, *options.email_filter);
     if (!prepared) {
       return prepared.error();
     }

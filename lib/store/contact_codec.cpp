@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <numeric>
 
 #include "core/hash.hpp"
@@ -17,6 +18,28 @@ void put_le(std::vector<std::byte>& out, std::uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) {
     out.push_back(static_cast<std::byte>((value >> (8 * i)) & 0xff));
   }
+}
+
+// LEB128: 7 bits a byte, low first, bit 7 set when another byte follows.
+void put_varint(std::vector<std::byte>& out, std::uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<std::byte>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<std::byte>(value));
+}
+
+// The varint that makes up all of `in`; nullopt when `in` is not exactly one.
+std::optional<std::uint64_t> get_varint(std::span<const std::byte> in) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < in.size() && i < 10; ++i) {
+    const auto byte = std::to_integer<std::uint64_t>(in[i]);
+    value |= (byte & 0x7f) << (7 * i);
+    if ((byte & 0x80) == 0) {
+      return i + 1 == in.size() ? std::optional(value) : std::nullopt;
+    }
+  }
+  return std::nullopt;
 }
 
 std::uint64_t get_le(std::span<const std::byte> in, int bytes) {
@@ -132,6 +155,9 @@ Result<void> StateCodec::encode(const ContactState& state, FieldSlots& slots,
   for (const SlotHash& field : m_fields) {
     put_le(m_blob, field.hash, 8);
   }
+  if (state.acknowledged_by_run > 0) {
+    put_varint(m_blob, static_cast<std::uint64_t>(state.acknowledged_by_run));
+  }
   return ok();
 }
 
@@ -157,8 +183,16 @@ std::optional<ContactState> StateCodec::decode(std::span<const std::byte> blob,
       break;
     }
   }
-  if (blob.size() - at != 8 * m_fields.size()) {
+  if (blob.size() - at < 8 * m_fields.size()) {
     return std::nullopt;
+  }
+  std::int64_t run = 0;
+  if (const std::size_t end = at + 8 * m_fields.size(); end < blob.size()) {
+    const std::optional<std::uint64_t> varint = get_varint(blob.subspan(end));
+    if (!varint || *varint == 0 || *varint > static_cast<std::uint64_t>(INT64_MAX)) {
+      return std::nullopt;
+    }
+    run = static_cast<std::int64_t>(*varint);
   }
   for (SlotHash& field : m_fields) {
     if (field.slot >= slots.size()) {
@@ -170,7 +204,7 @@ std::optional<ContactState> StateCodec::decode(std::span<const std::byte> blob,
   std::sort(m_fields.begin(), m_fields.end(), [&](const SlotHash& a, const SlotHash& b) {
     return slots.rank(a.slot) < slots.rank(b.slot);
   });
-  ContactState state{*contact_hash, {}};
+  ContactState state{*contact_hash, {}, run};
   state.fields.reserve(m_fields.size());
   for (const SlotHash& field : m_fields) {
     state.fields.push_back(FieldHash{*slots.key(field.slot), field.hash});

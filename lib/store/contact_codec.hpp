@@ -1,6 +1,7 @@
 // The stored form of a contact's state (internal to lib/store): the field
 // slots of an activation (table state_fields) and the contact_state.state
-// blob, as schema/007_compact_state.sql describes them.
+// blob, as schema/007_compact_state.sql describes them (with the run that
+// was acknowledged after them, schema/011_run_rows.sql).
 #pragma once
 
 #include <cstddef>

@@ -20,6 +20,9 @@ struct FieldHash {
 struct ContactState {
   std::uint64_t contact_hash = 0;  // over all field hashes, for a fast "unchanged"
   std::vector<FieldHash> fields;   // sorted by key
+  // The run whose batch Emarsys acknowledged this state in (schema 011); 0
+  // when not known (stored before schema 11). Not part of contact_hash.
+  std::int64_t acknowledged_by_run = 0;
 };
 
 // A stored contact, reduced to what tells "unchanged" apart.

@@ -448,7 +448,8 @@ Result<void> SqliteStateStore::add_rejections(std::int64_t activation_id,
     auto insert = use(Query::insert_rejection);
     insert->bind_all(activation_id, rejection.run_id, quote_value(rejection.row_key),
                      quote_value(rejection.code),
-                     quote_value(rejection.message, k_max_rejection_message_bytes));
+                     quote_value(rejection.message, k_max_rejection_message_bytes),
+                     to_string(rejection.kind));
     EMSYNC_TRY(insert->run());
   }
   for (const auto& [run_id, tally] : tallies) {
@@ -462,59 +463,50 @@ Result<void> SqliteStateStore::add_rejections(std::int64_t activation_id,
 }
 
 Result<RejectionPage> SqliteStateStore::list_rejections(std::int64_t activation_id,
-                                                        std::optional<std::int64_t> run_id,
+                                                        std::int64_t run_id,
+                                                        std::optional<RowKind> kind,
                                                         std::int64_t offset, int limit) {
   std::lock_guard lock(m_mutex);
-  // The first column of the one row `query` answers, or nullopt for NULL or no row.
-  auto single = [](StatementUse& query) -> Result<std::optional<std::int64_t>> {
+  // The first column of the one row `query` answers, or 0 for NULL or no row.
+  auto single = [](StatementUse& query) -> Result<std::int64_t> {
     auto row = query->step();
     if (!row) {
       return row.error();
     }
-    return *row && !query->is_null(0) ? std::optional(query->get_int64(0)) : std::nullopt;
+    return *row && !query->is_null(0) ? query->get_int64(0) : 0;
   };
+  const std::optional<std::string> kind_text =
+      kind ? std::optional<std::string>(to_string(*kind)) : std::nullopt;
   RejectionPage page;
-  page.run_id = run_id;
-  if (!page.run_id) {
-    auto latest = use(Query::latest_rejected_run);
-    latest->bind_all(activation_id);
-    auto found = single(latest);
-    if (!found) {
-      return found.error();
-    }
-    page.run_id = *found;
-    if (!page.run_id) {
-      return page;
-    }
-  }
   auto list = use(Query::list_rejections);
-  list->bind_all(activation_id, *page.run_id, std::int64_t{limit}, offset);
+  list->bind_all(activation_id, run_id, kind_text, std::int64_t{limit}, offset);
   // Rows stored before schema 9 were not cut: cut them here, leaving what
   // add_rejections() stored (its cut, with the marker) as it is.
   constexpr std::size_t k_marker = 32;  // "…(N bytes)"
   auto rows = read_rows<Rejection>(*list, [](const Statement& row) {
     return Rejection{row.get_int64(0), quote_value(row.get_text(1), k_max_quoted_bytes + k_marker),
                      quote_value(row.get_text(2), k_max_quoted_bytes + k_marker),
-                     quote_value(row.get_text(3), k_max_rejection_message_bytes + k_marker)};
+                     quote_value(row.get_text(3), k_max_rejection_message_bytes + k_marker),
+                     row_kind_from_string(row.get_text(4)).value_or(RowKind::rejected)};
   });
   if (!rows) {
     return rows.error();
   }
   page.rejections = std::move(*rows);
-  auto count = use(Query::count_run_rejections);
-  count->bind_all(*page.run_id);
+  auto count = use(Query::count_listed_rejections);
+  count->bind_all(activation_id, run_id, kind_text);
   auto total = single(count);
   if (!total) {
     return total.error();
   }
-  page.total = total->value_or(0);
+  page.total = *total;
   auto not_kept = use(Query::rejections_not_kept);
-  not_kept->bind_all(*page.run_id, activation_id);
+  not_kept->bind_all(run_id, activation_id);
   auto dropped = single(not_kept);
   if (!dropped) {
     return dropped.error();
   }
-  page.not_kept = dropped->value_or(0);
+  page.not_kept = *dropped;
   return page;
 }
 

@@ -149,18 +149,21 @@ constexpr Entry k_queries[] = {
     // DB was created with auto_vacuum = INCREMENTAL; else does nothing).
     {Query::free_pages, "PRAGMA incremental_vacuum"},
     {Query::insert_rejection,
-     "INSERT INTO rejections (activation_id, run_id, row_key, code, message) "
-     "VALUES (?1, ?2, ?3, ?4, ?5)"},
+     "INSERT INTO rejections (activation_id, run_id, row_key, code, message, kind) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
     // Counted in the rejections_by_run_id index (at most 10,000 entries).
     {Query::count_run_rejections, "SELECT count(*) FROM rejections WHERE run_id = ?1"},
     {Query::add_rejections_not_kept,
      "UPDATE runs SET rejections_not_kept = rejections_not_kept + ?2 WHERE id = ?1"},
-    {Query::latest_rejected_run, "SELECT max(run_id) FROM rejections WHERE activation_id = ?1"},
     // One page, in the order they were stored: the rejections_by_run index
-    // holds a run's rows in id order, so there is no sort.
+    // holds a run's rows in id order, so there is no sort. ?3: a kind, or
+    // NULL for every kind (a filter over at most 10,000 rows).
     {Query::list_rejections,
-     "SELECT run_id, row_key, code, message FROM rejections WHERE activation_id = ?1 "
-     "AND run_id = ?2 ORDER BY id LIMIT ?3 OFFSET ?4"},
+     "SELECT run_id, row_key, code, message, kind FROM rejections WHERE activation_id = ?1 "
+     "AND run_id = ?2 AND (?3 IS NULL OR kind = ?3) ORDER BY id LIMIT ?4 OFFSET ?5"},
+    {Query::count_listed_rejections,
+     "SELECT count(*) FROM rejections WHERE activation_id = ?1 AND run_id = ?2 "
+     "AND (?3 IS NULL OR kind = ?3)"},
     {Query::rejections_not_kept,
      "SELECT rejections_not_kept FROM runs WHERE id = ?1 AND activation_id = ?2"},
     {Query::record_rejection,

@@ -77,8 +77,8 @@ class SqliteStateStore final : public StateStore {
 
   Result<void> add_rejections(std::int64_t activation_id,
                               const std::vector<Rejection>& rejections) override;
-  Result<RejectionPage> list_rejections(std::int64_t activation_id,
-                                        std::optional<std::int64_t> run_id, std::int64_t offset,
+  Result<RejectionPage> list_rejections(std::int64_t activation_id, std::int64_t run_id,
+                                        std::optional<RowKind> kind, std::int64_t offset,
                                         int limit) override;
 
   Result<void> record_rejections(std::int64_t activation_id,

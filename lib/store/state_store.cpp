@@ -323,4 +323,25 @@ const char* to_string(ReadKind kind) {
   return kind == ReadKind::incremental ? "incremental" : "full";
 }
 
+const char* to_string(RowKind kind) {
+  switch (kind) {
+    case RowKind::failed:
+      return "failed";
+    case RowKind::not_found:
+      return "not_found";
+    case RowKind::rejected:
+      break;
+  }
+  return "rejected";
+}
+
+std::optional<RowKind> row_kind_from_string(std::string_view text) {
+  for (const RowKind kind : {RowKind::rejected, RowKind::failed, RowKind::not_found}) {
+    if (text == to_string(kind)) {
+      return kind;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace emsync::store

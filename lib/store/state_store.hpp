@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/activation.hpp"
@@ -132,14 +133,25 @@ struct RunRecord {
   std::optional<std::string> error;
 };
 
-// A row that was not sent, and why. `row_key` is the normalised email when
-// there is one (its hash under rejected_row_keys hashed), else "row <n>"
-// (1-based position in the model's result).
+// What became of a row a run did not settle (schema/011_run_rows.sql):
+// rejected (by emsync or by Emarsys: it is not sent again until its data
+// changes or it is unparked), failed (never acknowledged: a batch that failed
+// as a whole; sent again next run) or not_found (Emarsys does not know the
+// contact and insert_new_contacts is off).
+enum class RowKind { rejected, failed, not_found };
+const char* to_string(RowKind kind);  // "rejected", "failed", "not_found"
+// The kind named `text`, nullopt for any other text.
+std::optional<RowKind> row_kind_from_string(std::string_view text);
+
+// A row that was not sent or not settled, and why. `row_key` is the
+// normalised email when there is one (its hash under rejected_row_keys
+// hashed), else "row <n>" (1-based position in the model's result).
 struct Rejection {
   std::int64_t run_id = 0;
   std::string row_key;
   std::string code;     // e.g. "invalid_email", "duplicate_email", "2007"
   std::string message;  // names the field and what to fix
+  RowKind kind = RowKind::rejected;
 };
 
 // The detailed rejections one run keeps (schema/009_rejection_cap.sql): the
@@ -150,12 +162,12 @@ inline constexpr std::int64_t k_max_kept_rejections = 10'000;
 // writes a message quotes values shorter than that already.
 inline constexpr std::size_t k_max_rejection_message_bytes = 1000;
 
-// One page of a run's rejections, in the order they were stored.
+// One page of a run's kept rows (of one kind, or all), in the order they
+// were stored.
 struct RejectionPage {
-  std::optional<std::int64_t> run_id;  // the run listed; nullopt when there is none
-  std::vector<Rejection> rejections;   // the page
-  std::int64_t total = 0;              // kept rejections of the run, every page
-  std::int64_t not_kept = 0;           // rejected rows of the run past the cap
+  std::vector<Rejection> rejections;  // the page
+  std::int64_t total = 0;             // kept rows of the run (of the kind), every page
+  std::int64_t not_kept = 0;          // rows of the run past the cap, of any kind
 };
 
 // Emarsys rejected a contact: `code` for the data whose hash is contact_hash.
@@ -300,17 +312,18 @@ class StateStore {
   // Replaces the activation's read state; durable when it returns.
   virtual Result<void> save_read_state(std::int64_t activation_id, const ReadState& state) = 0;
 
-  // -- rejected rows --
-  // Stores each rejection while its run keeps fewer than
-  // k_max_kept_rejections, cut to the bounds above; counts the others as the
-  // run's not kept. One transaction.
+  // -- rows a run did not settle (rejected, failed, not_found) --
+  // Stores each row while its run keeps fewer than k_max_kept_rejections
+  // (of every kind together), cut to the bounds above; counts the others as
+  // the run's not kept. One transaction.
   virtual Result<void> add_rejections(std::int64_t activation_id,
                                       const std::vector<Rejection>& rejections) = 0;
-  // At most `limit` rejections of one run from the `offset`th (0-based), of
-  // the activation's latest run that has any when `run_id` is empty.
-  virtual Result<RejectionPage> list_rejections(std::int64_t activation_id,
-                                                std::optional<std::int64_t> run_id,
-                                                std::int64_t offset, int limit) = 0;
+  // At most `limit` kept rows of the activation's run `run_id` from the
+  // `offset`th (0-based), only those of `kind` when it is set. A run of
+  // another activation has none.
+  virtual Result<RejectionPage> list_rejections(std::int64_t activation_id, std::int64_t run_id,
+                                                std::optional<RowKind> kind, std::int64_t offset,
+                                                int limit) = 0;
 
   // -- rejection streaks (parked contacts) --
   // Extends each contact's streak when code and data are the same as last

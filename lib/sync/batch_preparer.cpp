@@ -81,22 +81,15 @@ Result<std::optional<PendingContact>> BatchPreparer::examine(
                "return one row per email)");
     return std::optional<PendingContact>();
   }
-  std::vector<MappedValue> values;
-  values.reserve(m_plan.size());
-  for (std::size_t i = 0; i < m_plan.size(); ++i) {
-    const auto& field = m_plan[i];
-    auto converted = convert_field(row.values[i], field);
-    if (!converted) {
-      const bool unknown = converted.error().code == Errc::not_found;
-      reject(batch, row.email, unknown ? "unknown_choice" : "invalid_value",
-             converted.error().message);
-      return std::optional<PendingContact>();
-    }
-    m_skipped[i] += converted->skipped ? 1 : 0;
-    values.push_back({field.state_key, std::to_string(field.field_id), std::move(converted->json),
-                      converted->skipped, clear_value(field.type)});
+  auto values = mapped_values(m_plan, row.values);
+  if (!values) {
+    reject(batch, row.email, rejection_code(values.error()), values.error().message);
+    return std::optional<PendingContact>();
   }
-  ContactChange change = diff_contact(values, stored, m_request.full());
+  for (std::size_t i = 0; i < values->size(); ++i) {
+    m_skipped[i] += (*values)[i].skipped ? 1 : 0;
+  }
+  ContactChange change = diff_contact(*values, stored, m_request.full());
   if (change.unchanged) {
     ++batch.unchanged;
     return std::optional<PendingContact>();

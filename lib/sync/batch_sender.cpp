@@ -72,14 +72,25 @@ bool refused_for_every_contact(const Error& error) {
   }
 }
 
+// A failed request's code as a row keeps it: Emarsys' reply code, else the
+// HTTP status, else what failed (e.g. "transient" for a lost connection).
+std::string failure_code(const Error& error) {
+  if (error.reply_code != 0) {
+    return std::to_string(error.reply_code);
+  }
+  return error.http_status != 0 ? "http_" + std::to_string(error.http_status)
+                                : to_string(error.code);
+}
+
 // The per-contact error a whole-request rejection stands for once the
 // request held a single contact.
 emarsys::ContactError contact_error(const PendingContact& contact, const Error& error) {
-  return {contact.email,
-          error.reply_code != 0 ? std::to_string(error.reply_code)
-                                : "http_" + std::to_string(error.http_status),
-          error.message};
+  return {contact.email, failure_code(error), error.message};
 }
+
+constexpr const char* k_not_found_message =
+    "Emarsys does not know this contact and the activation's insert_new_contacts is off, so it "
+    "was not created: turn insert_new_contacts on, or create it in Emarsys";
 
 class Sender {
  public:
@@ -162,7 +173,7 @@ class Sender {
   std::optional<std::pair<Contacts, Contacts>> split_or_settle(const Contacts& contacts,
                                                                const Error& error) {
     if (error.code != Errc::rejected || refused_for_every_contact(error)) {
-      fail(contacts.size(), error);
+      fail(contacts, error);
       m_out.abort_run = m_out.abort_run || error.code == Errc::rejected;
       return std::nullopt;
     }
@@ -175,8 +186,14 @@ class Sender {
     return std::pair{Contacts(contacts.begin(), middle), Contacts(middle, contacts.end())};
   }
 
-  void fail(std::size_t count, const Error& error) {
-    m_out.failed += static_cast<std::int64_t>(count);
+  // Each contact is listed with the failure (`emsyncctl errors`).
+  void fail(const Contacts& contacts, const Error& error) {
+    m_out.failed += static_cast<std::int64_t>(contacts.size());
+    const std::string code = failure_code(error);
+    for (const auto* contact : contacts) {
+      m_out.rejections.push_back(
+          {m_run_id, contact->email, code, error.message, store::RowKind::failed});
+    }
     m_out.failure = error;
     m_out.abort_run = m_out.abort_run || error.code == Errc::auth_failed;
   }
@@ -190,6 +207,7 @@ class Sender {
   void acknowledge(const PendingContact& contact, std::int64_t& counter) {
     ++counter;
     m_out.acknowledged.push_back({contact.email, contact.new_state});
+    m_out.acknowledged.back().state.acknowledged_by_run = m_run_id;
   }
 
   emarsys::ContactApi& m_api;
@@ -222,6 +240,10 @@ boost::asio::awaitable<BatchOutcome> send_batch(emarsys::ContactApi& api, Prepar
   }
   if (!options.insert) {
     outcome.not_found += static_cast<std::int64_t>(unknown.size());
+    for (const auto* contact : unknown) {
+      outcome.rejections.push_back({options.run_id, contact->email, k_not_found,
+                                    k_not_found_message, store::RowKind::not_found});
+    }
     co_return outcome;
   }
   to_create.insert(to_create.end(), unknown.begin(), unknown.end());

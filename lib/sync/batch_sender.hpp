@@ -14,6 +14,7 @@ namespace emsync::sync {
 
 struct BatchOutcome {
   std::vector<store::ContactUpdate> acknowledged;  // to store
+  // The contacts rejected, failed and not found, each with its kind.
   std::vector<store::Rejection> rejections;
   std::vector<store::ContactRejection> contact_rejections;  // for the rejection streaks
   std::int64_t updated = 0;

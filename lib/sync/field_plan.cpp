@@ -201,4 +201,24 @@ Result<std::vector<PlannedField>> plan_fields(const config::Activation& activati
   return plan;
 }
 
+Result<std::vector<MappedValue>> mapped_values(const std::vector<PlannedField>& plan,
+                                               std::span<const source::Value> values) {
+  std::vector<MappedValue> out;
+  out.reserve(plan.size());
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const auto& field = plan[i];
+    auto converted = convert_field(values[i], field);
+    if (!converted) {
+      return converted.error();
+    }
+    out.push_back({field.state_key, std::to_string(field.field_id), std::move(converted->json),
+                   converted->skipped, clear_value(field.type)});
+  }
+  return out;
+}
+
+std::string rejection_code(const Error& error) {
+  return error.code == Errc::not_found ? "unknown_choice" : "invalid_value";
+}
+
 }  // namespace emsync::sync

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "source/row_source.hpp"
 #include "sync/choices.hpp"
 #include "sync/convert.hpp"
+#include "sync/diff.hpp"
 
 namespace emsync::sync {
 
@@ -79,5 +81,16 @@ std::vector<FieldToCreate> missing_custom_fields(const config::Activation& activ
 Result<std::vector<PlannedField>> plan_fields(const config::Activation& activation,
                                               const std::vector<source::ColumnType>& column_types,
                                               const std::vector<emarsys::Field>& fields);
+
+// One row's mapped values converted for their planned fields
+// (convert_field), as a run diffs them: `values` holds one value per planned
+// field, in plan order. The first value that does not convert is the error
+// (convert_field's; rejection_code() names it for the row's rejection).
+Result<std::vector<MappedValue>> mapped_values(const std::vector<PlannedField>& plan,
+                                               std::span<const source::Value> values);
+
+// The code a row is rejected with when mapped_values() fails with `error`:
+// "unknown_choice" for a choice Emarsys does not have, else "invalid_value".
+std::string rejection_code(const Error& error);
 
 }  // namespace emsync::sync

@@ -14,13 +14,13 @@
 #include <cstdio>
 #include <deque>
 #include <future>
-#include <map>
 #include <memory>
 
 #include "core/blocking.hpp"
 #include "core/memory.hpp"
 #include "sync/batch_preparer.hpp"
 #include "sync/batch_sender.hpp"
+#include "sync/choice_reader.hpp"
 #include "sync/field_plan.hpp"
 #include "sync/model_reader.hpp"
 #include "sync/read_plan.hpp"
@@ -341,35 +341,10 @@ class Run {
     if (!plan) {
       co_return plan.error();
     }
-    if (auto read = co_await read_choices(*plan); !read) {
+    if (auto read = co_await read_choices(api, *plan, m_env.request_stats); !read) {
       co_return read.error();
     }
     co_return plan;
-  }
-
-  // The choices of the planned choice fields, read once per field.
-  awaitable<Result<void>> read_choices(std::vector<PlannedField>& plan) {
-    emarsys::ContactApi& api = m_resources.destination.api;
-    std::map<std::int64_t, std::shared_ptr<const ChoiceTable>> read;
-    for (PlannedField& field : plan) {
-      const bool single = field.type == FieldType::singlechoice;
-      if (!single && field.type != FieldType::multichoice) {
-        continue;
-      }
-      auto& table = read[field.field_id];
-      if (!table) {
-        auto choices = co_await api.list_choices(
-            field.field_id, single ? emarsys::ChoiceKind::single : emarsys::ChoiceKind::multi,
-            m_env.request_stats);
-        if (!choices) {
-          co_return choices.error();
-        }
-        table = std::make_shared<const ChoiceTable>(field.field_id, field.field_name,
-                                                    std::move(*choices));
-      }
-      field.choices = table;
-    }
-    co_return ok();
   }
 
   // The values left out for being too long (on_value_too_long: skip_field),
@@ -457,6 +432,11 @@ class Run {
       entry->outcome.failed = static_cast<std::int64_t>(entry->batch.contacts.size());
       entry->outcome.failure = make_error(
           Errc::protocol_error, std::string("internal error (please report): ") + e.what());
+      for (const auto& contact : entry->batch.contacts) {
+        entry->outcome.rejections.push_back({m_request.run_id, contact.email, "internal_error",
+                                             entry->outcome.failure->message,
+                                             store::RowKind::failed});
+      }
       entry->outcome.abort_run = true;
     }
     entry->done = true;
@@ -497,7 +477,8 @@ class Run {
     return store.update_run_counts(m_request.run_id, m_counts);
   }
 
-  // Contacts' rejections (keyed by email) as the run history keeps them.
+  // Contacts' rows (rejected, failed, not found: keyed by email) as the run
+  // history keeps them.
   std::vector<store::Rejection> as_stored(std::vector<store::Rejection> rejections) const {
     for (auto& rejection : rejections) {
       finish_rejection(rejection, rejection.row_key, m_env.rejections.hash_row_keys);

@@ -471,7 +471,8 @@ TEST_CASE("a client without permission on the socket is refused with exit code 4
 
 TEST_CASE("every emsyncctl command documents itself with --help", "[operations]") {
   for (const char* command : {"ping", "status", "list", "show", "apply", "delete", "run", "cancel",
-                              "pause", "resume", "runs", "errors", "reload", "audit"}) {
+                              "pause", "resume", "runs", "errors", "explain", "reload",
+                              "audit"}) {
     INFO(command);
     const auto help = run_command({EMSYNCCTL_PATH, command, "--help"});
     CHECK(help.exit_code == 0);

@@ -126,7 +126,7 @@ TEST_CASE(
   const CommandResult human = s.daemon.ctl({"errors", k_people, "--offset", "9999"});
   CHECK(human.exit_code == 0);
   CHECK_THAT(human.stdout_text, Catch::Contains("rows 10000-10000 of 10000"));
-  CHECK_THAT(human.stdout_text, Catch::Contains("50 more rejected row(s) not kept"));
+  CHECK_THAT(human.stdout_text, Catch::Contains("50 more row(s) not kept"));
   // The run's counters are unchanged by the cap.
   CHECK(s.daemon.ctl_json({"runs", k_people}).at("runs").at(0).at("rejected") == 10050);
 }

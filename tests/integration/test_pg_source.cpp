@@ -127,6 +127,33 @@ TEST_CASE("a bad postgres query is a source error naming the source", "[postgres
                                          Catch::Contains("\"nowhere\" does not exist"));
 }
 
+TEST_CASE("a postgres syntax error says where it is in the user's own query", "[postgres]") {
+  PgCluster::shared().exec(
+      "DROP TABLE IF EXISTS positioned; CREATE TABLE positioned (email text, name text);");
+  const auto mode = each_mode();
+  const auto message = [&](const std::string& query, bool columns_only) {
+    auto source = make_postgres_source(PgCluster::shared().conninfo(), std::nullopt, mode);
+    QueryOptions options;
+    options.columns_only = columns_only;
+    Sink sink;
+    auto streamed = source->stream(query, options, sink);
+    REQUIRE_FALSE(streamed);
+    CHECK(streamed.error().code == Errc::source_error);
+    return streamed.error().message;
+  };
+  const bool columns_only = GENERATE(false, true);  // a run's read, and apply's check
+  CHECK_THAT(message("SELEC email FROM positioned", columns_only),
+             Catch::Contains("syntax error at or near \"SELEC\" (at line 1, column 1 of the "
+                             "model query: \"SELEC email FROM positioned\")"));
+  // A wrong ')' is the query's, not that of emsync's wrapper.
+  CHECK_THAT(message("SELECT email, name\n  FROM positioned)\n;", columns_only),
+             Catch::Contains("syntax error at or near \")\" (at line 2, column 18 of the model "
+                             "query: \"  FROM positioned)\")"));
+  CHECK_THAT(message("SELECT email, nam FROM positioned", columns_only),
+             Catch::Contains("column \"nam\" does not exist (at line 1, column 15 of the "
+                             "model query"));
+}
+
 TEST_CASE("an error from the sink stops a long postgres stream early", "[postgres]") {
   const PostgresReadMode mode = each_mode();
   PgCluster::shared();  // started before the clock starts

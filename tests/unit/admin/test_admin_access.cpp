@@ -29,7 +29,7 @@ TEST_CASE("the read-only methods are the listed seven; any other needs an operat
     CHECK(tier_of(method) == Tier::read_only);
   }
   for (const char* method : {"apply", "delete", "run", "cancel", "pause", "resume", "retry",
-                             "reload", "export", "", "PING", "list "}) {
+                             "reload", "explain", "export", "", "PING", "list "}) {
     CAPTURE(method);
     CHECK(tier_of(method) == Tier::operators);
   }

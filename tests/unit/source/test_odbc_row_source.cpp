@@ -378,6 +378,44 @@ TEST_CASE("an odbc filter keeps the model's columns; a bad bound is refused befo
   CHECK(refused.columns_calls == 0);
 }
 
+TEST_CASE("odbc reads one contact's rows, the email bound; a wrapped query's error says so",
+          "[source][odbc]") {
+  TempModel model;
+  model.exec(R"(
+    CREATE TABLE contacts (id INTEGER, email TEXT);
+    INSERT INTO contacts VALUES (1, 'alice@example.com'), (2, ' Alice@Example.COM '),
+                                (3, 'bob@example.com'), (4, NULL), (5, 'x'' OR 1=1 --');
+  )");
+  const auto ids = [&](const std::string& email) {
+    QueryOptions options;
+    options.email_filter = EmailFilter{"email", email};
+    test::RecordingSink sink;
+    auto result = run(model, "SELECT id, email FROM contacts ORDER BY id", sink, options);
+    INFO((result ? "" : result.error().message));
+    REQUIRE(result);
+    CHECK(sink.columns.size() == 2);
+    return sink.column(0);
+  };
+  CHECK(ids("alice@example.com") == Ids{"1", "2"});
+  CHECK(ids("bob@example.com") == Ids{"3"});
+  CHECK(ids("x' or 1=1 --") == Ids{"5"});  // a parameter, never SQL
+  CHECK(ids("nobody@example.com").empty());
+
+  // A syntax error of the wrapped query: the message says it was wrapped.
+  QueryOptions options;
+  options.email_filter = EmailFilter{"email", "alice@example.com"};
+  test::RecordingSink sink;
+  auto bad = run(model, "SELEC id, email FROM contacts", sink, options);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == Errc::source_error);
+  CHECK_THAT(bad.error().message, Catch::Contains("the model query ran wrapped as SELECT * FROM"));
+  // Not with an incremental filter, nor a columns check.
+  options.filter = RowFilter{"id", ColumnType::integer, "1"};
+  auto both = run(model, "SELECT id, email FROM contacts", sink, options);
+  REQUIRE_FALSE(both);
+  CHECK(both.error().code == Errc::invalid_input);
+}
+
 TEST_CASE("a filtered odbc model is still one statement", "[source][odbc]") {
   TempModel model;
   add_changes(model);

@@ -51,6 +51,27 @@ TEST_CASE("the filtered query wraps the model, a newline after it, the bound a p
         "SELECT * FROM (SELECT 1\n) emsync_model WHERE emsync_model.c >= ?\n");
 }
 
+TEST_CASE("one contact's query wraps the model alike; it is neither incremental nor a check",
+          "[source]") {
+  CHECK(email_select("SELECT 1 AS e;", "e", "emsync_model", "?") ==
+        "SELECT * FROM (SELECT 1 AS e\n) emsync_model WHERE LOWER(TRIM(emsync_model.e)) = ?\n");
+  QueryOptions options;
+  CHECK(check_email_filter(options));
+  options.email_filter = EmailFilter{"email", "a@x.com"};
+  CHECK(check_email_filter(options));
+  options.columns_only = true;
+  CHECK_FALSE(check_email_filter(options));
+  options.columns_only = false;
+  options.filter = RowFilter{"at", ColumnType::integer, "1"};
+  const auto both = check_email_filter(options);
+  REQUIRE_FALSE(both);
+  CHECK(both.error().code == Errc::invalid_input);
+  CHECK_THAT(both.error().message, Catch::Contains("email column 'email'"));
+  // A driver without identifier quotes: the email column is named as such.
+  CHECK_THAT(quote_column("E-Mail", " ", "email column").error().message,
+             Catch::StartsWith("the email column 'E-Mail' needs quotes"));
+}
+
 TEST_CASE("no filter, no bound", "[source]") {
   auto bound = filter_bound(QueryOptions{});
   REQUIRE(bound);

@@ -267,6 +267,38 @@ Result<void> run_filtered(const TempSqliteDb& db, const std::string& query, RowF
 
 using Ids = std::vector<std::string>;
 
+TEST_CASE("a sqlite read of one contact selects its email trimmed and lower-cased, bound",
+          "[source]") {
+  TempSqliteDb db;
+  db.exec(R"(
+    CREATE TABLE contacts (id INTEGER, "E-Mail" TEXT);
+    INSERT INTO contacts VALUES (1, 'alice@example.com'), (2, ' Alice@Example.COM '),
+                                (3, 'bob@example.com'), (4, NULL), (5, 'x'' OR 1=1 --');
+  )");
+  const auto ids = [&](const std::string& email) {
+    QueryOptions options;
+    options.email_filter = EmailFilter{"E-Mail", email};
+    test::RecordingSink sink;
+    auto result = make_sqlite_source(db.path())
+                      ->stream("SELECT id, \"E-Mail\" FROM contacts ORDER BY id;", options, sink);
+    INFO((result ? "" : result.error().message));
+    REQUIRE(result);
+    CHECK(sink.columns.size() == 2);
+    return sink.column(0);
+  };
+  CHECK(ids("alice@example.com") == Ids{"1", "2"});
+  CHECK(ids("bob@example.com") == Ids{"3"});
+  CHECK(ids("x' or 1=1 --") == Ids{"5"});  // a parameter, never SQL
+  CHECK(ids("nobody@example.com").empty());
+  QueryOptions check;
+  check.columns_only = true;
+  check.email_filter = EmailFilter{"E-Mail", "alice@example.com"};
+  test::RecordingSink sink;
+  auto refused = make_sqlite_source(db.path())->stream("SELECT id FROM contacts", check, sink);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::invalid_input);
+}
+
 TEST_CASE("a sqlite integer filter reads the rows at or above the bound, no NULL", "[source]") {
   TempSqliteDb db;
   add_changes(db);

@@ -54,12 +54,12 @@ TEST_CASE("migrating from version 8 keeps a run's rejections and starts its not 
   auto store = open_state_store(temp.path());
   REQUIRE(store);
   CHECK(pragma_int(temp.path(), "user_version") == latest_schema_version());
-  const RejectionPage page = (*store)->list_rejections(1, std::nullopt, 0, 10).value();
-  CHECK(page.run_id == 7);
+  const RejectionPage page = (*store)->list_rejections(1, 7, std::nullopt, 0, 10).value();
   CHECK(page.total == 1);
   CHECK(page.not_kept == 0);
   REQUIRE(page.rejections.size() == 1);
   CHECK(page.rejections[0].message == "bad");
+  CHECK(page.rejections[0].kind == RowKind::rejected);  // schema 11: rows before it are rejections
 }
 
 TEST_CASE("migrating from version 9 keeps old runs as full reads with no NULL cursor", "[store]") {

@@ -62,10 +62,10 @@ std::int64_t finished_run(StateStore& store, std::int64_t activation, RunStatus 
   return run;
 }
 
-// The first 1000 rejections of a run (of the latest that has any without `run`).
+// The first 1000 rows of a run, of every kind.
 std::vector<Rejection> rejections_of(StateStore& store, std::int64_t activation,
-                                     std::optional<std::int64_t> run) {
-  return store.list_rejections(activation, run, 0, 1000).value().rejections;
+                                     std::int64_t run) {
+  return store.list_rejections(activation, run, std::nullopt, 0, 1000).value().rejections;
 }
 
 // The ids of the activation's runs, oldest first.
@@ -429,7 +429,7 @@ TEST_CASE("rejections are listed for a given run or for the latest run that has 
       f.store->add_rejections(f.crm, {{second, "a@x.com", "2007", "field 3: bad date"},
                                       {second, "b@x.com", "duplicate_email", "seen in row 2"}}));
 
-  const auto latest = rejections_of(*f.store, f.crm, std::nullopt);
+  const auto latest = rejections_of(*f.store, f.crm, second);
   REQUIRE(latest.size() == 2);
   CHECK(latest[0].run_id == second);
   CHECK(latest[0].row_key == "a@x.com");
@@ -451,25 +451,53 @@ TEST_CASE("rejections are listed in pages, with the run's total", "[store]") {
   }
   REQUIRE(f.store->add_rejections(f.crm, rejections));
 
-  const RejectionPage first = f.store->list_rejections(f.crm, std::nullopt, 0, 2).value();
-  CHECK(first.run_id == run);
+  const RejectionPage first = f.store->list_rejections(f.crm, run, std::nullopt, 0, 2).value();
   CHECK(first.total == 5);
   CHECK(first.not_kept == 0);
   REQUIRE(first.rejections.size() == 2);
   CHECK(first.rejections[0].row_key == "row 1");
   CHECK(first.rejections[1].row_key == "row 2");
-  const RejectionPage last = f.store->list_rejections(f.crm, run, 4, 2).value();
+  const RejectionPage last = f.store->list_rejections(f.crm, run, std::nullopt, 4, 2).value();
   REQUIRE(last.rejections.size() == 1);
   CHECK(last.rejections[0].row_key == "row 5");
   CHECK(last.total == 5);
-  CHECK(f.store->list_rejections(f.crm, run, 5, 2).value().rejections.empty());
+  CHECK(f.store->list_rejections(f.crm, run, std::nullopt, 5, 2).value().rejections.empty());
 
-  // Without any rejection there is no run to list.
+  // Another activation's run has none of them.
   const std::int64_t news = f.add("news");
-  const RejectionPage none = f.store->list_rejections(news, std::nullopt, 0, 2).value();
-  CHECK_FALSE(none.run_id.has_value());
+  const RejectionPage none = f.store->list_rejections(news, run, std::nullopt, 0, 2).value();
   CHECK(none.total == 0);
   CHECK(none.rejections.empty());
+}
+
+TEST_CASE("a run's failed and not found rows are kept with their kind, and listed by kind",
+          "[store]") {
+  Fixture f;
+  const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();
+  REQUIRE(f.store->add_rejections(
+      f.crm, {{run, "row 1", "invalid_email", "bad", RowKind::rejected},
+              {run, "a@x.com", "http_503", "Emarsys answered 503", RowKind::failed},
+              {run, "b@x.com", "2008", "not known", RowKind::not_found},
+              {run, "c@x.com", "http_503", "Emarsys answered 503", RowKind::failed}}));
+
+  const auto all = rejections_of(*f.store, f.crm, run);
+  REQUIRE(all.size() == 4);
+  CHECK(all[1].kind == RowKind::failed);
+  CHECK(all[2].kind == RowKind::not_found);
+
+  const RejectionPage failed = f.store->list_rejections(f.crm, run, RowKind::failed, 1, 10).value();
+  CHECK(failed.total == 2);
+  REQUIRE(failed.rejections.size() == 1);
+  CHECK(failed.rejections[0].row_key == "c@x.com");
+  CHECK(failed.rejections[0].message == "Emarsys answered 503");
+  const RejectionPage not_found =
+      f.store->list_rejections(f.crm, run, RowKind::not_found, 0, 10).value();
+  REQUIRE(not_found.rejections.size() == 1);
+  CHECK(not_found.rejections[0].row_key == "b@x.com");
+  CHECK(f.store->list_rejections(f.crm, run, RowKind::rejected, 0, 10).value().total == 1);
+
+  CHECK(row_kind_from_string("not_found") == RowKind::not_found);
+  CHECK_FALSE(row_kind_from_string("all").has_value());
 }
 
 TEST_CASE("a run keeps at most 10,000 rejections and counts the others exactly", "[store]") {
@@ -492,18 +520,18 @@ TEST_CASE("a run keeps at most 10,000 rejections and counts the others exactly",
   }
   REQUIRE(f.store->add_rejections(f.crm, past_cap));
 
-  const RejectionPage page = f.store->list_rejections(f.crm, run, 9'999, 100).value();
+  const RejectionPage page = f.store->list_rejections(f.crm, run, std::nullopt, 9'999, 100).value();
   CHECK(page.total == 10'000);
   CHECK(page.not_kept == 50);
   REQUIRE(page.rejections.size() == 1);
   CHECK(page.rejections[0].row_key == "row 10000");  // the first 10,000 are kept
-  const RejectionPage of_other = f.store->list_rejections(f.crm, other, 0, 100).value();
+  const RejectionPage of_other = f.store->list_rejections(f.crm, other, std::nullopt, 0, 100).value();
   CHECK(of_other.total == 50);
   CHECK(of_other.not_kept == 0);
 
   // A later call counts on.
   REQUIRE(f.store->add_rejections(f.crm, {{run, "row 10051", "invalid_email", "bad"}}));
-  CHECK(f.store->list_rejections(f.crm, run, 0, 1).value().not_kept == 51);
+  CHECK(f.store->list_rejections(f.crm, run, std::nullopt, 0, 1).value().not_kept == 51);
 }
 
 TEST_CASE("a stored rejection quotes at most 256 bytes of its key and code, 1000 of its message",

@@ -104,9 +104,10 @@ class CommitFailingStore final : public store::StateStore {
   Result<void> add_rejections(std::int64_t id, const std::vector<store::Rejection>& r) override {
     return m_inner->add_rejections(id, r);
   }
-  Result<store::RejectionPage> list_rejections(std::int64_t id, std::optional<std::int64_t> run,
+  Result<store::RejectionPage> list_rejections(std::int64_t id, std::int64_t run,
+                                               std::optional<store::RowKind> kind,
                                                std::int64_t offset, int limit) override {
-    return m_inner->list_rejections(id, run, offset, limit);
+    return m_inner->list_rejections(id, run, kind, offset, limit);
   }
   Result<void> record_rejections(std::int64_t id,
                                  const std::vector<store::ContactRejection>& r) override {

@@ -36,6 +36,7 @@
 #include "fake_emarsys.hpp"
 #include "source/row_source.hpp"
 #include "store/state_store.hpp"
+#include "sync/explain.hpp"
 #include "sync/preflight.hpp"
 #include "sync/run.hpp"
 
@@ -115,6 +116,19 @@ class RunFixture {
     return outcome;
   }
 
+  // One contact's story (sync::explain_contact), the config's
+  // park_after_rejections and rejected_row_keys as given.
+  Result<ContactStory> explain(const std::string& email, int park_after = 0,
+                               bool hash_row_keys = false) {
+    const ExplainRequest request{.activation_id = activation_id,
+                                 .activation = activation,
+                                 .email = email,
+                                 .hash_row_keys = hash_row_keys,
+                                 .park_after = park_after};
+    const RunResources explained = resources();
+    return complete(explain_contact(request, explained));
+  }
+
   // The auto-resume check of the activation (sync::preflight).
   Result<void> check() {
     const RunRequest request{.activation_id = activation_id, .activation = activation};
@@ -138,8 +152,10 @@ class RunFixture {
   void use_source(std::unique_ptr<source::RowSource> other) { m_source = std::move(other); }
   std::string model_path() const { return (m_dir / "model.db").string(); }
 
-  std::vector<store::Rejection> rejections_of_last_run() {
-    auto page = store->list_rejections(activation_id, last_run_id, 0, 1000);
+  // The last run's rows of `kind` (rejected, failed, not_found).
+  std::vector<store::Rejection> rejections_of_last_run(
+      store::RowKind kind = store::RowKind::rejected) {
+    auto page = store->list_rejections(activation_id, last_run_id, kind, 0, 1000);
     REQUIRE(page);
     return page->rejections;
   }

@@ -155,6 +155,41 @@ TEST_CASE("a transient failure fails its batch only, which the next run sends", 
   CHECK(run.stored_contacts() == 1200);
 }
 
+TEST_CASE("a partial run keeps its failed contacts, each with the failure's message",
+          "[sync][run]") {
+  RunFixture run;
+  run.add_people(1200);
+  run.emarsys.transient_failures = 1;  // the first batch
+  const RunOutcome outcome = run.run();
+  REQUIRE(outcome.status == RunStatus::partial);
+  const auto failed = run.rejections_of_last_run(store::RowKind::failed);
+  REQUIRE(failed.size() == 1000);
+  CHECK(failed.front().row_key == RunFixture::email(1));
+  CHECK(failed.back().row_key == RunFixture::email(1000));
+  CHECK(failed.front().code == "http_503");
+  CHECK(failed.front().message == "Emarsys answered HTTP 503");
+  CHECK(failed.front().kind == store::RowKind::failed);
+  CHECK(run.rejections_of_last_run(store::RowKind::rejected).empty());
+  CHECK(run.rejections_of_last_run(store::RowKind::not_found).empty());
+}
+
+TEST_CASE("without insert_new_contacts, the contacts Emarsys does not know are kept as not_found",
+          "[sync][run]") {
+  RunFixture run;
+  run.activation.insert_new_contacts = false;
+  run.add_people(3);
+  run.emarsys.account[RunFixture::email(2)] = json::object();  // Emarsys knows only person 2
+  const RunOutcome outcome = run.run();
+  CHECK(outcome.counts.not_found == 2);
+  CHECK(outcome.counts.updated == 1);
+  const auto not_found = run.rejections_of_last_run(store::RowKind::not_found);
+  REQUIRE(not_found.size() == 2);
+  CHECK(not_found[0].row_key == RunFixture::email(1));
+  CHECK(not_found[1].row_key == RunFixture::email(3));
+  CHECK(not_found[0].code == "2008");
+  CHECK_THAT(not_found[0].message, Catch::Contains("insert_new_contacts is off"));
+}
+
 TEST_CASE("a cancel stops the run at a batch boundary; the next run sends the rest",
           "[sync][run]") {
   RunFixture run;
