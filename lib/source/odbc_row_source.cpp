@@ -443,6 +443,11 @@ class OdbcRowSource final : public RowSource {
 
   Result<void> stream(const std::string& query, const QueryOptions& options,
                       RowSink& sink) override;
+  Result<void> check_connection() override {
+    OdbcEnvironment environment;
+    OdbcConnection connection;
+    return connect(environment, connection);
+  }
 
  private:
   Error failure(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view what,

@@ -205,8 +205,11 @@ class PostgresRowSource final : public RowSource {
 
   Result<void> stream(const std::string& query, const QueryOptions& options,
                       RowSink& sink) override;
+  Result<void> check_connection() override;
 
  private:
+  // A connection made with the conninfo and password, or why not.
+  Result<ConnectionPtr> connect(std::chrono::milliseconds statement_timeout);
   // Everything after the connection: the transaction, the mode, the rows.
   Result<void> read(const StreamContext& context, const std::string& query, RowSink& sink);
   Result<bool> reads_with_cursor(const StreamContext& context);
@@ -276,13 +279,8 @@ Result<void> PostgresRowSource::deliver(const StreamContext& context,
   return sink.on_row(values);
 }
 
-Result<void> PostgresRowSource::stream(const std::string& query, const QueryOptions& options,
-                                       RowSink& sink) {
-  auto bound = filter_bound(options);  // checked before connecting
-  if (!bound) {
-    return bound.error();
-  }
-  auto connect = make_connect_info(m_conninfo, m_password, options.statement_timeout);
+Result<ConnectionPtr> PostgresRowSource::connect(std::chrono::milliseconds statement_timeout) {
+  auto connect = make_connect_info(m_conninfo, m_password, statement_timeout);
   if (!connect) {
     return connect.error();
   }
@@ -295,6 +293,28 @@ Result<void> PostgresRowSource::stream(const std::string& query, const QueryOpti
   if (PQstatus(connection.get()) != CONNECTION_OK) {
     return failure("cannot connect: " + std::string(PQerrorMessage(connection.get())));
   }
+  return connection;
+}
+
+Result<void> PostgresRowSource::check_connection() {
+  auto connected = connect(QueryOptions{}.statement_timeout);
+  if (!connected) {
+    return connected.error();
+  }
+  return ok();
+}
+
+Result<void> PostgresRowSource::stream(const std::string& query, const QueryOptions& options,
+                                       RowSink& sink) {
+  auto bound = filter_bound(options);  // checked before connecting
+  if (!bound) {
+    return bound.error();
+  }
+  auto connected = connect(options.statement_timeout);
+  if (!connected) {
+    return connected.error();
+  }
+  ConnectionPtr connection = std::move(*connected);
   // Declared after the connection, so destroyed before it: the watch first.
   const CancelPtr canceller(PQgetCancel(connection.get()));
   const CancelWatch watch(options.cancel_requested,

@@ -159,6 +159,14 @@ class RowSource {
   // sink is returned as it is.
   virtual Result<void> stream(const std::string& query, const QueryOptions& options,
                               RowSink& sink) = 0;
+
+  // Connects and disconnects, running no query of the user's (SQLite: opens
+  // the file read-only and reads its schema): can the source be reached
+  // with its settings and password? Errors as stream()'s ("cannot connect:
+  // ...", "cannot open: ..."). For `apply` (an unreachable source is a
+  // warning, a model that does not compile an error) and `emsyncd
+  // --check-config --connect`.
+  virtual Result<void> check_connection() = 0;
 };
 
 // How the PostgreSQL source reads rows. Every mode gives the same columns and
