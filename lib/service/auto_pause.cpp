@@ -10,7 +10,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/blocking.hpp"
-#include "service/connections.hpp"
 #include "service/service.hpp"
 #include "sync/preflight.hpp"
 
@@ -20,13 +19,24 @@ namespace asio = boost::asio;
 
 namespace {
 
-// `client` for apply's check, whose reply waits for it: an unreachable
-// Emarsys gets a few seconds (check_settings()). Not in the coroutine: GCC 12
+// What sync::check_activation() found, each message naming the activation
+// once (a column or field error names it already: "activation 'crm': ...",
+// "activation 'crm', column 'city': ..."). Not in the coroutine: GCC 12
 // warns about a mismatched delete there.
-std::shared_ptr<emarsys::Client> check_client(asio::io_context& io, const emarsys::Client& client,
-                                              const Clock& clock) {
-  return std::make_shared<emarsys::Client>(io.get_executor(), check_settings(client.config()),
-                                           client.rate_limiter(), nullptr, clock);
+Result<std::vector<std::string>> named_findings(const std::string& name,
+                                                Result<std::vector<std::string>> found) {
+  const std::string named = "activation '" + name + "'";
+  if (!found) {
+    std::string_view reason = found.error().message;
+    if (reason.starts_with(named + ": ") || reason.starts_with(named + ", ")) {
+      reason.remove_prefix(named.size() + 2);
+    }
+    return make_error(found.error().code, named + ": the check failed: " + std::string(reason));
+  }
+  for (auto& warning : *found) {
+    warning = named + ": " + warning;
+  }
+  return found;
 }
 
 }  // namespace
@@ -75,23 +85,10 @@ asio::awaitable<Result<std::vector<std::string>>> Service::check_new_activation(
   if (!tools) {
     co_return tools.error();
   }
-  tools->client = check_client(m_io, *tools->client, m_clock);
   const sync::RunResources resources = run_resources(*tools);
   const sync::RunRequest request{.activation = activation};
   auto checked = co_await sync::check_activation(request, resources);
-  const std::string named = "activation '" + activation.name + "': ";
-  if (!checked) {
-    std::string_view reason = checked.error().message;
-    if (reason.starts_with(named)) {  // a column or field error names it already
-      reason.remove_prefix(named.size());
-    }
-    co_return make_error(checked.error().code,
-                         named + "the check failed: " + std::string(reason));
-  }
-  for (auto& warning : *checked) {
-    warning = named + warning;
-  }
-  co_return std::move(*checked);
+  co_return named_findings(activation.name, std::move(checked));
 }
 
 asio::awaitable<void> Service::auto_resume_loop() {

@@ -22,9 +22,9 @@ std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& sourc
 emarsys::ClientConfig client_config(const config::DestinationConfig& destination,
                                     std::string secret);
 
-// `settings` for a check that must answer within seconds (apply, `emsyncd
-// --check-config --connect`): 2 attempts of at most 10 s each, not a run's
-// patient retries.
+// `settings` for `emsyncd --check-config --connect`, which must answer
+// within seconds: 2 attempts of at most 10 s each, not a run's patient
+// retries.
 emarsys::ClientConfig check_settings(emarsys::ClientConfig settings);
 
 }  // namespace emsync::service

@@ -27,6 +27,21 @@ struct Dir {
   fs::path path;
 };
 
+// A PostgreSQL source whose password is in the variable `env`.
+config::SourceConfig postgres_source(const std::string& env) {
+  config::SourceConfig source;
+  source.type = config::SourceType::postgres;
+  source.password = SecretRef{std::nullopt, env};
+  return source;
+}
+
+// A WSSE destination whose secret is in the file `secret_file`.
+config::DestinationConfig destination(const std::string& secret_file) {
+  config::DestinationConfig destination;
+  destination.secret.file = secret_file;
+  return destination;
+}
+
 bool mentions(const std::vector<std::string>& problems, const std::string& part) {
   for (const auto& problem : problems) {
     if (problem.find(part) != std::string::npos) {
@@ -46,9 +61,8 @@ TEST_CASE("check_surroundings passes a config whose secrets read and directories
   config::Config config;
   config.state_db = (dir.path / "state.db").string();
   config.admin_socket = (dir.path / "control.sock").string();
-  config.sources["warehouse"] = {.type = config::SourceType::postgres,
-                                 .password = SecretRef{.env = "EMSYNC_TEST_PG_PASSWORD"}};
-  config.destinations["emarsys"] = {.secret = {.file = (dir.path / "secret").string()}};
+  config.sources["warehouse"] = postgres_source("EMSYNC_TEST_PG_PASSWORD");
+  config.destinations["emarsys"] = destination((dir.path / "secret").string());
   CHECK(check_surroundings(config).empty());
   ::unsetenv("EMSYNC_TEST_PG_PASSWORD");
 }
@@ -59,10 +73,9 @@ TEST_CASE("check_surroundings reports every problem, each naming its key", "[con
   config::Config config;
   config.state_db = (dir.path / "missing" / "state.db").string();
   config.admin_socket = (dir.path / "run" / "control.sock").string();
-  config.sources["warehouse"] = {.type = config::SourceType::postgres,
-                                 .password = SecretRef{.env = "EMSYNC_TEST_UNSET_PASSWORD"}};
-  config.sources["demo"] = {.path = "demo.db"};  // no secret
-  config.destinations["emarsys"] = {.secret = {.file = (dir.path / "no-secret").string()}};
+  config.sources["warehouse"] = postgres_source("EMSYNC_TEST_UNSET_PASSWORD");
+  config.sources["demo"].path = "demo.db";  // SQLite: no secret
+  config.destinations["emarsys"] = destination((dir.path / "no-secret").string());
   const auto problems = check_surroundings(config);
   INFO(Catch::Detail::stringify(problems));
   CHECK(problems.size() == 4);

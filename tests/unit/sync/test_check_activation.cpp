@@ -54,7 +54,7 @@ TEST_CASE("apply's check refuses what cannot work, naming it", "[sync][check]") 
     expected = "the model has no column 'tier'";
   }
   SECTION("a cursor column the model lacks") {
-    run.activation.incremental = config::Incremental{.cursor_column = "updated_at"};
+    run.activation.incremental.emplace().cursor_column = "updated_at";
     expected = "the model has no cursor column 'updated_at'";
   }
   SECTION("a field id Emarsys does not have") {
