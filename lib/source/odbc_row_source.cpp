@@ -446,7 +446,16 @@ class OdbcRowSource final : public RowSource {
   Result<void> check_connection() override {
     OdbcEnvironment environment;
     OdbcConnection connection;
-    return connect(environment, connection);
+    auto connected = connect(environment, connection);
+    if (connected) {
+      return ok();
+    }
+    // The records stay on the handle until its next call.
+    auto primary = odbc_primary(odbc_diagnostics(SQL_HANDLE_DBC, connection.get()));
+    if (primary && server_unreachable(*primary)) {
+      return make_error(Errc::transient, connected.error().message);
+    }
+    return connected.error();
   }
 
  private:

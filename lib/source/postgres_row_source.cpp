@@ -299,7 +299,9 @@ Result<ConnectionPtr> PostgresRowSource::connect(std::chrono::milliseconds state
 Result<void> PostgresRowSource::check_connection() {
   auto connected = connect(QueryOptions{}.statement_timeout);
   if (!connected) {
-    return connected.error();
+    // The server's own refusals come as its error message, "FATAL:  ...".
+    const bool answered = connected.error().message.find("FATAL:") != std::string::npos;
+    return answered ? connected.error() : make_error(Errc::transient, connected.error().message);
   }
   return ok();
 }
@@ -346,6 +348,11 @@ Result<void> PostgresRowSource::read(const StreamContext& context, const std::st
     return shape.error();
   }
   EMSYNC_TRY(sink.on_columns(shape->columns));
+  // A cancel while the sink worked (it may wait for the field plan) found
+  // the server idle, so it stopped nothing: the query must not start.
+  if (context.watch.fired()) {
+    return cancelled();
+  }
   return *cursor ? cursor_rows(context, text, *shape, sink)
                  : copy_rows(context, text, *shape, sink);
 }

@@ -85,6 +85,9 @@ boost::asio::awaitable<Result<std::vector<std::string>>> check_activation(
                                                source::ColumnType::text);
   source::RowSource& rows = resources.model.rows;
   auto connected = co_await on_pool(resources.pool, [&] { return rows.check_connection(); });
+  if (!connected && connected.error().code != Errc::transient) {
+    co_return connected.error();  // it answered no: a refused login, no such database
+  }
   if (!connected) {
     warnings.push_back(unreachable("source '" + activation.source + "'", "the model was",
                                    connected.error()));

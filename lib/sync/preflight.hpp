@@ -13,7 +13,8 @@
 namespace emsync::sync {
 
 // Checks, in turn, sending nothing and storing nothing:
-// 1. the source can be reached (RowSource::check_connection);
+// 1. the source can be reached and lets emsync in (RowSource::check_connection:
+//    a refused login or a database that does not exist is an error);
 // 2. the model, without reading a row (QueryOptions::columns_only:
 //    PostgreSQL runs it with LIMIT 0; ODBC: SQLPrepare and SQLDescribeCol):
 //    the query compiles and may be read, and the email, mapped and cursor
@@ -25,8 +26,9 @@ namespace emsync::sync {
 //    (GET /contactlist).
 // What cannot work is the error (Errc::invalid_input, or not_found for the
 // list), naming the activation and the thing. A part that cannot be checked
-// because the source or Emarsys cannot be reached (a failed connection or
-// call: refused, timeout, credentials, a transient failure) is not an error:
+// because the source cannot be reached (check_connection's Errc::transient:
+// refused, timeout, unknown host) or a call to Emarsys fails (refused,
+// timeout, credentials, a transient failure) is not an error:
 // it is a warning in the result, a sentence naming the source or
 // destination and the reason, and the checks that need it are skipped (the
 // fields are still checked when only the source is down, each mapped column

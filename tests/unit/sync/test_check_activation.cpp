@@ -96,16 +96,25 @@ TEST_CASE("apply's check warns about what it cannot reach and checks the rest", 
     CHECK(contains(checked.error().message, "the model has no column 'tier'"));
   }
   SECTION("the source unreachable: the fields are still checked") {
-    run.use_source(source::make_sqlite_source("/nonexistent/model.db"));
+    // Nothing listens on port 1 of the loopback: the connection is refused.
+    run.use_source(source::make_postgres_source("host=127.0.0.1 port=1 dbname=crm user=emsync",
+                                                std::nullopt));
     auto checked = run.check_for_apply();
     REQUIRE(checked);
     REQUIRE(checked->size() == 1);
     CHECK(contains(checked->at(0), "source 'model' could not be reached, so the model was not "
-                                   "checked: SQLite source '/nonexistent/model.db': cannot open"));
+                                   "checked: PostgreSQL source"));
+    CHECK(contains(checked->at(0), "cannot connect"));
     run.activation.fields.at(0).field = std::int64_t{999};
     checked = run.check_for_apply();
     REQUIRE_FALSE(checked);
     CHECK(contains(checked.error().message, "Emarsys has no field with id 999"));
+  }
+  SECTION("a SQLite file that does not exist is no unreachable server: refused") {
+    run.use_source(source::make_sqlite_source("/nonexistent/model.db"));
+    const auto checked = run.check_for_apply();
+    REQUIRE_FALSE(checked);
+    CHECK(contains(checked.error().message, "SQLite source '/nonexistent/model.db': cannot open"));
   }
   SECTION("the auto-resume check fails on what could not be checked") {
     run.emarsys.unreachable = make_error(Errc::timeout, "no reply in 60 s");
