@@ -144,6 +144,10 @@ void print_applied(const json& result) {
     table.add_row({text(entry, "name"), text(entry, "action")});
   }
   std::cout << table.render();
+  for (const json& warning : array_at(result, "warnings")) {
+    std::cerr << "warning: " << (warning.is_string() ? warning.get<std::string>() : warning.dump())
+              << '\n';
+  }
 }
 
 // "daily 07:00", or "daily 07:00 Europe/Paris" outside UTC.

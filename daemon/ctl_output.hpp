@@ -20,6 +20,8 @@ void print_reloaded(const nlohmann::json& result);
 void print_unparked(const nlohmann::json& result);
 // The audit log; `user_name` turns a uid into a name.
 void print_audit(const nlohmann::json& result, const std::function<std::string(int)>& user_name);
+// The applied table; each warning (what could not be checked, an
+// activation still auto-paused) as a "warning: ..." line on stderr.
 void print_applied(const nlohmann::json& result);
 void print_list(const nlohmann::json& result);
 void print_show(const nlohmann::json& result);

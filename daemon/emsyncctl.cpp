@@ -1,12 +1,14 @@
 // emsyncctl: the admin CLI of emsyncd. Each command is one request of
 // lib/admin/PROTOCOL.md; its result is printed as a table or "key: value"
-// lines, or with --json as one JSON document.
+// lines, or with --json as one JSON document (an error too:
+// {"error":{"code":...,"message":...}} on stdout).
 //
 // Exit codes: 0 ok, 1 the daemon reported an error or a waited-for run
 // failed (or was cancelled or interrupted), 2 usage, 3 daemon not reachable,
 // 4 permission denied (on the socket, or a command that needs an operator),
 // 5 a waited-for run finished partial.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <pwd.h>
 #include <chrono>
@@ -17,6 +19,7 @@
 #include <iostream>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,6 +32,11 @@ namespace ctl = emsync::ctl;
 using emsync::Errc;
 using emsync::Result;
 using nlohmann::json;
+
+// The error codes of emsyncctl's own failures under --json (the daemon's
+// are those of lib/admin/PROTOCOL.md).
+constexpr const char* k_code_usage = "usage";
+constexpr const char* k_code_unreachable = "unreachable";
 
 enum Exit : int {
   k_exit_ok = 0,
@@ -55,6 +63,7 @@ struct Args {
   std::int64_t offset = 0;   // errors --offset
   std::string kind;          // errors --kind; empty: every kind
   std::string email;         // explain
+  bool no_check = false;     // apply --no-check
 };
 
 struct Command {
@@ -105,11 +114,15 @@ Result<json> apply_params(const Args& args) {
     return emsync::make_error(Errc::invalid_input,
                               label + ": expected an activation object or an array of them");
   }
-  return json{{"activations", parsed->is_array() ? *parsed : json::array({*parsed})}};
+  return json{{"activations", parsed->is_array() ? *parsed : json::array({*parsed})},
+              {"check", !args.no_check}};
 }
 
 void declare_apply(CLI::App& sub, Args& args) {
   sub.add_option("FILE", args.file, "activation object or array, or - for stdin")->required();
+  sub.add_flag("--no-check", args.no_check,
+               "store them without checking the model, the fields and the list against the "
+               "source and Emarsys");
 }
 
 void declare_run(CLI::App& sub, Args& args) {
@@ -275,9 +288,89 @@ const Command k_commands[] = {
 };
 // clang-format on
 
-int fail(const std::string& message, int code) {
-  std::cerr << "emsyncctl: " << message << '\n';
-  return code;
+// An error: "emsyncctl: MESSAGE" on stderr, or with --json
+// {"error":{"code":CODE,"message":MESSAGE}} on stdout. Returns `exit_code`.
+int fail(bool as_json, const std::string& code, const std::string& message, int exit_code) {
+  if (as_json) {
+    const json error{{"error", {{"code", code}, {"message", message}}}};
+    std::cout << error.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+  } else {
+    std::cerr << "emsyncctl: " << message << '\n';
+  }
+  return exit_code;
+}
+
+// The edit distance between `a` and `b` (optimal string alignment: an
+// insertion, deletion, substitution or swap of two neighbours costs 1).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) {
+    d[i][0] = i;
+  }
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    d[0][j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// What to say about `word`, which is no command: the nearest command of
+// k_commands (at most 2 edits away) as a suggestion.
+std::string unknown_command(const std::string& word) {
+  constexpr std::size_t k_max_edits = 2;
+  const char* nearest = nullptr;
+  std::size_t best = k_max_edits + 1;
+  for (const Command& command : k_commands) {
+    if (const std::size_t distance = edit_distance(word, command.name); distance < best) {
+      best = distance;
+      nearest = command.name;
+    }
+  }
+  return "unknown command '" + word + "'" +
+         (nearest ? std::string("; did you mean '") + nearest + "'?" : std::string()) +
+         "\nRun with --help for the commands.";
+}
+
+// The first word of the command line that is neither an option of `app`
+// nor an option's value: the command asked for ("" when there is none).
+std::string command_word(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--") {
+      return i + 1 < argc ? argv[i + 1] : "";
+    }
+    if (word.size() < 2 || word.front() != '-') {
+      return std::string(word);
+    }
+    const bool long_name = word.starts_with("--");
+    if (word.find('=') != std::string_view::npos || (!long_name && word.size() > 2)) {
+      continue;  // --socket=PATH, -t5: the value is attached
+    }
+    const CLI::Option* option = app.get_option_no_throw(std::string(word));
+    if (option != nullptr && option->get_expected_max() > 0) {
+      ++i;  // its value
+    }
+  }
+  return "";
+}
+
+// Whether --json is on the command line, for the errors of a command line
+// that did not parse.
+bool json_asked(int argc, char** argv) {
+  for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
+    if (std::string_view(argv[i]) == "--json") {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::chrono::milliseconds timeout_of(const Args& args) {
@@ -291,20 +384,26 @@ std::chrono::milliseconds timeout_of(const Args& args) {
 int execute(const Command& command, const Args& args) {
   auto params = command.params(args);
   if (!params) {
-    return fail(params.error().message, k_exit_failed);
+    return fail(args.json, emsync::to_string(params.error().code), params.error().message,
+                k_exit_failed);
   }
   emsync::admin::Request request{command.name, std::move(*params)};
   auto reply = emsync::admin::call(args.socket, request, timeout_of(args));
   if (!reply) {
-    const Errc code = reply.error().code;
-    return fail(reply.error().message, code == Errc::not_found     ? k_exit_unreachable
-                                       : code == Errc::auth_failed ? k_exit_denied
-                                                                   : k_exit_failed);
+    switch (const std::string& message = reply.error().message; reply.error().code) {
+      case Errc::not_found:
+        return fail(args.json, k_code_unreachable, message, k_exit_unreachable);
+      case Errc::auth_failed:
+        return fail(args.json, emsync::admin::k_permission_denied, message, k_exit_denied);
+      default:
+        return fail(args.json, emsync::to_string(reply.error().code), message, k_exit_failed);
+    }
   }
   if (!reply->ok) {
-    return fail(reply->error_message + " (" + reply->error_code + ")",
-                reply->error_code == emsync::admin::k_permission_denied ? k_exit_denied
-                                                                        : k_exit_failed);
+    const std::string& code = reply->error_code;
+    return fail(args.json, code, args.json ? reply->error_message
+                                           : reply->error_message + " (" + code + ")",
+                code == emsync::admin::k_permission_denied ? k_exit_denied : k_exit_failed);
   }
   if (args.json) {
     std::cout << reply->result.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
@@ -317,7 +416,7 @@ int execute(const Command& command, const Args& args) {
 // Subcommand help does not list the options of the whole program.
 constexpr const char* k_global_options_help =
     "Global options (before or after the command):\n"
-    "  --json                      print the daemon's result as JSON\n"
+    "  --json                      print the daemon's result as JSON (an error too)\n"
     "  --socket PATH               the daemon's control socket [$EMSYNC_SOCKET, "
     "/run/emsyncd/control.sock]\n"
     "  -t,--timeout SECONDS        seconds to wait for the daemon, 0 for no limit\n"
@@ -358,7 +457,21 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every parse error is a usage error.
-    return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
+    if (e.get_exit_code() == 0) {
+      return app.exit(e);
+    }
+    const bool as_json = json_asked(argc, argv);
+    const std::string word = command_word(app, argc, argv);
+    const bool known = std::any_of(std::begin(k_commands), std::end(k_commands),
+                                   [&](const Command& command) { return word == command.name; });
+    if (!word.empty() && !known) {
+      return fail(as_json, k_code_usage, unknown_command(word), k_exit_usage);
+    }
+    if (as_json) {
+      return fail(true, k_code_usage, e.what(), k_exit_usage);
+    }
+    app.exit(e);
+    return k_exit_usage;
   }
   for (const auto& [sub, command] : subcommands) {
     if (sub->parsed()) {

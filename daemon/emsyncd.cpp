@@ -3,12 +3,14 @@
 // or SIGINT; SIGHUP reloads the config.
 //
 //   emsyncd --config FILE
+//   emsyncd --check-config [--connect] FILE
 //
 // The process is made private first (umask 077, no core dumps: see
 // core/hardening.hpp).
 //
-// Exit codes: 0 after a clean stop, 1 when it cannot start (the reason is
-// logged and printed), 2 on a usage error.
+// Exit codes: 0 after a clean stop (and for --help, --version and a config
+// that passes --check-config), 1 when it cannot start or the config has a
+// problem (the reason is logged and printed), 2 on a usage error.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -25,6 +27,7 @@
 #include "core/hardening.hpp"
 #include "core/log.hpp"
 #include "core/memory.hpp"
+#include "service/config_check.hpp"
 #include "service/service.hpp"
 #include "source/conninfo.hpp"
 #include "source/odbc_driver.hpp"
@@ -33,9 +36,12 @@ namespace {
 
 constexpr const char* k_usage =
     "usage: emsyncd --config FILE\n"
-    "       emsyncd --check-config FILE\n"
-    "       emsyncd --version\n"
-    "Runs the emsync daemon with the JSON configuration FILE (see README.md).\n";
+    "       emsyncd --check-config [--connect] FILE\n"
+    "       emsyncd --version | --help\n"
+    "Runs the emsync daemon with the JSON configuration FILE (see README.md).\n"
+    "--check-config reports every problem of FILE without starting: its keys, the secrets it\n"
+    "names, the directories of state_db and admin_socket; with --connect it also connects to\n"
+    "every source and calls every destination. Exit 0 when there is none, else 1.\n";
 
 int run_daemon(const std::string& config_path) {
   // Before any secret is read or any file created, whoever started it.
@@ -95,33 +101,50 @@ int run_daemon(const std::string& config_path) {
   return 0;
 }
 
-// Validates the config file and reports every problem, without starting.
-// Warnings (the config works, maybe not as meant) do not fail it.
-int check_config(const std::string& config_path) {
+// Validates the config file and reports every problem, without starting;
+// with `connect`, also connects to every source and destination. Warnings
+// (the config works, maybe not as meant) do not fail it.
+int check_config(const std::string& config_path, bool connect) {
   auto config = emsync::config::load_config(config_path);
   if (!config) {
     std::fprintf(stderr, "emsyncd: %s\n", config.error().message.c_str());
     return 1;
   }
   int problems = 0;
+  const auto problem = [&](const std::string& text) {
+    std::fprintf(stderr, "emsyncd: %s\n", text.c_str());
+    ++problems;
+  };
   for (const auto& [name, source] : config->sources) {
     if (source.type == emsync::config::SourceType::postgres) {
       if (auto warning = emsync::source::sslmode_warning(source.conninfo)) {
         std::fprintf(stderr, "emsyncd: warning: sources.%s: %s\n", name.c_str(), warning->c_str());
       }
     } else if (source.type == emsync::config::SourceType::odbc) {
-      if (auto problem = emsync::source::odbc_driver_problem(source.connection_string)) {
-        std::fprintf(stderr, "emsyncd: sources.%s: %s\n", name.c_str(), problem->c_str());
-        ++problems;
+      if (auto driver = emsync::source::odbc_driver_problem(source.connection_string)) {
+        problem("sources." + name + ": " + *driver);
       }
     }
   }
-  if (problems > 0) {
-    return 1;
+  for (const auto& found : emsync::service::check_surroundings(*config)) {
+    problem(found);
   }
   const auto access = emsync::admin::load_access_policy(config->admin.operators_group);
   if (auto warning = emsync::admin::policy_warning(access)) {
     std::fprintf(stderr, "emsyncd: %s: warning: %s\n", config_path.c_str(), warning->c_str());
+  }
+  if (connect) {
+    for (const auto& reached : emsync::service::check_connections(*config)) {
+      if (reached.problem) {
+        problem(reached.key + ": cannot connect: " + *reached.problem);
+      } else {
+        std::printf("%s: connected\n", reached.key.c_str());
+      }
+    }
+  }
+  if (problems > 0) {
+    std::fprintf(stderr, "emsyncd: %s: %d problem(s)\n", config_path.c_str(), problems);
+    return 1;
   }
   std::printf("%s: ok\n", config_path.c_str());
   return 0;
@@ -137,8 +160,16 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "--config") == 0) {
     return run_daemon(argv[2]);
   }
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::fputs(k_usage, stdout);
+    return 0;
+  }
   if (argc == 3 && std::strcmp(argv[1], "--check-config") == 0) {
-    return check_config(argv[2]);
+    return check_config(argv[2], false);
+  }
+  if (argc == 4 && std::strcmp(argv[1], "--check-config") == 0 &&
+      std::strcmp(argv[2], "--connect") == 0) {
+    return check_config(argv[3], true);
   }
   std::fputs(k_usage, stderr);
   return 2;

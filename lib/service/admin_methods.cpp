@@ -33,6 +33,13 @@ json definition_member(const store::ActivationRecord& activation, T config::Acti
   return activation.definition ? json((*activation.definition).*member) : json(nullptr);
 }
 
+// Applying does not lift an auto-pause: the operator says when.
+std::string auto_paused_warning(const std::string& name, const std::string& reason) {
+  return "activation '" + name + "' is auto-paused (" + reason +
+         "); its schedule does not start it until `emsyncctl resume " + name +
+         "` (or the daemon's next check passes)";
+}
+
 }  // namespace
 
 asio::awaitable<Response> Service::dispatch(const Request& request) {
@@ -102,7 +109,9 @@ asio::awaitable<Response> Service::handle_apply(const Request& request) {
   if (!problems.empty()) {
     co_return Response::failure(to_string(Errc::invalid_input), problems);
   }
+  const bool check = param_or(request, "check", true);
   json applied = json::array();
+  json warnings = json::array();
   for (const auto& activation : *parsed) {
     auto existing =
         co_await on_pool(m_pool, [&] { return m_store->find_activation(activation.name); });
@@ -114,12 +123,19 @@ asio::awaitable<Response> Service::handle_apply(const Request& request) {
         *existing && (*existing)->stored_text == config::to_json(activation).dump();
     const char* action = !*existing ? "created" : unchanged ? "unchanged" : "updated";
     applied.push_back({{"name", activation.name}, {"action", action}});
-    // A new or changed model is checked against its source (no row read);
+    // A new or changed activation is checked (no row read, nothing sent);
     // nothing is stored unless every one passes.
-    if (!unchanged) {
-      if (auto checked = co_await check_new_model(activation); !checked) {
+    if (check && !unchanged) {
+      auto checked = co_await check_new_activation(activation);
+      if (!checked) {
         co_return Response::from_error(checked.error());
       }
+      for (auto& warning : *checked) {
+        warnings.push_back(std::move(warning));
+      }
+    }
+    if (*existing && (*existing)->auto_paused_reason) {
+      warnings.push_back(auto_paused_warning(activation.name, *(*existing)->auto_paused_reason));
     }
   }
   auto stored = co_await on_pool(m_pool, [&] { return m_store->apply_activations(*parsed); });
@@ -127,7 +143,7 @@ asio::awaitable<Response> Service::handle_apply(const Request& request) {
     co_return Response::from_error(stored.error());
   }
   co_await refresh_plans();
-  co_return Response::success({{"applied", applied}});
+  co_return Response::success({{"applied", applied}, {"warnings", warnings}});
 }
 
 asio::awaitable<Response> Service::handle_list(const Request&) {

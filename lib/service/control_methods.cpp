@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/blocking.hpp"
+#include "core/json_limits.hpp"
 #include "service/params.hpp"
 #include "service/reply_budget.hpp"
 #include "service/report.hpp"
@@ -71,6 +72,17 @@ json progress_json(const std::string& name, std::int64_t run_id, UnixMillis star
           {"rows_done", done},
           {"rows_per_s", static_cast<std::int64_t>(rate)},
           {"eta_s", eta}};
+}
+
+// An audit entry's detail: the call's result as it was (an object) when the
+// stored text is one, else the text (an error message, or a result cut).
+json detail_json(const std::string& detail) {
+  if (detail.starts_with('{')) {
+    if (auto parsed = parse_json_bounded(detail); parsed && parsed->is_object()) {
+      return std::move(*parsed);
+    }
+  }
+  return row_text(detail);
 }
 
 }  // namespace
@@ -184,7 +196,7 @@ asio::awaitable<Response> Service::handle_audit(const Request& request) {
                           {"method", row_text(e.method)},
                           {"target", e.target ? json(row_text(*e.target)) : json(nullptr)},
                           {"outcome", row_text(e.outcome)},
-                          {"detail", e.detail ? json(row_text(*e.detail)) : json(nullptr)}})) {
+                          {"detail", e.detail ? detail_json(*e.detail) : json(nullptr)}})) {
       break;
     }
     ++shown;

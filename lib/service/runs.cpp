@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/blocking.hpp"
+#include "service/connections.hpp"
 #include "service/service.hpp"
 #include "source/row_source.hpp"
 
@@ -19,32 +20,6 @@ namespace {
 // How often a waiter looks again at a run that has ended but whose result is
 // not recorded yet (the state DB could not be written).
 constexpr auto k_unrecorded_poll = std::chrono::seconds(1);
-
-source::PostgresReadMode read_mode(config::PgReadMode mode) {
-  switch (mode) {
-    case config::PgReadMode::copy:
-      return source::PostgresReadMode::copy;
-    case config::PgReadMode::cursor:
-      return source::PostgresReadMode::cursor;
-    case config::PgReadMode::automatic:
-      break;
-  }
-  return source::PostgresReadMode::automatic;
-}
-
-std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& source,
-                                               const std::optional<std::string>& password) {
-  switch (source.type) {
-    case config::SourceType::postgres:
-      return source::make_postgres_source(source.conninfo, password, read_mode(source.read_mode));
-    case config::SourceType::odbc:
-      return source::make_odbc_source(source.connection_string, password,
-                                      source.password_attribute);
-    case config::SourceType::sqlite:
-      break;
-  }
-  return source::make_sqlite_source(source.path);
-}
 
 }  // namespace
 

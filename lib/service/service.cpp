@@ -10,6 +10,7 @@
 #include "core/blocking.hpp"
 #include "core/hardening.hpp"
 #include "core/notify.hpp"
+#include "service/connections.hpp"
 #include "service/reload_check.hpp"
 
 namespace emsync::service {
@@ -17,19 +18,6 @@ namespace emsync::service {
 namespace asio = boost::asio;
 
 namespace {
-
-emarsys::ClientConfig client_config(const config::DestinationConfig& d, std::string secret) {
-  emarsys::ClientConfig c;
-  c.api_url = d.api_url;
-  c.auth = d.auth == config::AuthKind::wsse ? emarsys::AuthKind::wsse : emarsys::AuthKind::oauth2;
-  c.user = d.auth == config::AuthKind::wsse ? d.username : d.client_id;
-  c.secret = std::move(secret);
-  c.token_url = d.token_url;
-  c.ca_file = d.ca_file;
-  c.rate_limit_per_minute = d.rate_limit_per_minute;
-  c.connections = d.connections;
-  return c;
-}
 
 // Pool threads besides one per concurrent run, so that SQLite work (admin
 // commands, the scheduler, batch commits) does not wait behind model reads: a

@@ -200,9 +200,11 @@ class Service {
   // that pass.
   boost::asio::awaitable<void> auto_resume_loop();
   boost::asio::awaitable<Result<void>> check_activation(const store::ActivationRecord& record);
-  // `apply`'s check of a new or changed definition: its model's columns
-  // (sync::check_model); the error names the activation.
-  boost::asio::awaitable<Result<void>> check_new_model(const config::Activation& activation);
+  // `apply`'s check of a new or changed definition (sync::check_activation):
+  // the error says what cannot work, the warnings what could not be checked;
+  // both name the activation.
+  boost::asio::awaitable<Result<std::vector<std::string>>> check_new_activation(
+      const config::Activation& activation);
 
   // -- schedules and lifecycle (scheduler.cpp) --
   // Rebuilds m_plans from the stored activations (at start-up and after

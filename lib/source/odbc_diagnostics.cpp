@@ -97,6 +97,22 @@ std::string odbc_driver_remedy(std::string_view driver) {
          "library (odbcinst -q -d lists the drivers installed)";
 }
 
+namespace {
+
+bool login_refused(const OdbcDiagnostic& diagnostic) {
+  const std::string_view state = diagnostic.sqlstate;
+  return state == "28000" || state == "28P01" ||
+         (state == "08001" && contains(lowered(diagnostic.message), "authentication failed"));
+}
+
+}  // namespace
+
+bool server_unreachable(const OdbcDiagnostic& diagnostic) {
+  const std::string_view state = diagnostic.sqlstate;
+  return (state == "08001" && !login_refused(diagnostic)) || state == "08S01" ||
+         state == "HYT00" || state == "HYT01";
+}
+
 std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver) {
   const std::string_view state = diagnostic.sqlstate;
   if (driver_not_loaded(diagnostic)) {
@@ -104,8 +120,7 @@ std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver) {
            "' is not installed: " + odbc_driver_remedy(driver);
   }
   // psqlODBC reports every failed connection as 08001, a refused login too.
-  if (state == "28000" || state == "28P01" ||
-      (state == "08001" && contains(lowered(diagnostic.message), "authentication failed"))) {
+  if (login_refused(diagnostic)) {
     return "login failed: check the user in connection_string and the password in "
            "password_file or password_env";
   }

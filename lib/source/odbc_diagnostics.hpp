@@ -40,6 +40,11 @@ std::string describe(const std::optional<OdbcDiagnostic>& diagnostic, std::strin
 //   25006 (a write in a read-only transaction): k_one_read_only_select
 std::string remedy(const OdbcDiagnostic& diagnostic, std::string_view driver);
 
+// Whether a failed connect says the server was not reached at all: 08001
+// (but a refused login, which psqlODBC also reports as 08001), 08S01, HYT00,
+// HYT01. Pure.
+bool server_unreachable(const OdbcDiagnostic& diagnostic);
+
 // Where to get the driver `driver` names: "install the Debian package
 // odbc-postgresql" (PostgreSQL), libsqliteodbc (SQLite), Snowflake's ODBC
 // driver, Google's BigQuery ODBC driver (Simba), the Databricks ODBC driver

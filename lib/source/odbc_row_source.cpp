@@ -453,6 +453,20 @@ class OdbcRowSource final : public RowSource {
 
   Result<void> stream(const std::string& query, const QueryOptions& options,
                       RowSink& sink) override;
+  Result<void> check_connection() override {
+    OdbcEnvironment environment;
+    OdbcConnection connection;
+    auto connected = connect(environment, connection);
+    if (connected) {
+      return ok();
+    }
+    // The records stay on the handle until its next call.
+    auto primary = odbc_primary(odbc_diagnostics(SQL_HANDLE_DBC, connection.get()));
+    if (primary && server_unreachable(*primary)) {
+      return make_error(Errc::transient, connected.error().message);
+    }
+    return connected.error();
+  }
 
  private:
   Error failure(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view what,

@@ -205,8 +205,11 @@ class PostgresRowSource final : public RowSource {
 
   Result<void> stream(const std::string& query, const QueryOptions& options,
                       RowSink& sink) override;
+  Result<void> check_connection() override;
 
  private:
+  // A connection made with the conninfo and password, or why not.
+  Result<ConnectionPtr> connect(std::chrono::milliseconds statement_timeout);
   // Everything after the connection: the transaction, the mode, the rows.
   Result<void> read(const StreamContext& context, const std::string& query, RowSink& sink);
   Result<bool> reads_with_cursor(const StreamContext& context);
@@ -287,14 +290,8 @@ Result<void> PostgresRowSource::deliver(const StreamContext& context,
   return sink.on_row(values);
 }
 
-Result<void> PostgresRowSource::stream(const std::string& query, const QueryOptions& options,
-                                       RowSink& sink) {
-  auto bound = filter_bound(options);  // checked before connecting
-  if (!bound) {
-    return bound.error();
-  }
-  EMSYNC_TRY(check_email_filter(options));
-  auto connect = make_connect_info(m_conninfo, m_password, options.statement_timeout);
+Result<ConnectionPtr> PostgresRowSource::connect(std::chrono::milliseconds statement_timeout) {
+  auto connect = make_connect_info(m_conninfo, m_password, statement_timeout);
   if (!connect) {
     return connect.error();
   }
@@ -307,6 +304,31 @@ Result<void> PostgresRowSource::stream(const std::string& query, const QueryOpti
   if (PQstatus(connection.get()) != CONNECTION_OK) {
     return failure("cannot connect: " + std::string(PQerrorMessage(connection.get())));
   }
+  return connection;
+}
+
+Result<void> PostgresRowSource::check_connection() {
+  auto connected = connect(QueryOptions{}.statement_timeout);
+  if (!connected) {
+    // The server's own refusals come as its error message, "FATAL:  ...".
+    const bool answered = connected.error().message.find("FATAL:") != std::string::npos;
+    return answered ? connected.error() : make_error(Errc::transient, connected.error().message);
+  }
+  return ok();
+}
+
+Result<void> PostgresRowSource::stream(const std::string& query, const QueryOptions& options,
+                                       RowSink& sink) {
+  auto bound = filter_bound(options);  // checked before connecting
+  if (!bound) {
+    return bound.error();
+  }
+  EMSYNC_TRY(check_email_filter(options));
+  auto connected = connect(options.statement_timeout);
+  if (!connected) {
+    return connected.error();
+  }
+  ConnectionPtr connection = std::move(*connected);
   // Declared after the connection, so destroyed before it: the watch first.
   const CancelPtr canceller(PQgetCancel(connection.get()));
   const CancelWatch watch(options.cancel_requested,
@@ -338,6 +360,11 @@ Result<void> PostgresRowSource::read(const StreamContext& context, const std::st
     return shape.error();
   }
   EMSYNC_TRY(sink.on_columns(shape->columns));
+  // A cancel while the sink worked (it may wait for the field plan) found
+  // the server idle, so it stopped nothing: the query must not start.
+  if (context.watch.fired()) {
+    return cancelled();
+  }
   return *cursor ? cursor_rows(context, text, *shape, sink)
                  : copy_rows(context, text, *shape, sink);
 }

@@ -174,6 +174,19 @@ class RowSource {
   // sink is returned as it is.
   virtual Result<void> stream(const std::string& query, const QueryOptions& options,
                               RowSink& sink) = 0;
+
+  // Connects and disconnects, running no query of the user's (SQLite: opens
+  // the file read-only and reads its schema): can the source be reached
+  // with its settings and password? Messages as stream()'s ("cannot
+  // connect: ...", "cannot open: ..."). Errc::transient when the server
+  // could not be reached at all (PostgreSQL: libpq failed before the server
+  // answered, no "FATAL:" from it: refused, timeout, unknown host, no
+  // socket; ODBC: SQLSTATE 08001 but a refused login, 08S01, HYT00, HYT01),
+  // else Errc::source_error (a refused login, a database or driver that does
+  // not exist, a file that is no SQLite database). For `apply` (an
+  // unreachable source is a warning, the rest an error) and `emsyncd
+  // --check-config --connect`.
+  virtual Result<void> check_connection() = 0;
 };
 
 // How the PostgreSQL source reads rows. Every mode gives the same columns and

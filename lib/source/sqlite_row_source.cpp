@@ -172,6 +172,7 @@ class SqliteRowSource final : public RowSource {
 
   Result<void> stream(const std::string& query, const QueryOptions& options,
                       RowSink& sink) override;
+  Result<void> check_connection() override;
 
  private:
   Error error(std::string message) const {
@@ -217,6 +218,19 @@ Result<DbPtr> SqliteRowSource::open() const {
                  "; check the path and that emsync may read it");
   }
   return db;
+}
+
+// Reading the schema fails for a file that is no SQLite database.
+Result<void> SqliteRowSource::check_connection() {
+  auto db = open();
+  if (!db) {
+    return db.error();
+  }
+  auto schema = prepare(db->get(), "SELECT 1 FROM sqlite_master LIMIT 0");
+  if (!schema) {
+    return schema.error();
+  }
+  return ok();
 }
 
 // Prepares the model query, which must be a single statement that only reads

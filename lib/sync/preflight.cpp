@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/blocking.hpp"
+#include "sync/field_plan.hpp"
 #include "sync/model_reader.hpp"
 
 namespace emsync::sync {
@@ -14,11 +15,10 @@ namespace {
 // Checks run concurrently (apply, auto-resume), each with its own spool.
 std::atomic<std::uint64_t> g_checks{0};
 
-}  // namespace
-
-boost::asio::awaitable<Result<void>> check_model(const RunRequest& request,
-                                                 const RunResources& resources) {
-  // The model through the source's one hardened path, with no row read.
+// The model through the source's one hardened path, with no row read: the
+// types of the mapped columns (mapped_columns() order).
+boost::asio::awaitable<Result<std::vector<source::ColumnType>>> check_model(
+    const RunRequest& request, const RunResources& resources) {
   ReadEnvironment check{.model = resources.model, .store = resources.store};
   check.model.query_options.columns_only = true;
   const std::string spool = resources.spool_dir + "/check-" +
@@ -38,34 +38,103 @@ boost::asio::awaitable<Result<void>> check_model(const RunRequest& request,
   if (!snapshot) {
     co_return snapshot.error();
   }
-  co_return ok();
+  co_return std::move(snapshot->column_types);
+}
+
+// The fields as a run would plan them, with the custom fields a run would
+// create counted as created.
+Result<void> check_fields(const config::Activation& activation,
+                          const std::vector<source::ColumnType>& column_types,
+                          std::vector<emarsys::Field> fields) {
+  std::int64_t placeholder_id = 0;  // no Emarsys field has a negative id
+  for (const auto& missing : missing_custom_fields(activation, column_types, fields)) {
+    fields.push_back({--placeholder_id, missing.name, "", missing.application_type});
+  }
+  auto plan = plan_fields(activation, column_types, fields);
+  if (!plan) {
+    return plan.error();
+  }
+  return ok();
+}
+
+Result<void> check_list(const config::Activation& activation, std::int64_t list_id,
+                        const std::vector<emarsys::ContactList>& lists) {
+  const bool found = std::any_of(lists.begin(), lists.end(),
+                                 [&](const auto& list) { return list.id == list_id; });
+  if (found) {
+    return ok();
+  }
+  return make_error(Errc::not_found,
+                    "activation '" + activation.name + "': the new contacts list " +
+                        std::to_string(list_id) + " of destination '" + activation.destination +
+                        "' does not exist in Emarsys; fix new_contacts_list_id in the config, "
+                        "or create the list");
+}
+
+std::string unreachable(const std::string& what, const std::string& skipped, const Error& error) {
+  return what + " could not be reached, so " + skipped + " not checked: " + error.message;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Result<std::vector<std::string>>> check_activation(
+    const RunRequest& request, const RunResources& resources) {
+  const config::Activation& activation = request.activation;
+  std::vector<std::string> warnings;
+  std::vector<source::ColumnType> column_types(mapped_columns(activation).size(),
+                                               source::ColumnType::text);
+  source::RowSource& rows = resources.model.rows;
+  auto connected = co_await on_pool(resources.pool, [&] { return rows.check_connection(); });
+  if (!connected && connected.error().code != Errc::transient) {
+    co_return connected.error();  // it answered no: a refused login, no such database
+  }
+  if (!connected) {
+    warnings.push_back(unreachable("source '" + activation.source + "'", "the model was",
+                                   connected.error()));
+  } else {
+    auto model = co_await check_model(request, resources);
+    if (!model) {
+      co_return model.error();
+    }
+    column_types = std::move(*model);
+  }
+  emarsys::ContactApi& api = resources.destination.api;
+  const std::string destination = "Emarsys (destination '" + activation.destination + "')";
+  auto fields = co_await api.list_fields(nullptr);
+  if (!fields) {
+    warnings.push_back(unreachable(destination, "the fields and the list were", fields.error()));
+    co_return warnings;
+  }
+  if (auto planned = check_fields(activation, column_types, std::move(*fields)); !planned) {
+    co_return planned.error();
+  }
+  const auto& list_id = resources.destination.new_contacts_list_id;
+  if (!activation.insert_new_contacts || !list_id) {
+    co_return warnings;
+  }
+  auto lists = co_await api.list_contact_lists(nullptr);
+  if (!lists) {
+    warnings.push_back(unreachable(destination, "the new contacts list was", lists.error()));
+    co_return warnings;
+  }
+  if (auto found = check_list(activation, *list_id, *lists); !found) {
+    co_return found.error();
+  }
+  co_return warnings;
 }
 
 boost::asio::awaitable<Result<void>> preflight(const RunRequest& request,
                                                const RunResources& resources) {
-  if (auto model = co_await check_model(request, resources); !model) {
-    co_return model.error();
+  auto checked = co_await check_activation(request, resources);
+  if (!checked) {
+    co_return checked.error();
   }
-  const Destination& destination = resources.destination;
-  auto fields = co_await destination.api.list_fields(nullptr);
-  if (!fields) {
-    co_return fields.error();
-  }
-  if (!destination.new_contacts_list_id) {
-    co_return ok();
-  }
-  auto lists = co_await destination.api.list_contact_lists(nullptr);
-  if (!lists) {
-    co_return lists.error();
-  }
-  const bool found = std::any_of(lists->begin(), lists->end(), [&](const auto& list) {
-    return list.id == *destination.new_contacts_list_id;
-  });
-  if (!found) {
-    co_return make_error(Errc::not_found,
-                         "the new contacts list " +
-                             std::to_string(*destination.new_contacts_list_id) +
-                             " does not exist in Emarsys; fix new_contacts_list_id in the config");
+  if (!checked->empty()) {
+    std::string reasons;
+    for (const auto& warning : *checked) {
+      reasons += (reasons.empty() ? "" : "; ") + warning;
+    }
+    co_return make_error(Errc::transient, reasons);
   }
   co_return ok();
 }

@@ -297,7 +297,13 @@ void start_sleeping_run(Daemon& daemon) {
   daemon.apply(stuck);
   REQUIRE(daemon.ctl({"run", "people"}).exit_code == 0);
   REQUIRE(wait_until([&] { return status_run(daemon).is_object(); }));
-  std::this_thread::sleep_for(500ms);  // the query is running
+  // The query is running once the run has its field plan (apply's check took
+  // a token of the 60-a-minute rate limit, so the run waits up to a second).
+  REQUIRE(wait_until([] {
+    return PgCluster::shared().query(
+               "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+               "'%pg_sleep(60)%' AND pid <> pg_backend_pid()") == "1";
+  }));
 }
 
 // Whether the server soon runs no query with pg_sleep(60) (it was cancelled,

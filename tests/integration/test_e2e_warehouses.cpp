@@ -174,7 +174,7 @@ TEST_CASE("a run of an ODBC activation mapping a column its model lacks fails, n
 }
 
 // apply checks the model through the driver without reading a row
-// (SQLPrepare + SQLDescribeCol; sync::check_model).
+// (SQLPrepare + SQLDescribeCol; sync::check_activation).
 TEST_CASE("apply refuses an ODBC activation that maps a column its model does not have",
           "[warehouses]") {
   OdbcPeople s("odbc_apply_check", 10);
@@ -183,7 +183,7 @@ TEST_CASE("apply refuses an ODBC activation that maps a column its model does no
   const auto refused = s.daemon.ctl({"apply", "-"}, activation.dump());
   CHECK(refused.exit_code == 1);
   CHECK_THAT(refused.stderr_text,
-             Catch::Contains("the model check failed: the model has no column 'no_such_column'"));
+             Catch::Contains("the check failed: the model has no column 'no_such_column'"));
   CHECK(s.daemon.ctl_json({"list"}).at("activations").empty());
   activation["fields"].erase("no_such_column");
   CHECK(s.daemon.apply(activation).at(0).at("action") == "created");

@@ -95,5 +95,15 @@ TEST_CASE("the primary diagnostic skips warnings but not a driver that did not l
   CHECK_FALSE(odbc_primary({}));
 }
 
+TEST_CASE("a failed connect that never reached the server is told from a refused login",
+          "[source][odbc]") {
+  CHECK(server_unreachable({"08001", "could not connect to server: Connection refused"}));
+  CHECK(server_unreachable({"08S01", "communication link failure"}));
+  CHECK(server_unreachable({"HYT00", "login timeout expired"}));
+  CHECK_FALSE(server_unreachable({"08001", "FATAL:  password authentication failed for user"}));
+  CHECK_FALSE(server_unreachable({"28000", "invalid authorization specification"}));
+  CHECK_FALSE(server_unreachable({"IM002", "Data source name not found"}));
+}
+
 }  // namespace
 }  // namespace emsync::source

@@ -49,6 +49,7 @@ class FakeEmarsys final : public emarsys::ContactApi {
   std::set<std::string> malformed;             // a write holding one is refused whole: HTTP 400
   int transient_failures = 0;                  // the next writes that fail with HTTP 503
   std::function<void(const Request&)> after_write;  // called once a write was answered
+  std::optional<Error> unreachable;  // set: GET /field and /contactlist fail with it
 
   // -- what it saw and holds --
   std::vector<Request> requests;                        // every contact write, in order
@@ -57,6 +58,9 @@ class FakeEmarsys final : public emarsys::ContactApi {
   std::map<std::int64_t, std::set<std::string>> lists;  // created contacts by list id
 
   emarsys::Task<std::vector<emarsys::Field>> list_fields(emarsys::RequestStats*) override {
+    if (unreachable) {
+      co_return *unreachable;
+    }
     co_return fields;
   }
   emarsys::Task<std::int64_t> create_field(const std::string& name, const std::string& type,
@@ -73,6 +77,9 @@ class FakeEmarsys final : public emarsys::ContactApi {
   }
   emarsys::Task<std::vector<emarsys::ContactList>> list_contact_lists(
       emarsys::RequestStats*) override {
+    if (unreachable) {
+      co_return *unreachable;
+    }
     co_return contact_lists;
   }
   emarsys::Task<emarsys::ContactsResult> update_contacts(

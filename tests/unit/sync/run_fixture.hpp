@@ -136,6 +136,13 @@ class RunFixture {
     return complete(preflight(request, checked));
   }
 
+  // apply's check of the activation (sync::check_activation): its warnings.
+  Result<std::vector<std::string>> check_for_apply() {
+    const RunRequest request{.activation_id = activation_id, .activation = activation};
+    const RunResources checked = resources();
+    return complete(check_activation(request, checked));
+  }
+
   std::int64_t stored_contacts() {
     auto count = store->count_contacts(activation_id);
     REQUIRE(count);
