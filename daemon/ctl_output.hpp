@@ -30,6 +30,10 @@ void print_run_started(const nlohmann::json& result);
 // A RunReport as "key: value" lines.
 void print_run_report(const nlohmann::json& report);
 void print_runs(const nlohmann::json& result);
+// A preview: the counts, the safety checks and warnings, the fields as a
+// table, then the sampled contacts, one line per changed field (current
+// value in Emarsys and new value).
+void print_preview(const nlohmann::json& preview);
 // One page of a run's rejected rows: which rows of how many, the table, then
 // how to get the next page (`command` + " --run N --offset M") and how many
 // rejected rows the run did not keep.

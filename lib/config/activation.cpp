@@ -190,6 +190,13 @@ Activation read_activation(const Json& value, const std::string& label, Problems
     }
     activation.max_clear_percent = static_cast<int>(std::min<std::int64_t>(*percent, 100));
   }
+  if (const Json* percent = r.get("max_rejected_percent", Need::optional)) {
+    if (!percent->is_number() || percent->get<double>() < 0 || percent->get<double>() > 100) {
+      r.report("max_rejected_percent", "must be a percentage from 0 to 100, such as 5 or 0.5");
+    } else {
+      activation.max_rejected_percent = percent->get<double>();
+    }
+  }
   read_incremental(r, activation, problems);
   // "activation 'x': schedule 'daily 7am': ..." or "activation 'x': timezone 'Paris': ...".
   if (auto parsed = schedule::parse_schedule(activation.schedule, activation.timezone); !parsed) {
@@ -286,6 +293,16 @@ std::string duration_text(std::chrono::seconds duration) {
   return std::to_string(count) + "s";
 }
 
+namespace {
+
+// A whole percentage as an integer (5, not 5.0), any other as it is.
+nlohmann::json percent_json(double percent) {
+  const auto whole = static_cast<std::int64_t>(percent);
+  return static_cast<double>(whole) == percent ? nlohmann::json(whole) : nlohmann::json(percent);
+}
+
+}  // namespace
+
 nlohmann::json to_json(const Activation& activation) {
   nlohmann::json fields = nlohmann::json::object();
   for (const FieldMapping& mapping : activation.fields) {
@@ -307,7 +324,8 @@ nlohmann::json to_json(const Activation& activation) {
           {"insert_new_contacts", activation.insert_new_contacts},
           {"schedule", activation.schedule},
           {"timezone", activation.timezone},
-          {"max_clear_percent", activation.max_clear_percent}};
+          {"max_clear_percent", activation.max_clear_percent},
+          {"max_rejected_percent", percent_json(activation.max_rejected_percent)}};
   if (const auto& incremental = activation.incremental) {
     nlohmann::json object = {{"cursor_column", incremental->cursor_column}};
     if (incremental->lookback_time) {

@@ -45,7 +45,7 @@ asio::awaitable<Response> Service::dispatch(const Request& request) {
       {"runs", &Service::handle_runs},     {"errors", &Service::handle_errors},
       {"pause", &Service::handle_pause},   {"resume", &Service::handle_resume},
       {"reload", &Service::handle_reload}, {"audit", &Service::handle_audit},
-      {"retry", &Service::handle_retry},
+      {"retry", &Service::handle_retry},   {"preview", &Service::handle_preview},
   };
   for (const auto& [name, method] : k_methods) {
     if (request.method == name) {
