@@ -350,7 +350,7 @@ void print_preview(const json& preview) {
                 {"changed", text(preview, "changed")},
                 {"unchanged", text(preview, "unchanged")},
                 {"rejected", rejected_text(preview)},
-                {"duplicates", text(duplicates, "rows") + " rows of " +
+                {"duplicates", text(duplicates, "rows") + " rows, " +
                                    text(duplicates, "emails") + " emails"},
                 {"safety valve", verdict_text(member(preview, "safety_valve"))},
                 {"max_rejected_percent",
@@ -391,7 +391,7 @@ void print_preview(const json& preview) {
     for (const json& field : array_at(contact, "fields")) {
       contacts.add_row({email, shown_kind, text(field, "column"),
                         member(contact, "in_emarsys") == true ? text(field, "current")
-                                                              : "(no contact)",
+                                                              : "(not in Emarsys)",
                         member(field, "cleared") == true ? "(cleared)" : text(field, "new")});
       email.clear();  // once per contact
       shown_kind.clear();

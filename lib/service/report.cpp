@@ -97,7 +97,7 @@ nlohmann::json preview_json(const std::string& activation, const config::Activat
          {"cleared", field.cleared}});
   }
   nlohmann::json rejected_share = verdict_json(preview.rejected_share_stop);
-  rejected_share["max_rejected_percent"] = definition.max_rejected_percent;
+  rejected_share["max_rejected_percent"] = config::to_json(definition)["max_rejected_percent"];
   nlohmann::json out = {
       {"activation", activation},
       {"full", full},
