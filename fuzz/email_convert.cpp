@@ -1,5 +1,6 @@
 // Email normalisation (lib/sync/email.hpp) and value conversion
-// (lib/sync/convert.hpp): a source value on its way to an Emarsys field.
+// (lib/sync/convert.hpp, lib/sync/choices.hpp): a source value on its way to
+// an Emarsys field.
 //
 // Input: two bytes choosing a column type and a field type, then a text that
 // is normalised as an email and converted as a value of that column for that
@@ -7,12 +8,15 @@
 // Invariants: a normalised email is its own normalisation, the fold of the
 // raw text, has one '@' and serialises as JSON; a converted value is JSON
 // text of the field type's form (a string within the length limit, a date,
-// a plain decimal, 1 or 2 for opt-in), and converting it again gives it back.
+// a plain decimal, 1 or 2 for opt-in), and converting it again gives it back;
+// a multi-choice value is NULL or a non-empty, sorted JSON array of choice ids
+// of the field, and converting that array again gives it back.
 #include <algorithm>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "check.hpp"
+#include "sync/choices.hpp"
 #include "sync/convert.hpp"
 #include "sync/email.hpp"
 #include "sync/utf8.hpp"
@@ -29,7 +33,7 @@ constexpr ColumnType k_column_types[] = {ColumnType::text,    ColumnType::intege
 constexpr FieldType k_field_types[] = {
     FieldType::shorttext, FieldType::longtext, FieldType::largetext,
     FieldType::url,       FieldType::numeric,  FieldType::date,
-    FieldType::optin,     FieldType::singlechoice, FieldType::unsupported};
+    FieldType::optin,     FieldType::unsupported};  // choice fields: choices.hpp
 
 void check_email(std::string_view raw) {
   auto email = sync::normalize_email(raw);
@@ -52,7 +56,6 @@ ColumnType column_for(FieldType target) {
     case FieldType::date:
       return ColumnType::date;
     case FieldType::optin:
-    case FieldType::singlechoice:
       return ColumnType::integer;
     default:
       return ColumnType::text;
@@ -91,13 +94,32 @@ void check_value(const source::Value& value, ColumnType column, FieldType target
       FUZZ_CHECK(plain.size() == 10 && plain[4] == '-' && plain[7] == '-');
       break;
     case FieldType::numeric:
-    case FieldType::singlechoice:
       FUZZ_CHECK(!plain.empty() && plain.find_first_not_of("-.0123456789") == std::string::npos);
       break;
     default:
       break;
   }
   auto again = sync::convert_value(plain, column_for(target), target, "c");
+  FUZZ_CHECK(again.has_value() && *again == *converted);
+}
+
+const sync::ChoiceTable& choices() {
+  static const sync::ChoiceTable table(
+      1001, "Hobbies", {{"1", "Cooking"}, {"2", "Hiking trips"}, {"3", "ÉTÉ"}, {"10", "7"}});
+  return table;
+}
+
+void check_choices(const std::string& text) {
+  auto converted = sync::convert_multi_choice(text, ColumnType::text, choices(), "c");
+  if (!converted || !*converted) {
+    return;
+  }
+  const auto json = nlohmann::json::parse(**converted, nullptr, /*allow_exceptions=*/false);
+  FUZZ_CHECK(json.is_array() && !json.empty());
+  for (const auto& id : json) {
+    FUZZ_CHECK(id.is_string() && choices().find(id.get<std::string>()) != nullptr);
+  }
+  auto again = sync::convert_multi_choice(**converted, ColumnType::text, choices(), "c");
   FUZZ_CHECK(again.has_value() && *again == *converted);
 }
 
@@ -113,6 +135,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_email(text);
   check_value(std::string(text), column, target);
   check_value(std::nullopt, column, target);
+  check_choices(std::string(text));
   FUZZ_CHECK(sync::field_type_of(31, text) == FieldType::optin);
   return 0;
 }

@@ -197,6 +197,13 @@ Activation read_activation(const Json& value, const std::string& label, Problems
       activation.max_rejected_percent = percent->get<double>();
     }
   }
+  if (auto policy = r.string("on_value_too_long", Need::optional)) {
+    if (*policy == "skip_field") {
+      activation.on_value_too_long = OnValueTooLong::skip_field;
+    } else if (*policy != "reject_row") {
+      r.report("on_value_too_long", "must be 'reject_row' or 'skip_field'");
+    }
+  }
   read_incremental(r, activation, problems);
   // "activation 'x': schedule 'daily 7am': ..." or "activation 'x': timezone 'Paris': ...".
   if (auto parsed = schedule::parse_schedule(activation.schedule, activation.timezone); !parsed) {
@@ -283,6 +290,10 @@ Result<void> check_references(const Activation& activation, const Config& config
   return ok();
 }
 
+std::string_view to_string(OnValueTooLong policy) {
+  return policy == OnValueTooLong::skip_field ? "skip_field" : "reject_row";
+}
+
 std::string duration_text(std::chrono::seconds duration) {
   const std::int64_t count = duration.count();
   for (const auto& [unit, seconds] : {std::pair{'d', 86400}, {'h', 3600}, {'m', 60}}) {
@@ -325,7 +336,8 @@ nlohmann::json to_json(const Activation& activation) {
           {"schedule", activation.schedule},
           {"timezone", activation.timezone},
           {"max_clear_percent", activation.max_clear_percent},
-          {"max_rejected_percent", percent_json(activation.max_rejected_percent)}};
+          {"max_rejected_percent", percent_json(activation.max_rejected_percent)},
+          {"on_value_too_long", to_string(activation.on_value_too_long)}};
   if (const auto& incremental = activation.incremental) {
     nlohmann::json object = {{"cursor_column", incremental->cursor_column}};
     if (incremental->lookback_time) {

@@ -79,6 +79,15 @@ struct Incremental {
 // it ("15m", "1d", "90s"); "0s" for zero.
 std::string duration_text(std::chrono::seconds duration);
 
+// What a run does with a value longer than its Emarsys text field allows
+// (shorttext 60 characters, longtext and url 255): reject the row (the
+// contact is not sent), or leave that field out of the contact and send the
+// rest (the run counts the values left out and warns).
+//   "on_value_too_long": "reject_row" | "skip_field"
+enum class OnValueTooLong { reject_row, skip_field };
+
+std::string_view to_string(OnValueTooLong policy);
+
 struct Activation {
   std::string name;  // [A-Za-z0-9._-]{1,64}
   std::string source;
@@ -100,6 +109,7 @@ struct Activation {
   double max_rejected_percent = 5;
   // Incremental reads, when set.
   std::optional<Incremental> incremental;
+  OnValueTooLong on_value_too_long = OnValueTooLong::reject_row;
 };
 
 // Validates one activation object. Errors start with the activation's name

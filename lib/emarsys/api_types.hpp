@@ -19,6 +19,18 @@ struct Field {
   std::string application_type;  // "shorttext", "numeric", "special", ...
 };
 
+// One choice of a single- or multi-choice field (GET /field/{id}/choice):
+// its id, always as decimal text ("1", also when Emarsys sent an int), and
+// its label ("Male").
+struct Choice {
+  std::string id;
+  std::string label;
+};
+
+// Which kind of choice field a choice list is read for: the two kinds are
+// listed by different endpoints (contact_api.hpp).
+enum class ChoiceKind { single, multi };
+
 struct ContactList {
   std::int64_t id = 0;
   std::string name;

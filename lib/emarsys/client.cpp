@@ -400,6 +400,21 @@ Task<std::int64_t> Client::create_field(const std::string& name,
                                    parse_created_id);
 }
 
+Task<std::vector<Choice>> Client::list_choices(std::int64_t field_id, ChoiceKind kind,
+                                               RequestStats* stats) {
+  const std::string id = std::to_string(field_id);
+  if (kind == ChoiceKind::single) {
+    return m_impl->run<std::vector<Choice>>(
+        {"GET", "/field/" + id + "/choice", "", k_field_list_reply_limit, stats},
+        [](const json& data, std::string_view what) { return parse_choices(data, what); });
+  }
+  return m_impl->run<std::vector<Choice>>(
+      {"GET", "/field/choices?fields=" + id, "", k_field_list_reply_limit, stats},
+      [field_id](const json& data, std::string_view what) {
+        return parse_choices(data, what, field_id);
+      });
+}
+
 Task<std::vector<ContactList>> Client::list_contact_lists(RequestStats* stats) {
   return m_impl->run<std::vector<ContactList>>(
       {"GET", "/contactlist", "", k_bulk_reply_limit, stats}, parse_contact_lists);

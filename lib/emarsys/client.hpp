@@ -98,6 +98,8 @@ class Client final : public ContactApi {
   Task<std::vector<Field>> list_fields(RequestStats* stats = nullptr) override;
   Task<std::int64_t> create_field(const std::string& name, const std::string& application_type,
                                   RequestStats* stats = nullptr) override;
+  Task<std::vector<Choice>> list_choices(std::int64_t field_id, ChoiceKind kind,
+                                         RequestStats* stats = nullptr) override;
   Task<std::vector<ContactList>> list_contact_lists(RequestStats* stats = nullptr) override;
   // The request body is written around `contacts` in one allocation (a
   // batch is ~0.5 MB), before the call returns.

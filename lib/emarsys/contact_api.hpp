@@ -51,6 +51,10 @@ class ContactApi {
   virtual Task<std::int64_t> create_field(const std::string& name,
                                           const std::string& application_type,
                                           RequestStats* stats) = 0;
+  // The choices of a field: GET /field/{id}/choice for a single-choice
+  // field, GET /field/choices?fields={id} for a multi-choice one.
+  virtual Task<std::vector<Choice>> list_choices(std::int64_t field_id, ChoiceKind kind,
+                                                 RequestStats* stats) = 0;
   // GET /contactlist
   virtual Task<std::vector<ContactList>> list_contact_lists(RequestStats* stats) = 0;
   // PUT /contact with key_id 3, create_if_not_exists=0: unknown contacts

@@ -32,7 +32,7 @@ namespace emsync::emarsys {
 // contact batch is ~0.1 MB, ~0.6 MB with an error for every contact), and
 // GET /contactlist (~90 bytes a list).
 inline constexpr std::size_t k_bulk_reply_limit = std::size_t{4} << 20;
-// GET /field (~100 bytes a field).
+// GET /field (~100 bytes a field) and choice lists (~60 bytes a choice).
 inline constexpr std::size_t k_field_list_reply_limit = std::size_t{1} << 20;
 // POST /field, the OAuth token reply.
 inline constexpr std::size_t k_small_reply_limit = std::size_t{64} << 10;

@@ -144,6 +144,30 @@ Result<std::vector<Field>> parse_fields(const json& data, std::string_view what)
   return out;
 }
 
+Result<std::vector<Choice>> parse_choices(const json& data, std::string_view what,
+                                          std::optional<std::int64_t> field_id) {
+  const json* list = &data;
+  if (field_id && data.is_object()) {
+    const auto it = data.find(std::to_string(*field_id));
+    if (it == data.end()) {
+      return bad_data(what, "has no choices for field " + std::to_string(*field_id));
+    }
+    list = &*it;
+  }
+  if (!list->is_array()) {
+    return bad_data(what, "is not an array of choices");
+  }
+  std::vector<Choice> out;
+  for (const auto& item : *list) {
+    const auto id = item.is_object() ? json_int(item.value("id", json())) : std::nullopt;
+    if (!id) {
+      return bad_data(what, "has a choice without an integer id");
+    }
+    out.push_back(Choice{std::to_string(*id), string_member(item, "choice")});
+  }
+  return out;
+}
+
 Result<std::vector<ContactList>> parse_contact_lists(const json& data, std::string_view what) {
   if (!data.is_array()) {
     return bad_data(what, "is not an array of contact lists");

@@ -34,6 +34,12 @@ Result<ContactsResult> parse_contacts_result(const nlohmann::json& data, std::st
 // GET /field: an array of {id, name|null, application_type, string_id?}.
 Result<std::vector<Field>> parse_fields(const nlohmann::json& data, std::string_view what);
 
+// GET /field/{id}/choice: an array of {id (string or int), choice, ...}.
+// GET /field/choices?fields={id}: {"<field_id>": [the same]}; pass
+// `field_id` to take that member (an array `data` is accepted as well).
+Result<std::vector<Choice>> parse_choices(const nlohmann::json& data, std::string_view what,
+                                          std::optional<std::int64_t> field_id = std::nullopt);
+
 // GET /contactlist: an array of {id (string or int), name, ...}.
 Result<std::vector<ContactList>> parse_contact_lists(const nlohmann::json& data,
                                                      std::string_view what);

@@ -25,7 +25,8 @@ BatchPreparer::BatchPreparer(const RunRequest& request, store::StateStore& store
       m_store(store),
       m_reader(std::move(reader)),
       m_snapshot(snapshot),
-      m_plan(std::move(plan)) {}
+      m_plan(std::move(plan)),
+      m_skipped(m_plan.size(), 0) {}
 
 void BatchPreparer::reject(PreparedBatch& batch, const std::string& key, std::string code,
                            std::string message) {
@@ -84,12 +85,16 @@ Result<std::optional<PendingContact>> BatchPreparer::examine(
   values.reserve(m_plan.size());
   for (std::size_t i = 0; i < m_plan.size(); ++i) {
     const auto& field = m_plan[i];
-    auto json = convert_value(row.values[i], field.column_type, field.type, field.column);
-    if (!json) {
-      reject(batch, row.email, "invalid_value", json.error().message);
+    auto converted = convert_field(row.values[i], field);
+    if (!converted) {
+      const bool unknown = converted.error().code == Errc::not_found;
+      reject(batch, row.email, unknown ? "unknown_choice" : "invalid_value",
+             converted.error().message);
       return std::optional<PendingContact>();
     }
-    values.push_back({field.state_key, std::to_string(field.field_id), std::move(*json)});
+    m_skipped[i] += converted->skipped ? 1 : 0;
+    values.push_back({field.state_key, std::to_string(field.field_id), std::move(converted->json),
+                      converted->skipped, clear_value(field.type)});
   }
   ContactChange change = diff_contact(values, stored, m_request.full());
   if (change.unchanged) {

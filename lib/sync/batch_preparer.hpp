@@ -47,6 +47,10 @@ class BatchPreparer {
   // the spool ends or many rows were read (so progress is reported).
   Result<PreparedBatch> next();
 
+  // Per planned field, the values left out so far because they were too
+  // long for it (on_value_too_long: skip_field), in the rows examined.
+  const std::vector<std::int64_t>& skipped_values() const { return m_skipped; }
+
  private:
   // The change of one row, nullopt when unchanged or rejected (counted in `batch`).
   Result<std::optional<PendingContact>> examine(const SpooledRow& row,
@@ -62,6 +66,7 @@ class BatchPreparer {
   SpoolReader m_reader;
   const ModelSnapshot& m_snapshot;
   std::vector<PlannedField> m_plan;
+  std::vector<std::int64_t> m_skipped;  // by plan index
   std::optional<PendingContact> m_carry;  // did not fit in the previous batch
   std::unordered_map<std::string, store::RejectionStreak> m_parked;  // by email
   std::vector<SpooledRow> m_chunk;

@@ -21,9 +21,17 @@ enum class FieldType {
   numeric,       // decimal without exponent, at most 24 digits
   date,          // "YYYY-MM-DD" (also birthdate fields)
   optin,         // field 31: 1 (true) or 2 (false)
-  singlechoice,  // a choice id (integer)
-  unsupported,   // read-only or not writable by value (special, multichoice, voucher)
+  singlechoice,  // a choice id, from a label or an id (choices.hpp)
+  multichoice,   // an array of choice ids, from a list of labels or ids (choices.hpp)
+  unsupported,   // read-only or not writable by value (special, interests, voucher)
 };
+
+// The most characters a text field takes (shorttext 60, longtext and url
+// 255); nullopt for other types (largetext has no limit).
+std::optional<std::size_t> text_limit(FieldType type);
+
+// "shorttext", "opt-in", ...: the type as messages name it.
+const char* field_type_name(FieldType type);
 
 // From GET /field's application_type; field id 31 is always optin.
 FieldType field_type_of(std::int64_t field_id, std::string_view application_type);
@@ -33,7 +41,8 @@ FieldType field_type_of(std::int64_t field_id, std::string_view application_type
 // date/timestamp → date.
 std::string custom_field_type_for(source::ColumnType column_type);
 
-// Converts `value` (of a `column_type` column) for a `target` field.
+// Converts `value` (of a `column_type` column) for a `target` field that is
+// no choice field (a choice field needs its choices: choices.hpp).
 // Returns the JSON text of the value ("\"Ann\"", "\"12.5\"", "1"), or
 // std::nullopt for NULL. Fails (Errc::invalid_input) with a message naming
 // `column` and the reason when the value cannot be represented (too long,
@@ -44,7 +53,15 @@ Result<std::optional<std::string>> convert_value(const source::Value& value,
                                                  source::ColumnType column_type, FieldType target,
                                                  std::string_view column);
 
-// The JSON text sent to clear a field: "\"\"".
+// The JSON text sent to clear a field: "\"\"", but null for a multi-choice
+// field (which takes only arrays or null).
 inline constexpr std::string_view k_clear_value = "\"\"";
+std::string_view clear_value(FieldType type);
+
+// Shared by the conversions (here and choices.hpp): `text` without leading
+// and trailing blanks (space, tab, CR, LF), and a source value as an error
+// message shows it (cut after 40 bytes, JSON-quoted).
+std::string_view trim_space(std::string_view text);
+std::string shown_value(std::string_view value);
 
 }  // namespace emsync::sync

@@ -4,7 +4,6 @@
 #include <cstdint>
 
 #include "core/hash.hpp"
-#include "sync/convert.hpp"
 
 namespace emsync::sync {
 
@@ -36,13 +35,18 @@ std::optional<std::uint64_t> stored_hash(const std::optional<store::ContactState
   return it->hash;
 }
 
-// The state to store: one hash per non-NULL value, sorted by key, and the
-// contact hash over them.
-store::ContactState state_of(const std::vector<MappedValue>& values) {
+// The state to store: one hash per non-NULL value (the stored one for a
+// skipped value), sorted by key, and the contact hash over them.
+store::ContactState state_of(const std::vector<MappedValue>& values,
+                             const std::optional<store::ContactState>& stored) {
   store::ContactState state;
   for (const MappedValue& value : values) {
     if (value.json) {
       state.fields.push_back({value.state_key, hash64(*value.json)});
+    } else if (value.skipped) {
+      if (const auto kept = stored_hash(stored, value.state_key)) {
+        state.fields.push_back({value.state_key, *kept});
+      }
     }
   }
   std::sort(state.fields.begin(), state.fields.end(),
@@ -57,6 +61,9 @@ store::ContactState state_of(const std::vector<MappedValue>& values) {
 // What an update must send for one field, if anything.
 std::optional<std::string> field_change(const MappedValue& value, std::uint64_t hash,
                                         const std::optional<std::uint64_t>& previous, bool full) {
+  if (value.skipped) {
+    return std::nullopt;
+  }
   if (value.json) {
     if (full || !previous || *previous != hash) {
       return *value.json;
@@ -64,7 +71,7 @@ std::optional<std::string> field_change(const MappedValue& value, std::uint64_t 
     return std::nullopt;
   }
   // NULL clears only what emsync itself sent; anything else is left alone.
-  return previous ? std::optional<std::string>(k_clear_value) : std::nullopt;
+  return previous ? std::optional<std::string>(value.clear_json) : std::nullopt;
 }
 
 }  // namespace
@@ -94,7 +101,7 @@ std::uint64_t ContactHasher::operator()(std::span<const std::optional<std::strin
 ContactChange diff_contact(const std::vector<MappedValue>& values,
                            const std::optional<store::ContactState>& stored, bool full) {
   ContactChange change;
-  change.new_state = state_of(values);
+  change.new_state = state_of(values, stored);
   // Most contacts of a rerun stop here: nothing copied, nothing hashed twice.
   if (stored && !full && stored->contact_hash == change.new_state.contact_hash) {
     change.unchanged = true;

@@ -8,17 +8,22 @@
 //  - NULL is never sent for a field emsync never sent (it must not wipe a
 //    value Emarsys got elsewhere);
 //  - `full` ignores stored hashes for non-NULL values (NULLs follow the same
-//    rule as above).
+//    rule as above);
+//  - a skipped value (too long for its field, on_value_too_long: skip_field)
+//    is neither sent nor cleared, and the field's stored hash is kept: Emarsys
+//    still holds what emsync sent before.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "store/contact_hashes.hpp"
+#include "sync/convert.hpp"
 
 namespace emsync::sync {
 
@@ -27,6 +32,8 @@ struct MappedValue {
   std::string state_key;            // stable per mapping, e.g. "first_name>1"
   std::string field_id;             // Emarsys field id as text, e.g. "1"
   std::optional<std::string> json;  // the JSON value to send; nullopt = NULL
+  bool skipped = false;             // json is nullopt: left out, not NULL
+  std::string_view clear_json = k_clear_value;  // sent to clear the field (clear_value())
 };
 
 using FieldValues = std::vector<std::pair<std::string, std::string>>;  // field id → JSON value
@@ -40,7 +47,7 @@ struct ContactChange {
 };
 
 // The contact hash of one row's converted values, equal to the one
-// diff_contact() stores, without building the state: the read step compares
+// diff_contact() stores when no value was skipped, without building the state: the read step compares
 // it with the stored digest, so an unchanged row costs no allocation here.
 class ContactHasher {
  public:

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sync/utf8.hpp"
+
 namespace emsync::sync {
 
 namespace {
@@ -63,7 +65,8 @@ const emarsys::Field* find_by_name(const std::vector<emarsys::Field>& fields,
 }
 
 Result<PlannedField> plan_one(const std::string& column, source::ColumnType column_type,
-                              const emarsys::Field& field, const std::string& where) {
+                              const emarsys::Field& field, const std::string& where,
+                              config::OnValueTooLong on_value_too_long) {
   if (field.id == k_email_field_id) {
     return make_error(Errc::invalid_input,
                       where + ": field 3 (email) is the contact key; it cannot be mapped");
@@ -75,11 +78,62 @@ Result<PlannedField> plan_one(const std::string& column, source::ColumnType colu
                           "' has type '" + field.application_type +
                           "', which emsync cannot write; map another field");
   }
-  return PlannedField{column, column_type, field.id, type,
-                      column + ">" + std::to_string(field.id)};
+  return PlannedField{.column = column,
+                      .column_type = column_type,
+                      .field_id = field.id,
+                      .type = type,
+                      .state_key = column + ">" + std::to_string(field.id),
+                      .field_name = field.name,
+                      .on_value_too_long = on_value_too_long,
+                      .choices = nullptr};
 }
 
 }  // namespace
+
+Result<FieldValue> convert_field(const source::Value& value, const PlannedField& field) {
+  if (field.type == FieldType::singlechoice || field.type == FieldType::multichoice) {
+    if (!field.choices) {
+      return make_error(Errc::invalid_input, "column '" + field.column + "': the choices of field " +
+                                                 std::to_string(field.field_id) + " were not read");
+    }
+    auto json = field.type == FieldType::singlechoice
+                    ? convert_single_choice(value, field.column_type, *field.choices, field.column)
+                    : convert_multi_choice(value, field.column_type, *field.choices, field.column);
+    if (!json) {
+      return json.error();
+    }
+    return FieldValue{std::move(*json), false};
+  }
+  if (const auto limit = text_limit(field.type);
+      value && limit && field.on_value_too_long == config::OnValueTooLong::skip_field) {
+    if (const auto length = utf8_length(*value); length && *length > *limit) {
+      return FieldValue{std::nullopt, true};
+    }
+  }
+  auto json = convert_value(value, field.column_type, field.type, field.column);
+  if (!json) {
+    return json.error();
+  }
+  return FieldValue{std::move(*json), false};
+}
+
+std::vector<std::string> skipped_value_warnings(const std::vector<PlannedField>& plan,
+                                                const std::vector<std::int64_t>& skipped) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < plan.size() && i < skipped.size(); ++i) {
+    if (skipped[i] == 0) {
+      continue;
+    }
+    const PlannedField& field = plan[i];
+    out.push_back(std::to_string(skipped[i]) + (skipped[i] == 1 ? " value" : " values") +
+                  " of column '" + field.column + "' " + (skipped[i] == 1 ? "was" : "were") +
+                  " longer than Emarsys field " + std::to_string(field.field_id) + " '" +
+                  field.field_name + "' (" + field_type_name(field.type) + ") allows (" +
+                  std::to_string(text_limit(field.type).value_or(0)) +
+                  " characters) and left out (on_value_too_long: skip_field)");
+  }
+  return out;
+}
 
 std::vector<std::string> mapped_columns(const config::Activation& activation) {
   std::vector<std::string> columns;
@@ -121,7 +175,8 @@ Result<std::vector<PlannedField>> plan_fields(const config::Activation& activati
     if (!field) {
       return field.error();
     }
-    auto planned = plan_one(mapping.column, column_types.at(i), **field, where);
+    auto planned = plan_one(mapping.column, column_types.at(i), **field, where,
+                            activation.on_value_too_long);
     if (!planned) {
       return planned.error();
     }
@@ -136,7 +191,8 @@ Result<std::vector<PlannedField>> plan_fields(const config::Activation& activati
       return make_error(Errc::invalid_input, where + ": custom field '" + column +
                                                  "' does not exist in Emarsys");
     }
-    auto planned = plan_one(column, column_types.at(offset + i), *field, where);
+    auto planned =
+        plan_one(column, column_types.at(offset + i), *field, where, activation.on_value_too_long);
     if (!planned) {
       return planned.error();
     }

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "core/result.hpp"
 #include "emarsys/api_types.hpp"
 #include "source/row_source.hpp"
+#include "sync/choices.hpp"
 #include "sync/convert.hpp"
 
 namespace emsync::sync {
@@ -21,7 +24,36 @@ struct PlannedField {
   std::int64_t field_id = 0;
   FieldType type = FieldType::longtext;
   std::string state_key;  // "<column>><field id>": a remap starts the field afresh
+  std::string field_name;  // as Emarsys names it, for messages
+  config::OnValueTooLong on_value_too_long = config::OnValueTooLong::reject_row;
+  // A choice field's choices, read once per run (set by the run after
+  // plan_fields(), shared by the run's threads).
+  std::shared_ptr<const ChoiceTable> choices;
 };
+
+// One value of a planned field, converted.
+struct FieldValue {
+  std::optional<std::string> json;  // the JSON to send; nullopt: NULL, or skipped
+  // Longer than the field allows, and left out of the contact
+  // (on_value_too_long: skip_field): neither sent nor cleared.
+  bool skipped = false;
+};
+
+// Converts a value of `field`'s column: convert_value(), or for a choice
+// field convert_single_choice() / convert_multi_choice() with its choices.
+// A text longer than the field allows is skipped under skip_field (rejected
+// under reject_row). Errors: those of the conversions (Errc::not_found: a
+// label or id that is no choice of the field); Errc::invalid_input for a
+// choice field whose choices were not read.
+Result<FieldValue> convert_field(const source::Value& value, const PlannedField& field);
+
+// One warning per field with values left out for being too long
+// (`skipped` follows `plan`: BatchPreparer::skipped_values()), e.g. "3 values
+// of column 'note' were longer than Emarsys field 1001 'note' (longtext)
+// allows (255 characters) and were left out (on_value_too_long:
+// skip_field)". None when nothing was skipped.
+std::vector<std::string> skipped_value_warnings(const std::vector<PlannedField>& plan,
+                                                const std::vector<std::int64_t>& skipped);
 
 // The mapped columns, in the order the run keeps their values: `fields`
 // first, then `custom_attributes`.
@@ -33,7 +65,9 @@ struct FieldToCreate {
 };
 
 // Custom attributes that have no Emarsys field of the same name
-// (case-insensitive) yet. `column_types` follows mapped_columns().
+// (case-insensitive) yet, with the type each is created with: the
+// attribute's own, else custom_field_type_for() its column.
+// `column_types` follows mapped_columns().
 std::vector<FieldToCreate> missing_custom_fields(const config::Activation& activation,
                                                  const std::vector<source::ColumnType>& column_types,
                                                  const std::vector<emarsys::Field>& fields);
@@ -41,7 +75,7 @@ std::vector<FieldToCreate> missing_custom_fields(const config::Activation& activ
 // Resolves every mapped column to a field. A string reference matches
 // string_id first, then name, case-insensitively. Errors name the activation,
 // the column and the reference: unknown, ambiguous, the email field (3), or a
-// field type emsync cannot write.
+// field type emsync cannot write. Choice fields come without their choices.
 Result<std::vector<PlannedField>> plan_fields(const config::Activation& activation,
                                               const std::vector<source::ColumnType>& column_types,
                                               const std::vector<emarsys::Field>& fields);

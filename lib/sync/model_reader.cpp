@@ -174,20 +174,19 @@ class SpoolingSink : public source::RowSink {
   }
 
   // The hash of the row's converted values; nullopt when one does not
-  // convert (the row is spooled and rejected with the reason in step 3) or
-  // when the run sends everything anyway.
+  // convert (the row is spooled and rejected with the reason in step 3), is
+  // skipped (step 3 keeps the field's stored hash, and counts it), or when
+  // the run sends everything anyway.
   std::optional<std::uint64_t> contact_hash(std::span<const source::Value> values) {
     if (m_request.full() || m_snapshot.plan.size() != m_value_indexes.size()) {
       return std::nullopt;
     }
     for (std::size_t i = 0; i < m_value_indexes.size(); ++i) {
-      const auto& field = m_snapshot.plan[i];
-      auto json =
-          convert_value(values[m_value_indexes[i]], field.column_type, field.type, field.column);
-      if (!json) {
+      auto converted = convert_field(values[m_value_indexes[i]], m_snapshot.plan[i]);
+      if (!converted || converted->skipped) {
         return std::nullopt;
       }
-      m_json[i] = std::move(*json);
+      m_json[i] = std::move(converted->json);
     }
     return m_hasher(m_json);
   }

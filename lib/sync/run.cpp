@@ -125,6 +125,9 @@ class Run {
         rejected_share_stop(rejections, snapshot->rows_read, m_request.activation);
     out.warnings = run_warnings(rejections, {.rows_read = snapshot->rows_read},
                                 m_request.activation);
+    for (std::string& warning : skipped_value_warnings(snapshot->plan, tally->skipped_values)) {
+      out.warnings.push_back(std::move(warning));
+    }
     co_await read_current_values(out);
     co_return out;
   }
@@ -140,6 +143,7 @@ class Run {
     std::int64_t fresh = 0;      // contacts to send that emsync never sent
     std::int64_t known = 0;      // contacts to send that emsync sent before
     RejectionTally rejections;   // rows rejected, keyed as the run history keeps them
+    std::vector<std::int64_t> skipped_values;  // per planned field (skip_field)
   };
 
   // Steps 1 and 2 up to the checks, shared by a run and a preview: plans the
@@ -197,7 +201,9 @@ class Run {
     if (!preparer) {
       co_return abort(preparer.error());
     }
-    if (auto sent = co_await send_all(*preparer); !sent) {
+    auto sent = co_await send_all(*preparer);
+    note_skipped_values(snapshot->plan, preparer->skipped_values());
+    if (!sent) {
       co_return abort(sent.error());
     }
     // Only a full read sees every row, so only it knows who left the model
@@ -411,7 +417,7 @@ class Run {
   awaitable<RunOutcome> stop_for_rejections(const ModelSnapshot& snapshot, const SpoolTally& tally,
                                             const std::string& reason) {
     auto stored = co_await on_pool(m_resources.pool, [&] {
-      return dry_pass(snapshot, [&](PreparedBatch& batch) {
+      return dry_pass(snapshot, [&](PreparedBatch& batch) -> Result<void> {
         return m_resources.store.add_rejections(m_request.activation_id,
                                                 as_stored(std::move(batch.rejections)));
       });
@@ -437,9 +443,10 @@ class Run {
   }
 
   // Prepares every batch as the send would, and hands each to `on_batch`
-  // instead of sending it. Blocking.
-  Result<void> dry_pass(const ModelSnapshot& snapshot,
-                        const std::function<Result<void>(PreparedBatch&)>& on_batch) {
+  // instead of sending it. Returns the values left out for being too long
+  // (BatchPreparer::skipped_values). Blocking.
+  Result<std::vector<std::int64_t>> dry_pass(
+      const ModelSnapshot& snapshot, const std::function<Result<void>(PreparedBatch&)>& on_batch) {
     auto preparer = spool_preparer(snapshot);
     if (!preparer) {
       return preparer.error();
@@ -455,7 +462,7 @@ class Run {
       last = batch->last;
       EMSYNC_TRY(on_batch(*batch));
     }
-    return ok();
+    return preparer->skipped_values();
   }
 
   // What the send would do with the spooled rows, counted by a dry pass that
@@ -465,7 +472,7 @@ class Run {
       const ModelSnapshot& snapshot,
       const std::function<Result<void>(const PendingContact&)>& on_contact = {}) {
     SpoolTally tally;
-    EMSYNC_TRY(dry_pass(snapshot, [&](PreparedBatch& batch) -> Result<void> {
+    auto skipped = dry_pass(snapshot, [&](PreparedBatch& batch) -> Result<void> {
       tally.unchanged += batch.unchanged;
       tally.rejections.add(as_stored(std::move(batch.rejections)));
       for (const PendingContact& contact : batch.contacts) {
@@ -476,7 +483,11 @@ class Run {
         }
       }
       return ok();
-    }));
+    });
+    if (!skipped) {
+      return skipped.error();
+    }
+    tally.skipped_values = std::move(*skipped);
     return tally;
   }
 
@@ -495,8 +506,8 @@ class Run {
       if (value == changed->end()) {
         continue;
       }
-      // "" clears the field in Emarsys (diff.hpp).
-      const bool cleared = *value == "";
+      // "" (null for a multi-choice field) clears the field in Emarsys (diff.hpp).
+      const bool cleared = *value == "" || value->is_null();
       ++(cleared ? out.fields[i].cleared : out.fields[i].set);
       if (sampled) {
         sample.fields.push_back({plan[i].column, out.fields[i].field_id,
@@ -582,7 +593,50 @@ class Run {
                    m_request.activation.name, missing.name, missing.application_type, *id);
       fields->push_back({*id, missing.name, "", missing.application_type});
     }
-    co_return plan_fields(m_request.activation, column_types, *fields);
+    auto plan = plan_fields(m_request.activation, column_types, *fields);
+    if (!plan) {
+      co_return plan.error();
+    }
+    if (auto read = co_await read_choices(*plan); !read) {
+      co_return read.error();
+    }
+    co_return plan;
+  }
+
+  // The choices of the planned choice fields, read once per field.
+  awaitable<Result<void>> read_choices(std::vector<PlannedField>& plan) {
+    emarsys::ContactApi& api = m_resources.destination.api;
+    std::map<std::int64_t, std::shared_ptr<const ChoiceTable>> read;
+    for (PlannedField& field : plan) {
+      const bool single = field.type == FieldType::singlechoice;
+      if (!single && field.type != FieldType::multichoice) {
+        continue;
+      }
+      auto& table = read[field.field_id];
+      if (!table) {
+        auto choices = co_await api.list_choices(
+            field.field_id, single ? emarsys::ChoiceKind::single : emarsys::ChoiceKind::multi,
+            m_env.request_stats);
+        if (!choices) {
+          co_return choices.error();
+        }
+        table = std::make_shared<const ChoiceTable>(field.field_id, field.field_name,
+                                                    std::move(*choices));
+      }
+      field.choices = table;
+    }
+    co_return ok();
+  }
+
+  // The values left out for being too long (on_value_too_long: skip_field):
+  // logged, and warned of in the run's report.
+  void note_skipped_values(const std::vector<PlannedField>& plan,
+                           const std::vector<std::int64_t>& skipped) {
+    m_skipped_values = skipped_value_warnings(plan, skipped);
+    for (const std::string& warning : m_skipped_values) {
+      spdlog::warn("run {} of activation {}: {}", m_request.run_id, m_request.activation.name,
+                   warning);
+    }
   }
 
   // A batch on its way to Emarsys; settled (counted, committed) in order.
@@ -741,6 +795,8 @@ class Run {
                       m_last_failure.value_or("unknown");
     }
     outcome.warnings = run_warnings(m_rejections, m_counts, m_request.activation);
+    outcome.warnings.insert(outcome.warnings.end(), m_skipped_values.begin(),
+                            m_skipped_values.end());
     return outcome;
   }
 
@@ -751,6 +807,7 @@ class Run {
   std::string m_spool_path;
   store::RunCounts m_counts;
   RejectionTally m_rejections;  // every row rejected so far, by reason (for the warnings)
+  std::vector<std::string> m_skipped_values;  // warnings of values left out (skip_field)
   std::int64_t m_known_contacts = 0;  // stored before the run (known_contacts)
   std::vector<store::RejectionStreak> m_parked;  // contacts skipped while their data is the same
   // A preview's custom fields that do not exist: placeholder id -> name.

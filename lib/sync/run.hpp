@@ -4,7 +4,8 @@
 //  1. Load the activation's stored digests (email hash, contact hash) on one
 //     pool thread while the model's query starts on another. When the
 //     columns arrive, resolve the mapped fields (GET /field, creating missing
-//     custom fields). Then each row is converted, hashed and compared with
+//     custom fields, and reading each choice field's choices once:
+//     choices.hpp). Then each row is converted, hashed and compared with
 //     its digest as it streams: an unchanged contact is only counted; new,
 //     changed and doubtful rows (a value that does not convert, an email seen
 //     before) go to a spool file. Rows with a missing or invalid email are

@@ -140,6 +140,14 @@ std::int64_t Simulator::create_list(const std::string& name) const {
   return post("/sim/lists", {{"name", name}}).at("id").get<std::int64_t>();
 }
 
+std::int64_t Simulator::create_field(const std::string& name, const std::string& application_type,
+                                     const std::vector<std::string>& choices) const {
+  return post("/sim/fields",
+              {{"name", name}, {"application_type", application_type}, {"choices", choices}})
+      .at("id")
+      .get<std::int64_t>();
+}
+
 void Simulator::seed(const nlohmann::json& contacts) const {
   post("/sim/contacts", {{"contacts", contacts}});
 }

@@ -46,6 +46,10 @@ class Simulator {
   // Contacts by email: email -> fields object.
   std::map<std::string, nlohmann::json> contacts() const;
   std::int64_t create_list(const std::string& name) const;
+  // POST /sim/fields: a field of any type, as the Emarsys UI creates it
+  // (`choices`: the labels of a choice field, ids "1", "2", ...); its id.
+  std::int64_t create_field(const std::string& name, const std::string& application_type,
+                            const std::vector<std::string>& choices = {}) const;
   void seed(const nlohmann::json& contacts) const;
   void reject(const nlohmann::json& emails) const;
   // The next create of each email loses a race (answered 2009, created by "someone else").

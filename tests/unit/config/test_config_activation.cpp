@@ -26,7 +26,8 @@ const char* const k_full_activation = R"({
   "schedule": "weekly mon 07:00",
   "timezone": "Europe/Paris",
   "max_clear_percent": 25,
-  "max_rejected_percent": 0.5
+  "max_rejected_percent": 0.5,
+  "on_value_too_long": "skip_field"
 })";
 
 // A minimal valid activation named `name` with `extra` members appended.
@@ -106,7 +107,10 @@ TEST_CASE("to_json gives the canonical form, which parses back to the same activ
     "name": "a", "source": "warehouse", "destination": "emarsys", "query": "SELECT 1",
     "email_column": "email", "fields": {}, "custom_attributes": [],
     "insert_new_contacts": false, "schedule": "manual", "timezone": "UTC",
-    "max_clear_percent": 10, "max_rejected_percent": 5})"));
+    "max_clear_percent": 10, "max_rejected_percent": 5,
+    "on_value_too_long": "reject_row"})"));
+  CHECK(defaults->on_value_too_long == emsync::config::OnValueTooLong::reject_row);
+  CHECK(parsed->front().on_value_too_long == emsync::config::OnValueTooLong::skip_field);
 }
 
 TEST_CASE("rejects each kind of invalid activation with a message naming it",
@@ -156,6 +160,8 @@ TEST_CASE("rejects each kind of invalid activation with a message naming it",
        "activation 'x': timezone 'Mars/Olympus' is not a known time zone"},
       {activation("x", R"(, "timezone": 1)"),
        "activation 'x': 'timezone' must be a non-empty string"},
+      {activation("x", R"(, "on_value_too_long": "truncate")"),
+       "activation 'x': 'on_value_too_long' must be 'reject_row' or 'skip_field'"},
       {activation("x", R"(, "max_clear_percent": 101)"),
        "activation 'x': 'max_clear_percent' must be a percentage from 0 to 100"},
       {activation("x", R"(, "max_clear_percent": -1)"), "activation 'x': 'max_clear_percent'"},

@@ -195,3 +195,32 @@ TEST_CASE("json_int accepts numbers and decimal strings only", "[emarsys][reply_
   CHECK_FALSE(json_int(json(1.5)));
   CHECK_FALSE(json_int(json(nullptr)));
 }
+
+TEST_CASE("choices: ids as strings or ints, per field or keyed by field id",
+          "[emarsys][reply_data]") {
+  auto single = parse_choices(json::parse(R"([{"id":"1","choice":"Male","bit_position":"0"},
+      {"id":2,"choice":"Female"}])"),
+                              "GET /field/5/choice");
+  REQUIRE(single);
+  REQUIRE(single->size() == 2);
+  CHECK((*single)[0].id == "1");
+  CHECK((*single)[0].label == "Male");
+  CHECK((*single)[1].id == "2");
+  CHECK((*single)[1].label == "Female");
+
+  auto multi = parse_choices(json::parse(R"({"1001":[{"id":"3","choice":"Chess"}]})"),
+                             "GET /field/choices", 1001);
+  REQUIRE(multi);
+  REQUIRE(multi->size() == 1);
+  CHECK((*multi)[0].id == "3");
+  CHECK((*multi)[0].label == "Chess");
+  // An array is taken as the field's list too.
+  CHECK(parse_choices(json::parse(R"([{"id":"3","choice":"Chess"}])"), "GET", 1001));
+
+  auto missing = parse_choices(json::parse(R"({"1002":[]})"), "GET /field/choices", 1001);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == emsync::Errc::protocol_error);
+  CHECK_THAT(missing.error().message, Catch::Contains("no choices for field 1001"));
+  CHECK_FALSE(parse_choices(json::parse(R"([{"choice":"No id"}])"), "GET /field/5/choice"));
+  CHECK_FALSE(parse_choices(json::parse(R"({"id":"1"})"), "GET /field/5/choice"));
+}

@@ -244,3 +244,36 @@ TEST_CASE("the request log keeps payloads unless --no-payload-log", "[sim]") {
   CHECK(state["contacts"][0]["fields"]["1"] == "Ann");  // the contact is created all the same
   CHECK(parse_args({"--no-payload-log"}).log_payloads == false);
 }
+
+TEST_CASE("a multi-choice field made through /sim/fields takes arrays of its choice ids", "[sim]") {
+  SimFixture fx;
+  const Json field = fx.control(
+      "POST", "/sim/fields",
+      R"({"name":"Hobbies","application_type":"multichoice","choices":["Cooking","Chess"]})");
+  const std::string id = field["id"].dump();
+  CHECK(id == "1000");
+  CHECK(fx.api_json("GET", "/field/choices?fields=" + id + ",5")["data"] ==
+        Json::parse(R"({"1000":[{"id":"1","choice":"Cooking"},{"id":"2","choice":"Chess"}],)"
+                    R"("5":[{"id":"1","choice":"Male"},{"id":"2","choice":"Female"}]})"));
+  CHECK(fx.api_json("GET", "/field/" + id + "/choice")["data"][1] ==
+        Json{{"id", "2"}, {"choice", "Chess"}});
+  CHECK(fx.api("GET", "/field/choices?fields=1").status == 400);  // no choice field
+  const Json written = fx.api_json(
+      "POST", "/contact",
+      R"({"contacts":[{"3":"a@x.com",")" + id + R"(":["1",2]},)"
+      R"({"3":"b@x.com",")" + id + R"(":[]},{"3":"c@x.com",")" + id + R"(":"1"},)"
+      R"({"3":"d@x.com",")" + id + R"(":["3"]},{"3":"e@x.com","1":["Ann"]},)"
+      R"({"3":"f@x.com",")" + id + R"(":null}]})");
+  CHECK(written["data"]["errors"] == Json::parse(R"({
+      "b@x.com":{"2007":"No choice provided for field id: 1000"},
+      "c@x.com":{"2007":"Invalid data format for field id: 1000. Array expected"},
+      "d@x.com":{"2007":"Invalid choice id for field id: 1000"},
+      "e@x.com":{"2007":"Invalid data format for field id: 1. Scalar expected"}})"));
+  const Json contacts = fx.control("GET", "/sim/state")["contacts"];
+  REQUIRE(contacts.size() == 2);
+  CHECK(contacts[0]["fields"][id] == Json::parse(R"(["1",2])"));
+  // Choices on a field that is no choice field are refused.
+  CHECK(fx.raw("POST", "/sim/fields",
+               R"({"name":"x","application_type":"shorttext","choices":["a"]})", {})
+            .status == 400);
+}

@@ -44,6 +44,7 @@ class FakeEmarsys final : public emarsys::ContactApi {
                                      {3, "E-Mail", "", "longtext"},
                                      {4, "City", "city", "shorttext"}};
   std::vector<emarsys::ContactList> contact_lists{{k_new_contacts_list, "new contacts"}};
+  std::map<std::int64_t, std::vector<emarsys::Choice>> choices;  // by field id
   std::map<std::string, std::string> rejects;  // email -> replyCode of its error on every write
   std::set<std::string> malformed;             // a write holding one is refused whole: HTTP 400
   int transient_failures = 0;                  // the next writes that fail with HTTP 503
@@ -52,6 +53,7 @@ class FakeEmarsys final : public emarsys::ContactApi {
   // -- what it saw and holds --
   std::vector<Request> requests;                        // every contact write, in order
   std::vector<std::vector<std::string>> data_reads;     // the emails of every getdata, in order
+  std::vector<std::int64_t> choice_reads;               // the field of every list_choices call
   std::map<std::string, json> account;                  // the contacts Emarsys holds, by email
   std::map<std::int64_t, std::set<std::string>> lists;  // created contacts by list id
 
@@ -63,6 +65,12 @@ class FakeEmarsys final : public emarsys::ContactApi {
     const std::int64_t id = fields.back().id + 1;
     fields.push_back({id, name, "", type});
     co_return id;
+  }
+  emarsys::Task<std::vector<emarsys::Choice>> list_choices(std::int64_t field_id,
+                                                           emarsys::ChoiceKind,
+                                                           emarsys::RequestStats*) override {
+    choice_reads.push_back(field_id);
+    co_return choices[field_id];
   }
   emarsys::Task<std::vector<emarsys::ContactList>> list_contact_lists(
       emarsys::RequestStats*) override {

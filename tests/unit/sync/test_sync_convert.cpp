@@ -62,7 +62,7 @@ TEST_CASE("maps Emarsys application types to field types; field 31 is opt-in", "
   CHECK(field_type_of(31, "special") == FieldType::optin);
   CHECK(field_type_of(0, "interests") == FieldType::unsupported);
   CHECK(field_type_of(16, "fax") == FieldType::unsupported);
-  CHECK(field_type_of(902, "multichoice") == FieldType::unsupported);
+  CHECK(field_type_of(902, "multichoice") == FieldType::multichoice);
   CHECK(field_type_of(903, "voucher") == FieldType::unsupported);
 }
 
@@ -228,19 +228,20 @@ TEST_CASE("opt-in maps true/yes/1 to 1 and false/no/0/2 to 2, as JSON numbers", 
   check_rejects({"2024-01-01", ColumnType::date, "date values cannot"}, FieldType::optin);
 }
 
-TEST_CASE("singlechoice fields get the choice id as a JSON string", "[sync][convert]") {
-  check_accepts({"3", ColumnType::integer, R"("3")"}, FieldType::singlechoice);
-  check_accepts({" 12 ", ColumnType::text, R"("12")"}, FieldType::singlechoice);
-  check_accepts({"2.0", ColumnType::numeric, R"("2")"}, FieldType::singlechoice);
-  const Case rejected[] = {
-      {"gold", ColumnType::text, R"("gold" is not a choice id)"},
-      {"2.5", ColumnType::numeric, "field expects a choice id"},
-      {"-1", ColumnType::integer, "field expects a choice id"},
-      {"true", ColumnType::boolean, "boolean values cannot"},
-  };
-  for (const Case& c : rejected) {
-    check_rejects(c, FieldType::singlechoice);
-  }
+TEST_CASE("choice fields are converted with their choices, not here", "[sync][convert]") {
+  check_rejects({"3", ColumnType::integer, "converted with its choices"}, FieldType::singlechoice);
+  check_rejects({"3", ColumnType::integer, "converted with its choices"}, FieldType::multichoice);
+}
+
+TEST_CASE("text limits and clear values follow the field type", "[sync][convert]") {
+  CHECK(emsync::sync::text_limit(FieldType::shorttext) == 60u);
+  CHECK(emsync::sync::text_limit(FieldType::longtext) == 255u);
+  CHECK(emsync::sync::text_limit(FieldType::url) == 255u);
+  CHECK_FALSE(emsync::sync::text_limit(FieldType::largetext));
+  CHECK_FALSE(emsync::sync::text_limit(FieldType::numeric));
+  CHECK(emsync::sync::clear_value(FieldType::shorttext) == R"("")");
+  CHECK(emsync::sync::clear_value(FieldType::singlechoice) == R"("")");
+  CHECK(emsync::sync::clear_value(FieldType::multichoice) == "null");
 }
 
 TEST_CASE("unsupported fields reject every value, naming the field type", "[sync][convert]") {

@@ -92,3 +92,19 @@ TEST_CASE("missing custom fields are created with the column's type or the overr
   CHECK(missing[2].application_type == "date");
   CHECK(missing[3].application_type == "numeric");
 }
+
+TEST_CASE("choice fields are planned with their name and the activation's on_value_too_long",
+          "[sync][plan]") {
+  auto a = activation({{"country", std::int64_t{14}}, {"hobbies", std::string("Hobbies")}});
+  a.on_value_too_long = emsync::config::OnValueTooLong::skip_field;
+  const std::vector<Field> fields = {{14, "Country or region", "country", "singlechoice"},
+                                     {1001, "Hobbies", "", "multichoice"}};
+  auto plan = plan_fields(a, {ColumnType::text, ColumnType::text}, fields);
+  REQUIRE(plan);
+  REQUIRE(plan->size() == 2);
+  CHECK((*plan)[0].type == FieldType::singlechoice);
+  CHECK((*plan)[0].field_name == "Country or region");
+  CHECK((*plan)[1].type == FieldType::multichoice);
+  CHECK((*plan)[1].on_value_too_long == emsync::config::OnValueTooLong::skip_field);
+  CHECK_FALSE((*plan)[1].choices);  // read by the run
+}

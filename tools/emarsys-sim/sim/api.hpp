@@ -31,6 +31,7 @@ Response get_contact_data(ApiCall& call);  // POST /contact/getdata
 Response list_fields(ApiCall& call);         // GET  /field
 Response create_field(ApiCall& call);        // POST /field
 Response list_field_choices(ApiCall& call);  // GET  /field/{id}/choice
+Response list_choices_of_fields(ApiCall& call);  // GET  /field/choices?fields=<id>[,<id>...]
 
 Response list_contact_lists(ApiCall& call);   // GET  /contactlist
 Response create_contact_list(ApiCall& call);  // POST /contactlist

@@ -66,6 +66,16 @@ Json seed_contacts(State& state, const Json& body, Clock::time_point) {
   return Json{{"ids", ids}};
 }
 
+// {"name":"...","application_type":"multichoice","choices":["a","b"]} ->
+// {"id":N}: a field as the Emarsys UI creates it, any type.
+Json create_field(State& state, const Json& body, Clock::time_point) {
+  try {
+    return Json{{"id", state.fields.create_any(body)}};
+  } catch (const ApiFailure& failure) {
+    throw ControlError(failure.code == 9002 ? 409 : 400, failure.what());
+  }
+}
+
 // {"name":"..."} -> {"id":N}
 Json create_list(State& state, const Json& body, Clock::time_point now) {
   const Json name = body.value("name", Json());
@@ -117,6 +127,7 @@ struct ControlRoute {
 const ControlRoute k_routes[] = {
     {"GET", "/sim/state", get_state},         {"POST", "/sim/reset", reset},
     {"POST", "/sim/contacts", seed_contacts}, {"POST", "/sim/lists", create_list},
+    {"POST", "/sim/fields", create_field},
     {"POST", "/sim/reject", set_rejects},     {"POST", "/sim/requests/clear", clear_requests},
     {"POST", "/sim/race", set_races},         {"GET", "/sim/faults", get_faults},
     {"POST", "/sim/faults", set_faults},

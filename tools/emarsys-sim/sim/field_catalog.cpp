@@ -72,6 +72,7 @@ const std::vector<FieldDef>& system_fields() {
 const std::map<int, std::vector<Choice>>& choice_table() {
   static const std::vector<Choice> k_countries = {{"1", "Afghanistan"},
                                                   {"65", "Germany"},
+                                                  {"70", "France"},
                                                   {"184", "United Kingdom"},
                                                   {"185", "United States of America"},
                                                   {"72", "Hungary"}};
@@ -150,6 +151,9 @@ const FieldDef* FieldCatalog::resolve(const Json& key) const {
 
 const std::vector<Choice>& FieldCatalog::choices(int id) const {
   static const std::vector<Choice> k_none;
+  if (const auto custom = m_custom_choices.find(id); custom != m_custom_choices.end()) {
+    return custom->second;
+  }
   const auto it = choice_table().find(id);
   return it == choice_table().end() ? k_none : it->second;
 }
@@ -170,14 +174,24 @@ Json FieldCatalog::custom_to_json() const {
   return out;
 }
 
-int FieldCatalog::create(const Json& body) {
+int FieldCatalog::create(const Json& body) { return add_custom(body, false); }
+
+int FieldCatalog::create_any(const Json& body) { return add_custom(body, true); }
+
+int FieldCatalog::add_custom(const Json& body, bool any_type) {
   const Json name = body.value("name", Json());
   const Json type = body.value("application_type", Json());
   if (!name.is_string() || !type.is_string() || name.get<std::string>().empty()) {
     throw ApiFailure(400, 9005, "Parameters name and application_type are required");
   }
-  if (!creatable_type(type.get<std::string>())) {
+  if (!any_type && !creatable_type(type.get<std::string>())) {
     throw ApiFailure(400, 9006, "This type of field cannot be created via the API");
+  }
+  const bool choice_field = type == "singlechoice" || type == "multichoice";
+  const Json labels = body.value("choices", Json::array());
+  if (!labels.is_array() || (!choice_field && !labels.empty()) ||
+      !std::all_of(labels.begin(), labels.end(), [](const Json& l) { return l.is_string(); })) {
+    throw ApiFailure(400, 9006, "choices must be an array of labels, for a choice field only");
   }
   const Json string_id_json = body.value("string_id", Json(""));
   const std::string string_id = string_id_json.is_string() ? string_id_json.get<std::string>() : "";
@@ -192,11 +206,18 @@ int FieldCatalog::create(const Json& body) {
   const int id = m_next_custom_id++;
   m_fields.push_back(
       FieldDef{id, name.get<std::string>(), type.get<std::string>(), string_id, false});
+  if (choice_field) {
+    std::vector<Choice>& choices = m_custom_choices[id];
+    for (const Json& label : labels) {
+      choices.push_back(Choice{std::to_string(choices.size() + 1), label.get<std::string>()});
+    }
+  }
   return id;
 }
 
 void FieldCatalog::reset() {
   m_fields.resize(k_system_field_count);
+  m_custom_choices.clear();
   m_next_custom_id = k_first_custom_id;
 }
 

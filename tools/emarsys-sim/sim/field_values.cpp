@@ -98,6 +98,24 @@ std::optional<ContactError> check_choice(const FieldCatalog& catalog, const Fiel
   return known ? std::nullopt : std::optional(invalid("choice id", field));
 }
 
+// A non-empty array of choice ids (strings or integers).
+std::optional<ContactError> check_choices(const FieldCatalog& catalog, const FieldDef& field,
+                                          const Json& value) {
+  const std::string id = std::to_string(field.id);
+  if (!value.is_array()) {
+    return ContactError{"2007", "Invalid data format for field id: " + id + ". Array expected"};
+  }
+  if (value.empty()) {
+    return ContactError{"2007", "No choice provided for field id: " + id};
+  }
+  for (const Json& element : value) {
+    if (check_choice(catalog, field, element)) {
+      return invalid("choice id", field);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<ContactError> check_field_value(const FieldCatalog& catalog, const FieldDef& field,
@@ -109,6 +127,13 @@ std::optional<ContactError> check_field_value(const FieldCatalog& catalog, const
     return std::nullopt;
   }
   const std::string& type = field.application_type;
+  if (type == "multichoice") {
+    return check_choices(catalog, field, value);
+  }
+  if (value.is_array()) {
+    return ContactError{"2007", "Invalid data format for field id: " + std::to_string(field.id) +
+                                    ". Scalar expected"};
+  }
   if (field.id == k_optin_field) {
     return check_optin(field, value);
   }

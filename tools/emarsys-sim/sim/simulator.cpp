@@ -25,6 +25,7 @@ const std::vector<ApiRoute>& api_routes() {
       {"GET", {"field"}, list_fields},
       {"POST", {"field"}, create_field},
       {"GET", {"field", "{id}", "choice"}, list_field_choices},
+      {"GET", {"field", "choices"}, list_choices_of_fields},
       {"PUT", {"contact"}, update_contacts},
       {"POST", {"contact"}, create_contacts},
       {"POST", {"contact", "getdata"}, get_contact_data},
