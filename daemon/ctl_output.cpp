@@ -293,6 +293,9 @@ void print_run_report(const json& report) {
   for (const char* key : k_report_fields) {
     fields.emplace_back(key, text(report, key));
   }
+  for (const json& warning : array_at(report, "warnings")) {
+    fields.emplace_back("warning", warning.is_string() ? warning.get<std::string>() : warning.dump());
+  }
   std::cout << admin::render_fields(fields);
 }
 
@@ -308,6 +311,104 @@ void print_runs(const json& result) {
   }
   print_table(columns, runs);
   print_not_shown(result);
+  // Warnings are sentences: under the table, each with its run.
+  for (const json& run : runs) {
+    for (const json& warning : array_at(run, "warnings")) {
+      std::cout << "run " << text(run, "run_id") << " warning: "
+                << (warning.is_string() ? warning.get<std::string>() : warning.dump()) << '\n';
+    }
+  }
+}
+
+namespace {
+
+// "passes", or "WOULD STOP: <reason>".
+std::string verdict_text(const json& verdict) {
+  return member(verdict, "would_stop") == true ? "WOULD STOP: " + text(verdict, "reason")
+                                               : std::string("passes");
+}
+
+// "3 (2 invalid_email, 1 duplicate_email)".
+std::string rejected_text(const json& preview) {
+  std::string reasons;
+  const json& by_reason = member(preview, "rejected_by_reason");
+  if (by_reason.is_object()) {
+    for (const auto& [code, count] : by_reason.items()) {
+      reasons += (reasons.empty() ? "" : ", ") + count.dump() + " " + code;
+    }
+  }
+  return text(preview, "rejected") + (reasons.empty() ? "" : " (" + reasons + ")");
+}
+
+}  // namespace
+
+void print_preview(const json& preview) {
+  const std::string read = text(preview, "read");
+  std::cout << "preview of " << text(preview, "activation") << " (a " << read << " read"
+            << (member(preview, "full") == true ? ", every row sent as with --full" : "")
+            << "): nothing was sent or stored\n";
+  const json& duplicates = member(preview, "duplicates");
+  const json& share = member(preview, "rejected_share");
+  Fields fields{{"rows_read", text(preview, "rows_read")},
+                {"new", text(preview, "new") + " (never sent by emsync)"},
+                {"changed", text(preview, "changed")},
+                {"unchanged", text(preview, "unchanged")},
+                {"rejected", rejected_text(preview)},
+                {"duplicates", text(duplicates, "rows") + " rows, " +
+                                   text(duplicates, "emails") + " emails"},
+                {"safety valve", verdict_text(member(preview, "safety_valve"))},
+                {"max_rejected_percent",
+                 text(share, "max_rejected_percent") + "%: " + verdict_text(share)}};
+  if (read == "incremental") {
+    fields.insert(fields.begin(), {"read_from", text(preview, "read_from")});
+  }
+  for (const json& warning : array_at(preview, "warnings")) {
+    fields.emplace_back("warning", warning.is_string() ? warning.get<std::string>() : warning.dump());
+  }
+  std::cout << admin::render_fields(fields);
+
+  Table table({"COLUMN", "FIELD", "SET", "CLEARED"});
+  for (const json& field : array_at(preview, "fields")) {
+    const json& create = member(field, "would_create");
+    table.add_row({text(field, "column"),
+                   create.is_string() ? "'" + create.get<std::string>() + "' (would be created)"
+                                      : text(field, "field_id"),
+                   text(field, "set"), text(field, "cleared")});
+  }
+  std::cout << '\n' << table.render();
+
+  const json& sample = array_at(preview, "sample");
+  if (sample.empty()) {
+    std::cout << "\nno contact would be sent\n";
+    return;
+  }
+  std::cout << "\nthe first " << sample.size()
+            << " contact(s) it would send (CURRENT: the value in Emarsys now):\n";
+  Table contacts({"EMAIL", "CONTACT", "COLUMN", "CURRENT", "NEW"});
+  for (const json& contact : sample) {
+    const std::string kind = member(contact, "known") == true ? "changed"
+                             : member(contact, "in_emarsys") == true
+                                 ? "new (in Emarsys)"
+                                 : "new";
+    std::string email = text(contact, "email");
+    std::string shown_kind = kind;
+    for (const json& field : array_at(contact, "fields")) {
+      contacts.add_row({email, shown_kind, text(field, "column"),
+                        member(contact, "in_emarsys") == true ? text(field, "current")
+                                                              : "(not in Emarsys)",
+                        member(field, "cleared") == true ? "(cleared)" : text(field, "new")});
+      email.clear();  // once per contact
+      shown_kind.clear();
+    }
+  }
+  std::cout << contacts.render();
+  if (const json& error = member(preview, "sample_error"); error.is_string()) {
+    std::cout << "current values unknown: " << error.get<std::string>() << '\n';
+  }
+  if (const json& n = member(preview, "sample_not_shown");
+      n.is_number_integer() && n.get<std::int64_t>() > 0) {
+    std::cout << n.dump() << " more not shown: they do not fit in one reply (ask for fewer)\n";
+  }
 }
 
 void print_errors(const json& result, const std::string& name, const std::string& command) {

@@ -32,6 +32,10 @@ void print_run_started(const nlohmann::json& result);
 // A RunReport as "key: value" lines.
 void print_run_report(const nlohmann::json& report);
 void print_runs(const nlohmann::json& result);
+// A preview: the counts, the safety checks and warnings, the fields as a
+// table, then the sampled contacts, one line per changed field (current
+// value in Emarsys and new value).
+void print_preview(const nlohmann::json& preview);
 // One page of the rows a run did not settle: the run (its status, and its
 // error when it has one), which rows of how many, the table (with each row's
 // kind), then how to get the next page (`command` + " --run N --offset M")

@@ -60,6 +60,7 @@ struct Args {
   int limit = 20;
   std::int64_t run_id = -1;  // < 0: the latest run
   int page_limit = 0;        // errors --limit; 0: the daemon's default (100)
+  int sample_limit = 10;     // preview --limit
   std::int64_t offset = 0;   // errors --offset
   std::string kind;          // errors --kind; empty: every kind
   std::string email;         // explain
@@ -135,6 +136,19 @@ void declare_run(CLI::App& sub, Args& args) {
 
 Result<json> run_params(const Args& args) {
   return json{{"name", args.name}, {"full", args.full}, {"force", args.force}, {"wait", args.wait}};
+}
+
+void declare_preview(CLI::App& sub, Args& args) {
+  add_name(sub, args);
+  sub.add_option("--limit", args.sample_limit,
+                 "show at most this many contacts it would send, with their current values")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  sub.add_flag("--full", args.full, "as `run --full` would: every row, not only changed ones");
+}
+
+Result<json> preview_params(const Args& args) {
+  return json{{"name", args.name}, {"limit", args.sample_limit}, {"full", args.full}};
 }
 
 void print_run(const Args& args, const json& result) {
@@ -264,6 +278,10 @@ const Command k_commands[] = {
    add_name, name_params, print<ctl::print_action>, nullptr},
   {"run", "start a run now (queued behind a running one, or while max_concurrent_runs run)",
    declare_run, run_params, print_run, run_exit_code},
+  {"preview", "show what a run would do now (contacts new, changed, unchanged, rejected; "
+              "fields set and cleared; the safety checks; a sample with the current values in "
+              "Emarsys), sending and storing nothing",
+   declare_preview, preview_params, print<ctl::print_preview>, nullptr},
   {"cancel", "stop an activation's run (its model query at once, else at its next batch "
              "boundary) and drop its queued run; waits until the run has ended (acknowledged "
              "contacts stay stored)",

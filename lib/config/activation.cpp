@@ -190,6 +190,13 @@ Activation read_activation(const Json& value, const std::string& label, Problems
     }
     activation.max_clear_percent = static_cast<int>(std::min<std::int64_t>(*percent, 100));
   }
+  if (const Json* percent = r.get("max_rejected_percent", Need::optional)) {
+    if (!percent->is_number() || percent->get<double>() < 0 || percent->get<double>() > 100) {
+      r.report("max_rejected_percent", "must be a percentage from 0 to 100, such as 5 or 0.5");
+    } else {
+      activation.max_rejected_percent = percent->get<double>();
+    }
+  }
   if (auto policy = r.string("on_value_too_long", Need::optional)) {
     if (*policy == "skip_field") {
       activation.on_value_too_long = OnValueTooLong::skip_field;
@@ -297,6 +304,16 @@ std::string duration_text(std::chrono::seconds duration) {
   return std::to_string(count) + "s";
 }
 
+namespace {
+
+// A whole percentage as an integer (5, not 5.0), any other as it is.
+nlohmann::json percent_json(double percent) {
+  const auto whole = static_cast<std::int64_t>(percent);
+  return static_cast<double>(whole) == percent ? nlohmann::json(whole) : nlohmann::json(percent);
+}
+
+}  // namespace
+
 nlohmann::json to_json(const Activation& activation) {
   nlohmann::json fields = nlohmann::json::object();
   for (const FieldMapping& mapping : activation.fields) {
@@ -319,6 +336,7 @@ nlohmann::json to_json(const Activation& activation) {
           {"schedule", activation.schedule},
           {"timezone", activation.timezone},
           {"max_clear_percent", activation.max_clear_percent},
+          {"max_rejected_percent", percent_json(activation.max_rejected_percent)},
           {"on_value_too_long", to_string(activation.on_value_too_long)}};
   if (const auto& incremental = activation.incremental) {
     nlohmann::json object = {{"cursor_column", incremental->cursor_column}};

@@ -102,6 +102,11 @@ struct Activation {
   // Safety valve: a run that would clear a field on more than this share of
   // the activation's known contacts stops before sending (run --force sends).
   int max_clear_percent = 10;
+  // Data-quality rule: a run whose rows rejected before sending (invalid or
+  // missing email, duplicate email, a value that does not convert or is too
+  // long) are more than this share of the rows read stops before sending
+  // anything (run --force sends). A number from 0 to 100, such as 5 or 0.5.
+  double max_rejected_percent = 5;
   // Incremental reads, when set.
   std::optional<Incremental> incremental;
   OnValueTooLong on_value_too_long = OnValueTooLong::reject_row;

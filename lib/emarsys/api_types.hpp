@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,21 @@ struct ContactError {
 
 // Contacts of the request that are not in `errors` were accepted.
 struct ContactsResult {
+  std::vector<ContactError> errors;
+};
+
+// One contact as POST /contact/getdata returns it: the fields asked for, by
+// field id as text ("3", "14"), each value as text: a string as it is, any
+// other value (a number, a multi-choice array) as its JSON text; nullopt
+// when Emarsys holds none (null).
+struct ContactData {
+  std::map<std::string, std::optional<std::string>> values;
+};
+
+// The contacts found, and the keys that were not (2008) or matched several
+// contacts (2010).
+struct ContactDataResult {
+  std::vector<ContactData> contacts;
   std::vector<ContactError> errors;
 };
 

@@ -437,6 +437,25 @@ Task<ContactsResult> Client::create_contacts(const std::vector<std::string_view>
       parse_contacts_result);
 }
 
+Task<ContactDataResult> Client::get_contact_data(const std::vector<std::string>& emails,
+                                                 const std::vector<std::int64_t>& field_ids,
+                                                 RequestStats* stats) {
+  // camelCase and case-sensitive (emarsys-api.md 4.4); "3" first, so the
+  // email of each result is there to match it with.
+  json fields = json::array({3});
+  for (const std::int64_t id : field_ids) {
+    if (id != 3) {
+      fields.push_back(id);
+    }
+  }
+  std::string body =
+      json{{"keyId", "3"}, {"keyValues", emails}, {"fields", std::move(fields)}}.dump(
+          -1, ' ', false, json::error_handler_t::replace);
+  return m_impl->run<ContactDataResult>(
+      {"POST", "/contact/getdata", std::move(body), k_bulk_reply_limit, stats},
+      parse_contact_data);
+}
+
 Task<ListAddResult> Client::add_to_list(std::int64_t list_id,
                                         const std::vector<std::string>& emails,
                                         RequestStats* stats) {

@@ -108,6 +108,9 @@ class Client final : public ContactApi {
   Task<ContactsResult> create_contacts(const std::vector<std::string_view>& contacts,
                                        std::optional<std::int64_t> contact_list_id,
                                        RequestStats* stats = nullptr) override;
+  Task<ContactDataResult> get_contact_data(const std::vector<std::string>& emails,
+                                           const std::vector<std::int64_t>& field_ids,
+                                           RequestStats* stats = nullptr) override;
   // `connections`, at least 1.
   int concurrent_requests() const override;
 

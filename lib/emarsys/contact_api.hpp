@@ -66,6 +66,12 @@ class ContactApi {
   virtual Task<ContactsResult> create_contacts(const std::vector<std::string_view>& contacts,
                                                std::optional<std::int64_t> contact_list_id,
                                                RequestStats* stats) = 0;
+  // POST /contact/getdata with keyId 3: the values of `field_ids` and the
+  // email (field 3) of the contacts Emarsys has among `emails` (at most
+  // 1000). Reads only.
+  virtual Task<ContactDataResult> get_contact_data(const std::vector<std::string>& emails,
+                                                   const std::vector<std::int64_t>& field_ids,
+                                                   RequestStats* stats) = 0;
 
   // How many calls are on the wire at once (at least 1): a run keeps that
   // many batches in flight.

@@ -183,6 +183,41 @@ Result<std::vector<ContactList>> parse_contact_lists(const json& data, std::stri
   return out;
 }
 
+Result<ContactDataResult> parse_contact_data(const json& data, std::string_view what) {
+  ContactDataResult out;
+  if (data == "" || data.is_null()) {
+    return out;
+  }
+  if (!data.is_object()) {
+    return bad_data(what, "is not an object");
+  }
+  auto errors = parse_contact_errors(data, what);
+  if (!errors) {
+    return errors.error();
+  }
+  out.errors = std::move(*errors);
+  const auto result = data.find("result");
+  // false (every key failed), "" or absent: no contact found.
+  if (result == data.end() || !result->is_array()) {
+    if (result != data.end() && !result->is_null() && *result != false && *result != "") {
+      return bad_data(what, "has a result member that is not an array");
+    }
+    return out;
+  }
+  for (const auto& item : *result) {
+    if (!item.is_object()) {
+      return bad_data(what, "has a result element that is not an object");
+    }
+    ContactData contact;
+    for (const auto& [key, value] : item.items()) {
+      contact.values[key] =
+          value.is_null() ? std::nullopt : std::optional<std::string>(json_text(value));
+    }
+    out.contacts.push_back(std::move(contact));
+  }
+  return out;
+}
+
 Result<ListAddResult> parse_list_add(const json& data, std::string_view what) {
   const auto it = data.is_object() ? data.find("inserted_contacts") : data.end();
   const auto inserted = data.is_object() && it != data.end() ? json_int(*it) : std::nullopt;

@@ -44,6 +44,10 @@ Result<std::vector<Choice>> parse_choices(const nlohmann::json& data, std::strin
 Result<std::vector<ContactList>> parse_contact_lists(const nlohmann::json& data,
                                                      std::string_view what);
 
+// POST /contact/getdata: {"result": [{"<field id>": value, ...}] | false |
+// "", "errors": [...]}, or "" (nothing found).
+Result<ContactDataResult> parse_contact_data(const nlohmann::json& data, std::string_view what);
+
 // POST /contactlist/{id}/add: {inserted_contacts (int or string), errors?}.
 Result<ListAddResult> parse_list_add(const nlohmann::json& data, std::string_view what);
 

@@ -54,6 +54,7 @@ asio::awaitable<Response> Service::dispatch(const Request& request) {
       {"reload", &Service::handle_reload}, {"audit", &Service::handle_audit},
       {"retry", &Service::handle_retry},
       {"explain", &Service::handle_explain},
+      {"preview", &Service::handle_preview},
   };
   for (const auto& [name, method] : k_methods) {
     if (request.method == name) {

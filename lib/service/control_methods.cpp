@@ -104,8 +104,10 @@ asio::awaitable<Response> Service::handle(Request request) {
 
 asio::awaitable<void> Service::record_audit(const Request& request, const Response& response,
                                             UnixMillis at) {
+  // A preview's sample names contacts: the audit log keeps its counts.
   const std::string detail = request.method == "explain" ? explain_audit_detail(request, response)
                              : !response.ok                  ? response.error_message
+                             : request.method == "preview"   ? preview_summary(response.result)
                              : response.result.is_string()   ? response.result.get<std::string>()
                                                              : response.result.dump();
   auto target = audit_target(request);

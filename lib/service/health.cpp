@@ -102,7 +102,8 @@ void Service::report_run(const RunSummary& run) {
                  {"http_retries", r.retries},
                  {"ratelimit_wait_s", r.ratelimit_wait_seconds},
                  {"config_generation", m_config_generation},
-                 {"error", run.error ? nlohmann::json(*run.error) : nlohmann::json(nullptr)}});
+                 {"error", run.error ? nlohmann::json(*run.error) : nlohmann::json(nullptr)},
+                 {"warnings", run.warnings}});
   log_event(level_of(run.status), "run_finished", fields);
 }
 
@@ -110,7 +111,10 @@ asio::awaitable<void> Service::record_finish(const RunSummary& run) {
   if (run.status == store::RunStatus::failed) {
     m_health.probe_soon();  // it may have failed on a state DB write
   }
-  auto finished = co_await on_pool(m_pool, [&] {
+  auto finished = co_await on_pool(m_pool, [&]() -> Result<void> {
+    if (!run.warnings.empty()) {
+      EMSYNC_TRY(m_store->set_run_warnings(run.run_id, run.warnings));
+    }
     return m_store->finish_run(run.run_id, run.status, run.counts, run.finished_at, run.error);
   });
   if (!finished) {

@@ -20,6 +20,8 @@ inline constexpr std::size_t k_reply_rows_bytes = admin::k_max_message_bytes - 6
 // errors' default.
 inline constexpr int k_max_list_limit = 1000;
 inline constexpr int k_default_errors_limit = 100;
+// The contacts a preview shows by default (its `limit` goes up to k_max_list_limit).
+inline constexpr int k_default_preview_sample = 10;
 // What a listed row quotes of one stored text at most (a run's error, an
 // audit entry's detail or target).
 inline constexpr std::size_t k_max_row_text_bytes = 2048;

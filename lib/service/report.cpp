@@ -1,5 +1,7 @@
 #include "service/report.hpp"
 
+#include <algorithm>
+
 #include "service/reply_budget.hpp"
 
 namespace emsync::service {
@@ -45,9 +47,94 @@ nlohmann::json run_report(const store::RunRecord& run) {
       {"read_from", optional_json(run.read.read_from)},
       {"started_at", started ? timestamp_json(run.started_at) : nlohmann::json(nullptr)},
       {"finished_at", timestamp_json(run.finished_at)},
-      {"error", run.error ? nlohmann::json(row_text(*run.error)) : nlohmann::json(nullptr)}};
+      {"error", run.error ? nlohmann::json(row_text(*run.error)) : nlohmann::json(nullptr)},
+      {"warnings", nlohmann::json::array()}};
+  for (const std::string& warning : run.warnings) {
+    report["warnings"].push_back(row_text(warning));
+  }
   report.update(counts_json(run.counts));
   return report;
+}
+
+namespace {
+
+nlohmann::json verdict_json(const std::optional<std::string>& stop) {
+  return {{"would_stop", stop.has_value()}, {"reason", optional_json(stop)}};
+}
+
+nlohmann::json value_json(const std::optional<std::string>& value) {
+  return value ? nlohmann::json(row_text(*value)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json sample_json(const sync::SampleContact& contact) {
+  nlohmann::json fields = nlohmann::json::array();
+  for (const sync::SampleField& field : contact.fields) {
+    fields.push_back({{"column", field.column},
+                      {"field_id", field.field_id > 0 ? nlohmann::json(field.field_id)
+                                                      : nlohmann::json(nullptr)},
+                      {"new", value_json(field.new_value)},
+                      {"cleared", !field.new_value.has_value()},
+                      {"current", value_json(field.current)}});
+  }
+  return {{"email", row_text(contact.email)},
+          {"known", contact.known},
+          {"in_emarsys", contact.in_emarsys},
+          {"fields", std::move(fields)}};
+}
+
+}  // namespace
+
+nlohmann::json preview_json(const std::string& activation, const config::Activation& definition,
+                            bool full, const sync::RunPreview& preview) {
+  nlohmann::json fields = nlohmann::json::array();
+  for (const sync::FieldPreview& field : preview.fields) {
+    const bool create = field.field_id == 0;
+    fields.push_back(
+        {{"column", field.column},
+         {"field_id", create ? nlohmann::json(nullptr) : nlohmann::json(field.field_id)},
+         {"would_create", create ? nlohmann::json(field.field_name) : nlohmann::json(nullptr)},
+         {"set", field.set},
+         {"cleared", field.cleared}});
+  }
+  nlohmann::json rejected_share = verdict_json(preview.rejected_share_stop);
+  rejected_share["max_rejected_percent"] = config::to_json(definition)["max_rejected_percent"];
+  nlohmann::json out = {
+      {"activation", activation},
+      {"full", full},
+      {"read", store::to_string(preview.read.kind)},
+      {"watermark", optional_json(preview.read.watermark)},
+      {"read_from", optional_json(preview.read.read_from)},
+      {"rows_read", preview.rows_read},
+      {"new", preview.new_contacts},
+      {"changed", preview.changed},
+      {"unchanged", preview.unchanged},
+      {"rejected", preview.rejected},
+      {"rejected_by_reason", preview.rejected_by_reason},
+      {"duplicates", {{"rows", preview.duplicate_rows}, {"emails", preview.duplicate_emails}}},
+      {"fields", std::move(fields)},
+      {"safety_valve", verdict_json(preview.safety_valve_stop)},
+      {"rejected_share", std::move(rejected_share)},
+      {"would_send", !preview.safety_valve_stop && !preview.rejected_share_stop},
+      {"warnings", preview.warnings},
+      {"sample_error", optional_json(preview.sample_error)}};
+  // The rest of the reply is small; the sample takes what is left of the line.
+  ReplyBudget budget(k_reply_rows_bytes - std::min(k_reply_rows_bytes / 2, out.dump().size()));
+  nlohmann::json sample = nlohmann::json::array();
+  std::size_t shown = 0;
+  while (shown < preview.sample.size() && budget.add(sample, sample_json(preview.sample[shown]))) {
+    ++shown;
+  }
+  out["sample"] = std::move(sample);
+  out["sample_not_shown"] = preview.sample.size() - shown;
+  return out;
+}
+
+std::string preview_summary(const nlohmann::json& preview) {
+  std::string out;
+  for (const char* key : {"rows_read", "new", "changed", "unchanged", "rejected"}) {
+    out += (out.empty() ? "" : " ") + std::string(key) + "=" + preview.value(key, nlohmann::json()).dump();
+  }
+  return out + " would_send=" + preview.value("would_send", nlohmann::json()).dump();
 }
 
 nlohmann::json incremental_json(const config::Incremental& incremental,

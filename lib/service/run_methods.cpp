@@ -1,5 +1,5 @@
 // The admin methods of lib/admin/PROTOCOL.md about an activation's runs: run,
-// cancel, retry, and the run history (runs, errors).
+// preview, cancel, retry, and the run history (runs, errors).
 #include <algorithm>
 
 #include "core/blocking.hpp"
@@ -34,6 +34,46 @@ asio::awaitable<Response> Service::handle_run(const Request& request) {
     co_return Response::from_error(finished.error());
   }
   co_return Response::success(run_report(*finished));
+}
+
+// What a run would do now (sync::preview_run): nothing sent, nothing stored,
+// not a run (no run id, no run history, no auto-pause streak).
+asio::awaitable<Response> Service::handle_preview(const Request& request) {
+  auto a = co_await named_activation(request);
+  if (!a) {
+    co_return Response::from_error(a.error());
+  }
+  const int limit = std::clamp(param_or(request, "limit", k_default_preview_sample), 0,
+                               k_max_list_limit);
+  auto result = co_await preview(*a, param_or(request, "full", false), limit);
+  co_return result ? Response::success(std::move(*result)) : Response::from_error(result.error());
+}
+
+asio::awaitable<Result<json>> Service::preview(const store::ActivationRecord& activation,
+                                               bool full, int sample_limit) {
+  if (m_stopping) {
+    co_return make_error(Errc::cancelled, "the daemon is shutting down; no preview is started");
+  }
+  if (!activation.definition) {
+    co_return make_error(Errc::invalid_input, activation.definition_error);
+  }
+  auto tools = run_tools(*activation.definition);
+  if (!tools) {
+    co_return tools.error();
+  }
+  const sync::RunRequest request{.activation_id = activation.id,
+                                 .activation = *activation.definition,
+                                 .scope = full ? sync::Scope::full : sync::Scope::changes};
+  const sync::RunEnvironment env{.resources = run_resources(*tools),
+                                 .control = {.cancel_requested = &m_stop_previews},
+                                 .rejections = rejection_policy()};
+  ++m_previews;
+  auto found = co_await sync::preview_run(request, env, sample_limit);
+  --m_previews;
+  if (!found) {
+    co_return found.error();
+  }
+  co_return preview_json(activation.name, *activation.definition, full, *found);
 }
 
 // Stops the activation's run (its model query at once, its sending at the

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/time.hpp"
 #include "emarsys/api_types.hpp"
@@ -26,6 +27,7 @@ struct RunSummary {
   emarsys::RequestStats requests;
   std::int64_t batches = 0;
   std::optional<std::string> error;
+  std::vector<std::string> warnings;  // sync::RunOutcome::warnings
 };
 
 }  // namespace emsync::service

@@ -109,6 +109,11 @@ Result<Service::RunTools> Service::run_tools(const config::Activation& activatio
   return tools;
 }
 
+sync::RejectionPolicy Service::rejection_policy() const {
+  return {.park_after = m_config.park_after_rejections,
+          .hash_row_keys = m_config.rejected_row_keys == config::Config::RowKeys::hashed};
+}
+
 sync::RunResources Service::run_resources(const RunTools& tools) {
   return {.pool = m_pool,
           .store = *m_store,
@@ -156,9 +161,7 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
   const sync::RunEnvironment env{
       .resources = run_resources(*tools),
       .control = {.cancel_requested = run.cancel.get(), .progress = run.progress.get()},
-      .rejections = {.park_after = m_config.park_after_rejections,
-                     .hash_row_keys =
-                         m_config.rejected_row_keys == config::Config::RowKeys::hashed},
+      .rejections = rejection_policy(),
       .request_stats = &summary.requests};
   summary.started_at = m_clock.wall();
   auto marked =
@@ -176,6 +179,7 @@ asio::awaitable<std::optional<std::string>> Service::run_one(const Run& run) {
   summary.read = outcome.read;
   summary.batches = outcome.batches;
   summary.error = outcome.error;
+  summary.warnings = outcome.warnings;
   summary.finished_at = m_clock.wall();
   co_await record_finish(summary);
   report_run(summary);

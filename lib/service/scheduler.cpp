@@ -165,7 +165,7 @@ asio::awaitable<void> Service::drain_then(std::vector<std::int64_t> withdrawn,
     co_await cancel_waiting_run(run_id, "the daemon stopped before the run started");
   }
   const auto deadline = m_clock.steady() + m_config.shutdown_timeout;
-  while (m_runs.running_count() > 0 && m_clock.steady() < deadline) {
+  while ((m_runs.running_count() > 0 || m_previews > 0) && m_clock.steady() < deadline) {
     co_await sleep_for(m_io, milliseconds(50));
   }
   std::vector<std::pair<std::string, std::int64_t>> unfinished;  // m_runs changes while awaiting

@@ -173,6 +173,7 @@ void Service::stop(std::function<void()> on_stopped) {
     return;
   }
   m_stopping = true;
+  m_stop_previews = true;
   notify::stopping("stopping: " + std::to_string(m_runs.running_count()) + " run(s) to wind down");
   if (m_server) {
     m_server->stop();

@@ -46,6 +46,7 @@
 // the sources and the spool run on the pool via on_pool().
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -139,6 +140,7 @@ class Service {
   boost::asio::awaitable<admin::Response> handle_run(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_cancel(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_retry(const admin::Request& request);
+  boost::asio::awaitable<admin::Response> handle_preview(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_runs(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_errors(const admin::Request& request);
   boost::asio::awaitable<Result<std::optional<store::RunRecord>>> errors_run(
@@ -181,6 +183,11 @@ class Service {
     std::optional<std::int64_t> new_contacts_list_id;
   };
   Result<RunTools> run_tools(const config::Activation& activation);
+  // `preview`'s result for `activation` (PROTOCOL.md), `sample_limit` contacts shown.
+  boost::asio::awaitable<Result<nlohmann::json>> preview(const store::ActivationRecord& activation,
+                                                         bool full, int sample_limit);
+  // The config's rejected_row_keys and park_after_rejections, for a run or a preview.
+  sync::RejectionPolicy rejection_policy() const;
   // What a run or check is given, referring to `tools` (which must outlive it).
   sync::RunResources run_resources(const RunTools& tools);
   // The run's record once it has ended (woken by m_runs; a run that ended
@@ -265,6 +272,10 @@ class Service {
   UnixMillis m_started_at = m_clock.wall();
   bool m_stopping = false;
   bool m_reloading = false;
+  // Previews going on (handle_preview), and the flag that stops them when the
+  // daemon stops (their model query at once); the drain waits for them too.
+  int m_previews = 0;
+  std::atomic<bool> m_stop_previews{false};
   bool m_abandoned_runs = false;
 
   std::unique_ptr<metrics::HttpEndpoint> m_endpoint;

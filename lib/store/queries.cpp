@@ -14,7 +14,7 @@ namespace {
 #define EMSYNC_RUN_COLUMNS                                                                        \
   "SELECT r.id, r.activation_id, a.name, r.status, r.full, r.rows_read, r.unchanged, r.updated, " \
   "r.inserted, r.not_found, r.rejected, r.failed, r.cursor_null, r.started_at, r.finished_at, " \
-  "r.error, r.read, r.watermark, r.read_from "                                                    \
+  "r.error, r.read, r.watermark, r.read_from, r.warnings "                                        \
   "FROM runs AS r JOIN activations AS a ON a.id = r.activation_id "
 
 #define EMSYNC_COUNT_COLUMNS \
@@ -55,6 +55,7 @@ constexpr Entry k_queries[] = {
     {Query::finish_run, "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ", status, finished_at, error) "
                         "= (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) WHERE id = ?1"},
     {Query::set_run_read, "UPDATE runs SET read = ?2, watermark = ?3, read_from = ?4 WHERE id = ?1"},
+    {Query::set_run_warnings, "UPDATE runs SET warnings = ?2 WHERE id = ?1"},
     {Query::list_runs, EMSYNC_RUN_COLUMNS "WHERE r.activation_id = ?1 ORDER BY r.id DESC LIMIT ?2"},
     {Query::find_run, EMSYNC_RUN_COLUMNS "WHERE r.id = ?1"},
     {Query::interrupt_unfinished_runs,

@@ -20,6 +20,7 @@ enum class Query {
   update_run_counts,
   finish_run,
   set_run_read,
+  set_run_warnings,
   list_runs,
   find_run,
   interrupt_unfinished_runs,

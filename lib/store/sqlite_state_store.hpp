@@ -55,6 +55,8 @@ class SqliteStateStore final : public StateStore {
   Result<void> update_run_counts(std::int64_t run_id, const RunCounts& counts) override;
   Result<void> finish_run(std::int64_t run_id, RunStatus status, const RunCounts& counts,
                           UnixMillis finished_at, const std::optional<std::string>& error) override;
+  Result<void> set_run_warnings(std::int64_t run_id,
+                                const std::vector<std::string>& warnings) override;
   Result<void> set_run_read(std::int64_t run_id, const RunRead& read) override;
   Result<std::vector<RunRecord>> list_runs(std::int64_t activation_id, int limit) override;
   Result<std::optional<RunRecord>> find_run(std::int64_t run_id) override;

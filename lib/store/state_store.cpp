@@ -6,9 +6,11 @@
 
 #include <bit>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <utility>
 
+#include "core/json_limits.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite_state_store.hpp"
 
@@ -66,6 +68,32 @@ RunCounts read_counts(const Statement& row, int first) {
                    row.get_int64(first + 6), row.get_int64(first + 7)};
 }
 
+// runs.warnings (schema/012_run_warnings.sql): a JSON array of strings, or
+// NULL for none.
+std::optional<std::string> warnings_text(const std::vector<std::string>& warnings) {
+  if (warnings.empty()) {
+    return std::nullopt;
+  }
+  return nlohmann::json(warnings).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The warnings stored as warnings_text() writes them; what is not such an
+// array (edited by hand) is kept as one warning, as it is.
+std::vector<std::string> read_warnings(const std::optional<std::string>& text) {
+  if (!text) {
+    return {};
+  }
+  auto parsed = parse_json_bounded(*text);
+  if (!parsed || !parsed->is_array()) {
+    return {*text};
+  }
+  std::vector<std::string> warnings;
+  for (const auto& warning : *parsed) {
+    warnings.push_back(warning.is_string() ? warning.get<std::string>() : warning.dump());
+  }
+  return warnings;
+}
+
 // Reads a row of EMSYNC_RUN_COLUMNS (queries.cpp).
 Result<RunRecord> read_run(const Statement& row) {
   const std::string status = row.get_text(3);
@@ -88,7 +116,8 @@ Result<RunRecord> read_run(const Statement& row) {
                             .read_from = row.get_optional_text(18)},
                    .started_at = row.get_int64(13),
                    .finished_at = row.get_optional_int64(14),
-                   .error = row.get_optional_text(15)};
+                   .error = row.get_optional_text(15),
+                   .warnings = read_warnings(row.get_optional_text(19))};
 }
 
 // Durability and integrity settings; journal_mode is persistent, the others
@@ -284,6 +313,15 @@ Result<void> SqliteStateStore::set_run_read(std::int64_t run_id, const RunRead& 
   std::lock_guard lock(m_mutex);
   auto update = use(Query::set_run_read);
   update->bind_all(run_id, to_string(read.kind), read.watermark, read.read_from);
+  EMSYNC_TRY(update->run());
+  return m_db.changes() > 0 ? ok() : Result<void>(run_not_in_state(run_id, "recorded"));
+}
+
+Result<void> SqliteStateStore::set_run_warnings(std::int64_t run_id,
+                                                const std::vector<std::string>& warnings) {
+  std::lock_guard lock(m_mutex);
+  auto update = use(Query::set_run_warnings);
+  update->bind_all(run_id, warnings_text(warnings));
   EMSYNC_TRY(update->run());
   return m_db.changes() > 0 ? ok() : Result<void>(run_not_in_state(run_id, "recorded"));
 }

@@ -131,6 +131,9 @@ struct RunRecord {
   UnixMillis started_at = 0;
   std::optional<UnixMillis> finished_at;
   std::optional<std::string> error;
+  // What the run warns of besides its error (set_run_warnings): e.g. the rows
+  // it rejected, by reason.
+  std::vector<std::string> warnings;
 };
 
 // What became of a row a run did not settle (schema/011_run_rows.sql):
@@ -241,6 +244,9 @@ class StateStore {
   virtual Result<void> finish_run(std::int64_t run_id, RunStatus status, const RunCounts& counts,
                                   UnixMillis finished_at,
                                   const std::optional<std::string>& error) = 0;
+  // Records the run's warnings (RunRecord::warnings), replacing any.
+  virtual Result<void> set_run_warnings(std::int64_t run_id,
+                                        const std::vector<std::string>& warnings) = 0;
   // Records what the run reads (RunRecord::read), once it is planned.
   virtual Result<void> set_run_read(std::int64_t run_id, const RunRead& read) = 0;
   // Newest first.

@@ -292,11 +292,13 @@ class SpoolingSink : public source::RowSink {
     ++m_snapshot.rejected;
     m_rejections.push_back({m_request.run_id, std::move(key), std::move(code), std::move(message)});
     finish_rejection(m_rejections.back(), email, m_env.hash_row_keys);
+    m_snapshot.rejections.add(m_rejections.back().code, m_rejections.back().row_key);
     return m_rejections.size() >= k_rejection_flush ? flush_rejections() : ok();
   }
 
   Result<void> flush_rejections() {
-    if (m_rejections.empty()) {
+    if (m_rejections.empty() || !m_env.store_rejections) {
+      m_rejections.clear();
       return ok();
     }
     auto stored = m_env.store.add_rejections(m_request.activation_id, m_rejections);

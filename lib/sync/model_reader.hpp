@@ -25,6 +25,7 @@
 
 #include "core/result.hpp"
 #include "sync/contact_index.hpp"
+#include "sync/data_quality.hpp"
 #include "sync/field_plan.hpp"
 #include "sync/read_plan.hpp"
 #include "sync/run_inputs.hpp"
@@ -39,6 +40,7 @@ struct ModelSnapshot {
   std::int64_t rows_read = 0;
   std::int64_t rejected = 0;   // rows without a valid email or with a value too long, or repeats
                                // of an unchanged contact
+  RejectionTally rejections;   // those, by reason
   std::int64_t unchanged = 0;  // rows whose contact is stored with the same hash
   std::int64_t spooled = 0;    // rows written to the spool
   // Spooled rows with a valid email and a NULL in some mapped column: an
@@ -76,6 +78,7 @@ struct ModelInputs {
 struct ReadEnvironment {
   ModelSource model;
   store::StateStore& store;    // rejected rows go there (add_rejections), 1000 at a time
+  bool store_rejections = true;  // false: they are only counted (a preview stores nothing)
   RunControl control{};        // rows_read progress; a cancel stops the query in the database
   bool hash_row_keys = false;  // rejected rows keep the email hashed (row_key.hpp)
 };

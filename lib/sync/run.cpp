@@ -11,12 +11,17 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <cctype>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <future>
+#include <map>
 #include <memory>
+#include <unordered_map>
 
 #include "core/blocking.hpp"
+#include "core/json_limits.hpp"
 #include "core/memory.hpp"
 #include "sync/batch_preparer.hpp"
 #include "sync/batch_sender.hpp"
@@ -39,13 +44,36 @@ constexpr int k_runs_searched_for_success = 50;
 // or a 32nd of the last full read's, whichever is more (ModelInputs::look_up_rows).
 constexpr std::int64_t k_min_look_up_rows = 10'000;
 
+// Previews run concurrently (and beside runs), each with its own spool.
+std::atomic<std::uint64_t> g_previews{0};
+
+// A JSON value of a contact payload as the preview shows it: a string as it
+// is, any other value as its JSON text.
+std::string value_text(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::string lower_ascii(std::string text) {
+  for (char& c : text) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
 class Run {
  public:
-  Run(const RunRequest& request, const RunEnvironment& env)
+  // A run (`preview` false) or a preview (preview_run), which stops once the
+  // batches are prepared and sends and stores nothing.
+  Run(const RunRequest& request, const RunEnvironment& env, bool preview)
       : m_request(request),
         m_env(env),
         m_resources(env.resources),
-        m_spool_path(m_resources.spool_dir + "/run-" + std::to_string(request.run_id) + ".spool") {}
+        m_preview(preview),
+        m_spool_path(m_resources.spool_dir +
+                     (preview ? "/preview-" + std::to_string(request.activation_id) + "-" +
+                                    std::to_string(++g_previews)
+                              : "/run-" + std::to_string(request.run_id)) +
+                     ".spool") {}
   ~Run() { std::remove(m_spool_path.c_str()); }
 
   awaitable<RunOutcome> execute() {
@@ -57,67 +85,125 @@ class Run {
     co_return outcome;
   }
 
+  awaitable<Result<RunPreview>> preview(int sample_limit) {
+    auto snapshot = co_await read_and_look_up();
+    if (!snapshot) {
+      co_return snapshot.error();
+    }
+    RunPreview out;
+    out.read = m_plan.read;
+    out.rows_read = snapshot->rows_read;
+    for (const PlannedField& field : snapshot->plan) {
+      const auto to_create = m_fields_to_create.find(field.field_id);
+      const bool created = to_create != m_fields_to_create.end();
+      out.fields.push_back({field.column, created ? 0 : field.field_id,
+                            created ? to_create->second : std::string()});
+    }
+    auto tally = co_await on_pool(m_resources.pool, [&] {
+      return tally_spool(*snapshot, [&](const PendingContact& contact) {
+        return preview_contact(contact, snapshot->plan, sample_limit, out);
+      });
+    });
+    if (!tally) {
+      co_return tally.error();
+    }
+    RejectionTally rejections = snapshot->rejections;
+    rejections.merge(tally->rejections);
+    out.new_contacts = tally->fresh;
+    out.changed = tally->known;
+    out.unchanged = snapshot->unchanged + tally->unchanged;
+    out.rejected = rejections.total();
+    out.rejected_by_reason = rejections.by_code();
+    const auto duplicates = rejections.by_code().find("duplicate_email");
+    out.duplicate_rows = duplicates == rejections.by_code().end() ? 0 : duplicates->second;
+    out.duplicate_emails = static_cast<std::int64_t>(snapshot->duplicate_hashes.size());
+    const ValveFacts facts = valve_facts(*snapshot, m_known_contacts);
+    out.safety_valve_stop = full_read() ? volume_stop(facts) : std::nullopt;
+    if (!out.safety_valve_stop) {
+      out.safety_valve_stop = clearing_stop(facts, tally->clearing);
+    }
+    out.rejected_share_stop =
+        rejected_share_stop(rejections, snapshot->rows_read, m_request.activation);
+    out.warnings = run_warnings(rejections, {.rows_read = snapshot->rows_read},
+                                m_request.activation);
+    for (std::string& warning : skipped_value_warnings(snapshot->plan, tally->skipped_values)) {
+      out.warnings.push_back(std::move(warning));
+    }
+    co_await read_current_values(out);
+    co_return out;
+  }
+
  private:
   using Digests = Result<std::vector<store::ContactDigest>>;
   using Plan = Result<std::vector<PlannedField>>;
 
-  awaitable<RunOutcome> steps() {
+  // What a dry pass over the spool found (tally_spool).
+  struct SpoolTally {
+    std::int64_t clearing = 0;   // contacts whose update clears a field
+    std::int64_t unchanged = 0;  // contacts the spool held that are unchanged after all
+    std::int64_t fresh = 0;      // contacts to send that emsync never sent
+    std::int64_t known = 0;      // contacts to send that emsync sent before
+    RejectionTally rejections;   // rows rejected, keyed as the run history keeps them
+    std::vector<std::int64_t> skipped_values;  // per planned field (skip_field)
+  };
+
+  // Steps 1 and 2 up to the checks, shared by a run and a preview: plans the
+  // read, reads the model, counts what it knows, finds the stored contacts
+  // (m_known_contacts) and the parked ones (m_parked).
+  awaitable<Result<ModelSnapshot>> read_and_look_up() {
     if (auto planned = co_await plan(); !planned) {
-      co_return abort(planned.error());
+      co_return planned.error();
     }
     if (auto found = co_await find_last_full_read(); !found) {
-      co_return abort(found.error());
+      co_return found.error();
     }
     auto snapshot = co_await read();
     if (!snapshot) {
-      co_return abort(snapshot.error());
+      co_return snapshot.error();
     }
     m_cursor = snapshot->cursor;
     m_counts.rows_read = snapshot->rows_read;
     m_counts.rejected = snapshot->rejected;
     m_counts.unchanged = snapshot->unchanged;
     m_counts.cursor_null = m_cursor ? m_cursor->nulls() : 0;
-    report_progress();
-    if (m_env.control.progress) {
-      m_env.control.progress->sending_since.store(now_millis());
-    }
+    m_rejections = snapshot->rejections;
     auto known = co_await known_contacts(*snapshot);
     if (!known) {
-      co_return abort(known.error());
+      co_return known.error();
     }
-    const ValveFacts facts = valve_facts(*snapshot, *known);
-    const bool enforce_valve = m_request.safety_valve == SafetyValve::enforce;
-    // An incremental read returns a few rows by design: the model's volume
-    // is judged on full reads only.
-    if (auto stop = enforce_valve && full_read() ? volume_stop(facts) : std::nullopt) {
-      co_return stop_for_safety(*stop);
-    }
-    if (enforce_valve && may_clear_too_many(facts, snapshot->rows_with_null)) {
-      auto clearing = co_await on_pool(m_resources.pool, [&] { return count_clearing(*snapshot); });
-      if (!clearing) {
-        co_return abort(clearing.error());
-      }
-      if (auto stop = clearing_stop(facts, *clearing)) {
-        co_return stop_for_safety(*stop);
-      }
-    }
-    auto reader = SpoolReader::open(m_spool_path);
-    if (!reader) {
-      co_return abort(reader.error());
-    }
-    BatchPreparer preparer(m_request, m_resources.store, std::move(*reader), *snapshot,
-                           snapshot->plan);
+    m_known_contacts = *known;
     if (const int park_after = m_env.rejections.park_after; park_after > 0) {
       auto parked = co_await on_pool(m_resources.pool, [&] {
         return m_resources.store.list_parked(m_request.activation_id, park_after);
       });
       if (!parked) {
-        co_return abort(parked.error());
+        co_return parked.error();
       }
-      preparer.park(std::move(*parked));
+      m_parked = std::move(*parked);
     }
-    auto sent = co_await send_all(preparer);
-    report_skipped_values(snapshot->plan, preparer.skipped_values());
+    co_return snapshot;
+  }
+
+  awaitable<RunOutcome> steps() {
+    auto snapshot = co_await read_and_look_up();
+    if (!snapshot) {
+      co_return abort(snapshot.error());
+    }
+    report_progress();
+    if (m_env.control.progress) {
+      m_env.control.progress->sending_since.store(now_millis());
+    }
+    if (m_request.safety_valve == SafetyValve::enforce) {
+      if (auto stop = co_await check_before_sending(*snapshot)) {
+        co_return std::move(*stop);
+      }
+    }
+    auto preparer = spool_preparer(*snapshot);
+    if (!preparer) {
+      co_return abort(preparer.error());
+    }
+    auto sent = co_await send_all(*preparer);
+    note_skipped_values(snapshot->plan, preparer->skipped_values());
     if (!sent) {
       co_return abort(sent.error());
     }
@@ -155,7 +241,7 @@ class Run {
       co_return planned.error();
     }
     m_plan = std::move(*planned);
-    if (!incremental || m_request.run_id == 0) {
+    if (!incremental || m_request.run_id == 0 || m_preview) {
       co_return ok();
     }
     spdlog::info("run {} of activation {}: {} read: {}", m_request.run_id,
@@ -227,6 +313,7 @@ class Run {
     model.query_options.filter = m_plan.filter;
     const ReadEnvironment read_env{.model = model,
                                    .store = m_resources.store,
+                                   .store_rejections = !m_preview,
                                    .control = m_env.control,
                                    .hash_row_keys = m_env.rejections.hash_row_keys};
     auto snapshot = co_await on_pool(
@@ -293,27 +380,191 @@ class Run {
     co_return ok();
   }
 
-  // How many contacts the run's updates would clear a field of: a dry pass
-  // over the spool that sends nothing and stores nothing. Blocking.
-  Result<std::int64_t> count_clearing(const ModelSnapshot& snapshot) {
+  // Step 2's rules (safety_valve.hpp, data_quality.hpp): the outcome of a
+  // run they stop before anything is sent, or nullopt. An incremental read
+  // returns a few rows by design: the model's volume is judged on full
+  // reads only. The spool is read through (tally_spool) only when the rows
+  // read could break the clearing or the rejection rule.
+  awaitable<std::optional<RunOutcome>> check_before_sending(const ModelSnapshot& snapshot) {
+    const ValveFacts facts = valve_facts(snapshot, m_known_contacts);
+    if (auto stop = full_read() ? volume_stop(facts) : std::nullopt) {
+      co_return stop_for_safety(*stop);
+    }
+    const bool may_clear = may_clear_too_many(facts, snapshot.rows_with_null);
+    const bool may_reject =
+        may_reject_too_many(snapshot.rejections.of_data(), snapshot.spooled, snapshot.rows_read,
+                            m_request.activation.max_rejected_percent);
+    if (!may_clear && !may_reject) {
+      co_return std::nullopt;
+    }
+    auto tally = co_await on_pool(m_resources.pool, [&] { return tally_spool(snapshot); });
+    if (!tally) {
+      co_return abort(tally.error());
+    }
+    if (auto stop = clearing_stop(facts, tally->clearing)) {
+      co_return stop_for_safety(*stop);
+    }
+    RejectionTally before_sending = snapshot.rejections;
+    before_sending.merge(tally->rejections);
+    if (auto stop = rejected_share_stop(before_sending, snapshot.rows_read, m_request.activation)) {
+      co_return co_await stop_for_rejections(snapshot, *tally, *stop);
+    }
+    co_return std::nullopt;
+  }
+
+  // Stops a run over max_rejected_percent: the rows step 3 rejects are
+  // stored with it (another dry pass: the first one kept only their count),
+  // so that `emsyncctl errors` lists them all.
+  awaitable<RunOutcome> stop_for_rejections(const ModelSnapshot& snapshot, const SpoolTally& tally,
+                                            const std::string& reason) {
+    auto stored = co_await on_pool(m_resources.pool, [&] {
+      return dry_pass(snapshot, [&](PreparedBatch& batch) -> Result<void> {
+        return m_resources.store.add_rejections(m_request.activation_id,
+                                                as_stored(std::move(batch.rejections)));
+      });
+    });
+    if (!stored) {
+      co_return abort(stored.error());
+    }
+    m_counts.rejected += tally.rejections.total();
+    co_return stop_for_safety(reason);
+  }
+
+  // A BatchPreparer over the spool from its start, skipping the parked
+  // contacts (m_parked).
+  Result<BatchPreparer> spool_preparer(const ModelSnapshot& snapshot) {
     auto reader = SpoolReader::open(m_spool_path);
     if (!reader) {
       return reader.error();
     }
-    BatchPreparer dry_run(m_request, m_resources.store, std::move(*reader), snapshot,
-                          snapshot.plan);
-    std::int64_t clearing = 0;
+    BatchPreparer preparer(m_request, m_resources.store, std::move(*reader), snapshot,
+                           snapshot.plan);
+    preparer.park(m_parked);
+    return preparer;
+  }
+
+  // Prepares every batch as the send would, and hands each to `on_batch`
+  // instead of sending it. Returns the values left out for being too long
+  // (BatchPreparer::skipped_values). Blocking.
+  Result<std::vector<std::int64_t>> dry_pass(
+      const ModelSnapshot& snapshot, const std::function<Result<void>(PreparedBatch&)>& on_batch) {
+    auto preparer = spool_preparer(snapshot);
+    if (!preparer) {
+      return preparer.error();
+    }
     for (bool last = false; !last;) {
-      auto batch = dry_run.next();
+      if (m_env.control.cancelled()) {
+        return make_error(Errc::cancelled, "run cancelled");
+      }
+      auto batch = preparer->next();
       if (!batch) {
         return batch.error();
       }
       last = batch->last;
-      for (const auto& contact : batch->contacts) {
-        clearing += contact.clears_field ? 1 : 0;
+      EMSYNC_TRY(on_batch(*batch));
+    }
+    return preparer->skipped_values();
+  }
+
+  // What the send would do with the spooled rows, counted by a dry pass that
+  // sends nothing and stores nothing; `on_contact` (optional) sees each
+  // contact the run would send. Blocking.
+  Result<SpoolTally> tally_spool(
+      const ModelSnapshot& snapshot,
+      const std::function<Result<void>(const PendingContact&)>& on_contact = {}) {
+    SpoolTally tally;
+    auto skipped = dry_pass(snapshot, [&](PreparedBatch& batch) -> Result<void> {
+      tally.unchanged += batch.unchanged;
+      tally.rejections.add(as_stored(std::move(batch.rejections)));
+      for (const PendingContact& contact : batch.contacts) {
+        tally.clearing += contact.clears_field ? 1 : 0;
+        ++(contact.known ? tally.known : tally.fresh);
+        if (on_contact) {
+          EMSYNC_TRY(on_contact(contact));
+        }
+      }
+      return ok();
+    });
+    if (!skipped) {
+      return skipped.error();
+    }
+    tally.skipped_values = std::move(*skipped);
+    return tally;
+  }
+
+  // Counts a contact the preview would send in `out`'s fields, and samples
+  // it while the sample holds fewer than `sample_limit`. Blocking.
+  Result<void> preview_contact(const PendingContact& contact, const std::vector<PlannedField>& plan,
+                               int sample_limit, RunPreview& out) {
+    auto changed = parse_json_bounded(contact.update_json);  // {"3": email, "<id>": value, ...}
+    if (!changed) {
+      return changed.error();
+    }
+    const bool sampled = out.sample.size() < static_cast<std::size_t>(std::max(0, sample_limit));
+    SampleContact sample{contact.email, contact.known, false, {}};
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+      const auto value = changed->find(std::to_string(plan[i].field_id));
+      if (value == changed->end()) {
+        continue;
+      }
+      // "" (null for a multi-choice field) clears the field in Emarsys (diff.hpp).
+      const bool cleared = *value == "" || value->is_null();
+      ++(cleared ? out.fields[i].cleared : out.fields[i].set);
+      if (sampled) {
+        sample.fields.push_back({plan[i].column, out.fields[i].field_id,
+                                 cleared ? std::nullopt : std::optional(value_text(*value)),
+                                 std::nullopt});
       }
     }
-    return clearing;
+    if (sampled) {
+      out.sample.push_back(std::move(sample));
+    }
+    return ok();
+  }
+
+  // The sample's current values in Emarsys (POST /contact/getdata, one
+  // read-only call). When Emarsys cannot answer, the preview says why.
+  awaitable<void> read_current_values(RunPreview& out) {
+    if (out.sample.empty()) {
+      co_return;
+    }
+    std::vector<std::string> emails;
+    std::vector<std::int64_t> field_ids;
+    for (const SampleContact& contact : out.sample) {
+      emails.push_back(contact.email);
+    }
+    for (const FieldPreview& field : out.fields) {
+      if (field.field_id > 0) {
+        field_ids.push_back(field.field_id);
+      }
+    }
+    auto data = co_await m_resources.destination.api.get_contact_data(emails, field_ids,
+                                                                      m_env.request_stats);
+    if (!data) {
+      out.sample_error = "the current values could not be read from Emarsys: " +
+                         data.error().message;
+      co_return;
+    }
+    std::unordered_map<std::string, const emarsys::ContactData*> by_email;
+    for (const emarsys::ContactData& contact : data->contacts) {
+      if (const auto email = contact.values.find("3");
+          email != contact.values.end() && email->second) {
+        by_email.emplace(lower_ascii(*email->second), &contact);
+      }
+    }
+    for (SampleContact& contact : out.sample) {
+      const auto found = by_email.find(lower_ascii(contact.email));
+      contact.in_emarsys = found != by_email.end();
+      if (!contact.in_emarsys) {
+        continue;
+      }
+      for (SampleField& field : contact.fields) {
+        const auto value = found->second->values.find(std::to_string(field.field_id));
+        if (field.field_id > 0 && value != found->second->values.end()) {
+          field.current = value->second;
+        }
+      }
+    }
   }
 
   // Wrapped in an optional: co_spawn needs a default-constructible result.
@@ -328,6 +579,12 @@ class Run {
       co_return fields.error();
     }
     for (const auto& missing : missing_custom_fields(m_request.activation, column_types, *fields)) {
+      if (m_preview) {  // not created: planned under a placeholder id (negative)
+        const auto placeholder = -static_cast<std::int64_t>(m_fields_to_create.size() + 1);
+        m_fields_to_create.emplace(placeholder, missing.name);
+        fields->push_back({placeholder, missing.name, "", missing.application_type});
+        continue;
+      }
       auto id =
           co_await api.create_field(missing.name, missing.application_type, m_env.request_stats);
       if (!id) {
@@ -347,12 +604,12 @@ class Run {
     co_return plan;
   }
 
-  // The values left out for being too long (on_value_too_long: skip_field),
-  // logged as warnings. Hook for the run report: once RunOutcome carries a
-  // `warnings` list, these strings go there too.
-  void report_skipped_values(const std::vector<PlannedField>& plan,
-                             const std::vector<std::int64_t>& skipped) const {
-    for (const std::string& warning : skipped_value_warnings(plan, skipped)) {
+  // The values left out for being too long (on_value_too_long: skip_field):
+  // logged, and warned of in the run's report.
+  void note_skipped_values(const std::vector<PlannedField>& plan,
+                           const std::vector<std::int64_t>& skipped) {
+    m_skipped_values = skipped_value_warnings(plan, skipped);
+    for (const std::string& warning : m_skipped_values) {
       spdlog::warn("run {} of activation {}: {}", m_request.run_id, m_request.activation.name,
                    warning);
     }
@@ -404,6 +661,8 @@ class Run {
         co_await entry->wake.async_wait(
             boost::asio::redirect_error(boost::asio::use_awaitable, woken));
       }
+      finish_rejections(entry->batch.rejections);
+      finish_rejections(entry->outcome.rejections);
       count(entry->batch, entry->outcome);
       auto committed =
           co_await on_pool(m_resources.pool, [&] { return commit(entry->batch, entry->outcome); });
@@ -450,6 +709,8 @@ class Run {
     m_counts.inserted += outcome.inserted;
     m_counts.not_found += outcome.not_found;
     m_counts.failed += outcome.failed;
+    m_rejections.add(batch.rejections);
+    m_rejections.add(outcome.rejections);
     if (outcome.failure) {
       m_last_failure = outcome.failure->message;
     }
@@ -471,18 +732,21 @@ class Run {
   Result<void> commit(const PreparedBatch& batch, const BatchOutcome& outcome) {
     auto& store = m_resources.store;
     EMSYNC_TRY(store.commit_contacts(m_request.activation_id, outcome.acknowledged));
-    EMSYNC_TRY(store.add_rejections(m_request.activation_id, as_stored(batch.rejections)));
-    EMSYNC_TRY(store.add_rejections(m_request.activation_id, as_stored(outcome.rejections)));
+    EMSYNC_TRY(store.add_rejections(m_request.activation_id, batch.rejections));
+    EMSYNC_TRY(store.add_rejections(m_request.activation_id, outcome.rejections));
     EMSYNC_TRY(store.record_rejections(m_request.activation_id, outcome.contact_rejections));
     return store.update_run_counts(m_request.run_id, m_counts);
   }
 
   // Contacts' rows (rejected, failed, not found: keyed by email) as the run
   // history keeps them.
-  std::vector<store::Rejection> as_stored(std::vector<store::Rejection> rejections) const {
+  void finish_rejections(std::vector<store::Rejection>& rejections) const {
     for (auto& rejection : rejections) {
       finish_rejection(rejection, rejection.row_key, m_env.rejections.hash_row_keys);
     }
+  }
+  std::vector<store::Rejection> as_stored(std::vector<store::Rejection> rejections) const {
+    finish_rejections(rejections);
     return rejections;
   }
 
@@ -505,22 +769,31 @@ class Run {
   }
 
   RunOutcome finish() {
+    RunOutcome outcome{store::RunStatus::succeeded, m_counts, std::nullopt, false, m_batches};
     if (m_counts.failed > 0) {
-      return {store::RunStatus::partial, m_counts,
-              std::to_string(m_counts.failed) +
-                  " contacts were not delivered and will be retried "
-                  "next run; last error: " +
-                  m_last_failure.value_or("unknown"),
-              false, m_batches};
+      outcome.status = store::RunStatus::partial;
+      outcome.error = std::to_string(m_counts.failed) +
+                      " contacts were not delivered and will be retried next run; last error: " +
+                      m_last_failure.value_or("unknown");
     }
-    return {store::RunStatus::succeeded, m_counts, std::nullopt, false, m_batches};
+    outcome.warnings = run_warnings(m_rejections, m_counts, m_request.activation);
+    outcome.warnings.insert(outcome.warnings.end(), m_skipped_values.begin(),
+                            m_skipped_values.end());
+    return outcome;
   }
 
   const RunRequest& m_request;
   const RunEnvironment& m_env;
   const RunResources& m_resources;  // m_env's
+  const bool m_preview;
   std::string m_spool_path;
   store::RunCounts m_counts;
+  RejectionTally m_rejections;  // every row rejected so far, by reason (for the warnings)
+  std::vector<std::string> m_skipped_values;  // warnings of values left out (skip_field)
+  std::int64_t m_known_contacts = 0;  // stored before the run (known_contacts)
+  std::vector<store::RejectionStreak> m_parked;  // contacts skipped while their data is the same
+  // A preview's custom fields that do not exist: placeholder id -> name.
+  std::map<std::int64_t, std::string> m_fields_to_create;
   std::optional<std::string> m_last_failure;
   std::optional<std::int64_t> m_last_success_rows;
   // Contacts the last full read of an incremental activation left stored: a
@@ -540,7 +813,7 @@ class Run {
 awaitable<RunOutcome> execute_run(const RunRequest& request, const RunEnvironment& env) {
   std::optional<RunOutcome> outcome;
   try {
-    Run run(request, env);
+    Run run(request, env, false);
     outcome = co_await run.execute();
   } catch (const std::exception& e) {
     outcome = RunOutcome{store::RunStatus::failed, {},
@@ -549,6 +822,20 @@ awaitable<RunOutcome> execute_run(const RunRequest& request, const RunEnvironmen
   co_await on_pool(env.resources.pool,
                    [] { release_free_memory(); });  // the run's memory is free now
   co_return std::move(*outcome);
+}
+
+awaitable<Result<RunPreview>> preview_run(const RunRequest& request, const RunEnvironment& env,
+                                         int sample_limit) {
+  std::optional<Result<RunPreview>> preview;
+  try {
+    Run run(request, env, true);
+    preview = co_await run.preview(sample_limit);
+  } catch (const std::exception& e) {
+    preview = make_error(Errc::protocol_error,
+                         std::string("internal error (please report): ") + e.what());
+  }
+  co_await on_pool(env.resources.pool, [] { release_free_memory(); });
+  co_return std::move(*preview);
 }
 
 }  // namespace emsync::sync

@@ -15,7 +15,10 @@
 //     diffed against loaded digests but each spooled and looked up in step 3
 //     (ModelInputs::look_up_rows).
 //  2. The safety valve: the model's size against the last successful run
-//     (full reads only), and how many contacts an update would clear.
+//     (full reads only), and how many contacts an update would clear; and
+//     the data-quality rule (data_quality.hpp): how many rows are rejected
+//     before sending. When the rows read could break a rule, the spool is
+//     read once without sending (a dry pass) to count them exactly.
 //  3. Read the spool back; per contact, load its stored field hashes and
 //     diff them (every row of an email that appears more than once is
 //     rejected); batch the changes (1000 contacts / 8 MB).
@@ -44,9 +47,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "emarsys/api_types.hpp"
 #include "store/state_store.hpp"
+#include "sync/preview.hpp"
 #include "sync/run_inputs.hpp"
 
 namespace emsync::sync {
@@ -83,11 +88,26 @@ struct RunOutcome {
   // How the model was read (full, or incremental from a watermark); also
   // stored with the run (StateStore::set_run_read) once it is planned.
   store::RunRead read{};
+  // What the report warns of (data_quality.hpp: run_warnings), for a run
+  // that sent what it could.
+  std::vector<std::string> warnings{};
 };
 
 // Runs on the caller's executor (the event loop); blocking steps go to
 // env.resources.pool. Never throws: every failure ends in the outcome.
 boost::asio::awaitable<RunOutcome> execute_run(const RunRequest& request,
                                                const RunEnvironment& env);
+
+// What execute_run() would do now (preview.hpp), by the same steps 1 to 3:
+// the model read and diffed, the safety valve and max_rejected_percent
+// judged (whatever request.safety_valve says), the batches prepared; then
+// the current values of the first `sample_limit` contacts it would send are
+// read from Emarsys (POST /contact/getdata). Sends nothing (a missing custom
+// field is not created but reported) and stores nothing: no run, no contact
+// state, no rejection, no watermark. request.run_id is not used.
+// `request` and `env` must outlive the call.
+boost::asio::awaitable<Result<RunPreview>> preview_run(const RunRequest& request,
+                                                       const RunEnvironment& env,
+                                                       int sample_limit);
 
 }  // namespace emsync::sync

@@ -396,7 +396,9 @@ nlohmann::json demo_activation(const std::string& name) {
           {"source", "demo"},
           {"destination", "emarsys"},
           {"query", "SELECT email, first_name FROM customers"},
-          {"fields", {{"first_name", 1}}}};
+          {"fields", {{"first_name", 1}}},
+          // Its 4 bad rows of 15 are on purpose, as in examples/demo-activation.json.
+          {"max_rejected_percent", 30}};
 }
 
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {

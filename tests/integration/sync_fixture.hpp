@@ -178,7 +178,8 @@ CommandResult run_emsyncd(const TempDir& dir, const nlohmann::json& config,
 // The SQLite demo model (examples/demo.db) as the source "demo".
 nlohmann::json demo_sources();
 // An activation `name` of demo_sources()' customers (email, first_name → field
-// 1) to the destination "emarsys".
+// 1) to the destination "emarsys", allowing its 4 bad rows of 15
+// (max_rejected_percent 30).
 nlohmann::json demo_activation(const std::string& name);
 // Polls `done` every 100 ms for up to `timeout`; true once it holds.
 bool wait_until(const std::function<bool()>& done,

@@ -37,6 +37,7 @@ TEST_CASE("choice labels, a text[] column and skip_field land in Emarsys as choi
                                        {"hobbies", hobbies}, {"note", "address"}});
   activation["query"] = "SELECT email, first_name, country, hobbies, note FROM people";
   activation["on_value_too_long"] = "skip_field";
+  activation["max_rejected_percent"] = 100;  // its unknown labels are rejected on purpose
   s.daemon.apply(json::array({activation}));
 
   const json report = s.daemon.run("values");

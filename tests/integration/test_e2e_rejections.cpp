@@ -20,8 +20,11 @@ using nlohmann::json;
 
 constexpr const char* k_people = "people";
 
+// These runs reject most of their rows on purpose: max_rejected_percent lets them send the rest.
 void apply_people(const PeopleSync& s) {
-  s.daemon.apply(json::array({people_activation(k_people, "emarsys", all_people_fields())}));
+  json activation = people_activation(k_people, "emarsys", all_people_fields());
+  activation["max_rejected_percent"] = 100;
+  s.daemon.apply(json::array({activation}));
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ const char* const k_full_activation = R"({
   "schedule": "weekly mon 07:00",
   "timezone": "Europe/Paris",
   "max_clear_percent": 25,
+  "max_rejected_percent": 0.5,
   "on_value_too_long": "skip_field"
 })";
 
@@ -74,6 +75,7 @@ TEST_CASE("parses a full activation, keeping the field order", "[config][activat
   CHECK(a.schedule == "weekly mon 07:00");
   CHECK(a.timezone == "Europe/Paris");
   CHECK(a.max_clear_percent == 25);
+  CHECK(a.max_rejected_percent == 0.5);
 }
 
 TEST_CASE("fills in activation defaults", "[config][activation]") {
@@ -85,6 +87,7 @@ TEST_CASE("fills in activation defaults", "[config][activation]") {
   CHECK_FALSE(parsed->insert_new_contacts);
   CHECK(parsed->schedule == "manual");
   CHECK(parsed->timezone == "UTC");
+  CHECK(parsed->max_rejected_percent == 5);
 }
 
 TEST_CASE("to_json gives the canonical form, which parses back to the same activation",
@@ -104,7 +107,8 @@ TEST_CASE("to_json gives the canonical form, which parses back to the same activ
     "name": "a", "source": "warehouse", "destination": "emarsys", "query": "SELECT 1",
     "email_column": "email", "fields": {}, "custom_attributes": [],
     "insert_new_contacts": false, "schedule": "manual", "timezone": "UTC",
-    "max_clear_percent": 10, "on_value_too_long": "reject_row"})"));
+    "max_clear_percent": 10, "max_rejected_percent": 5,
+    "on_value_too_long": "reject_row"})"));
   CHECK(defaults->on_value_too_long == emsync::config::OnValueTooLong::reject_row);
   CHECK(parsed->front().on_value_too_long == emsync::config::OnValueTooLong::skip_field);
 }
@@ -161,6 +165,15 @@ TEST_CASE("rejects each kind of invalid activation with a message naming it",
       {activation("x", R"(, "max_clear_percent": 101)"),
        "activation 'x': 'max_clear_percent' must be a percentage from 0 to 100"},
       {activation("x", R"(, "max_clear_percent": -1)"), "activation 'x': 'max_clear_percent'"},
+      {activation("x", R"(, "max_rejected_percent": 100.5)"),
+       "activation 'x': 'max_rejected_percent' must be a percentage from 0 to 100, such as 5 "
+       "or 0.5"},
+      {activation("x", R"(, "max_rejected_percent": -0.1)"),
+       "activation 'x': 'max_rejected_percent' must be a percentage"},
+      {activation("x", R"(, "max_rejected_percent": "5%")"),
+       "activation 'x': 'max_rejected_percent' must be a percentage"},
+      {activation("x", R"(, "max_rejected_percnt": 5)"),
+       "activation 'x': unknown key 'max_rejected_percnt'"},
       {activation("x", R"(, "insert_new_contacts": "yes")"),
        "activation 'x': 'insert_new_contacts' must be true or false"},
       {"42", "activations must be a JSON object or an array of JSON objects"},

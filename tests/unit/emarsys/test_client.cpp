@@ -85,6 +85,21 @@ TEST_CASE("add_to_list posts external ids to the list", "[emarsys][client]") {
   CHECK(server.received[0].body == R"({"external_ids":["a@x.com","b@x.com"],"key_id":"3"})");
 }
 
+TEST_CASE("get_contact_data posts camelCase keyId, keyValues and the fields, email first",
+          "[emarsys][client]") {
+  asio::io_context io;
+  FakeServer server(io, {answer(200, R"({"replyCode":0,"replyText":"OK","data":{"errors":[],
+      "result":[{"id":"7","3":"a@x.com","1":"Ann","4":null}]}})")});
+  Client client(io.get_executor(), wsse_config(server));
+  auto data = run(io, client.get_contact_data({"a@x.com", "b@x.com"}, {1, 3, 4}));
+  REQUIRE(data);
+  REQUIRE(data->contacts.size() == 1);
+  CHECK(data->contacts[0].values.at("1") == "Ann");
+  CHECK(server.received[0].head.starts_with("post /api/v2/contact/getdata "));
+  CHECK(server.received[0].body ==
+        R"({"fields":[3,1,4],"keyId":"3","keyValues":["a@x.com","b@x.com"]})");
+}
+
 TEST_CASE("a 503 is retried and then succeeds", "[emarsys][client]") {
   asio::io_context io;
   FakeServer server(io, {answer(503, k_busy), answer(502, "<html>bad gateway</html>"),

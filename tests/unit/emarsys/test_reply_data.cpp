@@ -47,6 +47,42 @@ TEST_CASE("getdata errors are an array with string or int codes", "[emarsys][rep
   CHECK(errors[1].code == "2008");
 }
 
+TEST_CASE("getdata results give each field's value as text, null as none",
+          "[emarsys][reply_data]") {
+  auto found = parse_contact_data(json::parse(R"({"errors":[
+      {"key":"ghost@x.com","errorCode":2008,"errorMsg":"No contact found with the external id: 3"}],
+      "result":[{"id":"23897","uid":"A1BBbBCcC1","1":"Tony","2":null,"3":"tony@example.com",
+                 "4":42,"5":[1,2]}]})"),
+                                  "POST /contact/getdata");
+  REQUIRE(found);
+  REQUIRE(found->contacts.size() == 1);
+  const auto& values = found->contacts[0].values;
+  CHECK(values.at("1") == "Tony");
+  CHECK_FALSE(values.at("2").has_value());
+  CHECK(values.at("3") == "tony@example.com");
+  CHECK(values.at("4") == "42");
+  CHECK(values.at("5") == "[1,2]");
+  REQUIRE(found->errors.size() == 1);
+  CHECK(found->errors[0].key == "ghost@x.com");
+  CHECK(found->errors[0].code == "2008");
+}
+
+TEST_CASE("getdata with no contact found: result false, \"\" or data \"\"",
+          "[emarsys][reply_data]") {
+  for (const char* data : {R"({"result":false,"errors":[{"key":"a@x.com","errorCode":"2008",
+                               "errorMsg":"No contact found"}]})",
+                           R"({"result":"","errors":[]})", R"("")", R"({"errors":[]})"}) {
+    INFO(data);
+    auto found = parse_contact_data(json::parse(data), "POST /contact/getdata");
+    REQUIRE(found);
+    CHECK(found->contacts.empty());
+  }
+  auto odd = parse_contact_data(json::parse(R"({"result":{"1":"x"}})"), "POST /contact/getdata");
+  REQUIRE_FALSE(odd);
+  CHECK(odd.error().code == emsync::Errc::protocol_error);
+  CHECK_THAT(odd.error().message, Catch::Contains("POST /contact/getdata"));
+}
+
 TEST_CASE("malformed errors are protocol errors naming the call", "[emarsys][reply_data]") {
   for (const char* data : {R"({"errors":"oops"})", R"({"errors":{"a@x":"2008"}})",
                            R"({"errors":[1]})"}) {

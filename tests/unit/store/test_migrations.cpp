@@ -90,6 +90,26 @@ TEST_CASE("migrating from version 9 keeps old runs as full reads with no NULL cu
   CHECK_FALSE((*store)->load_read_state(1).value().has_value());
 }
 
+TEST_CASE("migrating from version 11 keeps old runs, with no warnings", "[store]") {
+  test::TempDb temp;
+  {
+    auto db = Db::open(temp.path(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    REQUIRE(db);
+    REQUIRE(migrate(*db, 11));
+    REQUIRE(db->exec(
+        "INSERT INTO activations (id, name, definition, destination, created_at, updated_at) "
+        "VALUES (1, 'crm', '{}', 'emarsys', 0, 0);"
+        "INSERT INTO runs (id, activation_id, status, full, rows_read, rejected, started_at, "
+        "finished_at) VALUES (7, 1, 'succeeded', 0, 3, 1, 100, 200);"));
+  }
+  auto store = open_state_store(temp.path());
+  REQUIRE(store);
+  CHECK(pragma_int(temp.path(), "user_version") == latest_schema_version());
+  const RunRecord run = (*store)->find_run(7).value().value();
+  CHECK(run.counts.rejected == 1);
+  CHECK(run.warnings.empty());
+}
+
 TEST_CASE("the state DB is opened in WAL mode", "[store]") {
   test::TempDb temp;
   auto store = open_state_store(temp.path());

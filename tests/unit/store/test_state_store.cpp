@@ -232,6 +232,21 @@ TEST_CASE("a run goes from queued to running to finished with its counters", "[s
   CHECK(std::string(to_string(done.status)) == "partial");
 }
 
+TEST_CASE("a run keeps its warnings, none until set, each as written", "[store]") {
+  Fixture f;
+  const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();
+  CHECK(f.store->find_run(run).value()->warnings.empty());
+  const std::vector<std::string> warnings{"4 of 100 rows read were rejected: 4 invalid_email",
+                                          "a \"quoted\" one\nover two lines"};
+  REQUIRE(f.store->set_run_warnings(run, warnings));
+  REQUIRE(f.store->finish_run(run, RunStatus::succeeded, {}, 3000, std::nullopt));
+  CHECK(f.store->find_run(run).value()->warnings == warnings);
+  CHECK(f.store->list_runs(f.crm, 1).value().at(0).warnings == warnings);
+  REQUIRE(f.store->set_run_warnings(run, {}));
+  CHECK(f.store->find_run(run).value()->warnings.empty());
+  CHECK_FALSE(f.store->set_run_warnings(run + 100, warnings));
+}
+
 TEST_CASE("a run reads full until told otherwise; set_run_read records its read", "[store]") {
   Fixture f;
   const std::int64_t run = f.store->create_run(f.crm, false, 1000).value();

@@ -65,6 +65,9 @@ class CommitFailingStore final : public store::StateStore {
                           UnixMillis at, const std::optional<std::string>& error) override {
     return m_inner->finish_run(run, s, c, at, error);
   }
+  Result<void> set_run_warnings(std::int64_t run, const std::vector<std::string>& warnings) override {
+    return m_inner->set_run_warnings(run, warnings);
+  }
   Result<void> set_run_read(std::int64_t run, const store::RunRead& read) override {
     return m_inner->set_run_read(run, read);
   }

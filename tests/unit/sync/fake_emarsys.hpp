@@ -53,6 +53,7 @@ class FakeEmarsys final : public emarsys::ContactApi {
 
   // -- what it saw and holds --
   std::vector<Request> requests;                        // every contact write, in order
+  std::vector<std::vector<std::string>> data_reads;     // the emails of every getdata, in order
   std::vector<std::int64_t> choice_reads;               // the field of every list_choices call
   std::map<std::string, json> account;                  // the contacts Emarsys holds, by email
   std::map<std::int64_t, std::set<std::string>> lists;  // created contacts by list id
@@ -90,6 +91,31 @@ class FakeEmarsys final : public emarsys::ContactApi {
       const std::vector<std::string_view>& contacts, std::optional<std::int64_t> list_id,
       emarsys::RequestStats*) override {
     co_return write({"POST", parse(contacts), list_id});
+  }
+  // What the account holds of those emails (values as text, like the Client).
+  emarsys::Task<emarsys::ContactDataResult> get_contact_data(
+      const std::vector<std::string>& emails, const std::vector<std::int64_t>& field_ids,
+      emarsys::RequestStats*) override {
+    data_reads.push_back(emails);
+    emarsys::ContactDataResult result;
+    for (const auto& email : emails) {
+      const auto held = account.find(email);
+      if (held == account.end()) {
+        result.errors.push_back({email, "2008", "No contact found with the external id: 3"});
+        continue;
+      }
+      emarsys::ContactData contact;
+      contact.values["3"] = email;
+      for (const std::int64_t id : field_ids) {
+        const json value = held->second.value(std::to_string(id), json());
+        contact.values[std::to_string(id)] =
+            value.is_null() ? std::nullopt
+                            : std::optional(value.is_string() ? value.get<std::string>()
+                                                              : value.dump());
+      }
+      result.contacts.push_back(std::move(contact));
+    }
+    co_return result;
   }
   int concurrent_requests() const override { return 1; }  // batches settle one by one
 

@@ -82,10 +82,11 @@ class RunFixture {
     return text;
   }
 
-  // Rows person0001..person<count> (email(n)), first_name "Name <n>", city "Paris".
-  void add_people(int count) {
-    exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-         std::to_string(count) +
+  // Rows person<first>..person<first + count - 1> (email(n)), first_name
+  // "Name <n>", city "Paris".
+  void add_people(int count, int first = 1) {
+    exec("WITH RECURSIVE n(i) AS (SELECT " + std::to_string(first) +
+         " UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(first + count - 1) +
          ") INSERT INTO people SELECT printf('person%04d@example.com', i), 'Name ' || i, "
          "'Paris' FROM n");
   }
@@ -99,7 +100,7 @@ class RunFixture {
   }
 
   // One run, recorded in the store as the daemon records it.
-  RunOutcome run(Scope scope = Scope::changes) {
+  RunOutcome run(Scope scope = Scope::changes, SafetyValve valve = SafetyValve::enforce) {
     auto run_id = store->create_run(activation_id, scope == Scope::full, now_millis());
     REQUIRE(run_id);
     REQUIRE(store->start_run(*run_id, now_millis()));
@@ -107,10 +108,12 @@ class RunFixture {
     const RunRequest request{.run_id = *run_id,
                              .activation_id = activation_id,
                              .activation = activation,
-                             .scope = scope};
+                             .scope = scope,
+                             .safety_valve = valve};
     const RunEnvironment env{.resources = resources(), .control = {.cancel_requested = &cancel}};
     const RunOutcome outcome = complete(execute_run(request, env));
     INFO("run " << *run_id << ": " << outcome.error.value_or("no error"));
+    REQUIRE(store->set_run_warnings(*run_id, outcome.warnings));
     REQUIRE(
         store->finish_run(*run_id, outcome.status, outcome.counts, now_millis(), outcome.error));
     return outcome;
@@ -127,6 +130,14 @@ class RunFixture {
                                  .park_after = park_after};
     const RunResources explained = resources();
     return complete(explain_contact(request, explained));
+  }
+
+  // A preview of the next run (sync::preview_run), showing `sample_limit` contacts.
+  Result<RunPreview> preview(int sample_limit = 10, Scope scope = Scope::changes) {
+    const RunRequest request{.activation_id = activation_id, .activation = activation,
+                             .scope = scope};
+    const RunEnvironment env{.resources = resources(), .control = {.cancel_requested = &cancel}};
+    return complete(preview_run(request, env, sample_limit));
   }
 
   // The auto-resume check of the activation (sync::preflight).
@@ -158,6 +169,21 @@ class RunFixture {
   // Reads the model database through another source from now on.
   void use_source(std::unique_ptr<source::RowSource> other) { m_source = std::move(other); }
   std::string model_path() const { return (m_dir / "model.db").string(); }
+
+  // The number `sql` (SELECT count(*) ...) answers, read from the state DB.
+  std::int64_t state_count(const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2((m_dir / "state.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+            SQLITE_OK);
+    sqlite3_stmt* statement = nullptr;
+    INFO(sql);
+    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(statement) == SQLITE_ROW);
+    const std::int64_t count = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return count;
+  }
 
   // The last run's rows of `kind` (rejected, failed, not_found).
   std::vector<store::Rejection> rejections_of_last_run(

@@ -40,6 +40,7 @@ const json& contact(const RunFixture& run, int n) {
 TEST_CASE("choice fields take labels and ids, and an unknown label rejects its row",
           "[sync][run][choices]") {
   RunFixture run;
+  run.activation.max_rejected_percent = 100;  // a few rows of a few are rejected on purpose
   run.add_people(5);
   add_value_columns(run);
   run.exec("UPDATE people SET country = 'France', hobbies = '{Cooking,\"hiking trips\"}' "
@@ -99,6 +100,7 @@ TEST_CASE("choice fields take labels and ids, and an unknown label rejects its r
 TEST_CASE("on_value_too_long: skip_field sends the rest of the contact, reject_row rejects it",
           "[sync][run][choices]") {
   RunFixture run;
+  run.activation.max_rejected_percent = 100;  // a few rows of a few are rejected on purpose
   run.add_people(2);
   add_value_columns(run);
   run.exec("UPDATE people SET note = 'short' WHERE rowid = 1");
