@@ -1,6 +1,7 @@
 // Emarsys reply parsing (lib/emarsys/reply.hpp, reply_data.hpp): the envelope,
 // its classification by HTTP status, and every typed view of `data`
-// (contacts result, fields, contact lists, list add, created id, errors).
+// (contacts result, fields, choices, contact lists, list add, created id,
+// errors, contact data).
 //
 // Input: one byte choosing the HTTP status, then the body.
 // Invariants: a 2xx reply with replyCode 0 succeeds with the envelope's data
@@ -87,6 +88,35 @@ void check_views(const json& data) {
     FUZZ_CHECK(again.has_value() && again->size() == lists->size());
     for (std::size_t i = 0; i < lists->size(); ++i) {
       FUZZ_CHECK((*again)[i].id == (*lists)[i].id && (*again)[i].name == (*lists)[i].name);
+    }
+  }
+  if (auto choices = parse_choices(data, "GET /field/5/choice")) {
+    json out = json::array();
+    for (const auto& c : *choices) {
+      out.push_back({{"id", c.id}, {"choice", c.label}});
+    }
+    auto again = parse_choices(reparsed(out), "GET /field/5/choice");
+    FUZZ_CHECK(again.has_value() && again->size() == choices->size());
+    for (std::size_t i = 0; i < choices->size(); ++i) {
+      FUZZ_CHECK((*again)[i].id == (*choices)[i].id && (*again)[i].label == (*choices)[i].label);
+    }
+  }
+  if (auto found = parse_contact_data(data, "POST /contact/getdata")) {
+    json result = json::array();
+    for (const auto& contact : found->contacts) {
+      json values = json::object();
+      for (const auto& [field, value] : contact.values) {
+        values[field] = value ? json(*value) : json(nullptr);
+      }
+      result.push_back(values);
+    }
+    auto again = parse_contact_data(
+        reparsed({{"result", result}, {"errors", errors_json(found->errors)}}),
+        "POST /contact/getdata");
+    FUZZ_CHECK(again.has_value() && same(again->errors, found->errors) &&
+               again->contacts.size() == found->contacts.size());
+    for (std::size_t i = 0; i < found->contacts.size(); ++i) {
+      FUZZ_CHECK(again->contacts[i].values == found->contacts[i].values);
     }
   }
   if (auto added = parse_list_add(data, "POST /contactlist/1/add")) {
