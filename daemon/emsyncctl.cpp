@@ -57,7 +57,8 @@ struct Args {
   bool wait = false;  // only `run` has --wait
   bool full = false;
   bool force = false;
-  int limit = 20;
+  int limit = 20;        // runs --limit
+  int audit_limit = 50;  // audit --limit (its own: every command's options are declared up front)
   std::int64_t run_id = -1;  // < 0: the latest run
   int page_limit = 0;        // errors --limit; 0: the daemon's default (100)
   int sample_limit = 10;     // preview --limit
@@ -231,13 +232,12 @@ Result<json> explain_params(const Args& args) {
 }
 
 void declare_audit(CLI::App& sub, Args& args) {
-  args.limit = 50;
-  sub.add_option("--limit", args.limit, "at most this many entries, newest first")
+  sub.add_option("--limit", args.audit_limit, "at most this many entries, newest first")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
 }
 
-Result<json> limit_params(const Args& args) { return json{{"limit", args.limit}}; }
+Result<json> audit_params(const Args& args) { return json{{"limit", args.audit_limit}}; }
 
 // "alice (1000)", or the bare uid when it has no passwd entry.
 std::string user_name(int uid) {
@@ -302,7 +302,7 @@ const Command k_commands[] = {
    no_args, no_params, print<ctl::print_reloaded>, nullptr},
   {"audit", "list the state-changing commands sent to the daemon, who sent them and how "
             "they ended, newest first",
-   declare_audit, limit_params, print_audit, nullptr},
+   declare_audit, audit_params, print_audit, nullptr},
 };
 // clang-format on
 

@@ -206,3 +206,34 @@ TEST_CASE(
 }
 
 }  // namespace emsync::test
+
+namespace emsync::test {
+
+// Regression: `audit`'s default (50) was written into the shared --limit
+// while the commands were declared, so `runs` showed 50 runs, not 20.
+TEST_CASE("runs shows 20 runs by default and audit 50 entries; --limit changes each",
+          "[history][cli]") {
+  TempDir dir("emsync-history");
+  Simulator sim;
+  const json destinations = {{"emarsys", wsse_destination(sim, dir, sim.create_list("demo"))}};
+  const Daemon daemon(dir, demo_sources(), destinations);
+  apply_demo(daemon);
+  CHECK(daemon.run(k_demo).at("rejected") == 4);
+  // 59 more finished runs, copies of the first (a run takes ~0.1 s; this is instant).
+  write_state_db(daemon,
+                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 59) "
+                 "INSERT INTO runs (activation_id, status, full, rows_read, started_at, "
+                 "finished_at) SELECT activation_id, status, full, rows_read, started_at, "
+                 "finished_at FROM runs, n");
+  const json runs = daemon.ctl_json({"runs", k_demo});
+  CHECK(runs.at("runs").size() == 20);
+  CHECK(daemon.ctl_json({"runs", k_demo, "--limit", "7"}).at("runs").size() == 7);
+  // 60 audit entries: the apply, the run, and 58 more runs requested.
+  for (int i = 0; i < 58; ++i) {
+    daemon.ctl_json({"run", k_demo});
+  }
+  CHECK(daemon.ctl_json({"audit"}).at("entries").size() == 50);
+  CHECK(daemon.ctl_json({"audit", "--limit", "55"}).at("entries").size() == 55);
+}
+
+}  // namespace emsync::test
