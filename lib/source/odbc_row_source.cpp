@@ -629,6 +629,7 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
     columns[i - 1].name = odbc_column_name(units);
     kinds[i - 1] = odbc_column_kind(sql_type, reinterpret_cast<const char*>(type_name));
     columns[i - 1].type = kinds[i - 1].type;
+    columns[i - 1].max_chars = odbc_declared_chars(sql_type, sizes[i - 1]);
   }
   EMSYNC_TRY(sink.on_columns(columns));
   if (options.columns_only) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 
 namespace emsync::source {
 namespace {
@@ -180,6 +182,16 @@ void canonical_boolean(std::string& text) {
 }
 
 }  // namespace
+
+std::optional<std::int64_t> odbc_declared_chars(SQLSMALLINT sql_type, SQLULEN column_size) {
+  const bool sized = sql_type == SQL_CHAR || sql_type == SQL_VARCHAR || sql_type == SQL_WCHAR ||
+                     sql_type == SQL_WVARCHAR;
+  if (!sized || column_size == 0 ||
+      column_size > static_cast<SQLULEN>(std::numeric_limits<std::int64_t>::max())) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(column_size);
+}
 
 OdbcColumnKind odbc_column_kind(SQLSMALLINT sql_type, std::string_view type_name) {
   if (is_character(sql_type)) {

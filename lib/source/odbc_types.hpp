@@ -33,6 +33,7 @@
 #include <sqlext.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -53,6 +54,11 @@ struct OdbcColumnKind {
 
 // From SQLDescribeCol's type and SQL_DESC_TYPE_NAME.
 OdbcColumnKind odbc_column_kind(SQLSMALLINT sql_type, std::string_view type_name);
+
+// A character column's declared length in characters, from SQLDescribeCol's
+// type and column size: (W)CHAR and (W)VARCHAR of a known size; nullopt for
+// the long types, a size the driver does not know (0) and other types.
+std::optional<std::int64_t> odbc_declared_chars(SQLSMALLINT sql_type, SQLULEN column_size);
 
 // The largest bound buffer of one value, and the size given to a column
 // whose size the driver does not know (0) or declares over the cap (TEXT,

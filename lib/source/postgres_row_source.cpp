@@ -92,6 +92,16 @@ ColumnType column_type(Oid type) {
   }
 }
 
+// A varchar(n) or char(n) column's n (its typmod is n plus the 4-byte
+// header); nullopt for text, an unconstrained varchar and other types.
+std::optional<std::int64_t> declared_chars(Oid type, int typmod) {
+  constexpr int k_varhdrsz = 4;
+  if ((type == 1042 || type == 1043) && typmod > k_varhdrsz) {
+    return typmod - k_varhdrsz;
+  }
+  return std::nullopt;
+}
+
 Conversion conversion(Oid type) {
   switch (type) {
     case 16:
@@ -405,7 +415,8 @@ Result<Shape> PostgresRowSource::describe(const StreamContext& context,
   Shape shape;
   for (int i = 0; i < fields; ++i) {
     const Oid type = PQftype(described.get(), i);
-    shape.columns.push_back(Column{PQfname(described.get(), i), column_type(type)});
+    shape.columns.push_back(Column{PQfname(described.get(), i), column_type(type),
+                                   declared_chars(type, PQfmod(described.get(), i))});
     shape.conversions.push_back(conversion(type));
   }
   return shape;

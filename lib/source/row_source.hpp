@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -54,6 +55,10 @@ const char* to_string(ColumnType type);
 struct Column {
   std::string name;
   ColumnType type = ColumnType::text;
+  // A text column's declared maximum length in characters (varchar(100):
+  // 100), when the source declares one; std::nullopt for an unbounded text
+  // (PostgreSQL text, SQLite TEXT, an ODBC long type) and other types.
+  std::optional<std::int64_t> max_chars;
 };
 
 // A value in canonical text form; std::nullopt is SQL NULL.

@@ -63,6 +63,13 @@ struct Interruption {
   }
 };
 
+std::string upper(const char* text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
 bool contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
 }
@@ -73,9 +80,7 @@ std::optional<ColumnType> declared_type(const char* declared) {
   if (declared == nullptr) {
     return std::nullopt;
   }
-  std::string type(declared);
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  const std::string type = upper(declared);
   // Order matters: DATETIME contains DATE, BOOLEAN has no INT but BIGINT has.
   if (contains(type, "BOOL")) {
     return ColumnType::boolean;
@@ -95,6 +100,31 @@ std::optional<ColumnType> declared_type(const char* declared) {
     }
   }
   return ColumnType::text;
+}
+
+// The n of a declared VARCHAR(n), CHARACTER(n), NCHAR(n), ... (SQLite keeps
+// the declaration and ignores the length); nullopt for TEXT, CLOB and
+// other types.
+std::optional<std::int64_t> declared_chars(const char* declared) {
+  if (declared == nullptr || declared_type(declared) != ColumnType::text) {
+    return std::nullopt;
+  }
+  const std::string type = upper(declared);
+  const auto open = type.find('(');
+  if (!contains(type, "CHAR") || open == std::string::npos) {
+    return std::nullopt;
+  }
+  std::int64_t chars = 0;
+  const char* first = type.c_str() + open + 1;
+  while (*first == ' ') {
+    ++first;
+  }
+  const char* last = type.c_str() + type.size();
+  const auto [end, error] = std::from_chars(first, last, chars);
+  if (error != std::errc() || end == first || chars <= 0) {
+    return std::nullopt;
+  }
+  return chars;
 }
 
 std::optional<ColumnType> storage_type(int storage_class) {
@@ -275,6 +305,7 @@ Result<std::vector<Column>> SqliteRowSource::describe(sqlite3_stmt* stmt,
     columns[i].name = sqlite3_column_name(stmt, i);
     auto type = declared_type(sqlite3_column_decltype(stmt, i));
     columns[i].type = type.value_or(ColumnType::text);
+    columns[i].max_chars = declared_chars(sqlite3_column_decltype(stmt, i));
     if (!type) {
       undeclared.push_back(i);
     }

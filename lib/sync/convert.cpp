@@ -186,11 +186,12 @@ FieldType field_type_of(std::int64_t field_id, std::string_view application_type
   return FieldType::unsupported;
 }
 
-std::string custom_field_type_for(ColumnType column_type) {
-  switch (column_type) {
+std::string custom_field_type_for(const source::Column& column) {
+  const auto longtext_chars = static_cast<std::int64_t>(*text_limit(FieldType::longtext));
+  switch (column.type) {
     case ColumnType::text:
     case ColumnType::binary:  // never planned: model_reader refuses a mapped binary column
-      return "longtext";
+      return column.max_chars && *column.max_chars <= longtext_chars ? "longtext" : "largetext";
     case ColumnType::integer:
     case ColumnType::numeric:
     case ColumnType::boolean:

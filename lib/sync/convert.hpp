@@ -37,9 +37,11 @@ const char* field_type_name(FieldType type);
 FieldType field_type_of(std::int64_t field_id, std::string_view application_type);
 
 // The application_type a custom attribute is created with, from its column:
-// text → longtext, integer/numeric → numeric, boolean → numeric (0/1),
-// date/timestamp → date.
-std::string custom_field_type_for(source::ColumnType column_type);
+// text → longtext when the source declares a length of at most 255
+// characters (varchar(100)), else largetext (text, varchar(1000), a
+// warehouse's unbounded string); integer/numeric → numeric, boolean →
+// numeric (0/1), date/timestamp → date.
+std::string custom_field_type_for(const source::Column& column);
 
 // Converts `value` (of a `column_type` column) for a `target` field that is
 // no choice field (a choice field needs its choices: choices.hpp).

@@ -33,7 +33,7 @@ class ContactRowsSink : public source::RowSink {
         return index.error();
       }
       m_indexes.push_back(*index);
-      column_types.push_back(columns[*index].type);
+      mapped.push_back(columns[*index]);
     }
     return ok();
   }
@@ -52,8 +52,8 @@ class ContactRowsSink : public source::RowSink {
     return ok();
   }
 
-  std::vector<source::ColumnType> column_types;  // of mapped_columns()
-  std::vector<source::Value> first_row;          // its mapped values, in that order
+  std::vector<source::Column> mapped;   // the columns of mapped_columns(), in that order
+  std::vector<source::Value> first_row;  // their values, in that order
   std::int64_t rows = 0;
 
  private:
@@ -75,8 +75,8 @@ class ContactRowsSink : public source::RowSink {
 };
 
 struct ContactRows {
-  std::vector<source::ColumnType> column_types;  // of mapped_columns()
-  std::vector<source::Value> first_row;          // its mapped values, in that order
+  std::vector<source::Column> mapped;   // the columns of mapped_columns(), in that order
+  std::vector<source::Value> first_row;  // their values, in that order
   std::int64_t rows = 0;
 };
 
@@ -90,7 +90,7 @@ Result<ContactRows> read_contact_rows(const config::Activation& activation,
   options.email_filter = source::EmailFilter{activation.email_column, email};
   ContactRowsSink sink(activation, email);
   EMSYNC_TRY(model.rows.stream(activation.query, options, sink));
-  return ContactRows{std::move(sink.column_types), std::move(sink.first_row), sink.rows};
+  return ContactRows{std::move(sink.mapped), std::move(sink.first_row), sink.rows};
 }
 
 // What the state DB remembers of the contact (ContactStory's first part).
@@ -199,7 +199,7 @@ bool judge_rows(const ContactRows& rows, ContactStory& story) {
 std::optional<std::vector<PlannedField>> plan_contact_fields(
     const config::Activation& activation, const ContactRows& rows,
     const std::vector<emarsys::Field>& fields, ContactStory& story) {
-  const auto missing = missing_custom_fields(activation, rows.column_types, fields);
+  const auto missing = missing_custom_fields(activation, rows.mapped, fields);
   if (!missing.empty()) {
     story.next_message = "the next run first creates the Emarsys field '" +
                          missing.front().name + "'" +
@@ -209,7 +209,7 @@ std::optional<std::vector<PlannedField>> plan_contact_fields(
                          ", then sends every value of it";
     return std::nullopt;
   }
-  auto plan = plan_fields(activation, rows.column_types, fields);
+  auto plan = plan_fields(activation, rows.mapped, fields);
   if (!plan) {
     story.next_message = plan.error().message;
     return std::nullopt;

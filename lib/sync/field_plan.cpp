@@ -147,7 +147,7 @@ std::vector<std::string> mapped_columns(const config::Activation& activation) {
 }
 
 std::vector<FieldToCreate> missing_custom_fields(const config::Activation& activation,
-                                                 const std::vector<source::ColumnType>& column_types,
+                                                 const std::vector<source::Column>& columns,
                                                  const std::vector<emarsys::Field>& fields) {
   std::vector<FieldToCreate> out;
   const std::size_t offset = activation.fields.size();
@@ -155,14 +155,14 @@ std::vector<FieldToCreate> missing_custom_fields(const config::Activation& activ
     const auto& attribute = activation.custom_attributes[i];
     if (find_by_name(fields, attribute.column) == nullptr) {
       out.push_back({attribute.column,
-                     attribute.type.value_or(custom_field_type_for(column_types.at(offset + i)))});
+                     attribute.type.value_or(custom_field_type_for(columns.at(offset + i)))});
     }
   }
   return out;
 }
 
 Result<std::vector<PlannedField>> plan_fields(const config::Activation& activation,
-                                              const std::vector<source::ColumnType>& column_types,
+                                              const std::vector<source::Column>& columns,
                                               const std::vector<emarsys::Field>& fields) {
   std::vector<PlannedField> plan;
   const std::string prefix = "activation '" + activation.name + "', column '";
@@ -175,7 +175,7 @@ Result<std::vector<PlannedField>> plan_fields(const config::Activation& activati
     if (!field) {
       return field.error();
     }
-    auto planned = plan_one(mapping.column, column_types.at(i), **field, where,
+    auto planned = plan_one(mapping.column, columns.at(i).type, **field, where,
                             activation.on_value_too_long);
     if (!planned) {
       return planned.error();
@@ -192,7 +192,7 @@ Result<std::vector<PlannedField>> plan_fields(const config::Activation& activati
                                                  "' does not exist in Emarsys");
     }
     auto planned =
-        plan_one(column, column_types.at(offset + i), *field, where, activation.on_value_too_long);
+        plan_one(column, columns.at(offset + i).type, *field, where, activation.on_value_too_long);
     if (!planned) {
       return planned.error();
     }

@@ -69,9 +69,9 @@ struct FieldToCreate {
 // Custom attributes that have no Emarsys field of the same name
 // (case-insensitive) yet, with the type each is created with: the
 // attribute's own, else custom_field_type_for() its column.
-// `column_types` follows mapped_columns().
+// `columns` are the model's columns in mapped_columns() order.
 std::vector<FieldToCreate> missing_custom_fields(const config::Activation& activation,
-                                                 const std::vector<source::ColumnType>& column_types,
+                                                 const std::vector<source::Column>& columns,
                                                  const std::vector<emarsys::Field>& fields);
 
 // Resolves every mapped column to a field. A string reference matches
@@ -79,7 +79,7 @@ std::vector<FieldToCreate> missing_custom_fields(const config::Activation& activ
 // the column and the reference: unknown, ambiguous, the email field (3), or a
 // field type emsync cannot write. Choice fields come without their choices.
 Result<std::vector<PlannedField>> plan_fields(const config::Activation& activation,
-                                              const std::vector<source::ColumnType>& column_types,
+                                              const std::vector<source::Column>& columns,
                                               const std::vector<emarsys::Field>& fields);
 
 // One row's mapped values converted for their planned fields

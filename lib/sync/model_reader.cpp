@@ -48,10 +48,10 @@ class SpoolingSink : public source::RowSink {
         return index.error();
       }
       m_value_indexes.push_back(*index);
-      m_snapshot.column_types.push_back(columns[*index].type);
+      m_snapshot.columns.push_back(columns[*index]);
     }
     EMSYNC_TRY(find_cursor(columns));
-    auto plan = m_inputs.resolve_plan(m_snapshot.column_types);
+    auto plan = m_inputs.resolve_plan(m_snapshot.columns);
     if (!plan) {
       return plan.error();
     }

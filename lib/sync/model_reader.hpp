@@ -33,7 +33,7 @@
 namespace emsync::sync {
 
 struct ModelSnapshot {
-  std::vector<source::ColumnType> column_types;  // of mapped_columns(), in order
+  std::vector<source::Column> columns;          // of mapped_columns(), in order
   std::vector<PlannedField> plan;                // resolved once the columns were known
   ContactIndex index;                           // the stored contacts, marked as the model had them
   std::vector<std::uint64_t> duplicate_hashes;  // sorted: emails found in several rows
@@ -56,8 +56,9 @@ struct ModelSnapshot {
 
 // What the reader needs from the run, asked for on the reading thread.
 struct ModelInputs {
-  // The field plan for the model's mapped column types (may block: it asks Emarsys).
-  std::function<Result<std::vector<PlannedField>>(const std::vector<source::ColumnType>&)>
+  // The field plan for the model's mapped columns, in mapped_columns() order
+  // (may block: it asks Emarsys).
+  std::function<Result<std::vector<PlannedField>>(const std::vector<source::Column>&)>
       resolve_plan;
   // The activation's stored contacts (may block: loaded while the query
   // starts, or on demand when look_up_rows is set).

@@ -17,7 +17,7 @@ std::atomic<std::uint64_t> g_checks{0};
 
 // The model through the source's one hardened path, with no row read: the
 // types of the mapped columns (mapped_columns() order).
-boost::asio::awaitable<Result<std::vector<source::ColumnType>>> check_model(
+boost::asio::awaitable<Result<std::vector<source::Column>>> check_model(
     const RunRequest& request, const RunResources& resources) {
   ReadEnvironment check{.model = resources.model, .store = resources.store};
   check.model.query_options.columns_only = true;
@@ -26,7 +26,7 @@ boost::asio::awaitable<Result<std::vector<source::ColumnType>>> check_model(
                             std::to_string(++g_checks) + ".spool";
   // Only the columns are checked here: no plan, no stored contacts.
   ModelInputs inputs;
-  inputs.resolve_plan = [](const std::vector<source::ColumnType>&) {
+  inputs.resolve_plan = [](const std::vector<source::Column>&) {
     return Result<std::vector<PlannedField>>(std::vector<PlannedField>());
   };
   inputs.stored_contacts = [] {
@@ -38,19 +38,19 @@ boost::asio::awaitable<Result<std::vector<source::ColumnType>>> check_model(
   if (!snapshot) {
     co_return snapshot.error();
   }
-  co_return std::move(snapshot->column_types);
+  co_return std::move(snapshot->columns);
 }
 
 // The fields as a run would plan them, with the custom fields a run would
 // create counted as created.
 Result<void> check_fields(const config::Activation& activation,
-                          const std::vector<source::ColumnType>& column_types,
+                          const std::vector<source::Column>& columns,
                           std::vector<emarsys::Field> fields) {
   std::int64_t placeholder_id = 0;  // no Emarsys field has a negative id
-  for (const auto& missing : missing_custom_fields(activation, column_types, fields)) {
+  for (const auto& missing : missing_custom_fields(activation, columns, fields)) {
     fields.push_back({--placeholder_id, missing.name, "", missing.application_type});
   }
-  auto plan = plan_fields(activation, column_types, fields);
+  auto plan = plan_fields(activation, columns, fields);
   if (!plan) {
     return plan.error();
   }
@@ -81,8 +81,10 @@ boost::asio::awaitable<Result<std::vector<std::string>>> check_activation(
     const RunRequest& request, const RunResources& resources) {
   const config::Activation& activation = request.activation;
   std::vector<std::string> warnings;
-  std::vector<source::ColumnType> column_types(mapped_columns(activation).size(),
-                                               source::ColumnType::text);
+  std::vector<source::Column> columns;  // as text when the model cannot be read
+  for (const auto& name : mapped_columns(activation)) {
+    columns.push_back({name, source::ColumnType::text, std::nullopt});
+  }
   source::RowSource& rows = resources.model.rows;
   auto connected = co_await on_pool(resources.pool, [&] { return rows.check_connection(); });
   if (!connected && connected.error().code != Errc::transient) {
@@ -96,7 +98,7 @@ boost::asio::awaitable<Result<std::vector<std::string>>> check_activation(
     if (!model) {
       co_return model.error();
     }
-    column_types = std::move(*model);
+    columns = std::move(*model);
   }
   emarsys::ContactApi& api = resources.destination.api;
   const std::string destination = "Emarsys (destination '" + activation.destination + "')";
@@ -105,7 +107,7 @@ boost::asio::awaitable<Result<std::vector<std::string>>> check_activation(
     warnings.push_back(unreachable(destination, "the fields and the list were", fields.error()));
     co_return warnings;
   }
-  if (auto planned = check_fields(activation, column_types, std::move(*fields)); !planned) {
+  if (auto planned = check_fields(activation, columns, std::move(*fields)); !planned) {
     co_return planned.error();
   }
   const auto& list_id = resources.destination.new_contacts_list_id;

@@ -294,9 +294,9 @@ class Run {
       return store.load_contact_digests(id, expected);
     };
     ModelInputs inputs;
-    inputs.resolve_plan = [&](const std::vector<source::ColumnType>& column_types) -> Plan {
+    inputs.resolve_plan = [&](const std::vector<source::Column>& columns) -> Plan {
       auto plan =
-          boost::asio::co_spawn(executor, resolve_fields(column_types), boost::asio::use_future);
+          boost::asio::co_spawn(executor, resolve_fields(columns), boost::asio::use_future);
       return std::move(*plan.get());
     };
     std::future<Digests> digests;
@@ -568,17 +568,17 @@ class Run {
   }
 
   // Wrapped in an optional: co_spawn needs a default-constructible result.
-  awaitable<std::optional<Plan>> resolve_fields(std::vector<source::ColumnType> column_types) {
-    co_return co_await plan_fields_for(column_types);
+  awaitable<std::optional<Plan>> resolve_fields(std::vector<source::Column> columns) {
+    co_return co_await plan_fields_for(columns);
   }
 
-  awaitable<Plan> plan_fields_for(const std::vector<source::ColumnType>& column_types) {
+  awaitable<Plan> plan_fields_for(const std::vector<source::Column>& columns) {
     emarsys::ContactApi& api = m_resources.destination.api;
     auto fields = co_await api.list_fields(m_env.request_stats);
     if (!fields) {
       co_return fields.error();
     }
-    for (const auto& missing : missing_custom_fields(m_request.activation, column_types, *fields)) {
+    for (const auto& missing : missing_custom_fields(m_request.activation, columns, *fields)) {
       if (m_preview) {  // not created: planned under a placeholder id (negative)
         const auto placeholder = -static_cast<std::int64_t>(m_fields_to_create.size() + 1);
         m_fields_to_create.emplace(placeholder, missing.name);
@@ -594,7 +594,7 @@ class Run {
                    m_request.activation.name, missing.name, missing.application_type, *id);
       fields->push_back({*id, missing.name, "", missing.application_type});
     }
-    auto plan = plan_fields(m_request.activation, column_types, *fields);
+    auto plan = plan_fields(m_request.activation, columns, *fields);
     if (!plan) {
       co_return plan.error();
     }

@@ -76,6 +76,23 @@ TEST_CASE("odbc through psqlODBC gives the libpq source's columns and values", "
   CHECK(odbc.rows[1][8] == "2024-05-01 10:00:00.25");
 }
 
+TEST_CASE("odbc text columns carry the declared length psqlODBC reports", "[odbc]") {
+  const std::string query =
+      "SELECT 'a'::varchar(12) AS code, 'b'::char(5) AS flag, 'c'::varchar(300) AS note, "
+      "'d'::text AS free, 'e'::varchar AS any_length, 1::int AS n";
+  Sink odbc;
+  REQUIRE(stream(query, odbc));
+  REQUIRE(odbc.columns.size() == 6);
+  CHECK(odbc.columns[0].max_chars == std::optional<std::int64_t>(12));
+  CHECK(odbc.columns[1].max_chars == std::optional<std::int64_t>(5));
+  // psqlODBC reports a varchar longer than its MaxVarcharSize (255) as a long
+  // type, and an unconstrained one as varchar(255) (its UnknownSizes default).
+  CHECK_FALSE(odbc.columns[2].max_chars);
+  CHECK_FALSE(odbc.columns[3].max_chars);  // text: a long type
+  CHECK(odbc.columns[4].max_chars == std::optional<std::int64_t>(255));
+  CHECK_FALSE(odbc.columns[5].max_chars);
+}
+
 TEST_CASE("an odbc bytea column is binary and never read", "[odbc]") {
   Sink sink;
   REQUIRE(stream("SELECT 'a@x.com' AS email, '\\x0102'::bytea AS photo", sink));

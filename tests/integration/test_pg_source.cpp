@@ -83,6 +83,19 @@ TEST_CASE("postgres columns stream with their types and canonical values", "[pos
   CHECK(sink.rows[2] == three);
 }
 
+TEST_CASE("postgres text columns carry their declared length", "[postgres]") {
+  Sink sink;
+  REQUIRE(stream("SELECT 'a'::varchar(12) AS code, 'b'::char(5) AS flag, 'c'::text AS free, "
+                 "'d'::varchar AS any_length, 1::int AS n",
+                 sink, each_mode()));
+  REQUIRE(sink.columns.size() == 5);
+  CHECK(sink.columns[0].max_chars == std::optional<std::int64_t>(12));
+  CHECK(sink.columns[1].max_chars == std::optional<std::int64_t>(5));
+  CHECK_FALSE(sink.columns[2].max_chars);
+  CHECK_FALSE(sink.columns[3].max_chars);
+  CHECK_FALSE(sink.columns[4].max_chars);
+}
+
 TEST_CASE("a postgres query without rows still reports its columns", "[postgres]") {
   const PostgresReadMode mode = each_mode();
   Sink sink;

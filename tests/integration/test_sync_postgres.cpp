@@ -31,11 +31,12 @@ void create_model(const PgCluster& pg, const std::string& db, int contacts) {
   pg.exec(R"sql(
     CREATE SCHEMA crm;
     CREATE TABLE crm.customers (email text, first_name text, city text, birth_date date,
-                                opted_in boolean, tier text, ltv numeric(12,2));
+                                opted_in boolean, tier varchar(16), ltv numeric(12,2),
+                                bio text);
     INSERT INTO crm.customers
       SELECT 'user' || i || '@example.com', 'First' || i, 'City' || (i % 7),
              DATE '1980-01-01' + i, i % 2 = 0, (ARRAY['gold','silver','bronze'])[i % 3 + 1],
-             i * 1.5
+             i * 1.5, CASE WHEN i = 1 THEN repeat('b', 10000) END
       FROM generate_series(1, )sql" + std::to_string(contacts) + R"sql() AS i;
     INSERT INTO crm.customers (email, first_name) VALUES
       ('not-an-email', 'Bad'), ('a b@example.com', 'Bad'), (NULL, 'Bad'),
@@ -48,9 +49,10 @@ json activation(bool insert) {
   return {{"name", "crm-contacts"},
           {"source", "warehouse"},
           {"destination", "emarsys"},
-          {"query", "SELECT email, first_name, city, birth_date, opted_in, tier, ltv FROM crm.customers"},
+          {"query",
+           "SELECT email, first_name, city, birth_date, opted_in, tier, ltv, bio FROM crm.customers"},
           {"fields", {{"first_name", 1}, {"city", "city"}, {"birth_date", 4}, {"opted_in", 31}}},
-          {"custom_attributes", {"tier", "ltv"}},
+          {"custom_attributes", {"tier", "ltv", "bio"}},
           {"insert_new_contacts", insert}};
 }
 
@@ -142,17 +144,20 @@ TEST_CASE("a first run lands every contact exactly, and a rerun sends nothing", 
     CHECK(std::stod(as_text(fields.at(ltv_id))) == Approx(i * 1.5));
     if (i == 1) {
       CHECK(as_text(fields.at("4")) == "1980-01-02");
+      CHECK(as_text(fields.at(std::to_string(custom_field_id(state, "bio")))) ==
+            std::string(10000, 'b'));  // a largetext field takes it whole
     }
   }
 
   SECTION("custom fields are created once, with types from the model's columns") {
-    CHECK(s.sim.requests("POST", "/field").size() == 2);
+    CHECK(s.sim.requests("POST", "/field").size() == 3);
     std::map<std::string, std::string> types;
     for (const auto& field : state.at("fields")) {
       types[field.at("name")] = field.at("application_type");
     }
-    CHECK(types.at("tier") == "longtext");
+    CHECK(types.at("tier") == "longtext");  // varchar(16)
     CHECK(types.at("ltv") == "numeric");
+    CHECK(types.at("bio") == "largetext");  // text: unbounded
   }
 
   SECTION("only the new contacts join the new-contacts list") {
@@ -374,7 +379,7 @@ TEST_CASE("every column type lands with the same values through every reader", "
     }
   }
   CHECK(types == std::map<std::string, std::string>{
-                     {"label", "longtext"}, {"n_int", "numeric"}, {"n_big", "numeric"},
+                     {"label", "largetext"}, {"n_int", "numeric"}, {"n_big", "numeric"},
                      {"n_small", "numeric"}, {"amount", "numeric"}, {"ratio", "numeric"},
                      {"flag", "numeric"}, {"day", "date"}, {"at", "date"}, {"at_tz", "date"}});
 

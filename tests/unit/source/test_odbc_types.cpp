@@ -30,6 +30,17 @@ TEST_CASE("ODBC SQL types map to column types and fetch types", "[source][odbc]"
   CHECK(odbc_column_kind(-9999, "VARIANT").c_type == SQL_C_WCHAR);
 }
 
+TEST_CASE("ODBC character columns of a known size declare their length", "[source][odbc]") {
+  CHECK(odbc_declared_chars(SQL_VARCHAR, 12) == std::optional<std::int64_t>(12));
+  CHECK(odbc_declared_chars(SQL_WVARCHAR, 300) == std::optional<std::int64_t>(300));
+  CHECK(odbc_declared_chars(SQL_CHAR, 5) == std::optional<std::int64_t>(5));
+  CHECK(odbc_declared_chars(SQL_WCHAR, 1) == std::optional<std::int64_t>(1));
+  CHECK_FALSE(odbc_declared_chars(SQL_VARCHAR, 0));  // the driver does not know
+  CHECK_FALSE(odbc_declared_chars(SQL_LONGVARCHAR, 8190));
+  CHECK_FALSE(odbc_declared_chars(SQL_WLONGVARCHAR, 16777216));
+  CHECK_FALSE(odbc_declared_chars(SQL_INTEGER, 10));
+}
+
 TEST_CASE("fetched text becomes canonical text", "[source][odbc]") {
   CHECK(canonical(OdbcConversion::boolean, "1") == "true");
   CHECK(canonical(OdbcConversion::boolean, "f") == "false");

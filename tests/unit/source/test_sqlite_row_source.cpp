@@ -69,6 +69,20 @@ TEST_CASE("sqlite columns get their types from the declared types", "[source]") 
   CHECK(sink.columns[1].name == "email");
 }
 
+TEST_CASE("sqlite text columns carry their declared length", "[source]") {
+  TempSqliteDb db;
+  db.exec("CREATE TABLE notes (code VARCHAR(12), flag NCHAR( 5 ), free TEXT, blurb CHARACTER, "
+          "n INTEGER(8)); INSERT INTO notes VALUES ('a', 'b', 'c', 'd', 1);");
+  test::RecordingSink sink;
+  REQUIRE(run(db, "SELECT * FROM notes", sink));
+  REQUIRE(sink.columns.size() == 5);
+  CHECK(sink.columns[0].max_chars == std::optional<std::int64_t>(12));
+  CHECK(sink.columns[1].max_chars == std::optional<std::int64_t>(5));
+  CHECK_FALSE(sink.columns[2].max_chars);
+  CHECK_FALSE(sink.columns[3].max_chars);
+  CHECK_FALSE(sink.columns[4].max_chars);  // not a text column
+}
+
 TEST_CASE("sqlite values come out in canonical text form, NULL as nullopt", "[source]") {
   TempSqliteDb db;
   test::RecordingSink sink;

@@ -51,7 +51,7 @@ std::vector<Value> row(int i) {
 TEST_CASE("RowPipeline hands every row over in order, on another thread", "[sync]") {
   Recorder recorder;
   RowPipeline pipeline(recorder);
-  REQUIRE(pipeline.on_columns({{"a", {}}, {"b", {}}, {"c", {}}}));
+  REQUIRE(pipeline.on_columns({{"a", {}, {}}, {"b", {}, {}}, {"c", {}, {}}}));
   CHECK(recorder.columns_thread == std::this_thread::get_id());
   constexpr int k_rows = 3000;  // many chunks, the last one partial
   for (int i = 0; i < k_rows; ++i) {
@@ -70,7 +70,7 @@ TEST_CASE("RowPipeline stops the source once the sink refuses a row", "[sync]") 
   Recorder recorder;
   recorder.fail_at = 700;
   RowPipeline pipeline(recorder);
-  REQUIRE(pipeline.on_columns({{"a", {}}, {"b", {}}, {"c", {}}}));
+  REQUIRE(pipeline.on_columns({{"a", {}, {}}, {"b", {}, {}}, {"c", {}, {}}}));
   std::optional<emsync::Error> refused;
   int offered = 0;
   for (; offered < 100000 && !refused; ++offered) {
@@ -92,7 +92,7 @@ TEST_CASE("RowPipeline without finish() stops its worker when destroyed", "[sync
   Recorder recorder;
   {
     RowPipeline pipeline(recorder);
-    REQUIRE(pipeline.on_columns({{"a", {}}, {"b", {}}, {"c", {}}}));
+    REQUIRE(pipeline.on_columns({{"a", {}, {}}, {"b", {}, {}}, {"c", {}, {}}}));
     for (int i = 0; i < 600; ++i) {
       const auto values = row(i);
       REQUIRE(pipeline.on_row(values));
@@ -142,7 +142,7 @@ TEST_CASE("RowPipeline bounds the rows in flight in bytes, not rows", "[sync]") 
   Gate gate;
   gate.expected_size = 1000000;
   RowPipeline pipeline(gate);
-  REQUIRE(pipeline.on_columns({{"id", {}}, {"blob", {}}, {"email", {}}}));
+  REQUIRE(pipeline.on_columns({{"id", {}, {}}, {"blob", {}, {}}, {"email", {}, {}}}));
   constexpr long k_rows = 600;
   std::atomic<long> offered{0};
   std::thread source([&] {
@@ -173,7 +173,7 @@ TEST_CASE("RowPipeline cuts a value over the limit to one byte more", "[sync]") 
   using emsync::sync::k_max_value_bytes;
   Recorder recorder;
   RowPipeline pipeline(recorder);
-  REQUIRE(pipeline.on_columns({{"a", {}}, {"b", {}}}));
+  REQUIRE(pipeline.on_columns({{"a", {}, {}}, {"b", {}, {}}}));
   const std::vector<Value> fits = {std::string(k_max_value_bytes, 'f'), Value()};
   const std::vector<Value> over = {"x", std::string(3 * k_max_value_bytes, 'o')};
   REQUIRE(pipeline.on_row(fits));
@@ -189,7 +189,7 @@ TEST_CASE("RowPipeline refuses a model of more than 1024 columns", "[sync]") {
   Recorder recorder;
   std::vector<Column> columns;
   for (int i = 0; i < 1024; ++i) {
-    columns.push_back({"c" + std::to_string(i), {}});
+    columns.push_back({"c" + std::to_string(i), {}, {}});
   }
   RowPipeline widest(recorder);
   REQUIRE(widest.on_columns(columns));
@@ -198,7 +198,7 @@ TEST_CASE("RowPipeline refuses a model of more than 1024 columns", "[sync]") {
   REQUIRE(widest.finish());
   CHECK(recorder.rows.size() == 1);
 
-  columns.push_back({"one_more", {}});
+  columns.push_back({"one_more", {}, {}});
   Recorder other;
   RowPipeline too_wide(other);
   auto refused = too_wide.on_columns(columns);

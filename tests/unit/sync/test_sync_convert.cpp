@@ -67,12 +67,16 @@ TEST_CASE("maps Emarsys application types to field types; field 31 is opt-in", "
 }
 
 TEST_CASE("picks the custom field type from the column type", "[sync][convert]") {
-  CHECK(custom_field_type_for(ColumnType::text) == "longtext");
-  CHECK(custom_field_type_for(ColumnType::integer) == "numeric");
-  CHECK(custom_field_type_for(ColumnType::numeric) == "numeric");
-  CHECK(custom_field_type_for(ColumnType::boolean) == "numeric");
-  CHECK(custom_field_type_for(ColumnType::date) == "date");
-  CHECK(custom_field_type_for(ColumnType::timestamp) == "date");
+  using emsync::source::Column;
+  CHECK(custom_field_type_for(Column{"c", ColumnType::text, 1}) == "longtext");
+  CHECK(custom_field_type_for(Column{"c", ColumnType::text, 255}) == "longtext");
+  CHECK(custom_field_type_for(Column{"c", ColumnType::text, 256}) == "largetext");
+  CHECK(custom_field_type_for(Column{"c", ColumnType::text, std::nullopt}) == "largetext");  // unbounded
+  CHECK(custom_field_type_for(Column{"c", ColumnType::integer, std::nullopt}) == "numeric");
+  CHECK(custom_field_type_for(Column{"c", ColumnType::numeric, std::nullopt}) == "numeric");
+  CHECK(custom_field_type_for(Column{"c", ColumnType::boolean, std::nullopt}) == "numeric");
+  CHECK(custom_field_type_for(Column{"c", ColumnType::date, std::nullopt}) == "date");
+  CHECK(custom_field_type_for(Column{"c", ColumnType::timestamp, std::nullopt}) == "date");
 }
 
 TEST_CASE("passes NULL through for every field type", "[sync][convert]") {

@@ -5,6 +5,7 @@
 using emsync::Errc;
 using emsync::config::Activation;
 using emsync::emarsys::Field;
+using emsync::source::Column;
 using emsync::source::ColumnType;
 using emsync::sync::FieldType;
 using emsync::sync::missing_custom_fields;
@@ -29,14 +30,23 @@ Activation activation(std::vector<emsync::config::FieldMapping> fields,
   return a;
 }
 
+// Mapped columns of these types, unnamed and of no declared length.
+std::vector<Column> typed(std::initializer_list<ColumnType> types) {
+  std::vector<Column> out;
+  for (const ColumnType type : types) {
+    out.push_back({"", type, std::nullopt});
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("fields map by id, by string_id and by name, case-insensitively", "[sync][plan]") {
   auto a = activation({{"fname", std::int64_t{1}}, {"town", std::string("CITY")},
                        {"born", std::string("date of birth")}, {"opt", std::int64_t{31}}},
                       {{"tier", std::nullopt}});
-  const std::vector<ColumnType> types = {ColumnType::text, ColumnType::text, ColumnType::date,
-                                         ColumnType::boolean, ColumnType::text};
+  const auto types = typed({ColumnType::text, ColumnType::text, ColumnType::date,
+                            ColumnType::boolean, ColumnType::text});
   auto plan = plan_fields(a, types, k_fields);
   REQUIRE(plan);
   REQUIRE(plan->size() == 5);
@@ -52,7 +62,7 @@ TEST_CASE("fields map by id, by string_id and by name, case-insensitively", "[sy
 
 TEST_CASE("unknown, ambiguous, key and read-only fields are errors naming the column",
           "[sync][plan]") {
-  const std::vector<ColumnType> one = {ColumnType::text};
+  const auto one = typed({ColumnType::text});
   auto unknown = plan_fields(activation({{"c", std::string("nope")}}), one, k_fields);
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().code == Errc::invalid_input);
@@ -79,18 +89,25 @@ TEST_CASE("missing custom fields are created with the column's type or the overr
           "[sync][plan]") {
   auto a = activation({{"fname", std::int64_t{1}}},
                       {{"tier", std::nullopt}, {"ltv", std::nullopt}, {"note", "largetext"},
-                       {"since", std::nullopt}, {"vip", std::nullopt}});
-  const std::vector<ColumnType> types = {ColumnType::text,    ColumnType::text,
-                                         ColumnType::numeric, ColumnType::text,
-                                         ColumnType::timestamp, ColumnType::boolean};
-  auto missing = missing_custom_fields(a, types, k_fields);
-  REQUIRE(missing.size() == 4);  // tier exists already
+                       {"since", std::nullopt}, {"vip", std::nullopt}, {"code", std::nullopt},
+                       {"bio", std::nullopt}, {"short_note", "shorttext"}});
+  const std::vector<Column> columns = {
+      {"fname", ColumnType::text, std::nullopt},      {"tier", ColumnType::text, std::nullopt},
+      {"ltv", ColumnType::numeric, std::nullopt},     {"note", ColumnType::text, 100},
+      {"since", ColumnType::timestamp, std::nullopt}, {"vip", ColumnType::boolean, std::nullopt},
+      {"code", ColumnType::text, 255},  {"bio", ColumnType::text, 256},
+      {"short_note", ColumnType::text, std::nullopt}};
+  auto missing = missing_custom_fields(a, columns, k_fields);
+  REQUIRE(missing.size() == 7);  // tier exists already
   CHECK(missing[0].name == "ltv");
   CHECK(missing[0].application_type == "numeric");
   CHECK(missing[1].name == "note");
-  CHECK(missing[1].application_type == "largetext");
+  CHECK(missing[1].application_type == "largetext");  // the attribute's type wins
   CHECK(missing[2].application_type == "date");
   CHECK(missing[3].application_type == "numeric");
+  CHECK(missing[4].application_type == "longtext");   // varchar(255)
+  CHECK(missing[5].application_type == "largetext");  // varchar(256)
+  CHECK(missing[6].application_type == "shorttext");  // the attribute's type wins
 }
 
 TEST_CASE("choice fields are planned with their name and the activation's on_value_too_long",
@@ -99,7 +116,7 @@ TEST_CASE("choice fields are planned with their name and the activation's on_val
   a.on_value_too_long = emsync::config::OnValueTooLong::skip_field;
   const std::vector<Field> fields = {{14, "Country or region", "country", "singlechoice"},
                                      {1001, "Hobbies", "", "multichoice"}};
-  auto plan = plan_fields(a, {ColumnType::text, ColumnType::text}, fields);
+  auto plan = plan_fields(a, typed({ColumnType::text, ColumnType::text}), fields);
   REQUIRE(plan);
   REQUIRE(plan->size() == 2);
   CHECK((*plan)[0].type == FieldType::singlechoice);
