@@ -120,7 +120,7 @@ Result<FieldSlots> load_field_slots(Statement& load, std::int64_t activation_id)
 }
 
 Result<void> StateCodec::encode(const ContactState& state, FieldSlots& slots,
-                                std::vector<std::uint32_t>& added) {
+                                std::vector<std::uint32_t>& added, FieldHashWidth width) {
   m_fields.clear();
   for (const FieldHash& field : state.fields) {
     std::optional<std::uint32_t> slot = slots.find(field.key);
@@ -153,7 +153,8 @@ Result<void> StateCodec::encode(const ContactState& state, FieldSlots& slots,
         std::byte{1} << static_cast<int>(field.slot % k_slots_per_byte);
   }
   for (const SlotHash& field : m_fields) {
-    put_le(m_blob, field.hash, 8);
+    put_le(m_blob, width == FieldHashWidth::narrow ? stored_field_hash(field.hash) : field.hash,
+           static_cast<int>(width));
   }
   if (state.acknowledged_by_run > 0) {
     put_varint(m_blob, static_cast<std::uint64_t>(state.acknowledged_by_run));
@@ -162,7 +163,8 @@ Result<void> StateCodec::encode(const ContactState& state, FieldSlots& slots,
 }
 
 std::optional<ContactState> StateCodec::decode(std::span<const std::byte> blob,
-                                               const FieldSlots& slots) {
+                                               const FieldSlots& slots, FieldHashWidth width) {
+  const auto hash_bytes = static_cast<std::size_t>(width);
   const std::optional<std::uint64_t> contact_hash = stored_contact_hash(blob);
   if (!contact_hash) {
     return std::nullopt;
@@ -183,11 +185,11 @@ std::optional<ContactState> StateCodec::decode(std::span<const std::byte> blob,
       break;
     }
   }
-  if (blob.size() - at < 8 * m_fields.size()) {
+  if (blob.size() - at < hash_bytes * m_fields.size()) {
     return std::nullopt;
   }
   std::int64_t run = 0;
-  if (const std::size_t end = at + 8 * m_fields.size(); end < blob.size()) {
+  if (const std::size_t end = at + hash_bytes * m_fields.size(); end < blob.size()) {
     const std::optional<std::uint64_t> varint = get_varint(blob.subspan(end));
     if (!varint || *varint == 0 || *varint > static_cast<std::uint64_t>(INT64_MAX)) {
       return std::nullopt;
@@ -198,8 +200,8 @@ std::optional<ContactState> StateCodec::decode(std::span<const std::byte> blob,
     if (field.slot >= slots.size()) {
       return std::nullopt;
     }
-    field.hash = get_le(blob.subspan(at), 8);
-    at += 8;
+    field.hash = get_le(blob.subspan(at), static_cast<int>(hash_bytes));
+    at += hash_bytes;
   }
   std::sort(m_fields.begin(), m_fields.end(), [&](const SlotHash& a, const SlotHash& b) {
     return slots.rank(a.slot) < slots.rank(b.slot);
@@ -268,7 +270,7 @@ Result<void> convert_contact_state_v6(Db& db) {
     added.clear();
     EMSYNC_TRY(codec.encode(
         ContactState{std::bit_cast<std::uint64_t>(read->get_int64(2)), std::move(*fields)}, slots,
-        added));
+        added, FieldHashWidth::wide));
     EMSYNC_TRY(insert_slots(*insert_slot, *activation_id, slots, added));
     upsert->bind_all(*activation_id, std::bit_cast<std::int64_t>(hash64(read->get_text(1))),
                      codec.blob());
@@ -278,6 +280,54 @@ Result<void> convert_contact_state_v6(Db& db) {
   }
   read->reset();
   return db.exec("DROP TABLE contact_state_v6");
+}
+
+Result<void> convert_contact_state_v12(Db& db) {
+  // In primary key order, so each activation's rows come together and are
+  // inserted in order.
+  auto read = db.prepare(
+      "SELECT activation_id, email_hash, state FROM contact_state_v12 "
+      "ORDER BY activation_id, email_hash");
+  auto load_slots = db.prepare(sql(Query::load_state_fields));
+  auto upsert = db.prepare(sql(Query::upsert_contact));
+  for (auto* prepared : {&read, &load_slots, &upsert}) {
+    if (!*prepared) {
+      return prepared->error();
+    }
+  }
+  StateCodec codec;
+  std::optional<std::int64_t> activation_id;
+  FieldSlots slots;
+  std::vector<std::uint32_t> added;  // stays empty: the slots exist
+  for (;;) {
+    auto row = read->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      break;
+    }
+    if (activation_id != read->get_int64(0)) {
+      activation_id = read->get_int64(0);
+      auto loaded = load_field_slots(*load_slots, *activation_id);
+      if (!loaded) {
+        return loaded.error();
+      }
+      slots = std::move(*loaded);
+    }
+    auto state = codec.decode(read->get_blob(2), slots, FieldHashWidth::wide);
+    if (!state) {
+      return damaged_state(*activation_id, "a malformed state");
+    }
+    EMSYNC_TRY(codec.encode(*state, slots, added));
+    upsert->bind_all(*activation_id, read->get_int64(1), codec.blob());
+    auto stored = upsert->run();
+    upsert->reset();
+    EMSYNC_TRY(stored);
+  }
+  read->reset();
+  EMSYNC_TRY(db.exec("DROP TABLE contact_state_v12"));
+  return db.exec(std::string(sql(Query::free_pages)));
 }
 
 }  // namespace emsync::store

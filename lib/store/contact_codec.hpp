@@ -47,20 +47,28 @@ Result<FieldSlots> load_field_slots(Statement& load, std::int64_t activation_id)
 Result<void> insert_slots(Statement& insert, std::int64_t activation_id, const FieldSlots& slots,
                           const std::vector<std::uint32_t>& added);
 
+// How wide a blob's field hashes are: 4 bytes (stored_field_hash) since
+// schema 013, 8 in the blobs of schemas 7 to 12.
+enum class FieldHashWidth { narrow = 4, wide = 8 };
+
 // Turns a ContactState into a contact_state.state blob and back. Holds
 // buffers reused from one contact to the next.
 class StateCodec {
  public:
   // Encodes `state` into blob(), giving the next free slot of `slots` to each
   // key that has none yet (appended to `added`, which the caller stores).
-  // Fails when a key appears twice.
+  // Fails when a key appears twice. `wide` writes the blobs of schemas 7 to
+  // 12 (for the migration to 7).
   Result<void> encode(const ContactState& state, FieldSlots& slots,
-                      std::vector<std::uint32_t>& added);
+                      std::vector<std::uint32_t>& added,
+                      FieldHashWidth width = FieldHashWidth::narrow);
   std::span<const std::byte> blob() const { return m_blob; }
 
   // The state a blob holds, with its fields sorted by key; nullopt when the
-  // blob is malformed or names a slot `slots` does not have.
-  std::optional<ContactState> decode(std::span<const std::byte> blob, const FieldSlots& slots);
+  // blob is malformed or names a slot `slots` does not have. `wide` reads
+  // the blobs of schemas 7 to 12 (for the migration to 13).
+  std::optional<ContactState> decode(std::span<const std::byte> blob, const FieldSlots& slots,
+                                     FieldHashWidth width = FieldHashWidth::narrow);
 
  private:
   struct SlotHash {
@@ -82,5 +90,10 @@ Error damaged_state(std::int64_t activation_id, const std::string& what);
 // contact_state_v6 (keyed by email, field keys in each row) into
 // contact_state and state_fields, keeping every hash, then drops it.
 Result<void> convert_contact_state_v6(Db& db);
+
+// The C++ step of schema/013_narrow_field_hashes.sql: copies every row of
+// contact_state_v12 into contact_state with its field hashes cut to 4 bytes,
+// then drops it.
+Result<void> convert_contact_state_v12(Db& db);
 
 }  // namespace emsync::store

@@ -14,8 +14,16 @@ namespace emsync::store {
 // never sent (or was cleared) has no entry.
 struct FieldHash {
   std::string key;  // stable per mapping, e.g. "first_name>1"
+  // hash64 of the value; the state DB keeps only stored_field_hash() of it,
+  // so a hash read back from it is below 2^32.
   std::uint64_t hash = 0;
 };
+
+// The part of a field hash the state DB keeps (schema 013): its low 32 bits.
+// Compare a stored field hash with a fresh one through this. The contact
+// hash stays 64 bits and decides "unchanged"; the field hashes only choose
+// which fields of a changed contact to send (sync/diff.hpp).
+constexpr std::uint64_t stored_field_hash(std::uint64_t hash) { return hash & 0xffff'ffffu; }
 
 struct ContactState {
   std::uint64_t contact_hash = 0;  // over all field hashes, for a fast "unchanged"

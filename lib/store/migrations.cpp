@@ -28,6 +28,7 @@ struct Conversion {
 
 constexpr Conversion k_conversions[] = {
     {7, convert_contact_state_v6},
+    {13, convert_contact_state_v12},
 };
 
 Result<void> apply(Db& db, const Migration& migration) {

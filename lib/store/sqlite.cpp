@@ -204,6 +204,18 @@ Result<void> Db::exec(const std::string& sql) {
   return ok();
 }
 
+Result<bool> Db::checkpoint_truncate() {
+  const int rc =
+      sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  if (rc == SQLITE_BUSY) {
+    return false;
+  }
+  if (rc != SQLITE_OK) {
+    return sqlite_error(m_db, rc, "checkpointing the WAL");
+  }
+  return true;
+}
+
 Result<Statement> Db::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()),

@@ -121,6 +121,11 @@ class Db {
   Result<void> exec(const std::string& sql);
   Result<Statement> prepare(std::string_view sql);
   void set_busy_timeout(int milliseconds);
+  // Copies the whole WAL into the database and truncates the WAL file to
+  // zero bytes (SQLITE_CHECKPOINT_TRUNCATE), waiting up to the busy timeout
+  // for other connections' readers. False when one still read from the WAL
+  // (nothing lost: the next checkpoint does it); an error for an I/O fault.
+  Result<bool> checkpoint_truncate();
 
   std::int64_t last_insert_rowid() const;
   // Rows changed by the last INSERT, UPDATE or DELETE.

@@ -108,6 +108,7 @@ class SqliteStateStore final : public StateStore {
   // Deletes the activation's log rows (in slices: memory stays flat).
   Result<void> delete_contact_log_locked(std::int64_t activation_id);
   Result<void> fold_contact_log_locked(std::int64_t activation_id);
+  Result<void> shrink_wal_locked();
   // The mirror of the activation's contact log (see m_logged); nullptr when
   // what the log holds is not known. After another connection committed,
   // checks that the log still holds only what the mirror says.

@@ -58,6 +58,16 @@ store::ContactState state_of(const std::vector<MappedValue>& values,
   return state;
 }
 
+// Whether `fresh` has the fields of `stored`, each with the same stored
+// (32-bit) hash. Both are sorted by key.
+bool same_stored_fields(const store::ContactState& fresh, const store::ContactState& stored) {
+  return std::equal(fresh.fields.begin(), fresh.fields.end(), stored.fields.begin(),
+                    stored.fields.end(), [](const store::FieldHash& a, const store::FieldHash& b) {
+                      return a.key == b.key &&
+                             store::stored_field_hash(a.hash) == store::stored_field_hash(b.hash);
+                    });
+}
+
 // What an update must send for one field, if anything.
 std::optional<std::string> field_change(const MappedValue& value, std::uint64_t hash,
                                         const std::optional<std::uint64_t>& previous, bool full) {
@@ -65,7 +75,7 @@ std::optional<std::string> field_change(const MappedValue& value, std::uint64_t 
     return std::nullopt;
   }
   if (value.json) {
-    if (full || !previous || *previous != hash) {
+    if (full || !previous || store::stored_field_hash(*previous) != store::stored_field_hash(hash)) {
       return *value.json;
     }
     return std::nullopt;
@@ -118,6 +128,13 @@ ContactChange diff_contact(const std::vector<MappedValue>& values,
       change.clears_field = change.clears_field || !value.json;
       change.changed.emplace_back(value.field_id, std::move(*json));
     }
+  }
+  if (change.changed.empty() && stored && same_stored_fields(change.new_state, *stored) &&
+      std::none_of(values.begin(), values.end(),
+                   [](const MappedValue& value) { return value.skipped; })) {
+    // The contact hash changed but no field hash did: the stored field
+    // hashes' 32 bits collided (about 1 in 4 billion). Send every value.
+    change.changed = change.full;
   }
   change.unchanged = change.changed.empty();
   return change;

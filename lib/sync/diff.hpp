@@ -11,7 +11,11 @@
 //    rule as above);
 //  - a skipped value (too long for its field, on_value_too_long: skip_field)
 //    is neither sent nor cleared, and the field's stored hash is kept: Emarsys
-//    still holds what emsync sent before.
+//    still holds what emsync sent before;
+//  - a field counts as changed when the low 32 bits of its hash (all the
+//    state DB keeps: store::stored_field_hash) differ; a contact whose hash
+//    changed while no field's did (those 32 bits collided) sends every
+//    non-NULL value.
 #pragma once
 
 #include <cstdint>

@@ -76,6 +76,39 @@ TEST_CASE("only the changed field is sent", "[sync][diff]") {
   CHECK(change.full == FieldValues{{"1", R"("Ann")"}, {"11", R"("Bergen")"}});
 }
 
+// A state as the state DB gives it back: field hashes cut to 32 bits.
+ContactState as_stored(ContactState state) {
+  for (auto& field : state.fields) {
+    field.hash = emsync::store::stored_field_hash(field.hash);
+  }
+  return state;
+}
+
+TEST_CASE("stored field hashes of 32 bits tell the changed field as the full ones did",
+          "[sync][diff]") {
+  const ContactState stored = as_stored(synced(contact()));
+  CHECK(diff_contact(contact(), stored, false).unchanged);
+  auto values = contact();
+  values[2].json = R"("Bergen")";
+  const auto change = diff_contact(values, stored, false);
+  CHECK(change.changed == FieldValues{{"11", R"("Bergen")"}});
+  // What is stored next is cut again by the state DB, not here.
+  CHECK(change.new_state.fields[0].hash == emsync::hash64(R"("Bergen")"));
+}
+
+TEST_CASE("a changed contact whose field hashes all collide in 32 bits sends every value",
+          "[sync][diff]") {
+  auto values = contact();
+  values[2].json = R"("Bergen")";
+  // As if "Bergen" and "Oslo" had the same low 32 bits: the stored state
+  // holds the new value's field hashes and the old contact hash.
+  ContactState stored = as_stored(synced(values));
+  stored.contact_hash = synced(contact()).contact_hash;
+  const auto change = diff_contact(values, stored, false);
+  CHECK_FALSE(change.unchanged);
+  CHECK(change.changed == FieldValues{{"1", R"("Ann")"}, {"11", R"("Bergen")"}});
+}
+
 TEST_CASE("a field sent before and now NULL is cleared with an empty string", "[sync][diff]") {
   auto values = contact();
   values[2].json = std::nullopt;
