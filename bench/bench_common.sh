@@ -98,6 +98,33 @@ VACUUM ANALYZE bench.contacts;
 SQL
 }
 
+# The CRM model (issue 19): the typical CRM profile of short mixed-type
+# values with many NULLs, in a table of the same name so that the phases'
+# UPDATE of city applies: id + 11 columns: email, first and last names,
+# city, a 5-digit zip, a birth date (NULL in 20%), an opt-in boolean, a small
+# integer of orders, a lifetime value numeric(10,2) (NULL in 30%), a tier
+# token (NULL in 70%) and a short note (NULL in 75%).
+crm_model_query="SELECT email, first_name, last_name, city, zip, birth_date, opted_in, orders, ltv, tier, note FROM bench.contacts"
+create_crm_model() {  # DB N
+  psql_db postgres -c "CREATE DATABASE $1" >/dev/null
+  psql_db "$1" >/dev/null <<SQL
+CREATE SCHEMA bench;
+CREATE TABLE bench.contacts (id integer PRIMARY KEY, email text, first_name text, last_name text,
+                             city text, zip text, birth_date date, opted_in boolean,
+                             orders smallint, ltv numeric(10,2), tier text, note text);
+INSERT INTO bench.contacts
+  SELECT i, 'user' || i || '@example.com',
+         (ARRAY['Anna','Ben','Chloé','David','Emma','Finn','Grace','Hugo','Inès','Jonas'])[i % 10 + 1],
+         'Last' || (i % 7919), 'City' || (i % 997), lpad((i % 99991)::text, 5, '0'),
+         CASE WHEN i % 5 = 0 THEN NULL ELSE DATE '1950-01-01' + (i % 20000) END, i % 3 <> 0,
+         (i % 40)::smallint, CASE WHEN i % 10 < 3 THEN NULL ELSE (i % 50000) * 0.37 END,
+         CASE i % 10 WHEN 0 THEN 'gold' WHEN 1 THEN 'silver' WHEN 2 THEN 'bronze' END,
+         CASE WHEN i % 4 = 0 THEN 'vip since ' || (2000 + i % 25) END
+  FROM generate_series(1, $2) AS i;
+VACUUM ANALYZE bench.contacts;
+SQL
+}
+
 clk_tck=$(getconf CLK_TCK)
 cpu_s() {  # PID -> user + system CPU seconds so far
   sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$clk_tck" '{ printf "%.2f", ($12 + $13) / hz }'

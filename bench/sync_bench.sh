@@ -7,7 +7,8 @@
 # on the same cluster, and compared with the issue's targets.
 #
 #   bench/sync_bench.sh [--build DIR | --emsyncd PATH --emsyncctl PATH --sim PATH]
-#                       [--source postgres|cursor|odbc] [--fetch-loop PATH] [--psqlodbc PATH]
+#                       [--source postgres|cursor|odbc] [--model contacts|crm]
+#                       [--fetch-loop PATH] [--psqlodbc PATH]
 #                       [--sizes "N ..."] [--10m] [--results DIR] [--perf DIR] [--keep]
 #
 #   --build DIR     take the binaries from this build dir (default: build)
@@ -24,6 +25,11 @@
 #                             the same query with the same driver (phase
 #                             fetch_loop; $EMSYNC_BENCH_FETCH_LOOP_ARGS adds
 #                             options, e.g. "--wide")
+#   --model M       the model (issue 19), default contacts:
+#                   contacts  bench.contacts below (bio: 200 characters)
+#                   crm       short mixed-type values with many NULLs
+#                             (bench_common.sh, create_crm_model), 10 mapped
+#                             fields as well; the JSON is <...>-crm.json
 #   --fetch-loop PATH  that fetch loop (default: the build dir's
 #                   bench/emsync-odbc-fetch-loop, or ../bench/ of --emsyncd's dir)
 #   --psqlodbc PATH the psqlODBC driver library
@@ -67,7 +73,7 @@ bench=sync_bench
 # shellcheck source=bench_common.sh
 . "$repo/bench/bench_common.sh"
 build="" emsyncd="" emsyncctl="" sim_bin="" sizes_arg="100000 1000000" with_10m=0
-source_kind=postgres fetch_loop="" psqlodbc=/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so
+source_kind=postgres model=contacts fetch_loop="" psqlodbc=/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so
 results_dir="$repo/bench/results" perf_dir="" keep=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -77,6 +83,7 @@ while [ $# -gt 0 ]; do
     --emsyncctl) emsyncctl=$2; shift 2 ;;
     --sim) sim_bin=$2; shift 2 ;;
     --source) source_kind=$2; shift 2 ;;
+    --model) model=$2; shift 2 ;;
     --fetch-loop) fetch_loop=$2; shift 2 ;;
     --psqlodbc) psqlodbc=$2; shift 2 ;;
     --sizes) sizes_arg=$2; shift 2 ;;
@@ -97,6 +104,10 @@ case "$source_kind" in
     [ -f "$psqlodbc" ] || { echo "sync_bench: no psqlODBC driver at '$psqlodbc' (apt-get install odbc-postgresql, or name it with --psqlodbc)" >&2; exit 2; }
     ;;
   *) echo "sync_bench: --source must be postgres, cursor or odbc: '$source_kind'" >&2; exit 2 ;;
+esac
+case "$model" in
+  contacts|crm) ;;
+  *) echo "sync_bench: --model must be contacts or crm: '$model'" >&2; exit 2 ;;
 esac
 read -r -a sizes <<<"$sizes_arg"
 [ "$with_10m" = 1 ] && sizes+=(10000000)
@@ -127,7 +138,15 @@ fi
 # 1. PostgreSQL.
 start_cluster
 
-model_query=$contacts_model_query
+if [ "$model" = crm ]; then
+  model_query=$crm_model_query
+  mapping='"fields": { "first_name": 1, "last_name": 2, "city": 11, "zip": 13, "birth_date": 4, "opted_in": 31 },
+  "custom_attributes": [ "orders", "ltv", "tier", "note" ],'
+else
+  model_query=$contacts_model_query
+  mapping='"fields": { "first_name": 1, "last_name": 2, "city": 11, "birth_date": 4, "opted_in": 31 },
+  "custom_attributes": [ "signup_date", "vip", "ltv", "score", "bio" ],'
+fi
 
 odbc_connection_string() {  # DB -> psqlODBC to the bench cluster's socket, streaming 10,000 rows at a time
   echo "Driver={PostgreSQL Unicode};Servername=$pg_dir;Port=$pg_port;Database=$1;Username=postgres;UseDeclareFetch=1;Fetch=10000"
@@ -179,7 +198,7 @@ bench_size() {  # N
   local n=$1 db="bench_$1" dir="$work/n$1"
   mkdir -p "$dir"
   log "N=$n: creating the model"
-  create_contacts_model "$db" "$n"
+  "create_${model}_model" "$db" "$n"
   reference "$n" "$db"
 
   start_simulator "$dir"
@@ -191,8 +210,7 @@ bench_size() {  # N
 { "name": "bench", "source": "warehouse", "destination": "emarsys",
   "query": "$model_query",
   "email_column": "email",
-  "fields": { "first_name": 1, "last_name": 2, "city": 11, "birth_date": 4, "opted_in": 31 },
-  "custom_attributes": [ "signup_date", "vip", "ltv", "score", "bio" ],
+  $mapping
   "insert_new_contacts": true }
 JSON
   ctl apply "$dir/activation.json" >/dev/null || die "apply failed: $(tail -5 "$dir/emsyncd.log")"
@@ -255,6 +273,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 commit=$(tree_commit)
 suffix=""
 [ "$source_kind" = postgres ] || suffix="-$source_kind"
+[ "$model" = contacts ] || suffix="$suffix-$model"
 result="$results_dir/$(date -u +%Y-%m-%d)-$commit$suffix.json"
 driver=""
 [ "$source_kind" = odbc ] && driver="$psqlodbc ($(dpkg-query -W -f '${Package} ${Version}' odbc-postgresql 2>/dev/null || echo "?"))"
@@ -266,7 +285,7 @@ jq -n --rawfile phases "$phases" --rawfile sizes "$size_lines" \
   --arg emsyncd "$("$emsyncd" --version 2>/dev/null || echo "?")" \
   --arg build_type "$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$emsyncd")/../CMakeCache.txt" 2>/dev/null)" \
   --arg source "$source_kind" --arg driver "$driver" \
-  --arg query "$model_query" '
+  --arg query "$model_query" --arg model "$model" '
 def rows($text): $text | split("\n") | map(select(length > 0) | split(" "));
 def num: if . == "-" then null else tonumber end;
 def round($d): (. * pow(10; $d) | round) / pow(10; $d);
@@ -302,7 +321,7 @@ def target($name; $value; $limit; $cmp; $n; $note):
     machine: { nproc: $nproc, cpu_model: $cpu_model,
                load_before: ($load_before | split(" ") | map(tonumber)),
                load_after: ($load_after | split(" ") | map(tonumber)) },
-    model: { query: $query, columns: 12, mapped_fields: 10 },
+    model: { name: $model, query: $query, columns: 12, mapped_fields: 10 },
     sizes: $sz, rss_growth: $growth,
     ratios: ({ n: $t.n, rerun_over_copy: $t.phases.rerun.wall_ratio }
              + (if $loop then { rerun_over_fetch_loop: ($t.phases.rerun.wall_s / $loop.wall_s | round(2)) } else {} end)),
