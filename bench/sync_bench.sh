@@ -162,7 +162,9 @@ source_json() {  # DB -> the "warehouse" source of emsyncd's config
 
 # Results, one line each: phases "N phase wall client_cpu pg_cpu sim_cpu
 # peak_rss_kib" (- where it does not apply) and sizes "N start_rss_kib
-# peak_rss_kib state_db_bytes contact_state_bytes".
+# peak_rss_kib state_db_bytes contact_state_bytes live_state_bytes" (the
+# last: the largest state DB + WAL on disk right after a phase, emsyncd
+# still running).
 phases="$work/phases.txt" size_lines="$work/sizes.txt"
 : >"$phases"; : >"$size_lines"
 
@@ -204,7 +206,7 @@ bench_size() {  # N
   start_simulator "$dir"
   local list_id; list_id=$(curl -sf -X POST "$sim_url/sim/lists" -d '{"name":"emsync bench"}' | jq -r .id)
   start_emsyncd "$dir" "$(source_json "$db")" "$list_id"
-  local start_kb peak_kb; start_kb=$(kib "$daemon_pid" VmRSS); peak_kb=$(kib "$daemon_pid" VmHWM)
+  local start_kb peak_kb live_bytes=0; start_kb=$(kib "$daemon_pid" VmRSS); peak_kb=$(kib "$daemon_pid" VmHWM)
 
   cat >"$dir/activation.json" <<JSON
 { "name": "bench", "source": "warehouse", "destination": "emarsys",
@@ -229,6 +231,8 @@ JSON
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=""; fi
     [ "$(jq -r ".$field" <<<"$run_report")" = "$expected" ] && [ "$(jq -r .status <<<"$run_report")" = succeeded ] \
       || die "$phase run: expected $field=$expected: $run_report"
+    local live; live=$(( $(stat -c %s "$dir/state.db") + $(stat -c %s "$dir/state.db-wal" 2>/dev/null || echo 0) ))
+    [ "$live" -gt "$live_bytes" ] && live_bytes=$live
     local hwm; hwm=$(kib "$daemon_pid" VmHWM)
     [ "$hwm" -gt "$peak_kb" ] && peak_kb=$hwm
     echo "$n $phase $run_wall $run_cpu $run_pg $run_sim $hwm" >>"$phases"
@@ -260,7 +264,7 @@ JSON
   local db_bytes table_bytes
   db_bytes=$(( $(stat -c %s "$dir/state.db") + $(stat -c %s "$dir/state.db-wal" 2>/dev/null || echo 0) ))
   table_bytes=$(sqlite3 -readonly "$dir/state.db" "SELECT sum(pgsize) FROM dbstat WHERE name = 'contact_state'")
-  echo "$n $start_kb $peak_kb $db_bytes $table_bytes" >>"$size_lines"
+  echo "$n $start_kb $peak_kb $db_bytes $table_bytes $live_bytes" >>"$size_lines"
   psql_db postgres -c "DROP DATABASE $db" >/dev/null
 }
 
@@ -295,12 +299,13 @@ def target($name; $value; $limit; $cmp; $n; $note):
 (rows($phases) | map({ n: (.[0] | tonumber), phase: .[1], wall_s: (.[2] | num), cpu_s: (.[3] | num),
                        postgres_cpu_s: (.[4] | num), simulator_cpu_s: (.[5] | num),
                        peak_rss_kib: (.[6] | num) })) as $ph
-| [rows($sizes)[] | map(tonumber) as [$n, $start, $peak, $db, $table]
+| [rows($sizes)[] | map(tonumber) as [$n, $start, $peak, $db, $table, $live]
    | ($ph | map(select(.n == $n))) as $p
    | ($p | map(select(.phase == "reference"))[0]) as $ref
    | { n: $n, start_rss_kib: $start, peak_rss_kib: $peak,
        state_db_bytes: $db, state_db_bytes_per_contact: ($db / $n | round(1)),
        contact_state_bytes_per_contact: ($table / $n | round(1)),
+       live_state_bytes_per_contact: ($live / $n | round(1)),
        phases: ($p | map({ key: .phase,
                            value: (del(.n, .phase) + {
                              contacts_per_s: ($n / .wall_s | round(0)),
@@ -338,7 +343,9 @@ def target($name; $value; $limit; $cmp; $n; $note):
       target("first run contacts/s"; $t.phases.first.contacts_per_s; 50000; ">="; $t.n;
              "CPU s: emsyncd \($t.phases.first.cpu_s), simulator \($t.phases.first.simulator_cpu_s), postgres \($t.phases.first.postgres_cpu_s) in \($t.phases.first.wall_s) s wall"),
       target("peak RSS MiB"; $t.peak_rss_kib / 1024; 64; "<="; $t.n; null),
-      target("state DB bytes per contact"; $t.state_db_bytes_per_contact; 128; "<="; $t.n; null)
+      target("state DB bytes per contact"; $t.state_db_bytes_per_contact; 128; "<="; $t.n; null),
+      target("state DB + WAL bytes per contact after each phase, running (issue 19)";
+             $t.live_state_bytes_per_contact; 100; "<="; $t.n; null)
     ] + (if $g then [target("RSS growth bytes per contact, \($g.from_n) to \($g.to_n)"; $g.bytes_per_contact; 16; "<="; $t.n; null)] else [] end) end) }
 ' >"$result"
 
@@ -361,9 +368,9 @@ def f($d):  # fixed $d decimals
 "Client CPU and peak RSS: psql for the reference (no RSS), the fetch loop for its line, emsyncd otherwise. × reference CPU: (client + postgres CPU) / that of the reference.",
 (.ratios | "At N = \(.n): no-change rerun / psql \\copy \(.rerun_over_copy | f(2))\(if .rerun_over_fetch_loop then ", rerun / bare ODBC fetch loop \(.rerun_over_fetch_loop | f(2))" else "" end)"),
 "",
-"| N | start RSS MiB | peak RSS MiB | state DB bytes/contact | contact_state bytes/contact |",
-"|---:|---:|---:|---:|---:|",
-(.sizes[] | "| \(.n) | \(.start_rss_kib / 1024 | f(1)) | \(.peak_rss_kib / 1024 | f(1)) | \(.state_db_bytes_per_contact | f(1)) | \(.contact_state_bytes_per_contact | f(1)) |"),
+"| N | start RSS MiB | peak RSS MiB | state DB bytes/contact | contact_state bytes/contact | state DB + WAL bytes/contact, running (max after a phase) |",
+"|---:|---:|---:|---:|---:|---:|",
+(.sizes[] | "| \(.n) | \(.start_rss_kib / 1024 | f(1)) | \(.peak_rss_kib / 1024 | f(1)) | \(.state_db_bytes_per_contact | f(1)) | \(.contact_state_bytes_per_contact | f(1)) | \(.live_state_bytes_per_contact | f(1)) |"),
 (.rss_growth[] | "RSS growth (peak(\(.to_n)) - peak(\(.from_n))) / \(.to_n - .from_n) = \(.bytes_per_contact | f(1)) bytes per contact"),
 "",
 "| target (issue #\(if .source.kind == "postgres" then 6 else 16 end)) | N | measured | limit | result |",
