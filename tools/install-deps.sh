@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages emsync needs to build, test and run the
 # quick start. Idempotent: only missing packages are installed (as root).
+# Packages given as arguments are installed too (tools/package-test.sh: lintian).
 set -euo pipefail
 
 packages=(
