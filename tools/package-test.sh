@@ -8,7 +8,8 @@
 # stays), purges it and checks what is left. Debian 12, as root. systemd need
 # not be PID 1 (CI machines, containers): nothing is started.
 #
-# It leaves the machine as it was but for what Debian keeps after a purge:
+# It leaves the machine as it was (purging the package when a check fails)
+# but for what Debian keeps after a purge:
 # the user emsyncd and the groups emsyncd, emsyncd-admin, and /etc/credstore.
 # Refuses to run where emsync is installed as a package already.
 set -euo pipefail
@@ -24,6 +25,13 @@ if dpkg-query -W -f='${Status}' emsync 2>/dev/null | grep -q installed; then
   fail "the package emsync is installed on this machine already: this test installs and purges it"
 fi
 "$root/tools/install-deps.sh" lintian
+# Whatever happens below, the machine is left without the package.
+purge_on_exit() {
+  if dpkg-query -W -f='${Status}' emsync 2>/dev/null | grep -q installed; then
+    dpkg --purge emsync >/dev/null 2>&1 || echo "package-test: could not purge emsync" >&2
+  fi
+}
+trap purge_on_exit EXIT
 version=$(sed -n 's/^project(emsync VERSION \([0-9.]*\) .*/\1/p' "$root/CMakeLists.txt")
 [[ -n $version ]] || fail "no project(emsync VERSION ...) in CMakeLists.txt"
 
@@ -36,9 +44,10 @@ echo "== the control data"
 control=$(dpkg-deb --field "$deb")
 echo "$control" | sed 's/^/  /'
 depends=$(dpkg-deb --field "$deb" Depends)
-# Computed by dpkg-shlibdeps: the libraries the binaries link, with versions.
+# Computed by dpkg-shlibdeps: the libraries the binaries link.
+names=$(sed 's/ *([^)]*)//g; s/, */\n/g' <<<"$depends")
 for lib in libc6 libstdc++6 libsqlite3-0 libpq5 libssl3 libsystemd0 libodbc2; do
-  grep -Eq "(^|, )$lib \(>= " <<<"$depends" || fail "Depends lacks $lib (>= ...): $depends"
+  grep -qxF "$lib" <<<"$names" || fail "Depends lacks $lib: $depends"
 done
 ok "Depends computed (dpkg-shlibdeps)"
 [[ $(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles) == /etc/emsyncd/emsyncd.json ]] ||
@@ -46,7 +55,7 @@ ok "Depends computed (dpkg-shlibdeps)"
 ok "conffiles: /etc/emsyncd/emsyncd.json"
 
 echo "== lintian"
-lintian --fail-on error,warning --display-info --show-overrides "$deb" | sed 's/^/  /'
+lintian --fail-on error,warning --display-info "$deb" 2>&1 | grep -v "running with root privileges" | sed 's/^/  /'
 ok "no error or warning"
 
 echo "== apt-get install $deb"
@@ -113,7 +122,7 @@ complete_words() {
     complete "$@"
 }
 [[ $(complete_words emsyncctl "" | sort) == "$(sort <<<"$commands")" ]] || fail "the commands completed are not those of --help"
-[[ $(complete_words emsyncctl re "" | sort | tr '\n' ' ') == "reload resume retry " ]] ||
+[[ $(complete_words emsyncctl re | sort | tr '\n' ' ') == "reload resume retry " ]] ||
   fail "'emsyncctl re' completes to $(complete_words emsyncctl re)"
 complete_words emsyncctl run --w | grep -qx -- --wait || fail "'emsyncctl run --w' does not complete --wait"
 ok "commands and options"
@@ -124,10 +133,48 @@ out=$(complete_words emsyncctl --socket /nonexistent/control.sock run "" 2>&1)
 ((SECONDS - start <= 3)) || fail "completing a name without a daemon took $((SECONDS - start)) s"
 ok "activation names: none without a daemon, silently, at once"
 
+echo "== apt-get install --reinstall: an edited config is kept, with its owner and mode"
+sed -i 's/"run_history_days": 90/"run_history_days": 30/' /etc/emsyncd/emsyncd.json
+(cd "$(dirname "$deb")" && apt-get install -y -qq --reinstall "./$(basename "$deb")") >/dev/null 2>&1 ||
+  fail "apt-get install --reinstall failed"
+grep -q '"run_history_days": 30' /etc/emsyncd/emsyncd.json || fail "the reinstall replaced the edited config"
+check_stat /etc/emsyncd/emsyncd.json "640 root emsyncd"
+
 echo "== emsyncd --check-migrations (as the postinst runs it on upgrade)"
 out=$(setpriv --reuid=emsyncd --regid=emsyncd --init-groups emsyncd --check-migrations /etc/emsyncd/emsyncd.json)
 grep -q 'no state DB yet' <<<"$out" || fail "unexpected: $out"
 ok "$out"
+
+echo "== the installed emsyncd, on the demo model: completion of activation names"
+# Started by hand (no systemd here), on loopback; the destination is never
+# called (apply --no-check, no run).
+work=$(mktemp -d /tmp/emsync-package-test.XXXXXX)
+printf 'unused' >"$work/secret"
+cat >"$work/emsyncd.json" <<JSON
+{"state_db": "$work/state.db", "admin_socket": "$work/control.sock", "metrics_listen": "",
+ "sources": {"demo": {"type": "sqlite", "path": "$root/examples/demo.db"}},
+ "destinations": {"emarsys": {"type": "emarsys", "api_url": "http://127.0.0.1:9/api/v2", "auth": "wsse",
+                              "username": "demo001", "secret_file": "$work/secret",
+                              "new_contacts_list_id": 1}}}
+JSON
+emsyncd --config "$work/emsyncd.json" 2>"$work/emsyncd.log" &
+daemon_pid=$!
+stop_daemon() { kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null; rm -rf "$work"; }
+for _ in $(seq 100); do emsyncctl --socket "$work/control.sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+emsyncctl --socket "$work/control.sock" apply --no-check "$root/examples/demo-activation.json" >/dev/null || {
+  cat "$work/emsyncd.log" >&2
+  stop_daemon
+  fail "the installed emsyncd did not take the demo activation"
+}
+names=$(complete_words emsyncctl --socket "$work/control.sock" run "")
+names_env=$(EMSYNC_SOCKET=$work/control.sock complete_words emsyncctl show demo)
+migrations=$(emsyncd --check-migrations "$work/emsyncd.json")
+stop_daemon
+[[ $names == demo-contacts ]] || fail "'emsyncctl --socket S run' completes to '$names', expected demo-contacts"
+[[ $names_env == demo-contacts ]] || fail "'emsyncctl show demo' with EMSYNC_SOCKET completes to '$names_env'"
+ok "activation names from the running daemon (--socket and \$EMSYNC_SOCKET)"
+grep -q 'up to date' <<<"$migrations" || fail "--check-migrations on the daemon's state DB: $migrations"
+ok "--check-migrations on its state DB: ${migrations#*: }"
 
 echo "== dpkg --remove emsync: the state and the config stay"
 # A state DB as the daemon leaves it.
