@@ -30,7 +30,7 @@ _emsyncctl() {
   COMPREPLY=()
   case $prev in
     --socket)
-      COMPREPLY=($(compgen -f -- "$cur"))
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return
       ;;
     -t | --timeout | --limit | --offset | --kind | --email | --after)
@@ -48,20 +48,20 @@ _emsyncctl() {
     esac
   done
   if [[ $cur == -* ]]; then
-    COMPREPLY=($(compgen -W "$(_emsyncctl_options "$ctl" $command)" -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -W "$(_emsyncctl_options "$ctl" ${command:+"$command"})" -- "$cur")
     return
   fi
   case $command in
     "")
-      COMPREPLY=($(compgen -W "$(_emsyncctl_commands "$ctl")" -- "$cur"))
+      mapfile -t COMPREPLY < <(compgen -W "$(_emsyncctl_commands "$ctl")" -- "$cur")
       ;;
     apply)
-      COMPREPLY=($(compgen -f -- "$cur"))
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       ;;
     ping | status | list | reload | audit) ;;
     *)
       ((operands == 0)) || return
-      COMPREPLY=($(compgen -W "$(_emsyncctl_activations "$ctl" "$socket")" -- "$cur"))
+      mapfile -t COMPREPLY < <(compgen -W "$(_emsyncctl_activations "$ctl" "$socket")" -- "$cur")
       ;;
   esac
 }

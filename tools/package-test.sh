@@ -41,8 +41,7 @@ deb=$("$root/tools/package.sh" | tail -n 1)
 ok "$deb ($(du -k "$deb" | cut -f1) KiB)"
 
 echo "== the control data"
-control=$(dpkg-deb --field "$deb")
-echo "$control" | sed 's/^/  /'
+dpkg-deb --field "$deb" | sed 's/^/  /'
 depends=$(dpkg-deb --field "$deb" Depends)
 # Computed by dpkg-shlibdeps: the libraries the binaries link.
 names=$(sed 's/ *([^)]*)//g; s/, */\n/g' <<<"$depends")
@@ -200,7 +199,7 @@ for path in /var/lib/emsyncd /etc/emsyncd /etc/systemd/system/multi-user.target.
   /usr/lib/systemd/system/emsyncd.service; do
   [[ ! -e $path && ! -L $path ]] || fail "$path is left after the purge"
 done
-[[ -z $(dpkg-query -W -f='${Status}' emsync 2>/dev/null | grep installed) ]] || fail "dpkg still lists emsync"
+! dpkg-query -W -f='${Status}' emsync 2>/dev/null | grep -q installed || fail "dpkg still lists emsync"
 ok "nothing of emsync left but the user emsyncd, its groups and /etc/credstore"
 rm -f /tmp/emsync-package-install.log /tmp/emsync-package-remove.log /tmp/emsync-package-purge.log
 echo "package-test: PASS"
