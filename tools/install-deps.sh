@@ -18,6 +18,8 @@ packages=(
   # the sanitizer runtimes (libclang-rt is only a Recommends of clang-16), and
   # llvm-symbolizer-16 for readable reports.
   clang-16 libfuzzer-16-dev libclang-rt-16-dev llvm-16
+  help2man dpkg-dev # the Debian package (tools/package.sh): man pages, dpkg-shlibdeps
+  "$@"
 )
 
 missing=()
