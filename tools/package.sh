@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Debian package emsync_<version>_amd64.deb from this tree with
-# CPack's DEB generator (packaging/CMakeLists.txt; README.md, "Install the
+# CPack's DEB generator (packaging/CMakeLists.txt; README.md, "The Debian
 # package", says why CPack) and prints its path. The version is CMake's
 # project(VERSION). Debian 12, as root for the missing build packages.
 #
