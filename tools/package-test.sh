@@ -4,9 +4,11 @@
 # machine with `apt-get install ./emsync_*.deb`, checks what it installed
 # (files, the config's owner and mode, the user and groups, the enabled unit
 # and `systemd-analyze verify` of it, both --version texts, the man pages,
-# the bash completion, `emsyncd --check-migrations`), removes it (the state
-# stays), purges it and checks what is left. Debian 12, as root. systemd need
-# not be PID 1 (CI machines, containers): nothing is started.
+# the bash completion, with the installed emsyncd running by hand for the
+# activation names), reinstalls it (an edited config is kept; the upgrade's
+# migrations check on no, an older and a newer state DB), removes it (the
+# state stays), purges it and checks what is left. Debian 12, as root.
+# systemd need not be PID 1 (CI machines, containers): it starts nothing.
 #
 # It leaves the machine as it was (purging the package when a check fails)
 # but for what Debian keeps after a purge:
