@@ -148,6 +148,7 @@ reinstall_output() {
   (cd "$(dirname "$deb")" && apt-get install -y -qq --reinstall "./$(basename "$deb")") 2>&1 ||
     fail "apt-get install --reinstall failed"
 }
+postinst_says() { grep -E 'state\.db|not restarted' <<<"$1" | sed 's/^/    /'; }
 state_db_at() { # schema version
   sqlite3 /var/lib/emsyncd/state.db "PRAGMA user_version = $1"
   chown -R emsyncd:emsyncd /var/lib/emsyncd
@@ -156,16 +157,19 @@ install -d -m 0700 -o emsyncd -g emsyncd /var/lib/emsyncd
 out=$(reinstall_output)
 grep -q 'no state DB yet' <<<"$out" || fail "no state DB: the postinst said: $out"
 ok "no state DB: 'no state DB yet'"
+postinst_says "$out"
 state_db_at 10
 out=$(reinstall_output)
 grep -q 'schema version 10; the next start migrates it to' <<<"$out" || fail "schema 10: the postinst said: $out"
 ok "an older state DB: the migrations the start applies are named"
+postinst_says "$out"
 state_db_at 999
 out=$(reinstall_output)
 if ! grep -q 'newer than this emsync' <<<"$out" || ! grep -q 'emsyncd.service is not restarted' <<<"$out"; then
   fail "a newer state DB: the postinst said: $out"
 fi
 ok "a newer state DB: refused, not restarted, the upgrade itself succeeds"
+postinst_says "$out"
 rm -rf /var/lib/emsyncd
 
 echo "== the installed emsyncd, on the demo model: completion of activation names"
