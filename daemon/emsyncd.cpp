@@ -9,15 +9,14 @@
 // The process is made private first (umask 077, no core dumps: see
 // core/hardening.hpp).
 //
-// Exit codes: 0 after a clean stop (and for --help, --version and a config
-// that passes --check-config or --check-migrations), 1 when it cannot start or the config has a
-// problem (the reason is logged and printed), 2 on a usage error.
+// Exit codes: 0 after a clean stop (and for --help, --version, and a check
+// that finds no problem), 1 when it cannot start or a check finds a problem
+// (the reason is logged and printed), 2 on a usage error.
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -183,7 +182,15 @@ int check_migrations(const std::string& config_path) {
   }
   const std::string& path = config->state_db;
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
+  const bool exists = std::filesystem::exists(path, ec);
+  if (ec) {
+    std::fprintf(
+        stderr,
+        "emsyncd: state_db %s: cannot look at it: %s (run this as root or as the daemon's user)\n",
+        path.c_str(), ec.message().c_str());
+    return 1;
+  }
+  if (!exists) {
     std::printf("%s: no state DB yet: the first start creates it\n", path.c_str());
     return 0;
   }

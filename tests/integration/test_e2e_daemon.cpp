@@ -115,8 +115,8 @@ TEST_CASE("--check-migrations reports what the next start migrates and refuses a
   set_version(10);
   const CommandResult older = check();
   CHECK(older.exit_code == 0);
-  CHECK_THAT(older.stdout_text, Catch::Contains("schema version 10") &&
-                                    Catch::Contains("011_run_rows.sql"));
+  CHECK_THAT(older.stdout_text,
+             Catch::Contains("schema version 10") && Catch::Contains("011_run_rows.sql"));
 
   set_version(store::latest_schema_version());
   const CommandResult current = check();
@@ -126,8 +126,8 @@ TEST_CASE("--check-migrations reports what the next start migrates and refuses a
   set_version(999);
   const CommandResult newer = check();
   CHECK(newer.exit_code == 1);
-  CHECK_THAT(newer.stderr_text, Catch::Contains("schema version 999") &&
-                                    Catch::Contains("newer than this emsync"));
+  CHECK_THAT(newer.stderr_text,
+             Catch::Contains("schema version 999") && Catch::Contains("newer than this emsync"));
 }
 
 }  // namespace emsync::test
