@@ -431,15 +431,18 @@ int execute(const Command& command, const Args& args) {
   return command.exit_code ? command.exit_code(args, reply->result) : k_exit_ok;
 }
 
+// The exit codes, at the end of every --help (and so in the man page
+// emsyncctl(1), which help2man makes of `emsyncctl --help`).
+constexpr const char* k_exit_codes_help =
+    "Exit codes: 0 ok, 1 error, 2 usage, 3 daemon not reachable, 4 permission denied\n"
+    "(run --wait: 1 failed or cancelled, 5 partial).";
 // Subcommand help does not list the options of the whole program.
 constexpr const char* k_global_options_help =
     "Global options (before or after the command):\n"
     "  --json                      print the daemon's result as JSON (an error too)\n"
     "  --socket PATH               the daemon's control socket [$EMSYNC_SOCKET, "
     "/run/emsyncd/control.sock]\n"
-    "  -t,--timeout SECONDS        seconds to wait for the daemon, 0 for no limit\n"
-    "Exit codes: 0 ok, 1 error, 2 usage, 3 daemon not reachable, 4 permission denied\n"
-    "(run --wait: 1 failed or cancelled, 5 partial).";
+    "  -t,--timeout SECONDS        seconds to wait for the daemon, 0 for no limit\n";
 
 void declare_globals(CLI::App& app, Args& args) {
   app.add_option("--socket", args.socket, "the daemon's control socket")
@@ -449,7 +452,9 @@ void declare_globals(CLI::App& app, Args& args) {
   app.add_option("-t,--timeout", args.timeout_s,
                  "seconds to wait for the daemon, 0 for no limit [30; none for run --wait]")
       ->check(k_non_negative);
-  app.set_version_flag("--version", EMSYNC_VERSION);
+  app.set_version_flag("--version", "emsyncctl " EMSYNC_VERSION);
+  app.footer(std::string("Run emsyncctl COMMAND --help for the options of a command.\n") +
+             k_exit_codes_help);
   app.require_subcommand(1);
   // Inherited by subcommands, so global options may follow the command.
   app.fallthrough();
@@ -467,7 +472,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, const Command*>> subcommands;
   for (const Command& command : k_commands) {
     CLI::App* sub = app.add_subcommand(command.name, command.help);
-    sub->footer(k_global_options_help);
+    sub->footer(std::string(k_global_options_help) + k_exit_codes_help);
     command.declare(*sub, args);
     subcommands.emplace_back(sub, &command);
   }

@@ -4,21 +4,23 @@
 //
 //   emsyncd --config FILE
 //   emsyncd --check-config [--connect] FILE
+//   emsyncd --check-migrations FILE
 //
 // The process is made private first (umask 077, no core dumps: see
 // core/hardening.hpp).
 //
-// Exit codes: 0 after a clean stop (and for --help, --version and a config
-// that passes --check-config), 1 when it cannot start or the config has a
-// problem (the reason is logged and printed), 2 on a usage error.
+// Exit codes: 0 after a clean stop (and for --help, --version, and a check
+// that finds no problem), 1 when it cannot start or a check finds a problem
+// (the reason is logged and printed), 2 on a usage error.
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -31,17 +33,36 @@
 #include "service/service.hpp"
 #include "source/conninfo.hpp"
 #include "source/odbc_driver.hpp"
+#include "store/migrations.hpp"
+#include "store/sqlite.hpp"
 
 namespace {
 
+// --help prints k_usage then k_help, laid out for help2man, which makes the
+// man page emsyncd(8) of them; a usage error prints k_usage.
 constexpr const char* k_usage =
-    "usage: emsyncd --config FILE\n"
-    "       emsyncd --check-config [--connect] FILE\n"
-    "       emsyncd --version | --help\n"
+    "Usage: emsyncd --config FILE\n"
+    "  or:  emsyncd --check-config [--connect] FILE\n"
+    "  or:  emsyncd --check-migrations FILE\n"
+    "  or:  emsyncd --version | --help\n";
+constexpr const char* k_help =
     "Runs the emsync daemon with the JSON configuration FILE (see README.md).\n"
-    "--check-config reports every problem of FILE without starting: its keys, the secrets it\n"
-    "names, the directories of state_db and admin_socket; with --connect it also connects to\n"
-    "every source and calls every destination. Exit 0 when there is none, else 1.\n";
+    "\n"
+    "Options:\n"
+    "  --config FILE            run the daemon; SIGTERM or SIGINT stop it after the running\n"
+    "                           batches, SIGHUP re-reads FILE\n"
+    "  --check-config FILE      report every problem of FILE without starting: its keys, the\n"
+    "                           secrets it names, the directories of state_db and admin_socket\n"
+    "  --connect                with --check-config: also connect to every source and call\n"
+    "                           every destination\n"
+    "  --check-migrations FILE  report what the next start would migrate in the state DB of\n"
+    "                           FILE, changing nothing; fail when the start would refuse it\n"
+    "                           (written by a newer emsyncd, or not a database)\n"
+    "  --version                print the version\n"
+    "  -h, --help               print this help\n"
+    "\n"
+    "Exit codes: 0 after a clean stop or a check that found no problem, 1 when it cannot\n"
+    "start or a check found a problem (each is printed), 2 on a usage error.\n";
 
 int run_daemon(const std::string& config_path) {
   // Before any secret is read or any file created, whoever started it.
@@ -150,6 +171,49 @@ int check_config(const std::string& config_path, bool connect) {
   return 0;
 }
 
+// Reports what starting on the config's state DB would migrate, reading it
+// only. The Debian package's postinst runs it before restarting an upgraded
+// daemon, which keeps running on its old binary when this fails.
+int check_migrations(const std::string& config_path) {
+  auto config = emsync::config::load_config(config_path);
+  if (!config) {
+    std::fprintf(stderr, "emsyncd: %s\n", config.error().message.c_str());
+    return 1;
+  }
+  const std::string& path = config->state_db;
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (ec) {
+    std::fprintf(
+        stderr,
+        "emsyncd: state_db %s: cannot look at it: %s (run this as root or as the daemon's user)\n",
+        path.c_str(), ec.message().c_str());
+    return 1;
+  }
+  if (!exists) {
+    std::printf("%s: no state DB yet: the first start creates it\n", path.c_str());
+    return 0;
+  }
+  auto db = emsync::store::Db::open(path, SQLITE_OPEN_READONLY);
+  auto plan = db ? emsync::store::plan_migrations(*db)
+                 : emsync::Result<emsync::store::MigrationPlan>(db.error());
+  if (!plan) {
+    std::fprintf(stderr, "emsyncd: %s\n", plan.error().message.c_str());
+    return 1;
+  }
+  if (plan->pending.empty()) {
+    std::printf("%s: schema version %d, up to date\n", path.c_str(), plan->current);
+    return 0;
+  }
+  std::string files;
+  for (const std::string& file : plan->pending) {
+    files += (files.empty() ? "" : ", ") + file;
+  }
+  std::printf("%s: schema version %d; the next start migrates it to %d (%s)\n", path.c_str(),
+              plan->current, plan->latest, files.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -162,15 +226,20 @@ int main(int argc, char** argv) {
   }
   if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
     std::fputs(k_usage, stdout);
+    std::fputs(k_help, stdout);
     return 0;
   }
   if (argc == 3 && std::strcmp(argv[1], "--check-config") == 0) {
     return check_config(argv[2], false);
+  }
+  if (argc == 3 && std::strcmp(argv[1], "--check-migrations") == 0) {
+    return check_migrations(argv[2]);
   }
   if (argc == 4 && std::strcmp(argv[1], "--check-config") == 0 &&
       std::strcmp(argv[2], "--connect") == 0) {
     return check_config(argv[3], true);
   }
   std::fputs(k_usage, stderr);
+  std::fputs("Run emsyncd --help for more information.\n", stderr);
   return 2;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages emsync needs to build, test and run the
 # quick start. Idempotent: only missing packages are installed (as root).
+# Packages given as arguments are installed too (tools/package-test.sh: lintian).
 set -euo pipefail
 
 packages=(
@@ -17,6 +18,8 @@ packages=(
   # the sanitizer runtimes (libclang-rt is only a Recommends of clang-16), and
   # llvm-symbolizer-16 for readable reports.
   clang-16 libfuzzer-16-dev libclang-rt-16-dev llvm-16
+  help2man dpkg-dev # the Debian package (tools/package.sh): man pages, dpkg-shlibdeps
+  "$@"
 )
 
 missing=()

@@ -94,4 +94,21 @@ Result<void> migrate(Db& db, int up_to_version) {
   return transaction->commit();
 }
 
+Result<MigrationPlan> plan_migrations(Db& db) {
+  auto current = read_user_version(db);
+  if (!current) {
+    return current.error();
+  }
+  if (*current > latest_schema_version()) {
+    return too_new(db, *current);
+  }
+  MigrationPlan plan{*current, latest_schema_version(), {}};
+  for (const Migration& migration : k_migrations) {
+    if (migration.version > *current) {
+      plan.pending.emplace_back(migration.file);
+    }
+  }
+  return plan;
+}
+
 }  // namespace emsync::store

@@ -301,13 +301,15 @@ TEST_CASE("emsyncd --help prints its usage on stdout and exits 0", "[checks][cli
   for (const char* flag : {"--help", "-h"}) {
     const auto help = run_command({EMSYNCD_PATH, flag});
     CHECK(help.exit_code == 0);
-    CHECK(contains(help.stdout_text, "usage: emsyncd --config FILE"));
+    CHECK(contains(help.stdout_text, "Usage: emsyncd --config FILE"));
     CHECK(contains(help.stdout_text, "--check-config [--connect] FILE"));
+    CHECK(contains(help.stdout_text, "--check-migrations FILE"));
     CHECK(help.stderr_text.empty());
   }
   const auto wrong = run_command({EMSYNCD_PATH, "--frobnicate"});
   CHECK(wrong.exit_code == 2);
-  CHECK(contains(wrong.stderr_text, "usage: emsyncd"));
+  CHECK(contains(wrong.stderr_text, "Usage: emsyncd"));
+  CHECK(contains(wrong.stderr_text, "emsyncd --help"));
 }
 
 TEST_CASE("emsyncctl --json prints its errors as a JSON object, with the same exit codes",

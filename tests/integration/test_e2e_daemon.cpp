@@ -1,9 +1,13 @@
-// End to end: emsyncd's own guards — one daemon per state DB, --check-config.
+// End to end: emsyncd's own guards — one daemon per state DB, --check-config,
+// --check-migrations.
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "store/migrations.hpp"
+#include "store/sqlite.hpp"
 #include "sync_fixture.hpp"
 
 namespace emsync::test {
@@ -87,6 +91,43 @@ TEST_CASE("--check-config validates a config without starting", "[daemon]") {
   CHECK(refused.exit_code == 1);
   CHECK_THAT(refused.stderr_text,
              Catch::Contains("sources.demo.colour") && Catch::Contains("admin_socket"));
+}
+
+TEST_CASE("--check-migrations reports what the next start migrates and refuses a newer state DB",
+          "[daemon]") {
+  TempDir dir("emsync-e2e");
+  const auto path = (dir.path() / "check.json").string();
+  const json config = daemon_config(dir, demo_sources(), json::object());
+  std::ofstream(path) << config.dump(2);
+  const std::string state_db = config.at("state_db").get<std::string>();
+  const auto check = [&] { return run_command({EMSYNCD_PATH, "--check-migrations", path}); };
+
+  const CommandResult none = check();
+  CHECK(none.exit_code == 0);
+  CHECK_THAT(none.stdout_text, Catch::Contains("no state DB yet"));
+  CHECK_FALSE(std::filesystem::exists(state_db));
+
+  const auto set_version = [&](int version) {
+    auto db = store::Db::open(state_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    REQUIRE(db);
+    REQUIRE(db->exec("PRAGMA user_version = " + std::to_string(version)));
+  };
+  set_version(10);
+  const CommandResult older = check();
+  CHECK(older.exit_code == 0);
+  CHECK_THAT(older.stdout_text,
+             Catch::Contains("schema version 10") && Catch::Contains("011_run_rows.sql"));
+
+  set_version(store::latest_schema_version());
+  const CommandResult current = check();
+  CHECK(current.exit_code == 0);
+  CHECK_THAT(current.stdout_text, Catch::Contains("up to date"));
+
+  set_version(999);
+  const CommandResult newer = check();
+  CHECK(newer.exit_code == 1);
+  CHECK_THAT(newer.stderr_text,
+             Catch::Contains("schema version 999") && Catch::Contains("newer than this emsync"));
 }
 
 }  // namespace emsync::test

@@ -159,5 +159,61 @@ TEST_CASE("a state DB in a missing directory gives an error naming the path", "[
              Catch::Contains(path) && Catch::Contains("check that the directory exists"));
 }
 
+// -- plan_migrations (emsyncd --check-migrations) --
+
+TEST_CASE("the migration plan of an older state DB names the migrations after its version and "
+          "changes nothing",
+          "[store]") {
+  test::TempDb temp;
+  {
+    auto db = Db::open(temp.path(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    REQUIRE(db);
+    REQUIRE(migrate(*db, 10));
+  }
+  auto db = Db::open(temp.path(), SQLITE_OPEN_READONLY);
+  REQUIRE(db);
+  const MigrationPlan plan = plan_migrations(*db).value();
+  CHECK(plan.current == 10);
+  CHECK(plan.latest == latest_schema_version());
+  REQUIRE(plan.pending.size() == static_cast<std::size_t>(latest_schema_version() - 10));
+  CHECK(plan.pending.front() == "011_run_rows.sql");
+  CHECK(pragma_int(temp.path(), "user_version") == 10);
+}
+
+TEST_CASE("the migration plan of a current state DB is empty", "[store]") {
+  test::TempDb temp;
+  REQUIRE(open_state_store(temp.path()));
+  auto db = Db::open(temp.path(), SQLITE_OPEN_READONLY);
+  REQUIRE(db);
+  const MigrationPlan plan = plan_migrations(*db).value();
+  CHECK(plan.current == latest_schema_version());
+  CHECK(plan.pending.empty());
+}
+
+TEST_CASE("the migration plan refuses a state DB of a newer emsync, as the start would",
+          "[store]") {
+  test::TempDb temp;
+  {
+    auto db = Db::open(temp.path(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    REQUIRE(db);
+    REQUIRE(db->exec("PRAGMA user_version = 999"));
+  }
+  auto db = Db::open(temp.path(), SQLITE_OPEN_READONLY);
+  REQUIRE(db);
+  auto plan = plan_migrations(*db);
+  REQUIRE_FALSE(plan);
+  CHECK(plan.error().code == Errc::state_error);
+  CHECK_THAT(plan.error().message,
+             Catch::Contains("schema version 999") && Catch::Contains("restore a backup"));
+}
+
+TEST_CASE("the migration plan of a file that is not a SQLite database fails", "[store]") {
+  test::TempDb temp;
+  std::ofstream(temp.path()) << std::string(8192, 'x');
+  auto db = Db::open(temp.path(), SQLITE_OPEN_READONLY);
+  REQUIRE(db);
+  CHECK_FALSE(plan_migrations(*db));
+}
+
 }  // namespace
 }  // namespace emsync::store
