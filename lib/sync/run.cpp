@@ -27,6 +27,7 @@
 #include "sync/batch_sender.hpp"
 #include "sync/choice_reader.hpp"
 #include "sync/field_plan.hpp"
+#include "sync/list_run.hpp"
 #include "sync/model_reader.hpp"
 #include "sync/read_plan.hpp"
 #include "sync/row_key.hpp"
@@ -813,8 +814,12 @@ class Run {
 awaitable<RunOutcome> execute_run(const RunRequest& request, const RunEnvironment& env) {
   std::optional<RunOutcome> outcome;
   try {
-    Run run(request, env, false);
-    outcome = co_await run.execute();
+    if (request.activation.mode == config::Mode::list) {
+      outcome = co_await execute_list_run(request, env);
+    } else {
+      Run run(request, env, false);
+      outcome = co_await run.execute();
+    }
   } catch (const std::exception& e) {
     outcome = RunOutcome{store::RunStatus::failed, {},
                          std::string("internal error (please report): ") + e.what()};
@@ -826,6 +831,11 @@ awaitable<RunOutcome> execute_run(const RunRequest& request, const RunEnvironmen
 
 awaitable<Result<RunPreview>> preview_run(const RunRequest& request, const RunEnvironment& env,
                                          int sample_limit) {
+  if (request.activation.mode == config::Mode::list) {
+    co_return make_error(Errc::invalid_input,
+                         "activation '" + request.activation.name +
+                             "': preview is not supported for list activations yet");
+  }
   std::optional<Result<RunPreview>> preview;
   try {
     Run run(request, env, true);

@@ -94,7 +94,8 @@ struct RunOutcome {
 };
 
 // Runs on the caller's executor (the event loop); blocking steps go to
-// env.resources.pool. Never throws: every failure ends in the outcome.
+// env.resources.pool. Never throws: every failure ends in the outcome. A
+// list activation (config::Mode::list) runs as list_run.hpp says.
 boost::asio::awaitable<RunOutcome> execute_run(const RunRequest& request,
                                                const RunEnvironment& env);
 
@@ -104,7 +105,8 @@ boost::asio::awaitable<RunOutcome> execute_run(const RunRequest& request,
 // the current values of the first `sample_limit` contacts it would send are
 // read from Emarsys (POST /contact/getdata). Sends nothing (a missing custom
 // field is not created but reported) and stores nothing: no run, no contact
-// state, no rejection, no watermark. request.run_id is not used.
+// state, no rejection, no watermark. request.run_id is not used. Not for
+// list activations yet: Errc::invalid_input.
 // `request` and `env` must outlive the call.
 boost::asio::awaitable<Result<RunPreview>> preview_run(const RunRequest& request,
                                                        const RunEnvironment& env,
