@@ -15,13 +15,15 @@ constexpr std::array k_read_kinds = {store::ReadKind::full, store::ReadKind::inc
 constexpr std::array<const char*, 6> k_contact_outcomes = {"unchanged", "updated",  "inserted",
                                                            "not_found", "rejected", "failed"};
 // The calls a sync makes (method, path template).
-constexpr std::array<std::pair<const char*, const char*>, 6> k_endpoints = {{
+constexpr std::array<std::pair<const char*, const char*>, 8> k_endpoints = {{
     {"GET", "/field"},
     {"POST", "/field"},
     {"GET", "/contactlist"},
+    {"POST", "/contactlist"},
     {"PUT", "/contact"},
     {"POST", "/contact"},
     {"POST", "/contactlist/{id}/add"},
+    {"POST", "/contactlist/{id}/delete"},
 }};
 
 double seconds_of(UnixMillis t) { return static_cast<double>(t) / 1000.0; }

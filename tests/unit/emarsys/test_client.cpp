@@ -74,13 +74,13 @@ TEST_CASE("update and create send key_id 3 with the contacts array", "[emarsys][
   CHECK(server.connections == 1);  // keep-alive
 }
 
-TEST_CASE("add_to_list posts external ids to the list", "[emarsys][client]") {
+TEST_CASE("add_to_contact_list posts external ids to the list", "[emarsys][client]") {
   asio::io_context io;
   FakeServer server(io, {answer(200, R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":"2","errors":[]}})")});
   Client client(io.get_executor(), wsse_config(server));
-  auto added = run(io, client.add_to_list(900337462, {"a@x.com", "b@x.com"}));
+  auto added = run(io, client.add_to_contact_list(900337462, {"a@x.com", "b@x.com"}));
   REQUIRE(added);
-  CHECK(added->inserted == 2);
+  CHECK(added->changed == 2);
   CHECK(server.received[0].head.starts_with("post /api/v2/contactlist/900337462/add "));
   CHECK(server.received[0].body == R"({"external_ids":["a@x.com","b@x.com"],"key_id":"3"})");
 }
@@ -299,7 +299,7 @@ TEST_CASE("the observer and the run's stats hear of every exchange, ids left out
   auto observer = std::make_shared<RecordingObserver>();
   Client client(io.get_executor(), wsse_config(server), nullptr, observer);
   RequestStats stats;
-  auto result = run(io, client.add_to_list(900337462, {"a@x.com"}, &stats));
+  auto result = run(io, client.add_to_contact_list(900337462, {"a@x.com"}, &stats));
   REQUIRE(result);
   CHECK(observer->exchanges == std::vector<std::string>{"POST /contactlist/{id}/add 503",
                                                         "POST /contactlist/{id}/add 429",

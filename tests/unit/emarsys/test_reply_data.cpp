@@ -162,18 +162,19 @@ TEST_CASE("contact lists have string ids", "[emarsys][reply_data]") {
 }
 
 TEST_CASE("list add counts inserted contacts as int or string", "[emarsys][reply_data]") {
-  auto f = parse_list_add(json::parse(R"({"inserted_contacts":1,"errors":{"nobody@x.com":
+  auto f = parse_list_change(json::parse(R"({"inserted_contacts":1,"errors":{"nobody@x.com":
       {"2008":"No contact found with the external id: 3 - nobody@x.com"}}})"),
-                          "POST /contactlist/900337462/add");
+                             "POST /contactlist/900337462/add", "inserted_contacts");
   REQUIRE(f);
-  CHECK(f->inserted == 1);
+  CHECK(f->changed == 1);
   REQUIRE(f->errors.size() == 1);
   CHECK(f->errors[0].key == "nobody@x.com");
-  auto all_ok = parse_list_add(json::parse(R"({"inserted_contacts":"2","errors":[]})"), "add");
+  auto all_ok = parse_list_change(json::parse(R"({"inserted_contacts":"2","errors":[]})"), "add",
+                                  "inserted_contacts");
   REQUIRE(all_ok);
-  CHECK(all_ok->inserted == 2);
+  CHECK(all_ok->changed == 2);
   CHECK(all_ok->errors.empty());
-  CHECK_FALSE(parse_list_add(json::parse(R"({"errors":[]})"), "add"));
+  CHECK_FALSE(parse_list_change(json::parse(R"({"errors":[]})"), "add", "inserted_contacts"));
 }
 
 TEST_CASE("created ids may be ints or strings", "[emarsys][reply_data]") {
