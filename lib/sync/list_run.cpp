@@ -50,7 +50,7 @@ class ListRun {
   ListRun& operator=(const ListRun&) = delete;
 
   awaitable<RunOutcome> execute() {
-    auto list_id = co_await find_or_create_list();
+    auto list_id = co_await find_list_id(true);
     if (!list_id) {
       co_return abort(list_id.error());
     }
@@ -82,9 +82,38 @@ class ListRun {
     co_return finish();
   }
 
+  // empty_list(): every managed member removed; how many.
+  awaitable<Result<std::int64_t>> empty() {
+    auto list_id = co_await find_list_id(false);
+    if (!list_id) {
+      co_return list_id.error();
+    }
+    if (*list_id == 0) {
+      co_return 0;  // no such list: none of its members is left to remove
+    }
+    m_list_id = *list_id;
+    auto members = co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.load_list_members(m_request.activation_id);
+    });
+    if (!members) {
+      co_return members.error();
+    }
+    if (auto removed = co_await remove_leaving(*members); !removed) {
+      co_return removed.error();
+    }
+    if (m_removals_refused > 0) {
+      co_return make_error(Errc::rejected,
+                           m_prefix + std::to_string(m_removals_refused) +
+                               " members could not be removed from contact list " +
+                               std::to_string(m_list_id) + ": " + m_last_refusal);
+    }
+    co_return m_counts.removed;
+  }
+
  private:
-  // Step 1: the list's id (list_run.hpp).
-  awaitable<Result<std::int64_t>> find_or_create_list() {
+  // Step 1: the list's id (list_run.hpp). Without `create`, a list given by
+  // name that Emarsys does not have is 0.
+  awaitable<Result<std::int64_t>> find_list_id(bool create) {
     const config::ListRef& ref = *m_request.activation.list;
     emarsys::ContactApi& api = m_resources.destination.api;
     auto lists = co_await api.list_contact_lists(m_env.request_stats);
@@ -122,6 +151,9 @@ class ListRun {
                                "delete " + m_request.activation.name + ") and apply it again");
     }
     std::optional<std::int64_t> found = find_list(*lists, ref);
+    if (!found && !create) {
+      co_return 0;
+    }
     if (!found) {
       auto created = co_await api.create_contact_list(name, m_env.request_stats);
       if (!created && created.error().reply_code == 3005) {  // created meanwhile: look again
@@ -364,7 +396,7 @@ class ListRun {
       auto& store = m_resources.store;
       EMSYNC_TRY(store.change_list_members(m_request.activation_id, joined, left));
       EMSYNC_TRY(store.add_rejections(m_request.activation_id, rows));
-      return store.update_run_counts(m_request.run_id, m_counts);
+      return m_request.run_id == 0 ? ok() : store.update_run_counts(m_request.run_id, m_counts);
     });
     report_progress();
     if (!committed) {
@@ -486,6 +518,16 @@ class ListRun {
 awaitable<RunOutcome> execute_list_run(const RunRequest& request, const RunEnvironment& env) {
   ListRun run(request, env);
   co_return co_await run.execute();
+}
+
+awaitable<Result<std::int64_t>> empty_list(const RunRequest& request, const RunEnvironment& env) {
+  if (request.activation.mode != config::Mode::list) {
+    co_return make_error(Errc::invalid_input, "activation '" + request.activation.name +
+                                                  "' is no list activation: it has no list to "
+                                                  "empty");
+  }
+  ListRun run(request, env);
+  co_return co_await run.empty();
 }
 
 }  // namespace emsync::sync

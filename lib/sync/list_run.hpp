@@ -1,6 +1,6 @@
 // A run of a list activation (config::Mode::list): the model's emails
 // mirrored into an Emarsys contact list. execute_run() (run.hpp) hands list
-// activations here. Internal to the sync module.
+// activations here; the service calls empty_list() for `delete --empty-list`.
 //
 //  1. The list (list_changes.hpp: find_list): given by id, it must exist; given by
 //     name, the id found or created by an earlier run (StateStore::
@@ -47,5 +47,14 @@ namespace emsync::sync {
 
 boost::asio::awaitable<RunOutcome> execute_list_run(const RunRequest& request,
                                                     const RunEnvironment& env);
+
+// `emsyncctl delete NAME --empty-list`: removes every member emsync added
+// from the activation's list, as step 5 removes those that left (a list
+// given by name is looked up, never created: none, nothing to remove),
+// committing after each request; returns how many were removed. A member
+// Emarsys refused to remove is the error. request.run_id is 0: no run is
+// recorded. Errc::invalid_input for an activation of the contacts mode.
+boost::asio::awaitable<Result<std::int64_t>> empty_list(const RunRequest& request,
+                                                        const RunEnvironment& env);
 
 }  // namespace emsync::sync

@@ -148,6 +148,19 @@ std::int64_t Simulator::create_field(const std::string& name, const std::string&
       .get<std::int64_t>();
 }
 
+std::set<std::string> Simulator::list_members(std::int64_t id) const {
+  const nlohmann::json list = get("/sim/lists/members?id=" + std::to_string(id));
+  std::set<std::string> emails;
+  for (const auto& email : list.at("emails")) {
+    emails.insert(email.get<std::string>());
+  }
+  return emails;
+}
+
+void Simulator::add_list_members(std::int64_t id, const std::vector<std::string>& emails) const {
+  post("/sim/lists/members", {{"id", id}, {"emails", emails}});
+}
+
 void Simulator::seed(const nlohmann::json& contacts) const {
   post("/sim/contacts", {{"contacts", contacts}});
 }
