@@ -62,7 +62,8 @@ std::vector<std::set<std::string>> list_calls(const Simulator& sim, const std::s
 std::pair<std::int64_t, int> list_named(const Simulator& sim, const std::string& name) {
   std::int64_t id = 0;
   int count = 0;
-  for (const json& list : sim.state().at("lists")) {
+  const json state = sim.state();  // not a temporary: the loop reads into it
+  for (const json& list : state.at("lists")) {
     if (list.at("name") == name) {
       id = list.at("id").get<std::int64_t>();
       ++count;
