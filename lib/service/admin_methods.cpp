@@ -185,7 +185,10 @@ asio::awaitable<Response> Service::handle_show(const Request& request) {
     co_return Response::from_error(a.error());
   }
   auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a->id, 1); });
-  auto contacts = co_await on_pool(m_pool, [&] { return m_store->count_contacts(a->id); });
+  const bool list = a->definition && a->definition->mode == config::Mode::list;
+  auto contacts = co_await on_pool(m_pool, [&] {
+    return list ? m_store->count_list_members(a->id) : m_store->count_contacts(a->id);
+  });
   json incremental = nullptr;
   if (a->definition && a->definition->incremental) {
     auto state = co_await on_pool(m_pool, [&] { return m_store->load_read_state(a->id); });

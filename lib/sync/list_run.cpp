@@ -460,29 +460,24 @@ class ListRun {
 
   void report_progress() {
     if (m_env.control.progress) {
-      const auto& c = m_counts;
-      m_env.control.progress->rows_settled.store(c.unchanged + c.added + c.not_found + c.rejected +
-                                                 c.failed);
+      m_env.control.progress->rows_settled.store(settled());
     }
   }
 
-  RunOutcome abort(const Error& error) {
-    // Every row is counted once: what was not settled failed (it is retried next run).
+  std::int64_t settled() const {
     const auto& c = m_counts;
-    const std::int64_t settled = c.unchanged + c.added + c.not_found + c.rejected + c.failed;
-    m_counts.failed += std::max<std::int64_t>(0, c.rows_read - settled);
-    const auto status =
-        error.code == Errc::cancelled ? store::RunStatus::cancelled : store::RunStatus::failed;
-    const bool needs_attention = error.code == Errc::source_error ||
-                                 error.code == Errc::auth_failed ||
-                                 error.code == Errc::invalid_input || error.code == Errc::rejected;
-    return {status, m_counts, error.message, needs_attention, m_requests};
+    return c.unchanged + c.added + c.not_found + c.rejected + c.failed;
   }
 
-  // The safety valve is a decision, not a fault: it never auto-pauses.
+  RunOutcome abort(const Error& error) {
+    RunOutcome outcome = stopped_run(error, m_counts, settled(), m_requests);
+    m_counts = outcome.counts;
+    return outcome;
+  }
+
   RunOutcome stop_for_safety(const std::string& reason) {
-    RunOutcome outcome = abort(make_error(Errc::invalid_input, reason));
-    outcome.needs_attention = false;
+    RunOutcome outcome = safety_stop(reason, m_counts, settled(), m_requests);
+    m_counts = outcome.counts;
     return outcome;
   }
 

@@ -752,20 +752,14 @@ class Run {
   }
 
   RunOutcome abort(const Error& error) {
-    // Every row is counted once: what was not settled failed (it is retried next run).
-    m_counts.failed += std::max<std::int64_t>(0, m_counts.rows_read - settled());
-    const auto status =
-        error.code == Errc::cancelled ? store::RunStatus::cancelled : store::RunStatus::failed;
-    const bool needs_attention = error.code == Errc::source_error ||
-                                 error.code == Errc::auth_failed ||
-                                 error.code == Errc::invalid_input || error.code == Errc::rejected;
-    return {status, m_counts, error.message, needs_attention, m_batches};
+    RunOutcome outcome = stopped_run(error, m_counts, settled(), m_batches);
+    m_counts = outcome.counts;
+    return outcome;
   }
 
-  // The safety valve is a decision, not a fault: it never auto-pauses.
   RunOutcome stop_for_safety(const std::string& reason) {
-    RunOutcome outcome = abort(make_error(Errc::invalid_input, reason));
-    outcome.needs_attention = false;
+    RunOutcome outcome = safety_stop(reason, m_counts, settled(), m_batches);
+    m_counts = outcome.counts;
     return outcome;
   }
 
@@ -810,6 +804,26 @@ class Run {
 };
 
 }  // namespace
+
+RunOutcome stopped_run(const Error& error, store::RunCounts counts, std::int64_t settled,
+                       std::int64_t batches) {
+  // Every row is counted once: what was not settled failed (it is retried next run).
+  counts.failed += std::max<std::int64_t>(0, counts.rows_read - settled);
+  const auto status =
+      error.code == Errc::cancelled ? store::RunStatus::cancelled : store::RunStatus::failed;
+  const bool needs_attention = error.code == Errc::source_error ||
+                               error.code == Errc::auth_failed ||
+                               error.code == Errc::invalid_input || error.code == Errc::rejected;
+  return {status, counts, error.message, needs_attention, batches};
+}
+
+RunOutcome safety_stop(const std::string& reason, store::RunCounts counts, std::int64_t settled,
+                       std::int64_t batches) {
+  RunOutcome outcome =
+      stopped_run(make_error(Errc::invalid_input, reason), counts, settled, batches);
+  outcome.needs_attention = false;
+  return outcome;
+}
 
 awaitable<RunOutcome> execute_run(const RunRequest& request, const RunEnvironment& env) {
   std::optional<RunOutcome> outcome;

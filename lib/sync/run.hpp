@@ -93,6 +93,17 @@ struct RunOutcome {
   std::vector<std::string> warnings{};
 };
 
+// How a run ends when `error` stops it: `cancelled` or `failed`, with the
+// rows it did not settle (rows_read - settled) counted failed (they are
+// retried next run); it needs attention when the cause will not fix itself
+// (the source, credentials, the definition, a refusal). safety_stop(): the
+// safety valve or a data-quality rule stopped it, `failed` with `reason`;
+// a decision, not a fault, so it never needs attention (no auto-pause).
+RunOutcome stopped_run(const Error& error, store::RunCounts counts, std::int64_t settled,
+                       std::int64_t batches);
+RunOutcome safety_stop(const std::string& reason, store::RunCounts counts, std::int64_t settled,
+                       std::int64_t batches);
+
 // Runs on the caller's executor (the event loop); blocking steps go to
 // env.resources.pool. Never throws: every failure ends in the outcome. A
 // list activation (config::Mode::list) runs as list_run.hpp says.

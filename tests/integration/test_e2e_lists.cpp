@@ -162,7 +162,8 @@ TEST_CASE("a segment lands exactly in its list, moves with the model, and leaves
   expected.insert({"hand1@example.com", "hand2@example.com"});
   CHECK(s.sim.list_members(vip) == expected);
 
-  // runs shows the list counters; the metric counts the new outcomes.
+  // show counts the managed members; runs shows the list counters.
+  CHECK(s.daemon.ctl_json({"show", "vip"}).at("contacts") == (k_known - 1000) + 50);
   const json runs = s.daemon.ctl_json({"runs", "vip"}).at("runs");
   CHECK(runs.at(0).at("removed") == 900);
   const auto table = s.daemon.ctl({"runs", "vip"});
