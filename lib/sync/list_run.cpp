@@ -3,8 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cstdio>
+#include <future>
 #include <iterator>
+#include <memory>
 
 #include "core/blocking.hpp"
 #include "core/hash.hpp"
@@ -202,18 +205,24 @@ class ListRun {
     inputs.resolve_plan = [](const std::vector<source::ColumnType>&) {
       return Result<std::vector<PlannedField>>(std::vector<PlannedField>());  // no field
     };
-    inputs.stored_contacts = [&]() -> Result<std::vector<store::ContactDigest>> {
-      auto members = m_resources.store.load_list_members(m_request.activation_id);
-      if (!members) {
-        return members.error();
-      }
-      std::vector<store::ContactDigest> digests;
-      digests.reserve(members->size());
-      for (const std::uint64_t email_hash : *members) {
-        digests.push_back({email_hash, member_hash()});
-      }
-      return digests;
-    };
+    // The members load on another pool thread while the query starts.
+    using Digests = Result<std::vector<store::ContactDigest>>;
+    auto load = std::make_shared<std::packaged_task<Digests()>>(
+        [&store = m_resources.store, id = m_request.activation_id]() -> Digests {
+          auto members = store.load_list_members(id);
+          if (!members) {
+            return members.error();
+          }
+          std::vector<store::ContactDigest> digests;
+          digests.reserve(members->size());
+          for (const std::uint64_t email_hash : *members) {
+            digests.push_back({email_hash, member_hash()});
+          }
+          return digests;
+        });
+    std::future<Digests> digests = load->get_future();
+    boost::asio::post(m_resources.pool, [load] { (*load)(); });
+    inputs.stored_contacts = [&] { return digests.get(); };
     const ReadEnvironment read_env{.model = m_resources.model,
                                    .store = m_resources.store,
                                    .control = m_env.control,
