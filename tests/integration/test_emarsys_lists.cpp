@@ -1,7 +1,6 @@
 // The contact-list calls of emarsys::Client against the real simulator over
 // HTTP: create, add, delete, their errors, and an exact outcome under 30%
 // injected faults (retries of add and delete are harmless).
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <set>
@@ -10,6 +9,7 @@
 
 #include "emarsys/client.hpp"
 #include "sync_fixture.hpp"
+#include "unit/emarsys/fake_server.hpp"  // run(): a call to its completion
 
 namespace emsync::test {
 
@@ -62,18 +62,7 @@ struct ListClient {
 
   template <class T>
   Result<T> run(em::Task<T> task) {
-    std::optional<Result<T>> out;
-    boost::asio::co_spawn(
-        io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
-        [](std::exception_ptr error) {
-          if (error) {
-            std::rethrow_exception(error);
-          }
-        });
-    io.restart();
-    io.run();
-    REQUIRE(out);
-    return std::move(*out);
+    return em::test::run(io, std::move(task));
   }
 
   boost::asio::io_context io;
