@@ -177,6 +177,34 @@ TEST_CASE("list add counts inserted contacts as int or string", "[emarsys][reply
   CHECK_FALSE(parse_list_change(json::parse(R"({"errors":[]})"), "add", "inserted_contacts"));
 }
 
+TEST_CASE("list delete counts deleted contacts; errors may be absent, [] or by email",
+          "[emarsys][reply_data]") {
+  const auto parse = [](const char* text) {
+    return parse_list_change(json::parse(text), "POST /contactlist/7/delete", "deleted_contacts");
+  };
+  auto absent = parse(R"({"deleted_contacts":"4"})");
+  REQUIRE(absent);
+  CHECK(absent->changed == 4);
+  CHECK(absent->errors.empty());
+  auto by_email = parse(R"({"deleted_contacts":0,"errors":{"a@x.com":{"2008":"No contact"},
+      "b@x.com":{"2010":"More contacts"}}})");
+  REQUIRE(by_email);
+  REQUIRE(by_email->errors.size() == 2);
+  CHECK(by_email->errors[1].key == "b@x.com");
+  CHECK(by_email->errors[1].code == "2010");
+  CHECK(parse(R"({"deleted_contacts":1,"errors":null})"));
+  // The count of the other call, a negative or fractional count, no object, bad errors: refused.
+  for (const char* bad :
+       {R"({"inserted_contacts":1})", R"({"deleted_contacts":-1})", R"({"deleted_contacts":1.5})",
+        R"({"deleted_contacts":"x"})", R"("")", R"({"deleted_contacts":1,"errors":"none"})",
+        R"({"deleted_contacts":1,"errors":{"a@x.com":"2008"}})"}) {
+    INFO(bad);
+    auto refused = parse(bad);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == emsync::Errc::protocol_error);
+  }
+}
+
 TEST_CASE("created ids may be ints or strings", "[emarsys][reply_data]") {
   auto id = parse_created_id(json::parse(R"({"id":796})"), "POST /field");
   REQUIRE(id);
