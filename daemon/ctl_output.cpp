@@ -83,12 +83,16 @@ constexpr std::array<Column, 13> k_run_columns{{
 }};
 
 constexpr Column k_watermark_column{"WATERMARK", "watermark"};
+// Shown when a run shown added or removed list members (list activations).
+constexpr std::array<Column, 2> k_list_columns{{{"ADDED", "added"}, {"REMOVED", "removed"}}};
 
 // A RunReport as `run --wait` shows it.
-constexpr std::array<const char*, 18> k_report_fields{
+// "added" and "removed" (list activations) only when one is not 0.
+constexpr std::array<const char*, 20> k_report_fields{
     "run_id",    "activation", "status",    "full",     "read",      "watermark",
     "read_from", "started_at", "finished_at", "rows_read", "unchanged", "updated",
-    "inserted",  "not_found",  "rejected",  "failed",   "cursor_null", "error"};
+    "inserted",  "added",      "removed",   "not_found", "rejected",  "failed",
+    "cursor_null", "error"};
 
 // `show`'s "incremental" lines, in this order.
 constexpr std::array<const char*, 6> k_incremental_fields{
@@ -291,6 +295,11 @@ void print_run_started(const json& result) {
 void print_run_report(const json& report) {
   Fields fields;
   for (const char* key : k_report_fields) {
+    const std::string_view name = key;
+    if ((name == "added" || name == "removed") && member(report, "added") == 0 &&
+        member(report, "removed") == 0) {
+      continue;  // no list member changed: a contacts run, or a list run with nothing to do
+    }
     fields.emplace_back(key, text(report, key));
   }
   for (const json& warning : array_at(report, "warnings")) {
@@ -308,6 +317,15 @@ void print_runs(const json& result) {
       return std::string_view(column.key) == "read";
     });
     columns.insert(read + 1, k_watermark_column);
+  }
+  if (std::any_of(runs.begin(), runs.end(), [](const json& run) {
+        return member(run, "added").is_number_integer() &&
+               (member(run, "added") != 0 || member(run, "removed") != 0);
+      })) {
+    const auto inserted = std::find_if(columns.begin(), columns.end(), [](const Column& column) {
+      return std::string_view(column.key) == "inserted";
+    });
+    columns.insert(inserted + 1, k_list_columns.begin(), k_list_columns.end());
   }
   print_table(columns, runs);
   print_not_shown(result);

@@ -66,6 +66,7 @@ struct Args {
   std::string kind;          // errors --kind; empty: every kind
   std::string email;         // explain
   bool no_check = false;     // apply --no-check
+  bool empty_list = false;   // delete --empty-list
 };
 
 struct Command {
@@ -137,6 +138,17 @@ void declare_run(CLI::App& sub, Args& args) {
 
 Result<json> run_params(const Args& args) {
   return json{{"name", args.name}, {"full", args.full}, {"force", args.force}, {"wait", args.wait}};
+}
+
+void declare_delete(CLI::App& sub, Args& args) {
+  add_name(sub, args);
+  sub.add_flag("--empty-list", args.empty_list,
+               "a list activation: first remove from its Emarsys list the members emsync added "
+               "(without it the list is left as it is)");
+}
+
+Result<json> delete_params(const Args& args) {
+  return json{{"name", args.name}, {"empty_list", args.empty_list}};
 }
 
 void declare_preview(CLI::App& sub, Args& args) {
@@ -270,8 +282,9 @@ const Command k_commands[] = {
    no_args, no_params, print<ctl::print_list>, nullptr},
   {"show", "show one activation: definition, state, contacts, last run, incremental reads",
    add_name, name_params, print<ctl::print_show>, nullptr},
-  {"delete", "delete an activation and its stored contact state",
-   add_name, name_params, print<ctl::print_action>, nullptr},
+  {"delete", "delete an activation and its stored contact state (a list activation's Emarsys "
+             "list is left as it is, unless --empty-list)",
+   declare_delete, delete_params, print<ctl::print_action>, nullptr},
   {"pause", "stop an activation's schedule from starting it (kept across restarts)",
    add_name, name_params, print<ctl::print_action>, nullptr},
   {"resume", "let an activation's schedule start it again",

@@ -1,7 +1,7 @@
 // Emarsys reply parsing (lib/emarsys/reply.hpp, reply_data.hpp): the envelope,
 // its classification by HTTP status, and every typed view of `data`
-// (contacts result, fields, choices, contact lists, list add, created id,
-// errors, contact data).
+// (contacts result, fields, choices, contact lists, list add and delete,
+// created id, errors, contact data).
 //
 // Input: one byte choosing the HTTP status, then the body.
 // Invariants: a 2xx reply with replyCode 0 succeeds with the envelope's data
@@ -119,12 +119,14 @@ void check_views(const json& data) {
       FUZZ_CHECK(again->contacts[i].values == found->contacts[i].values);
     }
   }
-  if (auto added = parse_list_add(data, "POST /contactlist/1/add")) {
-    auto again = parse_list_add(
-        reparsed({{"inserted_contacts", added->inserted}, {"errors", errors_json(added->errors)}}),
-        "POST /contactlist/1/add");
-    FUZZ_CHECK(again.has_value() && again->inserted == added->inserted &&
-               same(again->errors, added->errors));
+  for (const char* count : {"inserted_contacts", "deleted_contacts"}) {
+    if (auto changed = parse_list_change(data, "POST /contactlist/1/add", count)) {
+      auto again = parse_list_change(
+          reparsed({{count, changed->changed}, {"errors", errors_json(changed->errors)}}),
+          "POST /contactlist/1/add", count);
+      FUZZ_CHECK(again.has_value() && again->changed == changed->changed &&
+                 same(again->errors, changed->errors));
+    }
   }
   if (auto id = parse_created_id(data, "POST /field")) {
     auto again = parse_created_id(reparsed({{"id", std::to_string(*id)}}), "POST /field");

@@ -161,6 +161,99 @@ void read_incremental(ObjectReader& parent, Activation& activation, Problems& pr
   activation.incremental = std::move(incremental);
 }
 
+// The keys of the contacts mode that mean nothing to a list activation, and why.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> k_contacts_only_keys = {{
+    {"fields", "a list activation writes no field"},
+    {"custom_attributes", "a list activation writes no field"},
+    {"insert_new_contacts", "a list activation never creates contacts"},
+    {"on_value_too_long", "a list activation writes no field"},
+    {"max_clear_percent", "a list activation clears no field (max_remove_percent guards removals)"},
+    {"incremental", "only a full read of the segment tells who left it"},
+}};
+
+// "mode": "contacts" (default) or "list".
+Mode read_mode(ObjectReader& r) {
+  const auto mode = r.string("mode", Need::optional);
+  if (mode && *mode == "list") {
+    return Mode::list;
+  }
+  if (mode && *mode != "contacts") {
+    r.report("mode", "must be 'contacts' or 'list'");
+  }
+  return Mode::contacts;
+}
+
+// "list": {"name": "VIP France"} or {"id": 123456}, exactly one.
+void read_list(ObjectReader& parent, Activation& activation, Problems& problems) {
+  const Json* value = parent.object("list", Need::required);
+  if (value == nullptr) {
+    return;
+  }
+  ObjectReader r(*value, "list", parent.prefix(), problems);
+  const bool has_name = value->contains("name");
+  const bool has_id = value->contains("id");
+  if (has_name == has_id) {
+    r.report_object("must hold exactly one of \"name\" (a list emsync creates when missing) or "
+                    "\"id\" (an existing list)");
+  }
+  if (has_name) {
+    if (auto name = r.string("name", Need::required)) {
+      activation.list = std::move(*name);
+    }
+  }
+  if (has_id) {
+    if (auto id = r.integer("id", 1, Need::required)) {
+      activation.list = *id;
+    }
+  }
+  r.finish();
+}
+
+// The keys of one mode: those of the contacts mode (fields, ...) or those of
+// the list mode (list, max_remove_percent); the other mode's are errors.
+void read_mode_keys(const Json& value, ObjectReader& r, Activation& activation,
+                    Problems& problems) {
+  if (activation.mode == Mode::contacts) {
+    for (std::string_view key : {"list", "max_remove_percent"}) {
+      if (value.contains(key)) {
+        r.get(key, Need::optional);
+        r.report(key, "is only used with \"mode\": \"list\"");
+      }
+    }
+    read_fields(r, activation);
+    read_custom_attributes(r, activation, problems);
+    activation.insert_new_contacts = r.boolean("insert_new_contacts").value_or(false);
+    if (auto percent = r.integer("max_clear_percent", 0, Need::optional)) {
+      if (*percent > 100) {
+        r.report("max_clear_percent", "must be a percentage from 0 to 100");
+      }
+      activation.max_clear_percent = static_cast<int>(std::min<std::int64_t>(*percent, 100));
+    }
+    if (auto policy = r.string("on_value_too_long", Need::optional)) {
+      if (*policy == "skip_field") {
+        activation.on_value_too_long = OnValueTooLong::skip_field;
+      } else if (*policy != "reject_row") {
+        r.report("on_value_too_long", "must be 'reject_row' or 'skip_field'");
+      }
+    }
+    read_incremental(r, activation, problems);
+    return;
+  }
+  for (const auto& [key, why] : k_contacts_only_keys) {
+    if (value.contains(key)) {
+      r.get(key, Need::optional);
+      r.report(key, std::string("is not used with \"mode\": \"list\": ") + std::string(why));
+    }
+  }
+  read_list(r, activation, problems);
+  if (auto percent = r.integer("max_remove_percent", 0, Need::optional)) {
+    if (*percent > 100) {
+      r.report("max_remove_percent", "must be a percentage from 0 to 100");
+    }
+    activation.max_remove_percent = static_cast<int>(std::min<std::int64_t>(*percent, 100));
+  }
+}
+
 Activation read_activation(const Json& value, const std::string& label, Problems& problems) {
   Activation activation;
   if (!value.is_object()) {
@@ -179,17 +272,10 @@ Activation read_activation(const Json& value, const std::string& label, Problems
   activation.destination = r.string("destination", Need::required).value_or("");
   activation.query = r.string("query", Need::required).value_or("");
   activation.email_column = r.string("email_column", Need::optional).value_or("email");
-  read_fields(r, activation);
-  read_custom_attributes(r, activation, problems);
-  activation.insert_new_contacts = r.boolean("insert_new_contacts").value_or(false);
+  activation.mode = read_mode(r);
+  read_mode_keys(value, r, activation, problems);
   activation.schedule = r.string("schedule", Need::optional).value_or("manual");
   activation.timezone = r.string("timezone", Need::optional).value_or("UTC");
-  if (auto percent = r.integer("max_clear_percent", 0, Need::optional)) {
-    if (*percent > 100) {
-      r.report("max_clear_percent", "must be a percentage from 0 to 100");
-    }
-    activation.max_clear_percent = static_cast<int>(std::min<std::int64_t>(*percent, 100));
-  }
   if (const Json* percent = r.get("max_rejected_percent", Need::optional)) {
     if (!percent->is_number() || percent->get<double>() < 0 || percent->get<double>() > 100) {
       r.report("max_rejected_percent", "must be a percentage from 0 to 100, such as 5 or 0.5");
@@ -197,14 +283,6 @@ Activation read_activation(const Json& value, const std::string& label, Problems
       activation.max_rejected_percent = percent->get<double>();
     }
   }
-  if (auto policy = r.string("on_value_too_long", Need::optional)) {
-    if (*policy == "skip_field") {
-      activation.on_value_too_long = OnValueTooLong::skip_field;
-    } else if (*policy != "reject_row") {
-      r.report("on_value_too_long", "must be 'reject_row' or 'skip_field'");
-    }
-  }
-  read_incremental(r, activation, problems);
   // "activation 'x': schedule 'daily 7am': ..." or "activation 'x': timezone 'Paris': ...".
   if (auto parsed = schedule::parse_schedule(activation.schedule, activation.timezone); !parsed) {
     problems.add(prefix + parsed.error().message);
@@ -290,6 +368,15 @@ Result<void> check_references(const Activation& activation, const Config& config
   return ok();
 }
 
+std::string_view to_string(Mode mode) { return mode == Mode::list ? "list" : "contacts"; }
+
+std::string describe(const ListRef& list) {
+  if (const auto* id = std::get_if<std::int64_t>(&list)) {
+    return "id " + std::to_string(*id);
+  }
+  return "name '" + std::get<std::string>(list) + "'";
+}
+
 std::string_view to_string(OnValueTooLong policy) {
   return policy == OnValueTooLong::skip_field ? "skip_field" : "reject_row";
 }
@@ -314,7 +401,35 @@ nlohmann::json percent_json(double percent) {
 
 }  // namespace
 
+namespace {
+
+// A list activation: the keys of the contacts mode are left out.
+nlohmann::json list_json(const Activation& activation) {
+  nlohmann::json list = nlohmann::json::object();
+  if (const auto* id = activation.list ? std::get_if<std::int64_t>(&*activation.list) : nullptr) {
+    list["id"] = *id;
+  } else if (activation.list) {
+    list["name"] = std::get<std::string>(*activation.list);
+  }
+  return {{"name", activation.name},
+          {"mode", to_string(activation.mode)},
+          {"source", activation.source},
+          {"destination", activation.destination},
+          {"query", activation.query},
+          {"email_column", activation.email_column},
+          {"list", std::move(list)},
+          {"schedule", activation.schedule},
+          {"timezone", activation.timezone},
+          {"max_remove_percent", activation.max_remove_percent},
+          {"max_rejected_percent", percent_json(activation.max_rejected_percent)}};
+}
+
+}  // namespace
+
 nlohmann::json to_json(const Activation& activation) {
+  if (activation.mode == Mode::list) {
+    return list_json(activation);
+  }
   nlohmann::json fields = nlohmann::json::object();
   for (const FieldMapping& mapping : activation.fields) {
     std::visit([&](const auto& field) { fields[mapping.column] = field; }, mapping.field);

@@ -17,6 +17,25 @@
 // Unknown keys are errors naming the key. A column may be mapped only once
 // (fields and custom_attributes together), and never the email column.
 // `incremental` is optional (absent: every run reads the whole model).
+//
+// A segment as an Emarsys contact list (`"mode": "list"`; the default is
+// "contacts", the behaviour above):
+//
+//   { "name": "vip-fr", "mode": "list", "source": "warehouse",
+//     "destination": "emarsys",
+//     "query": "SELECT email FROM vip WHERE country = 'FR'",
+//     "list": {"name": "VIP France"}, "max_remove_percent": 10 }
+//
+// `list` is required in this mode and names exactly one of "name" (the list
+// is created on the first run when Emarsys has none of that name) or "id"
+// (an existing list). The model's emails join the list; emails that leave
+// the model leave the list when emsync added them (sync/list_run.hpp).
+// Only the email column is read. Keys of the contacts mode are errors in
+// list mode, naming the key: fields, custom_attributes, insert_new_contacts
+// and on_value_too_long (no field is written), max_clear_percent (no field
+// is cleared: max_remove_percent guards removals) and incremental (only a
+// whole read of the segment tells who left it). `list` and
+// `max_remove_percent` are errors in the contacts mode.
 #pragma once
 
 #include <chrono>
@@ -88,8 +107,22 @@ enum class OnValueTooLong { reject_row, skip_field };
 
 std::string_view to_string(OnValueTooLong policy);
 
+// What an activation writes: contacts' fields, or the membership of a contact list.
+enum class Mode { contacts, list };
+
+std::string_view to_string(Mode mode);  // "contacts", "list"
+
+// The contact list of a list activation: its id, or its name (looked up, and
+// created when missing).
+using ListRef = std::variant<std::int64_t, std::string>;
+
+// The canonical text of a list reference, as stored with its members
+// ("id 123" or "name 'VIP France'"): another one drops them.
+std::string describe(const ListRef& list);
+
 struct Activation {
   std::string name;  // [A-Za-z0-9._-]{1,64}
+  Mode mode = Mode::contacts;
   std::string source;
   std::string destination;
   std::string query;
@@ -110,6 +143,11 @@ struct Activation {
   // Incremental reads, when set.
   std::optional<Incremental> incremental;
   OnValueTooLong on_value_too_long = OnValueTooLong::reject_row;
+  // Mode::list only (set exactly then): the list the segment is mirrored into.
+  std::optional<ListRef> list;
+  // Safety valve of Mode::list: a run that would remove more than this share
+  // of the members emsync manages stops before sending (run --force sends).
+  int max_remove_percent = 10;
 };
 
 // Validates one activation object. Errors start with the activation's name
@@ -122,7 +160,10 @@ Result<std::vector<Activation>> parse_activations(std::string_view json_text);
 // Checks that the source and destination exist in `config`.
 Result<void> check_references(const Activation& activation, const Config& config);
 
-// Canonical JSON (with defaults filled in), as stored and shown.
+// Canonical JSON (with defaults filled in), as stored and shown. "mode" is
+// written for list activations only (with `list` and max_remove_percent, and
+// without the keys of the contacts mode), so that the stored text of a
+// contacts activation is the same as before list mode existed.
 nlohmann::json to_json(const Activation& activation);
 
 }  // namespace emsync::config

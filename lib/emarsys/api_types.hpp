@@ -4,6 +4,7 @@
 // parsers (reply_data.hpp) and the ContactApi interface (contact_api.hpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -64,10 +65,15 @@ struct ContactDataResult {
   std::vector<ContactError> errors;
 };
 
-struct ListAddResult {
-  std::int64_t inserted = 0;
+// POST /contactlist/{id}/add or /delete: how many contacts the list gained
+// (inserted_contacts) or lost (deleted_contacts), and the per-contact
+// errors keyed by the email as sent ("2008": no contact with that email).
+struct ListChangeResult {
+  std::int64_t changed = 0;
   std::vector<ContactError> errors;
 };
+// Emails in one add/delete request: Emarsys refuses more with 3002.
+inline constexpr std::size_t k_max_list_change_emails = 10000;
 
 // What the requests of one run cost, for its run_finished log line: give
 // the same RequestStats to every call of the run. Updated on the executor.

@@ -115,6 +115,21 @@ std::string contacts_body(const std::vector<std::string_view>& contacts,
   return body;
 }
 
+template <class T>
+Task<T> failed(Error error) {
+  co_return error;
+}
+
+// {"key_id":"3","external_ids":[<emails>]}.
+std::string list_change_body(const std::vector<std::string_view>& emails) {
+  json ids = json::array();
+  for (const auto email : emails) {
+    ids.push_back(std::string(email));
+  }
+  return json{{"key_id", "3"}, {"external_ids", std::move(ids)}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -125,6 +140,13 @@ struct Client::Impl {
   // Runs `call` and turns its data into T with parse(data, "<METHOD> <endpoint>").
   template <class T, class Parse>
   Task<T> run(Call call, Parse parse);
+  // POST /contactlist/{list_id}/{action} with key_id 3 and `emails` (the
+  // body is written before it returns); the reply's `count_member` is the
+  // number of members changed.
+  Task<ListChangeResult> change_list(std::int64_t list_id, std::string_view action,
+                                     std::string_view count_member,
+                                     const std::vector<std::string_view>& emails,
+                                     RequestStats* stats);
   // Paces, authenticates, sends and retries one call; the reply's data.
   asio::awaitable<Result<json>> call(const Call& call);
   asio::awaitable<Result<json>> attempt(const Call& call, std::string& used_token);
@@ -361,6 +383,25 @@ Task<T> Client::Impl::run(Call call, Parse parse) {
   co_return parse(data.value(), call.method + " " + call.endpoint);
 }
 
+Task<ListChangeResult> Client::Impl::change_list(std::int64_t list_id, std::string_view action,
+                                                 std::string_view count_member,
+                                                 const std::vector<std::string_view>& emails,
+                                                 RequestStats* stats) {
+  std::string endpoint = "/contactlist/" + std::to_string(list_id) + "/" + std::string(action);
+  if (emails.size() > k_max_list_change_emails) {
+    return failed<ListChangeResult>(make_error(
+        Errc::invalid_input, "Emarsys POST " + endpoint + " not sent: " +
+                                 std::to_string(emails.size()) + " emails, at most " +
+                                 std::to_string(k_max_list_change_emails) +
+                                 " fit in one request; split them"));
+  }
+  return run<ListChangeResult>(
+      {"POST", std::move(endpoint), list_change_body(emails), k_bulk_reply_limit, stats},
+      [count_member](const json& data, std::string_view what) {
+        return parse_list_change(data, what, count_member);
+      });
+}
+
 Client::Client(asio::any_io_executor executor, ClientConfig config,
                std::shared_ptr<SharedRateLimiter> limiter, std::shared_ptr<ClientObserver> observer,
                const Clock& clock)
@@ -420,6 +461,24 @@ Task<std::vector<ContactList>> Client::list_contact_lists(RequestStats* stats) {
       {"GET", "/contactlist", "", k_bulk_reply_limit, stats}, parse_contact_lists);
 }
 
+Task<std::int64_t> Client::create_contact_list(const std::string& name, RequestStats* stats) {
+  std::string body = json{{"key_id", "3"}, {"name", name}}.dump(-1, ' ', false,
+                                                                json::error_handler_t::replace);
+  return m_impl->run<std::int64_t>(
+      {"POST", "/contactlist", std::move(body), k_small_reply_limit, stats}, parse_created_id);
+}
+
+Task<ListChangeResult> Client::add_to_contact_list(std::int64_t list_id,
+                                                   const std::vector<std::string_view>& emails,
+                                                   RequestStats* stats) {
+  return m_impl->change_list(list_id, "add", "inserted_contacts", emails, stats);
+}
+
+Task<ListChangeResult> Client::remove_from_contact_list(
+    std::int64_t list_id, const std::vector<std::string_view>& emails, RequestStats* stats) {
+  return m_impl->change_list(list_id, "delete", "deleted_contacts", emails, stats);
+}
+
 Task<ContactsResult> Client::update_contacts(const std::vector<std::string_view>& contacts,
                                              RequestStats* stats) {
   return m_impl->run<ContactsResult>({"PUT", "/contact?create_if_not_exists=0",
@@ -454,15 +513,6 @@ Task<ContactDataResult> Client::get_contact_data(const std::vector<std::string>&
   return m_impl->run<ContactDataResult>(
       {"POST", "/contact/getdata", std::move(body), k_bulk_reply_limit, stats},
       parse_contact_data);
-}
-
-Task<ListAddResult> Client::add_to_list(std::int64_t list_id,
-                                        const std::vector<std::string>& emails,
-                                        RequestStats* stats) {
-  std::string body = json{{"key_id", "3"}, {"external_ids", emails}}.dump();
-  return m_impl->run<ListAddResult>({"POST", "/contactlist/" + std::to_string(list_id) + "/add",
-                                     std::move(body), k_bulk_reply_limit, stats},
-                                    parse_list_add);
 }
 
 }  // namespace emsync::emarsys

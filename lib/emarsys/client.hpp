@@ -101,6 +101,16 @@ class Client final : public ContactApi {
   Task<std::vector<Choice>> list_choices(std::int64_t field_id, ChoiceKind kind,
                                          RequestStats* stats = nullptr) override;
   Task<std::vector<ContactList>> list_contact_lists(RequestStats* stats = nullptr) override;
+  Task<std::int64_t> create_contact_list(const std::string& name,
+                                         RequestStats* stats = nullptr) override;
+  // The body is written before these return, as for update_contacts; more
+  // than k_max_list_change_emails is Errc::invalid_input, nothing sent.
+  Task<ListChangeResult> add_to_contact_list(std::int64_t list_id,
+                                             const std::vector<std::string_view>& emails,
+                                             RequestStats* stats = nullptr) override;
+  Task<ListChangeResult> remove_from_contact_list(std::int64_t list_id,
+                                                  const std::vector<std::string_view>& emails,
+                                                  RequestStats* stats = nullptr) override;
   // The request body is written around `contacts` in one allocation (a
   // batch is ~0.5 MB), before the call returns.
   Task<ContactsResult> update_contacts(const std::vector<std::string_view>& contacts,
@@ -113,10 +123,6 @@ class Client final : public ContactApi {
                                            RequestStats* stats = nullptr) override;
   // `connections`, at least 1.
   int concurrent_requests() const override;
-
-  // POST /contactlist/{id}/add with key_id 3.
-  Task<ListAddResult> add_to_list(std::int64_t list_id, const std::vector<std::string>& emails,
-                                  RequestStats* stats = nullptr);
 
   const ClientConfig& config() const;
   const std::shared_ptr<SharedRateLimiter>& rate_limiter() const;

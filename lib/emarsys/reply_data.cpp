@@ -218,17 +218,18 @@ Result<ContactDataResult> parse_contact_data(const json& data, std::string_view 
   return out;
 }
 
-Result<ListAddResult> parse_list_add(const json& data, std::string_view what) {
-  const auto it = data.is_object() ? data.find("inserted_contacts") : data.end();
-  const auto inserted = data.is_object() && it != data.end() ? json_int(*it) : std::nullopt;
-  if (!inserted) {
-    return bad_data(what, "has no integer inserted_contacts");
+Result<ListChangeResult> parse_list_change(const json& data, std::string_view what,
+                                           std::string_view count_member) {
+  const auto it = data.is_object() ? data.find(count_member) : data.end();
+  const auto changed = data.is_object() && it != data.end() ? json_int(*it) : std::nullopt;
+  if (!changed || *changed < 0) {
+    return bad_data(what, "has no count " + std::string(count_member));
   }
   auto errors = parse_contact_errors(data, what);
   if (!errors) {
     return errors.error();
   }
-  return ListAddResult{*inserted, std::move(errors.value())};
+  return ListChangeResult{*changed, std::move(errors.value())};
 }
 
 Result<std::int64_t> parse_created_id(const json& data, std::string_view what) {

@@ -48,8 +48,11 @@ Result<std::vector<ContactList>> parse_contact_lists(const nlohmann::json& data,
 // "", "errors": [...]}, or "" (nothing found).
 Result<ContactDataResult> parse_contact_data(const nlohmann::json& data, std::string_view what);
 
-// POST /contactlist/{id}/add: {inserted_contacts (int or string), errors?}.
-Result<ListAddResult> parse_list_add(const nlohmann::json& data, std::string_view what);
+// POST /contactlist/{id}/add and /delete: {"<count_member>": int or string,
+// "errors"?: missing, [] or {"<email>": {"<code>": "<message>"}}}, where
+// count_member is "inserted_contacts" (add) or "deleted_contacts" (delete).
+Result<ListChangeResult> parse_list_change(const nlohmann::json& data, std::string_view what,
+                                           std::string_view count_member);
 
 // POST /field and single-contact calls: {"id": <int or string>}.
 Result<std::int64_t> parse_created_id(const nlohmann::json& data, std::string_view what);

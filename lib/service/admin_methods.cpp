@@ -12,6 +12,7 @@
 #include "service/reply_budget.hpp"
 #include "service/report.hpp"
 #include "service/service.hpp"
+#include "sync/list_run.hpp"
 
 namespace emsync::service {
 
@@ -184,7 +185,10 @@ asio::awaitable<Response> Service::handle_show(const Request& request) {
     co_return Response::from_error(a.error());
   }
   auto runs = co_await on_pool(m_pool, [&] { return m_store->list_runs(a->id, 1); });
-  auto contacts = co_await on_pool(m_pool, [&] { return m_store->count_contacts(a->id); });
+  const bool list = a->definition && a->definition->mode == config::Mode::list;
+  auto contacts = co_await on_pool(m_pool, [&] {
+    return list ? m_store->count_list_members(a->id) : m_store->count_contacts(a->id);
+  });
   json incremental = nullptr;
   if (a->definition && a->definition->incremental) {
     auto state = co_await on_pool(m_pool, [&] { return m_store->load_read_state(a->id); });
@@ -223,6 +227,14 @@ asio::awaitable<Response> Service::handle_delete(const Request& request) {
   if (auto withdrawn = m_runs.cancel(*name).withdrawn) {
     co_await cancel_waiting_run(*withdrawn, "the activation was deleted");
   }
+  json result = json::object();
+  if (param_or(request, "empty_list", false)) {
+    auto emptied = co_await empty_list(*name);
+    if (!emptied) {
+      co_return Response::from_error(emptied.error());
+    }
+    result["removed_from_list"] = *emptied;
+  }
   auto deleted = co_await on_pool(m_pool, [&] { return m_store->delete_activation(*name); });
   if (!deleted) {
     co_return Response::from_error(deleted.error());
@@ -231,7 +243,33 @@ asio::awaitable<Response> Service::handle_delete(const Request& request) {
     co_return Response::failure(to_string(Errc::not_found), "no activation named '" + *name + "'");
   }
   co_await refresh_plans();
-  co_return Response::success({{"deleted", *name}});
+  result["deleted"] = *name;
+  co_return Response::success(result);
+}
+
+asio::awaitable<Result<std::int64_t>> Service::empty_list(const std::string& name) {
+  auto a = co_await find_activation(name);
+  if (!a) {
+    co_return a.error();
+  }
+  if (!a->definition) {
+    co_return make_error(Errc::invalid_input, a->definition_error);
+  }
+  auto tools = run_tools(*a->definition);
+  if (!tools) {
+    co_return tools.error();
+  }
+  const sync::RunRequest request{.activation_id = a->id, .activation = *a->definition};
+  const sync::RunEnvironment env{.resources = run_resources(*tools),
+                                 .rejections = rejection_policy()};
+  auto removed = co_await sync::empty_list(request, env);
+  if (!removed) {
+    co_return make_error(removed.error().code,
+                         removed.error().message + "; activation '" + name +
+                             "' was not deleted (delete it without --empty-list to leave its "
+                             "list as it is)");
+  }
+  co_return removed;
 }
 
 asio::awaitable<Response> Service::handle_pause(const Request& request) {

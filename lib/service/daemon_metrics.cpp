@@ -12,22 +12,25 @@ constexpr std::array k_run_statuses = {store::RunStatus::succeeded, store::RunSt
                                        store::RunStatus::interrupted};
 constexpr std::array k_triggers = {Trigger::schedule, Trigger::manual};
 constexpr std::array k_read_kinds = {store::ReadKind::full, store::ReadKind::incremental};
-constexpr std::array<const char*, 6> k_contact_outcomes = {"unchanged", "updated",  "inserted",
-                                                           "not_found", "rejected", "failed"};
+// "added" and "removed": list activations (config::Mode::list).
+constexpr std::array<const char*, 8> k_contact_outcomes = {
+    "unchanged", "updated", "inserted", "not_found", "rejected", "failed", "added", "removed"};
 // The calls a sync makes (method, path template).
-constexpr std::array<std::pair<const char*, const char*>, 6> k_endpoints = {{
+constexpr std::array<std::pair<const char*, const char*>, 8> k_endpoints = {{
     {"GET", "/field"},
     {"POST", "/field"},
     {"GET", "/contactlist"},
+    {"POST", "/contactlist"},
     {"PUT", "/contact"},
     {"POST", "/contact"},
     {"POST", "/contactlist/{id}/add"},
+    {"POST", "/contactlist/{id}/delete"},
 }};
 
 double seconds_of(UnixMillis t) { return static_cast<double>(t) / 1000.0; }
 
-std::array<std::int64_t, 6> outcome_counts(const store::RunCounts& c) {
-  return {c.unchanged, c.updated, c.inserted, c.not_found, c.rejected, c.failed};
+std::array<std::int64_t, 8> outcome_counts(const store::RunCounts& c) {
+  return {c.unchanged, c.updated, c.inserted, c.not_found, c.rejected, c.failed, c.added, c.removed};
 }
 
 }  // namespace

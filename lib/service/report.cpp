@@ -28,7 +28,8 @@ const char* activation_state(const store::ActivationRecord& activation) {
 nlohmann::json counts_json(const store::RunCounts& c) {
   return {{"rows_read", c.rows_read}, {"unchanged", c.unchanged}, {"updated", c.updated},
           {"inserted", c.inserted},   {"not_found", c.not_found}, {"rejected", c.rejected},
-          {"failed", c.failed},       {"cursor_null", c.cursor_null}};
+          {"failed", c.failed},       {"cursor_null", c.cursor_null},
+          {"added", c.added},         {"removed", c.removed}};
 }
 
 nlohmann::json optional_json(const std::optional<std::string>& text) {

@@ -134,6 +134,9 @@ class Service {
   boost::asio::awaitable<admin::Response> handle_list(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_show(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_delete(const admin::Request& request);
+  // `delete NAME --empty-list`: removes the list members emsync added
+  // (sync::empty_list); how many.
+  boost::asio::awaitable<Result<std::int64_t>> empty_list(const std::string& name);
   boost::asio::awaitable<admin::Response> handle_pause(const admin::Request& request);
   boost::asio::awaitable<admin::Response> handle_resume(const admin::Request& request);
   boost::asio::awaitable<admin::Response> set_paused(const admin::Request& request, bool paused);

@@ -103,6 +103,12 @@ Result<void> SqliteStateStore::upsert_activation(const config::Activation& activ
     update->bind_all(existing->id, definition, activation.destination, now);
     EMSYNC_TRY(update->run());
   }
+  // A list activation's members are those of one list of one destination.
+  const auto& before = existing->definition;
+  if (!before || before->mode != activation.mode || before->list != activation.list ||
+      existing->destination != activation.destination) {
+    EMSYNC_TRY(drop_list_state_locked(existing->id));
+  }
   if (existing->destination == activation.destination) {
     return ok();
   }

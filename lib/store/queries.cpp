@@ -14,11 +14,11 @@ namespace {
 #define EMSYNC_RUN_COLUMNS                                                                        \
   "SELECT r.id, r.activation_id, a.name, r.status, r.full, r.rows_read, r.unchanged, r.updated, " \
   "r.inserted, r.not_found, r.rejected, r.failed, r.cursor_null, r.started_at, r.finished_at, " \
-  "r.error, r.read, r.watermark, r.read_from, r.warnings "                                        \
+  "r.error, r.read, r.watermark, r.read_from, r.warnings, r.added, r.removed "                     \
   "FROM runs AS r JOIN activations AS a ON a.id = r.activation_id "
 
 #define EMSYNC_COUNT_COLUMNS \
-  "rows_read, unchanged, updated, inserted, not_found, rejected, failed, cursor_null"
+  "rows_read, unchanged, updated, inserted, not_found, rejected, failed, cursor_null, added, removed"
 
 struct Entry {
   Query query;
@@ -50,10 +50,10 @@ constexpr Entry k_queries[] = {
     {Query::start_run,
      "UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1 AND status = 'queued'"},
     {Query::update_run_counts,
-     "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ") = (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+     "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ") = (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
      "WHERE id = ?1 AND status = 'running'"},
     {Query::finish_run, "UPDATE runs SET (" EMSYNC_COUNT_COLUMNS ", status, finished_at, error) "
-                        "= (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) WHERE id = ?1"},
+                        "= (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) WHERE id = ?1"},
     {Query::set_run_read, "UPDATE runs SET read = ?2, watermark = ?3, read_from = ?4 WHERE id = ?1"},
     {Query::set_run_warnings, "UPDATE runs SET warnings = ?2 WHERE id = ?1"},
     {Query::list_runs, EMSYNC_RUN_COLUMNS "WHERE r.activation_id = ?1 ORDER BY r.id DESC LIMIT ?2"},
@@ -149,6 +149,19 @@ constexpr Entry k_queries[] = {
     // Gives the pages a fold freed back to the file system (when the state
     // DB was created with auto_vacuum = INCREMENTAL; else does nothing).
     {Query::free_pages, "PRAGMA incremental_vacuum"},
+    {Query::list_list_members, "SELECT email FROM list_members WHERE activation_id = ?1"},
+    {Query::insert_list_member,
+     "INSERT OR IGNORE INTO list_members (activation_id, email) VALUES (?1, ?2)"},
+    {Query::delete_list_member, "DELETE FROM list_members WHERE activation_id = ?1 AND email = ?2"},
+    {Query::delete_list_members, "DELETE FROM list_members WHERE activation_id = ?1"},
+    {Query::count_list_members, "SELECT count(*) FROM list_members WHERE activation_id = ?1"},
+    {Query::load_list_id,
+     "SELECT list_id FROM list_state WHERE activation_id = ?1 AND list_ref = ?2"},
+    {Query::save_list_id,
+     "INSERT INTO list_state (activation_id, list_ref, list_id) VALUES (?1, ?2, ?3) "
+     "ON CONFLICT (activation_id) DO UPDATE SET list_ref = excluded.list_ref, "
+     "list_id = excluded.list_id"},
+    {Query::delete_list_state, "DELETE FROM list_state WHERE activation_id = ?1"},
     {Query::insert_rejection,
      "INSERT INTO rejections (activation_id, run_id, row_key, code, message, kind) "
      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},

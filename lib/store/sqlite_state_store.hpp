@@ -1,7 +1,8 @@
 // The StateStore on SQLite (internal to lib/store). Methods are split by
 // topic: activations in activations.cpp, runs and read states in
 // state_store.cpp, contact state and rejections in contact_state.cpp (its
-// stored form in contact_codec.cpp), the audit log in audit_log.cpp; the SQL
+// stored form in contact_codec.cpp), list members in list_members.cpp, the
+// audit log in audit_log.cpp; the SQL
 // is in queries.cpp.
 #pragma once
 
@@ -74,6 +75,18 @@ class SqliteStateStore final : public StateStore {
                                      const std::vector<std::uint64_t>& email_hashes) override;
   Result<std::int64_t> count_contacts(std::int64_t activation_id) override;
 
+  Result<std::vector<std::uint64_t>> load_list_members(std::int64_t activation_id) override;
+  Result<std::vector<std::string>> list_member_emails(
+      std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) override;
+  Result<void> change_list_members(std::int64_t activation_id,
+                                   const std::vector<std::string>& added,
+                                   const std::vector<std::string>& removed) override;
+  Result<std::int64_t> count_list_members(std::int64_t activation_id) override;
+  Result<std::optional<std::int64_t>> load_list_id(std::int64_t activation_id,
+                                                   const std::string& list_ref) override;
+  Result<void> save_list_id(std::int64_t activation_id, const std::string& list_ref,
+                            std::int64_t list_id) override;
+
   Result<std::optional<ReadState>> load_read_state(std::int64_t activation_id) override;
   Result<void> save_read_state(std::int64_t activation_id, const ReadState& state) override;
 
@@ -127,6 +140,8 @@ class SqliteStateStore final : public StateStore {
   // REQUIRES: m_mutex held.
   StatementUse use(Query query) { return StatementUse(m_statements[static_cast<int>(query)]); }
   Result<void> upsert_activation(const config::Activation& activation, UnixMillis now);
+  // Drops the activation's list members and list id. REQUIRES: m_mutex held.
+  Result<void> drop_list_state_locked(std::int64_t activation_id);
   Result<std::vector<RunRecord>> read_runs(Statement& statement);
 
   // Every member is guarded by m_mutex: a connection serves one call at a time.

@@ -50,7 +50,7 @@ std::optional<ReadKind> parse_read_kind(std::string_view text) {
   return std::nullopt;
 }
 
-// Binds the eight counters to parameters first..first+7 (EMSYNC_COUNT_COLUMNS order).
+// Binds the ten counters to parameters first..first+9 (EMSYNC_COUNT_COLUMNS order).
 void bind_counts(Statement& statement, int first, const RunCounts& counts) {
   statement.bind(first, counts.rows_read);
   statement.bind(first + 1, counts.unchanged);
@@ -60,12 +60,23 @@ void bind_counts(Statement& statement, int first, const RunCounts& counts) {
   statement.bind(first + 5, counts.rejected);
   statement.bind(first + 6, counts.failed);
   statement.bind(first + 7, counts.cursor_null);
+  statement.bind(first + 8, counts.added);
+  statement.bind(first + 9, counts.removed);
 }
 
-RunCounts read_counts(const Statement& row, int first) {
-  return RunCounts{row.get_int64(first),     row.get_int64(first + 1), row.get_int64(first + 2),
-                   row.get_int64(first + 3), row.get_int64(first + 4), row.get_int64(first + 5),
-                   row.get_int64(first + 6), row.get_int64(first + 7)};
+// The eight counters from `first` on, and added and removed at `list_first`
+// (EMSYNC_RUN_COLUMNS).
+RunCounts read_counts(const Statement& row, int first, int list_first) {
+  return RunCounts{.rows_read = row.get_int64(first),
+                   .unchanged = row.get_int64(first + 1),
+                   .updated = row.get_int64(first + 2),
+                   .inserted = row.get_int64(first + 3),
+                   .not_found = row.get_int64(first + 4),
+                   .rejected = row.get_int64(first + 5),
+                   .failed = row.get_int64(first + 6),
+                   .cursor_null = row.get_int64(first + 7),
+                   .added = row.get_int64(list_first),
+                   .removed = row.get_int64(list_first + 1)};
 }
 
 // runs.warnings (schema/012_run_warnings.sql): a JSON array of strings, or
@@ -110,7 +121,7 @@ Result<RunRecord> read_run(const Statement& row) {
                    .activation = row.get_text(2),
                    .status = *parsed,
                    .full = row.get_int64(4) != 0,
-                   .counts = read_counts(row, 5),
+                   .counts = read_counts(row, 5, 20),
                    .read = {.kind = *read_kind,
                             .watermark = row.get_optional_text(17),
                             .read_from = row.get_optional_text(18)},
@@ -218,9 +229,9 @@ Result<void> SqliteStateStore::finish_run(std::int64_t run_id, RunStatus status,
   auto update = use(Query::finish_run);
   update->bind(1, run_id);
   bind_counts(*update, 2, counts);
-  update->bind(10, to_string(status));
-  update->bind(11, finished_at);
-  update->bind(12, error);
+  update->bind(12, to_string(status));
+  update->bind(13, finished_at);
+  update->bind(14, error);
   EMSYNC_TRY(update->run());
   return m_db.changes() > 0 ? ok() : Result<void>(run_not_in_state(run_id, "recorded"));
 }

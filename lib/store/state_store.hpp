@@ -64,7 +64,8 @@ enum class RunStatus { queued, running, succeeded, partial, failed, cancelled, i
 const char* to_string(RunStatus status);
 
 // The run report's counters. Every row read is counted exactly once:
-// rows_read == unchanged + updated + inserted + not_found + rejected + failed.
+// rows_read == unchanged + updated + inserted + not_found + rejected + failed
+// (+ added, for a list activation).
 struct RunCounts {
   std::int64_t rows_read = 0;
   std::int64_t unchanged = 0;
@@ -77,6 +78,11 @@ struct RunCounts {
   // incremental read never selects them. Not one of the classes above: each
   // such row is also counted in one of them.
   std::int64_t cursor_null = 0;
+  // List activations (config::Mode::list): rows whose contact joined the list
+  // (`unchanged` counts those already members; `updated` and `inserted` stay
+  // 0), and members removed because they left the model (not rows).
+  std::int64_t added = 0;
+  std::int64_t removed = 0;
 };
 
 // How a run read its model (config::Incremental).
@@ -216,7 +222,8 @@ class StateStore {
   // matched with the stored ones by name; each is stored as its canonical JSON
   // (config::to_json). When an existing activation's destination changes, its
   // contact state and its read state are dropped, so the next run reads and
-  // sends everything.
+  // sends everything; when its destination, mode or list changes, its list
+  // members and list id are dropped (they belong to another list).
   virtual Result<void> apply_activations(const std::vector<config::Activation>& activations) = 0;
   virtual Result<std::vector<ActivationRecord>> list_activations() = 0;
   virtual Result<std::optional<ActivationRecord>> find_activation(const std::string& name) = 0;
@@ -311,6 +318,29 @@ class StateStore {
   // How many contacts are stored, folded or not. Does not fold (`emsyncctl
   // show` reads it during a run): costs a lookup per logged contact then.
   virtual Result<std::int64_t> count_contacts(std::int64_t activation_id) = 0;
+
+  // -- contact lists (list activations, schema/014_list_members.sql) --
+  // The members emsync added to the activation's list and Emarsys
+  // acknowledged (normalised emails), as hash64(email), sorted and unique.
+  virtual Result<std::vector<std::uint64_t>> load_list_members(std::int64_t activation_id) = 0;
+  // The emails of the members whose hash64 is in `email_hashes` (sorted),
+  // in no particular order: whom to remove from the list.
+  virtual Result<std::vector<std::string>> list_member_emails(
+      std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) = 0;
+  // Adds `added` to the members and removes `removed` (normalised emails),
+  // in one transaction, durable when it returns (an email already there, or
+  // not there, is no error).
+  virtual Result<void> change_list_members(std::int64_t activation_id,
+                                           const std::vector<std::string>& added,
+                                           const std::vector<std::string>& removed) = 0;
+  virtual Result<std::int64_t> count_list_members(std::int64_t activation_id) = 0;
+  // The Emarsys id of the activation's list as last found or created for
+  // `list_ref` (config::describe), nullopt when none was saved for it.
+  virtual Result<std::optional<std::int64_t>> load_list_id(std::int64_t activation_id,
+                                                           const std::string& list_ref) = 0;
+  // Remembers the list's id, replacing any saved for the activation.
+  virtual Result<void> save_list_id(std::int64_t activation_id, const std::string& list_ref,
+                                    std::int64_t list_id) = 0;
 
   // -- incremental reads --
   // nullopt when none was saved (a new activation, or its state was dropped).

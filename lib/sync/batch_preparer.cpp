@@ -71,14 +71,17 @@ Result<bool> BatchPreparer::fill_chunk() {
   return filled > 0;
 }
 
+std::string duplicate_email_message(std::int64_t row_number, const std::string& email) {
+  return "row " + std::to_string(row_number) + ": email " + quote_value(email) +
+         " appears in several rows of the model; none of them is sent (make the model return "
+         "one row per email)";
+}
+
 Result<std::optional<PendingContact>> BatchPreparer::examine(
     const SpooledRow& row, const std::optional<store::ContactState>& stored, PreparedBatch& batch) {
   const auto& dups = m_snapshot.duplicate_hashes;
   if (std::binary_search(dups.begin(), dups.end(), hash64(row.email))) {
-    reject(batch, row.email, "duplicate_email",
-           "row " + std::to_string(row.row_number) + ": email " + quote_value(row.email) +
-               " appears in several rows of the model; none of them is sent (make the model "
-               "return one row per email)");
+    reject(batch, row.email, "duplicate_email", duplicate_email_message(row.row_number, row.email));
     return std::optional<PendingContact>();
   }
   auto values = mapped_values(m_plan, row.values);

@@ -34,6 +34,10 @@ struct PreparedBatch {
   bool last = false;  // the spool is exhausted
 };
 
+// Why a row of an email that the model returns in several rows is rejected
+// (code "duplicate_email"; list runs reject them the same way).
+std::string duplicate_email_message(std::int64_t row_number, const std::string& email);
+
 class BatchPreparer {
  public:
   // `store` is read for the stored states of the spooled contacts.

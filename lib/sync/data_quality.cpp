@@ -115,8 +115,13 @@ std::vector<std::string> run_warnings(const RejectionTally& tally, const store::
                        "%): " + tally.summary() + "; `emsyncctl errors " + activation.name +
                        "` lists them");
   }
-  if (counts.not_found > 0 && counts.updated == 0 && counts.inserted == 0 &&
-      !activation.insert_new_contacts) {
+  if (activation.mode == config::Mode::list && counts.not_found > 0) {
+    warnings.push_back(std::to_string(counts.not_found) +
+                       " contacts of the model are not in Emarsys (not_found), so they are not "
+                       "in the list: a list activation never creates contacts; an activation of "
+                       "the contacts mode with \"insert_new_contacts\": true creates them");
+  } else if (counts.not_found > 0 && counts.updated == 0 && counts.inserted == 0 &&
+             !activation.insert_new_contacts) {
     warnings.push_back(
         "none of the " + std::to_string(counts.not_found) +
         " contacts sent exists in Emarsys (all not_found), so nothing was updated: "

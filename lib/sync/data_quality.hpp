@@ -11,7 +11,8 @@
 // on and its report warns with the counts per reason.
 //
 // A run that updated and created nothing because every contact it sent was
-// not_found (insert_new_contacts off) warns, saying how to create them.
+// not_found (insert_new_contacts off) warns, saying how to create them; a
+// list run warns of its not_found contacts (it never creates contacts).
 #pragma once
 
 #include <cstddef>

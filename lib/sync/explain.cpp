@@ -283,6 +283,11 @@ boost::asio::awaitable<Result<ContactStory>> explain_contact(const ExplainReques
   auto story = std::make_unique<ContactStory>();
   auto rows = std::make_unique<ContactRows>();
   auto read = co_await on_pool(resources.pool, [&]() -> Result<bool> {
+    if (request.activation.mode == config::Mode::list) {  // checked here: the frame stays small
+      return make_error(Errc::invalid_input,
+                        "activation '" + request.activation.name +
+                            "': explain is not supported for list activations yet");
+    }
     auto email = normalize_email(request.email);
     if (!email) {
       return email.error();

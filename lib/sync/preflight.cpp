@@ -6,6 +6,7 @@
 
 #include "core/blocking.hpp"
 #include "sync/field_plan.hpp"
+#include "sync/list_changes.hpp"
 #include "sync/model_reader.hpp"
 
 namespace emsync::sync {
@@ -110,17 +111,33 @@ boost::asio::awaitable<Result<std::vector<std::string>>> check_activation(
   if (auto planned = check_fields(activation, columns, std::move(*fields)); !planned) {
     co_return planned.error();
   }
-  const auto& list_id = resources.destination.new_contacts_list_id;
-  if (!activation.insert_new_contacts || !list_id) {
+  // The list a list activation names by id, or the new contacts list (a
+  // list given by name is created by the first run).
+  const auto* list_activation_id =
+      activation.list ? std::get_if<std::int64_t>(&*activation.list) : nullptr;
+  const std::optional<std::int64_t> list_id =
+      list_activation_id            ? std::optional(*list_activation_id)
+      : activation.insert_new_contacts ? resources.destination.new_contacts_list_id
+                                       : std::nullopt;
+  if (!list_id) {
     co_return warnings;
   }
   auto lists = co_await api.list_contact_lists(nullptr);
   if (!lists) {
-    warnings.push_back(unreachable(destination, "the new contacts list was", lists.error()));
+    warnings.push_back(unreachable(destination, "the list was", lists.error()));
     co_return warnings;
   }
-  if (auto found = check_list(activation, *list_id, *lists); !found) {
-    co_return found.error();
+  if (list_activation_id && !find_list(*lists, *list_id)) {
+    co_return make_error(Errc::not_found,
+                         "activation '" + activation.name + "': contact list " +
+                             std::to_string(*list_id) + " does not exist in Emarsys (destination '" +
+                             activation.destination + "'): give the id of an existing list, or "
+                             "its name to have emsync create it");
+  }
+  if (!list_activation_id) {
+    if (auto found = check_list(activation, *list_id, *lists); !found) {
+      co_return found.error();
+    }
   }
   co_return warnings;
 }

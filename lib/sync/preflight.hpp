@@ -23,7 +23,8 @@ namespace emsync::sync {
 //    reference (plan_fields); a custom attribute without a field yet passes,
 //    as the first run creates it (missing_custom_fields);
 // 4. with insert_new_contacts, the destination's new contacts list exists
-//    (GET /contactlist).
+//    (GET /contactlist); for a list activation given a list id, that list
+//    (one given by name is created by its first run).
 // What cannot work is the error (Errc::invalid_input, or not_found for the
 // list), naming the activation and the thing. A part that cannot be checked
 // because the source cannot be reached (check_connection's Errc::transient:

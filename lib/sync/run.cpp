@@ -27,6 +27,7 @@
 #include "sync/batch_sender.hpp"
 #include "sync/choice_reader.hpp"
 #include "sync/field_plan.hpp"
+#include "sync/list_run.hpp"
 #include "sync/model_reader.hpp"
 #include "sync/read_plan.hpp"
 #include "sync/row_key.hpp"
@@ -751,20 +752,14 @@ class Run {
   }
 
   RunOutcome abort(const Error& error) {
-    // Every row is counted once: what was not settled failed (it is retried next run).
-    m_counts.failed += std::max<std::int64_t>(0, m_counts.rows_read - settled());
-    const auto status =
-        error.code == Errc::cancelled ? store::RunStatus::cancelled : store::RunStatus::failed;
-    const bool needs_attention = error.code == Errc::source_error ||
-                                 error.code == Errc::auth_failed ||
-                                 error.code == Errc::invalid_input || error.code == Errc::rejected;
-    return {status, m_counts, error.message, needs_attention, m_batches};
+    RunOutcome outcome = stopped_run(error, m_counts, settled(), m_batches);
+    m_counts = outcome.counts;
+    return outcome;
   }
 
-  // The safety valve is a decision, not a fault: it never auto-pauses.
   RunOutcome stop_for_safety(const std::string& reason) {
-    RunOutcome outcome = abort(make_error(Errc::invalid_input, reason));
-    outcome.needs_attention = false;
+    RunOutcome outcome = safety_stop(reason, m_counts, settled(), m_batches);
+    m_counts = outcome.counts;
     return outcome;
   }
 
@@ -810,11 +805,35 @@ class Run {
 
 }  // namespace
 
+RunOutcome stopped_run(const Error& error, store::RunCounts counts, std::int64_t settled,
+                       std::int64_t batches) {
+  // Every row is counted once: what was not settled failed (it is retried next run).
+  counts.failed += std::max<std::int64_t>(0, counts.rows_read - settled);
+  const auto status =
+      error.code == Errc::cancelled ? store::RunStatus::cancelled : store::RunStatus::failed;
+  const bool needs_attention = error.code == Errc::source_error ||
+                               error.code == Errc::auth_failed ||
+                               error.code == Errc::invalid_input || error.code == Errc::rejected;
+  return {status, counts, error.message, needs_attention, batches};
+}
+
+RunOutcome safety_stop(const std::string& reason, store::RunCounts counts, std::int64_t settled,
+                       std::int64_t batches) {
+  RunOutcome outcome =
+      stopped_run(make_error(Errc::invalid_input, reason), counts, settled, batches);
+  outcome.needs_attention = false;
+  return outcome;
+}
+
 awaitable<RunOutcome> execute_run(const RunRequest& request, const RunEnvironment& env) {
   std::optional<RunOutcome> outcome;
   try {
-    Run run(request, env, false);
-    outcome = co_await run.execute();
+    if (request.activation.mode == config::Mode::list) {
+      outcome = co_await execute_list_run(request, env);
+    } else {
+      Run run(request, env, false);
+      outcome = co_await run.execute();
+    }
   } catch (const std::exception& e) {
     outcome = RunOutcome{store::RunStatus::failed, {},
                          std::string("internal error (please report): ") + e.what()};
@@ -826,6 +845,11 @@ awaitable<RunOutcome> execute_run(const RunRequest& request, const RunEnvironmen
 
 awaitable<Result<RunPreview>> preview_run(const RunRequest& request, const RunEnvironment& env,
                                          int sample_limit) {
+  if (request.activation.mode == config::Mode::list) {
+    co_return make_error(Errc::invalid_input,
+                         "activation '" + request.activation.name +
+                             "': preview is not supported for list activations yet");
+  }
   std::optional<Result<RunPreview>> preview;
   try {
     Run run(request, env, true);

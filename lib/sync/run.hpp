@@ -93,8 +93,20 @@ struct RunOutcome {
   std::vector<std::string> warnings{};
 };
 
+// How a run ends when `error` stops it: `cancelled` or `failed`, with the
+// rows it did not settle (rows_read - settled) counted failed (they are
+// retried next run); it needs attention when the cause will not fix itself
+// (the source, credentials, the definition, a refusal). safety_stop(): the
+// safety valve or a data-quality rule stopped it, `failed` with `reason`;
+// a decision, not a fault, so it never needs attention (no auto-pause).
+RunOutcome stopped_run(const Error& error, store::RunCounts counts, std::int64_t settled,
+                       std::int64_t batches);
+RunOutcome safety_stop(const std::string& reason, store::RunCounts counts, std::int64_t settled,
+                       std::int64_t batches);
+
 // Runs on the caller's executor (the event loop); blocking steps go to
-// env.resources.pool. Never throws: every failure ends in the outcome.
+// env.resources.pool. Never throws: every failure ends in the outcome. A
+// list activation (config::Mode::list) runs as list_run.hpp says.
 boost::asio::awaitable<RunOutcome> execute_run(const RunRequest& request,
                                                const RunEnvironment& env);
 
@@ -104,7 +116,8 @@ boost::asio::awaitable<RunOutcome> execute_run(const RunRequest& request,
 // the current values of the first `sample_limit` contacts it would send are
 // read from Emarsys (POST /contact/getdata). Sends nothing (a missing custom
 // field is not created but reported) and stores nothing: no run, no contact
-// state, no rejection, no watermark. request.run_id is not used.
+// state, no rejection, no watermark. request.run_id is not used. Not for
+// list activations yet: Errc::invalid_input.
 // `request` and `env` must outlive the call.
 boost::asio::awaitable<Result<RunPreview>> preview_run(const RunRequest& request,
                                                        const RunEnvironment& env,

@@ -44,4 +44,14 @@ std::optional<std::string> clearing_stop(const ValveFacts& facts, std::int64_t c
          std::to_string(facts.max_clear_percent) + "%); nothing was sent" + k_how_to_force;
 }
 
+std::optional<std::string> removal_stop(std::int64_t managed, std::int64_t leaving,
+                                        int max_remove_percent) {
+  if (leaving == 0 || leaving * 100 <= managed * max_remove_percent) {
+    return std::nullopt;
+  }
+  return "safety valve: the run would remove " + std::to_string(leaving) + " of the " +
+         std::to_string(managed) + " list members emsync added (over max_remove_percent " +
+         std::to_string(max_remove_percent) + "%); nothing was sent" + k_how_to_force;
+}
+
 }  // namespace emsync::sync

@@ -12,6 +12,12 @@
 //    known contacts.
 // With fewer known contacts (a new activation) only the clearing rule
 // applies.
+//
+// A list activation (config::Mode::list) is judged by volume the same way,
+// its known contacts being the list members emsync manages, and instead of
+// the clearing rule by removal_stop(): removing more than max_remove_percent
+// of those members stops the run (whatever their number: the first run
+// manages none, so it removes none).
 #pragma once
 
 #include <cstdint>
@@ -41,5 +47,11 @@ bool may_clear_too_many(const ValveFacts& facts, std::int64_t candidates);
 // Why the run must stop because `clearing` contacts would have a field
 // cleared, or nullopt.
 std::optional<std::string> clearing_stop(const ValveFacts& facts, std::int64_t clearing);
+
+// Why a list run must stop because `leaving` of the `managed` members would
+// be removed (over `max_remove_percent` of them), or nullopt.
+//   removal_stop(1000, 100, 10) == nullopt; removal_stop(1000, 101, 10) stops.
+std::optional<std::string> removal_stop(std::int64_t managed, std::int64_t leaving,
+                                        int max_remove_percent);
 
 }  // namespace emsync::sync

@@ -140,6 +140,16 @@ std::int64_t Simulator::create_list(const std::string& name) const {
   return post("/sim/lists", {{"name", name}}).at("id").get<std::int64_t>();
 }
 
+std::vector<std::string> Simulator::list_members(std::int64_t id) const {
+  return get("/sim/lists/members?id=" + std::to_string(id))
+      .at("emails")
+      .get<std::vector<std::string>>();
+}
+
+void Simulator::add_list_members(std::int64_t id, const std::vector<std::string>& emails) const {
+  post("/sim/lists/members", {{"id", id}, {"emails", emails}});
+}
+
 std::int64_t Simulator::create_field(const std::string& name, const std::string& application_type,
                                      const std::vector<std::string>& choices) const {
   return post("/sim/fields",

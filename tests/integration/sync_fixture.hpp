@@ -46,6 +46,11 @@ class Simulator {
   // Contacts by email: email -> fields object.
   std::map<std::string, nlohmann::json> contacts() const;
   std::int64_t create_list(const std::string& name) const;
+  // GET /sim/lists/members: the emails in list `id`, in contact id order.
+  std::vector<std::string> list_members(std::int64_t id) const;
+  // POST /sim/lists/members: puts `emails` (contacts the simulator holds) in
+  // list `id` by hand, as a user of the Emarsys UI would.
+  void add_list_members(std::int64_t id, const std::vector<std::string>& emails) const;
   // POST /sim/fields: a field of any type, as the Emarsys UI creates it
   // (`choices`: the labels of a choice field, ids "1", "2", ...); its id.
   std::int64_t create_field(const std::string& name, const std::string& application_type,

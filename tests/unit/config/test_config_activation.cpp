@@ -338,3 +338,86 @@ TEST_CASE("incremental reads: each bad value is named", "[config][activation]") 
   CHECK_THAT(error_of(activation("x", R"(, "incremental": {"cursor_column": "email"})")),
              Catch::Contains("the cursor column cannot be the email column"));
 }
+
+TEST_CASE("a list activation names its list by name or id; its canonical form parses back",
+          "[config][activation][list]") {
+  const auto by_name = parse_activations(
+      activation("vip", R"(, "mode": "list", "list": {"name": "VIP France"})"));
+  REQUIRE(by_name);
+  const Activation& a = by_name->front();
+  CHECK(a.mode == emsync::config::Mode::list);
+  REQUIRE(a.list);
+  CHECK(std::get<std::string>(*a.list) == "VIP France");
+  CHECK(a.max_remove_percent == 10);
+  CHECK(emsync::config::describe(*a.list) == "name 'VIP France'");
+  const nlohmann::json json = to_json(a);
+  CHECK(json == nlohmann::json::parse(R"({
+    "name": "vip", "mode": "list", "source": "warehouse", "destination": "emarsys",
+    "query": "SELECT 1", "email_column": "email", "list": {"name": "VIP France"},
+    "schedule": "manual", "timezone": "UTC", "max_remove_percent": 10,
+    "max_rejected_percent": 5})"));
+  const auto again = parse_activation(json);
+  REQUIRE(again);
+  CHECK(to_json(*again) == json);
+
+  const auto by_id = parse_activations(activation(
+      "vip", R"(, "mode": "list", "list": {"id": 123456}, "max_remove_percent": 0)"));
+  REQUIRE(by_id);
+  CHECK(std::get<std::int64_t>(*by_id->front().list) == 123456);
+  CHECK(by_id->front().max_remove_percent == 0);
+  CHECK(to_json(by_id->front())["list"] == nlohmann::json::parse(R"({"id": 123456})"));
+  CHECK(emsync::config::describe(*by_id->front().list) == "id 123456");
+
+  // A contacts activation's canonical form has no "mode" (as before list mode).
+  const auto contacts = parse_activations(activation("c", R"(, "mode": "contacts")"));
+  REQUIRE(contacts);
+  CHECK(contacts->front().mode == emsync::config::Mode::contacts);
+  CHECK_FALSE(to_json(contacts->front()).contains("mode"));
+}
+
+TEST_CASE("list mode refuses the keys of the contacts mode, and the contacts mode list keys",
+          "[config][activation][list]") {
+  const std::string list = R"(, "mode": "list", "list": {"name": "L"})";
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const Case cases[] = {
+      {activation("x", list + R"(, "fields": {"a": 1})"),
+       "activation 'x': 'fields' is not used with \"mode\": \"list\": a list activation writes "
+       "no field"},
+      {activation("x", list + R"(, "custom_attributes": ["a"])"),
+       "activation 'x': 'custom_attributes' is not used with \"mode\": \"list\""},
+      {activation("x", list + R"(, "insert_new_contacts": false)"),
+       "activation 'x': 'insert_new_contacts' is not used with \"mode\": \"list\": a list "
+       "activation never creates contacts"},
+      {activation("x", list + R"(, "on_value_too_long": "skip_field")"),
+       "activation 'x': 'on_value_too_long' is not used"},
+      {activation("x", list + R"(, "max_clear_percent": 5)"),
+       "activation 'x': 'max_clear_percent' is not used"},
+      {activation("x", list + R"(, "incremental": {"cursor_column": "u"})"),
+       "activation 'x': 'incremental' is not used with \"mode\": \"list\": only a full read"},
+      {activation("x", R"(, "mode": "list")"), "activation 'x': 'list' is required"},
+      {activation("x", R"(, "mode": "list", "list": {})"),
+       "activation 'x': 'list' must hold exactly one of \"name\""},
+      {activation("x", R"(, "mode": "list", "list": {"name": "L", "id": 4})"),
+       "activation 'x': 'list' must hold exactly one of"},
+      {activation("x", R"(, "mode": "list", "list": {"id": 0})"), "activation 'x': 'list.id'"},
+      {activation("x", R"(, "mode": "list", "list": {"name": ""})"),
+       "activation 'x': 'list.name' must be a non-empty string"},
+      {activation("x", R"(, "mode": "list", "list": {"name": "L", "nme": "M"})"),
+       "activation 'x': unknown key 'list.nme'"},
+      {activation("x", list + R"(, "max_remove_percent": 101)"),
+       "activation 'x': 'max_remove_percent' must be a percentage from 0 to 100"},
+      {activation("x", R"(, "mode": "segment")"),
+       "activation 'x': 'mode' must be 'contacts' or 'list'"},
+      {activation("x", R"(, "list": {"name": "L"})"),
+       "activation 'x': 'list' is only used with \"mode\": \"list\""},
+      {activation("x", R"(, "max_remove_percent": 5)"),
+       "activation 'x': 'max_remove_percent' is only used with \"mode\": \"list\""},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.text);
+    CHECK_THAT(error_of(c.text), Catch::StartsWith(c.message));
+  }
+}

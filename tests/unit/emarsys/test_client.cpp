@@ -74,15 +74,121 @@ TEST_CASE("update and create send key_id 3 with the contacts array", "[emarsys][
   CHECK(server.connections == 1);  // keep-alive
 }
 
-TEST_CASE("add_to_list posts external ids to the list", "[emarsys][client]") {
+TEST_CASE("add_to_contact_list posts external ids to the list", "[emarsys][client]") {
   asio::io_context io;
   FakeServer server(io, {answer(200, R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":"2","errors":[]}})")});
   Client client(io.get_executor(), wsse_config(server));
-  auto added = run(io, client.add_to_list(900337462, {"a@x.com", "b@x.com"}));
+  auto added = run(io, client.add_to_contact_list(900337462, {"a@x.com", "b@x.com"}));
   REQUIRE(added);
-  CHECK(added->inserted == 2);
+  CHECK(added->changed == 2);
+  CHECK(added->errors.empty());
   CHECK(server.received[0].head.starts_with("post /api/v2/contactlist/900337462/add "));
   CHECK(server.received[0].body == R"({"external_ids":["a@x.com","b@x.com"],"key_id":"3"})");
+}
+
+TEST_CASE("list changes report unknown contacts keyed by email, errors as object, [] or absent",
+          "[emarsys][client]") {
+  asio::io_context io;
+  const std::string by_email = R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":1,
+      "errors":{"nobody@x.com":{"2008":"No contact found with the external id: 3 - nobody@x.com"}}}})";
+  const std::string no_errors =
+      R"({"replyCode":0,"replyText":"OK","data":{"deleted_contacts":"3"}})";
+  const std::string delete_by_email = R"({"replyCode":0,"replyText":"OK","data":{
+      "deleted_contacts":0,"errors":{"gone@x.com":{"2008":"No contact found"}}}})";
+  FakeServer server(io,
+                    {answer(200, by_email), answer(200, no_errors), answer(200, delete_by_email)});
+  Client client(io.get_executor(), wsse_config(server));
+  auto added = run(io, client.add_to_contact_list(7, {"a@x.com", "nobody@x.com"}));
+  REQUIRE(added);
+  CHECK(added->changed == 1);
+  REQUIRE(added->errors.size() == 1);
+  CHECK(added->errors[0].key == "nobody@x.com");
+  CHECK(added->errors[0].code == "2008");
+  const std::vector<std::string> emails{"a@x.com", "b@x.com", "c@x.com"};
+  auto removed = run(io, client.remove_from_contact_list(
+                             7, std::vector<std::string_view>(emails.begin(), emails.end())));
+  REQUIRE(removed);
+  CHECK(removed->changed == 3);
+  CHECK(removed->errors.empty());
+  CHECK(server.received[1].head.starts_with("post /api/v2/contactlist/7/delete "));
+  CHECK(server.received[1].body ==
+        R"({"external_ids":["a@x.com","b@x.com","c@x.com"],"key_id":"3"})");
+  auto unknown = run(io, client.remove_from_contact_list(7, {"gone@x.com"}));
+  REQUIRE(unknown);
+  CHECK(unknown->changed == 0);
+  REQUIRE(unknown->errors.size() == 1);
+  CHECK(unknown->errors[0].key == "gone@x.com");
+}
+
+TEST_CASE("a list change to a missing list, or a reply without its count, fails the call",
+          "[emarsys][client]") {
+  asio::io_context io;
+  const std::string no_list =
+      R"({"replyCode":3006,"replyText":"No contact list found with the specified ID","data":""})";
+  const std::string wrong_count =  // a delete answered with an add's count
+      R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":1,"errors":[]}})";
+  FakeServer server(io, {answer(404, no_list), answer(400, no_list), answer(200, wrong_count)});
+  Client client(io.get_executor(), wsse_config(server));
+  auto missing = run(io, client.add_to_contact_list(42, {"a@x.com"}));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == Errc::rejected);
+  CHECK(missing.error().http_status == 404);
+  CHECK(missing.error().reply_code == 3006);
+  CHECK(has(missing.error().message, "POST /contactlist/42/add answered HTTP 404"));
+  auto missing_400 = run(io, client.remove_from_contact_list(42, {"a@x.com"}));
+  REQUIRE_FALSE(missing_400);
+  CHECK(missing_400.error().code == Errc::rejected);
+  CHECK(missing_400.error().reply_code == 3006);
+  auto unusable = run(io, client.remove_from_contact_list(42, {"a@x.com"}));
+  REQUIRE_FALSE(unusable);
+  CHECK(unusable.error().code == Errc::protocol_error);
+  CHECK(has(unusable.error().message, "deleted_contacts"));
+  CHECK(server.received.size() == 3);  // none retried
+}
+
+TEST_CASE("a list change over k_max_list_change_emails is refused unsent", "[emarsys][client]") {
+  asio::io_context io;
+  const std::string ok =
+      R"({"replyCode":0,"replyText":"OK","data":{"inserted_contacts":10000,"errors":[]}})";
+  FakeServer server(io, {answer(200, ok)});
+  Client client(io.get_executor(), wsse_config(server));
+  const std::string email = "someone@example.com";
+  std::vector<std::string_view> emails(k_max_list_change_emails, email);
+  auto full = run(io, client.add_to_contact_list(7, emails));
+  REQUIRE(full);
+  CHECK(full->changed == 10000);
+  emails.push_back(email);
+  for (const bool add : {true, false}) {
+    auto over = run(io, add ? client.add_to_contact_list(7, emails)
+                            : client.remove_from_contact_list(7, emails));
+    REQUIRE_FALSE(over);
+    CHECK(over.error().code == Errc::invalid_input);
+    CHECK(has(over.error().message, "10001 emails, at most 10000"));
+  }
+  CHECK(server.received.size() == 1);
+}
+
+TEST_CASE("create_contact_list posts the name and returns the id; a taken name is 3005",
+          "[emarsys][client]") {
+  asio::io_context io;
+  FakeServer server(
+      io, {answer(200, R"({"replyCode":0,"replyText":"OK","data":{"id":"900337462"}})"),
+           answer(200, R"({"replyCode":0,"replyText":"OK","data":{"id":900337463,"errors":[]}})"),
+           answer(400, R"({"replyCode":3005,"replyText":"List name already exists","data":""})")});
+  Client client(io.get_executor(), wsse_config(server));
+  auto created = run(io, client.create_contact_list("VIP \"France\""));
+  REQUIRE(created);
+  CHECK(*created == 900337462);
+  CHECK(server.received[0].head.starts_with("post /api/v2/contactlist "));
+  CHECK(server.received[0].body == R"({"key_id":"3","name":"VIP \"France\""})");
+  auto second = run(io, client.create_contact_list("Other"));
+  REQUIRE(second);
+  CHECK(*second == 900337463);
+  auto taken = run(io, client.create_contact_list("VIP"));
+  REQUIRE_FALSE(taken);
+  CHECK(taken.error().code == Errc::rejected);
+  CHECK(taken.error().http_status == 400);
+  CHECK(taken.error().reply_code == 3005);
 }
 
 TEST_CASE("get_contact_data posts camelCase keyId, keyValues and the fields, email first",
@@ -299,7 +405,7 @@ TEST_CASE("the observer and the run's stats hear of every exchange, ids left out
   auto observer = std::make_shared<RecordingObserver>();
   Client client(io.get_executor(), wsse_config(server), nullptr, observer);
   RequestStats stats;
-  auto result = run(io, client.add_to_list(900337462, {"a@x.com"}, &stats));
+  auto result = run(io, client.add_to_contact_list(900337462, {"a@x.com"}, &stats));
   REQUIRE(result);
   CHECK(observer->exchanges == std::vector<std::string>{"POST /contactlist/{id}/add 503",
                                                         "POST /contactlist/{id}/add 429",

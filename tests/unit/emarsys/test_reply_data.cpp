@@ -162,18 +162,47 @@ TEST_CASE("contact lists have string ids", "[emarsys][reply_data]") {
 }
 
 TEST_CASE("list add counts inserted contacts as int or string", "[emarsys][reply_data]") {
-  auto f = parse_list_add(json::parse(R"({"inserted_contacts":1,"errors":{"nobody@x.com":
+  auto f = parse_list_change(json::parse(R"({"inserted_contacts":1,"errors":{"nobody@x.com":
       {"2008":"No contact found with the external id: 3 - nobody@x.com"}}})"),
-                          "POST /contactlist/900337462/add");
+                             "POST /contactlist/900337462/add", "inserted_contacts");
   REQUIRE(f);
-  CHECK(f->inserted == 1);
+  CHECK(f->changed == 1);
   REQUIRE(f->errors.size() == 1);
   CHECK(f->errors[0].key == "nobody@x.com");
-  auto all_ok = parse_list_add(json::parse(R"({"inserted_contacts":"2","errors":[]})"), "add");
+  auto all_ok = parse_list_change(json::parse(R"({"inserted_contacts":"2","errors":[]})"), "add",
+                                  "inserted_contacts");
   REQUIRE(all_ok);
-  CHECK(all_ok->inserted == 2);
+  CHECK(all_ok->changed == 2);
   CHECK(all_ok->errors.empty());
-  CHECK_FALSE(parse_list_add(json::parse(R"({"errors":[]})"), "add"));
+  CHECK_FALSE(parse_list_change(json::parse(R"({"errors":[]})"), "add", "inserted_contacts"));
+}
+
+TEST_CASE("list delete counts deleted contacts; errors may be absent, [] or by email",
+          "[emarsys][reply_data]") {
+  const auto parse = [](const char* text) {
+    return parse_list_change(json::parse(text), "POST /contactlist/7/delete", "deleted_contacts");
+  };
+  auto absent = parse(R"({"deleted_contacts":"4"})");
+  REQUIRE(absent);
+  CHECK(absent->changed == 4);
+  CHECK(absent->errors.empty());
+  auto by_email = parse(R"({"deleted_contacts":0,"errors":{"a@x.com":{"2008":"No contact"},
+      "b@x.com":{"2010":"More contacts"}}})");
+  REQUIRE(by_email);
+  REQUIRE(by_email->errors.size() == 2);
+  CHECK(by_email->errors[1].key == "b@x.com");
+  CHECK(by_email->errors[1].code == "2010");
+  CHECK(parse(R"({"deleted_contacts":1,"errors":null})"));
+  // The count of the other call, a negative or fractional count, no object, bad errors: refused.
+  for (const char* bad :
+       {R"({"inserted_contacts":1})", R"({"deleted_contacts":-1})", R"({"deleted_contacts":1.5})",
+        R"({"deleted_contacts":"x"})", R"("")", R"({"deleted_contacts":1,"errors":"none"})",
+        R"({"deleted_contacts":1,"errors":{"a@x.com":"2008"}})"}) {
+    INFO(bad);
+    auto refused = parse(bad);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == emsync::Errc::protocol_error);
+  }
 }
 
 TEST_CASE("created ids may be ints or strings", "[emarsys][reply_data]") {

@@ -39,5 +39,23 @@ TEST_CASE("rows read are counted by read, both series there from the start until
   CHECK(metrics.render().find(R"(activation="crm")") == std::string::npos);
 }
 
+TEST_CASE("a list run's added and removed members are contact outcomes", "[metrics][list]") {
+  DaemonMetrics metrics(0);
+  metrics.add_activation("vip", std::nullopt);
+  const auto series = [](const char* outcome) {
+    return std::string(R"(emsync_contacts_total{activation="vip",outcome=")") + outcome + "\"}";
+  };
+  CHECK(has_line(metrics.render(), series("added") + " 0"));
+  RunSummary run;
+  run.activation = "vip";
+  run.status = store::RunStatus::succeeded;
+  run.counts = {.rows_read = 12, .unchanged = 5, .not_found = 2, .added = 5, .removed = 3};
+  metrics.record_run(run);
+  const std::string text = metrics.render();
+  CHECK(has_line(text, series("added") + " 5"));
+  CHECK(has_line(text, series("removed") + " 3"));
+  CHECK(has_line(text, series("not_found") + " 2"));
+}
+
 }  // namespace
 }  // namespace emsync::service

@@ -52,7 +52,7 @@ TEST_CASE("a run report says how the run read its model, with its counters", "[r
   CHECK(report.at("error").is_null());
   // The counters are the ones the run_finished log line carries.
   const json counts = counts_json(run.counts);
-  CHECK(counts.size() == 8);
+  CHECK(counts.size() == 10);
   for (const auto& [key, value] : counts.items()) {
     CAPTURE(key);
     CHECK(report.at(key) == value);

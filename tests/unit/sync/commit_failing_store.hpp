@@ -12,8 +12,9 @@
 
 namespace emsync::sync::test {
 
-// The state store, passed through, whose commit_contacts() fails while
-// `fail_commits` is set (a disk that filled up between send and commit).
+// The state store, passed through, whose commit_contacts() and
+// change_list_members() fail while `fail_commits` is set (a disk that filled
+// up between send and commit).
 class CommitFailingStore final : public store::StateStore {
  public:
   explicit CommitFailingStore(std::unique_ptr<store::StateStore> inner)
@@ -29,7 +30,33 @@ class CommitFailingStore final : public store::StateStore {
     return m_inner->commit_contacts(activation_id, contacts);
   }
 
+  Result<void> change_list_members(std::int64_t activation_id,
+                                   const std::vector<std::string>& added,
+                                   const std::vector<std::string>& removed) override {
+    if (fail_commits) {
+      return make_error(Errc::state_error, "state DB commit failed: disk I/O error (test)");
+    }
+    return m_inner->change_list_members(activation_id, added, removed);
+  }
+
   // Everything else as the store does it.
+  Result<std::vector<std::uint64_t>> load_list_members(std::int64_t id) override {
+    return m_inner->load_list_members(id);
+  }
+  Result<std::vector<std::string>> list_member_emails(
+      std::int64_t id, const std::vector<std::uint64_t>& hashes) override {
+    return m_inner->list_member_emails(id, hashes);
+  }
+  Result<std::int64_t> count_list_members(std::int64_t id) override {
+    return m_inner->count_list_members(id);
+  }
+  Result<std::optional<std::int64_t>> load_list_id(std::int64_t id,
+                                                   const std::string& ref) override {
+    return m_inner->load_list_id(id, ref);
+  }
+  Result<void> save_list_id(std::int64_t id, const std::string& ref, std::int64_t list) override {
+    return m_inner->save_list_id(id, ref, list);
+  }
   Result<void> apply_activations(const std::vector<config::Activation>& a) override {
     return m_inner->apply_activations(a);
   }

@@ -24,7 +24,7 @@ TEST_CASE("apply's check passes a working activation with no warning", "[sync][c
   }
   SECTION("the list is not checked when no contact is inserted") {
     run.activation.insert_new_contacts = false;
-    run.emarsys.contact_lists.clear();
+    run.emarsys.lists.clear();
   }
   const auto checked = run.check_for_apply();
   INFO((checked ? std::string("passed") : checked.error().message));
@@ -66,7 +66,7 @@ TEST_CASE("apply's check refuses what cannot work, naming it", "[sync][check]") 
     expected = "column 'city': no Emarsys field has string_id or name 'town'";
   }
   SECTION("a new contacts list Emarsys does not have") {
-    run.emarsys.contact_lists.clear();
+    run.emarsys.lists.clear();
     expected = "the new contacts list " + std::to_string(k_new_contacts_list) +
                " of destination 'emarsys' does not exist in Emarsys";
     code = Errc::not_found;

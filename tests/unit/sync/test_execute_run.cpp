@@ -54,7 +54,7 @@ TEST_CASE("a first run creates every contact in batches and stores them all", "[
   CHECK(run.emarsys.requests[1].emails() == people(1001, 1200));
   CHECK(run.emarsys.account.at(RunFixture::email(7)) ==
         json({{"3", RunFixture::email(7)}, {"1", "Name 7"}, {"4", "Paris"}}));
-  CHECK(run.emarsys.lists[k_new_contacts_list].size() == 1200);
+  CHECK(run.emarsys.members(k_new_contacts_list).size() == 1200);
   CHECK(run.stored_contacts() == 1200);
 }
 
@@ -283,7 +283,7 @@ TEST_CASE("the preflight check reads no row, sends nothing and says what fails",
     CHECK(checked.error().message.find("the model has no column 'tier'") != std::string::npos);
   }
   SECTION("the new-contacts list is gone") {
-    run.emarsys.contact_lists.clear();
+    run.emarsys.lists.clear();
     const auto checked = run.check();
     REQUIRE_FALSE(checked);
     CHECK(checked.error().code == Errc::not_found);

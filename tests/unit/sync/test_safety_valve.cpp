@@ -65,3 +65,20 @@ TEST_CASE("the exact clearing count is needed only when the upper bound could ex
   CHECK_FALSE(may_clear_too_many(f, 100));
   CHECK(may_clear_too_many(f, 101));
 }
+
+TEST_CASE("a list run stops when it would remove over max_remove_percent of its managed members",
+          "[safety_valve][list]") {
+  using emsync::sync::removal_stop;
+  CHECK_FALSE(removal_stop(1000, 100, 10));
+  CHECK_FALSE(removal_stop(0, 0, 10));  // a first run removes nothing
+  CHECK_FALSE(removal_stop(5, 0, 0));
+  const auto stop = removal_stop(1000, 101, 10);
+  REQUIRE(stop);
+  CHECK(*stop ==
+        "safety valve: the run would remove 101 of the 1000 list members emsync added (over "
+        "max_remove_percent 10%); nothing was sent; if this is intended, run it with `emsyncctl "
+        "run NAME --force`");
+  CHECK(removal_stop(10, 2, 10));  // a small list is judged the same way
+  CHECK_FALSE(removal_stop(10, 10, 100));
+  CHECK(removal_stop(10, 1, 0));
+}

@@ -33,9 +33,13 @@ Response create_field(ApiCall& call);        // POST /field
 Response list_field_choices(ApiCall& call);  // GET  /field/{id}/choice
 Response list_choices_of_fields(ApiCall& call);  // GET  /field/choices?fields=<id>[,<id>...]
 
-Response list_contact_lists(ApiCall& call);   // GET  /contactlist
-Response create_contact_list(ApiCall& call);  // POST /contactlist
-Response add_to_contact_list(ApiCall& call);  // POST /contactlist/{id}/add
+// contact_list_api.cpp
+Response list_contact_lists(ApiCall& call);        // GET  /contactlist
+Response create_contact_list(ApiCall& call);       // POST /contactlist
+Response add_to_contact_list(ApiCall& call);       // POST /contactlist/{id}/add
+Response remove_from_contact_list(ApiCall& call);  // POST /contactlist/{id}/delete
+Response count_contact_list(ApiCall& call);        // GET  /contactlist/{id}/count
+Response list_contact_ids(ApiCall& call);  // GET /contactlist/{id}/contactIds?$top=&$skiptoken=
 
 // api_common.cpp
 
@@ -50,15 +54,6 @@ void require_email_key(const FieldCatalog& fields, const Json& body, std::string
 // body["external_ids"] of a list call: an array of at most 10000 values.
 // Throws 400/3003 (not an array) or 400/3002 (too many). Logs the ids.
 const Json& external_ids_of(const ApiCall& call, const Json& body);
-
-// Adds the contacts named by `emails` to `list`. Missing ones (and ambiguous
-// ones) are errors keyed by the value as sent; members already in the list
-// are accepted but not counted. `errors` is [] when there are none.
-struct ListAddOutcome {
-  int inserted = 0;
-  Json errors = Json::array();
-};
-ListAddOutcome add_emails_to_list(State& state, ContactList& list, const Json& emails);
 
 // Adds `payload` to the call's request-log entry as `name`, unless the
 // simulator runs with --no-payload-log.

@@ -45,26 +45,6 @@ const Json& external_ids_of(const ApiCall& call, const Json& body) {
   return *it;
 }
 
-ListAddOutcome add_emails_to_list(State& state, ContactList& list, const Json& emails) {
-  ListAddOutcome out;
-  for (const Json& email : emails) {
-    const std::string key = key_text(email);
-    const std::vector<ContactId> matches =
-        email.is_string() ? state.contacts.find(key) : std::vector<ContactId>();
-    if (matches.size() != 1) {
-      if (!out.errors.is_object()) {
-        out.errors = Json::object();
-      }
-      out.errors[key] =
-          matches.empty() ? Json{{"2008", "No contact found with the external id: 3 - " + key}}
-                          : Json{{"2010", "More contacts found with the external id: 3 - " + key}};
-      continue;
-    }
-    out.inserted += add_member(list, matches.front()) ? 1 : 0;
-  }
-  return out;
-}
-
 std::string key_text(const Json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }

@@ -1,7 +1,9 @@
 // /sim/ test-control endpoints (see control.hpp and README.md).
 #include "sim/control.hpp"
 
+#include <charconv>
 #include <string_view>
+#include <vector>
 
 namespace emsync::sim {
 namespace {
@@ -88,6 +90,58 @@ Json create_list(State& state, const Json& body, Clock::time_point now) {
   return Json{{"id", state.lists.create(name.get<std::string>(), now).id}};
 }
 
+// The list named by body["id"] (a number, or its text from a GET query).
+ContactList& list_named(State& state, const Json& body) {
+  const Json id = body.value("id", Json());
+  const std::string text = id.is_string() ? id.get<std::string>() : id.dump();
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  ContactList* list =
+      ec == std::errc() && end == text.data() + text.size() ? state.lists.find(value) : nullptr;
+  if (list == nullptr) {
+    throw ControlError(404, "no contact list with id " + text + "; give {\"id\": N} or ?id=N");
+  }
+  return *list;
+}
+
+// ?id=N -> {"id":N,"name":"...","emails":[...]}: the members' emails, by contact id.
+Json list_members(State& state, const Json& body, Clock::time_point) {
+  const ContactList& list = list_named(state, body);
+  Json emails = Json::array();
+  for (const ContactId id : list.members) {
+    emails.push_back(state.contacts.get(id).email);
+  }
+  return Json{{"id", list.id}, {"name", list.name}, {"emails", std::move(emails)}};
+}
+
+// {"id":N,"emails":["a@x.com"]} -> {"ok":true,"added":1}: members put in
+// the list by hand (as in the Emarsys UI), not logged; every email must be
+// one contact's (all or nothing, else 400).
+Json add_list_members(State& state, const Json& body, Clock::time_point) {
+  ContactList& list = list_named(state, body);
+  const Json emails = body.value("emails", Json());
+  if (!emails.is_array()) {
+    throw ControlError(400, "expected {\"id\": N, \"emails\": [\"<email>\", ...]}");
+  }
+  std::vector<ContactId> contacts;
+  for (const Json& email : emails) {
+    const std::vector<ContactId> matches = email.is_string()
+                                               ? state.contacts.find(email.get<std::string>())
+                                               : std::vector<ContactId>();
+    if (matches.size() != 1) {
+      throw ControlError(400, (matches.empty() ? "no contact has the email "
+                                               : "several contacts have the email ") +
+                                  email.dump() + "; seed it with POST /sim/contacts");
+    }
+    contacts.push_back(matches.front());
+  }
+  int added = 0;
+  for (const ContactId id : contacts) {
+    added += add_member(list, id) ? 1 : 0;
+  }
+  return Json{{"ok", true}, {"added", added}};
+}
+
 // {"emails":{"bad@x.com":{"code":"2007","message":"..."}}} replaces the
 // fault configuration's contact_errors (a shorthand for POST /sim/faults).
 Json set_rejects(State& state, const Json& body, Clock::time_point) {
@@ -125,11 +179,17 @@ struct ControlRoute {
 };
 
 const ControlRoute k_routes[] = {
-    {"GET", "/sim/state", get_state},         {"POST", "/sim/reset", reset},
-    {"POST", "/sim/contacts", seed_contacts}, {"POST", "/sim/lists", create_list},
+    {"GET", "/sim/state", get_state},
+    {"POST", "/sim/reset", reset},
+    {"POST", "/sim/contacts", seed_contacts},
+    {"POST", "/sim/lists", create_list},
     {"POST", "/sim/fields", create_field},
-    {"POST", "/sim/reject", set_rejects},     {"POST", "/sim/requests/clear", clear_requests},
-    {"POST", "/sim/race", set_races},         {"GET", "/sim/faults", get_faults},
+    {"GET", "/sim/lists/members", list_members},
+    {"POST", "/sim/lists/members", add_list_members},
+    {"POST", "/sim/reject", set_rejects},
+    {"POST", "/sim/requests/clear", clear_requests},
+    {"POST", "/sim/race", set_races},
+    {"GET", "/sim/faults", get_faults},
     {"POST", "/sim/faults", set_faults},
 };
 
@@ -163,10 +223,14 @@ Response handle_control(State& state, const Request& request, const Target& targ
     if (route.method != request.method) {
       continue;
     }
-    const Json body =
-        request.body.empty() ? Json::object() : Json::parse(request.body, nullptr, false);
+    Json body = request.body.empty() ? Json::object() : Json::parse(request.body, nullptr, false);
     if (!body.is_object()) {
       return json_response(400, Json{{"error", "the body must be a JSON object"}});
+    }
+    if (request.method == "GET") {
+      for (const auto& [name, value] : target.query) {
+        body[name] = value;  // a GET's parameters, as strings
+      }
     }
     try {
       return json_response(200, route.handler(state, body, now));

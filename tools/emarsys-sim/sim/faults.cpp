@@ -263,13 +263,19 @@ FaultKind FaultInjector::draw(std::string_view path, bool token) {
 std::optional<std::string> FaultInjector::poisoned(const Json& contact) {
   for (const char* field : {"3", "email"}) {
     const auto it = contact.find(field);  // end() for a non-object
-    if (it != contact.end() && it->is_string() &&
-        m_config.poison.contains(lower_ascii(it->get<std::string>()))) {
-      count(FaultKind::poison);
+    if (it != contact.end() && poisoned_key(*it)) {
       return it->get<std::string>();
     }
   }
   return std::nullopt;
+}
+
+bool FaultInjector::poisoned_key(const Json& key) {
+  if (!key.is_string() || !m_config.poison.contains(lower_ascii(key.get<std::string>()))) {
+    return false;
+  }
+  count(FaultKind::poison);
+  return true;
 }
 
 const ContactError* FaultInjector::contact_error(const std::string& email) {

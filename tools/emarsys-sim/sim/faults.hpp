@@ -1,8 +1,8 @@
 // Fault injection for client resilience tests (README.md "Fault injection"):
 // rate-based faults drawn once per eligible request from a seeded PRNG
 // (429, 5xx, 423, connection resets before or after applying, slow replies),
-// plus "poison" emails that fail a whole /contact batch and per-contact
-// errors. The decision part (config parsing, the draw, counters) is pure;
+// plus "poison" emails that fail a whole /contact batch or list change and
+// per-contact errors. The decision part (config parsing, the draw, counters) is pure;
 // the server only acts on Response::delivery.
 //
 // Not thread-safe: the Simulator calls it under its mutex, so requests draw
@@ -122,6 +122,8 @@ class FaultInjector {
   // The poisoned email of one /contact payload item ("3" or "email"),
   // counted; nullopt when none.
   std::optional<std::string> poisoned(const Json& contact);
+  // Whether `key` (an email of a list add or delete) is poisoned, counted.
+  bool poisoned_key(const Json& key);
 
   // The injected error for `email`, counted; nullptr when none.
   const ContactError* contact_error(const std::string& email);

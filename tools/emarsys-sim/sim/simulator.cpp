@@ -32,6 +32,9 @@ const std::vector<ApiRoute>& api_routes() {
       {"GET", {"contactlist"}, list_contact_lists},
       {"POST", {"contactlist"}, create_contact_list},
       {"POST", {"contactlist", "{id}", "add"}, add_to_contact_list},
+      {"POST", {"contactlist", "{id}", "delete"}, remove_from_contact_list},
+      {"GET", {"contactlist", "{id}", "count"}, count_contact_list},
+      {"GET", {"contactlist", "{id}", "contactIds"}, list_contact_ids},
   };
   return k_routes;
 }
@@ -185,9 +188,12 @@ Response Simulator::handle_api(const Request& request, const Target& target, Clo
   }
   const bool contact_write =
       (request.method == "PUT" || request.method == "POST") && target.path.ends_with("/contact");
-  if (contact_write && response.status == 200) {
+  const bool list_change = request.method == "POST" &&
+                           target.path.find("/contactlist/") != std::string::npos &&
+                           (target.path.ends_with("/add") || target.path.ends_with("/delete"));
+  if ((contact_write || list_change) && response.status == 200) {
     if (const auto hostile = m_state.faults.hostile_reply()) {
-      response.body = hostile_body(*hostile);  // the contacts were written
+      response.body = hostile_body(*hostile);  // the contacts or members were written
       entry["fault"] = fault_name(FaultKind::hostile_reply);
       note += " fault=hostile_reply";
     }

@@ -184,12 +184,10 @@ void ListStore::clear() {
 }
 
 bool add_member(ContactList& list, ContactId contact) {
-  if (!list.member_set.insert(contact).second) {
-    return false;
-  }
-  list.members.push_back(contact);
-  return true;
+  return list.members.insert(contact).second;
 }
+
+bool remove_member(ContactList& list, ContactId contact) { return list.members.erase(contact) > 0; }
 
 State::State(const Config& cfg)
     : config(cfg),

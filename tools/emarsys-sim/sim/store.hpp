@@ -71,9 +71,8 @@ class ContactStore {
 struct ContactList {
   std::int64_t id = 0;
   std::string name;
-  std::string created;             // "YYYY-MM-DD HH:MM:SS" UTC
-  std::vector<ContactId> members;  // in insertion order
-  std::set<ContactId> member_set;
+  std::string created;          // "YYYY-MM-DD HH:MM:SS" UTC
+  std::set<ContactId> members;  // by id: a member leaves in O(log n), a page is read in order
 };
 
 class ListStore {
@@ -95,6 +94,8 @@ class ListStore {
 
 // Adds `contact` to `list`; false when it was a member already.
 bool add_member(ContactList& list, ContactId contact);
+// Removes `contact` from `list`; false when it was not a member.
+bool remove_member(ContactList& list, ContactId contact);
 
 struct State {
   // `config` must outlive this.

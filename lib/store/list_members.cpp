@@ -1,0 +1,120 @@
+// The members emsync added to list activations' contact lists, and their
+// lists' ids (schema/014_list_members.sql).
+#include <algorithm>
+#include <functional>
+
+#include "core/hash.hpp"
+#include "store/sqlite_state_store.hpp"
+
+namespace emsync::store {
+
+namespace {
+
+// Calls `each` with every member email of the activation.
+Result<void> scan_members(Statement& list, std::int64_t activation_id,
+                          const std::function<void(std::string&&)>& each) {
+  list.bind_all(activation_id);
+  for (;;) {
+    auto row = list.step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return ok();
+    }
+    each(list.get_text(0));
+  }
+}
+
+}  // namespace
+
+Result<std::vector<std::uint64_t>> SqliteStateStore::load_list_members(
+    std::int64_t activation_id) {
+  std::lock_guard lock(m_mutex);
+  std::vector<std::uint64_t> members;
+  EMSYNC_TRY(scan_members(*use(Query::list_list_members), activation_id,
+                          [&](std::string&& email) { members.push_back(hash64(email)); }));
+  std::sort(members.begin(), members.end());
+  // Two emails with one hash are one duplicate email to a run.
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  return members;
+}
+
+Result<std::vector<std::string>> SqliteStateStore::list_member_emails(
+    std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) {
+  std::lock_guard lock(m_mutex);
+  std::vector<std::string> emails;
+  EMSYNC_TRY(scan_members(*use(Query::list_list_members), activation_id,
+                          [&](std::string&& email) {
+                            if (std::binary_search(email_hashes.begin(), email_hashes.end(),
+                                                   hash64(email))) {
+                              emails.push_back(std::move(email));
+                            }
+                          }));
+  return emails;
+}
+
+Result<void> SqliteStateStore::change_list_members(std::int64_t activation_id,
+                                                   const std::vector<std::string>& added,
+                                                   const std::vector<std::string>& removed) {
+  std::lock_guard lock(m_mutex);
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  for (const auto& [query, emails] : {std::pair{Query::insert_list_member, &added},
+                                      std::pair{Query::delete_list_member, &removed}}) {
+    auto statement = use(query);
+    for (const std::string& email : *emails) {
+      statement->bind_all(activation_id, email);
+      EMSYNC_TRY(statement->run());
+      statement->reset();
+    }
+  }
+  return transaction->commit();
+}
+
+Result<std::int64_t> SqliteStateStore::count_list_members(std::int64_t activation_id) {
+  std::lock_guard lock(m_mutex);
+  auto count = use(Query::count_list_members);
+  count->bind_all(activation_id);
+  auto row = count->step();
+  if (!row) {
+    return row.error();
+  }
+  return count->get_int64(0);
+}
+
+Result<std::optional<std::int64_t>> SqliteStateStore::load_list_id(std::int64_t activation_id,
+                                                                   const std::string& list_ref) {
+  std::lock_guard lock(m_mutex);
+  auto load = use(Query::load_list_id);
+  load->bind_all(activation_id, list_ref);
+  auto row = load->step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<std::int64_t>();
+  }
+  return load->get_optional_int64(0);
+}
+
+Result<void> SqliteStateStore::save_list_id(std::int64_t activation_id,
+                                            const std::string& list_ref, std::int64_t list_id) {
+  std::lock_guard lock(m_mutex);
+  auto save = use(Query::save_list_id);
+  save->bind_all(activation_id, list_ref, list_id);
+  return save->run();
+}
+
+Result<void> SqliteStateStore::drop_list_state_locked(std::int64_t activation_id) {
+  for (const Query query : {Query::delete_list_members, Query::delete_list_state}) {
+    auto drop = use(query);
+    drop->bind_all(activation_id);
+    EMSYNC_TRY(drop->run());
+  }
+  return ok();
+}
+
+}  // namespace emsync::store
