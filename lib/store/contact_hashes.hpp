@@ -17,16 +17,23 @@ struct FieldHash {
   // hash64 of the value; the state DB keeps only stored_field_hash() of it,
   // so a hash read back from it is below 2^32.
   std::uint64_t hash = 0;
+
+  bool operator==(const FieldHash&) const = default;
 };
 
 // The part of a field hash the state DB keeps (schema 013): its low 32 bits.
 // Compare a stored field hash with a fresh one through this. The contact
 // hash stays 64 bits and decides "unchanged"; the field hashes only choose
-// which fields of a changed contact to send (sync/diff.hpp).
+// which fields of a contact whose row changed to send (sync/diff.hpp).
 constexpr std::uint64_t stored_field_hash(std::uint64_t hash) { return hash & 0xffff'ffffu; }
 
 struct ContactState {
-  std::uint64_t contact_hash = 0;  // over all field hashes, for a fast "unchanged"
+  // The digest of the model row these fields were sent from
+  // (sync/row_digest.hpp), for a fast "unchanged". An emsync without row
+  // digests stored a hash over the field hashes, which no digest equals: the
+  // first run after the upgrade converts every row once and stores each
+  // contact again, sending nothing.
+  std::uint64_t contact_hash = 0;
   std::vector<FieldHash> fields;   // sorted by key
   // The run whose batch Emarsys acknowledged this state in (schema 011); 0
   // when not known (stored before schema 11). Not part of contact_hash.

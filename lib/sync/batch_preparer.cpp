@@ -15,6 +15,8 @@ namespace {
 constexpr int k_rows_per_step = 50000;
 // Rows whose stored state is read in one store call.
 constexpr std::size_t k_rows_per_lookup = 1000;
+// Refreshed states per batch at most (a batch holds them until it settles).
+constexpr std::size_t k_refreshed_per_batch = 1000;
 
 }  // namespace
 
@@ -26,6 +28,7 @@ BatchPreparer::BatchPreparer(const RunRequest& request, store::StateStore& store
       m_reader(std::move(reader)),
       m_snapshot(snapshot),
       m_plan(std::move(plan)),
+      m_digest(m_plan),
       m_skipped(m_plan.size(), 0) {}
 
 void BatchPreparer::reject(PreparedBatch& batch, const std::string& key, std::string code,
@@ -92,9 +95,12 @@ Result<std::optional<PendingContact>> BatchPreparer::examine(
   for (std::size_t i = 0; i < values->size(); ++i) {
     m_skipped[i] += (*values)[i].skipped ? 1 : 0;
   }
-  ContactChange change = diff_contact(*values, stored, m_request.full());
+  ContactChange change = diff_contact(*values, stored, m_request.full(), m_digest(row.values));
   if (change.unchanged) {
     ++batch.unchanged;
+    if (change.refresh) {
+      batch.refreshed.push_back({row.email, std::move(change.new_state)});
+    }
     return std::optional<PendingContact>();
   }
   if (auto parked = m_parked.find(row.email);
@@ -130,7 +136,8 @@ Result<PreparedBatch> BatchPreparer::next() {
     add(*m_carry);
     m_carry.reset();
   }
-  for (int examined = 0; examined < k_rows_per_step; ++examined) {
+  for (int examined = 0;
+       examined < k_rows_per_step && batch.refreshed.size() < k_refreshed_per_batch; ++examined) {
     if (m_next == m_chunk.size()) {
       auto more = fill_chunk();
       if (!more) {

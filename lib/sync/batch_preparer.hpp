@@ -13,6 +13,7 @@
 #include "sync/batch.hpp"
 #include "sync/field_plan.hpp"
 #include "sync/model_reader.hpp"
+#include "sync/row_digest.hpp"
 #include "sync/spool.hpp"
 
 namespace emsync::sync {
@@ -31,6 +32,10 @@ struct PreparedBatch {
   std::vector<PendingContact> contacts;  // changed, within one request's limits
   std::vector<store::Rejection> rejections;
   std::int64_t unchanged = 0;
+  // Unchanged contacts whose state must be stored again, with their row's
+  // new digest (ContactChange::refresh): nothing to send, stored as they
+  // are (they count in `unchanged`).
+  std::vector<store::ContactUpdate> refreshed;
   bool last = false;  // the spool is exhausted
 };
 
@@ -47,8 +52,9 @@ class BatchPreparer {
   // Contacts to skip while their data is what Emarsys kept rejecting.
   void park(std::vector<store::RejectionStreak> parked);
 
-  // The next batch: at most 1000 contacts / 8 MB of changes, or fewer when
-  // the spool ends or many rows were read (so progress is reported).
+  // The next batch: at most 1000 contacts / 8 MB of changes (and at most
+  // 1000 refreshed states), or fewer when the spool ends or many rows were
+  // read (so progress is reported).
   Result<PreparedBatch> next();
 
   // Per planned field, the values left out so far because they were too
@@ -70,6 +76,7 @@ class BatchPreparer {
   SpoolReader m_reader;
   const ModelSnapshot& m_snapshot;
   std::vector<PlannedField> m_plan;
+  RowDigester m_digest;
   std::vector<std::int64_t> m_skipped;  // by plan index
   std::optional<PendingContact> m_carry;  // did not fit in the previous batch
   std::unordered_map<std::string, store::RejectionStreak> m_parked;  // by email

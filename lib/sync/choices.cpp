@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/hash.hpp"
 #include "core/json_limits.hpp"
 #include "core/json_text.hpp"
 #include "sync/convert.hpp"
@@ -160,6 +161,14 @@ const std::string* ChoiceTable::find(std::string_view value) const {
     return &m_choices[label->second].id;
   }
   return nullptr;
+}
+
+std::uint64_t ChoiceTable::fingerprint() const {
+  std::uint64_t fingerprint = hash64(m_field);
+  for (const emarsys::Choice& choice : m_choices) {
+    fingerprint = hash64_seeded(choice.label, hash64_seeded(choice.id, fingerprint));
+  }
+  return fingerprint;
 }
 
 std::string ChoiceTable::some_labels() const {

@@ -7,9 +7,9 @@
 // Latin-1, Greek and Cyrillic letters), an exact match first. So a choice id
 // wins over a label that reads like another choice's id. The value sent is
 // the choice id as a JSON string ("\"65\""), what a column of ids always
-// sent: the contact hash is over the resolved id, not the label. A column
+// sent: the field hash is over the resolved id, not the label. A column
 // that switches from ids to labels, or a label whose case changes, sends
-// nothing; a choice Emarsys re-created under a new id is sent again; a label
+// nothing (the contact's state is stored again, row_digest.hpp); a choice Emarsys re-created under a new id is sent again; a label
 // renamed in Emarsys no longer matches, and the rows holding the old one are
 // rejected (unknown_choice) until the model or the field agrees again.
 //
@@ -50,6 +50,9 @@ class ChoiceTable {
   // "'Afghanistan', 'Germany', 'United Kingdom', ... (5 choices)": a few
   // labels for a message; "it has no choices" when empty.
   std::string some_labels() const;
+  // A hash of the choices (ids and labels, in order): what a value of the
+  // field converts to depends on nothing else (row_digest.hpp).
+  std::uint64_t fingerprint() const;
 
  private:
   std::string m_field;

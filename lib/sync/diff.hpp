@@ -13,9 +13,12 @@
 //    is neither sent nor cleared, and the field's stored hash is kept: Emarsys
 //    still holds what emsync sent before;
 //  - a field counts as changed when the low 32 bits of its hash (all the
-//    state DB keeps: store::stored_field_hash) differ; a contact whose hash
-//    changed while no field's did (those 32 bits collided) sends every
-//    non-NULL value.
+//    state DB keeps: store::stored_field_hash) differ, so a changed value is
+//    missed when those 32 bits collide (about 1 in 4 billion changed values).
+// A contact whose stored contact hash is the row's digest (row_digest.hpp)
+// is unchanged without a look at its fields. One whose digest changed while
+// none of its fields did is unchanged too, but its state is stored again
+// (ContactChange::refresh), with the new digest.
 #pragma once
 
 #include <cstdint>
@@ -44,31 +47,21 @@ using FieldValues = std::vector<std::pair<std::string, std::string>>;  // field 
 
 struct ContactChange {
   bool unchanged = false;
+  // Unchanged, but the stored state has another contact hash (the row's
+  // digest changed, none of its converted values did): store new_state,
+  // send nothing.
+  bool refresh = false;
   bool clears_field = false;  // a field emsync sent before is now NULL: "" is sent
   FieldValues changed;        // what an update sends
   FieldValues full;           // every non-NULL value: what a create sends (empty when unchanged)
   store::ContactState new_state;  // to store after acknowledgement
 };
 
-// The contact hash of one row's converted values, equal to the one
-// diff_contact() stores when no value was skipped, without building the state: the read step compares
-// it with the stored digest, so an unchanged row costs no allocation here.
-class ContactHasher {
- public:
-  // The state keys of the values, in the order they will be passed.
-  explicit ContactHasher(const std::vector<std::string>& state_keys);
-  // `json`: one entry per state key, nullopt for NULL (not hashed).
-  std::uint64_t operator()(std::span<const std::optional<std::string>> json) const;
-
- private:
-  struct Slot {
-    std::size_t value;       // index into `json`
-    std::uint64_t key_hash;  // hash64(state key)
-  };
-  std::vector<Slot> m_slots;  // sorted by state key
-};
-
+// `row_digest`: the digest of the row the values were converted from
+// (RowDigester), which new_state.contact_hash becomes
+// (digest_with_skipped_values() of it when a value was skipped).
 ContactChange diff_contact(const std::vector<MappedValue>& values,
-                           const std::optional<store::ContactState>& stored, bool full);
+                           const std::optional<store::ContactState>& stored, bool full,
+                           std::uint64_t row_digest);
 
 }  // namespace emsync::sync

@@ -9,6 +9,7 @@
 #include "sync/diff.hpp"
 #include "sync/email.hpp"
 #include "sync/field_plan.hpp"
+#include "sync/row_digest.hpp"
 #include "sync/row_key.hpp"
 
 namespace emsync::sync {
@@ -228,7 +229,8 @@ void judge_fields(const std::vector<PlannedField>& plan, const ContactRows& rows
     story.next_message = values.error().message;
     return;
   }
-  const ContactChange change = diff_contact(*values, story.stored, false);
+  const ContactChange change =
+      diff_contact(*values, story.stored, false, RowDigester(plan)(rows.first_row));
   story.fields = field_stories(plan, *values, change, story.stored);
   if (change.unchanged) {
     story.next = NextRun::unchanged;

@@ -16,6 +16,7 @@
 #include "sync/diff.hpp"
 #include "sync/list_changes.hpp"
 #include "sync/model_reader.hpp"
+#include "sync/row_digest.hpp"
 #include "sync/row_key.hpp"
 #include "sync/safety_valve.hpp"
 #include "sync/spool.hpp"
@@ -33,7 +34,7 @@ constexpr int k_runs_searched_for_success = 50;
 // computes for each row of a list activation, and so what a member is
 // stored under in the ContactIndex (a member the model has is unchanged).
 std::uint64_t member_hash() {
-  static const std::uint64_t hash = ContactHasher({})({});
+  static const std::uint64_t hash = RowDigester({})({});
   return hash;
 }
 

@@ -7,6 +7,7 @@
 #include "sync/diff.hpp"
 #include "sync/email.hpp"
 #include "sync/field_plan.hpp"
+#include "sync/row_digest.hpp"
 #include "sync/row_key.hpp"
 #include "sync/row_pipeline.hpp"
 #include "sync/spool.hpp"
@@ -56,12 +57,7 @@ class SpoolingSink : public source::RowSink {
       return plan.error();
     }
     m_snapshot.plan = std::move(*plan);
-    std::vector<std::string> keys;
-    for (const auto& field : m_snapshot.plan) {
-      keys.push_back(field.state_key);
-    }
-    m_hasher = ContactHasher(keys);
-    m_json.resize(keys.size());
+    m_digest = RowDigester(m_snapshot.plan);
     if (m_inputs.look_up_rows > 0) {
       m_snapshot.index_complete = false;
       return ok();
@@ -173,22 +169,13 @@ class SpoolingSink : public source::RowSink {
     return std::nullopt;
   }
 
-  // The hash of the row's converted values; nullopt when one does not
-  // convert (the row is spooled and rejected with the reason in step 3), is
-  // skipped (step 3 keeps the field's stored hash, and counts it), or when
-  // the run sends everything anyway.
-  std::optional<std::uint64_t> contact_hash(std::span<const source::Value> values) {
+  // The row's digest (row_digest.hpp), which the stored contact hash of an
+  // unchanged contact equals; nullopt when the run sends everything anyway.
+  std::optional<std::uint64_t> contact_hash(std::span<const source::Value> values) const {
     if (m_request.full() || m_snapshot.plan.size() != m_value_indexes.size()) {
       return std::nullopt;
     }
-    for (std::size_t i = 0; i < m_value_indexes.size(); ++i) {
-      auto converted = convert_field(values[m_value_indexes[i]], m_snapshot.plan[i]);
-      if (!converted || converted->skipped) {
-        return std::nullopt;
-      }
-      m_json[i] = std::move(converted->json);
-    }
-    return m_hasher(m_json);
+    return m_digest(values, m_value_indexes);
   }
 
   Result<void> spool(std::int64_t row_number, std::string email,
@@ -314,8 +301,7 @@ class SpoolingSink : public source::RowSink {
   std::size_t m_email_index = 0;
   std::size_t m_cursor_index = 0;  // with m_snapshot.cursor
   std::vector<std::size_t> m_value_indexes;
-  ContactHasher m_hasher{{}};
-  std::vector<std::optional<std::string>> m_json;  // the current row's converted values
+  RowDigester m_digest{{}};
   std::vector<std::uint64_t> m_fresh_hashes;       // emails not stored, for repeats among them
   std::vector<std::uint64_t> m_repeated_hashes;    // stored emails read more than once
   SpooledRow m_row;

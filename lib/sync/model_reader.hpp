@@ -1,11 +1,12 @@
 // Step 1 of a run: stream the model and find what changed. Blocking (runs on
 // the pool). Internal to the sync module.
 //
-// Each row is converted and hashed as it arrives and compared with the
-// stored digests (ContactIndex): an unchanged contact is counted and
-// forgotten; only rows that may have to be sent (new, changed, repeated
-// emails, values that do not convert) go to the spool, for step 3. So a
-// rerun that changes little writes little, and memory stays at the index.
+// Each row's digest (row_digest.hpp: its mapped values as read, nothing
+// converted) is compared with the stored digests (ContactIndex) as it
+// arrives: an unchanged contact is counted and forgotten; only rows that may
+// have to be sent (new, changed, repeated emails, values to convert again)
+// go to the spool, for step 3, which converts them. So a rerun that changes
+// little converts little and writes little, and memory stays at the index.
 //
 // A row with a value over k_max_value_bytes (row_pipeline.hpp) is rejected
 // ("value_too_large", naming the column and the row number) and not sent; a
@@ -41,7 +42,7 @@ struct ModelSnapshot {
   std::int64_t rejected = 0;   // rows without a valid email or with a value too long, or repeats
                                // of an unchanged contact
   RejectionTally rejections;   // those, by reason
-  std::int64_t unchanged = 0;  // rows whose contact is stored with the same hash
+  std::int64_t unchanged = 0;  // rows whose contact is stored with the row's digest
   std::int64_t spooled = 0;    // rows written to the spool
   // Spooled rows with a valid email and a NULL in some mapped column: an
   // upper bound of the contacts whose update could clear a field (the safety valve).

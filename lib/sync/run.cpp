@@ -729,10 +729,14 @@ class Run {
     }
   }
 
-  // Stores what Emarsys acknowledged, the rejections and the progress.
+  // Stores what Emarsys acknowledged, the refreshed states, the rejections
+  // and the progress.
   Result<void> commit(const PreparedBatch& batch, const BatchOutcome& outcome) {
     auto& store = m_resources.store;
     EMSYNC_TRY(store.commit_contacts(m_request.activation_id, outcome.acknowledged));
+    if (!batch.refreshed.empty()) {
+      EMSYNC_TRY(store.commit_contacts(m_request.activation_id, batch.refreshed));
+    }
     EMSYNC_TRY(store.add_rejections(m_request.activation_id, batch.rejections));
     EMSYNC_TRY(store.add_rejections(m_request.activation_id, outcome.rejections));
     EMSYNC_TRY(store.record_rejections(m_request.activation_id, outcome.contact_rejections));

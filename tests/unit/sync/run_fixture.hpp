@@ -169,6 +169,15 @@ class RunFixture {
   // Reads the model database through another source from now on.
   void use_source(std::unique_ptr<source::RowSource> other) { m_source = std::move(other); }
   std::string model_path() const { return (m_dir / "model.db").string(); }
+  std::string state_path() const { return (m_dir / "state.db").string(); }
+  // Closes the state DB and opens it again, as a restart of the daemon does
+  // (after another program changed it, say).
+  void reopen_store() {
+    store.reset();
+    auto opened = store::open_state_store(state_path());
+    REQUIRE(opened);
+    store = std::make_unique<CommitFailingStore>(std::move(*opened));
+  }
 
   // The number `sql` (SELECT count(*) ...) answers, read from the state DB.
   std::int64_t state_count(const std::string& sql) {

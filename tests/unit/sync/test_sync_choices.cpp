@@ -9,6 +9,7 @@
 #include "sync/choices.hpp"
 #include "sync/diff.hpp"
 #include "sync/field_plan.hpp"
+#include "sync/row_digest.hpp"
 #include "sync/utf8.hpp"
 
 namespace es = emsync::sync;
@@ -230,7 +231,7 @@ TEST_CASE("diff: a skipped value is neither sent nor cleared and keeps its store
   es::MappedValue note{"note>1002", "1002", std::nullopt};
   note.skipped = true;
   // A new contact: the skipped field is left out, no hash stored for it.
-  auto fresh = es::diff_contact({name, note}, std::nullopt, false);
+  auto fresh = es::diff_contact({name, note}, std::nullopt, false, 1);
   REQUIRE(fresh.changed.size() == 1);
   CHECK(fresh.changed[0].first == "1");
   CHECK(fresh.new_state.fields.size() == 1);
@@ -239,12 +240,21 @@ TEST_CASE("diff: a skipped value is neither sent nor cleared and keeps its store
   // A known contact whose note emsync sent before: the note's hash stays, so
   // nothing changed and nothing is cleared.
   const es::MappedValue short_note{"note>1002", "1002", std::string(R"("short")")};
-  const auto stored = es::diff_contact({name, short_note}, std::nullopt, false).new_state;
-  auto again = es::diff_contact({name, note}, stored, false);
+  const auto stored = es::diff_contact({name, short_note}, std::nullopt, false, 2).new_state;
+  auto again = es::diff_contact({name, note}, stored, false, 3);
   CHECK(again.unchanged);
-  CHECK(again.new_state.contact_hash == stored.contact_hash);
+  CHECK(again.new_state.fields == stored.fields);
+  // Stored under a hash that no row's digest is, so that the row is
+  // converted (and its left-out value counted) again on each run; and that
+  // run finds it unchanged, with nothing to store.
+  REQUIRE(again.refresh);
+  CHECK(again.new_state.contact_hash == es::digest_with_skipped_values(3));
+  CHECK(again.new_state.contact_hash != 3);
+  const auto third = es::diff_contact({name, note}, again.new_state, false, 3);
+  CHECK(third.unchanged);
+  CHECK_FALSE(third.refresh);
   // Under --full the other fields are sent, the skipped one still is not.
-  auto full = es::diff_contact({name, note}, stored, true);
+  auto full = es::diff_contact({name, note}, stored, true, 3);
   REQUIRE(full.changed.size() == 1);
   CHECK(full.changed[0].first == "1");
 }
@@ -252,10 +262,10 @@ TEST_CASE("diff: a skipped value is neither sent nor cleared and keeps its store
 TEST_CASE("diff: a multi-choice field is cleared with null", "[sync][choices]") {
   const es::MappedValue set{"hobbies>1001", "1001", std::string(R"(["1","3"])"), false,
                             es::clear_value(FieldType::multichoice)};
-  const auto stored = es::diff_contact({set}, std::nullopt, false).new_state;
+  const auto stored = es::diff_contact({set}, std::nullopt, false, 1).new_state;
   const es::MappedValue cleared{"hobbies>1001", "1001", std::nullopt, false,
                                 es::clear_value(FieldType::multichoice)};
-  auto change = es::diff_contact({cleared}, stored, false);
+  auto change = es::diff_contact({cleared}, stored, false, 2);
   REQUIRE(change.changed.size() == 1);
   CHECK(change.changed[0].second == "null");
   CHECK(change.clears_field);
