@@ -62,6 +62,10 @@ class SpoolingSink : public source::RowSink {
       m_snapshot.index_complete = false;
       return ok();
     }
+    if (m_inputs.stored_contacts_ready && !m_request.full()) {
+      m_snapshot.index_complete = false;  // reading ahead
+      return ok();
+    }
     return load_index();
   }
 
@@ -83,6 +87,9 @@ class SpoolingSink : public source::RowSink {
   }
 
   Result<ModelSnapshot> finish() {
+    if (!m_snapshot.index_complete && reading_ahead()) {  // the model ended first
+      EMSYNC_TRY(load_index());
+    }
     EMSYNC_TRY(flush_rejections());
     EMSYNC_TRY(m_writer.finish());
     auto& fresh = m_fresh_hashes;
@@ -124,11 +131,16 @@ class SpoolingSink : public source::RowSink {
                     email.error().message, raw ? fold_email(*raw) : std::string());
     }
     const std::uint64_t email_hash = hash64(*email);
-    if (!m_snapshot.index_complete && m_snapshot.rows_read > m_inputs.look_up_rows) {
+    if (!m_snapshot.index_complete && index_wanted()) {
       EMSYNC_TRY(load_index());
     }
-    if (!m_snapshot.index_complete) {  // looked up in step 3
-      m_fresh_hashes.push_back(email_hash);
+    if (!m_snapshot.index_complete) {
+      if (reading_ahead()) {  // judged once the index is there
+        m_rows_ahead.push_back(
+            {email_hash, contact_hash(values), row_number, has_null(values), false});
+      } else {  // looked up in step 3
+        m_fresh_hashes.push_back(email_hash);
+      }
       return spool(row_number, std::move(*email), values);
     }
     switch (m_snapshot.index.see(email_hash, contact_hash(values))) {
@@ -184,13 +196,29 @@ class SpoolingSink : public source::RowSink {
     m_row.row_number = row_number;
     m_row.email = std::move(email);
     m_row.values.clear();
-    bool has_null = false;
     for (std::size_t index : m_value_indexes) {
-      has_null = has_null || !values[index];
       m_row.values.push_back(values[index]);
     }
-    m_snapshot.rows_with_null += has_null ? 1 : 0;
+    m_snapshot.rows_with_null += has_null(values) ? 1 : 0;
     return m_writer.write(m_row);
+  }
+
+  bool has_null(std::span<const source::Value> values) const {
+    return std::any_of(m_value_indexes.begin(), m_value_indexes.end(),
+                       [&](std::size_t index) { return !values[index]; });
+  }
+
+  bool reading_ahead() const { return m_inputs.look_up_rows == 0; }
+
+  // Whether to load the stored contacts now (REQUIRES: not loaded yet): past
+  // look_up_rows, or once they are there (asked every 64 rows) or
+  // k_max_rows_read_ahead rows were read ahead.
+  bool index_wanted() const {
+    if (!reading_ahead()) {
+      return m_snapshot.rows_read > m_inputs.look_up_rows;
+    }
+    const auto ahead = static_cast<std::int64_t>(m_rows_ahead.size());
+    return ahead >= k_max_rows_read_ahead || (ahead % 64 == 0 && m_inputs.stored_contacts_ready());
   }
 
  private:
@@ -239,7 +267,45 @@ class SpoolingSink : public source::RowSink {
           break;
       }
     }
+    judge_rows_ahead();
     return ok();
+  }
+
+  // Judges the rows read ahead (spooled) as diff_row() would have on reading
+  // them, the index now loaded: the unchanged ones leave the spool
+  // (ModelSnapshot::unspooled_rows), but the unchanged row of an email read
+  // again ahead, which stays spooled for step 3 to reject as a repeat.
+  void judge_rows_ahead() {
+    std::vector<std::uint64_t> repeated_unchanged;
+    for (RowAhead& row : m_rows_ahead) {
+      switch (m_snapshot.index.see(row.email_hash, row.digest)) {
+        case ContactIndex::Verdict::unchanged:
+          row.unspooled = true;
+          break;
+        case ContactIndex::Verdict::fresh:
+          m_fresh_hashes.push_back(row.email_hash);
+          break;
+        case ContactIndex::Verdict::changed:
+          break;
+        case ContactIndex::Verdict::repeat_of_unchanged:
+          repeated_unchanged.push_back(row.email_hash);
+          [[fallthrough]];
+        case ContactIndex::Verdict::repeat:
+          m_repeated_hashes.push_back(row.email_hash);
+          break;
+      }
+    }
+    std::sort(repeated_unchanged.begin(), repeated_unchanged.end());
+    for (const RowAhead& row : m_rows_ahead) {
+      if (row.unspooled && !std::binary_search(repeated_unchanged.begin(),
+                                               repeated_unchanged.end(), row.email_hash)) {
+        m_snapshot.unspooled_rows.push_back(row.row_number);
+        ++m_snapshot.unchanged;
+        --m_snapshot.spooled;
+        m_snapshot.rows_with_null -= row.has_null ? 1 : 0;
+      }
+    }
+    m_rows_ahead = {};
   }
 
   // The cursor column of an incremental activation: in the model, of a cursor
@@ -304,6 +370,15 @@ class SpoolingSink : public source::RowSink {
   RowDigester m_digest{{}};
   std::vector<std::uint64_t> m_fresh_hashes;       // emails not stored, for repeats among them
   std::vector<std::uint64_t> m_repeated_hashes;    // stored emails read more than once
+  // A row read ahead of the stored contacts (spooled), to judge once they are there.
+  struct RowAhead {
+    std::uint64_t email_hash = 0;
+    std::optional<std::uint64_t> digest;
+    std::int64_t row_number = 0;
+    bool has_null = false;
+    bool unspooled = false;  // judged unchanged
+  };
+  std::vector<RowAhead> m_rows_ahead;
   SpooledRow m_row;
   ModelSnapshot m_snapshot;
   std::vector<store::Rejection> m_rejections;

@@ -53,7 +53,15 @@ struct ModelSnapshot {
   // that looked contacts up one by one, ModelInputs::look_up_rows): every
   // row with a valid email was spooled, and step 3 looks each one up.
   bool index_complete = true;
+  // Spooled rows found unchanged once the stored contacts were loaded
+  // (ModelInputs::stored_contacts_ready), by row number, ascending: step 3
+  // passes over them. Counted in `unchanged`, not in `spooled`.
+  std::vector<std::int64_t> unspooled_rows;
 };
+
+// Rows a full read reads ahead at most while the stored contacts load
+// (ModelInputs::stored_contacts_ready): 40 bytes each.
+inline constexpr std::int64_t k_max_rows_read_ahead = std::int64_t{1} << 18;
 
 // What the reader needs from the run, asked for on the reading thread.
 struct ModelInputs {
@@ -74,6 +82,14 @@ struct ModelInputs {
   // marked in the index (repeated emails are still found), and the rest
   // is diffed as in a full read.
   std::int64_t look_up_rows = 0;
+  // With look_up_rows 0: whether stored_contacts() would return at once.
+  // Until it would, the reader reads ahead (k_max_rows_read_ahead rows at
+  // most, then it waits): it spools each row with a valid email and keeps
+  // its email hash and digest; once the stored contacts are there, it judges
+  // those rows as it would have on reading them, and the unchanged ones go
+  // to ModelSnapshot::unspooled_rows. So the query streams while the stored
+  // contacts load. Not set: they are waited for before the first row.
+  std::function<bool()> stored_contacts_ready;
 };
 
 // Where reading the model streams from and reports to.

@@ -283,10 +283,11 @@ class Run {
   }
 
   // Step 1 and 2: the stored digests load on one pool thread while the
-  // query starts on another (an incremental read loads them only past
+  // query starts and streams on another (ModelInputs::stored_contacts_ready;
+  // an incremental read loads them only past
   // look_up_rows, on the reading thread); the fields are resolved on the
   // event loop once the model's columns are known. The reading thread waits
-  // for both.
+  // for the fields, and for the digests once it read as far ahead as it may.
   awaitable<Result<ModelSnapshot>> read() {
     const auto executor = co_await boost::asio::this_coro::executor;
     const auto load_digests = [&store = m_resources.store, id = m_request.activation_id,
@@ -306,6 +307,9 @@ class Run {
       digests = load->get_future();
       boost::asio::post(m_resources.pool, [load] { (*load)(); });
       inputs.stored_contacts = [&] { return digests.get(); };
+      inputs.stored_contacts_ready = [&] {
+        return digests.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+      };
     } else {
       inputs.stored_contacts = load_digests;
       inputs.look_up_rows = std::max(k_min_look_up_rows, m_last_success_rows.value_or(0) / 32);
