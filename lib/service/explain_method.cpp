@@ -54,6 +54,7 @@ json story_json(const std::string& activation, const sync::ContactStory& story) 
       {"activation", activation},
       {"email", story.email},
       {"known", story.stored.has_value()},
+      {"list_member", story.list_member ? json(*story.list_member) : json(nullptr)},
       {"acknowledged_by_run", acknowledged_by > 0 ? json(acknowledged_by) : json(nullptr)},
       {"acknowledged_run", run_json(story.acknowledged_run)},
       {"stored_fields", stored_fields},

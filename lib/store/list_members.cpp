@@ -1,5 +1,6 @@
 // The members emsync added to list activations' contact lists, and their
-// lists' ids (schema/014_list_members.sql).
+// lists' ids (schema/014_list_members.sql); the rejection streaks a list run
+// forgets (schema/005_parked.sql).
 #include <algorithm>
 #include <functional>
 
@@ -106,6 +107,22 @@ Result<void> SqliteStateStore::save_list_id(std::int64_t activation_id,
   auto save = use(Query::save_list_id);
   save->bind_all(activation_id, list_ref, list_id);
   return save->run();
+}
+
+Result<void> SqliteStateStore::forget_rejection_streaks(std::int64_t activation_id,
+                                                        const std::vector<std::string>& emails) {
+  std::lock_guard lock(m_mutex);
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  auto forget = use(Query::forget_rejection_streak);
+  for (const std::string& email : emails) {
+    forget->bind_all(activation_id, email);
+    EMSYNC_TRY(forget->run());
+    forget->reset();
+  }
+  return transaction->commit();
 }
 
 Result<void> SqliteStateStore::drop_list_state_locked(std::int64_t activation_id) {

@@ -189,6 +189,8 @@ constexpr Entry k_queries[] = {
      "SELECT email, code, contact_hash, streak FROM rejection_streaks "
      "WHERE activation_id = ?1 AND streak >= ?2"},
     {Query::clear_rejection_streaks, "DELETE FROM rejection_streaks WHERE activation_id = ?1"},
+    {Query::forget_rejection_streak,
+     "DELETE FROM rejection_streaks WHERE activation_id = ?1 AND email = ?2"},
     {Query::insert_audit,
      "INSERT INTO audit_log (at, peer_uid, peer_gid, peer_pid, method, target, outcome, detail) "
      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},

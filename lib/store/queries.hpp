@@ -66,6 +66,7 @@ enum class Query {
   record_rejection,
   list_parked,
   clear_rejection_streaks,
+  forget_rejection_streak,
   insert_audit,
   list_audit,
 };

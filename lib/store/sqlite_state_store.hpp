@@ -101,6 +101,8 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<RejectionStreak>> list_parked(std::int64_t activation_id,
                                                    int min_streak) override;
   Result<std::int64_t> clear_rejection_streaks(std::int64_t activation_id) override;
+  Result<void> forget_rejection_streaks(std::int64_t activation_id,
+                                        const std::vector<std::string>& emails) override;
 
   Result<void> add_audit_entry(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> list_audit_entries(int limit) override;

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "core/blocking.hpp"
+#include "core/hash.hpp"
 #include "core/quote.hpp"
 #include "sync/choice_reader.hpp"
 #include "sync/diff.hpp"
@@ -240,6 +241,32 @@ void judge_fields(const std::vector<PlannedField>& plan, const ContactRows& rows
   }
 }
 
+// A list activation's verdict (explain.hpp), once judge_rows() found the
+// email in one row of the model or in none.
+void judge_list_member(const ContactRows& rows, ContactStory& story) {
+  const bool member = story.list_member.value_or(false);
+  if (rows.rows == 0) {
+    story.next = member ? NextRun::remove : NextRun::not_in_model;
+  } else if (member) {
+    story.next = NextRun::unchanged;
+  } else if (story.parked) {
+    story.next = NextRun::parked;
+    story.next_code = story.parked->code;
+  } else {
+    story.next = NextRun::add;
+  }
+}
+
+// Whether `email` is a member emsync added to the activation's list. Blocking.
+Result<bool> is_list_member(store::StateStore& store, std::int64_t activation_id,
+                            const std::string& email) {
+  auto found = store.list_member_emails(activation_id, {hash64(email)});
+  if (!found) {
+    return found.error();
+  }
+  return std::find(found->begin(), found->end(), email) != found->end();
+}
+
 }  // namespace
 
 const char* to_string(FieldChange change) {
@@ -270,6 +297,10 @@ const char* to_string(NextRun next) {
       return "parked";
     case NextRun::not_in_model:
       return "not_in_model";
+    case NextRun::add:
+      return "add";
+    case NextRun::remove:
+      return "remove";
     case NextRun::unknown:
       break;
   }
@@ -283,23 +314,30 @@ boost::asio::awaitable<Result<ContactStory>> explain_contact(const ExplainReques
   auto story = std::make_unique<ContactStory>();
   auto rows = std::make_unique<ContactRows>();
   auto read = co_await on_pool(resources.pool, [&]() -> Result<bool> {
-    if (request.activation.mode == config::Mode::list) {  // checked here: the frame stays small
-      return make_error(Errc::invalid_input,
-                        "activation '" + request.activation.name +
-                            "': explain is not supported for list activations yet");
-    }
     auto email = normalize_email(request.email);
     if (!email) {
       return email.error();
     }
     story->email = std::move(*email);
     EMSYNC_TRY(read_state(request, resources.store, *story));
+    const bool list = request.activation.mode == config::Mode::list;
+    if (list) {
+      auto member = is_list_member(resources.store, request.activation_id, story->email);
+      if (!member) {
+        return member.error();
+      }
+      story->list_member = *member;
+    }
     auto found = read_contact_rows(request.activation, resources.model, story->email);
     if (!found) {
       return found.error();
     }
     *rows = std::move(*found);
-    return judge_rows(*rows, *story);
+    const bool one_row = judge_rows(*rows, *story);
+    if (list && (one_row || rows->rows == 0)) {
+      judge_list_member(*rows, *story);
+    }
+    return one_row && !list;  // a list activation plans no field
   });
   if (!read) {
     co_return read.error();

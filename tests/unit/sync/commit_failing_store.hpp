@@ -149,6 +149,10 @@ class CommitFailingStore final : public store::StateStore {
   Result<std::int64_t> clear_rejection_streaks(std::int64_t id) override {
     return m_inner->clear_rejection_streaks(id);
   }
+  Result<void> forget_rejection_streaks(std::int64_t id,
+                                        const std::vector<std::string>& emails) override {
+    return m_inner->forget_rejection_streaks(id, emails);
+  }
   Result<void> add_audit_entry(const store::AuditEntry& entry) override {
     return m_inner->add_audit_entry(entry);
   }
