@@ -80,14 +80,7 @@ VACUUM ANALYZE bench.segment;
 SQL
 
 reference() {  # LABEL: best of 3 \copy by wall time
-  local best="" line pg0 tf="$work/time.txt" TIMEFORMAT='%R %U %S'
-  for _ in 1 2 3; do
-    pg0=$(pg_cpu)
-    { time psql_db "$db" -c "\\copy ($query) TO '/dev/null'" >/dev/null; } 2>"$tf"
-    sleep 0.2  # the backend's exit reaches the postmaster's child times
-    line=$(awk -v pg="$(diff_s "$pg0" "$(pg_cpu)")" '{ printf "%.3f %.2f %s", $1, $2 + $3, pg }' "$tf")
-    if [ -z "$best" ] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best=$line; fi
-  done
+  local best; best=$(best_copy "$db" "$query")
   echo "$1 $best - 0 -" >>"$phases"
   log "$1 ${best%% *}s (wall psql_cpu postgres_cpu: $best)"
 }

@@ -358,6 +358,23 @@ std::string rejected_text(const json& preview) {
   return text(preview, "rejected") + (reasons.empty() ? "" : " (" + reasons + ")");
 }
 
+// The rejections, the verdicts and the warnings of a preview, after its
+// counts in `fields`.
+void add_verdict_fields(const json& preview, Fields& fields) {
+  const json& duplicates = member(preview, "duplicates");
+  const json& share = member(preview, "rejected_share");
+  fields.insert(fields.end(),
+                {{"rejected", rejected_text(preview)},
+                 {"duplicates", text(duplicates, "rows") + " rows, " +
+                                    text(duplicates, "emails") + " emails"},
+                 {"safety valve", verdict_text(member(preview, "safety_valve"))},
+                 {"max_rejected_percent",
+                  text(share, "max_rejected_percent") + "%: " + verdict_text(share)}});
+  for (const json& warning : array_at(preview, "warnings")) {
+    fields.emplace_back("warning", warning.is_string() ? warning.get<std::string>() : warning.dump());
+  }
+}
+
 // A list activation's preview (its "list" object): counts, the verdicts,
 // then the emails it would add and remove.
 void print_list_preview(const json& preview, const json& list) {
@@ -368,23 +385,13 @@ void print_list_preview(const json& preview, const json& list) {
             << (member(preview, "full") == true ? ", every member added again as with --full"
                                                 : "")
             << "): nothing was sent or stored\n";
-  const json& duplicates = member(preview, "duplicates");
-  const json& share = member(preview, "rejected_share");
   Fields fields{{"rows_read", text(preview, "rows_read")},
                 {"members", text(list, "members") + " (added by emsync)"},
                 {"add", text(list, "add")},
                 {"remove", text(list, "remove")},
                 {"unchanged", text(preview, "unchanged")},
-                {"parked", text(list, "parked")},
-                {"rejected", rejected_text(preview)},
-                {"duplicates", text(duplicates, "rows") + " rows, " +
-                                   text(duplicates, "emails") + " emails"},
-                {"safety valve", verdict_text(member(preview, "safety_valve"))},
-                {"max_rejected_percent",
-                 text(share, "max_rejected_percent") + "%: " + verdict_text(share)}};
-  for (const json& warning : array_at(preview, "warnings")) {
-    fields.emplace_back("warning", warning.is_string() ? warning.get<std::string>() : warning.dump());
-  }
+                {"parked", text(list, "parked")}};
+  add_verdict_fields(preview, fields);
   std::cout << admin::render_fields(fields);
   Table emails({"CHANGE", "EMAIL"});
   bool any = false;
@@ -412,24 +419,14 @@ void print_preview(const json& preview) {
   std::cout << "preview of " << text(preview, "activation") << " (a " << read << " read"
             << (member(preview, "full") == true ? ", every row sent as with --full" : "")
             << "): nothing was sent or stored\n";
-  const json& duplicates = member(preview, "duplicates");
-  const json& share = member(preview, "rejected_share");
   Fields fields{{"rows_read", text(preview, "rows_read")},
                 {"new", text(preview, "new") + " (never sent by emsync)"},
                 {"changed", text(preview, "changed")},
-                {"unchanged", text(preview, "unchanged")},
-                {"rejected", rejected_text(preview)},
-                {"duplicates", text(duplicates, "rows") + " rows, " +
-                                   text(duplicates, "emails") + " emails"},
-                {"safety valve", verdict_text(member(preview, "safety_valve"))},
-                {"max_rejected_percent",
-                 text(share, "max_rejected_percent") + "%: " + verdict_text(share)}};
+                {"unchanged", text(preview, "unchanged")}};
   if (read == "incremental") {
     fields.insert(fields.begin(), {"read_from", text(preview, "read_from")});
   }
-  for (const json& warning : array_at(preview, "warnings")) {
-    fields.emplace_back("warning", warning.is_string() ? warning.get<std::string>() : warning.dump());
-  }
+  add_verdict_fields(preview, fields);
   std::cout << admin::render_fields(fields);
 
   Table table({"COLUMN", "FIELD", "SET", "CLEARED"});
