@@ -313,6 +313,11 @@ TEST_CASE("preview and explain a list activation; an email Emarsys does not know
   CHECK(before.at("would_send") == true);
   CHECK(list_named(sim, "VIP").second == 0);
   CHECK(sim.requests("POST", "/contactlist").empty());
+  // The audit log keeps the preview's counts, never its emails.
+  const json audited = daemon.ctl_json({"audit", "--limit", "1"}).at("entries").at(0);
+  CHECK(audited.at("method") == "preview");
+  CHECK(audited.at("detail") ==
+        "rows_read=30 new=0 changed=0 unchanged=0 rejected=0 add=30 remove=0 would_send=true");
 
   const json first = daemon.run("vip");
   REQUIRE(first.at("added") == 28);
