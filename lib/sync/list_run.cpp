@@ -275,6 +275,9 @@ class ListRun {
                                                  "name is taken, but lists no list of that name");
       }
     }
+    if (m_preview) {
+      co_return *found;  // a preview stores nothing: the run remembers it
+    }
     auto saved = co_await on_pool(m_resources.pool, [&] {
       return m_resources.store.save_list_id(m_request.activation_id, list_ref, *found);
     });

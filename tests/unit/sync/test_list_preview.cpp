@@ -61,6 +61,18 @@ TEST_CASE("a list preview of a list not created yet creates nothing and sends no
   CHECK(outcome.counts.rejected == preview->rejected);
 }
 
+TEST_CASE("a list preview finds a list by name without remembering it", "[sync][list][preview]") {
+  ListRunFixture run;
+  run.add_people(2);
+  const std::int64_t vip = run.emarsys.create_list("VIP");
+  const auto preview = run.preview();
+  REQUIRE(preview);
+  CHECK(preview->list->list_id == vip);
+  CHECK(preview->list->add == 2);
+  CHECK(run.store->load_list_id(run.activation_id, "name 'VIP'").value() == std::nullopt);
+  CHECK(run.emarsys.list_requests.empty());
+}
+
 TEST_CASE("a list preview says the mass removal and the empty model would stop the run",
           "[sync][list][preview]") {
   ListRunFixture run;
