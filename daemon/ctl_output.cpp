@@ -558,9 +558,19 @@ void print_explain(const json& result) {
   }
   Fields fields{{"contact", text(result, "email")}};
   if (const json& list_member = member(result, "list_member"); list_member.is_boolean()) {
-    fields.emplace_back("list member", list_member == true
-                                           ? "yes: emsync added it to the contact list"
-                                           : "no: emsync did not add it (or removed it)");
+    std::string added = "no: emsync did not add it (or removed it)";
+    if (list_member == true) {
+      added = "yes: emsync added it to the contact list";
+      if (const json& run = member(result, "acknowledged_run"); run.is_object()) {
+        added += " in run " + text(run, "run_id") + " (" + text(run, "status") + ", finished " +
+                 text(run, "finished_at") + ")";
+      } else if (const json& id = member(result, "acknowledged_by_run"); id.is_number_integer()) {
+        added += " in run " + id.dump() + " (pruned from the run history)";
+      } else {
+        added += ", before emsync kept the run (schema 15)";
+      }
+    }
+    fields.emplace_back("list member", added);
   } else {
     fields.emplace_back("known", acknowledged);
     fields.emplace_back("stored fields", stored_text.empty() ? "-" : stored_text);

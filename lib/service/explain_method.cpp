@@ -48,7 +48,8 @@ json story_json(const std::string& activation, const sync::ContactStory& story) 
                       {"change", sync::to_string(field.change)},
                       {"value", field.value ? json(row_text(*field.value)) : json(nullptr)}});
   }
-  const std::int64_t acknowledged_by = story.stored ? story.stored->acknowledged_by_run : 0;
+  const std::int64_t acknowledged_by =
+      story.stored ? story.stored->acknowledged_by_run : story.added_by_run;
   const bool parked = story.parked.has_value();
   return {
       {"activation", activation},

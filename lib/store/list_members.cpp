@@ -57,6 +57,7 @@ Result<std::vector<std::string>> SqliteStateStore::list_member_emails(
 }
 
 Result<void> SqliteStateStore::change_list_members(std::int64_t activation_id,
+                                                   std::int64_t run_id,
                                                    const std::vector<std::string>& added,
                                                    const std::vector<std::string>& removed) {
   std::lock_guard lock(m_mutex);
@@ -64,16 +65,34 @@ Result<void> SqliteStateStore::change_list_members(std::int64_t activation_id,
   if (!transaction) {
     return transaction.error();
   }
-  for (const auto& [query, emails] : {std::pair{Query::insert_list_member, &added},
-                                      std::pair{Query::delete_list_member, &removed}}) {
-    auto statement = use(query);
-    for (const std::string& email : *emails) {
-      statement->bind_all(activation_id, email);
-      EMSYNC_TRY(statement->run());
-      statement->reset();
-    }
+  auto insert = use(Query::insert_list_member);
+  for (const std::string& email : added) {
+    insert->bind_all(activation_id, email, run_id);
+    EMSYNC_TRY(insert->run());
+    insert->reset();
+  }
+  auto remove = use(Query::delete_list_member);
+  for (const std::string& email : removed) {
+    remove->bind_all(activation_id, email);
+    EMSYNC_TRY(remove->run());
+    remove->reset();
   }
   return transaction->commit();
+}
+
+Result<std::optional<std::int64_t>> SqliteStateStore::find_list_member(
+    std::int64_t activation_id, const std::string& email) {
+  std::lock_guard lock(m_mutex);
+  auto find = use(Query::find_list_member);
+  find->bind_all(activation_id, email);
+  auto row = find->step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<std::int64_t>();
+  }
+  return std::optional<std::int64_t>(find->get_optional_int64(0).value_or(0));
 }
 
 Result<std::int64_t> SqliteStateStore::count_list_members(std::int64_t activation_id) {

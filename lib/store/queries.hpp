@@ -51,6 +51,7 @@ enum class Query {
   free_pages,
   list_list_members,
   insert_list_member,
+  find_list_member,
   delete_list_member,
   delete_list_members,
   count_list_members,

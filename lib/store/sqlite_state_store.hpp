@@ -78,7 +78,9 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<std::uint64_t>> load_list_members(std::int64_t activation_id) override;
   Result<std::vector<std::string>> list_member_emails(
       std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) override;
-  Result<void> change_list_members(std::int64_t activation_id,
+  Result<std::optional<std::int64_t>> find_list_member(std::int64_t activation_id,
+                                                       const std::string& email) override;
+  Result<void> change_list_members(std::int64_t activation_id, std::int64_t run_id,
                                    const std::vector<std::string>& added,
                                    const std::vector<std::string>& removed) override;
   Result<std::int64_t> count_list_members(std::int64_t activation_id) override;

@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "core/blocking.hpp"
-#include "core/hash.hpp"
 #include "core/quote.hpp"
 #include "sync/choice_reader.hpp"
 #include "sync/diff.hpp"
@@ -257,14 +256,50 @@ void judge_list_member(const ContactRows& rows, ContactStory& story) {
   }
 }
 
-// Whether `email` is a member emsync added to the activation's list. Blocking.
-Result<bool> is_list_member(store::StateStore& store, std::int64_t activation_id,
-                            const std::string& email) {
-  auto found = store.list_member_emails(activation_id, {hash64(email)});
+// Whether the email is a member emsync added to the activation's list, and
+// by which run (ContactStory's list part). Blocking.
+Result<void> read_membership(const ExplainRequest& request, store::StateStore& store,
+                             ContactStory& story) {
+  auto member = store.find_list_member(request.activation_id, story.email);
+  if (!member) {
+    return member.error();
+  }
+  story.list_member = member->has_value();
+  story.added_by_run = member->value_or(0);
+  if (story.added_by_run > 0) {
+    auto run = store.find_run(story.added_by_run);
+    if (!run) {
+      return run.error();
+    }
+    story.acknowledged_run = std::move(*run);
+  }
+  return ok();
+}
+
+// The story's state DB part and the model's rows of the email: true when
+// the row's fields are to be planned and diffed (explain_contact). Blocking.
+Result<bool> read_story(const ExplainRequest& request, const RunResources& resources,
+                        ContactStory& story, ContactRows& rows) {
+  auto email = normalize_email(request.email);
+  if (!email) {
+    return email.error();
+  }
+  story.email = std::move(*email);
+  EMSYNC_TRY(read_state(request, resources.store, story));
+  const bool list = request.activation.mode == config::Mode::list;
+  if (list) {
+    EMSYNC_TRY(read_membership(request, resources.store, story));
+  }
+  auto found = read_contact_rows(request.activation, resources.model, story.email);
   if (!found) {
     return found.error();
   }
-  return std::find(found->begin(), found->end(), email) != found->end();
+  rows = std::move(*found);
+  const bool one_row = judge_rows(rows, story);
+  if (list && (one_row || rows.rows == 0)) {
+    judge_list_member(rows, story);
+  }
+  return one_row && !list;  // a list activation plans no field
 }
 
 }  // namespace
@@ -313,32 +348,8 @@ boost::asio::awaitable<Result<ContactStory>> explain_contact(const ExplainReques
   // false -Wmismatched-new-delete from a larger one.
   auto story = std::make_unique<ContactStory>();
   auto rows = std::make_unique<ContactRows>();
-  auto read = co_await on_pool(resources.pool, [&]() -> Result<bool> {
-    auto email = normalize_email(request.email);
-    if (!email) {
-      return email.error();
-    }
-    story->email = std::move(*email);
-    EMSYNC_TRY(read_state(request, resources.store, *story));
-    const bool list = request.activation.mode == config::Mode::list;
-    if (list) {
-      auto member = is_list_member(resources.store, request.activation_id, story->email);
-      if (!member) {
-        return member.error();
-      }
-      story->list_member = *member;
-    }
-    auto found = read_contact_rows(request.activation, resources.model, story->email);
-    if (!found) {
-      return found.error();
-    }
-    *rows = std::move(*found);
-    const bool one_row = judge_rows(*rows, *story);
-    if (list && (one_row || rows->rows == 0)) {
-      judge_list_member(*rows, *story);
-    }
-    return one_row && !list;  // a list activation plans no field
-  });
+  auto read = co_await on_pool(resources.pool,
+                               [&] { return read_story(request, resources, *story, *rows); });
   if (!read) {
     co_return read.error();
   }

@@ -75,10 +75,11 @@ struct ContactStory {
   std::string email;  // normalised
   // What Emarsys last acknowledged, when emsync knows the contact.
   std::optional<store::ContactState> stored;
-  // List activations: whether it is a member emsync added (and manages);
-  // nullopt for contacts activations.
-  std::optional<bool> list_member;
-  // The run that sent it, while the run history keeps it.
+  // List activations: the run that added it (0: no member, or added before
+  // schema 15).
+  std::int64_t added_by_run = 0;
+  // The run that sent it (of a list activation: that added it), while the
+  // run history keeps it.
   std::optional<store::RunRecord> acknowledged_run;
   // Its rejection streak, when it reached park_after.
   std::optional<store::RejectionStreak> parked;
@@ -86,6 +87,9 @@ struct ContactStory {
   std::vector<store::Rejection> last_run_rows;  // its rows in that run, of every kind
   std::int64_t model_rows = 0;                  // rows of the model with this email
   NextRun next = NextRun::unknown;
+  // List activations: whether it is a member emsync added (and manages);
+  // nullopt for contacts activations.
+  std::optional<bool> list_member;
   std::string next_code;     // rejected: e.g. "duplicate_email", "invalid_value"
   std::string next_message;  // rejected, unknown: why
   std::vector<FieldStory> fields;  // per mapped field; empty unless the row was diffed

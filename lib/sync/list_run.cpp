@@ -587,7 +587,7 @@ class ListRun {
     }
     auto committed = co_await on_pool(m_resources.pool, [&]() -> Result<void> {
       auto& store = m_resources.store;
-      EMSYNC_TRY(store.change_list_members(m_request.activation_id, joined, left));
+      EMSYNC_TRY(store.change_list_members(m_request.activation_id, m_request.run_id, joined, left));
       EMSYNC_TRY(store.add_rejections(m_request.activation_id, rows));
       EMSYNC_TRY(store.record_rejections(m_request.activation_id, streaks));
       return m_request.run_id == 0 ? ok() : store.update_run_counts(m_request.run_id, m_counts);

@@ -327,10 +327,13 @@ TEST_CASE("preview and explain a list activation; an email Emarsys does not know
   // Explain: a member, and an unknown email the next run tries again.
   json story = daemon.ctl_json({"explain", "vip", person(1)});
   CHECK(story.at("list_member") == true);
+  CHECK(story.at("acknowledged_by_run") == first.at("run_id"));
+  CHECK(story.at("acknowledged_run").at("status") == "succeeded");
   CHECK(story.at("model_rows") == 1);
   CHECK(story.at("next_run") == "unchanged");
   story = daemon.ctl_json({"explain", "vip", person(29)});
   CHECK(story.at("list_member") == false);
+  CHECK(story.at("acknowledged_by_run").is_null());
   CHECK(story.at("next_run") == "add");
   REQUIRE(story.at("last_run_rows").size() == 1);
   CHECK(story.at("last_run_rows").at(0).at("kind") == "not_found");

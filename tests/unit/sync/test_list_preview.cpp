@@ -105,6 +105,7 @@ TEST_CASE("explain tells a list activation's contact: member, add, remove, neith
   run.add_people(5);
   run.emarsys.add_contacts(as_vector(people(1, 4)));  // person0005 unknown to Emarsys
   REQUIRE(run.run().status == RunStatus::succeeded);
+  const std::int64_t first_run = run.last_run_id;
   run.exec("DELETE FROM people WHERE rowid = 1");
   run.add_people(1, 6);
 
@@ -112,6 +113,9 @@ TEST_CASE("explain tells a list activation's contact: member, add, remove, neith
   REQUIRE(story);
   CHECK(story->email == RunFixture::email(2));
   CHECK(story->list_member == true);
+  CHECK(story->added_by_run == first_run);
+  REQUIRE(story->acknowledged_run);
+  CHECK(story->acknowledged_run->id == first_run);
   CHECK(story->model_rows == 1);
   CHECK(story->next == NextRun::unchanged);
   CHECK_FALSE(story->stored);
@@ -126,6 +130,8 @@ TEST_CASE("explain tells a list activation's contact: member, add, remove, neith
   story = run.explain(RunFixture::email(6));  // entered the model
   REQUIRE(story);
   CHECK(story->list_member == false);
+  CHECK(story->added_by_run == 0);
+  CHECK_FALSE(story->acknowledged_run);
   CHECK(story->next == NextRun::add);
 
   story = run.explain(RunFixture::email(5));  // not found last run: tried again
