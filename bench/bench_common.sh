@@ -9,7 +9,8 @@
 # (the temp dir $work, removed at exit unless keep=1, with everything
 # started), start_cluster; then per model: create_contacts_model,
 # start_simulator, start_emsyncd, ctl ... and timed_run (a run, timed),
-# keep_best (the fastest of a phase's runs), stop_pid "$daemon_pid".
+# keep_best (the fastest of a phase's runs), stop_pid "$daemon_pid";
+# best_copy DB QUERY, the reference the runs are set against.
 #
 # PostgreSQL runs as the `postgres` OS user when started as root (it refuses
 # root); binaries from the newest /usr/lib/postgresql/*/bin or
@@ -139,6 +140,20 @@ pg_cpu() {  # -> CPU seconds of the cluster so far: postmaster, its live and its
 }
 diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }  # PID VmRSS|VmHWM -> kB
+
+# The best of 3 `psql \copy (QUERY) TO '/dev/null'` by wall time, as
+# "WALL_S PSQL_CPU_S POSTGRES_CPU_S".
+best_copy() {  # DB QUERY
+  local best="" line pg0 tf="$work/time.txt" TIMEFORMAT='%R %U %S'
+  for _ in 1 2 3; do
+    pg0=$(pg_cpu)
+    { time psql_db "$1" -c "\\copy ($2) TO '/dev/null'" >/dev/null; } 2>"$tf"
+    sleep 0.2  # the backend's exit reaches the postmaster's child times
+    line=$(awk -v pg="$(diff_s "$pg0" "$(pg_cpu)")" '{ printf "%.3f %.2f %s", $1, $2 + $3, pg }' "$tf")
+    if [ -z "$best" ] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best=$line; fi
+  done
+  echo "$best"
+}
 
 # The simulator in DIR ($sim_pid, its URL $sim_url), with a limit high enough
 # not to matter and no payloads in its request log. (Its heap on transparent

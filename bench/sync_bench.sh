@@ -169,14 +169,7 @@ phases="$work/phases.txt" size_lines="$work/sizes.txt"
 : >"$phases"; : >"$size_lines"
 
 reference() {  # N DB: best of 3 \copy by wall time
-  local n=$1 db=$2 best="" line pg0 tf="$work/time.txt" TIMEFORMAT='%R %U %S'
-  for _ in 1 2 3; do
-    pg0=$(pg_cpu)
-    { time psql_db "$db" -c "\\copy ($model_query) TO '/dev/null'" >/dev/null; } 2>"$tf"
-    sleep 0.2  # the backend's exit reaches the postmaster's child times
-    line=$(awk -v pg="$(diff_s "$pg0" "$(pg_cpu)")" '{ printf "%.3f %.2f %s", $1, $2 + $3, pg }' "$tf")
-    if [ -z "$best" ] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best=$line; fi
-  done
+  local n=$1 best; best=$(best_copy "$2" "$model_query")
   echo "$n reference $best - -" >>"$phases"
   log "N=$n: reference ${best%% *}s (wall psql_cpu postgres_cpu: $best)"
 }

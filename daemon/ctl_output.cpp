@@ -358,31 +358,75 @@ std::string rejected_text(const json& preview) {
   return text(preview, "rejected") + (reasons.empty() ? "" : " (" + reasons + ")");
 }
 
+// The rejections, the verdicts and the warnings of a preview, after its
+// counts in `fields`.
+void add_verdict_fields(const json& preview, Fields& fields) {
+  const json& duplicates = member(preview, "duplicates");
+  const json& share = member(preview, "rejected_share");
+  fields.insert(fields.end(),
+                {{"rejected", rejected_text(preview)},
+                 {"duplicates", text(duplicates, "rows") + " rows, " +
+                                    text(duplicates, "emails") + " emails"},
+                 {"safety valve", verdict_text(member(preview, "safety_valve"))},
+                 {"max_rejected_percent",
+                  text(share, "max_rejected_percent") + "%: " + verdict_text(share)}});
+  for (const json& warning : array_at(preview, "warnings")) {
+    fields.emplace_back("warning", warning.is_string() ? warning.get<std::string>() : warning.dump());
+  }
+}
+
+// A list activation's preview (its "list" object): counts, the verdicts,
+// then the emails it would add and remove.
+void print_list_preview(const json& preview, const json& list) {
+  std::cout << "preview of " << text(preview, "activation") << " (contact list "
+            << text(list, "list")
+            << (member(list, "would_create") == true ? ", to be created"
+                                                     : ", id " + text(list, "list_id"))
+            << (member(preview, "full") == true ? ", every member added again as with --full"
+                                                : "")
+            << "): nothing was sent or stored\n";
+  Fields fields{{"rows_read", text(preview, "rows_read")},
+                {"members", text(list, "members") + " (added by emsync)"},
+                {"add", text(list, "add")},
+                {"remove", text(list, "remove")},
+                {"unchanged", text(preview, "unchanged")},
+                {"parked", text(list, "parked")}};
+  add_verdict_fields(preview, fields);
+  std::cout << admin::render_fields(fields);
+  Table emails({"CHANGE", "EMAIL"});
+  bool any = false;
+  for (const auto& [change, key] : {std::pair{"add", "add_sample"}, {"remove", "remove_sample"}}) {
+    for (const json& email : array_at(list, key)) {
+      emails.add_row({change, email.is_string() ? email.get<std::string>() : email.dump()});
+      any = true;
+    }
+  }
+  if (!any) {
+    std::cout << "\nno email would be added or removed\n";
+    return;
+  }
+  std::cout << "\nthe first emails it would add and remove:\n" << emails.render();
+}
+
 }  // namespace
 
 void print_preview(const json& preview) {
+  if (const json& list = member(preview, "list"); list.is_object()) {
+    print_list_preview(preview, list);
+    return;
+  }
   const std::string read = text(preview, "read");
   std::cout << "preview of " << text(preview, "activation") << " (a " << read << " read"
             << (member(preview, "full") == true ? ", every row sent as with --full" : "")
             << "): nothing was sent or stored\n";
-  const json& duplicates = member(preview, "duplicates");
-  const json& share = member(preview, "rejected_share");
   Fields fields{{"rows_read", text(preview, "rows_read")},
                 {"new", text(preview, "new") + " (never sent by emsync)"},
                 {"changed", text(preview, "changed")},
-                {"unchanged", text(preview, "unchanged")},
-                {"rejected", rejected_text(preview)},
-                {"duplicates", text(duplicates, "rows") + " rows, " +
-                                   text(duplicates, "emails") + " emails"},
-                {"safety valve", verdict_text(member(preview, "safety_valve"))},
-                {"max_rejected_percent",
-                 text(share, "max_rejected_percent") + "%: " + verdict_text(share)}};
+                {"unchanged", text(preview, "unchanged")}};
   if (read == "incremental") {
     fields.insert(fields.begin(), {"read_from", text(preview, "read_from")});
   }
-  for (const json& warning : array_at(preview, "warnings")) {
-    fields.emplace_back("warning", warning.is_string() ? warning.get<std::string>() : warning.dump());
-  }
+  add_verdict_fields(preview, fields);
   std::cout << admin::render_fields(fields);
 
   Table table({"COLUMN", "FIELD", "SET", "CLEARED"});
@@ -512,16 +556,32 @@ void print_explain(const json& result) {
   if (const json& message = member(result, "next_message"); message.is_string()) {
     next += ": " + message.get<std::string>();
   }
-  Fields fields{
-      {"contact", text(result, "email")},
-      {"known", acknowledged},
-      {"stored fields", stored_text.empty() ? "-" : stored_text},
+  Fields fields{{"contact", text(result, "email")}};
+  if (const json& list_member = member(result, "list_member"); list_member.is_boolean()) {
+    std::string added = "no: emsync did not add it (or removed it)";
+    if (list_member == true) {
+      added = "yes: emsync added it to the contact list";
+      if (const json& run = member(result, "acknowledged_run"); run.is_object()) {
+        added += " in run " + text(run, "run_id") + " (" + text(run, "status") + ", finished " +
+                 text(run, "finished_at") + ")";
+      } else if (const json& id = member(result, "acknowledged_by_run"); id.is_number_integer()) {
+        added += " in run " + id.dump() + " (pruned from the run history)";
+      } else {
+        added += ", before emsync kept the run (schema 15)";
+      }
+    }
+    fields.emplace_back("list member", added);
+  } else {
+    fields.emplace_back("known", acknowledged);
+    fields.emplace_back("stored fields", stored_text.empty() ? "-" : stored_text);
+  }
+  fields.insert(fields.end(), {
       {"parked", parked.is_object() ? "yes: Emarsys rejected it with " + text(parked, "code") +
                                           " " + text(parked, "streak") + " runs in a row"
                                     : "no"},
       {"last run", last_run},
       {"in the model", model_rows == 0 ? "no" : "yes, " + model_rows.dump() + " row(s)"},
-      {"next run", next}};
+      {"next run", next}});
   std::cout << admin::render_fields(fields);
   if (!array_at(result, "fields").empty()) {
     constexpr std::array<Column, 5> k_columns{{{"COLUMN", "column"},

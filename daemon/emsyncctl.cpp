@@ -154,7 +154,8 @@ Result<json> delete_params(const Args& args) {
 void declare_preview(CLI::App& sub, Args& args) {
   add_name(sub, args);
   sub.add_option("--limit", args.sample_limit,
-                 "show at most this many contacts it would send, with their current values")
+                 "show at most this many contacts it would send, with their current values "
+                 "(of a list activation: emails it would add, and members it would remove)")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   sub.add_flag("--full", args.full, "as `run --full` would: every row, not only changed ones");

@@ -48,12 +48,14 @@ json story_json(const std::string& activation, const sync::ContactStory& story) 
                       {"change", sync::to_string(field.change)},
                       {"value", field.value ? json(row_text(*field.value)) : json(nullptr)}});
   }
-  const std::int64_t acknowledged_by = story.stored ? story.stored->acknowledged_by_run : 0;
+  const std::int64_t acknowledged_by =
+      story.stored ? story.stored->acknowledged_by_run : story.added_by_run;
   const bool parked = story.parked.has_value();
   return {
       {"activation", activation},
       {"email", story.email},
       {"known", story.stored.has_value()},
+      {"list_member", story.list_member ? json(*story.list_member) : json(nullptr)},
       {"acknowledged_by_run", acknowledged_by > 0 ? json(acknowledged_by) : json(nullptr)},
       {"acknowledged_run", run_json(story.acknowledged_run)},
       {"stored_fields", stored_fields},

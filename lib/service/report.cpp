@@ -83,6 +83,28 @@ nlohmann::json sample_json(const sync::SampleContact& contact) {
           {"fields", std::move(fields)}};
 }
 
+// A list activation's preview: the samples are normalised emails, at most
+// the preview's limit each (k_max_list_limit: well within a reply).
+nlohmann::json list_preview_json(const sync::ListPreview& list) {
+  nlohmann::json add_sample = nlohmann::json::array();
+  for (const std::string& email : list.add_sample) {
+    add_sample.push_back(row_text(email));
+  }
+  nlohmann::json remove_sample = nlohmann::json::array();
+  for (const std::string& email : list.remove_sample) {
+    remove_sample.push_back(row_text(email));
+  }
+  return {{"list", list.list},
+          {"list_id", list.list_id > 0 ? nlohmann::json(list.list_id) : nlohmann::json(nullptr)},
+          {"would_create", list.list_id == 0},
+          {"members", list.members},
+          {"add", list.add},
+          {"remove", list.remove},
+          {"parked", list.parked},
+          {"add_sample", std::move(add_sample)},
+          {"remove_sample", std::move(remove_sample)}};
+}
+
 }  // namespace
 
 nlohmann::json preview_json(const std::string& activation, const config::Activation& definition,
@@ -118,6 +140,10 @@ nlohmann::json preview_json(const std::string& activation, const config::Activat
       {"would_send", !preview.safety_valve_stop && !preview.rejected_share_stop},
       {"warnings", preview.warnings},
       {"sample_error", optional_json(preview.sample_error)}};
+  out["mode"] = preview.list ? "list" : "contacts";
+  if (preview.list) {
+    out["list"] = list_preview_json(*preview.list);
+  }
   // The rest of the reply is small; the sample takes what is left of the line.
   ReplyBudget budget(k_reply_rows_bytes - std::min(k_reply_rows_bytes / 2, out.dump().size()));
   nlohmann::json sample = nlohmann::json::array();
@@ -134,6 +160,11 @@ std::string preview_summary(const nlohmann::json& preview) {
   std::string out;
   for (const char* key : {"rows_read", "new", "changed", "unchanged", "rejected"}) {
     out += (out.empty() ? "" : " ") + std::string(key) + "=" + preview.value(key, nlohmann::json()).dump();
+  }
+  if (const auto list = preview.find("list"); list != preview.end() && list->is_object()) {
+    for (const char* key : {"add", "remove"}) {
+      out += " " + std::string(key) + "=" + list->value(key, nlohmann::json()).dump();
+    }
   }
   return out + " would_send=" + preview.value("would_send", nlohmann::json()).dump();
 }

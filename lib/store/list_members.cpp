@@ -1,7 +1,8 @@
 // The members emsync added to list activations' contact lists, and their
-// lists' ids (schema/014_list_members.sql).
+// lists' ids (schema/014_list_members.sql); the rejection streaks a list run
+// forgets (schema/005_parked.sql).
 #include <algorithm>
-#include <functional>
+#include <string_view>
 
 #include "core/hash.hpp"
 #include "store/sqlite_state_store.hpp"
@@ -10,9 +11,10 @@ namespace emsync::store {
 
 namespace {
 
-// Calls `each` with every member email of the activation.
-Result<void> scan_members(Statement& list, std::int64_t activation_id,
-                          const std::function<void(std::string&&)>& each) {
+// Calls `each` with every member email of the activation, a view valid
+// during the call (1M members are scanned per run: no copy of each).
+template <class Each>
+Result<void> scan_members(Statement& list, std::int64_t activation_id, Each each) {
   list.bind_all(activation_id);
   for (;;) {
     auto row = list.step();
@@ -22,7 +24,7 @@ Result<void> scan_members(Statement& list, std::int64_t activation_id,
     if (!*row) {
       return ok();
     }
-    each(list.get_text(0));
+    each(list.get_text_view(0));
   }
 }
 
@@ -33,7 +35,7 @@ Result<std::vector<std::uint64_t>> SqliteStateStore::load_list_members(
   std::lock_guard lock(m_mutex);
   std::vector<std::uint64_t> members;
   EMSYNC_TRY(scan_members(*use(Query::list_list_members), activation_id,
-                          [&](std::string&& email) { members.push_back(hash64(email)); }));
+                          [&](std::string_view email) { members.push_back(hash64(email)); }));
   std::sort(members.begin(), members.end());
   // Two emails with one hash are one duplicate email to a run.
   members.erase(std::unique(members.begin(), members.end()), members.end());
@@ -45,16 +47,17 @@ Result<std::vector<std::string>> SqliteStateStore::list_member_emails(
   std::lock_guard lock(m_mutex);
   std::vector<std::string> emails;
   EMSYNC_TRY(scan_members(*use(Query::list_list_members), activation_id,
-                          [&](std::string&& email) {
+                          [&](std::string_view email) {
                             if (std::binary_search(email_hashes.begin(), email_hashes.end(),
                                                    hash64(email))) {
-                              emails.push_back(std::move(email));
+                              emails.emplace_back(email);
                             }
                           }));
   return emails;
 }
 
 Result<void> SqliteStateStore::change_list_members(std::int64_t activation_id,
+                                                   std::int64_t run_id,
                                                    const std::vector<std::string>& added,
                                                    const std::vector<std::string>& removed) {
   std::lock_guard lock(m_mutex);
@@ -62,16 +65,34 @@ Result<void> SqliteStateStore::change_list_members(std::int64_t activation_id,
   if (!transaction) {
     return transaction.error();
   }
-  for (const auto& [query, emails] : {std::pair{Query::insert_list_member, &added},
-                                      std::pair{Query::delete_list_member, &removed}}) {
-    auto statement = use(query);
-    for (const std::string& email : *emails) {
-      statement->bind_all(activation_id, email);
-      EMSYNC_TRY(statement->run());
-      statement->reset();
-    }
+  auto insert = use(Query::insert_list_member);
+  for (const std::string& email : added) {
+    insert->bind_all(activation_id, email, run_id);
+    EMSYNC_TRY(insert->run());
+    insert->reset();
+  }
+  auto remove = use(Query::delete_list_member);
+  for (const std::string& email : removed) {
+    remove->bind_all(activation_id, email);
+    EMSYNC_TRY(remove->run());
+    remove->reset();
   }
   return transaction->commit();
+}
+
+Result<std::optional<std::int64_t>> SqliteStateStore::find_list_member(
+    std::int64_t activation_id, const std::string& email) {
+  std::lock_guard lock(m_mutex);
+  auto find = use(Query::find_list_member);
+  find->bind_all(activation_id, email);
+  auto row = find->step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<std::int64_t>();
+  }
+  return std::optional<std::int64_t>(find->get_optional_int64(0).value_or(0));
 }
 
 Result<std::int64_t> SqliteStateStore::count_list_members(std::int64_t activation_id) {
@@ -106,6 +127,22 @@ Result<void> SqliteStateStore::save_list_id(std::int64_t activation_id,
   auto save = use(Query::save_list_id);
   save->bind_all(activation_id, list_ref, list_id);
   return save->run();
+}
+
+Result<void> SqliteStateStore::forget_rejection_streaks(std::int64_t activation_id,
+                                                        const std::vector<std::string>& emails) {
+  std::lock_guard lock(m_mutex);
+  auto transaction = Transaction::begin(m_db);
+  if (!transaction) {
+    return transaction.error();
+  }
+  auto forget = use(Query::forget_rejection_streak);
+  for (const std::string& email : emails) {
+    forget->bind_all(activation_id, email);
+    EMSYNC_TRY(forget->run());
+    forget->reset();
+  }
+  return transaction->commit();
 }
 
 Result<void> SqliteStateStore::drop_list_state_locked(std::int64_t activation_id) {

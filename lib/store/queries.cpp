@@ -151,7 +151,9 @@ constexpr Entry k_queries[] = {
     {Query::free_pages, "PRAGMA incremental_vacuum"},
     {Query::list_list_members, "SELECT email FROM list_members WHERE activation_id = ?1"},
     {Query::insert_list_member,
-     "INSERT OR IGNORE INTO list_members (activation_id, email) VALUES (?1, ?2)"},
+     "INSERT OR IGNORE INTO list_members (activation_id, email, added_by_run) VALUES (?1, ?2, ?3)"},
+    {Query::find_list_member,
+     "SELECT added_by_run FROM list_members WHERE activation_id = ?1 AND email = ?2"},
     {Query::delete_list_member, "DELETE FROM list_members WHERE activation_id = ?1 AND email = ?2"},
     {Query::delete_list_members, "DELETE FROM list_members WHERE activation_id = ?1"},
     {Query::count_list_members, "SELECT count(*) FROM list_members WHERE activation_id = ?1"},
@@ -189,6 +191,8 @@ constexpr Entry k_queries[] = {
      "SELECT email, code, contact_hash, streak FROM rejection_streaks "
      "WHERE activation_id = ?1 AND streak >= ?2"},
     {Query::clear_rejection_streaks, "DELETE FROM rejection_streaks WHERE activation_id = ?1"},
+    {Query::forget_rejection_streak,
+     "DELETE FROM rejection_streaks WHERE activation_id = ?1 AND email = ?2"},
     {Query::insert_audit,
      "INSERT INTO audit_log (at, peer_uid, peer_gid, peer_pid, method, target, outcome, detail) "
      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},

@@ -51,6 +51,7 @@ enum class Query {
   free_pages,
   list_list_members,
   insert_list_member,
+  find_list_member,
   delete_list_member,
   delete_list_members,
   count_list_members,
@@ -66,6 +67,7 @@ enum class Query {
   record_rejection,
   list_parked,
   clear_rejection_streaks,
+  forget_rejection_streak,
   insert_audit,
   list_audit,
 };

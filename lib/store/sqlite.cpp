@@ -146,6 +146,12 @@ std::string Statement::get_text(int column) const {
   return text == nullptr ? std::string() : std::string(text, static_cast<std::size_t>(size));
 }
 
+std::string_view Statement::get_text_view(int column) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, column));
+  const int size = sqlite3_column_bytes(m_stmt, column);
+  return text == nullptr ? std::string_view() : std::string_view(text, static_cast<std::size_t>(size));
+}
+
 std::optional<std::string> Statement::get_optional_text(int column) const {
   if (is_null(column)) {
     return std::nullopt;

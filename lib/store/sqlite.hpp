@@ -61,6 +61,8 @@ class Statement {
   bool is_null(int column) const;
   std::int64_t get_int64(int column) const;
   std::string get_text(int column) const;
+  // The column's text without a copy: valid until the next step() or reset().
+  std::string_view get_text_view(int column) const;
   std::optional<std::string> get_optional_text(int column) const;
   std::optional<std::int64_t> get_optional_int64(int column) const;
   // Valid until the next step() or reset().

@@ -78,7 +78,9 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<std::uint64_t>> load_list_members(std::int64_t activation_id) override;
   Result<std::vector<std::string>> list_member_emails(
       std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) override;
-  Result<void> change_list_members(std::int64_t activation_id,
+  Result<std::optional<std::int64_t>> find_list_member(std::int64_t activation_id,
+                                                       const std::string& email) override;
+  Result<void> change_list_members(std::int64_t activation_id, std::int64_t run_id,
                                    const std::vector<std::string>& added,
                                    const std::vector<std::string>& removed) override;
   Result<std::int64_t> count_list_members(std::int64_t activation_id) override;
@@ -101,6 +103,8 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<RejectionStreak>> list_parked(std::int64_t activation_id,
                                                    int min_streak) override;
   Result<std::int64_t> clear_rejection_streaks(std::int64_t activation_id) override;
+  Result<void> forget_rejection_streaks(std::int64_t activation_id,
+                                        const std::vector<std::string>& emails) override;
 
   Result<void> add_audit_entry(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> list_audit_entries(int limit) override;

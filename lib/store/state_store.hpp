@@ -327,12 +327,18 @@ class StateStore {
   // in no particular order: whom to remove from the list.
   virtual Result<std::vector<std::string>> list_member_emails(
       std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) = 0;
-  // Adds `added` to the members and removes `removed` (normalised emails),
-  // in one transaction, durable when it returns (an email already there, or
-  // not there, is no error).
-  virtual Result<void> change_list_members(std::int64_t activation_id,
+  // Adds `added` to the members, as added by run `run_id` (a member already
+  // there keeps its run), and removes `removed` (normalised emails), in one
+  // transaction, durable when it returns (an email already there, or not
+  // there, is no error).
+  virtual Result<void> change_list_members(std::int64_t activation_id, std::int64_t run_id,
                                            const std::vector<std::string>& added,
                                            const std::vector<std::string>& removed) = 0;
+  // Whether `email` (normalised) is a member emsync added: the run that
+  // added it (0 when not known: added before schema 15), nullopt when it is
+  // no member. One lookup.
+  virtual Result<std::optional<std::int64_t>> find_list_member(std::int64_t activation_id,
+                                                               const std::string& email) = 0;
   virtual Result<std::int64_t> count_list_members(std::int64_t activation_id) = 0;
   // The Emarsys id of the activation's list as last found or created for
   // `list_ref` (config::describe), nullopt when none was saved for it.
@@ -371,6 +377,11 @@ class StateStore {
                                                            int min_streak) = 0;
   // Forgets every streak of the activation (`emsyncctl retry`); returns how many.
   virtual Result<std::int64_t> clear_rejection_streaks(std::int64_t activation_id) = 0;
+  // Forgets the streaks of `emails` (normalised; one without a streak is no
+  // error), in one transaction: a list run's contacts that joined the list or
+  // left the model start again at 0.
+  virtual Result<void> forget_rejection_streaks(std::int64_t activation_id,
+                                                const std::vector<std::string>& emails) = 0;
 
   // -- audit log (state-changing admin commands) --
   virtual Result<void> add_audit_entry(const AuditEntry& entry) = 0;

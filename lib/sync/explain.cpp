@@ -242,6 +242,68 @@ void judge_fields(const std::vector<PlannedField>& plan, const ContactRows& rows
   }
 }
 
+// A list activation's verdict (explain.hpp), once judge_rows() found the
+// email in one row of the model or in none.
+void judge_list_member(const ContactRows& rows, ContactStory& story) {
+  const bool member = story.list_member.value_or(false);
+  if (rows.rows == 0) {
+    story.next = member ? NextRun::remove : NextRun::not_in_model;
+  } else if (member) {
+    story.next = NextRun::unchanged;
+  } else if (story.parked) {
+    story.next = NextRun::parked;
+    story.next_code = story.parked->code;
+  } else {
+    story.next = NextRun::add;
+  }
+}
+
+// Whether the email is a member emsync added to the activation's list, and
+// by which run (ContactStory's list part). Blocking.
+Result<void> read_membership(const ExplainRequest& request, store::StateStore& store,
+                             ContactStory& story) {
+  auto member = store.find_list_member(request.activation_id, story.email);
+  if (!member) {
+    return member.error();
+  }
+  story.list_member = member->has_value();
+  story.added_by_run = member->value_or(0);
+  if (story.added_by_run > 0) {
+    auto run = store.find_run(story.added_by_run);
+    if (!run) {
+      return run.error();
+    }
+    story.acknowledged_run = std::move(*run);
+  }
+  return ok();
+}
+
+// The story's state DB part and the model's rows of the email: true when
+// the row's fields are to be planned and diffed (explain_contact). Blocking.
+Result<bool> read_story(const ExplainRequest& request, const RunResources& resources,
+                        ContactStory& story, ContactRows& rows) {
+  auto email = normalize_email(request.email);
+  if (!email) {
+    return email.error();
+  }
+  story.email = std::move(*email);
+  EMSYNC_TRY(read_state(request, resources.store, story));
+  const bool list = request.activation.mode == config::Mode::list;
+  if (list) {
+    EMSYNC_TRY(read_membership(request, resources.store, story));
+  }
+  auto found = read_contact_rows(request.activation, resources.model, story.email);
+  if (!found) {
+    return found.error();
+  }
+  rows = std::move(*found);
+  const bool one_row = judge_rows(rows, story);
+  if (list && (one_row || rows.rows == 0)) {
+    judge_list_member(rows, story);
+  }
+  return one_row && !list;  // a list activation plans no field
+}
+
 }  // namespace
 
 const char* to_string(FieldChange change) {
@@ -272,6 +334,10 @@ const char* to_string(NextRun next) {
       return "parked";
     case NextRun::not_in_model:
       return "not_in_model";
+    case NextRun::add:
+      return "add";
+    case NextRun::remove:
+      return "remove";
     case NextRun::unknown:
       break;
   }
@@ -284,25 +350,8 @@ boost::asio::awaitable<Result<ContactStory>> explain_contact(const ExplainReques
   // false -Wmismatched-new-delete from a larger one.
   auto story = std::make_unique<ContactStory>();
   auto rows = std::make_unique<ContactRows>();
-  auto read = co_await on_pool(resources.pool, [&]() -> Result<bool> {
-    if (request.activation.mode == config::Mode::list) {  // checked here: the frame stays small
-      return make_error(Errc::invalid_input,
-                        "activation '" + request.activation.name +
-                            "': explain is not supported for list activations yet");
-    }
-    auto email = normalize_email(request.email);
-    if (!email) {
-      return email.error();
-    }
-    story->email = std::move(*email);
-    EMSYNC_TRY(read_state(request, resources.store, *story));
-    auto found = read_contact_rows(request.activation, resources.model, story->email);
-    if (!found) {
-      return found.error();
-    }
-    *rows = std::move(*found);
-    return judge_rows(*rows, *story);
-  });
+  auto read = co_await on_pool(resources.pool,
+                               [&] { return read_story(request, resources, *story, *rows); });
   if (!read) {
     co_return read.error();
   }

@@ -11,6 +11,12 @@
 // value that exceeds what one row may hold is read as any other here (the
 // run would reject its row as value_too_large).
 //
+// A list activation's contact (config::Mode::list) has no stored fields:
+// its story says whether it is a member emsync added (list_member), and the
+// next run adds it (in the model, no member), removes it (a member the model
+// no longer has), leaves it (a member in the model, or neither), rejects its
+// repeated rows or skips it as parked. Emarsys is not asked.
+//
 // Sends nothing and stores nothing: Emarsys is only asked for its fields
 // (GET /field), to plan them as a run does; a custom attribute whose field
 // does not exist yet leaves the field diff out (the next run creates it).
@@ -60,6 +66,8 @@ enum class NextRun {
   parked,        // skipped: Emarsys rejected the same data park_after runs in a row
   not_in_model,  // the model does not return it (a full run drops its state)
   unknown,       // its fields could not be planned: `next_message` says why
+  add,           // list activations: it joins the list
+  remove,        // list activations: it leaves the list (it left the model)
 };
 const char* to_string(NextRun next);
 
@@ -67,7 +75,11 @@ struct ContactStory {
   std::string email;  // normalised
   // What Emarsys last acknowledged, when emsync knows the contact.
   std::optional<store::ContactState> stored;
-  // The run that sent it, while the run history keeps it.
+  // List activations: the run that added it (0: no member, or added before
+  // schema 15).
+  std::int64_t added_by_run = 0;
+  // The run that sent it (of a list activation: that added it), while the
+  // run history keeps it.
   std::optional<store::RunRecord> acknowledged_run;
   // Its rejection streak, when it reached park_after.
   std::optional<store::RejectionStreak> parked;
@@ -75,6 +87,9 @@ struct ContactStory {
   std::vector<store::Rejection> last_run_rows;  // its rows in that run, of every kind
   std::int64_t model_rows = 0;                  // rows of the model with this email
   NextRun next = NextRun::unknown;
+  // List activations: whether it is a member emsync added (and manages);
+  // nullopt for contacts activations.
+  std::optional<bool> list_member;
   std::string next_code;     // rejected: e.g. "duplicate_email", "invalid_value"
   std::string next_message;  // rejected, unknown: why
   std::vector<FieldStory> fields;  // per mapped field; empty unless the row was diffed

@@ -3,11 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <cstdio>
+#include <functional>
 #include <future>
 #include <iterator>
 #include <memory>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/blocking.hpp"
 #include "core/hash.hpp"
@@ -30,6 +34,9 @@ using boost::asio::awaitable;
 // How far back the volume rule looks for the last successful run.
 constexpr int k_runs_searched_for_success = 50;
 
+// Previews run concurrently (and beside runs), each with its own spool.
+std::atomic<std::uint64_t> g_list_previews{0};
+
 // The contact hash of a row that maps no column: what the model reader
 // computes for each row of a list activation, and so what a member is
 // stored under in the ContactIndex (a member the model has is unchanged).
@@ -40,14 +47,24 @@ std::uint64_t member_hash() {
 
 enum class Change { add, remove };
 
+// What becomes of a spooled email: added, rejected as a repeated email, or
+// skipped as parked.
+enum class Entry { add, duplicate, parked };
+
 class ListRun {
  public:
-  ListRun(const RunRequest& request, const RunEnvironment& env)
+  // A run (`preview` false) or a preview (preview_list_run), which reads and
+  // judges as the run does and sends and stores nothing.
+  ListRun(const RunRequest& request, const RunEnvironment& env, bool preview)
       : m_request(request),
         m_env(env),
         m_resources(env.resources),
+        m_preview(preview),
         m_prefix("activation '" + request.activation.name + "': "),
-        m_spool_path(m_resources.spool_dir + "/run-" + std::to_string(request.run_id) +
+        m_spool_path(m_resources.spool_dir +
+                     (preview ? "/preview-" + std::to_string(request.activation_id) + "-list-" +
+                                    std::to_string(++g_list_previews)
+                              : "/run-" + std::to_string(request.run_id)) +
                      ".spool") {}
   ~ListRun() { std::remove(m_spool_path.c_str()); }
   ListRun(const ListRun&) = delete;
@@ -59,6 +76,9 @@ class ListRun {
       co_return abort(list_id.error());
     }
     m_list_id = *list_id;
+    if (auto loaded = co_await load_streaks(); !loaded) {
+      co_return abort(loaded.error());
+    }
     auto snapshot = co_await read();
     if (!snapshot) {
       co_return abort(snapshot.error());
@@ -80,10 +100,87 @@ class ListRun {
     if (auto added = co_await add_entering(*snapshot); !added) {
       co_return abort(added.error());
     }
+    if (auto forgot = co_await forget_streaks(); !forgot) {
+      co_return abort(forgot.error());
+    }
     if (auto removed = co_await remove_leaving(leaving); !removed) {
       co_return abort(removed.error());
     }
     co_return finish();
+  }
+
+  // preview_list_run(): steps 1 to 3 judged, nothing sent or stored (a list
+  // given by name that Emarsys does not have is not created: list_id 0).
+  awaitable<Result<RunPreview>> preview(int sample_limit) {
+    auto list_id = co_await find_list_id(false);
+    if (!list_id) {
+      co_return list_id.error();
+    }
+    m_list_id = *list_id;
+    if (auto loaded = co_await load_streaks(); !loaded) {
+      co_return loaded.error();
+    }
+    auto snapshot = co_await read();
+    if (!snapshot) {
+      co_return snapshot.error();
+    }
+    const std::vector<std::uint64_t> leaving = snapshot->index.departed();  // sorted
+    RunPreview out;
+    ListPreview list{.list = config::describe(*m_request.activation.list),
+                     .list_id = m_list_id,
+                     .members = static_cast<std::int64_t>(snapshot->index.size()),
+                     .remove = std::ssize(leaving)};
+    const auto sample = static_cast<std::size_t>(std::max(0, sample_limit));
+    std::vector<store::Rejection> skipped;  // repeated and parked emails
+    auto scanned = co_await on_pool(m_resources.pool, [&] {
+      return scan_spool([&](SpooledRow& row) {
+        switch (classify(*snapshot, row.email)) {
+          case Entry::duplicate:
+            skipped.push_back(duplicate_rejection(row));
+            break;
+          case Entry::parked:
+            ++list.parked;
+            skipped.push_back(parked_rejection(row.email));
+            break;
+          case Entry::add:
+            if (list.add_sample.size() < sample) {
+              list.add_sample.push_back(row.email);
+            }
+            ++list.add;
+            break;
+        }
+      });
+    });
+    if (!scanned) {
+      co_return scanned.error();
+    }
+    const std::vector<std::uint64_t> shown(
+        leaving.begin(), leaving.begin() + static_cast<std::ptrdiff_t>(
+                                               std::min(sample, leaving.size())));
+    auto removed = co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.list_member_emails(m_request.activation_id, shown);
+    });
+    if (!removed) {
+      co_return removed.error();
+    }
+    list.remove_sample = std::move(*removed);
+    std::sort(list.remove_sample.begin(), list.remove_sample.end());
+    RejectionTally rejections = snapshot->rejections;
+    rejections.add(skipped);
+    out.rows_read = snapshot->rows_read;
+    out.unchanged = snapshot->unchanged;
+    out.rejected = rejections.total();
+    out.rejected_by_reason = rejections.by_code();
+    const auto duplicates = rejections.by_code().find("duplicate_email");
+    out.duplicate_rows = duplicates == rejections.by_code().end() ? 0 : duplicates->second;
+    out.duplicate_emails = static_cast<std::int64_t>(snapshot->duplicate_hashes.size());
+    out.safety_valve_stop = valve_stop(*snapshot, list.remove);
+    out.rejected_share_stop =
+        rejected_share_stop(rejections, snapshot->rows_read, m_request.activation);
+    out.warnings = run_warnings(rejections, {.rows_read = snapshot->rows_read},
+                                m_request.activation);
+    out.list = std::move(list);
+    co_return out;
   }
 
   // empty_list(): every managed member removed; how many.
@@ -179,6 +276,9 @@ class ListRun {
                                                  "name is taken, but lists no list of that name");
       }
     }
+    if (m_preview) {
+      co_return *found;  // a preview stores nothing: the run remembers it
+    }
     auto saved = co_await on_pool(m_resources.pool, [&] {
       return m_resources.store.save_list_id(m_request.activation_id, list_ref, *found);
     });
@@ -226,6 +326,7 @@ class ListRun {
     inputs.stored_contacts = [&] { return digests.get(); };
     const ReadEnvironment read_env{.model = m_resources.model,
                                    .store = m_resources.store,
+                                   .store_rejections = !m_preview,
                                    .control = m_env.control,
                                    .hash_row_keys = m_env.rejections.hash_row_keys};
     co_return co_await on_pool(m_resources.pool, [&] {
@@ -233,19 +334,41 @@ class ListRun {
     });
   }
 
-  // Step 3: the rules judged before anything is sent.
-  awaitable<std::optional<RunOutcome>> check_before_sending(const ModelSnapshot& snapshot,
-                                                            std::int64_t leaving) {
+  // The streaks of emails Emarsys did not take (list_parked from 1 on: those
+  // not seen again are forgotten, forget_streaks).
+  awaitable<Result<void>> load_streaks() {
+    auto streaks = co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.list_parked(m_request.activation_id, 1);
+    });
+    if (!streaks) {
+      co_return streaks.error();
+    }
+    for (store::RejectionStreak& streak : *streaks) {
+      std::string email = streak.email;
+      m_streaks.emplace(std::move(email), std::move(streak));
+    }
+    co_return ok();
+  }
+
+  // Step 3's safety valve: the model's volume, then the share of managed
+  // members that would be removed.
+  std::optional<std::string> valve_stop(const ModelSnapshot& snapshot,
+                                        std::int64_t leaving) const {
     ValveFacts facts;
     facts.known_contacts = snapshot.index.size();
     facts.model_rows = snapshot.rows_read;
     facts.model_contacts = snapshot.rows_read - snapshot.rejected;
     facts.last_success_rows = m_last_success_rows;
     if (auto stop = volume_stop(facts)) {
-      co_return stop_for_safety(*stop);
+      return stop;
     }
-    if (auto stop = removal_stop(snapshot.index.size(), leaving,
-                                 m_request.activation.max_remove_percent)) {
+    return removal_stop(snapshot.index.size(), leaving, m_request.activation.max_remove_percent);
+  }
+
+  // Step 3: the rules judged before anything is sent.
+  awaitable<std::optional<RunOutcome>> check_before_sending(const ModelSnapshot& snapshot,
+                                                            std::int64_t leaving) {
+    if (auto stop = valve_stop(snapshot, leaving)) {
       co_return stop_for_safety(*stop);
     }
     if (!may_reject_too_many(snapshot.rejections.of_data(), snapshot.spooled, snapshot.rows_read,
@@ -253,21 +376,12 @@ class ListRun {
       co_return std::nullopt;
     }
     std::vector<store::Rejection> duplicates;  // the spooled rows of repeated emails
-    auto counted = co_await on_pool(m_resources.pool, [&]() -> Result<void> {
-      auto reader = SpoolReader::open(m_spool_path);
-      if (!reader) {
-        return reader.error();
-      }
-      SpooledRow row;
-      for (;;) {
-        auto next = reader->next(row);
-        if (!next || !*next) {
-          return next ? ok() : Result<void>(next.error());
-        }
+    auto counted = co_await on_pool(m_resources.pool, [&] {
+      return scan_spool([&](const SpooledRow& row) {
         if (repeated(snapshot, row.email)) {
           duplicates.push_back(duplicate_rejection(row));
         }
-      }
+      });
     });
     if (!counted) {
       co_return abort(counted.error());
@@ -289,6 +403,52 @@ class ListRun {
     co_return stop_for_safety(*stop);
   }
 
+  // Calls `each` with every spooled row, from the spool's start. Blocking.
+  Result<void> scan_spool(const std::function<void(SpooledRow&)>& each) const {
+    auto reader = SpoolReader::open(m_spool_path);
+    if (!reader) {
+      return reader.error();
+    }
+    SpooledRow row;
+    for (;;) {
+      auto next = reader->next(row);
+      if (!next || !*next) {
+        return next ? ok() : Result<void>(next.error());
+      }
+      each(row);
+    }
+  }
+
+  // What the run does with a spooled email; notes the streaks it keeps.
+  Entry classify(const ModelSnapshot& snapshot, const std::string& email) {
+    const auto streak = m_streaks.find(email);
+    if (streak != m_streaks.end()) {
+      m_kept_streaks.insert(email);  // in the model still: the streak goes on
+    }
+    if (repeated(snapshot, email)) {
+      return Entry::duplicate;
+    }
+    const int park_after = m_env.rejections.park_after;
+    if (park_after > 0 && streak != m_streaks.end() && streak->second.streak >= park_after &&
+        streak->second.contact_hash == member_hash()) {
+      return Entry::parked;
+    }
+    return Entry::add;
+  }
+
+  // A parked email's row, as the contacts mode keeps it (batch_preparer.cpp):
+  // rejected, with code "parked", which max_rejected_percent does not count.
+  store::Rejection parked_rejection(const std::string& email) const {
+    const store::RejectionStreak& streak = m_streaks.at(email);
+    store::Rejection rejection{
+        m_request.run_id, email, k_parked_code,
+        "Emarsys answered " + streak.code + " for this email " + std::to_string(streak.streak) +
+            " runs in a row; it is not added to the list until it leaves the model and comes "
+            "back, or `emsyncctl retry " + m_request.activation.name + "`"};
+    finish_rejection(rejection, email, m_env.rejections.hash_row_keys);
+    return rejection;
+  }
+
   static bool repeated(const ModelSnapshot& snapshot, const std::string& email) {
     return std::binary_search(snapshot.duplicate_hashes.begin(), snapshot.duplicate_hashes.end(),
                               hash64(email));
@@ -302,8 +462,8 @@ class ListRun {
     return rejection;
   }
 
-  // Step 4: the spooled emails (but those of repeated emails) added, one
-  // request at a time.
+  // Step 4: the spooled emails (but those of repeated emails, and parked
+  // ones) added, one request at a time.
   awaitable<Result<void>> add_entering(const ModelSnapshot& snapshot) {
     auto reader = SpoolReader::open(m_spool_path);
     if (!reader) {
@@ -315,17 +475,23 @@ class ListRun {
         co_return make_error(Errc::cancelled, "run cancelled");
       }
       std::vector<std::string> emails;
-      std::vector<store::Rejection> duplicates;
+      std::vector<store::Rejection> skipped;  // repeated and parked emails
       auto read = co_await on_pool(m_resources.pool, [&]() -> Result<bool> {
         while (emails.size() < emarsys::k_max_list_change_emails) {
           auto next = reader->next(row);
           if (!next || !*next) {
             return next;
           }
-          if (repeated(snapshot, row.email)) {
-            duplicates.push_back(duplicate_rejection(row));
-          } else {
-            emails.push_back(std::move(row.email));
+          switch (classify(snapshot, row.email)) {
+            case Entry::duplicate:
+              skipped.push_back(duplicate_rejection(row));
+              break;
+            case Entry::parked:
+              skipped.push_back(parked_rejection(row.email));
+              break;
+            case Entry::add:
+              emails.push_back(std::move(row.email));
+              break;
           }
         }
         return true;
@@ -334,14 +500,31 @@ class ListRun {
         co_return read.error();
       }
       more = *read;
-      m_counts.rejected += std::ssize(duplicates);
-      m_rejections.add(duplicates);
-      if (auto sent = co_await send_change(Change::add, std::move(emails), std::move(duplicates));
+      m_counts.rejected += std::ssize(skipped);
+      m_rejections.add(skipped);
+      if (auto sent = co_await send_change(Change::add, std::move(emails), std::move(skipped));
           !sent) {
         co_return sent.error();
       }
     }
     co_return ok();
+  }
+
+  // After step 4: the streaks of emails that joined the list, or that the
+  // model no longer has, are forgotten (one that comes back starts again).
+  awaitable<Result<void>> forget_streaks() {
+    std::vector<std::string> forgotten;
+    for (const auto& [email, streak] : m_streaks) {
+      if (!m_kept_streaks.contains(email)) {
+        forgotten.push_back(email);
+      }
+    }
+    if (forgotten.empty()) {
+      co_return ok();
+    }
+    co_return co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.forget_rejection_streaks(m_request.activation_id, forgotten);
+    });
   }
 
   // Step 5: the members that left removed, one request at a time.
@@ -379,6 +562,7 @@ class ListRun {
                                       std::vector<store::Rejection> rows) {
     std::vector<std::string> joined;
     std::vector<std::string> left;
+    std::vector<store::ContactRejection> streaks;  // emails Emarsys did not add
     std::optional<Error> failure;
     if (!emails.empty()) {
       ++m_requests;
@@ -397,15 +581,16 @@ class ListRun {
           failed_adds(emails, *failure, rows);
         }
       } else if (change == Change::add) {
-        settle_adds(sort_list_reply(std::move(emails), result->errors), joined, rows);
+        settle_adds(sort_list_reply(std::move(emails), result->errors), joined, rows, streaks);
       } else {
         settle_removals(sort_list_reply(std::move(emails), result->errors), left);
       }
     }
     auto committed = co_await on_pool(m_resources.pool, [&]() -> Result<void> {
       auto& store = m_resources.store;
-      EMSYNC_TRY(store.change_list_members(m_request.activation_id, joined, left));
+      EMSYNC_TRY(store.change_list_members(m_request.activation_id, m_request.run_id, joined, left));
       EMSYNC_TRY(store.add_rejections(m_request.activation_id, rows));
+      EMSYNC_TRY(store.record_rejections(m_request.activation_id, streaks));
       return m_request.run_id == 0 ? ok() : store.update_run_counts(m_request.run_id, m_counts);
     });
     report_progress();
@@ -431,8 +616,11 @@ class ListRun {
     }
   }
 
+  // An add's reply: who joined, the rows of those who did not, and their
+  // streaks (each email Emarsys did not take, under member_hash()).
   void settle_adds(ListReply reply, std::vector<std::string>& joined,
-                   std::vector<store::Rejection>& rows) {
+                   std::vector<store::Rejection>& rows,
+                   std::vector<store::ContactRejection>& streaks) {
     m_counts.added += std::ssize(reply.taken);
     m_counts.not_found += std::ssize(reply.not_found);
     m_counts.rejected += std::ssize(reply.refused);
@@ -449,6 +637,15 @@ class ListRun {
                           "Emarsys refused to add it to contact list " +
                               std::to_string(m_list_id) + ": " + refused.message});
       finish_rejection(rejected.back(), refused.email, m_env.rejections.hash_row_keys);
+    }
+    for (const std::string& email : reply.not_found) {
+      streaks.push_back({email, "2008", member_hash()});
+    }
+    for (const RefusedEmail& refused : reply.refused) {
+      streaks.push_back({refused.email, refused.code, member_hash()});
+    }
+    for (const std::string& email : reply.taken) {
+      m_kept_streaks.erase(email);  // a member now: its streak is forgotten
     }
     m_rejections.add(rejected);
     rows.insert(rows.end(), std::make_move_iterator(rejected.begin()),
@@ -507,6 +704,7 @@ class ListRun {
   const RunRequest& m_request;
   const RunEnvironment& m_env;
   const RunResources& m_resources;  // m_env's
+  const bool m_preview;
   const std::string m_prefix;       // "activation 'x': "
   const std::string m_spool_path;
   std::int64_t m_list_id = 0;
@@ -516,13 +714,23 @@ class ListRun {
   std::int64_t m_requests = 0;  // add and delete requests sent
   std::int64_t m_removals_refused = 0;
   std::string m_last_refusal;
+  // Emails Emarsys did not add in earlier runs, by email (list_parked from 1).
+  std::unordered_map<std::string, store::RejectionStreak> m_streaks;
+  // Those the model still has and that did not join: their streaks go on.
+  std::unordered_set<std::string> m_kept_streaks;
 };
 
 }  // namespace
 
 awaitable<RunOutcome> execute_list_run(const RunRequest& request, const RunEnvironment& env) {
-  ListRun run(request, env);
+  ListRun run(request, env, false);
   co_return co_await run.execute();
+}
+
+awaitable<Result<RunPreview>> preview_list_run(const RunRequest& request,
+                                               const RunEnvironment& env, int sample_limit) {
+  ListRun run(request, env, true);
+  co_return co_await run.preview(sample_limit);
 }
 
 awaitable<Result<std::int64_t>> empty_list(const RunRequest& request, const RunEnvironment& env) {
@@ -531,7 +739,7 @@ awaitable<Result<std::int64_t>> empty_list(const RunRequest& request, const RunE
                                                   "' is no list activation: it has no list to "
                                                   "empty");
   }
-  ListRun run(request, env);
+  ListRun run(request, env, false);
   co_return co_await run.empty();
 }
 

@@ -29,6 +29,15 @@
 //     back from the state DB). A 2008 means the contact is gone from
 //     Emarsys, and so from the list: it is no member any more.
 //
+// Parking, as in the contacts mode: an email Emarsys did not add (2008, or
+// refused) extends its rejection streak (StateStore::record_rejections,
+// under the one contact hash every member has); from the config's
+// park_after_rejections on, it is no longer sent but counted `rejected` with
+// code "parked" (which max_rejected_percent does not count), until
+// `emsyncctl retry` clears the streaks. A streak is forgotten once its email
+// joins the list, or when a run that added everything it read no longer
+// finds the email in the model (one that comes back is tried again).
+//
 // A request that fails as a whole (once the Client's retries are spent)
 // stops the run: what was not settled is `failed` and sent again next run.
 // Counts: rows_read == unchanged + added + not_found + rejected + failed;
@@ -47,6 +56,16 @@ namespace emsync::sync {
 
 boost::asio::awaitable<RunOutcome> execute_list_run(const RunRequest& request,
                                                     const RunEnvironment& env);
+
+// What execute_list_run() would do now (run.hpp: preview_run hands list
+// activations here): the model read and diffed against the members, the
+// spool classified (added, duplicate, parked) and step 3's rules judged;
+// RunPreview::list has the list's counts and the first `sample_limit`
+// emails to add and to remove. Sends nothing (a list given by name that
+// Emarsys does not have yet is not created: list_id 0) and stores nothing.
+boost::asio::awaitable<Result<RunPreview>> preview_list_run(const RunRequest& request,
+                                                            const RunEnvironment& env,
+                                                            int sample_limit);
 
 // `emsyncctl delete NAME --empty-list`: removes every member emsync added
 // from the activation's list, as step 5 removes those that left (a list

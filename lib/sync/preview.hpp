@@ -42,6 +42,20 @@ struct SampleContact {
   std::vector<SampleField> fields;
 };
 
+// What the next run of a list activation would do to its contact list
+// (list_run.hpp), besides the counts RunPreview shares with the contacts
+// mode (rows_read, unchanged, rejected, duplicates, the stops).
+struct ListPreview {
+  std::string list{};        // config::describe of the activation's list: "name 'VIP'", "id 12"
+  std::int64_t list_id = 0;  // 0: a list given by name that the run would create
+  std::int64_t members = 0;  // members emsync added and manages now
+  std::int64_t add = 0;      // emails of the model the run would add
+  std::int64_t remove = 0;   // managed members that left the model, to be removed
+  std::int64_t parked = 0;   // emails skipped as parked (counted in `rejected` too)
+  std::vector<std::string> add_sample{};     // the first emails it would add
+  std::vector<std::string> remove_sample{};  // the first members it would remove
+};
+
 struct RunPreview {
   store::RunRead read;  // how the run would read its model
   std::int64_t rows_read = 0;
@@ -62,6 +76,9 @@ struct RunPreview {
   std::vector<SampleContact> sample;  // the first contacts the run would send
   // Why the current values of the sample could not be read, or nullopt.
   std::optional<std::string> sample_error;
+  // Set for a list activation (new_contacts, changed, fields and sample stay
+  // empty: a list run writes no contact).
+  std::optional<ListPreview> list;
 };
 
 }  // namespace emsync::sync

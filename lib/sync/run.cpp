@@ -853,15 +853,14 @@ awaitable<RunOutcome> execute_run(const RunRequest& request, const RunEnvironmen
 
 awaitable<Result<RunPreview>> preview_run(const RunRequest& request, const RunEnvironment& env,
                                          int sample_limit) {
-  if (request.activation.mode == config::Mode::list) {
-    co_return make_error(Errc::invalid_input,
-                         "activation '" + request.activation.name +
-                             "': preview is not supported for list activations yet");
-  }
   std::optional<Result<RunPreview>> preview;
   try {
-    Run run(request, env, true);
-    preview = co_await run.preview(sample_limit);
+    if (request.activation.mode == config::Mode::list) {
+      preview = co_await preview_list_run(request, env, sample_limit);
+    } else {
+      Run run(request, env, true);
+      preview = co_await run.preview(sample_limit);
+    }
   } catch (const std::exception& e) {
     preview = make_error(Errc::protocol_error,
                          std::string("internal error (please report): ") + e.what());

@@ -116,8 +116,8 @@ boost::asio::awaitable<RunOutcome> execute_run(const RunRequest& request,
 // the current values of the first `sample_limit` contacts it would send are
 // read from Emarsys (POST /contact/getdata). Sends nothing (a missing custom
 // field is not created but reported) and stores nothing: no run, no contact
-// state, no rejection, no watermark. request.run_id is not used. Not for
-// list activations yet: Errc::invalid_input.
+// state, no rejection, no watermark. request.run_id is not used. A list
+// activation's preview is list_run.hpp's preview_list_run (RunPreview::list).
 // `request` and `env` must outlive the call.
 boost::asio::awaitable<Result<RunPreview>> preview_run(const RunRequest& request,
                                                        const RunEnvironment& env,

@@ -288,4 +288,110 @@ TEST_CASE("30% injected faults end with the list exact", "[lists]") {
   CHECK(s.daemon.state_rows("SELECT count(*) FROM list_members").at(0) == "1050");
 }
 
+
+TEST_CASE("preview and explain a list activation; an email Emarsys does not know is parked "
+          "until retry",
+          "[lists]") {
+  TempDir dir{"emsync-e2e-lists"};
+  Simulator sim;
+  const std::string db = "e2e_lists_preview";
+  Daemon daemon(dir, {{"warehouse", (create_people_db(db, 30), pg_source(PgReader::copy, dir, db))}},
+                {{"emarsys", wsse_destination(sim, dir, std::nullopt)}},
+                {.extra_config = {{"park_after_rejections", 2}}, .env = {}});
+  seed_people(sim, 1, 28);  // person(29) and person(30) are unknown to Emarsys
+  daemon.apply(list_activation("VIP"));
+
+  // Before the first run: the list would be created and 30 emails added; nothing is sent.
+  const json before = daemon.ctl_json({"preview", "vip", "--limit", "2"});
+  CHECK(before.at("mode") == "list");
+  CHECK(before.at("rows_read") == 30);
+  CHECK(before.at("list").at("would_create") == true);
+  CHECK(before.at("list").at("list_id").is_null());
+  CHECK(before.at("list").at("add") == 30);
+  CHECK(before.at("list").at("remove") == 0);
+  CHECK(before.at("list").at("add_sample").size() == 2);
+  CHECK(before.at("would_send") == true);
+  CHECK(list_named(sim, "VIP").second == 0);
+  CHECK(sim.requests("POST", "/contactlist").empty());
+  // The audit log keeps the preview's counts, never its emails.
+  const json audited = daemon.ctl_json({"audit", "--limit", "1"}).at("entries").at(0);
+  CHECK(audited.at("method") == "preview");
+  CHECK(audited.at("detail") ==
+        "rows_read=30 new=0 changed=0 unchanged=0 rejected=0 add=30 remove=0 would_send=true");
+
+  const json first = daemon.run("vip");
+  REQUIRE(first.at("added") == 28);
+  REQUIRE(first.at("not_found") == 2);
+  const std::int64_t vip = list_named(sim, "VIP").first;
+
+  // Explain: a member, and an unknown email the next run tries again.
+  json story = daemon.ctl_json({"explain", "vip", person(1)});
+  CHECK(story.at("list_member") == true);
+  CHECK(story.at("acknowledged_by_run") == first.at("run_id"));
+  CHECK(story.at("acknowledged_run").at("status") == "succeeded");
+  CHECK(story.at("model_rows") == 1);
+  CHECK(story.at("next_run") == "unchanged");
+  story = daemon.ctl_json({"explain", "vip", person(29)});
+  CHECK(story.at("list_member") == false);
+  CHECK(story.at("acknowledged_by_run").is_null());
+  CHECK(story.at("next_run") == "add");
+  REQUIRE(story.at("last_run_rows").size() == 1);
+  CHECK(story.at("last_run_rows").at(0).at("kind") == "not_found");
+  CHECK(story.at("last_run_rows").at(0).at("code") == "2008");
+  const auto told = daemon.ctl({"explain", "vip", person(29)});
+  CHECK(told.exit_code == 0);
+  CHECK_THAT(told.stdout_text, Catch::Contains("no: emsync did not add it") &&
+                                   Catch::Contains("next run") && Catch::Contains("add"));
+
+  // Two members leave: the preview names them and the run removes them.
+  set_active(db, between(1, 2), false);
+  const json leaving = daemon.ctl_json({"preview", "vip"});
+  CHECK(leaving.at("list").at("list_id") == vip);
+  CHECK(leaving.at("list").at("members") == 28);
+  CHECK(leaving.at("list").at("remove") == 2);
+  CHECK(leaving.at("list").at("remove_sample") == json::array({person(1), person(2)}));
+  CHECK(leaving.at("list").at("add") == 2);  // the unknown ones, tried again
+  CHECK(leaving.at("unchanged") == 26);
+  CHECK(leaving.at("safety_valve").at("would_stop") == false);
+  CHECK(daemon.ctl_json({"explain", "vip", person(1)}).at("next_run") == "remove");
+  const auto table = daemon.ctl({"preview", "vip"});
+  CHECK(table.exit_code == 0);
+  CHECK_THAT(table.stdout_text, Catch::Contains("remove") && Catch::Contains(person(2)));
+  const json second = daemon.run("vip");  // the second 2008 in a row: parked from now on
+  CHECK(second.at("removed") == 2);
+  CHECK(second.at("not_found") == 2);
+  CHECK(members(sim, vip) == people(3, 28));
+
+  // Parked: explain and preview say so, the run sends nothing and counts them rejected.
+  story = daemon.ctl_json({"explain", "vip", person(30)});
+  CHECK(story.at("next_run") == "parked");
+  CHECK(story.at("parked").at("code") == "2008");
+  CHECK(story.at("parked").at("streak") == 2);
+  const json parked = daemon.ctl_json({"preview", "vip"});
+  CHECK(parked.at("list").at("parked") == 2);
+  CHECK(parked.at("list").at("add") == 0);
+  sim.clear_requests();
+  const json third = daemon.run("vip");
+  CHECK(third.at("status") == "succeeded");
+  CHECK(third.at("rejected") == 2);
+  CHECK(third.at("not_found") == 0);
+  CHECK(third.at("unchanged") == 26);
+  CHECK(list_calls(sim, "/add").empty());
+  const json errors = daemon.ctl_json({"errors", "vip"});
+  REQUIRE(errors.at("errors").size() == 2);
+  CHECK(errors.at("errors").at(0).at("code") == "parked");
+
+  // emsyncctl retry: tried again, and once Emarsys knows them they join.
+  CHECK(daemon.ctl_json({"retry", "vip"}).at("unparked") == 2);
+  seed_people(sim, 29, 30);
+  sim.clear_requests();
+  const json retried = daemon.run("vip");
+  CHECK(retried.at("added") == 2);
+  const auto adds = list_calls(sim, "/add");
+  REQUIRE(adds.size() == 1);
+  CHECK(adds[0] == people(29, 30));
+  CHECK(members(sim, vip) == people(3, 30));
+  CHECK(daemon.ctl_json({"explain", "vip", person(30)}).at("list_member") == true);
+}
+
 }  // namespace emsync::test

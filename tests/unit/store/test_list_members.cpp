@@ -55,17 +55,22 @@ TEST_CASE("list members round-trip as sorted hashes, their emails found by hash"
   auto store = open_state_store(temp.path()).value();
   const std::int64_t vip = apply(*store, list_activation("vip", std::string("VIP")));
   const std::int64_t other = apply(*store, list_activation("other", std::int64_t{7}));
-  REQUIRE(store->change_list_members(vip, {"a@x.com", "b@x.com", "c@x.com", "a@x.com"}, {}));
-  REQUIRE(store->change_list_members(other, {"z@x.com"}, {}));
+  REQUIRE(store->change_list_members(vip, 1, {"a@x.com", "b@x.com", "c@x.com", "a@x.com"}, {}));
+  REQUIRE(store->change_list_members(other, 1, {"z@x.com"}, {}));
   CHECK(store->load_list_members(vip).value() == hashes({"a@x.com", "b@x.com", "c@x.com"}));
   CHECK(store->count_list_members(vip).value() == 3);
   // One added and one removed in one transaction; removing one not there is no error.
-  REQUIRE(store->change_list_members(vip, {"d@x.com"}, {"b@x.com", "nobody@x.com"}));
+  REQUIRE(store->change_list_members(vip, 2, {"d@x.com", "a@x.com"}, {"b@x.com", "nobody@x.com"}));
   CHECK(store->load_list_members(vip).value() == hashes({"a@x.com", "c@x.com", "d@x.com"}));
   CHECK(store->load_list_members(other).value() == hashes({"z@x.com"}));
   auto emails = store->list_member_emails(vip, hashes({"c@x.com", "d@x.com", "z@x.com"})).value();
   std::sort(emails.begin(), emails.end());
   CHECK(emails == std::vector<std::string>{"c@x.com", "d@x.com"});
+  // Each member's run: the one that added it first.
+  CHECK(store->find_list_member(vip, "a@x.com").value() == 1);
+  CHECK(store->find_list_member(vip, "d@x.com").value() == 2);
+  CHECK(store->find_list_member(vip, "b@x.com").value() == std::nullopt);
+  CHECK(store->find_list_member(vip, "z@x.com").value() == std::nullopt);  // another activation's
 }
 
 TEST_CASE("a list id is remembered per list reference", "[store][list]") {
@@ -89,7 +94,7 @@ TEST_CASE("members and list id are dropped when the destination, mode or list ch
   config::Activation vip = list_activation("vip", std::string("VIP"));
   const std::int64_t id = apply(*store, vip);
   const auto fill = [&] {
-    REQUIRE(store->change_list_members(id, {"a@x.com", "b@x.com", "c@x.com"}, {}));
+    REQUIRE(store->change_list_members(id, 1, {"a@x.com", "b@x.com", "c@x.com"}, {}));
     REQUIRE(store->save_list_id(id, "name 'VIP'", 4242));
   };
   const auto kept = [&] {
@@ -142,7 +147,7 @@ TEST_CASE("the state DB takes at most 40 bytes per list member (100,000 members)
     for (const std::string& email : emails) {
       request.push_back(email);
       if (request.size() == 10'000) {  // one acknowledged add request
-        REQUIRE(store->change_list_members(id, request, {}));
+        REQUIRE(store->change_list_members(id, 1, request, {}));
         request.clear();
       }
     }

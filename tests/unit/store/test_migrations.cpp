@@ -110,6 +110,26 @@ TEST_CASE("migrating from version 11 keeps old runs, with no warnings", "[store]
   CHECK(run.warnings.empty());
 }
 
+TEST_CASE("migrating from version 14 keeps list members, added by no known run", "[store]") {
+  test::TempDb temp;
+  {
+    auto db = Db::open(temp.path(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    REQUIRE(db);
+    REQUIRE(migrate(*db, 14));
+    REQUIRE(db->exec(
+        "INSERT INTO activations (id, name, definition, destination, created_at, updated_at) "
+        "VALUES (1, 'vip', '{}', 'emarsys', 0, 0);"
+        "INSERT INTO list_members (activation_id, email) VALUES (1, 'a@x.com');"));
+  }
+  auto store = open_state_store(temp.path());
+  REQUIRE(store);
+  CHECK(pragma_int(temp.path(), "user_version") == latest_schema_version());
+  CHECK((*store)->find_list_member(1, "a@x.com").value() == 0);
+  REQUIRE((*store)->change_list_members(1, 5, {"b@x.com"}, {}));
+  CHECK((*store)->find_list_member(1, "b@x.com").value() == 5);
+  CHECK((*store)->count_list_members(1).value() == 2);
+}
+
 TEST_CASE("the state DB is opened in WAL mode", "[store]") {
   test::TempDb temp;
   auto store = open_state_store(temp.path());

@@ -647,6 +647,18 @@ TEST_CASE("rejection streaks grow for the same code and data, restart otherwise,
   CHECK(f.store->list_parked(f.crm, 1).value().empty());
 }
 
+TEST_CASE("forget_rejection_streaks forgets only the emails given", "[store]") {
+  Fixture f;
+  REQUIRE(f.store->record_rejections(
+      f.crm, {{"a@x.com", "2008", 1}, {"b@x.com", "2008", 1}, {"c@x.com", "2008", 1}}));
+  REQUIRE(f.store->forget_rejection_streaks(f.crm, {"a@x.com", "c@x.com", "none@x.com"}));
+  const auto left = f.store->list_parked(f.crm, 1).value();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].email == "b@x.com");
+  REQUIRE(f.store->forget_rejection_streaks(f.crm, {}));
+  CHECK(f.store->list_parked(f.crm, 1).value().size() == 1);
+}
+
 TEST_CASE("the audit log keeps who did what, newest first, beyond a deleted activation",
           "[store]") {
   Fixture f;

@@ -30,13 +30,13 @@ class CommitFailingStore final : public store::StateStore {
     return m_inner->commit_contacts(activation_id, contacts);
   }
 
-  Result<void> change_list_members(std::int64_t activation_id,
+  Result<void> change_list_members(std::int64_t activation_id, std::int64_t run_id,
                                    const std::vector<std::string>& added,
                                    const std::vector<std::string>& removed) override {
     if (fail_commits) {
       return make_error(Errc::state_error, "state DB commit failed: disk I/O error (test)");
     }
-    return m_inner->change_list_members(activation_id, added, removed);
+    return m_inner->change_list_members(activation_id, run_id, added, removed);
   }
 
   // Everything else as the store does it.
@@ -148,6 +148,14 @@ class CommitFailingStore final : public store::StateStore {
   }
   Result<std::int64_t> clear_rejection_streaks(std::int64_t id) override {
     return m_inner->clear_rejection_streaks(id);
+  }
+  Result<std::optional<std::int64_t>> find_list_member(std::int64_t id,
+                                                       const std::string& email) override {
+    return m_inner->find_list_member(id, email);
+  }
+  Result<void> forget_rejection_streaks(std::int64_t id,
+                                        const std::vector<std::string>& emails) override {
+    return m_inner->forget_rejection_streaks(id, emails);
   }
   Result<void> add_audit_entry(const store::AuditEntry& entry) override {
     return m_inner->add_audit_entry(entry);

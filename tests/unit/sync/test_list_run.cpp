@@ -2,66 +2,12 @@
 // Emarsys account's lists, the members the store keeps, the run's counts.
 #include <catch2/catch.hpp>
 
-#include "run_fixture.hpp"
+#include "list_run_fixture.hpp"
 
 using namespace emsync;
 using namespace emsync::sync;
 using namespace emsync::sync::test;
 using store::RunStatus;
-
-namespace {
-
-// person<first>..person<last>.
-std::set<std::string> people(int first, int last) {
-  std::set<std::string> out;
-  for (int n = first; n <= last; ++n) {
-    out.insert(RunFixture::email(n));
-  }
-  return out;
-}
-
-std::vector<std::string> as_vector(const std::set<std::string>& emails) {
-  return {emails.begin(), emails.end()};
-}
-
-// The run fixture's activation as a list activation of list "VIP" (by
-// name), reading only the email column.
-struct ListRunFixture : RunFixture {
-  ListRunFixture() {
-    activation.mode = config::Mode::list;
-    activation.fields.clear();
-    activation.insert_new_contacts = false;
-    activation.query = "SELECT email FROM people ORDER BY rowid";
-    activation.list = std::string("VIP");
-    REQUIRE(store->apply_activations({activation}));
-  }
-
-  // The id of the list named VIP in the fake account.
-  std::int64_t vip() const {
-    for (const auto& [id, list] : emarsys.lists) {
-      if (list.name == "VIP") {
-        return id;
-      }
-    }
-    FAIL("no list VIP");
-    return 0;
-  }
-
-  std::int64_t managed() { return store->count_list_members(activation_id).value(); }
-
-  // The list calls from `from` on, of `action`.
-  std::vector<FakeEmarsys::ListRequest> calls(const std::string& action, std::size_t from = 0) {
-    std::vector<FakeEmarsys::ListRequest> out;
-    for (std::size_t i = from; i < emarsys.list_requests.size(); ++i) {
-      if (emarsys.list_requests[i].action == action) {
-        out.push_back(emarsys.list_requests[i]);
-      }
-    }
-    return out;
-  }
-};
-
-}  // namespace
 
 TEST_CASE("a list run adds the known contacts of the model; not_found ones are tried again",
           "[sync][list]") {
@@ -248,10 +194,25 @@ TEST_CASE("a list given by id is filled; a run of it and preview say what they d
   run.emarsys.add_contacts(as_vector(people(1, 3)));
   REQUIRE(run.run().status == RunStatus::succeeded);
   CHECK(run.emarsys.members(list) == people(1, 3));
+  run.exec("DELETE FROM people WHERE rowid = 1");
+  run.add_people(1, 4);
+  run.emarsys.add_contacts({RunFixture::email(4)});
+  const std::size_t before = run.emarsys.list_requests.size();
   const auto preview = run.preview();
-  REQUIRE_FALSE(preview);
-  CHECK(preview.error().message ==
-        "activation 'crm': preview is not supported for list activations yet");
+  REQUIRE(preview);
+  REQUIRE(preview->list);
+  CHECK(preview->list->list == "id " + std::to_string(list));
+  CHECK(preview->list->list_id == list);
+  CHECK(preview->list->members == 3);
+  CHECK(preview->list->add == 1);
+  CHECK(preview->list->remove == 1);
+  CHECK(preview->list->add_sample == std::vector<std::string>{RunFixture::email(4)});
+  CHECK(preview->list->remove_sample == std::vector<std::string>{RunFixture::email(1)});
+  CHECK(preview->unchanged == 2);
+  REQUIRE(preview->safety_valve_stop);  // 1 of 3 members removed: over max_remove_percent
+  CHECK_THAT(*preview->safety_valve_stop, Catch::Contains("max_remove_percent"));
+  CHECK(run.emarsys.list_requests.size() == before);  // nothing sent
+  CHECK(run.managed() == 3);                           // nothing stored
 }
 
 TEST_CASE("a crash between a request and its commit sends at most that request again",
