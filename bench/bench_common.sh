@@ -156,13 +156,15 @@ best_copy() {  # DB QUERY
 }
 
 # The simulator in DIR ($sim_pid, its URL $sim_url), with a limit high enough
-# not to matter and no payloads in its request log. (Its heap on transparent
+# not to matter (or $bench_rate_limit requests per minute when set, which
+# the destination is then told too) and no payloads in its request log. (Its heap on transparent
 # huge pages, glibc.malloc.hugetlb=1, took 17% off its CPU but slowed the
 # phases after the first run by ~20%.)
 start_simulator() {  # DIR
   local dir=$1 port
   "$sim_bin" --bind 127.0.0.1 --port 0 --wsse-user bench001 --wsse-secret bench-secret \
-    --rate-limit 1000000 --no-payload-log >"$dir/sim.out" 2>"$dir/sim.log" &
+    --rate-limit "${bench_rate_limit:-1000000}" --rate-window-ms 60000 --no-payload-log \
+    >"$dir/sim.out" 2>"$dir/sim.log" &
   sim_pid=$!
   for _ in $(seq 100); do grep -q '^listening on' "$dir/sim.out" 2>/dev/null && break; sleep 0.1; done
   port=$(awk '/^listening on/ {print $3}' "$dir/sim.out")
@@ -186,7 +188,7 @@ start_emsyncd() {  # DIR SOURCE_JSON LIST_ID
   "destinations": {"emarsys": {"type": "emarsys", "api_url": "$sim_url/api/v2", "auth": "wsse",
                                "username": "bench001", "secret_file": "$daemon_dir/emarsys-secret",
                                "new_contacts_list_id": $3,
-                               "rate_limit_per_minute": 100000000}}
+                               "rate_limit_per_minute": ${bench_rate_limit:-100000000}}}
 }
 JSON
   "$emsyncd" --config "$daemon_dir/emsyncd.json" 2>"$daemon_dir/emsyncd.log" &

@@ -9,7 +9,8 @@
 #   bench/sync_bench.sh [--build DIR | --emsyncd PATH --emsyncctl PATH --sim PATH]
 #                       [--source postgres|cursor|odbc] [--model contacts|crm]
 #                       [--fetch-loop PATH] [--psqlodbc PATH]
-#                       [--sizes "N ..."] [--10m] [--results DIR] [--perf DIR] [--keep]
+#                       [--sizes "N ..."] [--10m] [--rate-limit R] [--results DIR] [--perf DIR]
+#                       [--keep]
 #
 #   --build DIR     take the binaries from this build dir (default: build)
 #   --source S      how emsyncd reads the model (issue #16), default postgres:
@@ -36,6 +37,11 @@
 #                   (default /usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so)
 #   --sizes "N ..." model sizes, ascending (default: "100000 1000000")
 #   --10m           also N = 10,000,000 (about 4 GB in the temp cluster)
+#   --rate-limit R  the simulator allows R requests per minute (a 60 s window,
+#                   as Emarsys counts them) and the destination's
+#                   rate_limit_per_minute is R (issue 19: R = 1000); after the
+#                   first run the script prints its requests, the least time
+#                   R allows for them, and the 429s the simulator answered
 #   --results DIR   where the JSON goes (default: bench/results); the file is
 #                   <UTC date>-<short commit>.json (-dirty when the tree is)
 #   --perf DIR      `perf record` emsyncd and the simulator during each phase into
@@ -88,6 +94,7 @@ while [ $# -gt 0 ]; do
     --psqlodbc) psqlodbc=$2; shift 2 ;;
     --sizes) sizes_arg=$2; shift 2 ;;
     --10m) with_10m=1; shift ;;
+    --rate-limit) bench_rate_limit=$2; shift 2 ;;
     --results) results_dir=$2; shift 2 ;;
     --perf) perf_dir=$2; shift 2 ;;
     --keep) keep=1; shift ;;
@@ -233,6 +240,17 @@ JSON
   }
   log "N=$n: first run"
   run_phase first inserted "$n"
+  if [ -n "${bench_rate_limit:-}" ]; then
+    # The first run's requests (the request log holds no /sim/ calls), the
+    # least time the limit allows them (a full window for each R, the last
+    # one partial), and the 429s.
+    local sim_state requests limited least
+    sim_state=$(curl -sf "$sim_url/sim/state")
+    requests=$(jq '.requests | length' <<<"$sim_state")
+    limited=$(jq .rate_limited <<<"$sim_state")
+    least=$(awk -v r="$requests" -v l="$bench_rate_limit" 'BEGIN { printf "%.1f", (r - 1) / l * 60 }')
+    log "N=$n: rate limit $bench_rate_limit/min: first run ${run_wall}s for $requests requests (least the limit allows: ${least}s; $(awk -v w="$run_wall" -v m="$least" 'BEGIN { printf "%.3f", w / m }') x), $limited answered 429"
+  fi
   # Like the reference: best of 3 by wall time (this machine's noise is
   # larger than the differences measured); the peak RSS is that of all 3.
   # With --source odbc each rerun is followed by the bare fetch loop over the

@@ -39,7 +39,6 @@ void BatchPreparer::reject(PreparedBatch& batch, const std::string& key, std::st
 Result<bool> BatchPreparer::fill_chunk() {
   m_chunk.resize(k_rows_per_lookup);
   std::size_t filled = 0;
-  const auto& unspooled = m_snapshot.unspooled_rows;
   while (filled < k_rows_per_lookup) {
     auto more = m_reader.next(m_chunk[filled]);
     if (!more) {
@@ -47,13 +46,6 @@ Result<bool> BatchPreparer::fill_chunk() {
     }
     if (!*more) {
       break;
-    }
-    const std::int64_t row_number = m_chunk[filled].row_number;
-    while (m_unspooled_next < unspooled.size() && unspooled[m_unspooled_next] < row_number) {
-      ++m_unspooled_next;
-    }
-    if (m_unspooled_next < unspooled.size() && unspooled[m_unspooled_next] == row_number) {
-      continue;  // found unchanged after it was spooled, and counted so
     }
     ++filled;
   }

@@ -1,6 +1,6 @@
-// Step 3 of a run: read the spool (the rows step 1 could not call unchanged,
-// but for its unspooled_rows) back, diff each contact against its stored
-// state, and cut the changes into batches. Blocking (runs on the pool).
+// Step 3 of a run: read the spool (the rows step 1 could not call unchanged)
+// back, diff each contact against its stored state, and cut the changes
+// into batches. Blocking (runs on the pool).
 // Internal to the sync module.
 #pragma once
 
@@ -45,7 +45,8 @@ std::string duplicate_email_message(std::int64_t row_number, const std::string& 
 
 class BatchPreparer {
  public:
-  // `store` is read for the stored states of the spooled contacts.
+  // `store` is read for the stored states of the spooled contacts; `reader`
+  // passes over the snapshot's unspooled_rows.
   BatchPreparer(const RunRequest& request, store::StateStore& store, SpoolReader reader,
                 const ModelSnapshot& snapshot, std::vector<PlannedField> plan);
 
@@ -83,7 +84,6 @@ class BatchPreparer {
   std::vector<SpooledRow> m_chunk;
   std::vector<std::optional<store::ContactState>> m_states;  // of m_chunk's rows
   std::size_t m_next = 0;                                    // in m_chunk
-  std::size_t m_unspooled_next = 0;  // in m_snapshot.unspooled_rows
 };
 
 }  // namespace emsync::sync

@@ -133,7 +133,7 @@ class ListRun {
     const auto sample = static_cast<std::size_t>(std::max(0, sample_limit));
     std::vector<store::Rejection> skipped;  // repeated and parked emails
     auto scanned = co_await on_pool(m_resources.pool, [&] {
-      return scan_spool([&](SpooledRow& row) {
+      return scan_spool(*snapshot, [&](SpooledRow& row) {
         switch (classify(*snapshot, row.email)) {
           case Entry::duplicate:
             skipped.push_back(duplicate_rejection(row));
@@ -306,7 +306,8 @@ class ListRun {
     inputs.resolve_plan = [](const std::vector<source::Column>&) {
       return Result<std::vector<PlannedField>>(std::vector<PlannedField>());  // no field
     };
-    // The members load on another pool thread while the query starts.
+    // The members load on another pool thread while the query starts and
+    // streams (ModelInputs::stored_contacts_ready).
     using Digests = Result<std::vector<store::ContactDigest>>;
     auto load = std::make_shared<std::packaged_task<Digests()>>(
         [&store = m_resources.store, id = m_request.activation_id]() -> Digests {
@@ -324,6 +325,9 @@ class ListRun {
     std::future<Digests> digests = load->get_future();
     boost::asio::post(m_resources.pool, [load] { (*load)(); });
     inputs.stored_contacts = [&] { return digests.get(); };
+    inputs.stored_contacts_ready = [&] {
+      return digests.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    };
     const ReadEnvironment read_env{.model = m_resources.model,
                                    .store = m_resources.store,
                                    .store_rejections = !m_preview,
@@ -377,7 +381,7 @@ class ListRun {
     }
     std::vector<store::Rejection> duplicates;  // the spooled rows of repeated emails
     auto counted = co_await on_pool(m_resources.pool, [&] {
-      return scan_spool([&](const SpooledRow& row) {
+      return scan_spool(snapshot, [&](const SpooledRow& row) {
         if (repeated(snapshot, row.email)) {
           duplicates.push_back(duplicate_rejection(row));
         }
@@ -403,9 +407,11 @@ class ListRun {
     co_return stop_for_safety(*stop);
   }
 
-  // Calls `each` with every spooled row, from the spool's start. Blocking.
-  Result<void> scan_spool(const std::function<void(SpooledRow&)>& each) const {
-    auto reader = SpoolReader::open(m_spool_path);
+  // Calls `each` with every spooled row of `snapshot`'s read, from the
+  // spool's start. Blocking.
+  Result<void> scan_spool(const ModelSnapshot& snapshot,
+                          const std::function<void(SpooledRow&)>& each) const {
+    auto reader = SpoolReader::open(m_spool_path, snapshot.unspooled_rows);
     if (!reader) {
       return reader.error();
     }
@@ -465,7 +471,7 @@ class ListRun {
   // Step 4: the spooled emails (but those of repeated emails, and parked
   // ones) added, one request at a time.
   awaitable<Result<void>> add_entering(const ModelSnapshot& snapshot) {
-    auto reader = SpoolReader::open(m_spool_path);
+    auto reader = SpoolReader::open(m_spool_path, snapshot.unspooled_rows);
     if (!reader) {
       co_return reader.error();
     }

@@ -438,7 +438,7 @@ class Run {
   // A BatchPreparer over the spool from its start, skipping the parked
   // contacts (m_parked).
   Result<BatchPreparer> spool_preparer(const ModelSnapshot& snapshot) {
-    auto reader = SpoolReader::open(m_spool_path);
+    auto reader = SpoolReader::open(m_spool_path, snapshot.unspooled_rows);
     if (!reader) {
       return reader.error();
     }

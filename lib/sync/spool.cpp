@@ -83,18 +83,35 @@ Result<void> SpoolWriter::finish() {
   return ok();
 }
 
-SpoolReader::SpoolReader(FilePtr file, std::string path)
-    : m_file(std::move(file)), m_path(std::move(path)) {}
+SpoolReader::SpoolReader(FilePtr file, std::string path,
+                         std::span<const std::int64_t> passed_over)
+    : m_file(std::move(file)), m_path(std::move(path)), m_passed_over(passed_over) {}
 
-Result<SpoolReader> SpoolReader::open(const std::string& path) {
+Result<SpoolReader> SpoolReader::open(const std::string& path,
+                                      std::span<const std::int64_t> passed_over) {
   FilePtr file = open_buffered(path, "rb");
   if (!file) {
     return io_failure("open", path);
   }
-  return SpoolReader(std::move(file), path);
+  return SpoolReader(std::move(file), path, passed_over);
 }
 
 Result<bool> SpoolReader::next(SpooledRow& row) {
+  for (;;) {
+    auto read = read_row(row);
+    if (!read || !*read) {
+      return read;
+    }
+    while (m_passed < m_passed_over.size() && m_passed_over[m_passed] < row.row_number) {
+      ++m_passed;
+    }
+    if (m_passed == m_passed_over.size() || m_passed_over[m_passed] != row.row_number) {
+      return true;
+    }
+  }
+}
+
+Result<bool> SpoolReader::read_row(SpooledRow& row) {
   std::FILE* f = m_file.get();
   if (!get_bytes(f, &row.row_number, sizeof row.row_number)) {
     if (std::feof(f)) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,14 +46,21 @@ class SpoolWriter {
 
 class SpoolReader {
  public:
-  static Result<SpoolReader> open(const std::string& path);
-  // Reads the next row into `row`; false at the end.
+  // `passed_over`: row numbers, ascending, of rows next() passes over (the
+  // spooled rows found unchanged later, ModelSnapshot::unspooled_rows).
+  // REQUIRES: passed_over outlives the reader.
+  static Result<SpoolReader> open(const std::string& path,
+                                  std::span<const std::int64_t> passed_over = {});
+  // Reads the next row that is not passed over into `row`; false at the end.
   Result<bool> next(SpooledRow& row);
 
  private:
-  explicit SpoolReader(FilePtr file, std::string path);
+  explicit SpoolReader(FilePtr file, std::string path, std::span<const std::int64_t> passed_over);
+  Result<bool> read_row(SpooledRow& row);
   FilePtr m_file;
   std::string m_path;
+  std::span<const std::int64_t> m_passed_over;
+  std::size_t m_passed = 0;  // m_passed_over[m_passed] is the next to pass over
 };
 
 }  // namespace emsync::sync

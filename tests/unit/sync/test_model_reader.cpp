@@ -53,7 +53,7 @@ std::vector<es::PlannedField> plan_of(const std::vector<Column>& columns) {
 
 struct Reading {
   es::ModelSnapshot snapshot;
-  std::vector<std::int64_t> sent_on;  // the spool's row numbers step 3 examines
+  std::vector<std::int64_t> sent_on;  // the spool's row numbers step 3 reads
 };
 
 // Reads `model` against `stored`, the stored digests saying they are there
@@ -83,20 +83,17 @@ Reading read(ModelRows& model, const std::vector<emsync::store::ContactDigest>& 
   auto snapshot = es::read_model(request, env, spool, inputs);
   REQUIRE(snapshot);
   Reading out{std::move(*snapshot), {}};
-  auto reader = es::SpoolReader::open(spool);
+  REQUIRE(std::is_sorted(out.snapshot.unspooled_rows.begin(), out.snapshot.unspooled_rows.end()));
+  auto reader = es::SpoolReader::open(spool, out.snapshot.unspooled_rows);
   REQUIRE(reader);
   es::SpooledRow row;
-  const auto& unspooled = out.snapshot.unspooled_rows;
-  REQUIRE(std::is_sorted(unspooled.begin(), unspooled.end()));
   for (;;) {
     auto more = reader->next(row);
     REQUIRE(more);
     if (!*more) {
       break;
     }
-    if (!std::binary_search(unspooled.begin(), unspooled.end(), row.row_number)) {
-      out.sent_on.push_back(row.row_number);
-    }
+    out.sent_on.push_back(row.row_number);
   }
   std::filesystem::remove_all(dir);
   return out;

@@ -58,3 +58,31 @@ TEST_CASE("a truncated spool is an error, not a short read", "[sync][spool]") {
   CHECK_THAT(next.error().message, Catch::Contains("truncated"));
   std::remove(path.c_str());
 }
+
+TEST_CASE("the spool passes over the rows it is told to, and only those", "[sync][spool]") {
+  const auto path = (std::filesystem::temp_directory_path() / "emsync-test-passed.spool").string();
+  {
+    auto writer = SpoolWriter::create(path);
+    REQUIRE(writer);
+    for (const std::int64_t row_number : {2, 3, 5, 8, 9, 12}) {
+      REQUIRE(writer->write({row_number, "x@example.com", {}}));
+    }
+    REQUIRE(writer->finish());
+  }
+  // 1 and 7 were never spooled (rows found unchanged at once); 12 is last.
+  const std::vector<std::int64_t> passed_over = {1, 3, 7, 8, 12};
+  auto reader = SpoolReader::open(path, passed_over);
+  REQUIRE(reader);
+  std::vector<std::int64_t> read;
+  SpooledRow row;
+  for (;;) {
+    auto more = reader->next(row);
+    REQUIRE(more);
+    if (!*more) {
+      break;
+    }
+    read.push_back(row.row_number);
+  }
+  CHECK(read == std::vector<std::int64_t>{2, 5, 9});
+  std::remove(path.c_str());
+}
