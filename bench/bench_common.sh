@@ -207,6 +207,24 @@ ctl() { "$emsyncctl" --socket "$daemon_dir/emsyncd.sock" "$@"; }
 # run_cpu (emsyncd's CPU seconds), run_pg (the cluster's), run_sim (the
 # simulator's) and run_report (the run report). Dies when the run does not
 # succeed (emsyncctl exits non-zero).
+# `perf record` of emsyncd and the simulator into FILE until perf_stop, when
+# $perf_dir is set ($EMSYNC_BENCH_PERF_ARGS replaces "-g -F 499").
+perf_start() {  # FILE
+  [ -n "$perf_dir" ] || return 0
+  # shellcheck disable=SC2086
+  perf record -q ${EMSYNC_BENCH_PERF_ARGS:--g -F 499} -p "$daemon_pid,$sim_pid" -o "$1" 2>"$1.log" &
+  perf_pid=$!
+  sleep 0.5
+}
+perf_stop() {
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=""; fi
+}
+perf_check() {  # the --perf DIR given: made absolute
+  [ -n "$perf_dir" ] || return 0
+  command -v perf >/dev/null || usage_error "--perf needs perf"
+  mkdir -p "$perf_dir"; perf_dir=$(cd "$perf_dir" && pwd)
+}
+
 timed_run() {  # PHASE [RUN OPTION...]
   local phase=$1 cpu0 sim0 pg0 tf="$daemon_dir/time-$1.txt" TIMEFORMAT='%R'
   shift

@@ -6,10 +6,13 @@
 # counts are not what the segment implies.
 #
 #   bench/list_bench.sh [--build DIR | --emsyncd PATH --emsyncctl PATH --sim PATH]
-#                       [--size N] [--keep]
+#                       [--size N] [--perf DIR] [--keep]
 #
 #   --build DIR  take the binaries from this build dir (default: build)
 #   --size N     members of the segment (default 1000000; at least 1000)
+#   --perf DIR   `perf record` emsyncd and the simulator during each run into
+#                DIR/perf-<phase>-<k>.data ($EMSYNC_BENCH_PERF_ARGS replaces
+#                "-g -F 499")
 #   --keep       leave the temp dir (logs, reports, state DB) in place
 #
 # Model: bench.segment (id, email, active), N active rows and N/200 inactive
@@ -41,7 +44,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 bench=list_bench
 # shellcheck source=bench_common.sh
 . "$repo/bench/bench_common.sh"
-build="" emsyncd="" emsyncctl="" sim_bin="" n=1000000 keep=0
+build="" emsyncd="" emsyncctl="" sim_bin="" n=1000000 keep=0 perf_dir="" runs=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
     --emsyncctl) emsyncctl=$2; shift 2 ;;
     --sim) sim_bin=$2; shift 2 ;;
     --size) n=$2; shift 2 ;;
+    --perf) perf_dir=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) usage ;;
     *) echo "list_bench: unknown argument '$1'" >&2; usage ;;
@@ -58,6 +62,7 @@ done
 check_binaries
 [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1000 ] || usage_error "--size must be an integer >= 1000: '$n'"
 check_tools psql curl jq seq sqlite3 git awk
+perf_check
 bench_setup
 start_cluster
 
@@ -116,7 +121,9 @@ keep_fastest() {  # PHASE: of its lines, the fastest, with the largest state of 
 
 run_phase() {  # PHASE ADDED REMOVED: runs, checks the report's added and removed
   local phase=$1 added=$2 removed=$3 requests live
+  perf_start "$perf_dir/perf-${phase%\%}-$((++runs)).data"
   timed_run "$phase"
+  perf_stop
   [ "$(jq -r .status <<<"$run_report")" = succeeded ] \
     && [ "$(jq -r .added <<<"$run_report")" = "$added" ] \
     && [ "$(jq -r .removed <<<"$run_report")" = "$removed" ] \

@@ -125,10 +125,7 @@ for n in "${sizes[@]}"; do
   prev=$n
 done
 check_tools psql curl jq sqlite3 git awk
-if [ -n "$perf_dir" ]; then
-  command -v perf >/dev/null || { echo "sync_bench: --perf needs perf" >&2; exit 2; }
-  mkdir -p "$perf_dir"; perf_dir=$(cd "$perf_dir" && pwd)
-fi
+perf_check
 mkdir -p "$results_dir"; results_dir=$(cd "$results_dir" && pwd)
 
 bench_setup
@@ -219,16 +216,11 @@ JSON
 
   run_phase() {  # PHASE FIELD EXPECTED: runs, checks report.FIELD == EXPECTED
     local phase=$1 field=$2 expected=$3
-    if [ -n "$perf_dir" ]; then
-      # shellcheck disable=SC2086
-      perf record -q ${EMSYNC_BENCH_PERF_ARGS:--g -F 499} -p "$daemon_pid,$sim_pid" -o "$perf_dir/perf-$n-$phase.data" 2>"$dir/perf-$phase.log" &
-      perf_pid=$!
-      sleep 0.5
-    fi
+    perf_start "$perf_dir/perf-$n-$phase.data"
     # Reset VmHWM to the current RSS, so the phase's own peak can be read after it.
     echo 5 >"/proc/$daemon_pid/clear_refs" 2>/dev/null || true
     timed_run "$phase"
-    if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=""; fi
+    perf_stop
     [ "$(jq -r ".$field" <<<"$run_report")" = "$expected" ] && [ "$(jq -r .status <<<"$run_report")" = succeeded ] \
       || die "$phase run: expected $field=$expected: $run_report"
     local live; live=$(( $(stat -c %s "$dir/state.db") + $(stat -c %s "$dir/state.db-wal" 2>/dev/null || echo 0) ))

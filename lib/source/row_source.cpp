@@ -2,6 +2,13 @@
 
 namespace emsync::source {
 
+Result<void> RowSink::on_rows(std::span<const Value> values, std::size_t columns) {
+  for (std::size_t first = 0; first + columns <= values.size() && columns > 0; first += columns) {
+    EMSYNC_TRY(on_row(values.subspan(first, columns)));
+  }
+  return ok();
+}
+
 const char* to_string(ColumnType type) {
   switch (type) {
     case ColumnType::text:

@@ -78,6 +78,12 @@ class RowSink {
   virtual Result<void> on_columns(const std::vector<Column>& columns) = 0;
   // `values` has one entry per column and is valid only during the call.
   virtual Result<void> on_row(std::span<const Value> values) = 0;
+  // Several rows at once, `columns` values each, row by row (valid only
+  // during the call), from a producer that holds them together (the sync
+  // module's row pipeline), so that a sink can prepare a few rows ahead of
+  // judging them (e.g. start fetching what it will look up). The default
+  // calls on_row() for each, and stops at the first error.
+  virtual Result<void> on_rows(std::span<const Value> values, std::size_t columns);
 };
 
 // What the error of a model that is not one read-only statement says.

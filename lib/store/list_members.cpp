@@ -2,6 +2,7 @@
 // lists' ids (schema/014_list_members.sql); the rejection streaks a list run
 // forgets (schema/005_parked.sql).
 #include <algorithm>
+#include <bit>
 #include <string_view>
 
 #include "core/hash.hpp"
@@ -36,7 +37,7 @@ Result<std::vector<std::uint64_t>> SqliteStateStore::load_list_members(
   std::vector<std::uint64_t> members;
   EMSYNC_TRY(scan_members(*use(Query::list_list_members), activation_id,
                           [&](std::string_view email) { members.push_back(hash64(email)); }));
-  std::sort(members.begin(), members.end());
+  sort_hashes(members);
   // Two emails with one hash are one duplicate email to a run.
   members.erase(std::unique(members.begin(), members.end()), members.end());
   return members;
@@ -46,10 +47,26 @@ Result<std::vector<std::string>> SqliteStateStore::list_member_emails(
     std::int64_t activation_id, const std::vector<std::uint64_t>& email_hashes) {
   std::lock_guard lock(m_mutex);
   std::vector<std::string> emails;
+  if (email_hashes.empty()) {
+    return emails;
+  }
+  // A bit per range of hashes (their top bits), set for those of
+  // `email_hashes`, 64 bits or more per hash: most members' hashes fall in
+  // an unset range and are not searched for (a binary search per member
+  // took a third of the scan).
+  const auto bits = static_cast<unsigned>(
+      std::clamp<std::size_t>(std::bit_width(email_hashes.size() * 64), 6, 24));
+  std::vector<std::uint64_t> ranges(std::size_t{1} << (bits - 6), 0);
+  const auto range = [&](std::uint64_t hash) { return hash >> (64 - bits); };
+  for (const std::uint64_t hash : email_hashes) {
+    ranges[range(hash) / 64] |= std::uint64_t{1} << (range(hash) % 64);
+  }
   EMSYNC_TRY(scan_members(*use(Query::list_list_members), activation_id,
                           [&](std::string_view email) {
-                            if (std::binary_search(email_hashes.begin(), email_hashes.end(),
-                                                   hash64(email))) {
+                            const std::uint64_t hash = hash64(email);
+                            if ((ranges[range(hash) / 64] >> (range(hash) % 64) & 1) != 0 &&
+                                std::binary_search(email_hashes.begin(), email_hashes.end(),
+                                                   hash)) {
                               emails.emplace_back(email);
                             }
                           }));

@@ -51,6 +51,27 @@ std::size_t ContactIndex::find(std::uint64_t email_hash) const {
              : npos;
 }
 
+void ContactIndex::prefetch(std::uint64_t email_hash) const {
+  const std::size_t b = bucket(email_hash);
+  const std::uint32_t first = m_directory[b];
+  const std::uint32_t last = m_directory[b + 1];
+  if (first == last) {
+    return;
+  }
+  // A bucket holds sixteen or so digests: four or five cache lines (eight
+  // at most are fetched, should the hashes crowd into one bucket).
+  constexpr std::size_t k_line = 64;
+  constexpr std::size_t k_max_lines = 8;
+  const auto* begin = reinterpret_cast<const char*>(m_stored.data() + first);
+  const auto* end = reinterpret_cast<const char*>(m_stored.data() + last);
+  end = std::min(end, begin + k_max_lines * k_line);
+  for (const char* line = begin; line < end; line += k_line) {
+    __builtin_prefetch(line);
+  }
+  __builtin_prefetch(end - 1);  // the last line, when `begin` is not at a line's start
+  __builtin_prefetch(&m_marks[first / 32]);
+}
+
 ContactIndex::Mark ContactIndex::mark(std::size_t i) const {
   return static_cast<Mark>((m_marks[i / 32] >> (2 * (i % 32))) & 3);
 }

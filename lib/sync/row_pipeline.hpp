@@ -6,7 +6,7 @@
 // Rows travel in chunks through a bounded queue of k_chunks chunks, and
 // chunks are recycled with their string buffers, so memory stays flat and a
 // steady stream allocates nothing. The bound is in bytes: a chunk is handed
-// over when it holds 256 rows (fewer for a wide model: at most 8192 values)
+// over when it holds 2048 rows (fewer for a wide model: at most 8192 values)
 // or 1 MiB of values, whichever comes first, and a value is never copied
 // beyond k_max_value_bytes + 1 bytes; buffers a chunk keeps beyond 2 MiB are
 // released when it comes back. So the rows in flight take at most 4 × (1 MiB
@@ -37,7 +37,7 @@ inline constexpr std::size_t k_max_value_bytes = std::size_t{1} << 20;
 class RowPipeline : public source::RowSink {
  public:
   // `inner` receives on_columns() on the source's thread, then every row on
-  // the worker thread, in order.
+  // the worker thread, in order, a chunk at a time (RowSink::on_rows).
   explicit RowPipeline(source::RowSink& inner);
   // Stops the worker (if finish() was not called) and joins it.
   ~RowPipeline() override;

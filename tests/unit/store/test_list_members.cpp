@@ -73,6 +73,33 @@ TEST_CASE("list members round-trip as sorted hashes, their emails found by hash"
   CHECK(store->find_list_member(vip, "z@x.com").value() == std::nullopt);  // another activation's
 }
 
+TEST_CASE("of many members, the emails of the few asked for are found, and only those",
+          "[store][list]") {
+  // 20,000 members (load_list_members sorts in buckets past 4,096); asked
+  // for 1, 100 and all of them (list_member_emails filters by hash ranges
+  // first, more or less sparse), and for hashes of no member.
+  test::TempDb temp;
+  auto store = open_state_store(temp.path()).value();
+  const std::int64_t vip = apply(*store, list_activation("vip", std::string("VIP")));
+  std::vector<std::string> members;
+  for (int i = 0; i < 20000; ++i) {
+    members.push_back("member" + std::to_string(i) + "@example.com");
+  }
+  REQUIRE(store->change_list_members(vip, 1, members, {}));
+  CHECK(store->load_list_members(vip).value() == hashes(members));
+  for (const std::size_t asked : {std::size_t{1}, std::size_t{100}, members.size()}) {
+    std::vector<std::string> expected(members.begin() + 7,
+                                      members.begin() + 7 + std::min(asked, members.size() - 7));
+    std::vector<std::string> query = expected;
+    query.push_back("stranger" + std::to_string(asked) + "@example.com");
+    auto emails = store->list_member_emails(vip, hashes(query)).value();
+    std::sort(emails.begin(), emails.end());
+    std::sort(expected.begin(), expected.end());
+    CHECK(emails == expected);
+  }
+  CHECK(store->list_member_emails(vip, {}).value().empty());
+}
+
 TEST_CASE("a list id is remembered per list reference", "[store][list]") {
   test::TempDb temp;
   auto store = open_state_store(temp.path()).value();

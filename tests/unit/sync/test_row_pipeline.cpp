@@ -81,7 +81,7 @@ TEST_CASE("RowPipeline stops the source once the sink refuses a row", "[sync]") 
   }
   REQUIRE(refused);
   CHECK(refused->message == "refused row 700");
-  CHECK(offered < 700 + 6 * 256);  // at most the chunks in flight past the refusal
+  CHECK(offered < 700 + 6 * 2048);  // at most the chunks in flight past the refusal
   const auto finished = pipeline.finish();
   REQUIRE_FALSE(finished);
   CHECK(finished.error().message == "refused row 700");
