@@ -208,11 +208,13 @@ ctl() { "$emsyncctl" --socket "$daemon_dir/emsyncd.sock" "$@"; }
 # simulator's) and run_report (the run report). Dies when the run does not
 # succeed (emsyncctl exits non-zero).
 # `perf record` of emsyncd and the simulator into FILE until perf_stop, when
-# $perf_dir is set ($EMSYNC_BENCH_PERF_ARGS replaces "-g -F 499").
+# $perf_dir is set ($EMSYNC_BENCH_PERF_ARGS replaces "-g -F 499";
+# EMSYNC_BENCH_PERF_ALL=-a records every process, PostgreSQL's and idle
+# time included: a timeline of both cores, `perf script -F comm,tid,time`).
 perf_start() {  # FILE
   [ -n "$perf_dir" ] || return 0
   # shellcheck disable=SC2086
-  perf record -q ${EMSYNC_BENCH_PERF_ARGS:--g -F 499} -p "$daemon_pid,$sim_pid" -o "$1" 2>"$1.log" &
+  perf record -q ${EMSYNC_BENCH_PERF_ARGS:--g -F 499} ${EMSYNC_BENCH_PERF_ALL:--p "$daemon_pid,$sim_pid"} -o "$1" 2>"$1.log" &
   perf_pid=$!
   sleep 0.5
 }

@@ -90,25 +90,44 @@ Result<void> check_structure(const std::string& email) {
   return ok();
 }
 
-}  // namespace
-
-std::string fold_email(std::string_view raw) {
-  std::string email(trim(raw));
+// fold_email() into `email`; whether it is printable ASCII only (no space,
+// control or non-ASCII byte: nothing check_characters() could object to
+// but the length).
+bool fold_into(std::string_view raw, std::string& email) {
+  email.assign(trim(raw));
+  bool printable_ascii = true;
   for (char& c : email) {
     if (c >= 'A' && c <= 'Z') {
       c = static_cast<char>(c - 'A' + 'a');
     }
+    const auto byte = static_cast<unsigned char>(c);
+    printable_ascii = printable_ascii && byte > 0x20 && byte < 0x7F;
   }
+  return printable_ascii;
+}
+
+}  // namespace
+
+std::string fold_email(std::string_view raw) {
+  std::string email;
+  fold_into(raw, email);
   return email;
 }
 
-Result<std::string> normalize_email(std::string_view raw) {
-  std::string email = fold_email(raw);
+Result<void> normalize_email_into(std::string_view raw, std::string& email) {
+  const bool printable_ascii = fold_into(raw, email);
   if (email.empty()) {
     return make_error(Errc::invalid_input, "email is missing");
   }
-  EMSYNC_TRY(check_characters(email));
-  EMSYNC_TRY(check_structure(email));
+  if (!printable_ascii || email.size() > k_max_email_length) {
+    EMSYNC_TRY(check_characters(email));
+  }
+  return check_structure(email);
+}
+
+Result<std::string> normalize_email(std::string_view raw) {
+  std::string email;
+  EMSYNC_TRY(normalize_email_into(raw, email));
   return email;
 }
 

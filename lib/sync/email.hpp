@@ -16,6 +16,11 @@ namespace emsync::sync {
 // quoted in an error is cut after 256 bytes (core/quote.hpp).
 Result<std::string> normalize_email(std::string_view raw);
 
+// normalize_email() into `email`, whose buffer it reuses (a reader that
+// normalises a million emails allocates none); on an error `email` holds
+// the folded email (fold_email).
+Result<void> normalize_email_into(std::string_view raw, std::string& email);
+
 // The trimming and lower-casing alone: the email as normalize_email checks it
 // (and quotes it in its errors), valid or not.
 std::string fold_email(std::string_view raw);

@@ -22,9 +22,11 @@ constexpr std::size_t k_rejection_flush = 1000;
 // to overlap their cache misses, few enough that the lines stay in cache.
 constexpr std::size_t k_rows_prefetched = 16;
 
-// A row's email as the reader keys it (normalize_email), and its hash64.
+// A row's email as the reader keys it (normalize_email_into: its buffer is
+// reused from row to row), and its hash64; or why it is no email.
 struct RowEmail {
-  Result<std::string> email = make_error(Errc::invalid_input, "email not read");
+  std::string email;
+  Result<void> valid = make_error(Errc::invalid_input, "email not read");
   std::uint64_t hash = 0;
 };
 
@@ -80,8 +82,8 @@ class SpoolingSink : public source::RowSink {
   }
 
   Result<void> on_row(std::span<const source::Value> values) override {
-    RowEmail email = read_email(values);
-    return take_row(values, email);
+    read_email(values, m_group[0]);
+    return take_row(values, m_group[0]);
   }
 
   // A pipeline chunk: its rows in groups of k_rows_prefetched, each group's
@@ -92,8 +94,8 @@ class SpoolingSink : public source::RowSink {
     for (std::size_t first = 0; first < rows; first += k_rows_prefetched) {
       const std::size_t count = std::min(k_rows_prefetched, rows - first);
       for (std::size_t i = 0; i < count; ++i) {
-        m_group[i] = read_email(values.subspan((first + i) * columns, columns));
-        if (m_group[i].email && m_snapshot.index_complete) {
+        read_email(values.subspan((first + i) * columns, columns), m_group[i]);
+        if (m_group[i].valid && m_snapshot.index_complete) {
           m_snapshot.index.prefetch(m_group[i].hash);
         }
       }
@@ -143,16 +145,17 @@ class SpoolingSink : public source::RowSink {
  private:
   // The row's email normalised, and its hash; not read from a value over
   // the limit (diff_row rejects the row).
-  RowEmail read_email(std::span<const source::Value> values) const {
+  void read_email(std::span<const source::Value> values, RowEmail& out) const {
     const auto& raw = values[m_email_index];
-    if (raw && raw->size() > k_max_value_bytes) {
-      return {};
+    if (raw && raw->size() > k_max_value_bytes) {  // the row is rejected as too large
+      out.email.clear();
+      out.valid = make_error(Errc::invalid_input, "email not read");
+      return;
     }
-    RowEmail out{.email = normalize_email(raw ? std::string_view(*raw) : std::string_view())};
-    if (out.email) {
-      out.hash = hash64(*out.email);
+    out.valid = normalize_email_into(raw ? std::string_view(*raw) : std::string_view(), out.email);
+    if (out.valid) {
+      out.hash = hash64(out.email);
     }
-    return out;
   }
 
   // Diffs one row against the stored digests; spools it when it may have to
@@ -174,10 +177,10 @@ class SpoolingSink : public source::RowSink {
                     std::string());
     }
     const auto& raw = values[m_email_index];
-    auto& email = row_email.email;
-    if (!email) {
+    const std::string& email = row_email.email;
+    if (!row_email.valid) {
       return reject("row " + std::to_string(row_number), raw ? "invalid_email" : "missing_email",
-                    email.error().message, raw ? fold_email(*raw) : std::string());
+                    row_email.valid.error().message, raw ? email : std::string());
     }
     const std::uint64_t email_hash = row_email.hash;
     if (!m_snapshot.index_complete && index_wanted()) {
@@ -190,7 +193,7 @@ class SpoolingSink : public source::RowSink {
       } else {  // looked up in step 3
         m_fresh_hashes.push_back(email_hash);
       }
-      return spool(row_number, std::move(*email), values);
+      return spool(row_number, email, values);
     }
     switch (m_snapshot.index.see(email_hash, contact_hash(values))) {
       case ContactIndex::Verdict::unchanged:
@@ -204,19 +207,19 @@ class SpoolingSink : public source::RowSink {
       case ContactIndex::Verdict::repeat_of_unchanged:
         // The earlier row was counted unchanged: it becomes a rejection too.
         --m_snapshot.unchanged;
-        EMSYNC_TRY(reject(*email, "duplicate_email",
-                          "email " + quote_value(*email) +
+        EMSYNC_TRY(reject(email, "duplicate_email",
+                          "email " + quote_value(email) +
                               " appears in several rows of the model (an earlier "
                               "one and row " +
                               std::to_string(row_number) +
                               "); none of them is sent (make the model return one row per email)",
-                          *email));
+                          email));
         [[fallthrough]];
       case ContactIndex::Verdict::repeat:
         m_repeated_hashes.push_back(email_hash);
         break;
     }
-    return spool(row_number, std::move(*email), values);
+    return spool(row_number, email, values);
   }
 
   // The first column whose value is over the limit (the pipeline cut it to
@@ -239,11 +242,11 @@ class SpoolingSink : public source::RowSink {
     return m_digest(values, m_value_indexes);
   }
 
-  Result<void> spool(std::int64_t row_number, std::string email,
+  Result<void> spool(std::int64_t row_number, const std::string& email,
                      std::span<const source::Value> values) {
     ++m_snapshot.spooled;
     m_row.row_number = row_number;
-    m_row.email = std::move(email);
+    m_row.email = email;
     m_row.values.clear();
     for (std::size_t index : m_value_indexes) {
       m_row.values.push_back(values[index]);

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "sync/email.hpp"
 
@@ -87,4 +88,30 @@ TEST_CASE("an error quotes at most 256 bytes of a huge invalid email", "[sync][e
   REQUIRE_FALSE(email);
   CHECK(email.error().message ==
         "email 'a b" + std::string(253, 'x') + "\u2026(1048579 bytes)' contains whitespace");
+}
+
+TEST_CASE("normalize_email_into reuses its buffer and says what normalize_email says",
+          "[sync][email]") {
+  using emsync::sync::normalize_email_into;
+  std::string email;
+  email.reserve(64);
+  const char* const buffer = email.data();
+  REQUIRE(normalize_email_into("  Jane.Doe@Example.COM ", email));
+  CHECK(email == "jane.doe@example.com");
+  CHECK(email.data() == buffer);  // no allocation for a short email
+  // Each invalid class fails as normalize_email does, with the email folded.
+  const std::vector<std::string> invalid = {"",         "no-at.example.com", "a b@x.com",
+                                            "a\x01@x.com", "\xC3@x.com",        "A@@x.com",
+                                            "A@x",      std::string(250, 'a') + "@x.com"};
+  for (const std::string& raw : invalid) {
+    const auto expected = normalize_email(raw);
+    REQUIRE_FALSE(expected);
+    const auto got = normalize_email_into(raw, email);
+    REQUIRE_FALSE(got);
+    CHECK(got.error().message == expected.error().message);
+    CHECK(email == emsync::sync::fold_email(raw));
+  }
+  // A non-ASCII email takes the slow path and is still valid.
+  REQUIRE(normalize_email_into("J\xC3\xA9R\xC3\xB4ME@x.com", email));
+  CHECK(email == "j\xC3\xA9r\xC3\xB4me@x.com");
 }
