@@ -203,10 +203,6 @@ JSON
 }
 ctl() { "$emsyncctl" --socket "$daemon_dir/emsyncd.sock" "$@"; }
 
-# One run of the activation "bench", timed: sets run_wall (seconds),
-# run_cpu (emsyncd's CPU seconds), run_pg (the cluster's), run_sim (the
-# simulator's) and run_report (the run report). Dies when the run does not
-# succeed (emsyncctl exits non-zero).
 # `perf record` of emsyncd and the simulator into FILE until perf_stop, when
 # $perf_dir is set ($EMSYNC_BENCH_PERF_ARGS replaces "-g -F 499";
 # EMSYNC_BENCH_PERF_ALL=-a records every process, PostgreSQL's and idle
@@ -227,6 +223,10 @@ perf_check() {  # the --perf DIR given: made absolute
   mkdir -p "$perf_dir"; perf_dir=$(cd "$perf_dir" && pwd)
 }
 
+# One run of the activation "bench", timed: sets run_wall (seconds),
+# run_cpu (emsyncd's CPU seconds), run_pg (the cluster's), run_sim (the
+# simulator's) and run_report (the run report). Dies when the run does not
+# succeed (emsyncctl exits non-zero).
 timed_run() {  # PHASE [RUN OPTION...]
   local phase=$1 cpu0 sim0 pg0 tf="$daemon_dir/time-$1.txt" TIMEFORMAT='%R'
   shift

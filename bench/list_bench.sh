@@ -18,13 +18,15 @@
 # Model: bench.segment (id, email, active), N active rows and N/200 inactive
 # ones; the query `SELECT email FROM bench.segment WHERE active`. The
 # simulator knows every contact (seeded through /sim/contacts), so every add
-# succeeds. Phases, with one database, simulator and emsyncd:
+# succeeds. Phases, with one database and simulator:
 #   reference  best of 3 `psql \copy (query) TO '/dev/null'`
 #   first      the first run: N members added
 #   rerun      no change: nothing sent; best of 3
 #   churn1%    0.5% of the members leave (N/200 rows set inactive) and 0.5%
 #              enter (the N/200 inactive rows set active); best of 3, each
 #              with the next N/200 rows (the segment stays at N members)
+#   rerun_restarted  no change, emsyncd just restarted: the members are read
+#              from the state DB, not from what the daemon keeps between runs
 #   reference  measured again after the churn (the same query, rows moved)
 # Per phase: wall seconds, CPU seconds of emsyncd, of the cluster and of the
 # simulator, wall / the best \copy, the list requests the phase needed
@@ -103,7 +105,8 @@ for ((first = 1; first <= total; first += 20000)); do
 done
 rm -f "$work/seed.json"
 list_id=$(curl -sf -X POST "$sim_url/sim/lists" -d '{"name":"emsync bench new contacts"}' | jq -r .id)
-start_emsyncd "$dir" "{\"type\": \"postgres\", \"conninfo\": \"$(pg_conninfo "$db")\"}" "$list_id"
+source_json="{\"type\": \"postgres\", \"conninfo\": \"$(pg_conninfo "$db")\"}"
+start_emsyncd "$dir" "$source_json" "$list_id"
 cat >"$dir/activation.json" <<JSON
 { "name": "bench", "mode": "list", "source": "warehouse", "destination": "emarsys",
   "query": "$query", "email_column": "email", "list": {"name": "emsync bench segment"} }
@@ -132,7 +135,7 @@ run_phase() {  # PHASE ADDED REMOVED: runs, checks the report's added and remove
   requests=$(( (added + 9999) / 10000 + (removed + 9999) / 10000 + 1 ))
   live=$(( $(stat -c %s "$dir/state.db") + $(stat -c %s "$dir/state.db-wal" 2>/dev/null || echo 0) ))
   echo "$phase $run_wall $run_cpu $run_pg $run_sim $requests $live" >>"$phases"
-  log "$phase ${run_wall}s, CPU emsyncd ${run_cpu}s postgres ${run_pg}s simulator ${run_sim}s, $requests requests, state $live bytes ($(jq -c '{rows_read,unchanged,added,removed,not_found,rejected,failed}' <<<"$run_report"))"
+  log "$phase ${run_wall}s, CPU emsyncd ${run_cpu}s postgres ${run_pg}s simulator ${run_sim}s, $requests requests, state $live bytes, emsyncd RSS $(( $(kib "$daemon_pid" VmRSS) / 1024 )) MiB after ($(jq -c '{rows_read,unchanged,added,removed,not_found,rejected,failed}' <<<"$run_report"))"
 }
 
 log "first run"
@@ -147,6 +150,11 @@ for round in 1 2 3; do
   run_phase 'churn1%' "$churn" "$churn"
 done
 keep_fastest 'churn1%'
+# The same rerun with a daemon just started, which must read every member
+# from the state DB (the daemon keeps them between runs: member_cache.hpp).
+stop_pid "$daemon_pid"; daemon_pid=""
+start_emsyncd "$dir" "$source_json" "$list_id"
+run_phase rerun_restarted 0 0
 reference reference_after
 
 stop_pid "$daemon_pid"; daemon_pid=""

@@ -150,10 +150,11 @@ Result<bool> SqliteStateStore::delete_activation(const std::string& name) {
   std::lock_guard lock(m_mutex);
   auto remove = use(Query::delete_activation);
   remove->bind_all(name);
-  // Its id may be given to the next new activation: forget its field slots
-  // and what it logged.
+  // Its id may be given to the next new activation: forget its field slots,
+  // what it logged and its list members.
   m_field_slots.clear();
   m_logged.clear();
+  m_list_members.forget_all();
   // Runs, contact state and log, field slots, read state and rejections
   // cascade.
   EMSYNC_TRY(remove->run());

@@ -29,17 +29,30 @@ Result<void> scan_members(Statement& list, std::int64_t activation_id, Each each
   }
 }
 
+std::vector<std::uint64_t> hashes_of(const std::vector<std::string>& emails) {
+  std::vector<std::uint64_t> hashes;
+  hashes.reserve(emails.size());
+  for (const std::string& email : emails) {
+    hashes.push_back(hash64(email));
+  }
+  return hashes;
+}
+
 }  // namespace
 
 Result<std::vector<std::uint64_t>> SqliteStateStore::load_list_members(
     std::int64_t activation_id) {
   std::lock_guard lock(m_mutex);
+  if (const std::vector<std::uint64_t>* kept = m_list_members.find(activation_id)) {
+    return *kept;
+  }
   std::vector<std::uint64_t> members;
   EMSYNC_TRY(scan_members(*use(Query::list_list_members), activation_id,
                           [&](std::string_view email) { members.push_back(hash64(email)); }));
   sort_hashes(members);
   // Two emails with one hash are one duplicate email to a run.
   members.erase(std::unique(members.begin(), members.end()), members.end());
+  m_list_members.keep(activation_id, members);
   return members;
 }
 
@@ -78,6 +91,19 @@ Result<void> SqliteStateStore::change_list_members(std::int64_t activation_id,
                                                    const std::vector<std::string>& added,
                                                    const std::vector<std::string>& removed) {
   std::lock_guard lock(m_mutex);
+  auto changed = change_list_members_locked(activation_id, run_id, added, removed);
+  if (!changed) {
+    m_list_members.forget(activation_id);  // committed or not, perhaps
+    return changed;
+  }
+  m_list_members.change(activation_id, hashes_of(added), hashes_of(removed));
+  return ok();
+}
+
+Result<void> SqliteStateStore::change_list_members_locked(std::int64_t activation_id,
+                                                          std::int64_t run_id,
+                                                          const std::vector<std::string>& added,
+                                                          const std::vector<std::string>& removed) {
   auto transaction = Transaction::begin(m_db);
   if (!transaction) {
     return transaction.error();
@@ -163,6 +189,7 @@ Result<void> SqliteStateStore::forget_rejection_streaks(std::int64_t activation_
 }
 
 Result<void> SqliteStateStore::drop_list_state_locked(std::int64_t activation_id) {
+  m_list_members.forget(activation_id);
   for (const Query query : {Query::delete_list_members, Query::delete_list_state}) {
     auto drop = use(query);
     drop->bind_all(activation_id);

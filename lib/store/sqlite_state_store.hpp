@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/contact_codec.hpp"
+#include "store/member_cache.hpp"
 #include "store/queries.hpp"
 #include "store/sqlite.hpp"
 #include "store/state_store.hpp"
@@ -35,6 +36,10 @@ struct LogMirror {
   std::int64_t last_seq = 0;
   bool verified = true;  // false after another connection committed: count again
 };
+
+// The member hashes SqliteStateStore keeps between runs, of all list
+// activations (8 bytes each: 32 MiB).
+inline constexpr std::size_t k_max_cached_list_members = std::size_t{1} << 22;
 
 class SqliteStateStore final : public StateStore {
  public:
@@ -146,6 +151,10 @@ class SqliteStateStore final : public StateStore {
   Result<void> upsert_activation(const config::Activation& activation, UnixMillis now);
   // Drops the activation's list members and list id. REQUIRES: m_mutex held.
   Result<void> drop_list_state_locked(std::int64_t activation_id);
+  // change_list_members() in the state DB alone. REQUIRES: m_mutex held.
+  Result<void> change_list_members_locked(std::int64_t activation_id, std::int64_t run_id,
+                                          const std::vector<std::string>& added,
+                                          const std::vector<std::string>& removed);
   Result<std::vector<RunRecord>> read_runs(Statement& statement);
 
   // Every member is guarded by m_mutex: a connection serves one call at a time.
@@ -168,6 +177,9 @@ class SqliteStateStore final : public StateStore {
   // probe's, every 10 s) only has the mirror checked against the log again.
   std::unordered_map<std::int64_t, LogMirror> m_logged;
   std::optional<std::int64_t> m_data_version;  // when the caches were last checked
+  // List activations' member hashes between runs (member_cache.hpp), at most
+  // k_max_cached_list_members in all.
+  MemberCache m_list_members{k_max_cached_list_members};
 };
 
 }  // namespace emsync::store

@@ -100,6 +100,42 @@ TEST_CASE("of many members, the emails of the few asked for are found, and only 
   CHECK(store->list_member_emails(vip, {}).value().empty());
 }
 
+TEST_CASE("the members a store kept between loads are those the state DB holds",
+          "[store][list]") {
+  // The store keeps each list's member hashes after a load and applies its
+  // own changes to them (member_cache.hpp): after each step, what it loads
+  // must equal what a store opened afresh on the same file reads.
+  test::TempDb temp;
+  auto store = open_state_store(temp.path()).value();
+  const std::int64_t vip = apply(*store, list_activation("vip", std::string("VIP")));
+  const auto truth = [&](std::int64_t id) {
+    return open_state_store(temp.path()).value()->load_list_members(id).value();
+  };
+  CHECK(store->load_list_members(vip).value().empty());  // kept, empty
+  std::vector<std::string> members;
+  for (int i = 0; i < 5000; ++i) {
+    members.push_back("m" + std::to_string(i) + "@x.com");
+  }
+  REQUIRE(store->change_list_members(vip, 1, members, {}));
+  CHECK(store->load_list_members(vip).value() == truth(vip));
+  REQUIRE(store->change_list_members(vip, 2, {"new@x.com", "m1@x.com"},
+                                     {"m2@x.com", "m3@x.com", "nobody@x.com"}));
+  CHECK(store->load_list_members(vip).value() == truth(vip));
+  CHECK(store->load_list_members(vip).value().size() == 4999);
+  // The list changes: members of another list are not this one's.
+  config::Activation changed = list_activation("vip", std::string("VIP 2"));
+  REQUIRE(store->apply_activations({changed}));
+  CHECK(store->load_list_members(vip).value().empty());
+  CHECK(truth(vip).empty());
+  REQUIRE(store->change_list_members(vip, 3, {"a@x.com"}, {}));
+  CHECK(store->load_list_members(vip).value() == hashes({"a@x.com"}));
+  // Deleted, and its id given to a new activation: none of its members.
+  REQUIRE(store->delete_activation("vip").value());
+  const std::int64_t next = apply(*store, list_activation("next", std::string("N")));
+  CHECK(store->load_list_members(next).value() == truth(next));
+  CHECK(truth(next).empty());
+}
+
 TEST_CASE("a list id is remembered per list reference", "[store][list]") {
   test::TempDb temp;
   auto store = open_state_store(temp.path()).value();
