@@ -321,7 +321,9 @@ class StateStore {
 
   // -- contact lists (list activations, schema/014_list_members.sql) --
   // The members emsync added to the activation's list and Emarsys
-  // acknowledged (normalised emails), as hash64(email), sorted and unique.
+  // acknowledged (normalised emails), as hash64(email), sorted and unique
+  // (SqliteStateStore keeps them from one call to the next, following its
+  // own changes: member_cache.hpp).
   virtual Result<std::vector<std::uint64_t>> load_list_members(std::int64_t activation_id) = 0;
   // The emails of the members whose hash64 is in `email_hashes` (sorted),
   // in no particular order: whom to remove from the list.
