@@ -136,6 +136,17 @@ void read_odbc(ObjectReader& r, SourceConfig& source) {
       source.password_attribute = std::move(*attribute);
     }
   }
+  if (auto fetch = r.string("text_fetch", Need::optional)) {
+    if (*fetch == "utf16") {
+      source.text_fetch = OdbcTextFetch::utf16;
+    } else if (*fetch == "utf8") {
+      source.text_fetch = OdbcTextFetch::utf8;
+    } else if (*fetch == "auto") {
+      source.text_fetch = OdbcTextFetch::automatic;
+    } else {
+      r.report("text_fetch", "must be \"utf16\", \"utf8\" or \"auto\"");
+    }
+  }
 }
 
 SourceConfig read_source(const Json& value, const std::string& path, Problems& problems) {

@@ -56,6 +56,9 @@ enum class SourceType { postgres, sqlite, odbc };
 // How a postgres source reads (source::PostgresReadMode, row_source.hpp).
 enum class PgReadMode { copy, cursor, automatic };
 
+// How an odbc source fetches character data (source::OdbcTextFetch).
+enum class OdbcTextFetch { utf16, utf8, automatic };
+
 struct SourceConfig {
   SourceType type = SourceType::sqlite;
   std::string conninfo;                // postgres: libpq conninfo without password
@@ -65,6 +68,9 @@ struct SourceConfig {
   // odbc: the attribute the password is given as, at connect time: PWD, or
   // e.g. PRIV_KEY_FILE_PWD (Snowflake key pair), Auth_Client_Secret (Databricks OAuth)
   std::string password_attribute = "PWD";
+  // odbc: text_fetch "utf16" | "utf8" | "auto" (default): how character data
+  // is fetched (source::OdbcTextFetch, row_source.hpp)
+  OdbcTextFetch text_fetch = OdbcTextFetch::automatic;
   std::optional<SecretRef> password;   // postgres, odbc: password_file / password_env (optional)
   std::string path;                    // sqlite: database file
   std::chrono::milliseconds statement_timeout{std::chrono::minutes(30)};  // statement_timeout_s

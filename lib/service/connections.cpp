@@ -16,6 +16,18 @@ source::PostgresReadMode read_mode(config::PgReadMode mode) {
   return source::PostgresReadMode::automatic;
 }
 
+source::OdbcTextFetch text_fetch(config::OdbcTextFetch fetch) {
+  switch (fetch) {
+    case config::OdbcTextFetch::utf16:
+      return source::OdbcTextFetch::utf16;
+    case config::OdbcTextFetch::utf8:
+      return source::OdbcTextFetch::utf8;
+    case config::OdbcTextFetch::automatic:
+      break;
+  }
+  return source::OdbcTextFetch::automatic;
+}
+
 }  // namespace
 
 std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& source,
@@ -25,7 +37,7 @@ std::unique_ptr<source::RowSource> make_source(const config::SourceConfig& sourc
       return source::make_postgres_source(source.conninfo, password, read_mode(source.read_mode));
     case config::SourceType::odbc:
       return source::make_odbc_source(source.connection_string, password,
-                                      source.password_attribute);
+                                      source.password_attribute, text_fetch(source.text_fetch));
     case config::SourceType::sqlite:
       break;
   }

@@ -42,6 +42,8 @@
 #include <sqlext.h>
 #include <sqlucode.h>
 
+#include <langinfo.h>
+
 #include <algorithm>
 #include <atomic>
 #include <string_view>
@@ -104,6 +106,20 @@ Error odbc_failure(const Context& context, SQLSMALLINT handle_type, SQLHANDLE ha
   }
   return make_error(Errc::source_error, "ODBC source '" + context.description + "': " +
                                             std::string(what) + describe(primary, context.driver));
+}
+
+// How to fetch character data: as the source's config says, or automatic:
+// as the connection's driver gives it best (odbc_text_fetch: its file name,
+// and the process locale's codeset).
+OdbcText text_fetch_of(SQLHDBC connection, OdbcTextFetch configured) {
+  if (configured != OdbcTextFetch::automatic) {
+    return configured == OdbcTextFetch::utf8 ? OdbcText::utf8 : OdbcText::utf16;
+  }
+  SQLCHAR driver[256] = {};
+  if (!SQL_SUCCEEDED(SQLGetInfo(connection, SQL_DRIVER_NAME, driver, sizeof driver, nullptr))) {
+    return OdbcText::utf16;
+  }
+  return odbc_text_fetch(reinterpret_cast<const char*>(driver), nl_langinfo(CODESET));
 }
 
 // The bound of a filtered read in the C type SQLBindParameter was given,
@@ -435,10 +451,11 @@ Result<void> OdbcStream::read_row_mode(const std::vector<OdbcColumnKind>& kinds,
 class OdbcRowSource final : public RowSource {
  public:
   OdbcRowSource(std::string connection_string, std::optional<std::string> password,
-                std::string password_attribute)
+                std::string password_attribute, OdbcTextFetch text_fetch)
       : m_connection_string(std::move(connection_string)),
         m_password(std::move(password)),
-        m_password_attribute(std::move(password_attribute)) {
+        m_password_attribute(std::move(password_attribute)),
+        m_text_fetch(text_fetch) {
     m_context.description = odbc_description(m_connection_string);
     m_context.driver = odbc_driver_name(m_connection_string);
     m_context.password = &m_password;
@@ -484,6 +501,7 @@ class OdbcRowSource final : public RowSource {
   std::string m_connection_string;
   std::optional<std::string> m_password;
   std::string m_password_attribute;
+  OdbcTextFetch m_text_fetch;
   Context m_context;
 };
 
@@ -605,6 +623,7 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
                                               "': the model returns no columns (" +
                                               std::string(k_one_read_only_select) + ")");
   }
+  const OdbcText text_fetch = text_fetch_of(connection.get(), m_text_fetch);
   std::vector<Column> columns(static_cast<std::size_t>(count));
   std::vector<OdbcColumnKind> kinds(columns.size());
   std::vector<SQLULEN> sizes(columns.size());
@@ -627,7 +646,7 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
       units = units.first(units.size() - 1);  // unixODBC may count the terminator
     }
     columns[i - 1].name = odbc_column_name(units);
-    kinds[i - 1] = odbc_column_kind(sql_type, reinterpret_cast<const char*>(type_name));
+    kinds[i - 1] = odbc_column_kind(sql_type, reinterpret_cast<const char*>(type_name), text_fetch);
     columns[i - 1].type = kinds[i - 1].type;
     columns[i - 1].max_chars = odbc_declared_chars(sql_type, sizes[i - 1]);
   }
@@ -648,9 +667,10 @@ Result<void> OdbcRowSource::stream(const std::string& query, const QueryOptions&
 
 std::unique_ptr<RowSource> make_odbc_source(std::string connection_string,
                                             std::optional<std::string> password,
-                                            std::string password_attribute) {
+                                            std::string password_attribute,
+                                            OdbcTextFetch text_fetch) {
   return std::make_unique<OdbcRowSource>(std::move(connection_string), std::move(password),
-                                         std::move(password_attribute));
+                                         std::move(password_attribute), text_fetch);
 }
 
 }  // namespace emsync::source

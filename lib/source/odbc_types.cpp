@@ -193,12 +193,25 @@ std::optional<std::int64_t> odbc_declared_chars(SQLSMALLINT sql_type, SQLULEN co
   return static_cast<std::int64_t>(column_size);
 }
 
-OdbcColumnKind odbc_column_kind(SQLSMALLINT sql_type, std::string_view type_name) {
+OdbcText odbc_text_fetch(std::string_view driver_file, std::string_view codeset) {
+  const std::size_t slash = driver_file.rfind('/');
+  const std::string_view file =
+      slash == std::string_view::npos ? driver_file : driver_file.substr(slash + 1);
+  const bool known = file == "psqlodbcw.so" || file == "sqlite3odbc.so" ||
+                     file == "libsqlite3odbc.so";
+  const bool unconverted = codeset == "ANSI_X3.4-1968" || codeset == "UTF-8";
+  return known && unconverted ? OdbcText::utf8 : OdbcText::utf16;
+}
+
+OdbcColumnKind odbc_column_kind(SQLSMALLINT sql_type, std::string_view type_name, OdbcText text) {
+  const OdbcColumnKind character =
+      text == OdbcText::utf8 ? OdbcColumnKind{ColumnType::text, SQL_C_CHAR, OdbcConversion::utf8}
+                             : OdbcColumnKind{ColumnType::text, SQL_C_WCHAR, OdbcConversion::utf16};
   if (is_character(sql_type)) {
     if (iequals(type_name, "bool") || iequals(type_name, "boolean")) {
       return {ColumnType::boolean, SQL_C_CHAR, OdbcConversion::boolean};
     }
-    return {ColumnType::text, SQL_C_WCHAR, OdbcConversion::utf16};
+    return character;
   }
   switch (sql_type) {
     case SQL_BIT:
@@ -234,7 +247,7 @@ OdbcColumnKind odbc_column_kind(SQLSMALLINT sql_type, std::string_view type_name
       if (is_interval(sql_type)) {
         return {ColumnType::text, SQL_C_CHAR, OdbcConversion::none};
       }
-      return {ColumnType::text, SQL_C_WCHAR, OdbcConversion::utf16};
+      return character;
   }
 }
 
@@ -244,6 +257,12 @@ std::size_t odbc_value_buffer_bytes(const OdbcColumnKind& kind, SQLULEN column_s
       return k_long_column_bound_bytes;
     }
     return (column_size + 1) * sizeof(SQLWCHAR);
+  }
+  if (kind.conversion == OdbcConversion::utf8) {  // up to 4 bytes a character
+    if (column_size == 0 || column_size >= k_max_bound_value_bytes / 4) {
+      return k_long_column_bound_bytes;
+    }
+    return std::max<std::size_t>(k_min_bound_value_bytes, column_size * 4 + 1);
   }
   // ASCII: digits, sign, point, exponent, terminator; at least 64 bytes
   // (a double's shortest text, a timestamp with offset).
@@ -366,6 +385,7 @@ void canonicalize(OdbcConversion conversion, std::string& text) {
       return;
     case OdbcConversion::none:
     case OdbcConversion::utf16:
+    case OdbcConversion::utf8:
       return;
   }
 }

@@ -236,13 +236,24 @@ std::unique_ptr<RowSource> make_postgres_source(
     std::string conninfo, std::optional<std::string> password,
     PostgresReadMode read_mode = PostgresReadMode::automatic);
 
+// How an ODBC source fetches character data (odbc_types.hpp):
+//   utf16:     SQL_C_WCHAR, the one encoding every driver must deliver;
+//   utf8:      SQL_C_CHAR, taken as UTF-8 as it is (faster; only for a
+//              driver that gives UTF-8 there);
+//   automatic: utf8 from the drivers known to give it (psqlODBC's Unicode
+//              driver, libsqlite3odbc) in the C or a UTF-8 locale, else utf16.
+enum class OdbcTextFetch { utf16, utf8, automatic };
+
+const char* to_string(OdbcTextFetch fetch);  // "utf16", "utf8", "auto"
+
 // `connection_string` is an ODBC connection string ("Driver={...};Server=...")
 // or "DSN=name;..." without the secret; `password` is appended as
 // <password_attribute>={...} (braced, '}' doubled) at connect time only, and
 // is redacted from every message (odbc_connection.hpp).
 std::unique_ptr<RowSource> make_odbc_source(std::string connection_string,
                                             std::optional<std::string> password,
-                                            std::string password_attribute = "PWD");
+                                            std::string password_attribute = "PWD",
+                                            OdbcTextFetch text_fetch = OdbcTextFetch::automatic);
 
 // Opens `path` read-only for every stream.
 std::unique_ptr<RowSource> make_sqlite_source(std::string path);

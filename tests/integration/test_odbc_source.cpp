@@ -4,6 +4,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <clocale>
+#include <optional>
 #include <thread>
 
 #include "pg_changes.hpp"
@@ -32,7 +34,23 @@ Result<void> stream(const std::string& query, RowSink& sink, QueryOptions option
   return make_odbc_source(odbc_string(), std::nullopt)->stream(query, options, sink);
 }
 
+// Sets the process's LC_CTYPE for a scope, and sets it back to "C".
+class CtypeLocale {
+ public:
+  explicit CtypeLocale(const char* name) { REQUIRE(std::setlocale(LC_CTYPE, name) != nullptr); }
+  ~CtypeLocale() { std::setlocale(LC_CTYPE, "C"); }
+  CtypeLocale(const CtypeLocale&) = delete;
+  CtypeLocale& operator=(const CtypeLocale&) = delete;
+};
+
 TEST_CASE("odbc through psqlODBC gives the libpq source's columns and values", "[odbc]") {
+  // Character data as UTF-8 (text_fetch auto: in the C locale the daemon
+  // runs in, and in a UTF-8 one) and as UTF-16 (text_fetch utf16).
+  OdbcTextFetch text_fetch = OdbcTextFetch::automatic;
+  std::optional<CtypeLocale> locale;
+  SECTION("UTF-8, C locale") {}
+  SECTION("UTF-8, UTF-8 locale") { locale.emplace("C.UTF-8"); }
+  SECTION("UTF-16") { text_fetch = OdbcTextFetch::utf16; }
   PgCluster::shared().exec(R"(
     DROP TABLE IF EXISTS odbc_typed;
     CREATE TABLE odbc_typed (id int, name text, big bigint, small smallint, price numeric(10,2),
@@ -51,7 +69,10 @@ TEST_CASE("odbc through psqlODBC gives the libpq source's columns and values", "
   )");
   const std::string query = "SELECT *, name AS \"prénom 名\" FROM odbc_typed ORDER BY id";
   Sink odbc;
-  REQUIRE(stream(query, odbc));
+  auto streamed = make_odbc_source(odbc_string(), std::nullopt, "PWD", text_fetch)
+                      ->stream(query, {}, odbc);
+  INFO((streamed ? "" : streamed.error().message));
+  REQUIRE(streamed);
   Sink libpq;
   REQUIRE(
       make_postgres_source(PgCluster::shared().conninfo(), std::nullopt)->stream(query, {}, libpq));

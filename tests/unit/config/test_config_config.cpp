@@ -426,6 +426,25 @@ TEST_CASE("an odbc connection string with a secret, no driver or bad braces is r
         "unknown key 'sources.warehouse.conninfo'");
 }
 
+TEST_CASE("an odbc source's text_fetch is utf16, utf8 or auto", "[config]") {
+  const auto fetch = [](const std::string& value) {
+    return with_source(R"({"type": "odbc", "connection_string": "DSN=x", "text_fetch": ")" + value +
+                       "\"}");
+  };
+  CHECK(parse_config(fetch("utf16"))->sources.at("warehouse").text_fetch == OdbcTextFetch::utf16);
+  CHECK(parse_config(fetch("utf8"))->sources.at("warehouse").text_fetch == OdbcTextFetch::utf8);
+  CHECK(parse_config(fetch("auto"))->sources.at("warehouse").text_fetch ==
+        OdbcTextFetch::automatic);
+  CHECK(parse_config(with_source(R"({"type": "odbc", "connection_string": "DSN=x"})"))
+            ->sources.at("warehouse")
+            .text_fetch == OdbcTextFetch::automatic);
+  CHECK(error_of(fetch("latin1")) ==
+        R"('sources.warehouse.text_fetch' must be "utf16", "utf8" or "auto")");
+  // A key of odbc sources only.
+  CHECK(error_of(with_source(R"({"type": "postgres", "conninfo": "host=x", "text_fetch": "utf8"})")) ==
+        "unknown key 'sources.warehouse.text_fetch'");
+}
+
 TEST_CASE("a postgres source's read_mode is copy, cursor or auto", "[config]") {
   const auto mode = [](const std::string& value) {
     return with_source(R"({"type": "postgres", "conninfo": "host=x", "read_mode": ")" + value + "\"}");

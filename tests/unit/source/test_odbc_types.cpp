@@ -30,6 +30,37 @@ TEST_CASE("ODBC SQL types map to column types and fetch types", "[source][odbc]"
   CHECK(odbc_column_kind(-9999, "VARIANT").c_type == SQL_C_WCHAR);
 }
 
+TEST_CASE("character data is fetched as UTF-8 only from drivers and locales known to give it",
+          "[source][odbc]") {
+  CHECK(odbc_text_fetch("psqlodbcw.so", "ANSI_X3.4-1968") == OdbcText::utf8);
+  CHECK(odbc_text_fetch("psqlodbcw.so", "UTF-8") == OdbcText::utf8);
+  CHECK(odbc_text_fetch("/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so", "UTF-8") == OdbcText::utf8);
+  CHECK(odbc_text_fetch("sqlite3odbc.so", "ANSI_X3.4-1968") == OdbcText::utf8);
+  CHECK(odbc_text_fetch("libsqlite3odbc.so", "UTF-8") == OdbcText::utf8);
+  // psqlODBC's ANSI driver gives the database's encoding; an unknown
+  // driver, anything; a Latin-1 locale makes psqlODBC convert to it.
+  CHECK(odbc_text_fetch("psqlodbca.so", "UTF-8") == OdbcText::utf16);
+  CHECK(odbc_text_fetch("libsnowflakeodbc_sb64.so", "UTF-8") == OdbcText::utf16);
+  CHECK(odbc_text_fetch("psqlodbcw.so", "ISO-8859-1") == OdbcText::utf16);
+  CHECK(odbc_text_fetch("", "UTF-8") == OdbcText::utf16);
+
+  const OdbcColumnKind narrow = odbc_column_kind(SQL_WVARCHAR, "varchar", OdbcText::utf8);
+  CHECK(narrow.type == ColumnType::text);
+  CHECK(narrow.c_type == SQL_C_CHAR);
+  CHECK(narrow.conversion == OdbcConversion::utf8);
+  CHECK(odbc_column_kind(-9999, "VARIANT", OdbcText::utf8).c_type == SQL_C_CHAR);
+  // What is no character data is fetched as before.
+  CHECK(odbc_column_kind(SQL_VARCHAR, "bool", OdbcText::utf8).conversion ==
+        OdbcConversion::boolean);
+  CHECK(odbc_column_kind(SQL_INTEGER, "int4", OdbcText::utf8).conversion == OdbcConversion::none);
+  // A UTF-8 buffer holds 4 bytes a character, and a terminator.
+  CHECK(odbc_value_buffer_bytes(narrow, 12) == 64);
+  CHECK(odbc_value_buffer_bytes(narrow, 100) == 401);
+  CHECK(odbc_value_buffer_bytes(narrow, 0) == k_long_column_bound_bytes);
+  CHECK(odbc_value_buffer_bytes(narrow, 1024) == k_long_column_bound_bytes);
+  CHECK(canonical(OdbcConversion::utf8, "Zoë 日本") == "Zoë 日本");
+}
+
 TEST_CASE("ODBC character columns of a known size declare their length", "[source][odbc]") {
   CHECK(odbc_declared_chars(SQL_VARCHAR, 12) == std::optional<std::int64_t>(12));
   CHECK(odbc_declared_chars(SQL_WVARCHAR, 300) == std::optional<std::int64_t>(300));
