@@ -29,18 +29,6 @@ const char* to_string(ColumnType type) {
   return "unknown";
 }
 
-const char* to_string(OdbcTextFetch fetch) {
-  switch (fetch) {
-    case OdbcTextFetch::utf16:
-      return "utf16";
-    case OdbcTextFetch::utf8:
-      return "utf8";
-    case OdbcTextFetch::automatic:
-      return "auto";
-  }
-  return "unknown";
-}
-
 const char* to_string(PostgresReadMode mode) {
   switch (mode) {
     case PostgresReadMode::copy:

@@ -244,8 +244,6 @@ std::unique_ptr<RowSource> make_postgres_source(
 //              driver, libsqlite3odbc) in the C or a UTF-8 locale, else utf16.
 enum class OdbcTextFetch { utf16, utf8, automatic };
 
-const char* to_string(OdbcTextFetch fetch);  // "utf16", "utf8", "auto"
-
 // `connection_string` is an ODBC connection string ("Driver={...};Server=...")
 // or "DSN=name;..." without the secret; `password` is appended as
 // <password_attribute>={...} (braced, '}' doubled) at connect time only, and
