@@ -380,8 +380,8 @@ class StateStore {
   // Forgets every streak of the activation (`emsyncctl retry`); returns how many.
   virtual Result<std::int64_t> clear_rejection_streaks(std::int64_t activation_id) = 0;
   // Forgets the streaks of `emails` (normalised; one without a streak is no
-  // error), in one transaction: a list run's contacts that joined the list or
-  // left the model start again at 0.
+  // error), in one transaction: contacts Emarsys acknowledged, and a list
+  // run's that joined the list or left the model, start again at 0.
   virtual Result<void> forget_rejection_streaks(std::int64_t activation_id,
                                                 const std::vector<std::string>& emails) = 0;
 

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/blocking.hpp"
 #include "core/json_limits.hpp"
@@ -173,14 +174,20 @@ class Run {
       co_return known.error();
     }
     m_known_contacts = *known;
-    if (const int park_after = m_env.rejections.park_after; park_after > 0) {
-      auto parked = co_await on_pool(m_resources.pool, [&] {
-        return m_resources.store.list_parked(m_request.activation_id, park_after);
-      });
-      if (!parked) {
-        co_return parked.error();
+    // Every streak: those of park_after runs or more park their contacts;
+    // any ends when Emarsys acknowledges its contact (commit()).
+    auto streaks = co_await on_pool(m_resources.pool, [&] {
+      return m_resources.store.list_parked(m_request.activation_id, 1);
+    });
+    if (!streaks) {
+      co_return streaks.error();
+    }
+    const int park_after = m_env.rejections.park_after;
+    for (store::RejectionStreak& streak : *streaks) {
+      m_streak_emails.insert(streak.email);
+      if (park_after > 0 && streak.streak >= park_after) {
+        m_parked.push_back(std::move(streak));
       }
-      m_parked = std::move(*parked);
     }
     co_return snapshot;
   }
@@ -738,6 +745,15 @@ class Run {
   Result<void> commit(const PreparedBatch& batch, const BatchOutcome& outcome) {
     auto& store = m_resources.store;
     EMSYNC_TRY(store.commit_contacts(m_request.activation_id, outcome.acknowledged));
+    std::vector<std::string> accepted;  // contacts whose rejection streak is over
+    for (const store::ContactUpdate& contact : outcome.acknowledged) {
+      if (!m_streak_emails.empty() && m_streak_emails.erase(contact.email) > 0) {
+        accepted.push_back(contact.email);
+      }
+    }
+    if (!accepted.empty()) {
+      EMSYNC_TRY(store.forget_rejection_streaks(m_request.activation_id, accepted));
+    }
     if (!batch.refreshed.empty()) {
       EMSYNC_TRY(store.commit_contacts(m_request.activation_id, batch.refreshed));
     }
@@ -795,6 +811,7 @@ class Run {
   std::vector<std::string> m_skipped_values;  // warnings of values left out (skip_field)
   std::int64_t m_known_contacts = 0;  // stored before the run (known_contacts)
   std::vector<store::RejectionStreak> m_parked;  // contacts skipped while their data is the same
+  std::unordered_set<std::string> m_streak_emails;  // contacts with a rejection streak
   // A preview's custom fields that do not exist: placeholder id -> name.
   std::map<std::int64_t, std::string> m_fields_to_create;
   std::optional<std::string> m_last_failure;

@@ -453,6 +453,43 @@ TEST_CASE("a contact Emarsys rejects with the same error run after run is parked
   CHECK(audited);
 }
 
+TEST_CASE("a parked contact that Emarsys later accepts is sent when its old data comes back",
+          "[resilience]") {
+  // Parked for data X, then accepted with data Y: its streak is over, so
+  // when its data is X again, it is sent (a streak of X kept it parked,
+  // unsent, for good).
+  TempDir dir("emsync-unpark");
+  Simulator sim;
+  Daemon daemon(dir,
+                {{"warehouse", {{"type", "postgres"}, {"conninfo", create_people_db("e2e_unpark", 5)}}}},
+                {{"emarsys", wsse_destination(sim, dir, std::nullopt)}},
+                {.extra_config = {{"park_after_rejections", 2}}, .env = {}});
+  daemon.apply(people_activation("people", "emarsys", all_people_fields()));
+  CHECK(daemon.run("people").at("inserted") == 5);
+  const std::string where = " WHERE email = '" + person(3) + "'";
+  PgCluster::shared().exec("UPDATE people SET first_name = 'Bad'" + where, "e2e_unpark");
+  sim.set_faults({{"contact_errors",
+                   {{person(3), {{"code", "2007"}, {"message", "Invalid value for field id: 1"}}}}}});
+  for (int run = 1; run <= 2; ++run) {
+    CHECK(daemon.run("people").at("rejected") == 1);
+  }
+  sim.clear_requests();
+  CHECK(daemon.run("people").at("rejected") == 1);  // parked: not sent
+  CHECK(sim.sent_contacts("PUT").empty());
+  // Fixed, and accepted.
+  sim.set_faults(json::object());
+  PgCluster::shared().exec("UPDATE people SET first_name = 'Good'" + where, "e2e_unpark");
+  CHECK(daemon.run("people").at("updated") == 1);
+  // "Bad" again: Emarsys is asked again (and now takes it).
+  PgCluster::shared().exec("UPDATE people SET first_name = 'Bad'" + where, "e2e_unpark");
+  sim.clear_requests();
+  const json report = daemon.run("people");
+  CHECK(report.at("updated") == 1);
+  CHECK(report.at("rejected") == 0);
+  CHECK(sim.sent_contacts("PUT").size() == 1);
+  CHECK(sim.contacts().at(person(3)).at("1") == "Bad");
+}
+
 TEST_CASE(
     "a hostile Emarsys reply (100,000 levels deep, or 16 MB) fails its run cleanly; the "
     "daemon stays small and answering",
